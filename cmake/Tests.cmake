@@ -1,0 +1,34 @@
+# Unit tests: one cmocka program per module, registered with ctest.
+function(tg_unit_test name src)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE ${ARGN} PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 120
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endfunction()
+
+tg_unit_test(test_proto_b64 tests/proto/test_b64.c tg_proto)
+tg_unit_test(test_proto_utf8 tests/proto/test_utf8.c tg_proto)
+tg_unit_test(test_proto_frame tests/proto/test_frame.c tg_proto)
+tg_unit_test(test_proto_build tests/proto/test_build.c tg_proto)
+tg_unit_test(test_net_loop tests/net/test_loop.c tg_net)
+tg_unit_test(test_net_conn tests/net/test_conn.c tg_net)
+
+# Layer rule: arrows point down only.
+add_test(NAME layers COMMAND ${CMAKE_SOURCE_DIR}/tests/check_layers.sh
+  ${CMAKE_SOURCE_DIR}/src)
+
+# The fuzzer: built only with clang; ctest runs it for a bounded time on
+# the seed corpus (copied, so the corpus in the tree stays small).
+if(TERMGRAM_FUZZ)
+  # Coverage instrumentation for the code under fuzz.
+  target_compile_options(tg_proto PRIVATE -fsanitize=fuzzer-no-link)
+  add_executable(fuzz_frame tests/fuzz/fuzz_frame.c)
+  target_compile_options(fuzz_frame PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_frame PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_frame PRIVATE tg_proto)
+  add_test(NAME fuzz_frame COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run.sh
+    $<TARGET_FILE:fuzz_frame> ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus
+    ${TERMGRAM_FUZZ_SECONDS})
+  set_tests_properties(fuzz_frame PROPERTIES TIMEOUT 900)
+endif()

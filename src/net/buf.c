@@ -1,0 +1,97 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/buf.h"
+#include "util/xmalloc.h"
+
+/* Start an empty buffer; nothing is allocated until bytes come. */
+void
+net_buf_init(struct net_buf *b)
+{
+	b->data = NULL;
+	b->off = b->len = b->cap = 0;
+}
+
+/* Free the buffer's memory. */
+void
+net_buf_fini(struct net_buf *b)
+{
+	free(b->data);
+	net_buf_init(b);
+}
+
+/*
+ * Make room for at least want more bytes and return where they go; *avail
+ * says how many fit there (at least want).
+ */
+char *
+net_buf_space(struct net_buf *b, size_t want, size_t *avail)
+{
+	size_t used = b->len - b->off, ncap;
+
+	if (b->cap - b->len < want) {
+		if (b->off > 0) {
+			memmove(b->data, b->data + b->off, used);
+			b->off = 0;
+			b->len = used;
+		}
+		if (b->cap - b->len < want) {
+			ncap = b->cap == 0 ? 4096 : b->cap;
+			while (ncap - b->len < want)
+				ncap *= 2;
+			b->data = xrealloc(b->data, ncap);
+			b->cap = ncap;
+		}
+	}
+	if (avail != NULL)
+		*avail = b->cap - b->len;
+	return b->data + b->len;
+}
+
+/* Count n bytes written into the space returned by net_buf_space(). */
+void
+net_buf_commit(struct net_buf *b, size_t n)
+{
+	b->len += n;
+}
+
+/* Append n bytes. */
+void
+net_buf_append(struct net_buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	memcpy(net_buf_space(b, n, NULL), p, n);
+	b->len += n;
+}
+
+/* Drop n bytes from the front. */
+void
+net_buf_consume(struct net_buf *b, size_t n)
+{
+	b->off += n;
+	if (b->off >= b->len)
+		b->off = b->len = 0;
+}
+
+/* The unread bytes. */
+const char *
+net_buf_data(const struct net_buf *b)
+{
+	return b->data + b->off;
+}
+
+/* How many bytes are unread. */
+size_t
+net_buf_len(const struct net_buf *b)
+{
+	return b->len - b->off;
+}
+
+/* Give memory back when an empty buffer has grown past keep bytes. */
+void
+net_buf_shrink(struct net_buf *b, size_t keep)
+{
+	if (b->len == b->off && b->cap > keep)
+		net_buf_fini(b);
+}

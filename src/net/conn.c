@@ -1,0 +1,484 @@
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/buf.h"
+#include "net/conn.h"
+#include "net/loop.h"
+#include "net/sock.h"
+#include "util/xmalloc.h"
+
+#define NET_CHUNK (16 * 1024)
+#define NET_IOV 64
+#define NET_READ (16 * 1024)
+#define NET_LINGER_MS 5000
+
+struct net_chunk {
+	struct net_chunk *next;
+	size_t off; /* first byte not yet written */
+	size_t len; /* bytes filled */
+	size_t cap;
+	char data[];
+};
+
+struct net_conn {
+	struct net_loop *loop;
+	struct net_watch *watch;
+	int fd;
+	const struct net_conn_cb *cb;
+	void *arg;
+
+	struct net_buf in;
+	size_t read_cap; /* bytes read per turn */
+	bool paused;
+
+	struct net_chunk *head, *tail;
+	size_t out; /* bytes queued */
+	size_t low, high, hard;
+	bool over_high;
+
+	bool connecting;
+	bool closing; /* owner closed it */
+	bool lost; /* peer or error ended it */
+	bool flush_then_close;
+	struct net_timer linger;
+};
+
+static void net_conn_io(struct net_watch *, short, void *);
+static void net_conn_flush_cb(struct net_watch *, void *);
+static void net_conn_update_events(struct net_conn *);
+
+static void
+net_conn_free(void *p)
+{
+	struct net_conn *c = p;
+	struct net_chunk *ch, *next;
+
+	net_timer_stop(c->loop, &c->linger);
+	for (ch = c->head; ch != NULL; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+	net_buf_fini(&c->in);
+	free(c);
+}
+
+/* Release the descriptor now and the memory at the end of the turn. */
+static void
+net_conn_release(struct net_conn *c)
+{
+	if (c->watch != NULL) {
+		net_watch_remove(c->watch);
+		c->watch = NULL;
+		close(c->fd);
+		c->fd = -1;
+		net_loop_defer_free(c->loop, net_conn_free, c);
+	}
+}
+
+/* The peer is gone: tell the owner once, then release. */
+static void
+net_conn_lost(struct net_conn *c, const char *why)
+{
+	if (c->lost || c->closing) {
+		net_conn_release(c);
+		return;
+	}
+	c->lost = true;
+	if (c->cb->on_close != NULL)
+		c->cb->on_close(c, c->arg, why);
+	net_conn_release(c);
+}
+
+static void
+net_conn_linger_done(struct net_timer *t, void *arg)
+{
+	(void)t;
+	net_conn_release(arg);
+}
+
+/* Wrap a connected non-blocking socket; the connection owns fd. */
+struct net_conn *
+net_conn_new(
+    struct net_loop *loop, int fd, const struct net_conn_cb *cb, void *arg)
+{
+	struct net_conn *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->loop = loop;
+	c->fd = fd;
+	c->cb = cb;
+	c->arg = arg;
+	c->read_cap = 256 * 1024;
+	c->low = NET_CONN_LOW;
+	c->high = NET_CONN_HIGH;
+	c->hard = NET_CONN_HARD;
+	net_buf_init(&c->in);
+	net_timer_init(&c->linger, net_conn_linger_done, c);
+	c->watch = net_loop_add_fd(loop, fd, POLLIN, net_conn_io, c);
+	net_watch_set_flush(c->watch, net_conn_flush_cb);
+	return c;
+}
+
+/*
+ * Start connecting to host:port. on_connect or on_close tells how it went;
+ * writes made meanwhile are queued and go out once connected.
+ */
+struct net_conn *
+net_conn_connect(struct net_loop *loop, const char *host, unsigned port,
+    const struct net_conn_cb *cb, void *arg, char *err, size_t errlen)
+{
+	struct net_conn *c;
+	int fd;
+
+	if (port > 65535) {
+		snprintf(err, errlen, "port %u out of range", port);
+		return NULL;
+	}
+	fd = net_tcp_connect(host, (uint16_t)port, err, errlen);
+	if (fd == -1)
+		return NULL;
+	c = net_conn_new(loop, fd, cb, arg);
+	c->connecting = true;
+	net_watch_set_events(c->watch, POLLOUT);
+	return c;
+}
+
+/*
+ * Close from the owner's side; no on_close follows. With flush, queued
+ * output is written first (for at most a few seconds), so a last ERR or BYE
+ * reaches the peer.
+ */
+void
+net_conn_close(struct net_conn *c, bool flush)
+{
+	if (c == NULL || c->closing || c->watch == NULL)
+		return;
+	c->closing = true;
+	if (flush && c->out > 0 && !c->lost && !c->connecting) {
+		c->flush_then_close = true;
+		c->paused = true;
+		net_conn_update_events(c);
+		net_watch_want_flush(c->watch);
+		net_timer_start(c->loop, &c->linger, NET_LINGER_MS);
+		return;
+	}
+	net_conn_release(c);
+}
+
+/* Set the output queue's low and high water marks and its hard cap. */
+void
+net_conn_set_limits(struct net_conn *c, size_t low, size_t high, size_t hard)
+{
+	c->low = low;
+	c->high = high;
+	c->hard = hard;
+}
+
+/* Read at most n bytes per loop turn, so one busy peer cannot starve others. */
+void
+net_conn_set_read_cap(struct net_conn *c, size_t n)
+{
+	c->read_cap = n;
+}
+
+/* Change the argument passed to the callbacks. */
+void
+net_conn_set_arg(struct net_conn *c, void *arg)
+{
+	c->arg = arg;
+}
+
+static void
+net_conn_update_events(struct net_conn *c)
+{
+	short ev = 0;
+
+	if (c->watch == NULL)
+		return;
+	if (c->connecting)
+		ev = POLLOUT;
+	else {
+		if (!c->paused)
+			ev |= POLLIN;
+		if (c->out > 0)
+			ev |= POLLOUT;
+	}
+	net_watch_set_events(c->watch, ev);
+}
+
+static void
+net_conn_queue(struct net_conn *c, const char *p, size_t n)
+{
+	struct net_chunk *ch = c->tail;
+	size_t k, cap;
+
+	while (n > 0) {
+		if (ch == NULL || ch->len == ch->cap) {
+			cap = n > NET_CHUNK ? n : NET_CHUNK;
+			ch = xmalloc(sizeof *ch + cap);
+			ch->next = NULL;
+			ch->off = ch->len = 0;
+			ch->cap = cap;
+			if (c->tail != NULL)
+				c->tail->next = ch;
+			else
+				c->head = ch;
+			c->tail = ch;
+		}
+		k = ch->cap - ch->len;
+		if (k > n)
+			k = n;
+		memcpy(ch->data + ch->len, p, k);
+		ch->len += k;
+		c->out += k;
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * Queue n bytes for the peer; they go out at the end of the turn. -1 and
+ * nothing queued when the connection is closing or the queue would pass
+ * its hard cap: the owner decides what a peer that does not read deserves.
+ */
+int
+net_conn_write(struct net_conn *c, const void *p, size_t n)
+{
+	return net_conn_write2(c, p, n, NULL, 0);
+}
+
+/* Queue two pieces as one write (a header and its payload), all or none. */
+int
+net_conn_write2(
+    struct net_conn *c, const void *p, size_t n, const void *q, size_t m)
+{
+	if (c->closing || c->lost || c->watch == NULL)
+		return -1;
+	if (c->out + n + m > c->hard)
+		return -1;
+	net_conn_queue(c, p, n);
+	if (m > 0)
+		net_conn_queue(c, q, m);
+	if (c->out > c->high)
+		c->over_high = true;
+	if (!c->connecting)
+		net_watch_want_flush(c->watch);
+	return 0;
+}
+
+/* Write what the kernel takes now, with as few gathered writes as it takes. */
+static void
+net_conn_flush(struct net_conn *c)
+{
+	struct iovec iov[NET_IOV];
+	struct msghdr msg;
+	struct net_chunk *ch;
+	ssize_t n;
+	size_t k, left;
+	int cnt;
+
+	while (c->out > 0 && c->watch != NULL) {
+		cnt = 0;
+		for (ch = c->head; ch != NULL && cnt < NET_IOV; ch = ch->next) {
+			iov[cnt].iov_base = ch->data + ch->off;
+			iov[cnt].iov_len = ch->len - ch->off;
+			cnt++;
+		}
+		/* sendmsg() is writev() with MSG_NOSIGNAL: a peer that hung
+		 * up is an error to report, not a SIGPIPE to die of. */
+		memset(&msg, 0, sizeof msg);
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)cnt;
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			net_conn_lost(c, strerror(errno));
+			return;
+		}
+		left = (size_t)n;
+		c->out -= left;
+		while (left > 0) {
+			ch = c->head;
+			k = ch->len - ch->off;
+			if (k > left)
+				k = left;
+			ch->off += k;
+			left -= k;
+			if (ch->off == ch->len) {
+				c->head = ch->next;
+				if (c->head == NULL)
+					c->tail = NULL;
+				free(ch);
+			}
+		}
+	}
+	if (c->flush_then_close && c->out == 0) {
+		net_conn_release(c);
+		return;
+	}
+	net_conn_update_events(c);
+	if (c->over_high && c->out <= c->low) {
+		c->over_high = false;
+		if (c->cb->on_drain != NULL && !c->closing)
+			c->cb->on_drain(c, c->arg);
+	}
+}
+
+static void
+net_conn_flush_cb(struct net_watch *w, void *arg)
+{
+	(void)w;
+	net_conn_flush(arg);
+}
+
+/* Write queued output at once instead of at the end of the turn. */
+void
+net_conn_flush_now(struct net_conn *c)
+{
+	net_conn_flush(c);
+}
+
+static void
+net_conn_read(struct net_conn *c)
+{
+	size_t total = 0, avail;
+	ssize_t n;
+	char *p;
+	bool eof = false;
+	const char *why = NULL;
+
+	while (total < c->read_cap) {
+		p = net_buf_space(&c->in, NET_READ, &avail);
+		n = read(c->fd, p, avail);
+		if (n > 0) {
+			net_buf_commit(&c->in, (size_t)n);
+			total += (size_t)n;
+			if ((size_t)n < avail)
+				break;
+			continue;
+		}
+		if (n == 0) {
+			eof = true;
+			why = "connection closed by peer";
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			eof = true;
+			why = strerror(errno);
+		}
+		break;
+	}
+	if (total > 0 && c->cb->on_read != NULL && !c->closing)
+		c->cb->on_read(c, c->arg);
+	if (eof && c->watch != NULL)
+		net_conn_lost(c, why);
+}
+
+static void
+net_conn_io(struct net_watch *w, short revents, void *arg)
+{
+	struct net_conn *c = arg;
+	char err[128];
+
+	(void)w;
+	if (c->connecting) {
+		if (net_tcp_connect_result(c->fd, err, sizeof err) != 0) {
+			net_conn_lost(c, err);
+			return;
+		}
+		c->connecting = false;
+		net_conn_update_events(c);
+		if (c->out > 0)
+			net_watch_want_flush(c->watch);
+		if (c->cb->on_connect != NULL)
+			c->cb->on_connect(c, c->arg);
+		return;
+	}
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c->paused &&
+	    !c->closing)
+		net_conn_read(c);
+	else if ((revents & (POLLHUP | POLLERR)) && !(revents & POLLOUT)) {
+		net_conn_lost(c, "connection lost");
+		return;
+	}
+	if (c->watch != NULL && (revents & POLLOUT))
+		net_conn_flush(c);
+}
+
+/* The unread input; the owner parses it in place. */
+const char *
+net_conn_input(struct net_conn *c, size_t *len)
+{
+	*len = net_buf_len(&c->in);
+	return net_buf_data(&c->in);
+}
+
+/* Mark n bytes of input as done with. */
+void
+net_conn_consume(struct net_conn *c, size_t n)
+{
+	net_buf_consume(&c->in, n);
+	net_buf_shrink(&c->in, 1024 * 1024);
+}
+
+/*
+ * Stop (or resume) reading from the peer: backpressure, or a complete frame
+ * that cannot be handled yet. Input already buffered stays for the owner.
+ */
+void
+net_conn_pause(struct net_conn *c, bool pause)
+{
+	if (c->closing || c->paused == pause)
+		return;
+	c->paused = pause;
+	net_conn_update_events(c);
+}
+
+/* Whether reading is paused. */
+bool
+net_conn_is_paused(const struct net_conn *c)
+{
+	return c->paused;
+}
+
+/* Whether the output queue is above its high water mark. */
+bool
+net_conn_is_full(const struct net_conn *c)
+{
+	return c->out > c->high;
+}
+
+/* Whether the owner has closed the connection. */
+bool
+net_conn_is_closing(const struct net_conn *c)
+{
+	return c->closing || c->lost;
+}
+
+/* Bytes waiting to be written. */
+size_t
+net_conn_out_len(const struct net_conn *c)
+{
+	return c->out;
+}
+
+/* The socket. */
+int
+net_conn_fd(const struct net_conn *c)
+{
+	return c->fd;
+}

@@ -1,0 +1,533 @@
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/loop.h"
+#include "net/sock.h"
+#include "util/xmalloc.h"
+
+struct net_watch {
+	struct net_loop *loop;
+	int fd;
+	short events;
+	bool dead;
+	bool flush_pending;
+	net_io_cb io;
+	net_flush_cb flush;
+	void *arg;
+};
+
+struct net_deferred {
+	net_free_cb fn;
+	void *p;
+};
+
+#define NET_MAX_SIGNALS 8
+
+struct net_sighandler {
+	int signo;
+	net_signal_cb cb;
+	void *arg;
+};
+
+struct net_loop {
+	struct net_watch **w;
+	size_t nw, capw;
+	struct pollfd *pfd;
+	size_t cappfd;
+	bool dead_watches;
+
+	struct net_watch **flush;
+	size_t nflush, capflush;
+
+	struct net_deferred *defer;
+	size_t ndefer, capdefer;
+
+	struct net_timer **heap;
+	size_t nheap, capheap;
+	uint64_t timer_seq;
+
+	net_hook_cb hook;
+	void *hook_arg;
+
+	struct net_sighandler sig[NET_MAX_SIGNALS];
+	size_t nsig;
+	struct net_watch *sigw;
+
+	uint64_t now;
+	bool stopped;
+};
+
+/*
+ * The self-pipe: a signal handler may only write a byte. It is process-wide
+ * because signal dispositions are; the loop that installed it reads it.
+ */
+static int net_sigpipe[2] = {-1, -1};
+
+/* Milliseconds on the monotonic clock: the one clock of the program. */
+uint64_t
+net_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Create an empty loop. */
+struct net_loop *
+net_loop_new(void)
+{
+	struct net_loop *loop;
+
+	loop = xcalloc(1, sizeof *loop);
+	loop->now = net_clock_ms();
+	return loop;
+}
+
+static void
+net_loop_run_deferred(struct net_loop *loop)
+{
+	size_t i;
+
+	/* A free may defer another; run until none is left. */
+	for (i = 0; i < loop->ndefer; i++)
+		loop->defer[i].fn(loop->defer[i].p);
+	loop->ndefer = 0;
+}
+
+static void
+net_loop_sweep_watches(struct net_loop *loop)
+{
+	size_t i, j = 0;
+
+	if (!loop->dead_watches)
+		return;
+	for (i = 0; i < loop->nw; i++) {
+		if (loop->w[i]->dead)
+			free(loop->w[i]);
+		else
+			loop->w[j++] = loop->w[i];
+	}
+	loop->nw = j;
+	loop->dead_watches = false;
+}
+
+/* Free the loop and its watches; the caller has closed its own objects. */
+void
+net_loop_free(struct net_loop *loop)
+{
+	size_t i;
+
+	if (loop == NULL)
+		return;
+	net_loop_run_deferred(loop);
+	for (i = 0; i < loop->nw; i++)
+		free(loop->w[i]);
+	if (loop->nsig > 0) {
+		for (i = 0; i < loop->nsig; i++)
+			signal(loop->sig[i].signo, SIG_DFL);
+		close(net_sigpipe[0]);
+		close(net_sigpipe[1]);
+		net_sigpipe[0] = net_sigpipe[1] = -1;
+	}
+	free(loop->w);
+	free(loop->pfd);
+	free(loop->flush);
+	free(loop->defer);
+	free(loop->heap);
+	free(loop);
+}
+
+/* The time at the start of this loop turn, in monotonic milliseconds. */
+uint64_t
+net_loop_now(struct net_loop *loop)
+{
+	return loop->now;
+}
+
+/* Make net_loop_run() return after the current turn. */
+void
+net_loop_stop(struct net_loop *loop)
+{
+	loop->stopped = true;
+}
+
+/* Whether net_loop_stop() was called. */
+bool
+net_loop_is_stopped(struct net_loop *loop)
+{
+	return loop->stopped;
+}
+
+/* Call cb at the end of every turn, before output is flushed. */
+void
+net_loop_set_turn_hook(struct net_loop *loop, net_hook_cb cb, void *arg)
+{
+	loop->hook = cb;
+	loop->hook_arg = arg;
+}
+
+/* Call fn(p) at the end of this turn, when no callback can still use p. */
+void
+net_loop_defer_free(struct net_loop *loop, net_free_cb fn, void *p)
+{
+	if (loop->ndefer == loop->capdefer) {
+		loop->capdefer = loop->capdefer ? loop->capdefer * 2 : 16;
+		loop->defer = xreallocarray(
+		    loop->defer, loop->capdefer, sizeof *loop->defer);
+	}
+	loop->defer[loop->ndefer].fn = fn;
+	loop->defer[loop->ndefer].p = p;
+	loop->ndefer++;
+}
+
+/* Watch fd for events (POLLIN, POLLOUT); io is called when they occur. */
+struct net_watch *
+net_loop_add_fd(
+    struct net_loop *loop, int fd, short events, net_io_cb io, void *arg)
+{
+	struct net_watch *w;
+
+	w = xcalloc(1, sizeof *w);
+	w->loop = loop;
+	w->fd = fd;
+	w->events = events;
+	w->io = io;
+	w->arg = arg;
+	if (loop->nw == loop->capw) {
+		loop->capw = loop->capw ? loop->capw * 2 : 64;
+		loop->w = xreallocarray(loop->w, loop->capw, sizeof *loop->w);
+	}
+	loop->w[loop->nw++] = w;
+	return w;
+}
+
+/* Stop watching; the watch is freed at the end of the turn. */
+void
+net_watch_remove(struct net_watch *w)
+{
+	if (w == NULL || w->dead)
+		return;
+	w->dead = true;
+	w->loop->dead_watches = true;
+}
+
+/* Change what the watch waits for. */
+void
+net_watch_set_events(struct net_watch *w, short events)
+{
+	w->events = events;
+}
+
+/* What the watch waits for. */
+short
+net_watch_events(const struct net_watch *w)
+{
+	return w->events;
+}
+
+/* The watched descriptor. */
+int
+net_watch_fd(const struct net_watch *w)
+{
+	return w->fd;
+}
+
+/* The loop a watch belongs to. */
+struct net_loop *
+net_watch_loop(const struct net_watch *w)
+{
+	return w->loop;
+}
+
+/* Set the callback that net_watch_want_flush() schedules. */
+void
+net_watch_set_flush(struct net_watch *w, net_flush_cb cb)
+{
+	w->flush = cb;
+}
+
+/* Ask for the flush callback once at the end of this turn. */
+void
+net_watch_want_flush(struct net_watch *w)
+{
+	struct net_loop *loop = w->loop;
+
+	if (w->flush_pending || w->dead || w->flush == NULL)
+		return;
+	w->flush_pending = true;
+	if (loop->nflush == loop->capflush) {
+		loop->capflush = loop->capflush ? loop->capflush * 2 : 64;
+		loop->flush = xreallocarray(
+		    loop->flush, loop->capflush, sizeof *loop->flush);
+	}
+	loop->flush[loop->nflush++] = w;
+}
+
+/* Prepare a timer that calls cb(timer, arg) when it fires. */
+void
+net_timer_init(struct net_timer *t, net_timer_cb cb, void *arg)
+{
+	memset(t, 0, sizeof *t);
+	t->cb = cb;
+	t->arg = arg;
+}
+
+/* Whether the timer is waiting to fire. */
+bool
+net_timer_is_active(const struct net_timer *t)
+{
+	return t->active;
+}
+
+static bool
+timer_before(const struct net_timer *a, const struct net_timer *b)
+{
+	if (a->when != b->when)
+		return a->when < b->when;
+	return a->seq < b->seq;
+}
+
+static void
+heap_set(struct net_loop *loop, size_t i, struct net_timer *t)
+{
+	loop->heap[i] = t;
+	t->slot = i;
+}
+
+static void
+heap_up(struct net_loop *loop, size_t i)
+{
+	struct net_timer *t = loop->heap[i];
+
+	while (i > 0 && timer_before(t, loop->heap[(i - 1) / 2])) {
+		heap_set(loop, i, loop->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(loop, i, t);
+}
+
+static void
+heap_down(struct net_loop *loop, size_t i)
+{
+	struct net_timer *t = loop->heap[i];
+	size_t c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= loop->nheap)
+			break;
+		if (c + 1 < loop->nheap &&
+		    timer_before(loop->heap[c + 1], loop->heap[c]))
+			c++;
+		if (!timer_before(loop->heap[c], t))
+			break;
+		heap_set(loop, i, loop->heap[c]);
+		i = c;
+	}
+	heap_set(loop, i, t);
+}
+
+/* Fire the timer delay milliseconds from now; restarts it if active. */
+void
+net_timer_start(struct net_loop *loop, struct net_timer *t, uint64_t delay)
+{
+	if (t->active)
+		net_timer_stop(loop, t);
+	t->when = net_clock_ms() + delay;
+	t->seq = loop->timer_seq++;
+	if (loop->nheap == loop->capheap) {
+		loop->capheap = loop->capheap ? loop->capheap * 2 : 64;
+		loop->heap = xreallocarray(
+		    loop->heap, loop->capheap, sizeof *loop->heap);
+	}
+	t->active = true;
+	heap_set(loop, loop->nheap++, t);
+	heap_up(loop, t->slot);
+}
+
+/* Cancel the timer; harmless if it is not active. */
+void
+net_timer_stop(struct net_loop *loop, struct net_timer *t)
+{
+	size_t i;
+
+	if (!t->active)
+		return;
+	t->active = false;
+	i = t->slot;
+	loop->nheap--;
+	if (i == loop->nheap)
+		return;
+	heap_set(loop, i, loop->heap[loop->nheap]);
+	heap_down(loop, i);
+	heap_up(loop, loop->heap[i]->slot);
+}
+
+static void
+net_loop_run_timers(struct net_loop *loop)
+{
+	struct net_timer *t;
+	uint64_t now = net_clock_ms();
+
+	while (loop->nheap > 0 && loop->heap[0]->when <= now) {
+		t = loop->heap[0];
+		net_timer_stop(loop, t);
+		t->cb(t, t->arg);
+	}
+}
+
+static void
+net_sig_handler(int signo)
+{
+	unsigned char b = (unsigned char)signo;
+	int saved = errno;
+
+	if (net_sigpipe[1] != -1)
+		(void)!write(net_sigpipe[1], &b, 1);
+	errno = saved;
+}
+
+static void
+net_sig_read(struct net_watch *w, short revents, void *arg)
+{
+	struct net_loop *loop = arg;
+	unsigned char b[32];
+	ssize_t n, i;
+	size_t k;
+
+	(void)revents;
+	while ((n = read(net_watch_fd(w), b, sizeof b)) > 0) {
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < loop->nsig; k++) {
+				if (loop->sig[k].signo == b[i])
+					loop->sig[k].cb(
+					    loop, b[i], loop->sig[k].arg);
+			}
+		}
+	}
+}
+
+/* Call cb from the loop (not from the handler) when signo arrives. */
+int
+net_loop_signal(struct net_loop *loop, int signo, net_signal_cb cb, void *arg)
+{
+	struct sigaction sa;
+
+	if (loop->nsig == NET_MAX_SIGNALS)
+		return -1;
+	if (net_sigpipe[0] == -1) {
+		if (pipe(net_sigpipe) == -1)
+			return -1;
+		net_set_nonblock(net_sigpipe[0]);
+		net_set_nonblock(net_sigpipe[1]);
+		loop->sigw = net_loop_add_fd(
+		    loop, net_sigpipe[0], POLLIN, net_sig_read, loop);
+	}
+	loop->sig[loop->nsig].signo = signo;
+	loop->sig[loop->nsig].cb = cb;
+	loop->sig[loop->nsig].arg = arg;
+	loop->nsig++;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = net_sig_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	return sigaction(signo, &sa, NULL);
+}
+
+/* End of a turn: hook, flushes, deferred frees, in that order. */
+static void
+net_loop_end_turn(struct net_loop *loop)
+{
+	struct net_watch *w;
+	size_t i;
+
+	if (loop->hook != NULL)
+		loop->hook(loop, loop->hook_arg);
+	/* A flush may schedule another (a close after flush); loop on. */
+	for (i = 0; i < loop->nflush; i++) {
+		w = loop->flush[i];
+		w->flush_pending = false;
+		if (!w->dead)
+			w->flush(w, w->arg);
+	}
+	loop->nflush = 0;
+	net_loop_run_deferred(loop);
+	net_loop_sweep_watches(loop);
+}
+
+/*
+ * One turn: wait at most max_wait ms (-1: until something happens) for
+ * descriptors and timers, dispatch, then end the turn. Returns the number
+ * of descriptors that had events, or -1 on a poll error.
+ */
+int
+net_loop_run_once(struct net_loop *loop, int max_wait)
+{
+	size_t i, n;
+	int timeout = max_wait, rc;
+	uint64_t now;
+	struct net_watch *w;
+
+	net_loop_end_turn(loop);
+	now = net_clock_ms();
+	if (loop->nheap > 0) {
+		uint64_t due = loop->heap[0]->when;
+		int t = due <= now
+		    ? 0
+		    : (due - now > 86400000 ? 86400000 : (int)(due - now));
+		if (timeout < 0 || t < timeout)
+			timeout = t;
+	}
+	if (loop->nflush > 0 || loop->ndefer > 0)
+		timeout = 0;
+
+	n = loop->nw;
+	if (n > loop->cappfd) {
+		loop->cappfd = n + 64;
+		loop->pfd =
+		    xreallocarray(loop->pfd, loop->cappfd, sizeof *loop->pfd);
+	}
+	for (i = 0; i < n; i++) {
+		loop->pfd[i].fd = loop->w[i]->dead ? -1 : loop->w[i]->fd;
+		loop->pfd[i].events = loop->w[i]->events;
+		loop->pfd[i].revents = 0;
+	}
+	rc = poll(loop->pfd, (nfds_t)n, timeout);
+	loop->now = net_clock_ms();
+	if (rc == -1) {
+		if (errno != EINTR)
+			return -1;
+		rc = 0;
+	}
+	/* Watches added during dispatch sit past n and wait for next turn. */
+	for (i = 0; i < n && rc > 0; i++) {
+		w = loop->w[i];
+		if (loop->pfd[i].revents == 0 || w->dead)
+			continue;
+		w->io(w, loop->pfd[i].revents, w->arg);
+	}
+	net_loop_run_timers(loop);
+	net_loop_end_turn(loop);
+	return rc;
+}
+
+/* Run turns until net_loop_stop(); 0, or -1 if poll() failed. */
+int
+net_loop_run(struct net_loop *loop)
+{
+	while (!loop->stopped) {
+		if (net_loop_run_once(loop, -1) == -1)
+			return -1;
+	}
+	net_loop_end_turn(loop);
+	return 0;
+}

@@ -1,0 +1,163 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/b64.h"
+#include "proto/build.h"
+
+/* Start writing frames into the cap bytes at buf. */
+void
+proto_writer_init(struct proto_writer *w, char *buf, size_t cap)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->bad = false;
+}
+
+static void
+proto_writer_put(struct proto_writer *w, const char *s, size_t n)
+{
+	if (w->bad || w->cap - w->len < n) {
+		w->bad = true;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+/* Begin a frame with its verb; the writer is emptied first. */
+void
+proto_writer_begin(struct proto_writer *w, enum proto_verb v)
+{
+	const char *name = proto_verb_name(v);
+
+	w->len = 0;
+	w->bad = v <= PROTO_V_NONE || v >= PROTO_V_COUNT;
+	proto_writer_put(w, name, strlen(name));
+}
+
+/* Append a field as it is; only printable ASCII other than '|' may pass. */
+void
+proto_writer_field(struct proto_writer *w, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == '|') {
+			w->bad = true;
+			return;
+		}
+	}
+	proto_writer_put(w, "|", 1);
+	proto_writer_put(w, s, n);
+}
+
+/* Append a NUL-terminated field. */
+void
+proto_writer_str(struct proto_writer *w, const char *s)
+{
+	proto_writer_field(w, s, strlen(s));
+}
+
+/* Append a number in the wire's decimal form. */
+void
+proto_writer_u64(struct proto_writer *w, uint64_t v)
+{
+	char tmp[PROTO_MAX_DIGITS + 1];
+	int n;
+
+	n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+	proto_writer_put(w, "|", 1);
+	proto_writer_put(w, tmp, (size_t)n);
+}
+
+/* Append n bytes as base64, encoded in place. */
+void
+proto_writer_b64(struct proto_writer *w, const void *p, size_t n)
+{
+	size_t need = PROTO_B64_ENCODED_LEN(n);
+
+	proto_writer_put(w, "|", 1);
+	if (w->bad || w->cap - w->len < need) {
+		w->bad = true;
+		return;
+	}
+	w->len += proto_b64_encode(p, n, w->buf + w->len);
+}
+
+/* End the line with LF; -1 if any part was refused or did not fit. */
+int
+proto_writer_end(struct proto_writer *w, size_t *outlen)
+{
+	proto_writer_put(w, "\n", 1);
+	if (w->bad)
+		return -1;
+	if (outlen != NULL)
+		*outlen = w->len;
+	return 0;
+}
+
+/* MSG|from|to|ts|id|body */
+int
+proto_build_msg(char *buf, size_t cap, size_t *len, const char *from,
+    const char *to, uint64_t ts, const char *id, const char *body,
+    size_t bodylen)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_MSG);
+	proto_writer_str(&w, from);
+	proto_writer_str(&w, to);
+	proto_writer_u64(&w, ts);
+	proto_writer_str(&w, id);
+	proto_writer_b64(&w, body, bodylen);
+	return proto_writer_end(&w, len);
+}
+
+/* RCPT|from|to|id|state */
+int
+proto_build_rcpt(char *buf, size_t cap, size_t *len, const char *from,
+    const char *to, const char *id, const char *state)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_RCPT);
+	proto_writer_str(&w, from);
+	proto_writer_str(&w, to);
+	proto_writer_str(&w, id);
+	proto_writer_str(&w, state);
+	return proto_writer_end(&w, len);
+}
+
+/* ACK|id|stored */
+int
+proto_build_ack(char *buf, size_t cap, size_t *len, const char *id)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ACK);
+	proto_writer_str(&w, id);
+	proto_writer_str(&w, "stored");
+	return proto_writer_end(&w, len);
+}
+
+/* ERR|code|ref|text: ref is the id, xfer or name concerned ("-" if none). */
+int
+proto_build_err(char *buf, size_t cap, size_t *len, enum proto_err code,
+    const char *ref, size_t reflen, const char *text)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ERR);
+	proto_writer_str(&w, proto_err_name(code));
+	if (ref == NULL || reflen == 0)
+		proto_writer_field(&w, "-", 1);
+	else
+		proto_writer_field(&w, ref, reflen);
+	proto_writer_b64(&w, text, strlen(text));
+	return proto_writer_end(&w, len);
+}

@@ -1,0 +1,40 @@
+/*
+ * Building frames byte-exact into caller memory. A writer collects one
+ * header line field by field; any field that could break the framing (a '|',
+ * a space, a control byte) or a line that does not fit marks the writer bad
+ * and proto_writer_end() refuses it, so no malformed frame is ever sent.
+ */
+#ifndef PROTO_BUILD_H
+#define PROTO_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/err.h"
+#include "proto/frame.h"
+
+struct proto_writer {
+	char *buf;
+	size_t cap;
+	size_t len; /* bytes of the frame so far */
+	bool bad;
+};
+
+void proto_writer_init(struct proto_writer *, char *, size_t);
+void proto_writer_begin(struct proto_writer *, enum proto_verb);
+void proto_writer_field(struct proto_writer *, const char *, size_t);
+void proto_writer_str(struct proto_writer *, const char *);
+void proto_writer_u64(struct proto_writer *, uint64_t);
+void proto_writer_b64(struct proto_writer *, const void *, size_t);
+int proto_writer_end(struct proto_writer *, size_t *);
+
+int proto_build_msg(char *, size_t, size_t *, const char *, const char *,
+    uint64_t, const char *, const char *, size_t);
+int proto_build_rcpt(char *, size_t, size_t *, const char *, const char *,
+    const char *, const char *);
+int proto_build_ack(char *, size_t, size_t *, const char *);
+int proto_build_err(char *, size_t, size_t *, enum proto_err, const char *,
+    size_t, const char *);
+
+#endif

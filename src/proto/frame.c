@@ -1,0 +1,730 @@
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <b64/cdecode.h>
+
+#include "proto/b64.h"
+#include "proto/frame.h"
+#include "proto/utf8.h"
+
+/* What a field may hold (PROTOCOL.md section 1, "Field kinds"). */
+enum proto_kind {
+	K_NAME = 1, /* 1-32 of A-Z a-z 0-9 _ . - */
+	K_ID, /* 1-64 of A-Z a-z 0-9 _ - (ids, xfers, tokens) */
+	K_INT, /* unsigned decimal, no leading zeros, 64 bits */
+	K_PORT, /* K_INT up to 65535 */
+	K_HEX64, /* 64 hexadecimal digits */
+	K_B64, /* canonical base64 of bytes, decoded size <= max */
+	K_TEXT, /* K_B64 whose bytes are valid UTF-8 */
+	K_WORD, /* 1-128 printable characters */
+	K_CODE, /* an error code: 1-32 of A-Z _ */
+	K_REF, /* id, xfer or name that an ERR is about, or "-" */
+	K_ENUM, /* one of a fixed list of words */
+	K_IP /* dotted IPv4 or bracketed IPv6 */
+};
+
+struct proto_field {
+	enum proto_kind kind;
+	const char *what;
+	size_t max; /* decoded bytes, for K_B64/K_TEXT */
+	const char *const *words; /* for K_ENUM */
+};
+
+struct proto_shape {
+	size_t nargs;
+	struct proto_field f[PROTO_MAX_ARGS];
+};
+
+#define PROTO_MAX_SHAPES 3
+
+struct proto_schema {
+	const char *name;
+	int ref; /* index of the id/xfer arg, or -1 */
+	struct proto_shape shape[PROTO_MAX_SHAPES];
+};
+
+static const char *const w_presence[] = {"online", "offline", NULL};
+static const char *const w_rcpt[] = {"delivered", "read", NULL};
+static const char *const w_onoff[] = {"on", "off", NULL};
+static const char *const w_yesno[] = {"yes", "no", NULL};
+static const char *const w_ack[] = {"stored", NULL};
+
+#define F(k, w)                                                                \
+	{                                                                      \
+		.kind = (k), .what = (w)                                       \
+	}
+#define FT(k, w, m)                                                            \
+	{                                                                      \
+		.kind = (k), .what = (w), .max = (m)                           \
+	}
+#define FE(w, l)                                                               \
+	{                                                                      \
+		.kind = K_ENUM, .what = (w), .words = (l)                      \
+	}
+#define FROM_TO F(K_NAME, "from"), F(K_NAME, "to")
+
+/* Every verb of PROTOCOL.md with the shapes its fields may take. */
+static const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
+    [PROTO_V_LOGIN] = {"LOGIN", -1,
+        {{4,
+            {F(K_INT, "version"), F(K_NAME, "name"),
+                FT(K_B64, "password", PROTO_MAX_TEXT),
+                F(K_PORT, "p2p-port")}}}},
+    [PROTO_V_WELCOME] = {"WELCOME", -1,
+        {{4,
+            {F(K_NAME, "name"), F(K_ID, "session-token"), F(K_INT, "max-frame"),
+                F(K_INT, "server-ts")}}}},
+    [PROTO_V_ERR] = {"ERR", -1,
+        {{3,
+             {F(K_CODE, "code"), F(K_REF, "ref"),
+                 FT(K_TEXT, "text", PROTO_MAX_TEXT)}},
+            {2, {F(K_CODE, "code"), F(K_REF, "ref")}},
+            {1, {F(K_CODE, "code")}}}},
+    [PROTO_V_USER] = {"USER", -1,
+        {{3,
+            {F(K_NAME, "name"), FE("presence", w_presence),
+                F(K_INT, "last-seen")}}}},
+    [PROTO_V_SYNCED] = {"SYNCED", -1, {{0, {{0}}}}},
+    [PROTO_V_PING] = {"PING", -1, {{1, {F(K_WORD, "token")}}}},
+    [PROTO_V_PONG] = {"PONG", -1, {{1, {F(K_WORD, "token")}}}},
+    [PROTO_V_BYE] = {"BYE", -1, {{1, {F(K_WORD, "reason")}}}},
+    [PROTO_V_RESUME] = {"RESUME", -1,
+        {{4,
+            {F(K_INT, "version"), F(K_NAME, "name"), F(K_ID, "session-token"),
+                F(K_PORT, "p2p-port")}}}},
+    [PROTO_V_MSG] = {"MSG", 3,
+        {{5,
+            {FROM_TO, F(K_INT, "ts"), F(K_ID, "id"),
+                FT(K_TEXT, "body", PROTO_MAX_BODY)}}}},
+    [PROTO_V_RCPT] = {"RCPT", 2,
+        {{4, {FROM_TO, F(K_ID, "id"), FE("state", w_rcpt)}}}},
+    [PROTO_V_TYPING] = {"TYPING", -1, {{3, {FROM_TO, FE("state", w_onoff)}}}},
+    [PROTO_V_ACK] = {"ACK", 0, {{2, {F(K_ID, "id"), FE("state", w_ack)}}}},
+    [PROTO_V_FOFFER] = {"FOFFER", 2,
+        {{6,
+            {FROM_TO, F(K_ID, "xfer"), F(K_INT, "size"), F(K_HEX64, "sha256"),
+                FT(K_TEXT, "name", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_FACCEPT] = {"FACCEPT", 2,
+        {{4, {FROM_TO, F(K_ID, "xfer"), F(K_INT, "offset")}}}},
+    [PROTO_V_FREJECT] = {"FREJECT", 2,
+        {{4,
+            {FROM_TO, F(K_ID, "xfer"), FT(K_TEXT, "reason", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_FDATA] = {"FDATA", 2,
+        {{5, {FROM_TO, F(K_ID, "xfer"), F(K_INT, "offset"), F(K_INT, "len")}}}},
+    [PROTO_V_FACK] = {"FACK", 2,
+        {{4, {FROM_TO, F(K_ID, "xfer"), F(K_INT, "offset")}}}},
+    [PROTO_V_FDONE] = {"FDONE", 2, {{3, {FROM_TO, F(K_ID, "xfer")}}}},
+    [PROTO_V_FCANCEL] = {"FCANCEL", 2,
+        {{4,
+            {FROM_TO, F(K_ID, "xfer"), FT(K_TEXT, "reason", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_LOOKUP] = {"LOOKUP", -1, {{1, {F(K_NAME, "name")}}}},
+    [PROTO_V_PEER] = {"PEER", -1,
+        {{4,
+            {F(K_NAME, "name"), F(K_IP, "ip"), F(K_PORT, "port"),
+                F(K_ID, "ticket")}}}},
+    [PROTO_V_PHELLO] = {"PHELLO", -1, {{3, {FROM_TO, F(K_ID, "ticket")}}}},
+    [PROTO_V_VERIFY] = {"VERIFY", -1,
+        {{2, {F(K_NAME, "name"), F(K_ID, "ticket")}}}},
+    [PROTO_V_VERIFIED] = {"VERIFIED", -1,
+        {{3, {F(K_NAME, "name"), F(K_ID, "ticket"), FE("answer", w_yesno)}}}},
+    [PROTO_V_PWELCOME] = {"PWELCOME", -1, {{2, {FROM_TO}}}},
+    [PROTO_V_ALIVE] = {"ALIVE", -1,
+        {{2, {F(K_NAME, "name"), F(K_ID, "session-token")}},
+            {1, {F(K_INT, "pending")}}}},
+    [PROTO_V_STATS] = {"STATS", -1,
+        {{0, {{0}}}, {1, {FT(K_TEXT, "stats", PROTO_MAX_FRAME)}}}},
+    [PROTO_V_DISCOVER] = {"DISCOVER", -1, {{1, {F(K_INT, "version")}}}},
+    [PROTO_V_RELAY] = {"RELAY", -1,
+        {{2,
+            {FT(K_TEXT, "relay-name", PROTO_MAX_TEXT),
+                F(K_PORT, "tcp-port")}}}},
+};
+
+/* Write a reason into err; the code and fatality are set by the caller. */
+static void __attribute__((format(printf, 4, 5)))
+proto_error_set(struct proto_error *err, enum proto_err code, bool fatal,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	err->fatal = fatal;
+	err->ref.p = "-";
+	err->ref.len = 1;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	va_end(ap);
+}
+
+/* The name of a verb as it stands on the wire. */
+const char *
+proto_verb_name(enum proto_verb v)
+{
+	if (v <= PROTO_V_NONE || v >= PROTO_V_COUNT)
+		return "?";
+	return proto_schemas[v].name;
+}
+
+/* Look a verb up by its upper-case name; PROTO_V_NONE if unknown. */
+enum proto_verb
+proto_verb_from_name(const char *s, size_t len)
+{
+	int v;
+
+	for (v = 1; v < PROTO_V_COUNT; v++) {
+		if (strlen(proto_schemas[v].name) == len &&
+		    memcmp(proto_schemas[v].name, s, len) == 0)
+			return (enum proto_verb)v;
+	}
+	return PROTO_V_NONE;
+}
+
+/* Whether a verb is a routed frame: VERB|from|to|... (section 3 and 4). */
+bool
+proto_verb_is_routed(enum proto_verb v)
+{
+	switch (v) {
+	case PROTO_V_MSG:
+	case PROTO_V_RCPT:
+	case PROTO_V_TYPING:
+	case PROTO_V_FOFFER:
+	case PROTO_V_FACCEPT:
+	case PROTO_V_FREJECT:
+	case PROTO_V_FDATA:
+	case PROTO_V_FACK:
+	case PROTO_V_FDONE:
+	case PROTO_V_FCANCEL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+is_alnum(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Whether s is a user name: 1-32 of A-Z a-z 0-9 _ . - */
+bool
+proto_is_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 1 || len > PROTO_MAX_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+/* Whether s is a message id, transfer id, token or ticket. */
+bool
+proto_is_id(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 1 || len > PROTO_MAX_ID)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!is_alnum(c) && c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+/* Parse an unsigned decimal: no sign, no leading zeros, at most 64 bits. */
+int
+proto_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+	unsigned d;
+
+	if (len < 1 || len > PROTO_MAX_DIGITS)
+		return -1;
+	if (s[0] == '0' && len > 1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The value of a field already checked as an int. */
+uint64_t
+proto_slice_u64(struct proto_slice s)
+{
+	uint64_t v = 0;
+
+	if (proto_parse_u64(s.p, s.len, &v) != 0)
+		return 0;
+	return v;
+}
+
+/* Whether a slice holds exactly the NUL-terminated word w. */
+bool
+proto_slice_eq(struct proto_slice s, const char *w)
+{
+	return strlen(w) == s.len && memcmp(s.p, w, s.len) == 0;
+}
+
+/* Whether two user names are the same user (case-insensitive ASCII). */
+bool
+proto_name_eq(struct proto_slice a, struct proto_slice b)
+{
+	size_t i;
+
+	if (a.len != b.len)
+		return false;
+	for (i = 0; i < a.len; i++) {
+		unsigned char x = (unsigned char)a.p[i];
+		unsigned char y = (unsigned char)b.p[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* Decode a field already checked as base64 text into out (cap bytes). */
+int
+proto_text_decode(struct proto_slice s, char *out, size_t cap, size_t *len)
+{
+	return proto_b64_decode(s.p, s.len, out, cap, len);
+}
+
+/*
+ * Check that base64 decodes to valid UTF-8 without a buffer the size of the
+ * text: decode in pieces and carry an unfinished sequence over.
+ */
+static bool
+proto_b64_is_utf8(const char *s, size_t len)
+{
+	char buf[3072 + 4];
+	base64_decodestate st;
+	size_t carry = 0, piece, done = 0, n, ok;
+	int got;
+
+	base64_init_decodestate(&st);
+	while (done < len) {
+		piece = len - done;
+		if (piece > 4096)
+			piece = 4096;
+		got =
+		    base64_decode_block(s + done, (int)piece, buf + carry, &st);
+		done += piece;
+		n = carry + (size_t)got;
+		/* Find the longest prefix that ends on a sequence boundary. */
+		ok = n;
+		if (done < len) {
+			size_t back = 0;
+			while (back < 3 && back < n &&
+			    ((unsigned char)buf[n - 1 - back] & 0xc0) == 0x80)
+				back++;
+			if (back < n &&
+			    ((unsigned char)buf[n - 1 - back] & 0xc0) == 0xc0)
+				ok = n - 1 - back;
+		}
+		if (!proto_utf8_is_valid(buf, ok))
+			return false;
+		carry = n - ok;
+		memmove(buf, buf + ok, carry);
+	}
+	return carry == 0;
+}
+
+static bool
+is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static bool
+proto_is_ip(const char *s, size_t len)
+{
+	char tmp[64];
+	unsigned char addr[16];
+
+	if (len < 2 || len >= sizeof tmp)
+		return false;
+	if (s[0] == '[') {
+		if (s[len - 1] != ']')
+			return false;
+		memcpy(tmp, s + 1, len - 2);
+		tmp[len - 2] = '\0';
+		return inet_pton(AF_INET6, tmp, addr) == 1;
+	}
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	return inet_pton(AF_INET, tmp, addr) == 1;
+}
+
+/* Check one field against its kind; fill err and return -1 if it fails. */
+static int
+proto_field_check(const struct proto_schema *sc, const struct proto_field *f,
+    size_t idx, struct proto_slice s, struct proto_error *err)
+{
+	uint64_t v;
+	size_t i, dec;
+
+	switch (f->kind) {
+	case K_NAME:
+		if (proto_is_name(s.p, s.len))
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): a name is 1-32 of A-Z a-z 0-9 _ . -",
+		    sc->name, idx + 1, f->what);
+		return -1;
+	case K_ID:
+		if (proto_is_id(s.p, s.len))
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): an id is 1-64 of A-Z a-z 0-9 _ -",
+		    sc->name, idx + 1, f->what);
+		return -1;
+	case K_INT:
+	case K_PORT:
+		if (proto_parse_u64(s.p, s.len, &v) == 0 &&
+		    (f->kind == K_INT || v <= 65535))
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected %s", sc->name, idx + 1,
+		    f->what,
+		    f->kind == K_PORT
+		        ? "a port number 0-65535"
+		        : "an unsigned decimal without leading zeros, 64 bits");
+		return -1;
+	case K_HEX64:
+		for (i = 0; i < s.len && is_hex((unsigned char)s.p[i]); i++)
+			;
+		if (s.len == 64 && i == 64)
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected 64 hexadecimal digits",
+		    sc->name, idx + 1, f->what);
+		return -1;
+	case K_B64:
+	case K_TEXT:
+		if (proto_b64_check(s.p, s.len, &dec) != 0) {
+			proto_error_set(err, PROTO_ERR_BAD_BASE64, false,
+			    "%s field %zu (%s): not canonical base64", sc->name,
+			    idx + 1, f->what);
+			return -1;
+		}
+		if (dec > f->max) {
+			proto_error_set(err, PROTO_ERR_TOO_LONG, false,
+			    "%s field %zu (%s): %zu bytes, at most %zu",
+			    sc->name, idx + 1, f->what, dec, f->max);
+			return -1;
+		}
+		if (f->kind == K_TEXT && !proto_b64_is_utf8(s.p, s.len)) {
+			proto_error_set(err, PROTO_ERR_BAD_UTF8, false,
+			    "%s field %zu (%s): text is not valid UTF-8",
+			    sc->name, idx + 1, f->what);
+			return -1;
+		}
+		return 0;
+	case K_WORD:
+		for (i = 0; i < s.len; i++) {
+			if (s.p[i] < 0x21 || s.p[i] > 0x7e)
+				break;
+		}
+		if (s.len >= 1 && s.len <= 128 && i == s.len)
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected 1-128 printable characters",
+		    sc->name, idx + 1, f->what);
+		return -1;
+	case K_CODE:
+		for (i = 0; i < s.len; i++) {
+			if ((s.p[i] < 'A' || s.p[i] > 'Z') && s.p[i] != '_')
+				break;
+		}
+		if (s.len >= 1 && s.len <= 32 && i == s.len)
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected an error code", sc->name,
+		    idx + 1, f->what);
+		return -1;
+	case K_REF:
+		if ((s.len == 1 && s.p[0] == '-') ||
+		    proto_is_name(s.p, s.len) || proto_is_id(s.p, s.len))
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected an id, a name or -", sc->name,
+		    idx + 1, f->what);
+		return -1;
+	case K_ENUM:
+		for (i = 0; f->words[i] != NULL; i++) {
+			if (proto_slice_eq(s, f->words[i]))
+				return 0;
+		}
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected %s%s%s", sc->name, idx + 1,
+		    f->what, f->words[0], f->words[1] != NULL ? " or " : "",
+		    f->words[1] != NULL ? f->words[1] : "");
+		return -1;
+	case K_IP:
+		if (proto_is_ip(s.p, s.len))
+			return 0;
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected an IPv4 or [IPv6] address",
+		    sc->name, idx + 1, f->what);
+		return -1;
+	}
+	proto_error_set(err, PROTO_ERR_INTERNAL, false, "unknown field kind");
+	return -1;
+}
+
+/*
+ * Split a header line (without its LF) into verb and fields and check them
+ * against the verb's schema. The frame is filled only on success.
+ */
+static enum proto_status
+proto_header_parse(const char *line, size_t len, struct proto_frame *fr,
+    struct proto_error *err)
+{
+	struct proto_slice f[PROTO_MAX_ARGS + 1];
+	const struct proto_schema *sc;
+	const struct proto_shape *sh = NULL;
+	const char *p, *end = line + len, *bar;
+	enum proto_verb verb;
+	size_t n = 0, i, k;
+
+	if (len == 0) {
+		proto_error_set(err, PROTO_ERR_BAD_FRAME, false, "empty line");
+		return PROTO_ERROR;
+	}
+	for (p = line;;) {
+		bar = memchr(p, '|', (size_t)(end - p));
+		if (n == PROTO_MAX_ARGS + 1) {
+			/* Too many fields: count them for the reason. */
+			for (n = 0, i = 0; i < len; i++)
+				n += line[i] == '|';
+			n++;
+			break;
+		}
+		f[n].p = p;
+		f[n].len = (size_t)((bar != NULL ? bar : end) - p);
+		n++;
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+
+	verb = proto_verb_from_name(f[0].p, f[0].len);
+	if (verb == PROTO_V_NONE) {
+		proto_error_set(err, PROTO_ERR_BAD_VERB, false,
+		    "unknown verb '%.*s'", (int)(f[0].len > 32 ? 32 : f[0].len),
+		    f[0].p);
+		for (i = 0; err->text[i] != '\0'; i++) {
+			if ((unsigned char)err->text[i] < 0x20 ||
+			    (unsigned char)err->text[i] > 0x7e)
+				err->text[i] = '?';
+		}
+		return PROTO_ERROR;
+	}
+	sc = &proto_schemas[verb];
+	/* Unused shape slots are zero; only the first may take no fields. */
+	for (k = 0; k < PROTO_MAX_SHAPES; k++) {
+		if (k > 0 && sc->shape[k].nargs == 0)
+			break;
+		if (sc->shape[k].nargs == n - 1) {
+			sh = &sc->shape[k];
+			break;
+		}
+	}
+	if (sh == NULL) {
+		proto_error_set(err, PROTO_ERR_BAD_FRAME, false,
+		    "%s takes %zu fields after the verb, not %zu", sc->name,
+		    sc->shape[0].nargs, n - 1);
+		if (sc->ref >= 0 && (size_t)sc->ref + 1 < n &&
+		    n <= PROTO_MAX_ARGS + 1 &&
+		    proto_is_id(f[sc->ref + 1].p, f[sc->ref + 1].len))
+			err->ref = f[sc->ref + 1];
+		return PROTO_ERROR;
+	}
+	for (i = 0; i < sh->nargs; i++) {
+		if (proto_field_check(sc, &sh->f[i], i, f[i + 1], err) != 0) {
+			if (sc->ref >= 0 && (size_t)sc->ref != i &&
+			    proto_is_id(f[sc->ref + 1].p, f[sc->ref + 1].len))
+				err->ref = f[sc->ref + 1];
+			return PROTO_ERROR;
+		}
+	}
+
+	fr->verb = verb;
+	fr->nargs = n - 1;
+	for (i = 0; i < n - 1; i++)
+		fr->arg[i] = f[i + 1];
+	for (; i < PROTO_MAX_ARGS; i++) {
+		fr->arg[i].p = end;
+		fr->arg[i].len = 0;
+	}
+	fr->payload = NULL;
+	fr->payload_len = 0;
+	return PROTO_FRAME;
+}
+
+/* Parse one header line (trailing CR LF optional), as a UDP datagram is. */
+enum proto_status
+proto_frame_parse(const char *line, size_t len, struct proto_frame *fr,
+    struct proto_error *err)
+{
+	size_t n = len;
+	struct proto_frame tmp;
+
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (memchr(line, '\n', n) != NULL) {
+		proto_error_set(
+		    err, PROTO_ERR_BAD_FRAME, false, "more than one line");
+		return PROTO_ERROR;
+	}
+	if (proto_header_parse(line, n, &tmp, err) != PROTO_FRAME)
+		return PROTO_ERROR;
+	if (tmp.verb == PROTO_V_FDATA) {
+		proto_error_set(err, PROTO_ERR_BAD_FRAME, false,
+		    "FDATA needs a stream, not a datagram");
+		return PROTO_ERROR;
+	}
+	tmp.raw = line;
+	tmp.rawlen = len;
+	tmp.hdrlen = len;
+	*fr = tmp;
+	return PROTO_FRAME;
+}
+
+/* Start decoding a stream whose header lines are at most max_frame bytes. */
+void
+proto_decoder_init(struct proto_decoder *d, size_t max_frame)
+{
+	d->max_frame = max_frame;
+	d->scanned = 0;
+}
+
+/*
+ * Find the length an FDATA header announces. Its payload must be skipped
+ * even when another field is bad, so the length is read before the rest.
+ * Returns -1 (and fills err as fatal) when it cannot be trusted.
+ */
+static int
+proto_fdata_len(
+    const char *line, size_t len, size_t *out, struct proto_error *err)
+{
+	const char *p = line + len;
+	uint64_t v;
+	size_t bars = 0, i;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] == '|')
+			bars++;
+	}
+	if (bars != 5) {
+		proto_error_set(err, PROTO_ERR_BAD_FRAME, true,
+		    "FDATA takes 5 fields after the verb, not %zu", bars);
+		return -1;
+	}
+	while (p > line && p[-1] != '|')
+		p--;
+	if (proto_parse_u64(p, (size_t)(line + len - p), &v) != 0) {
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, true,
+		    "FDATA field 5 (len): expected an unsigned decimal");
+		return -1;
+	}
+	if (v > PROTO_MAX_PAYLOAD) {
+		proto_error_set(err, PROTO_ERR_TOO_LONG, true,
+		    "FDATA payload of %llu bytes, at most %d",
+		    (unsigned long long)v, PROTO_MAX_PAYLOAD);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+/*
+ * Take the next frame from the len bytes at buf, which begin where the
+ * previous frame ended. PROTO_NEED_MORE: no complete frame yet, feed more
+ * and call again with the same start. PROTO_FRAME or PROTO_ERROR: *used
+ * bytes are done with (a refused frame is skipped whole); on a fatal error
+ * the stream cannot go on.
+ */
+enum proto_status
+proto_decoder_next(struct proto_decoder *d, const char *buf, size_t len,
+    struct proto_frame *fr, struct proto_error *err, size_t *used)
+{
+	const char *lf;
+	size_t hdr, line, plen = 0, scan;
+	enum proto_status st;
+
+	*used = 0;
+	scan = d->scanned < len ? d->scanned : len;
+	lf = memchr(buf + scan, '\n', len - scan);
+	if (lf == NULL) {
+		d->scanned = len;
+		if (len >= d->max_frame) {
+			proto_error_set(err, PROTO_ERR_TOO_LONG, true,
+			    "header line longer than %zu bytes", d->max_frame);
+			d->scanned = 0;
+			return PROTO_ERROR;
+		}
+		return PROTO_NEED_MORE;
+	}
+	hdr = (size_t)(lf - buf) + 1;
+	if (hdr > d->max_frame) {
+		proto_error_set(err, PROTO_ERR_TOO_LONG, true,
+		    "header line of %zu bytes, longer than %zu", hdr,
+		    d->max_frame);
+		d->scanned = 0;
+		return PROTO_ERROR;
+	}
+	line = hdr - 1;
+	if (line > 0 && buf[line - 1] == '\r')
+		line--;
+
+	if (line >= 6 && memcmp(buf, "FDATA|", 6) == 0) {
+		if (proto_fdata_len(buf, line, &plen, err) != 0) {
+			d->scanned = 0;
+			return PROTO_ERROR;
+		}
+		if (len - hdr < plen) {
+			d->scanned = hdr - 1;
+			return PROTO_NEED_MORE;
+		}
+	}
+	d->scanned = 0;
+	*used = hdr + plen;
+	st = proto_header_parse(buf, line, fr, err);
+	if (st != PROTO_FRAME)
+		return st;
+	fr->raw = buf;
+	fr->rawlen = hdr + plen;
+	fr->hdrlen = hdr;
+	if (fr->verb == PROTO_V_FDATA) {
+		fr->payload = buf + hdr;
+		fr->payload_len = plen;
+	}
+	return PROTO_FRAME;
+}

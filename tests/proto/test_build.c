@@ -1,0 +1,210 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto/b64.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+
+#define HASH "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+/*
+ * Every verb of PROTOCOL.md, written by the builder: the exact bytes
+ * expected on the wire, then parsed back field for field.
+ */
+struct rt_case {
+	enum proto_verb verb;
+	const char *fields[PROTO_MAX_ARGS];
+	const char *wire;
+};
+
+static const struct rt_case rt[] = {
+    {PROTO_V_LOGIN, {"1", "alice", "c2VjcmV0", "0"},
+        "LOGIN|1|alice|c2VjcmV0|0\n"},
+    {PROTO_V_WELCOME, {"alice", "tok123", "65536", "1700000000000"},
+        "WELCOME|alice|tok123|65536|1700000000000\n"},
+    {PROTO_V_ERR, {"NAME_IN_USE", "-", "aW4gdXNl"},
+        "ERR|NAME_IN_USE|-|aW4gdXNl\n"},
+    {PROTO_V_USER, {"bob", "online", "0"}, "USER|bob|online|0\n"},
+    {PROTO_V_SYNCED, {NULL}, "SYNCED\n"},
+    {PROTO_V_PING, {"42"}, "PING|42\n"},
+    {PROTO_V_PONG, {"42"}, "PONG|42\n"},
+    {PROTO_V_BYE, {"replaced"}, "BYE|replaced\n"},
+    {PROTO_V_RESUME, {"1", "alice", "tok123", "7001"},
+        "RESUME|1|alice|tok123|7001\n"},
+    {PROTO_V_MSG, {"alice", "bob", "1700000000000", "m-1", "5L2g5aW9"},
+        "MSG|alice|bob|1700000000000|m-1|5L2g5aW9\n"},
+    {PROTO_V_RCPT, {"bob", "alice", "m-1", "read"},
+        "RCPT|bob|alice|m-1|read\n"},
+    {PROTO_V_TYPING, {"bob", "alice", "on"}, "TYPING|bob|alice|on\n"},
+    {PROTO_V_ACK, {"m-1", "stored"}, "ACK|m-1|stored\n"},
+    {PROTO_V_FOFFER, {"a", "b", "x1", "4", HASH, "dGVzdC50eHQ="},
+        "FOFFER|a|b|x1|4|" HASH "|dGVzdC50eHQ=\n"},
+    {PROTO_V_FACCEPT, {"b", "a", "x1", "0"}, "FACCEPT|b|a|x1|0\n"},
+    {PROTO_V_FREJECT, {"b", "a", "x1", "bm8="}, "FREJECT|b|a|x1|bm8=\n"},
+    {PROTO_V_FDATA, {"a", "b", "x1", "0", "0"}, "FDATA|a|b|x1|0|0\n"},
+    {PROTO_V_FACK, {"b", "a", "x1", "4"}, "FACK|b|a|x1|4\n"},
+    {PROTO_V_FDONE, {"a", "b", "x1"}, "FDONE|a|b|x1\n"},
+    {PROTO_V_FCANCEL, {"a", "b", "x1", ""}, "FCANCEL|a|b|x1|\n"},
+    {PROTO_V_LOOKUP, {"bob"}, "LOOKUP|bob\n"},
+    {PROTO_V_PEER, {"bob", "[::1]", "7002", "tk1"},
+        "PEER|bob|[::1]|7002|tk1\n"},
+    {PROTO_V_PHELLO, {"alice", "bob", "tk1"}, "PHELLO|alice|bob|tk1\n"},
+    {PROTO_V_VERIFY, {"alice", "tk1"}, "VERIFY|alice|tk1\n"},
+    {PROTO_V_VERIFIED, {"alice", "tk1", "yes"}, "VERIFIED|alice|tk1|yes\n"},
+    {PROTO_V_PWELCOME, {"bob", "alice"}, "PWELCOME|bob|alice\n"},
+    {PROTO_V_ALIVE, {"alice", "tok123"}, "ALIVE|alice|tok123\n"},
+    {PROTO_V_ALIVE, {"3"}, "ALIVE|3\n"},
+    {PROTO_V_STATS, {NULL}, "STATS\n"},
+    {PROTO_V_STATS, {"eD0xCg=="}, "STATS|eD0xCg==\n"},
+    {PROTO_V_DISCOVER, {"1"}, "DISCOVER|1\n"},
+    {PROTO_V_RELAY, {"b2ZmaWNl", "7733"}, "RELAY|b2ZmaWNl|7733\n"},
+};
+
+static void
+proto_build__round_trips__every_verb(void **state)
+{
+	char buf[512];
+	struct proto_writer w;
+	struct proto_decoder d;
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t i, k, n, used;
+	bool seen[PROTO_V_COUNT] = {false};
+
+	(void)state;
+	for (i = 0; i < sizeof rt / sizeof rt[0]; i++) {
+		proto_writer_init(&w, buf, sizeof buf);
+		proto_writer_begin(&w, rt[i].verb);
+		for (k = 0; k < PROTO_MAX_ARGS && rt[i].fields[k] != NULL; k++)
+			proto_writer_str(&w, rt[i].fields[k]);
+		assert_int_equal(proto_writer_end(&w, &n), 0);
+		if (n != strlen(rt[i].wire) || memcmp(buf, rt[i].wire, n) != 0)
+			fail_msg("%s: built '%.*s'", rt[i].wire, (int)n, buf);
+
+		proto_decoder_init(&d, PROTO_MAX_FRAME);
+		if (proto_decoder_next(&d, buf, n, &fr, &err, &used) !=
+		    PROTO_FRAME)
+			fail_msg("%s: refused: %s", rt[i].wire, err.text);
+		assert_int_equal(fr.verb, rt[i].verb);
+		assert_int_equal(used, n);
+		for (k = 0; k < fr.nargs; k++)
+			assert_true(proto_slice_eq(fr.arg[k], rt[i].fields[k]));
+		assert_true(k == PROTO_MAX_ARGS || rt[i].fields[k] == NULL);
+		seen[rt[i].verb] = true;
+	}
+	for (i = 1; i < PROTO_V_COUNT; i++) {
+		if (!seen[i])
+			fail_msg("verb %s has no round-trip case",
+			    proto_verb_name((enum proto_verb)i));
+	}
+}
+
+static void
+proto_build__encodes__text_as_base64(void **state)
+{
+	char buf[256], body[64];
+	const char text[] = "a|b\nc \xe4\xbd\xa0\xf0\x9f\x98\x80";
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t n, blen;
+
+	(void)state;
+	assert_int_equal(proto_build_msg(buf, sizeof buf, &n, "alice", "bob", 5,
+	                     "id1", text, sizeof text - 1),
+	    0);
+	assert_int_equal(proto_frame_parse(buf, n, &fr, &err), PROTO_FRAME);
+	assert_int_equal(
+	    proto_text_decode(fr.arg[4], body, sizeof body, &blen), 0);
+	assert_int_equal(blen, sizeof text - 1);
+	assert_memory_equal(body, text, blen);
+}
+
+static void
+proto_build__refuses__fields_that_break_framing(void **state)
+{
+	char buf[64];
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(
+	    proto_build_rcpt(buf, sizeof buf, &n, "al|ce", "bob", "m1", "read"),
+	    -1);
+	assert_int_equal(
+	    proto_build_rcpt(buf, sizeof buf, &n, "al ce", "bob", "m1", "read"),
+	    -1);
+	assert_int_equal(proto_build_rcpt(buf, sizeof buf, &n, "alice", "bob",
+	                     "m\n1", "read"),
+	    -1);
+	assert_int_equal(n, 99);
+}
+
+static void
+proto_build__refuses__frame_that_does_not_fit(void **state)
+{
+	char buf[16];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(
+	    proto_build_ack(buf, sizeof buf, &n, "a-very-long-message-id"), -1);
+	assert_int_equal(proto_build_ack(buf, sizeof buf, &n, "m1"), 0);
+	assert_int_equal(n, 14);
+	assert_memory_equal(buf, "ACK|m1|stored\n", 14);
+}
+
+static void
+proto_build__writes__err_with_reason(void **state)
+{
+	char buf[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(proto_build_err(buf, sizeof buf, &n,
+	                     PROTO_ERR_NO_SUCH_USER, "m1", 2, "no user carol"),
+	    0);
+	assert_int_equal(
+	    n, strlen("ERR|NO_SUCH_USER|m1|bm8gdXNlciBjYXJvbA==\n"));
+	assert_memory_equal(
+	    buf, "ERR|NO_SUCH_USER|m1|bm8gdXNlciBjYXJvbA==\n", n);
+	assert_int_equal(proto_build_err(buf, sizeof buf, &n,
+	                     PROTO_ERR_NOT_LOGGED_IN, NULL, 0, ""),
+	    0);
+	assert_memory_equal(buf, "ERR|NOT_LOGGED_IN|-|\n", n);
+}
+
+static void
+proto_err__maps__names_both_ways(void **state)
+{
+	enum proto_err e;
+	int i;
+
+	(void)state;
+	for (i = 1; i < PROTO_ERR_COUNT; i++) {
+		const char *name = proto_err_name((enum proto_err)i);
+		assert_int_equal(
+		    proto_err_from_name(name, strlen(name), &e), 0);
+		assert_int_equal(e, i);
+	}
+	assert_string_equal(proto_err_name(PROTO_ERR_BAD_BASE64), "BAD_BASE64");
+	assert_int_equal(proto_err_from_name("NOPE", 4, &e), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(proto_build__round_trips__every_verb),
+	    cmocka_unit_test(proto_build__encodes__text_as_base64),
+	    cmocka_unit_test(proto_build__refuses__fields_that_break_framing),
+	    cmocka_unit_test(proto_build__refuses__frame_that_does_not_fit),
+	    cmocka_unit_test(proto_build__writes__err_with_reason),
+	    cmocka_unit_test(proto_err__maps__names_both_ways),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
