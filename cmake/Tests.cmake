@@ -14,6 +14,22 @@ tg_unit_test(test_proto_build tests/proto/test_build.c tg_proto)
 tg_unit_test(test_net_loop tests/net/test_loop.c tg_net)
 tg_unit_test(test_net_conn tests/net/test_conn.c tg_net)
 
+# Integration: the real programs, started by the tests themselves.
+function(tg_integration_test name src)
+  add_executable(${name} ${src} tests/integration/harness.c)
+  target_include_directories(${name} PRIVATE tests/integration)
+  target_compile_definitions(${name} PRIVATE
+    TERMGRAM_BIN_DIR="${CMAKE_BINARY_DIR}")
+  target_link_libraries(${name} PRIVATE tg_proto PkgConfig::CMOCKA)
+  add_dependencies(${name} termgramd termgram)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 600
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endfunction()
+
+tg_integration_test(test_relay tests/integration/test_relay.c)
+tg_integration_test(test_delivery tests/integration/test_delivery.c)
+
 # Layer rule: arrows point down only.
 add_test(NAME layers COMMAND ${CMAKE_SOURCE_DIR}/tests/check_layers.sh
   ${CMAKE_SOURCE_DIR}/src)

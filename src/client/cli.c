@@ -1,0 +1,466 @@
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli.h"
+#include "client/session.h"
+#include "net/loop.h"
+#include "proto/frame.h"
+#include "util/map.h"
+#include "util/xmalloc.h"
+
+enum cli_cmd { CLI_SEND, CLI_RECV, CLI_WHO };
+
+struct cli {
+	enum cli_cmd cmd;
+	struct net_loop *loop;
+	struct client_session *s;
+	struct util_map *waiting; /* send: ids not yet safe */
+	size_t failed;
+	unsigned long count; /* recv: stop after these */
+	unsigned long got;
+	bool done;
+	int status;
+	struct net_timer deadline;
+};
+
+static const char usage[] =
+    "usage: termgram send [OPTIONS] [--stdin] [--timeout S] TO [TEXT...]\n"
+    "       termgram recv [OPTIONS] [--count N] [--timeout S]\n"
+    "       termgram who  [OPTIONS]\n"
+    "\n"
+    "OPTIONS (any order, before the command's own arguments):\n"
+    "  --host H     the relay (default 127.0.0.1)\n"
+    "  --port P     its port (default 7733)\n"
+    "  --user NAME  who you are (required)\n"
+    "  --data DIR   your local store (default\n"
+    "               $XDG_DATA_HOME/termgram/NAME@HOST)\n"
+    "The password comes from TERMGRAM_PASSWORD (unset or empty: an open\n"
+    "name).\n"
+    "\n"
+    "send   sends TEXT (or, with --stdin, every line of standard input as\n"
+    "       its own message) and waits until each is safe: stored by the\n"
+    "       relay or delivered. Exit 0 when all are; 1 otherwise (what was\n"
+    "       not confirmed stays in the outbox and goes with the next\n"
+    "       connection).\n"
+    "recv   prints each new message as TS<TAB>FROM<TAB>TEXT (\\n, \\t, \\r\n"
+    "       and \\\\ escaped) and confirms it once stored; stops after N\n"
+    "       messages (exit 1 if the timeout comes first) or S seconds.\n"
+    "who    prints the contact list: NAME<TAB>online|offline<TAB>LAST-SEEN\n"
+    "       (milliseconds since the epoch).\n";
+
+static void
+cli_finish(struct cli *c, int status)
+{
+	if (c->done)
+		return;
+	c->done = true;
+	c->status = status;
+	net_loop_stop(c->loop);
+}
+
+static void
+cli_state(
+    void *arg, enum client_conn_state st, const char *detail, uint64_t retry)
+{
+	struct cli *c = arg;
+
+	if (st == CLIENT_WAITING)
+		fprintf(stderr, "termgram: %s; retrying in %.1f s\n",
+		    detail != NULL ? detail : "disconnected",
+		    (double)retry / 1000);
+	else if (st == CLIENT_FAILED) {
+		fprintf(stderr, "termgram: %s\n",
+		    detail != NULL ? detail : "refused");
+		cli_finish(c, 1);
+	}
+}
+
+static void
+cli_error(void *arg, const char *code, const char *ref, const char *text)
+{
+	(void)arg;
+	fprintf(stderr, "termgram: relay error %s%s%s: %s\n", code,
+	    strcmp(ref, "-") != 0 ? " about " : "",
+	    strcmp(ref, "-") != 0 ? ref : "", text);
+}
+
+static void
+cli_msg_state(void *arg, const char *id, enum client_msg_state st)
+{
+	struct cli *c = arg;
+
+	if (c->cmd != CLI_SEND ||
+	    util_map_remove(c->waiting, id, strlen(id)) == NULL)
+		return;
+	if (st == CLIENT_MSG_FAILED)
+		c->failed++;
+	if (util_map_count(c->waiting) == 0)
+		cli_finish(c, c->failed > 0 ? 1 : 0);
+}
+
+/* Print text on one line: escape what would break it. */
+static void
+print_escaped(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\0':
+			fputs("\\0", stdout);
+			break;
+		default:
+			putchar(p[i]);
+		}
+	}
+}
+
+/* Print a received message once and remember that it was shown. */
+static void
+cli_show(struct cli *c, const struct client_msg *m)
+{
+	if (c->done)
+		return;
+	client_store_mark_seen(client_session_store(c->s), m->sender, m->id);
+	printf("%llu\t%s\t", (unsigned long long)m->ts, m->sender);
+	print_escaped(m->body, m->len);
+	putchar('\n');
+	fflush(stdout);
+	if (c->count > 0 && ++c->got >= c->count)
+		cli_finish(c, 0);
+}
+
+static void
+cli_unread(void *arg, const struct client_msg *m)
+{
+	cli_show(arg, m);
+}
+
+static void
+cli_message(void *arg, const struct client_msg *m, bool fresh)
+{
+	struct cli *c = arg;
+
+	if (c->cmd == CLI_RECV && fresh)
+		cli_show(c, m);
+}
+
+static void
+cli_synced(void *arg)
+{
+	struct cli *c = arg;
+	const struct client_contact *ct;
+	size_t i, n;
+
+	if (c->cmd != CLI_WHO)
+		return;
+	ct = client_session_contacts(c->s, &n);
+	for (i = 0; i < n; i++)
+		printf("%s\t%s\t%llu\n", ct[i].name,
+		    ct[i].online ? "online" : "offline",
+		    (unsigned long long)ct[i].last_seen);
+	fflush(stdout);
+	cli_finish(c, 0);
+}
+
+static const struct client_events cli_events = {
+    .on_state = cli_state,
+    .on_synced = cli_synced,
+    .on_message = cli_message,
+    .on_msg_state = cli_msg_state,
+    .on_error = cli_error,
+};
+
+static void
+cli_timeout(struct net_timer *t, void *arg)
+{
+	struct cli *c = arg;
+
+	(void)t;
+	if (c->cmd == CLI_SEND)
+		fprintf(stderr,
+		    "termgram: %zu message(s) not confirmed in time;"
+		    " they stay in the outbox and go with the next "
+		    "connection\n",
+		    util_map_count(c->waiting));
+	else if (c->cmd == CLI_RECV && c->count > 0)
+		fprintf(stderr,
+		    "termgram: %lu of %lu messages before the "
+		    "timeout\n",
+		    c->got, c->count);
+	cli_finish(c, c->cmd == CLI_RECV && c->count == 0 ? 0 : 1);
+}
+
+static void
+cli_signal(struct net_loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	cli_finish(arg, 130);
+}
+
+static int
+parse_ulong(
+    const char *opt, const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *s == '-' || *end != '\0' || v > max) {
+		fprintf(stderr,
+		    "termgram: %s: '%s' is not a number up to %lu\n", opt, s,
+		    max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Read standard input; every line is one message. */
+static int
+send_stdin(struct cli *c, const char *to)
+{
+	char *line = NULL, id[PROTO_MAX_ID + 1], err[256];
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while ((n = getline(&line, &cap, stdin)) != -1) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (client_session_send(
+		        c->s, to, line, (size_t)n, id, err, sizeof err) != 0) {
+			fprintf(stderr, "termgram: %s\n", err);
+			rc = -1;
+			break;
+		}
+		util_map_set(c->waiting, id, strlen(id), c);
+	}
+	free(line);
+	return rc;
+}
+
+/* Run a headless command; argv[0] is its name. Returns the exit status. */
+int
+client_cli_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"host", required_argument, NULL, 'h'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"count", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"stdin", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0}};
+	struct client_config cfg;
+	struct cli c;
+	char err[512], data[PATH_MAX], id[PROTO_MAX_ID + 1], *text = NULL;
+	const char *base, *pw;
+	unsigned long v, timeout = 0;
+	bool use_stdin = false, has_timeout = false;
+	size_t len = 0, k;
+	int ch, i, status;
+
+	memset(&c, 0, sizeof c);
+	if (strcmp(argv[0], "send") == 0)
+		c.cmd = CLI_SEND;
+	else if (strcmp(argv[0], "recv") == 0)
+		c.cmd = CLI_RECV;
+	else if (strcmp(argv[0], "who") == 0)
+		c.cmd = CLI_WHO;
+	else {
+		fprintf(stderr, "termgram: unknown command '%s'\n", argv[0]);
+		fputs(usage, stderr);
+		return 2;
+	}
+	client_config_defaults(&cfg);
+	cfg.user = NULL;
+	cfg.data_dir = NULL;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cfg.host = optarg;
+			break;
+		case 'p':
+			if (parse_ulong("--port", optarg, 65535, &v) != 0 ||
+			    v == 0) {
+				if (v == 0)
+					fprintf(stderr,
+					    "termgram: --port: 0 "
+					    "is not a port to connect to\n");
+				return 2;
+			}
+			cfg.port = (unsigned)v;
+			break;
+		case 'u':
+			cfg.user = optarg;
+			break;
+		case 'd':
+			cfg.data_dir = optarg;
+			break;
+		case 'c':
+			if (c.cmd != CLI_RECV)
+				goto only;
+			if (parse_ulong("--count", optarg, ULONG_MAX / 2,
+			        &c.count) != 0)
+				return 2;
+			break;
+		case 't':
+			if (c.cmd == CLI_WHO)
+				goto only;
+			if (parse_ulong("--timeout", optarg, 86400 * 365,
+			        &timeout) != 0)
+				return 2;
+			has_timeout = true;
+			break;
+		case 's':
+			if (c.cmd != CLI_SEND)
+				goto only;
+			use_stdin = true;
+			break;
+		case 'H':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (cfg.user == NULL) {
+		fprintf(stderr, "termgram: --user NAME is required\n");
+		return 2;
+	}
+	if (!proto_is_name(cfg.user, strlen(cfg.user))) {
+		fprintf(stderr,
+		    "termgram: '%s' is not a valid name: 1-32 of "
+		    "A-Z a-z 0-9 _ . -\n",
+		    cfg.user);
+		return 2;
+	}
+	if ((c.cmd == CLI_SEND &&
+	        (argc < 1 || (argc < 2 && !use_stdin) ||
+	            (argc > 1 && use_stdin))) ||
+	    (c.cmd != CLI_SEND && argc > 0)) {
+		fprintf(stderr, "termgram: %s: wrong arguments\n",
+		    c.cmd == CLI_SEND       ? "send"
+		        : c.cmd == CLI_RECV ? "recv"
+		                            : "who");
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (cfg.data_dir == NULL) {
+		if ((base = getenv("XDG_DATA_HOME")) != NULL && *base == '/')
+			snprintf(data, sizeof data, "%s/termgram/%s@%s", base,
+			    cfg.user, cfg.host);
+		else if ((base = getenv("HOME")) != NULL && *base != '\0')
+			snprintf(data, sizeof data,
+			    "%s/.local/share/termgram/%s@%s", base, cfg.user,
+			    cfg.host);
+		else {
+			fprintf(stderr, "termgram: no HOME; give --data\n");
+			return 2;
+		}
+		cfg.data_dir = data;
+	}
+	pw = getenv("TERMGRAM_PASSWORD");
+	cfg.password = pw != NULL ? pw : "";
+	if (c.cmd == CLI_SEND && !has_timeout)
+		timeout = 30;
+
+	signal(SIGPIPE, SIG_IGN);
+	c.loop = net_loop_new();
+	c.waiting = util_map_new();
+	c.s =
+	    client_session_new(c.loop, &cfg, &cli_events, &c, err, sizeof err);
+	if (c.s == NULL) {
+		fprintf(stderr, "termgram: %s\n", err);
+		status = 1;
+		goto out;
+	}
+	if (c.cmd == CLI_SEND) {
+		if (use_stdin) {
+			if (send_stdin(&c, argv[0]) != 0) {
+				status = 1;
+				goto out;
+			}
+		} else {
+			for (i = 1; i < argc; i++)
+				len += strlen(argv[i]) + 1;
+			text = xmalloc(len);
+			for (k = 0, i = 1; i < argc; i++) {
+				if (i > 1)
+					text[k++] = ' ';
+				memcpy(text + k, argv[i], strlen(argv[i]));
+				k += strlen(argv[i]);
+			}
+			if (client_session_send(c.s, argv[0], text, k, id, err,
+			        sizeof err) != 0) {
+				fprintf(stderr, "termgram: %s\n", err);
+				status = 1;
+				goto out;
+			}
+			util_map_set(c.waiting, id, strlen(id), &c);
+		}
+		if (util_map_count(c.waiting) == 0) {
+			status = 0;
+			goto out;
+		}
+	}
+	/* What arrived earlier (during a send, say) but was never shown. */
+	if (c.cmd == CLI_RECV &&
+	    client_store_unread(client_session_store(c.s), cli_unread, &c) < 0)
+		fprintf(stderr, "termgram: %s\n",
+		    client_store_error(client_session_store(c.s)));
+	if (c.done) {
+		status = c.status;
+		goto out;
+	}
+	net_timer_init(&c.deadline, cli_timeout, &c);
+	if (timeout > 0)
+		net_timer_start(c.loop, &c.deadline, (uint64_t)timeout * 1000);
+	net_loop_signal(c.loop, SIGINT, cli_signal, &c);
+	net_loop_signal(c.loop, SIGTERM, cli_signal, &c);
+	client_session_start(c.s);
+	net_loop_run(c.loop);
+	status = c.status;
+	/* Say goodbye and give the last frames a moment to leave. */
+	client_session_stop(c.s);
+	net_timer_stop(c.loop, &c.deadline);
+	for (i = 0; i < 3; i++)
+		net_loop_run_once(c.loop, 10);
+out:
+	free(text);
+	client_session_free(c.s);
+	util_map_free(c.waiting);
+	net_loop_free(c.loop);
+	return status;
+only:
+	fprintf(stderr, "termgram: that option does not go with %s\n",
+	    c.cmd == CLI_SEND       ? "send"
+	        : c.cmd == CLI_RECV ? "recv"
+	                            : "who");
+	return 2;
+}

@@ -1,0 +1,805 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "client/session.h"
+#include "client/store.h"
+#include "net/conn.h"
+#include "net/loop.h"
+#include "proto/b64.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+#include "proto/utf8.h"
+#include "util/map.h"
+#include "util/xmalloc.h"
+
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+#define RETRY_MS 1000
+
+/* A message of ours not yet confirmed (ACK stored or RCPT delivered). */
+struct out_msg {
+	struct out_msg *next, *prev;
+	char id[PROTO_MAX_ID + 1];
+	char to[PROTO_MAX_NAME + 1];
+	uint64_t ts;
+	char *body;
+	size_t len;
+	bool sent; /* on the current connection */
+};
+
+struct rcpt_due {
+	char to[PROTO_MAX_NAME + 1];
+	char id[PROTO_MAX_ID + 1];
+};
+
+struct client_session {
+	struct net_loop *loop;
+	struct client_config cfg;
+	char *host, *user, *password, *data_dir;
+	const struct client_events *ev;
+	void *arg;
+	struct client_store *store;
+
+	struct net_conn *conn;
+	struct proto_decoder dec;
+	enum client_conn_state state;
+	char me[PROTO_MAX_NAME + 1];
+	char token[PROTO_MAX_ID + 1];
+	bool resuming; /* sent RESUME, not LOGIN */
+	size_t max_frame;
+	unsigned failures;
+	uint64_t last_in;
+	struct net_timer reconnect, heartbeat, retry;
+
+	struct out_msg *out_head, *out_tail;
+	struct util_map *out_by_id;
+	size_t nout, inflight;
+
+	struct rcpt_due *rcpts;
+	size_t nrcpts, caprcpts;
+
+	struct client_contact *contacts;
+	size_t ncontacts, capcontacts;
+
+	char buf[PROTO_MAX_FRAME + 64];
+	char body[PROTO_MAX_BODY + 1];
+};
+
+static void session_connect(struct client_session *);
+static void session_lost(struct client_session *, const char *, bool);
+
+/* Default settings: the standard port, 15 s heartbeats, reconnecting. */
+void
+client_config_defaults(struct client_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->host = "127.0.0.1";
+	cfg->port = PROTO_DEFAULT_PORT;
+	cfg->password = "";
+	cfg->heartbeat_s = 15;
+	cfg->window = 256;
+	cfg->reconnect = true;
+}
+
+/* A word for a connection state, for status lines and logs. */
+const char *
+client_state_name(enum client_conn_state st)
+{
+	switch (st) {
+	case CLIENT_OFFLINE:
+		return "offline";
+	case CLIENT_CONNECTING:
+		return "connecting";
+	case CLIENT_LOGGING_IN:
+		return "logging in";
+	case CLIENT_ONLINE:
+		return "connected";
+	case CLIENT_WAITING:
+		return "reconnecting";
+	case CLIENT_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+set_state(struct client_session *s, enum client_conn_state st,
+    const char *detail, uint64_t retry_ms)
+{
+	s->state = st;
+	if (s->ev->on_state != NULL)
+		s->ev->on_state(s->arg, st, detail, retry_ms);
+}
+
+static void
+emit_error(struct client_session *s, const char *code, const char *ref,
+    const char *text)
+{
+	if (s->ev->on_error != NULL)
+		s->ev->on_error(s->arg, code, ref, text);
+}
+
+static void
+emit_msg_state(
+    struct client_session *s, const char *id, enum client_msg_state st)
+{
+	if (s->ev->on_msg_state != NULL)
+		s->ev->on_msg_state(s->arg, id, st);
+}
+
+/* --- the outbox ---------------------------------------------------------- */
+
+static struct out_msg *
+out_add(struct client_session *s, const char *id, const char *to, uint64_t ts,
+    const char *body, size_t len)
+{
+	struct out_msg *m;
+
+	m = xcalloc(1, sizeof *m);
+	snprintf(m->id, sizeof m->id, "%s", id);
+	snprintf(m->to, sizeof m->to, "%s", to);
+	m->ts = ts;
+	m->body = xmemdup(body, len);
+	m->len = len;
+	m->prev = s->out_tail;
+	if (s->out_tail != NULL)
+		s->out_tail->next = m;
+	else
+		s->out_head = m;
+	s->out_tail = m;
+	util_map_set(s->out_by_id, m->id, strlen(m->id), m);
+	s->nout++;
+	return m;
+}
+
+static void
+out_remove(struct client_session *s, struct out_msg *m)
+{
+	if (m->prev != NULL)
+		m->prev->next = m->next;
+	else
+		s->out_head = m->next;
+	if (m->next != NULL)
+		m->next->prev = m->prev;
+	else
+		s->out_tail = m->prev;
+	util_map_remove(s->out_by_id, m->id, strlen(m->id));
+	if (m->sent)
+		s->inflight--;
+	s->nout--;
+	free(m->body);
+	free(m);
+}
+
+static struct out_msg *
+out_find(struct client_session *s, struct proto_slice id)
+{
+	return util_map_get(s->out_by_id, id.p, id.len);
+}
+
+static void
+load_outbox(void *arg, const struct client_msg *m)
+{
+	out_add(arg, m->id, m->peer, m->ts, m->body, m->len);
+}
+
+/* Send what the window allows, oldest first, on a logged-in connection. */
+static void
+out_pump(struct client_session *s)
+{
+	struct out_msg *m, *next;
+	size_t n;
+
+	if (s->conn == NULL || s->me[0] == '\0')
+		return;
+	for (m = s->out_head; m != NULL && s->inflight < s->cfg.window;
+	     m = next) {
+		next = m->next;
+		if (m->sent)
+			continue;
+		if (proto_build_msg(s->buf, sizeof s->buf, &n, s->me, m->to,
+		        m->ts, m->id, m->body, m->len) != 0 ||
+		    n > s->max_frame) {
+			/* It cannot be framed now, and never will be. */
+			client_store_set_state(
+			    s->store, m->id, CLIENT_MSG_FAILED);
+			emit_msg_state(s, m->id, CLIENT_MSG_FAILED);
+			out_remove(s, m);
+			continue;
+		}
+		if (net_conn_write(s->conn, s->buf, n) != 0)
+			break;
+		m->sent = true;
+		s->inflight++;
+	}
+}
+
+/* Send the RCPTs of messages stored this turn. */
+static void
+rcpt_flush(struct client_session *s)
+{
+	size_t i, n;
+
+	for (i = 0; i < s->nrcpts && s->conn != NULL; i++) {
+		if (proto_build_rcpt(s->buf, sizeof s->buf, &n, s->me,
+		        s->rcpts[i].to, s->rcpts[i].id, "delivered") == 0)
+			net_conn_write(s->conn, s->buf, n);
+	}
+	s->nrcpts = 0;
+}
+
+/*
+ * End of a loop turn: commit the store first; only then confirm what was
+ * received and send what was written, so nothing leaves before it is safe.
+ */
+static void
+session_turn_end(struct net_loop *loop, void *arg)
+{
+	struct client_session *s = arg;
+
+	(void)loop;
+	if (client_store_in_txn(s->store) &&
+	    client_store_commit(s->store) != 0) {
+		emit_error(s, "STORE", "-", client_store_error(s->store));
+		s->nrcpts = 0;
+		return;
+	}
+	rcpt_flush(s);
+	out_pump(s);
+}
+
+/* --- incoming frames ------------------------------------------------------ */
+
+static void
+contact_set(struct client_session *s, struct proto_slice name, bool online,
+    uint64_t seen)
+{
+	struct client_contact *c = NULL;
+	size_t i;
+
+	for (i = 0; i < s->ncontacts; i++) {
+		struct proto_slice n = {
+		    s->contacts[i].name, strlen(s->contacts[i].name)};
+		if (proto_name_eq(n, name)) {
+			c = &s->contacts[i];
+			break;
+		}
+	}
+	if (c == NULL) {
+		if (s->ncontacts == s->capcontacts) {
+			s->capcontacts =
+			    s->capcontacts ? s->capcontacts * 2 : 16;
+			s->contacts = xreallocarray(
+			    s->contacts, s->capcontacts, sizeof *s->contacts);
+		}
+		c = &s->contacts[s->ncontacts++];
+		memcpy(c->name, name.p, name.len);
+		c->name[name.len] = '\0';
+	}
+	c->online = online;
+	c->last_seen = seen;
+	if (s->ev->on_contact != NULL)
+		s->ev->on_contact(s->arg, c);
+}
+
+static void
+on_msg(struct client_session *s, const struct proto_frame *fr)
+{
+	struct client_msg m;
+	char from[PROTO_MAX_NAME + 1], id[PROTO_MAX_ID + 1];
+	size_t len;
+	int fresh;
+
+	if (!proto_name_eq(
+	        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
+		return;
+	if (proto_text_decode(fr->arg[4], s->body, sizeof s->body - 1, &len) !=
+	    0)
+		return;
+	s->body[len] = '\0';
+	memcpy(from, fr->arg[0].p, fr->arg[0].len);
+	from[fr->arg[0].len] = '\0';
+	memcpy(id, fr->arg[3].p, fr->arg[3].len);
+	id[fr->arg[3].len] = '\0';
+	fresh = client_store_add_incoming(
+	    s->store, from, id, proto_slice_u64(fr->arg[2]), s->body, len);
+	if (fresh < 0) {
+		/* Not stored: no RCPT, so the relay keeps it for us. */
+		emit_error(s, "STORE", id, client_store_error(s->store));
+		return;
+	}
+	if (s->nrcpts == s->caprcpts) {
+		s->caprcpts = s->caprcpts ? s->caprcpts * 2 : 64;
+		s->rcpts =
+		    xreallocarray(s->rcpts, s->caprcpts, sizeof *s->rcpts);
+	}
+	memcpy(s->rcpts[s->nrcpts].to, from, sizeof from);
+	memcpy(s->rcpts[s->nrcpts].id, id, sizeof id);
+	s->nrcpts++;
+	if (s->ev->on_message != NULL) {
+		memset(&m, 0, sizeof m);
+		m.peer = from;
+		m.sender = from;
+		m.id = id;
+		m.ts = proto_slice_u64(fr->arg[2]);
+		m.body = s->body;
+		m.len = len;
+		m.outgoing = false;
+		m.state = CLIENT_MSG_RECEIVED;
+		s->ev->on_message(s->arg, &m, fresh > 0);
+	}
+}
+
+static void
+settle(struct client_session *s, struct proto_slice idslice,
+    enum client_msg_state st)
+{
+	char id[PROTO_MAX_ID + 1];
+	struct out_msg *m;
+
+	memcpy(id, idslice.p, idslice.len);
+	id[idslice.len] = '\0';
+	client_store_set_state(s->store, id, st);
+	if ((m = out_find(s, idslice)) != NULL)
+		out_remove(s, m);
+	emit_msg_state(s, id, st);
+}
+
+static void
+on_err(struct client_session *s, const struct proto_frame *fr)
+{
+	char code[40], ref[PROTO_MAX_ID + 1], text[PROTO_MAX_TEXT + 1];
+	struct out_msg *m = NULL;
+	size_t len = 0;
+
+	snprintf(code, sizeof code, "%.*s", (int)fr->arg[0].len, fr->arg[0].p);
+	snprintf(ref, sizeof ref, "%.*s",
+	    fr->nargs > 1 ? (int)fr->arg[1].len : 1,
+	    fr->nargs > 1 ? fr->arg[1].p : "-");
+	if (fr->nargs < 3 ||
+	    proto_text_decode(fr->arg[2], text, sizeof text - 1, &len) != 0)
+		len = 0;
+	text[len] = '\0';
+
+	if (fr->nargs > 1)
+		m = out_find(s, fr->arg[1]);
+	if (m != NULL) {
+		if (strcmp(code, "RATE_LIMIT") == 0 ||
+		    strcmp(code, "INTERNAL") == 0) {
+			/* Worth another try in a moment. */
+			m->sent = false;
+			s->inflight--;
+			net_timer_start(s->loop, &s->retry, RETRY_MS);
+		} else {
+			client_store_set_state(
+			    s->store, m->id, CLIENT_MSG_FAILED);
+			emit_msg_state(s, m->id, CLIENT_MSG_FAILED);
+			out_remove(s, m);
+		}
+		emit_error(s, code, ref, text);
+		return;
+	}
+	emit_error(s, code, ref, text);
+	if (s->me[0] != '\0')
+		return;
+	/* Refused at login. A stale token: log in afresh at once. A name
+	 * still held by our own previous connection (the relay has not
+	 * noticed it died): try again later. Anything else is final. */
+	if (s->resuming && strcmp(code, "AUTH_FAILED") == 0) {
+		s->token[0] = '\0';
+		s->failures = 0;
+		session_lost(s, "session expired; logging in again", true);
+	} else if (strcmp(code, "NAME_IN_USE") == 0)
+		session_lost(s, text[0] != '\0' ? text : code, true);
+	else if (strcmp(code, "AUTH_FAILED") == 0 ||
+	    strcmp(code, "BAD_NAME") == 0 || strcmp(code, "BAD_FIELD") == 0 ||
+	    strcmp(code, "BAD_FRAME") == 0)
+		session_lost(s, text[0] != '\0' ? text : code, false);
+}
+
+static void
+handle(struct client_session *s, const struct proto_frame *fr)
+{
+	size_t n;
+
+	switch (fr->verb) {
+	case PROTO_V_WELCOME:
+		snprintf(s->me, sizeof s->me, "%.*s", (int)fr->arg[0].len,
+		    fr->arg[0].p);
+		snprintf(s->token, sizeof s->token, "%.*s", (int)fr->arg[1].len,
+		    fr->arg[1].p);
+		s->max_frame = proto_slice_u64(fr->arg[2]);
+		if (s->max_frame < PROTO_MIN_FRAME)
+			s->max_frame = PROTO_MIN_FRAME;
+		s->failures = 0;
+		break;
+	case PROTO_V_USER:
+		contact_set(s, fr->arg[0], proto_slice_eq(fr->arg[1], "online"),
+		    proto_slice_u64(fr->arg[2]));
+		break;
+	case PROTO_V_SYNCED:
+		set_state(s, CLIENT_ONLINE, NULL, 0);
+		if (s->ev->on_synced != NULL)
+			s->ev->on_synced(s->arg);
+		break;
+	case PROTO_V_MSG:
+		on_msg(s, fr);
+		break;
+	case PROTO_V_ACK:
+		settle(s, fr->arg[0], CLIENT_MSG_STORED);
+		break;
+	case PROTO_V_RCPT:
+		settle(s, fr->arg[2],
+		    proto_slice_eq(fr->arg[3], "read") ? CLIENT_MSG_READ
+		                                       : CLIENT_MSG_DELIVERED);
+		break;
+	case PROTO_V_PING:
+		memcpy(s->buf, "PONG", 4);
+		memcpy(s->buf + 4, fr->raw + 4, fr->hdrlen - 4);
+		net_conn_write(s->conn, s->buf, fr->hdrlen);
+		break;
+	case PROTO_V_BYE:
+		n = fr->arg[0].len;
+		snprintf(s->buf, 128, "the relay said bye: %.*s", (int)n,
+		    fr->arg[0].p);
+		session_lost(
+		    s, s->buf, !proto_slice_eq(fr->arg[0], "replaced"));
+		break;
+	case PROTO_V_ERR:
+		on_err(s, fr);
+		break;
+	default:
+		/* PONG, TYPING, file frames: nothing to do yet. */
+		break;
+	}
+}
+
+static void
+session_read(struct net_conn *c, void *arg)
+{
+	struct client_session *s = arg;
+	struct proto_frame fr;
+	struct proto_error err;
+	const char *p;
+	size_t len, used, done = 0;
+	enum proto_status st;
+
+	p = net_conn_input(c, &len);
+	s->last_in = net_loop_now(s->loop);
+	while (s->conn == c && done < len) {
+		st = proto_decoder_next(
+		    &s->dec, p + done, len - done, &fr, &err, &used);
+		if (st == PROTO_NEED_MORE)
+			break;
+		if (st == PROTO_ERROR) {
+			if (err.fatal) {
+				session_lost(s, err.text, true);
+				return;
+			}
+		} else
+			handle(s, &fr);
+		done += used;
+	}
+	if (s->conn == c)
+		net_conn_consume(c, done);
+}
+
+static void
+session_connected(struct net_conn *c, void *arg)
+{
+	struct client_session *s = arg;
+	struct proto_writer w;
+	size_t n;
+
+	set_state(s, CLIENT_LOGGING_IN, NULL, 0);
+	proto_writer_init(&w, s->buf, sizeof s->buf);
+	/* With a token from the last session, RESUME: it takes over a
+	 * connection the relay still believes alive, without the password. */
+	s->resuming = s->token[0] != '\0';
+	if (s->resuming) {
+		proto_writer_begin(&w, PROTO_V_RESUME);
+		proto_writer_u64(&w, PROTO_VERSION);
+		proto_writer_str(&w, s->user);
+		proto_writer_str(&w, s->token);
+	} else {
+		proto_writer_begin(&w, PROTO_V_LOGIN);
+		proto_writer_u64(&w, PROTO_VERSION);
+		proto_writer_str(&w, s->user);
+		proto_writer_b64(&w, s->password, strlen(s->password));
+	}
+	proto_writer_u64(&w, 0);
+	if (proto_writer_end(&w, &n) == 0)
+		net_conn_write(c, s->buf, n);
+	s->last_in = net_loop_now(s->loop);
+}
+
+static void
+session_closed(struct net_conn *c, void *arg, const char *why)
+{
+	struct client_session *s = arg;
+
+	(void)c;
+	s->conn = NULL;
+	session_lost(s, why, true);
+}
+
+static const struct net_conn_cb session_cb = {
+    .on_read = session_read,
+    .on_connect = session_connected,
+    .on_close = session_closed,
+};
+
+/* The connection ended: retry later, or give up when retry is false. */
+static void
+session_lost(struct client_session *s, const char *why, bool retry)
+{
+	struct out_msg *m;
+	uint64_t delay;
+	unsigned shift;
+
+	if (s->conn != NULL) {
+		net_conn_close(s->conn, true);
+		s->conn = NULL;
+	}
+	s->me[0] = '\0';
+	s->nrcpts = 0;
+	for (m = s->out_head; m != NULL; m = m->next)
+		m->sent = false;
+	s->inflight = 0;
+	net_timer_stop(s->loop, &s->heartbeat);
+	if (!retry || !s->cfg.reconnect) {
+		set_state(s, retry ? CLIENT_OFFLINE : CLIENT_FAILED, why, 0);
+		return;
+	}
+	if (s->failures == 0 && s->token[0] == '\0' && s->resuming) {
+		/* A stale token: log in again at once. */
+		s->resuming = false;
+		set_state(s, CLIENT_WAITING, why, 0);
+		net_timer_start(s->loop, &s->reconnect, 0);
+		return;
+	}
+	shift = s->failures < 6 ? s->failures : 6;
+	delay = (uint64_t)BACKOFF_MIN_MS << shift;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	delay += randombytes_uniform((uint32_t)(delay / 4 + 1));
+	s->failures++;
+	set_state(s, CLIENT_WAITING, why, delay);
+	net_timer_start(s->loop, &s->reconnect, delay);
+}
+
+static void
+session_connect(struct client_session *s)
+{
+	char err[256];
+
+	set_state(s, CLIENT_CONNECTING, NULL, 0);
+	proto_decoder_init(&s->dec, PROTO_MAX_FRAME);
+	s->max_frame = PROTO_MAX_FRAME;
+	s->conn = net_conn_connect(
+	    s->loop, s->host, s->cfg.port, &session_cb, s, err, sizeof err);
+	if (s->conn == NULL) {
+		session_lost(s, err, true);
+		return;
+	}
+	s->last_in = net_loop_now(s->loop);
+	net_timer_start(
+	    s->loop, &s->heartbeat, (uint64_t)s->cfg.heartbeat_s * 1000);
+}
+
+static void
+reconnect_timer(struct net_timer *t, void *arg)
+{
+	(void)t;
+	session_connect(arg);
+}
+
+/* Ping every interval; a relay silent for three is gone. */
+static void
+heartbeat_timer(struct net_timer *t, void *arg)
+{
+	struct client_session *s = arg;
+	uint64_t iv = (uint64_t)s->cfg.heartbeat_s * 1000;
+	int n;
+
+	if (s->conn == NULL)
+		return;
+	if (net_loop_now(s->loop) - s->last_in > 3 * iv) {
+		session_lost(s, "the relay stopped answering", true);
+		return;
+	}
+	n = snprintf(s->buf, 64, "PING|%llu\n",
+	    (unsigned long long)net_loop_now(s->loop));
+	net_conn_write(s->conn, s->buf, (size_t)n);
+	net_timer_start(s->loop, t, iv);
+}
+
+static void
+retry_timer(struct net_timer *t, void *arg)
+{
+	(void)t;
+	out_pump(arg);
+}
+
+/* Open the local store and load the outbox; call start to connect. */
+struct client_session *
+client_session_new(struct net_loop *loop, const struct client_config *cfg,
+    const struct client_events *ev, void *arg, char *err, size_t errlen)
+{
+	static const struct client_events none;
+	struct client_session *s;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return NULL;
+	}
+	if (!proto_is_name(cfg->user, strlen(cfg->user))) {
+		snprintf(err, errlen,
+		    "'%s' is not a valid name: 1-32 of "
+		    "A-Z a-z 0-9 _ . -",
+		    cfg->user);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->loop = loop;
+	s->cfg = *cfg;
+	if (s->cfg.window == 0)
+		s->cfg.window = 1;
+	if (s->cfg.heartbeat_s == 0)
+		s->cfg.heartbeat_s = 15;
+	s->host = xstrdup(cfg->host);
+	s->user = xstrdup(cfg->user);
+	s->password = xstrdup(cfg->password != NULL ? cfg->password : "");
+	s->data_dir = xstrdup(cfg->data_dir);
+	s->ev = ev != NULL ? ev : &none;
+	s->arg = arg;
+	s->out_by_id = util_map_new();
+	s->max_frame = PROTO_MAX_FRAME;
+	net_timer_init(&s->reconnect, reconnect_timer, s);
+	net_timer_init(&s->heartbeat, heartbeat_timer, s);
+	net_timer_init(&s->retry, retry_timer, s);
+	s->store = client_store_open(s->data_dir, err, errlen);
+	if (s->store == NULL ||
+	    client_store_outbox(s->store, load_outbox, s) < 0) {
+		if (s->store != NULL)
+			snprintf(
+			    err, errlen, "%s", client_store_error(s->store));
+		client_session_free(s);
+		return NULL;
+	}
+	net_loop_set_turn_hook(loop, session_turn_end, s);
+	return s;
+}
+
+/* Close everything; the outbox stays on disk for next time. */
+void
+client_session_free(struct client_session *s)
+{
+	if (s == NULL)
+		return;
+	net_loop_set_turn_hook(s->loop, NULL, NULL);
+	net_timer_stop(s->loop, &s->reconnect);
+	net_timer_stop(s->loop, &s->heartbeat);
+	net_timer_stop(s->loop, &s->retry);
+	if (s->conn != NULL)
+		net_conn_close(s->conn, true);
+	while (s->out_head != NULL)
+		out_remove(s, s->out_head);
+	util_map_free(s->out_by_id);
+	client_store_close(s->store);
+	if (s->password != NULL)
+		sodium_memzero(s->password, strlen(s->password));
+	free(s->host);
+	free(s->user);
+	free(s->password);
+	free(s->data_dir);
+	free(s->rcpts);
+	free(s->contacts);
+	free(s);
+}
+
+/* Connect and log in; from here on the session reconnects by itself. */
+void
+client_session_start(struct client_session *s)
+{
+	if (s->conn == NULL && !net_timer_is_active(&s->reconnect))
+		session_connect(s);
+}
+
+/* Say BYE and stop; no reconnect. */
+void
+client_session_stop(struct client_session *s)
+{
+	session_turn_end(s->loop, s);
+	if (s->conn != NULL && s->me[0] != '\0')
+		net_conn_write(s->conn, "BYE|quit\n", 9);
+	net_timer_stop(s->loop, &s->reconnect);
+	s->cfg.reconnect = false;
+	session_lost(s, "stopped", true);
+}
+
+/*
+ * Take a message for to into the outbox (on disk at the end of this turn)
+ * and send it when connected. The new id is written to id (65 bytes).
+ */
+int
+client_session_send(struct client_session *s, const char *to, const char *body,
+    size_t len, char *id, char *err, size_t errlen)
+{
+	unsigned char raw[10];
+	uint64_t ts = wall_ms();
+
+	if (!proto_is_name(to, strlen(to))) {
+		snprintf(err, errlen, "'%s' is not a valid name", to);
+		return -1;
+	}
+	if (len > PROTO_MAX_BODY) {
+		snprintf(err, errlen, "the message is %zu bytes; at most %d",
+		    len, PROTO_MAX_BODY);
+		return -1;
+	}
+	if (!proto_utf8_is_valid(body, len)) {
+		snprintf(err, errlen, "the message is not valid UTF-8");
+		return -1;
+	}
+	randombytes_buf(raw, sizeof raw);
+	snprintf(id, PROTO_MAX_ID + 1, "%llx-", (unsigned long long)ts);
+	sodium_bin2hex(
+	    id + strlen(id), PROTO_MAX_ID + 1 - strlen(id), raw, sizeof raw);
+	if (client_store_add_outgoing(
+	        s->store, s->user, to, id, ts, body, len) != 0) {
+		snprintf(err, errlen, "%s", client_store_error(s->store));
+		return -1;
+	}
+	out_add(s, id, to, ts, body, len);
+	return 0;
+}
+
+/* Messages not yet confirmed. */
+size_t
+client_session_outbox_len(const struct client_session *s)
+{
+	return s->nout;
+}
+
+/* The connection state. */
+enum client_conn_state
+client_session_state(const struct client_session *s)
+{
+	return s->state;
+}
+
+/* Our name as the relay registered it ("" before the first WELCOME). */
+const char *
+client_session_me(const struct client_session *s)
+{
+	return s->me[0] != '\0' ? s->me : s->user;
+}
+
+/* The contact list as the relay last told it. */
+const struct client_contact *
+client_session_contacts(const struct client_session *s, size_t *n)
+{
+	*n = s->ncontacts;
+	return s->contacts;
+}
+
+/* The local store, for reading history. */
+struct client_store *
+client_session_store(struct client_session *s)
+{
+	return s->store;
+}

@@ -1,0 +1,75 @@
+/*
+ * The client core: one session with a relay. Connects, logs in, keeps the
+ * contact list, takes messages into the outbox (on disk) and sends them,
+ * resends what is unconfirmed after a reconnect, stores what arrives and
+ * confirms it with RCPT only once stored, and reconnects with backoff.
+ * It never blocks and never draws: the UI (or a headless command) gets
+ * events through struct client_events.
+ */
+#ifndef CLIENT_SESSION_H
+#define CLIENT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/store.h"
+
+struct net_loop;
+struct client_session;
+
+enum client_conn_state {
+	CLIENT_OFFLINE = 0, /* not started, or stopped */
+	CLIENT_CONNECTING,
+	CLIENT_LOGGING_IN,
+	CLIENT_ONLINE, /* logged in and synced */
+	CLIENT_WAITING, /* reconnecting after a delay */
+	CLIENT_FAILED /* refused for good (password, name) */
+};
+
+struct client_config {
+	const char *host;
+	unsigned port;
+	const char *user;
+	const char *password; /* "" for an open name */
+	const char *data_dir;
+	unsigned heartbeat_s;
+	unsigned window; /* messages in flight at most */
+	bool reconnect;
+};
+
+struct client_contact {
+	char name[33];
+	bool online;
+	uint64_t last_seen;
+};
+
+/* Core to UI: what happened. Any may be NULL. */
+struct client_events {
+	void (*on_state)(
+	    void *, enum client_conn_state, const char *, uint64_t);
+	void (*on_contact)(void *, const struct client_contact *);
+	void (*on_synced)(void *);
+	void (*on_message)(void *, const struct client_msg *, bool);
+	void (*on_msg_state)(void *, const char *, enum client_msg_state);
+	void (*on_error)(void *, const char *, const char *, const char *);
+};
+
+void client_config_defaults(struct client_config *);
+struct client_session *client_session_new(struct net_loop *,
+    const struct client_config *, const struct client_events *, void *, char *,
+    size_t);
+void client_session_free(struct client_session *);
+void client_session_start(struct client_session *);
+void client_session_stop(struct client_session *);
+int client_session_send(struct client_session *, const char *, const char *,
+    size_t, char *, char *, size_t);
+size_t client_session_outbox_len(const struct client_session *);
+enum client_conn_state client_session_state(const struct client_session *);
+const char *client_session_me(const struct client_session *);
+const struct client_contact *client_session_contacts(
+    const struct client_session *, size_t *);
+struct client_store *client_session_store(struct client_session *);
+const char *client_state_name(enum client_conn_state);
+
+#endif

@@ -1,0 +1,337 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "client/store.h"
+#include "util/xmalloc.h"
+
+enum {
+	CS_BEGIN,
+	CS_COMMIT,
+	CS_ADD,
+	CS_STATE,
+	CS_OUTBOX,
+	CS_HISTORY,
+	CS_UNREAD,
+	CS_SEEN,
+	CS_COUNT
+};
+
+static const char *const cs_sql[CS_COUNT] = {
+    [CS_BEGIN] = "BEGIN IMMEDIATE",
+    [CS_COMMIT] = "COMMIT",
+    [CS_ADD] = "INSERT OR IGNORE INTO messages(peer_key, peer, sender_key, "
+               "sender, msg_id, ts, body, outgoing, state) VALUES "
+               "(lower(?1), ?1, lower(?2), ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* Own ids are unique; a state only moves forward. */
+    [CS_STATE] = "UPDATE messages SET state = ?2 WHERE outgoing = 1 AND "
+                 "msg_id = ?1 AND ((?2 = 4 AND state = 0) OR "
+                 "(?2 != 4 AND state < ?2 AND state != 4))",
+    [CS_OUTBOX] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
+                  "state FROM messages WHERE outgoing = 1 AND state = 0 "
+                  "ORDER BY rowid",
+    [CS_HISTORY] = "SELECT rowid, peer, sender, msg_id, ts, body, "
+                   "outgoing, state FROM messages WHERE peer_key = lower(?1) "
+                   "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3",
+    [CS_UNREAD] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
+                  "state FROM messages WHERE outgoing = 0 AND state = 5 "
+                  "ORDER BY rowid",
+    [CS_SEEN] = ("UPDATE messages SET state = 6 WHERE outgoing = 0 "
+                 "AND sender_key = lower(?1) AND msg_id = ?2"),
+};
+
+static const char cs_schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
+    "INSERT OR IGNORE INTO meta VALUES ('schema', '1');"
+    "CREATE TABLE IF NOT EXISTS messages("
+    "  seq INTEGER PRIMARY KEY,"
+    "  peer_key TEXT NOT NULL,"
+    "  peer TEXT NOT NULL,"
+    "  sender_key TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  msg_id TEXT NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  outgoing INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  UNIQUE(sender_key, msg_id));"
+    "CREATE INDEX IF NOT EXISTS messages_by_peer ON messages(peer_key);"
+    "CREATE INDEX IF NOT EXISTS messages_unread ON messages(state) "
+    "  WHERE state = 5;"
+    "CREATE INDEX IF NOT EXISTS messages_by_id ON messages(msg_id);"
+    "CREATE INDEX IF NOT EXISTS messages_outbox ON messages(outgoing, state) "
+    "  WHERE state = 0;";
+
+struct client_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[CS_COUNT];
+	bool txn;
+	char err[256];
+};
+
+static int
+cs_fail(struct client_store *s, const char *what)
+{
+	snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* The last error. */
+const char *
+client_store_error(const struct client_store *s)
+{
+	return s->err;
+}
+
+static int
+cs_mkdir_p(const char *path, char *err, size_t errlen)
+{
+	char *p, *tmp = xstrdup(path);
+
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+	free(tmp);
+	return -1;
+}
+
+/* Open (creating) the store in dir/client.db. */
+struct client_store *
+client_store_open(const char *dir, char *err, size_t errlen)
+{
+	struct client_store *s;
+	char path[4096];
+	int i;
+
+	if (cs_mkdir_p(dir, err, errlen) != 0)
+		return NULL;
+	snprintf(path, sizeof path, "%s/client.db", dir);
+	s = xcalloc(1, sizeof *s);
+	if (sqlite3_open_v2(path, &s->db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(s->db, 2000);
+	if (sqlite3_exec(s->db,
+	        "PRAGMA journal_mode=WAL;"
+	        "PRAGMA synchronous=NORMAL;",
+	        NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, cs_schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < CS_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, cs_sql[i], -1,
+		        SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		        NULL) != SQLITE_OK)
+			goto fail;
+	}
+	return s;
+fail:
+	snprintf(err, errlen, "%s: %s", path,
+	    s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
+	client_store_close(s);
+	return NULL;
+}
+
+/* Commit and close. */
+void
+client_store_close(struct client_store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	if (s->txn)
+		client_store_commit(s);
+	for (i = 0; i < CS_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int
+cs_step(struct client_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return cs_fail(s, what);
+	return 0;
+}
+
+/* Open the turn's transaction if needed. */
+int
+client_store_begin(struct client_store *s)
+{
+	if (s->txn)
+		return 0;
+	if (cs_step(s, s->st[CS_BEGIN], "begin") != 0)
+		return -1;
+	s->txn = true;
+	return 0;
+}
+
+/* Commit the turn's transaction, if open. */
+int
+client_store_commit(struct client_store *s)
+{
+	if (!s->txn)
+		return 0;
+	s->txn = false;
+	if (cs_step(s, s->st[CS_COMMIT], "commit") != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether a transaction is open. */
+bool
+client_store_in_txn(const struct client_store *s)
+{
+	return s->txn;
+}
+
+static int
+cs_add(struct client_store *s, const char *peer, const char *sender,
+    const char *id, uint64_t ts, const char *body, size_t len, bool out,
+    enum client_msg_state state)
+{
+	sqlite3_stmt *st = s->st[CS_ADD];
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)ts);
+	sqlite3_bind_blob(st, 5, len > 0 ? body : "", (int)len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, out);
+	sqlite3_bind_int(st, 7, (int)state);
+	if (cs_step(s, st, "add message") != 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+/* Put a message of ours into history and the outbox. */
+int
+client_store_add_outgoing(struct client_store *s, const char *me,
+    const char *to, const char *id, uint64_t ts, const char *body, size_t len)
+{
+	int rc = cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_PENDING);
+
+	return rc < 0 ? -1 : 0;
+}
+
+/* Keep a received message: 1 if new, 0 if we had it already, -1. */
+int
+client_store_add_incoming(struct client_store *s, const char *from,
+    const char *id, uint64_t ts, const char *body, size_t len)
+{
+	return cs_add(
+	    s, from, from, id, ts, body, len, false, CLIENT_MSG_RECEIVED);
+}
+
+/* Move one of our messages to a later state (failed is final). */
+int
+client_store_set_state(
+    struct client_store *s, const char *id, enum client_msg_state state)
+{
+	sqlite3_stmt *st = s->st[CS_STATE];
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)state);
+	return cs_step(s, st, "set state");
+}
+
+static void
+cs_row(sqlite3_stmt *st, struct client_msg *m)
+{
+	m->rowid = sqlite3_column_int64(st, 0);
+	m->peer = (const char *)sqlite3_column_text(st, 1);
+	m->sender = (const char *)sqlite3_column_text(st, 2);
+	m->id = (const char *)sqlite3_column_text(st, 3);
+	m->ts = (uint64_t)sqlite3_column_int64(st, 4);
+	m->body = sqlite3_column_blob(st, 5);
+	m->len = (size_t)sqlite3_column_bytes(st, 5);
+	m->outgoing = sqlite3_column_int(st, 6) != 0;
+	m->state = (enum client_msg_state)sqlite3_column_int(st, 7);
+}
+
+static int
+cs_each(
+    struct client_store *s, sqlite3_stmt *st, client_store_msg_cb cb, void *arg)
+{
+	struct client_msg m;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cs_row(st, &m);
+		cb(arg, &m);
+		n++;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? n : cs_fail(s, "read messages");
+}
+
+/* Every message still in the outbox, oldest first. */
+int
+client_store_outbox(struct client_store *s, client_store_msg_cb cb, void *arg)
+{
+	return cs_each(s, s->st[CS_OUTBOX], cb, arg);
+}
+
+/* Up to limit messages with peer before rowid, newest first. */
+int
+client_store_history(struct client_store *s, const char *peer, int64_t before,
+    int limit, client_store_msg_cb cb, void *arg)
+{
+	sqlite3_stmt *st = s->st[CS_HISTORY];
+
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int(st, 3, limit);
+	return cs_each(s, st, cb, arg);
+}
+
+/* Every received message not yet marked seen, oldest first. */
+int
+client_store_unread(struct client_store *s, client_store_msg_cb cb, void *arg)
+{
+	return cs_each(s, s->st[CS_UNREAD], cb, arg);
+}
+
+/* Mark a received message as seen. */
+int
+client_store_mark_seen(
+    struct client_store *s, const char *sender, const char *id)
+{
+	sqlite3_stmt *st = s->st[CS_SEEN];
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return cs_step(s, st, "mark seen");
+}

@@ -1,0 +1,38 @@
+/*
+ * The relay core: sessions, the user table, routing, store-and-forward with
+ * a grace period and group commit, presence, heartbeats, limits and STATS
+ * (PROTOCOL.md sections 1-3, 6, 7). It runs on a net_loop it is given.
+ */
+#ifndef SERVER_RELAY_H
+#define SERVER_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct net_loop;
+struct server_relay;
+
+struct server_config {
+	const char *bind; /* address to listen on */
+	unsigned port; /* 0: any free port */
+	const char *data_dir;
+	unsigned heartbeat_s; /* idle limit is three of these */
+	size_t max_frame;
+	unsigned grace_ms; /* RCPT wait before storing */
+	unsigned max_sessions;
+	unsigned rate; /* frames per second per session */
+	size_t max_output; /* hard cap of a session's queue */
+	bool sync_full; /* fsync at every commit */
+};
+
+void server_config_defaults(struct server_config *);
+struct server_relay *server_relay_new(
+    struct net_loop *, const struct server_config *, char *, size_t);
+void server_relay_free(struct server_relay *);
+int server_relay_port(const struct server_relay *);
+const char *server_relay_address(const struct server_relay *);
+void server_relay_shutdown(struct server_relay *);
+bool server_relay_is_drained(const struct server_relay *);
+
+#endif

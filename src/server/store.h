@@ -1,0 +1,57 @@
+/*
+ * The relay's durable store: SQLite in WAL mode under the data folder.
+ * Users (with their password hashes) and the queue of frames waiting for
+ * a user: messages until their RCPT, receipts until their sender logs in.
+ * Writes happen inside one transaction per loop turn (group commit); the
+ * caller says when the turn ends.
+ */
+#ifndef SERVER_STORE_H
+#define SERVER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct server_store;
+
+enum server_queue_kind { SERVER_QUEUE_MSG = 0, SERVER_QUEUE_RCPT = 1 };
+
+/* One queued frame as read back. */
+struct server_queued {
+	int64_t seq;
+	enum server_queue_kind kind;
+	const char *rcpt; /* recipient's key */
+	const char *sender;
+	const char *id;
+	const char *frame;
+	size_t len;
+};
+
+typedef void (*server_store_user_cb)(
+    void *, const char *, const char *, uint64_t);
+typedef void (*server_store_queue_cb)(void *, const struct server_queued *);
+
+struct server_store *server_store_open(const char *, bool, char *, size_t);
+void server_store_close(struct server_store *);
+int server_store_begin(struct server_store *);
+int server_store_commit(struct server_store *);
+bool server_store_in_txn(const struct server_store *);
+const char *server_store_error(const struct server_store *);
+
+int server_store_load_users(
+    struct server_store *, server_store_user_cb, void *);
+int server_store_add_user(
+    struct server_store *, const char *, const char *, uint64_t);
+int server_store_set_last_seen(struct server_store *, const char *, uint64_t);
+
+int server_store_load_msgs(
+    struct server_store *, server_store_queue_cb, void *);
+int64_t server_store_queue_add(struct server_store *, const char *,
+    enum server_queue_kind, const char *, const char *, const char *, size_t,
+    uint64_t);
+int server_store_queue_delete(struct server_store *, int64_t);
+int server_store_queue_fetch(struct server_store *, const char *, int64_t, int,
+    server_store_queue_cb, void *);
+int64_t server_store_queue_depth(struct server_store *);
+
+#endif

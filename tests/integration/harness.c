@@ -1,0 +1,470 @@
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "proto/b64.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A fresh temporary folder. */
+void
+h_tmpdir(char *out, size_t len)
+{
+	snprintf(out, len, "%s/termgram-test.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(out) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+/* Remove a folder and everything in it. */
+void
+h_rmdir(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static int
+relay_spawn(struct relay *r)
+{
+	char *argv[24], port_line[64];
+	FILE *f;
+	char buf[512];
+	long long deadline;
+	int i, n = 0, fd;
+
+	unlink(r->log);
+	argv[n++] = TERMGRAM_BIN_DIR "/termgramd";
+	argv[n++] = "--port";
+	argv[n++] = "0";
+	argv[n++] = "--bind";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "--data";
+	argv[n++] = r->dir;
+	for (i = 0; i < r->nargs; i++)
+		argv[n++] = r->args[i];
+	argv[n] = NULL;
+
+	r->pid = fork();
+	if (r->pid == 0) {
+		fd = open(r->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	/* Wait for "termgramd: listening on ADDR:PORT" in its log. */
+	deadline = now_ms() + 15000;
+	while (now_ms() < deadline) {
+		if ((f = fopen(r->log, "r")) != NULL) {
+			while (fgets(buf, sizeof buf, f) != NULL) {
+				char *p = strstr(buf, "listening on ");
+				if (p != NULL &&
+				    (p = strrchr(p, ':')) != NULL) {
+					r->port = atoi(p + 1);
+					fclose(f);
+					return r->port > 0 ? 0 : -1;
+				}
+			}
+			fclose(f);
+		}
+		if (waitpid(r->pid, NULL, WNOHANG) == r->pid) {
+			r->pid = 0;
+			return -1;
+		}
+		usleep(5000);
+	}
+	(void)port_line;
+	return -1;
+}
+
+/* Start a relay on a free port with a new data folder and extra args. */
+int
+relay_start(struct relay *r, const char *arg, ...)
+{
+	va_list ap;
+
+	memset(r, 0, sizeof *r);
+	h_tmpdir(r->dir, sizeof r->dir);
+	snprintf(r->log, sizeof r->log, "%s.log", r->dir);
+	va_start(ap, arg);
+	for (; arg != NULL && r->nargs < 8; arg = va_arg(ap, const char *))
+		snprintf(r->args[r->nargs++], sizeof r->args[0], "%s", arg);
+	va_end(ap);
+	return relay_spawn(r);
+}
+
+/* Start the relay again on the same data folder (a new port). */
+int
+relay_restart(struct relay *r)
+{
+	return relay_spawn(r);
+}
+
+/* Send a signal and reap the relay; returns its exit status or -signal. */
+int
+relay_stop(struct relay *r, int sig)
+{
+	int st;
+
+	if (r->pid <= 0)
+		return -1;
+	kill(r->pid, sig);
+	if (waitpid(r->pid, &st, 0) != r->pid)
+		return -1;
+	r->pid = 0;
+	if (WIFSIGNALED(st))
+		return -WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+/* The relay's resident memory, in KiB. */
+long
+relay_rss_kb(const struct relay *r)
+{
+	char path[64], line[256];
+	FILE *f;
+	long kb = -1;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)r->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = atol(line + 6);
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Whether the relay's log contains text. */
+bool
+relay_log_has(const struct relay *r, const char *text)
+{
+	char buf[4096];
+	FILE *f;
+	bool found = false;
+
+	if ((f = fopen(r->log, "r")) == NULL)
+		return false;
+	while (!found && fgets(buf, sizeof buf, f) != NULL)
+		found = strstr(buf, text) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Connect to the relay on loopback. */
+int
+raw_open(struct raw *c, int port)
+{
+	struct sockaddr_in sa;
+	int one = 1;
+
+	c->len = 0;
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return 0;
+}
+
+void
+raw_close(struct raw *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Write all bytes. */
+int
+raw_write(struct raw *c, const void *p, size_t n)
+{
+	const char *q = p;
+	ssize_t k;
+
+	while (n > 0) {
+		k = send(c->fd, q, n, MSG_NOSIGNAL);
+		if (k <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		q += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Write formatted text. */
+int
+raw_send(struct raw *c, const char *fmt, ...)
+{
+	char buf[1 << 17];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return raw_write(c, buf, (size_t)n);
+}
+
+/* Read the next line into c->line within ms; -1 on timeout or EOF. */
+int
+raw_line(struct raw *c, int ms)
+{
+	long long deadline = now_ms() + ms;
+	struct pollfd pfd;
+	char *lf;
+	size_t n;
+	ssize_t k;
+
+	for (;;) {
+		lf = memchr(c->buf, '\n', c->len);
+		if (lf != NULL) {
+			n = (size_t)(lf - c->buf);
+			memcpy(c->line, c->buf, n);
+			c->line[n] = '\0';
+			memmove(c->buf, lf + 1, c->len - n - 1);
+			c->len -= n + 1;
+			return 0;
+		}
+		if (c->len == sizeof c->buf)
+			return -1;
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1,
+		        (int)(deadline - now_ms() > 0 ? deadline - now_ms()
+		                                      : 0)) <= 0)
+			return -1;
+		k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+		if (k <= 0)
+			return -1;
+		c->len += (size_t)k;
+	}
+}
+
+/* Read lines until one starts with prefix; -1 if none within ms. */
+int
+raw_expect(struct raw *c, const char *prefix, int ms)
+{
+	long long deadline = now_ms() + ms;
+
+	while (now_ms() < deadline) {
+		if (raw_line(c, (int)(deadline - now_ms())) != 0)
+			return -1;
+		if (strncmp(c->line, prefix, strlen(prefix)) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Whether the relay closed the connection (within ms). */
+bool
+raw_is_closed(struct raw *c, int ms)
+{
+	long long deadline = now_ms() + ms;
+	struct pollfd pfd;
+	char tmp[4096];
+	ssize_t k;
+
+	while (now_ms() < deadline) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+			return false;
+		k = recv(c->fd, tmp, sizeof tmp, 0);
+		if (k <= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Base64 of a string, in a static buffer. */
+char *
+h_b64(const char *s)
+{
+	static char out[PROTO_B64_ENCODED_LEN(70000) + 1];
+	size_t n = proto_b64_encode(s, strlen(s), out);
+
+	out[n] = '\0';
+	return out;
+}
+
+/*
+ * Connect and log in; read up to and including SYNCED. A test that has
+ * just closed the same name's connection may find the relay has not seen
+ * that close yet (NAME_IN_USE): try again for a moment.
+ */
+int
+raw_login(struct raw *c, int port, const char *name, const char *password)
+{
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (raw_open(c, port) != 0)
+			return -1;
+		raw_send(c, "LOGIN|1|%s|%s|0\n", name, h_b64(password));
+		if (raw_line(c, 5000) != 0)
+			return -1;
+		if (strncmp(c->line, "WELCOME|", 8) == 0)
+			return raw_expect(c, "SYNCED", 5000);
+		raw_close(c);
+		if (strncmp(c->line, "ERR|NAME_IN_USE|", 16) != 0)
+			return -1;
+		usleep(20000);
+	}
+	return -1;
+}
+
+/* Ask STATS and read one key's value. */
+int
+raw_stats(struct raw *c, const char *key, unsigned long long *v)
+{
+	char kv[2048], *p;
+	size_t n;
+
+	raw_send(c, "STATS\n");
+	if (raw_expect(c, "STATS|", 5000) != 0)
+		return -1;
+	if (proto_b64_decode(
+	        c->line + 6, strlen(c->line + 6), kv, sizeof kv - 1, &n) != 0)
+		return -1;
+	kv[n] = '\0';
+	for (p = kv; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, key, strlen(key)) == 0 &&
+		    p[strlen(key)] == '=') {
+			*v = strtoull(p + strlen(key) + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Run termgram with arguments (NULL-terminated), feeding input on stdin,
+ * capturing stdout and stderr. Returns the exit status.
+ */
+int
+run_client(const char *input, const char *unused, char *out, size_t outlen,
+    char *err, size_t errlen, const char *arg, ...)
+{
+	char *argv[32];
+	int in[2], o[2], e[2], n = 0, st;
+	size_t no = 0, ne = 0, ni = 0, ilen = input != NULL ? strlen(input) : 0;
+	struct pollfd pfd[3];
+	va_list ap;
+	pid_t pid;
+	ssize_t k;
+
+	(void)unused;
+	argv[n++] = TERMGRAM_BIN_DIR "/termgram";
+	va_start(ap, arg);
+	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
+		argv[n++] = (char *)arg;
+	va_end(ap);
+	argv[n] = NULL;
+	if (pipe(in) != 0 || pipe(o) != 0 || pipe(e) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(in[1]);
+		close(o[0]);
+		close(e[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(o[1]);
+	close(e[1]);
+	if (ilen == 0) {
+		close(in[1]);
+		in[1] = -1;
+	}
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		pfd[0].fd = o[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = e[0];
+		pfd[1].events = POLLIN;
+		pfd[2].fd = in[1];
+		pfd[2].events = POLLOUT;
+		if (pfd[0].fd == -1 && pfd[1].fd == -1)
+			break;
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			k = read(o[0], out + no, outlen - 1 - no);
+			if (k <= 0) {
+				close(o[0]);
+				o[0] = -1;
+			} else
+				no += (size_t)k;
+		}
+		if (pfd[1].revents) {
+			k = read(e[0], err + ne, errlen - 1 - ne);
+			if (k <= 0) {
+				close(e[0]);
+				e[0] = -1;
+			} else
+				ne += (size_t)k;
+		}
+		if (in[1] != -1 && pfd[2].revents) {
+			k = write(in[1], input + ni, ilen - ni);
+			if (k > 0)
+				ni += (size_t)k;
+			if (k < 0 || ni == ilen) {
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+	}
+	out[no] = '\0';
+	err[ne] = '\0';
+	if (in[1] != -1)
+		close(in[1]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

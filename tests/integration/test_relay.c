@@ -1,0 +1,460 @@
+/*
+ * termgramd against PROTOCOL.md sections 1-3, 6 and 7, through raw sockets
+ * as a conformance tool (or a person with nc) would see it.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct raw a, b, c;
+
+static int
+setup_default(void **state)
+{
+	static struct relay r;
+
+	if (relay_start(&r, NULL) != 0)
+		return -1;
+	a.fd = b.fd = c.fd = -1;
+	*state = &r;
+	return 0;
+}
+
+static int
+setup_grace0(void **state)
+{
+	static struct relay r;
+
+	if (relay_start(&r, "--grace-ms", "0", NULL) != 0)
+		return -1;
+	a.fd = b.fd = c.fd = -1;
+	*state = &r;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct relay *r = *state;
+	int st;
+
+	raw_close(&a);
+	raw_close(&b);
+	raw_close(&c);
+	/* SIGTERM: a clean exit, and LeakSanitizer finds nothing. */
+	st = relay_stop(r, SIGTERM);
+	if (st != 0) {
+		char cmd[400];
+		snprintf(cmd, sizeof cmd, "tail -n 40 %s >&2", r->log);
+		(void)!system(cmd);
+		fprintf(stderr, "relay exit status %d\n", st);
+	}
+	h_rmdir(r->dir);
+	unlink(r->log);
+	return st == 0 ? 0 : -1;
+}
+
+static void
+relay__routes__msg_byte_for_byte_and_rcpt_back(void **state)
+{
+	struct relay *r = *state;
+	unsigned long long stored = 99;
+	const char *msg =
+	    "MSG|alice|Bob|1700000000000|m-1|aGVsbG8gfCB3b3JsZA==";
+
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	/* alice sees bob come online. */
+	assert_int_equal(raw_expect(&a, "USER|bob|online|", 5000), 0);
+
+	raw_send(&a, "%s\n", msg);
+	assert_int_equal(raw_expect(&b, "MSG|", 5000), 0);
+	assert_string_equal(b.line, msg);
+	raw_send(&b, "RCPT|bob|alice|m-1|delivered\n");
+	assert_int_equal(raw_expect(&a, "RCPT|", 5000), 0);
+	assert_string_equal(a.line, "RCPT|bob|alice|m-1|delivered");
+	/* Confirmed within the grace period: nothing was written to disk. */
+	assert_int_equal(raw_stats(&a, "msgs_stored", &stored), 0);
+	assert_int_equal(stored, 0);
+}
+
+static void
+relay__queues__offline_messages_in_order_after_synced(void **state)
+{
+	struct relay *r = *state;
+	int i;
+
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	raw_close(&b);
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	for (i = 1; i <= 3; i++) {
+		raw_send(&a, "MSG|alice|bob|%d|q%d|%s\n", i, i,
+		    h_b64(i == 2 ? "二" : "x"));
+		assert_int_equal(raw_expect(&a, "ACK|", 5000), 0);
+		char want[32];
+		snprintf(want, sizeof want, "ACK|q%d|stored", i);
+		assert_string_equal(a.line, want);
+	}
+	/* The queue comes right after SYNCED, oldest first. */
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|BOB||0\n");
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_non_null(strstr(b.line, "WELCOME|bob|"));
+	assert_int_equal(raw_expect(&b, "SYNCED", 5000), 0);
+	for (i = 1; i <= 3; i++) {
+		char want[64];
+		assert_int_equal(raw_line(&b, 5000), 0);
+		snprintf(want, sizeof want, "MSG|alice|bob|%d|q%d|%s", i, i,
+		    h_b64(i == 2 ? "二" : "x"));
+		assert_string_equal(b.line, want);
+	}
+	/* Not confirmed: delivered again at the next login. */
+	raw_close(&b);
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	assert_int_equal(raw_expect(&b, "MSG|alice|bob|1|q1|", 5000), 0);
+	raw_send(&b,
+	    "RCPT|bob|alice|q1|delivered\nRCPT|bob|alice|q2|read\n"
+	    "RCPT|bob|alice|q3|delivered\n");
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|q1|delivered", 5000), 0);
+	raw_close(&b);
+	/* Confirmed: never again. */
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	raw_send(&b, "PING|after\n");
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_string_equal(b.line, "PONG|after");
+}
+
+static void
+relay__stores_and_acks__message_not_confirmed_in_grace(void **state)
+{
+	struct relay *r = *state;
+	unsigned long long stored = 0;
+
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|g1|aGk=\n");
+	assert_int_equal(raw_expect(&b, "MSG|alice|bob|1|g1|", 5000), 0);
+	/* bob never confirms: after the grace period it is stored. */
+	assert_int_equal(raw_expect(&a, "ACK|g1|stored", 5000), 0);
+	assert_int_equal(raw_stats(&a, "msgs_stored", &stored), 0);
+	assert_int_equal(stored, 1);
+	/* A resend of the same id is answered the same way, not stored. */
+	raw_send(&a, "MSG|alice|bob|1|g1|aGk=\n");
+	assert_int_equal(raw_expect(&a, "ACK|g1|stored", 5000), 0);
+	assert_int_equal(raw_stats(&a, "msgs_stored", &stored), 0);
+	assert_int_equal(stored, 1);
+	raw_close(&b);
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	assert_int_equal(raw_expect(&b, "MSG|alice|bob|1|g1|", 5000), 0);
+	raw_send(&b, "PING|1\n");
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_string_equal(b.line, "PONG|1"); /* exactly once */
+}
+
+static void
+relay__stores_everything__grace_zero(void **state)
+{
+	struct relay *r = *state;
+	unsigned long long stored = 0, depth = 9;
+
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|z1|aGk=\n");
+	assert_int_equal(raw_expect(&b, "MSG|alice|bob|1|z1|", 5000), 0);
+	assert_int_equal(raw_expect(&a, "ACK|z1|stored", 5000), 0);
+	raw_send(&b, "RCPT|bob|alice|z1|delivered\n");
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|z1|delivered", 5000), 0);
+	assert_int_equal(raw_stats(&a, "msgs_stored", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(raw_stats(&a, "queue_depth", &depth), 0);
+	assert_int_equal(depth, 0);
+}
+
+static void
+relay__refuses__second_login_of_open_name(void **state)
+{
+	struct relay *r = *state;
+
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|ALICE||0\n");
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_non_null(strstr(b.line, "ERR|NAME_IN_USE|-|"));
+	assert_true(raw_is_closed(&b, 5000));
+	/* The first session is untouched. */
+	raw_send(&a, "PING|still\n");
+	assert_int_equal(raw_expect(&a, "PONG|still", 5000), 0);
+}
+
+static void
+relay__takes_over__owned_name_with_right_password(void **state)
+{
+	struct relay *r = *state;
+
+	assert_int_equal(raw_login(&a, r->port, "carol", "s3cret"), 0);
+	/* Wrong password while online: NAME_IN_USE. */
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|carol|%s|0\n", h_b64("nope"));
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_non_null(strstr(b.line, "ERR|NAME_IN_USE|"));
+	assert_true(raw_is_closed(&b, 5000));
+	raw_close(&b);
+	/* Right password: the old session gets BYE|replaced. */
+	assert_int_equal(raw_login(&b, r->port, "carol", "s3cret"), 0);
+	assert_int_equal(raw_expect(&a, "BYE|replaced", 5000), 0);
+	assert_true(raw_is_closed(&a, 5000));
+	raw_close(&a);
+	raw_close(&b);
+	/* Wrong password while offline: AUTH_FAILED. */
+	assert_int_equal(raw_open(&c, r->port), 0);
+	raw_send(&c, "LOGIN|1|carol||0\n");
+	assert_int_equal(raw_line(&c, 5000), 0);
+	assert_non_null(strstr(c.line, "ERR|AUTH_FAILED|"));
+	assert_true(raw_is_closed(&c, 5000));
+	/* The password is stored only as an argon2id hash. */
+	{
+		char cmd[600];
+		snprintf(
+		    cmd, sizeof cmd, "grep -qa s3cret '%s'/relay.db*", r->dir);
+		assert_int_not_equal(system(cmd), 0);
+		snprintf(cmd, sizeof cmd, "grep -qa 'argon2id' '%s'/relay.db*",
+		    r->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_false(relay_log_has(r, "s3cret"));
+}
+
+static void
+relay__refuses__spoofed_sender_and_unknown_user(void **state)
+{
+	struct relay *r = *state;
+
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	raw_send(&a, "MSG|bob|alice|1|s1|aGk=\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|FORBIDDEN|s1|"));
+	raw_send(&a, "MSG|alice|nobody|1|s2|aGk=\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|NO_SUCH_USER|s2|"));
+	raw_send(&a,
+	    "FOFFER|alice|nobody|x9|1|"
+	    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08|"
+	    "YQ==\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|NO_SUCH_USER|x9|"));
+	/* bob saw none of it. */
+	raw_send(&b, "PING|clean\n");
+	do {
+		assert_int_equal(raw_line(&b, 5000), 0);
+		assert_true(strncmp(b.line, "MSG|", 4) != 0);
+	} while (strcmp(b.line, "PONG|clean") != 0);
+}
+
+struct bad_line {
+	const char *line;
+	const char *reply;
+};
+
+static void
+relay__answers__each_malformed_frame_and_stays_open(void **state)
+{
+	static const struct bad_line bad[] = {
+	    {"HELLO|x", "ERR|BAD_VERB|-|"},
+	    {"MSG|alice|bob|1|m1", "ERR|BAD_FRAME|m1|"},
+	    {"MSG|alice|bob|01|m1|aGk=", "ERR|BAD_FIELD|m1|"},
+	    {"MSG|alice|bob|1|m1|aGk", "ERR|BAD_BASE64|m1|"},
+	    {"MSG|alice|bob|1|m1|wK8=", "ERR|BAD_UTF8|m1|"},
+	    {"MSG|al ice|bob|1|m1|aGk=", "ERR|BAD_FIELD|m1|"},
+	    {"RCPT|alice|bob|m1|seen", "ERR|BAD_FIELD|m1|"},
+	    {"", "ERR|BAD_FRAME|-|"},
+	    {"LOGIN|1|alice||0", "ERR|BAD_FRAME|-|"},
+	    {"WELCOME|alice|t|1|1", "ERR|BAD_VERB|-|"},
+	};
+	struct relay *r = *state;
+	size_t i;
+
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		raw_send(&a, "%s\n", bad[i].line);
+		assert_int_equal(raw_line(&a, 5000), 0);
+		if (strncmp(a.line, bad[i].reply, strlen(bad[i].reply)) != 0)
+			fail_msg("'%s' got '%s', expected '%s...'", bad[i].line,
+			    a.line, bad[i].reply);
+	}
+	/* CRLF works, as nc and telnet send it. */
+	raw_send(&a, "PING|crlf\r\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_string_equal(a.line, "PONG|crlf");
+	/* A line past max-frame: TOO_LONG, and the connection closes. */
+	{
+		static char big[70000];
+		memset(big, 'A', sizeof big);
+		raw_write(&a, "MSG|", 4);
+		raw_write(&a, big, sizeof big);
+		assert_int_equal(raw_line(&a, 5000), 0);
+		assert_non_null(strstr(a.line, "ERR|TOO_LONG|-|"));
+		assert_true(raw_is_closed(&a, 5000));
+	}
+	/* Everyone else is still served. */
+	raw_send(&b, "PING|ok\n");
+	assert_int_equal(raw_expect(&b, "PONG|ok", 5000), 0);
+}
+
+static void
+relay__refuses__frames_before_login(void **state)
+{
+	struct relay *r = *state;
+
+	assert_int_equal(raw_open(&a, r->port), 0);
+	raw_send(&a, "MSG|alice|bob|1|m1|aGk=\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|NOT_LOGGED_IN|-|"));
+	raw_send(&a, "LOGIN|2|alice||0\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|BAD_FIELD|-|"));
+	assert_true(raw_is_closed(&a, 5000));
+}
+
+static void
+relay__reports__stats_keys(void **state)
+{
+	static const char *const keys[] = {"uptime_s", "sessions", "frames_in",
+	    "frames_out", "msgs_stored", "msgs_relayed", "bytes_relayed",
+	    "queue_depth"};
+	struct relay *r = *state;
+	unsigned long long v;
+	size_t i;
+
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (raw_stats(&a, keys[i], &v) != 0)
+			fail_msg("STATS has no %s", keys[i]);
+	}
+	assert_int_equal(raw_stats(&a, "sessions", &v), 0);
+	assert_int_equal(v, 1);
+}
+
+/*
+ * A reader that never reads: its messages go to the store, the relay's
+ * memory stays bounded, and everyone else keeps chatting.
+ */
+static void
+relay__stays_bounded__reader_that_never_reads(void **state)
+{
+	static char body[24000];
+	struct relay own, *r = &own;
+	long before, after;
+	char *b64;
+	int i, acks = 0;
+
+	(void)state;
+	/* AddressSanitizer keeps freed memory in quarantine (256 MiB by
+	 * default), which would hide what the relay itself holds. */
+	setenv("ASAN_OPTIONS", "detect_leaks=1:quarantine_size_mb=4", 1);
+	assert_int_equal(relay_start(&own, NULL), 0);
+	unsetenv("ASAN_OPTIONS");
+	memset(body, 'z', sizeof body - 1);
+	assert_int_equal(raw_login(&b, r->port, "bob", ""), 0);
+	assert_int_equal(raw_login(&c, r->port, "carol", ""), 0);
+	assert_int_equal(raw_login(&a, r->port, "alice", ""), 0);
+	before = relay_rss_kb(r);
+	b64 = strdup(h_b64(body));
+	/* 800 messages of 32 KiB on the wire: 25 MiB bob never reads. */
+	for (i = 0; i < 800; i++) {
+		raw_send(&a, "MSG|alice|bob|%d|big%d|%s\n", i, i, b64);
+		while (raw_line(&a, i < 799 ? 0 : 10000) == 0) {
+			if (strncmp(a.line, "ACK|", 4) == 0)
+				acks++;
+		}
+	}
+	while (acks < 800 && raw_expect(&a, "ACK|", 10000) == 0)
+		acks++;
+	free(b64);
+	assert_int_equal(acks, 800);
+	after = relay_rss_kb(r);
+	/* The relay holds at most bob's output cap, not 25 MiB. */
+	if (after - before > 16 * 1024)
+		fail_msg("relay grew from %ld to %ld KiB", before, after);
+	raw_send(&c, "MSG|carol|alice|1|c1|aGk=\n");
+	assert_int_equal(raw_expect(&a, "MSG|carol|alice|1|c1|", 5000), 0);
+	raw_close(&a);
+	raw_close(&b);
+	raw_close(&c);
+	assert_int_equal(relay_stop(&own, SIGTERM), 0);
+	h_rmdir(own.dir);
+	unlink(own.log);
+}
+
+static void
+relay__drops__session_silent_for_three_heartbeats(void **state)
+{
+	struct relay *r = *state;
+	struct relay fast;
+
+	(void)r;
+	assert_int_equal(relay_start(&fast, "--heartbeat", "1", NULL), 0);
+	assert_int_equal(raw_login(&a, fast.port, "alice", ""), 0);
+	assert_int_equal(raw_expect(&a, "BYE|idle", 6000), 0);
+	assert_true(raw_is_closed(&a, 3000));
+	raw_close(&a);
+	assert_int_equal(relay_stop(&fast, SIGTERM), 0);
+	h_rmdir(fast.dir);
+	unlink(fast.log);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        relay__routes__msg_byte_for_byte_and_rcpt_back, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__queues__offline_messages_in_order_after_synced,
+	        setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__stores_and_acks__message_not_confirmed_in_grace,
+	        setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__stores_everything__grace_zero, setup_grace0, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__refuses__second_login_of_open_name, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__takes_over__owned_name_with_right_password,
+	        setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__refuses__spoofed_sender_and_unknown_user, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__answers__each_malformed_frame_and_stays_open,
+	        setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__refuses__frames_before_login, setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__reports__stats_keys, setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__stays_bounded__reader_that_never_reads, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__drops__session_silent_for_three_heartbeats,
+	        setup_default, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
