@@ -9,7 +9,7 @@ sh scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== format (clang-format, .clang-format)"
-files=$(find src tests -name '*.[ch]' | sort)
+files=$(find src tests bench -name '*.[ch]' | sort)
 # shellcheck disable=SC2086
 clang-format --dry-run --Werror $files
 
