@@ -416,6 +416,43 @@ relay__drops__session_silent_for_three_heartbeats(void **state)
 	unlink(fast.log);
 }
 
+/* Flood control and the session limit, each with its own clear error. */
+static void
+relay__limits__rate_and_sessions(void **state)
+{
+	struct relay own;
+	int i, limited = 0, pongs = 0;
+
+	(void)state;
+	assert_int_equal(
+	    relay_start(&own, "--rate", "20", "--max-sessions", "2", NULL), 0);
+	assert_int_equal(raw_login(&a, own.port, "alice", ""), 0);
+	/* The burst is twice the rate; LOGIN cost 10 of it. */
+	for (i = 0; i < 100; i++)
+		raw_send(&a, "PING|%d\n", i);
+	while (raw_line(&a, 2000) == 0 && limited + pongs < 100) {
+		if (strncmp(a.line, "ERR|RATE_LIMIT|-|", 17) == 0)
+			limited++;
+		else if (strncmp(a.line, "PONG|", 5) == 0)
+			pongs++;
+	}
+	assert_int_equal(limited + pongs, 100);
+	assert_true(pongs >= 30 && pongs <= 40);
+	assert_true(limited >= 60);
+	/* Two sessions at most: the third connection is told why. */
+	assert_int_equal(raw_open(&b, own.port), 0);
+	assert_int_equal(raw_open(&c, own.port), 0);
+	assert_int_equal(raw_line(&c, 5000), 0);
+	assert_string_equal(c.line, "ERR|INTERNAL|-|dGhlIHJlbGF5IGlzIGZ1bGw=");
+	assert_true(raw_is_closed(&c, 5000));
+	raw_close(&a);
+	raw_close(&b);
+	raw_close(&c);
+	assert_int_equal(relay_stop(&own, SIGTERM), 0);
+	h_rmdir(own.dir);
+	unlink(own.log);
+}
+
 int
 main(void)
 {
@@ -453,6 +490,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        relay__drops__session_silent_for_three_heartbeats,
 	        setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__limits__rate_and_sessions, setup_default, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
