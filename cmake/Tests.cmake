@@ -13,6 +13,9 @@ tg_unit_test(test_proto_frame tests/proto/test_frame.c tg_proto)
 tg_unit_test(test_proto_build tests/proto/test_build.c tg_proto)
 tg_unit_test(test_net_loop tests/net/test_loop.c tg_net)
 tg_unit_test(test_net_conn tests/net/test_conn.c tg_net)
+tg_unit_test(test_client_roster tests/client/test_roster.c tg_client)
+tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
+tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)
@@ -29,6 +32,12 @@ endfunction()
 
 tg_integration_test(test_relay tests/integration/test_relay.c)
 tg_integration_test(test_delivery tests/integration/test_delivery.c)
+
+# The full-screen client end to end, through tmux.
+add_test(NAME tui_e2e COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/tui.sh
+  ${CMAKE_BINARY_DIR})
+set_tests_properties(tui_e2e PROPERTIES TIMEOUT 300
+  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
 
 # Layer rule: arrows point down only.
 add_test(NAME layers COMMAND ${CMAKE_SOURCE_DIR}/tests/check_layers.sh

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Install what is missing, build, start a relay on localhost with a
-# temporary data folder, and show two users chatting through it with the
-# headless client. Everything it starts is stopped on the way out.
+# Install what is missing, build, and start the demo: a relay on localhost
+# with a temporary data folder, an echo bot (it answers every message in
+# upper case), and the full-screen client logged in as you. Quitting the
+# client (/quit or Ctrl-C) stops everything the demo started.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -9,11 +10,15 @@ sh scripts/build.sh
 bin=$(pwd)/build/release
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-demo.XXXXXX")
 relay_pid=""
+bot_pid=""
 cleanup() {
-	[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null
+	if [ -n "$bot_pid" ]; then kill "$bot_pid" 2>/dev/null || true; fi
+	if [ -n "$relay_pid" ]; then kill "$relay_pid" 2>/dev/null || true; fi
+	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 143' TERM
 
 "$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
     2>"$tmp/relay.log" &
@@ -27,20 +32,18 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { cat "$tmp/relay.log"; exit 1; }
 
-echo "relay listening on 127.0.0.1:$port (data in $tmp/relay)"
-echo
-echo '$ termgram who --user bob'
-"$bin/termgram" who --port "$port" --user bob --data "$tmp/bob"
-echo
-echo '$ termgram send --user alice bob "你好 bob 👋"'
-"$bin/termgram" send --port "$port" --user alice --data "$tmp/alice" \
-    bob "你好 bob 👋" && echo "(stored by the relay: bob is offline)"
-echo
-echo '$ termgram recv --user bob --count 1'
-"$bin/termgram" recv --port "$port" --user bob --data "$tmp/bob" \
-    --count 1 --timeout 5
-echo
-echo "Try it yourself while this relay runs (Ctrl-C stops it):"
-echo "  $bin/termgram recv --port $port --user bob --data $tmp/bob"
-echo "  $bin/termgram send --port $port --user alice --data $tmp/alice bob hello"
-wait "$relay_pid"
+"$bin/termgram" echo-bot --port "$port" --user echo --data "$tmp/echo" \
+    2>"$tmp/echo.log" &
+bot_pid=$!
+# Wait until the bot is registered, so it is in the contact list.
+for _ in $(seq 100); do
+	grep -q "echo logged in" "$tmp/relay.log" && break
+	sleep 0.05
+done
+
+me=$(id -un 2>/dev/null | tr -cd 'A-Za-z0-9_.-' | cut -c1-32)
+[ -n "$me" ] && [ "$me" != echo ] || me=me
+export LANG="${LANG:-C.UTF-8}"
+# Ctrl-C belongs to the client (it quits cleanly); the script then tidies up.
+trap '' INT
+"$bin/termgram" --port "$port" --user "$me" --data "$tmp/$me"

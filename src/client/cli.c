@@ -1,5 +1,8 @@
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
+#include <wchar.h>
+#include <wctype.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +16,7 @@
 #include "util/map.h"
 #include "util/xmalloc.h"
 
-enum cli_cmd { CLI_SEND, CLI_RECV, CLI_WHO };
+enum cli_cmd { CLI_SEND, CLI_RECV, CLI_WHO, CLI_ECHO };
 
 struct cli {
 	enum cli_cmd cmd;
@@ -32,6 +35,7 @@ static const char usage[] =
     "usage: termgram send [OPTIONS] [--stdin] [--timeout S] TO [TEXT...]\n"
     "       termgram recv [OPTIONS] [--count N] [--timeout S]\n"
     "       termgram who  [OPTIONS]\n"
+    "       termgram echo-bot [OPTIONS]\n"
     "\n"
     "OPTIONS (any order, before the command's own arguments):\n"
     "  --host H     the relay (default 127.0.0.1)\n"
@@ -51,7 +55,25 @@ static const char usage[] =
     "       and \\\\ escaped) and confirms it once stored; stops after N\n"
     "       messages (exit 1 if the timeout comes first) or S seconds.\n"
     "who    prints the contact list: NAME<TAB>online|offline<TAB>LAST-SEEN\n"
+    "echo-bot  answers every message with the same text in upper case,\n"
+    "       until interrupted.\n"
     "       (milliseconds since the epoch).\n";
+
+static const char *
+cmd_name(enum cli_cmd cmd)
+{
+	switch (cmd) {
+	case CLI_SEND:
+		return "send";
+	case CLI_RECV:
+		return "recv";
+	case CLI_WHO:
+		return "who";
+	case CLI_ECHO:
+		break;
+	}
+	return "echo-bot";
+}
 
 static void
 cli_finish(struct cli *c, int status)
@@ -153,6 +175,43 @@ cli_unread(void *arg, const struct client_msg *m)
 	cli_show(arg, m);
 }
 
+/*
+ * The echo bot, the seed design's first "naive" server: every message
+ * comes back in upper case.
+ */
+static void
+echo_reply(struct cli *c, const struct client_msg *m)
+{
+	char *out, id[PROTO_MAX_ID + 1], err[256];
+	mbstate_t in, outst;
+	size_t i = 0, o = 0, n;
+	wchar_t wc;
+
+	out = xmalloc(m->len * 2 + 8);
+	memset(&in, 0, sizeof in);
+	memset(&outst, 0, sizeof outst);
+	while (i < m->len) {
+		n = mbrtowc(&wc, m->body + i, m->len - i, &in);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			out[o++] = m->body[i++];
+			memset(&in, 0, sizeof in);
+			continue;
+		}
+		i += n;
+		n = wcrtomb(out + o, (wchar_t)towupper((wint_t)wc), &outst);
+		if (n == (size_t)-1)
+			n = 0;
+		o += n;
+	}
+	if (o > PROTO_MAX_BODY)
+		o = PROTO_MAX_BODY;
+	if (client_session_send(c->s, m->sender, out, o, id, err, sizeof err) !=
+	    0)
+		fprintf(stderr, "termgram: echo: %s\n", err);
+	client_store_mark_seen(client_session_store(c->s), m->sender, m->id);
+	free(out);
+}
+
 static void
 cli_message(void *arg, const struct client_msg *m, bool fresh)
 {
@@ -160,6 +219,8 @@ cli_message(void *arg, const struct client_msg *m, bool fresh)
 
 	if (c->cmd == CLI_RECV && fresh)
 		cli_show(c, m);
+	else if (c->cmd == CLI_ECHO && fresh)
+		echo_reply(c, m);
 }
 
 static void
@@ -288,6 +349,8 @@ client_cli_main(int argc, char **argv)
 		c.cmd = CLI_RECV;
 	else if (strcmp(argv[0], "who") == 0)
 		c.cmd = CLI_WHO;
+	else if (strcmp(argv[0], "echo-bot") == 0)
+		c.cmd = CLI_ECHO;
 	else {
 		fprintf(stderr, "termgram: unknown command '%s'\n", argv[0]);
 		fputs(usage, stderr);
@@ -364,10 +427,8 @@ client_cli_main(int argc, char **argv)
 	        (argc < 1 || (argc < 2 && !use_stdin) ||
 	            (argc > 1 && use_stdin))) ||
 	    (c.cmd != CLI_SEND && argc > 0)) {
-		fprintf(stderr, "termgram: %s: wrong arguments\n",
-		    c.cmd == CLI_SEND       ? "send"
-		        : c.cmd == CLI_RECV ? "recv"
-		                            : "who");
+		fprintf(
+		    stderr, "termgram: %s: wrong arguments\n", cmd_name(c.cmd));
 		fputs(usage, stderr);
 		return 2;
 	}
@@ -391,6 +452,9 @@ client_cli_main(int argc, char **argv)
 		timeout = 30;
 
 	signal(SIGPIPE, SIG_IGN);
+	setlocale(LC_CTYPE, "");
+	if (c.cmd == CLI_ECHO && MB_CUR_MAX == 1)
+		setlocale(LC_CTYPE, "C.UTF-8");
 	c.loop = net_loop_new();
 	c.waiting = util_map_new();
 	c.s =
@@ -459,8 +523,6 @@ out:
 	return status;
 only:
 	fprintf(stderr, "termgram: that option does not go with %s\n",
-	    c.cmd == CLI_SEND       ? "send"
-	        : c.cmd == CLI_RECV ? "recv"
-	                            : "who");
+	    cmd_name(c.cmd));
 	return 2;
 }

@@ -1,6 +1,8 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -64,6 +66,11 @@ struct client_session {
 
 	struct client_contact *contacts;
 	size_t ncontacts, capcontacts;
+	struct util_map *unread0; /* counts from before the USER lines */
+	struct client_convos *convos;
+	char active[PROTO_MAX_NAME + 1];
+	struct rcpt_due *reads; /* RCPT|read waiting for a connection */
+	size_t nreads, capreads;
 
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
@@ -196,6 +203,14 @@ load_outbox(void *arg, const struct client_msg *m)
 	out_add(arg, m->id, m->peer, m->ts, m->body, m->len);
 }
 
+static void
+load_unread(void *arg, const char *peer, unsigned n)
+{
+	struct client_session *s = arg;
+
+	util_map_set(s->unread0, peer, strlen(peer), (void *)(uintptr_t)n);
+}
+
 /* Send what the window allows, oldest first, on a logged-in connection. */
 static void
 out_pump(struct client_session *s)
@@ -216,6 +231,8 @@ out_pump(struct client_session *s)
 			/* It cannot be framed now, and never will be. */
 			client_store_set_state(
 			    s->store, m->id, CLIENT_MSG_FAILED);
+			client_convos_set_state(
+			    s->convos, m->to, m->id, CLIENT_MSG_FAILED);
 			emit_msg_state(s, m->id, CLIENT_MSG_FAILED);
 			out_remove(s, m);
 			continue;
@@ -239,6 +256,15 @@ rcpt_flush(struct client_session *s)
 			net_conn_write(s->conn, s->buf, n);
 	}
 	s->nrcpts = 0;
+	/* Read receipts wait for a connection; they are only marks. */
+	if (s->conn == NULL || s->me[0] == '\0')
+		return;
+	for (i = 0; i < s->nreads; i++) {
+		if (proto_build_rcpt(s->buf, sizeof s->buf, &n, s->me,
+		        s->reads[i].to, s->reads[i].id, "read") == 0)
+			net_conn_write(s->conn, s->buf, n);
+	}
+	s->nreads = 0;
 }
 
 /*
@@ -263,6 +289,18 @@ session_turn_end(struct net_loop *loop, void *arg)
 
 /* --- incoming frames ------------------------------------------------------ */
 
+static struct client_contact *
+contact_find(struct client_session *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncontacts; i++) {
+		if (strcasecmp(s->contacts[i].name, name) == 0)
+			return &s->contacts[i];
+	}
+	return NULL;
+}
+
 static void
 contact_set(struct client_session *s, struct proto_slice name, bool online,
     uint64_t seen)
@@ -286,8 +324,11 @@ contact_set(struct client_session *s, struct proto_slice name, bool online,
 			    s->contacts, s->capcontacts, sizeof *s->contacts);
 		}
 		c = &s->contacts[s->ncontacts++];
+		memset(c, 0, sizeof *c);
 		memcpy(c->name, name.p, name.len);
 		c->name[name.len] = '\0';
+		c->unread = (unsigned)(uintptr_t)util_map_remove(
+		    s->unread0, c->name, name.len);
 	}
 	c->online = online;
 	c->last_seen = seen;
@@ -329,18 +370,25 @@ on_msg(struct client_session *s, const struct proto_frame *fr)
 	memcpy(s->rcpts[s->nrcpts].to, from, sizeof from);
 	memcpy(s->rcpts[s->nrcpts].id, id, sizeof id);
 	s->nrcpts++;
-	if (s->ev->on_message != NULL) {
-		memset(&m, 0, sizeof m);
-		m.peer = from;
-		m.sender = from;
-		m.id = id;
-		m.ts = proto_slice_u64(fr->arg[2]);
-		m.body = s->body;
-		m.len = len;
-		m.outgoing = false;
-		m.state = CLIENT_MSG_RECEIVED;
-		s->ev->on_message(s->arg, &m, fresh > 0);
+	memset(&m, 0, sizeof m);
+	m.peer = from;
+	m.sender = from;
+	m.id = id;
+	m.ts = proto_slice_u64(fr->arg[2]);
+	m.body = s->body;
+	m.len = len;
+	m.outgoing = false;
+	m.state = CLIENT_MSG_RECEIVED;
+	if (fresh > 0) {
+		struct client_contact *c = contact_find(s, from);
+		client_convos_append(s->convos, from, &m);
+		if (c != NULL)
+			c->unread++;
 	}
+	if (s->ev->on_message != NULL)
+		s->ev->on_message(s->arg, &m, fresh > 0);
+	if (fresh > 0 && strcasecmp(s->active, from) == 0)
+		client_session_mark_read(s, from);
 }
 
 static void
@@ -353,8 +401,11 @@ settle(struct client_session *s, struct proto_slice idslice,
 	memcpy(id, idslice.p, idslice.len);
 	id[idslice.len] = '\0';
 	client_store_set_state(s->store, id, st);
-	if ((m = out_find(s, idslice)) != NULL)
+	if ((m = out_find(s, idslice)) != NULL) {
+		client_convos_set_state(s->convos, m->to, id, st);
 		out_remove(s, m);
+	} else
+		client_convos_set_state(s->convos, NULL, id, st);
 	emit_msg_state(s, id, st);
 }
 
@@ -386,6 +437,8 @@ on_err(struct client_session *s, const struct proto_frame *fr)
 		} else {
 			client_store_set_state(
 			    s->store, m->id, CLIENT_MSG_FAILED);
+			client_convos_set_state(
+			    s->convos, m->to, m->id, CLIENT_MSG_FAILED);
 			emit_msg_state(s, m->id, CLIENT_MSG_FAILED);
 			out_remove(s, m);
 		}
@@ -460,6 +513,17 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		break;
 	case PROTO_V_ERR:
 		on_err(s, fr);
+		break;
+	case PROTO_V_TYPING:
+		if (s->ev->on_typing != NULL &&
+		    proto_name_eq(fr->arg[1],
+		        (struct proto_slice){s->me, strlen(s->me)})) {
+			char from[PROTO_MAX_NAME + 1];
+			snprintf(from, sizeof from, "%.*s", (int)fr->arg[0].len,
+			    fr->arg[0].p);
+			s->ev->on_typing(
+			    s->arg, from, proto_slice_eq(fr->arg[2], "on"));
+		}
 		break;
 	default:
 		/* PONG, TYPING, file frames: nothing to do yet. */
@@ -671,15 +735,18 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 	net_timer_init(&s->reconnect, reconnect_timer, s);
 	net_timer_init(&s->heartbeat, heartbeat_timer, s);
 	net_timer_init(&s->retry, retry_timer, s);
+	s->unread0 = util_map_new();
 	s->store = client_store_open(s->data_dir, err, errlen);
 	if (s->store == NULL ||
-	    client_store_outbox(s->store, load_outbox, s) < 0) {
+	    client_store_outbox(s->store, load_outbox, s) < 0 ||
+	    client_store_unread_counts(s->store, load_unread, s) < 0) {
 		if (s->store != NULL)
 			snprintf(
 			    err, errlen, "%s", client_store_error(s->store));
 		client_session_free(s);
 		return NULL;
 	}
+	s->convos = client_convos_new(s->store);
 	net_loop_set_turn_hook(loop, session_turn_end, s);
 	return s;
 }
@@ -699,6 +766,8 @@ client_session_free(struct client_session *s)
 	while (s->out_head != NULL)
 		out_remove(s, s->out_head);
 	util_map_free(s->out_by_id);
+	util_map_free(s->unread0);
+	client_convos_free(s->convos);
 	client_store_close(s->store);
 	if (s->password != NULL)
 		sodium_memzero(s->password, strlen(s->password));
@@ -707,6 +776,7 @@ client_session_free(struct client_session *s)
 	free(s->password);
 	free(s->data_dir);
 	free(s->rcpts);
+	free(s->reads);
 	free(s->contacts);
 	free(s);
 }
@@ -765,6 +835,19 @@ client_session_send(struct client_session *s, const char *to, const char *body,
 		return -1;
 	}
 	out_add(s, id, to, ts, body, len);
+	{
+		struct client_msg m;
+		memset(&m, 0, sizeof m);
+		m.peer = to;
+		m.sender = client_session_me(s);
+		m.id = id;
+		m.ts = ts;
+		m.body = body;
+		m.len = len;
+		m.outgoing = true;
+		m.state = CLIENT_MSG_PENDING;
+		client_convos_append(s->convos, to, &m);
+	}
 	return 0;
 }
 
@@ -802,4 +885,94 @@ struct client_store *
 client_session_store(struct client_session *s)
 {
 	return s->store;
+}
+
+/* The conversations, for the UI to draw. */
+struct client_convos *
+client_session_convos(struct client_session *s)
+{
+	return s->convos;
+}
+
+/*
+ * The conversation the user is looking at: what arrives there is read at
+ * once. NULL or "" for none.
+ */
+void
+client_session_set_active(struct client_session *s, const char *peer)
+{
+	snprintf(s->active, sizeof s->active, "%s", peer != NULL ? peer : "");
+	if (s->active[0] != '\0')
+		client_session_mark_read(s, s->active);
+}
+
+static void
+mark_one(void *arg, const struct client_msg *m)
+{
+	struct client_session *s = arg;
+
+	if (s->nreads == s->capreads) {
+		s->capreads = s->capreads ? s->capreads * 2 : 64;
+		s->reads =
+		    xreallocarray(s->reads, s->capreads, sizeof *s->reads);
+	}
+	snprintf(
+	    s->reads[s->nreads].to, sizeof s->reads[0].to, "%s", m->sender);
+	snprintf(s->reads[s->nreads].id, sizeof s->reads[0].id, "%s", m->id);
+	s->nreads++;
+}
+
+/* Everything from peer has been seen: tell the senders, clear the count. */
+void
+client_session_mark_read(struct client_session *s, const char *peer)
+{
+	struct client_contact *c = contact_find(s, peer);
+	struct client_convo *cv;
+	size_t i, from = s->nreads;
+
+	if (client_store_unread_of(s->store, peer, mark_one, s) < 0)
+		return;
+	for (i = from; i < s->nreads; i++)
+		client_store_mark_seen(
+		    s->store, s->reads[i].to, s->reads[i].id);
+	if (c != NULL)
+		c->unread = 0;
+	if ((cv = client_convos_find(s->convos, peer)) != NULL) {
+		for (i = 0; i < cv->n; i++) {
+			if (!cv->e[i].outgoing &&
+			    cv->e[i].state == CLIENT_MSG_RECEIVED)
+				cv->e[i].state = CLIENT_MSG_SEEN;
+		}
+	}
+}
+
+/* Tell peer we are typing (or stopped); never stored by the relay. */
+void
+client_session_typing(struct client_session *s, const char *peer, bool on)
+{
+	int n;
+
+	if (s->conn == NULL || s->me[0] == '\0' ||
+	    !proto_is_name(peer, strlen(peer)))
+		return;
+	n = snprintf(
+	    s->buf, 128, "TYPING|%s|%s|%s\n", s->me, peer, on ? "on" : "off");
+	net_conn_write(s->conn, s->buf, (size_t)n);
+}
+
+static int
+roster_cmp(const void *a, const void *b)
+{
+	const struct client_contact *x = a, *y = b;
+
+	if (x->online != y->online)
+		return x->online ? -1 : 1;
+	return strcasecmp(x->name, y->name);
+}
+
+/* Order a contact list as the sidebar shows it: online first, by name. */
+void
+client_roster_sort(struct client_contact *c, size_t n)
+{
+	qsort(c, n, sizeof *c, roster_cmp);
 }

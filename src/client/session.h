@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/convo.h"
 #include "client/store.h"
 
 struct net_loop;
@@ -42,6 +43,7 @@ struct client_contact {
 	char name[33];
 	bool online;
 	uint64_t last_seen;
+	unsigned unread; /* received, not yet seen */
 };
 
 /* Core to UI: what happened. Any may be NULL. */
@@ -53,6 +55,7 @@ struct client_events {
 	void (*on_message)(void *, const struct client_msg *, bool);
 	void (*on_msg_state)(void *, const char *, enum client_msg_state);
 	void (*on_error)(void *, const char *, const char *, const char *);
+	void (*on_typing)(void *, const char *, bool);
 };
 
 void client_config_defaults(struct client_config *);
@@ -70,6 +73,11 @@ const char *client_session_me(const struct client_session *);
 const struct client_contact *client_session_contacts(
     const struct client_session *, size_t *);
 struct client_store *client_session_store(struct client_session *);
+struct client_convos *client_session_convos(struct client_session *);
+void client_session_set_active(struct client_session *, const char *);
+void client_session_mark_read(struct client_session *, const char *);
+void client_session_typing(struct client_session *, const char *, bool);
+void client_roster_sort(struct client_contact *, size_t);
 const char *client_state_name(enum client_conn_state);
 
 #endif

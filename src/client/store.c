@@ -19,6 +19,8 @@ enum {
 	CS_HISTORY,
 	CS_UNREAD,
 	CS_SEEN,
+	CS_UNREAD_COUNTS,
+	CS_UNREAD_OF,
 	CS_COUNT
 };
 
@@ -41,6 +43,11 @@ static const char *const cs_sql[CS_COUNT] = {
     [CS_UNREAD] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
                   "state FROM messages WHERE outgoing = 0 AND state = 5 "
                   "ORDER BY rowid",
+    [CS_UNREAD_COUNTS] = "SELECT peer, count(*) FROM messages WHERE "
+                         "outgoing = 0 AND state = 5 GROUP BY peer_key",
+    [CS_UNREAD_OF] = "SELECT rowid, peer, sender, msg_id, ts, body, "
+                     "outgoing, state FROM messages WHERE outgoing = 0 AND "
+                     "state = 5 AND peer_key = lower(?1) ORDER BY rowid",
     [CS_SEEN] = ("UPDATE messages SET state = 6 WHERE outgoing = 0 "
                  "AND sender_key = lower(?1) AND msg_id = ?2"),
 };
@@ -334,4 +341,30 @@ client_store_mark_seen(
 	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	return cs_step(s, st, "mark seen");
+}
+
+/* Call cb(arg, peer, count) for every peer with unseen messages. */
+int
+client_store_unread_counts(struct client_store *s,
+    void (*cb)(void *, const char *, unsigned), void *arg)
+{
+	sqlite3_stmt *st = s->st[CS_UNREAD_COUNTS];
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (unsigned)sqlite3_column_int(st, 1));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : cs_fail(s, "unread counts");
+}
+
+/* Every unseen message from peer, oldest first. */
+int
+client_store_unread_of(
+    struct client_store *s, const char *peer, client_store_msg_cb cb, void *arg)
+{
+	sqlite3_stmt *st = s->st[CS_UNREAD_OF];
+
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_TRANSIENT);
+	return cs_each(s, st, cb, arg);
 }

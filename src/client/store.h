@@ -53,6 +53,10 @@ int client_store_set_state(
 int client_store_outbox(struct client_store *, client_store_msg_cb, void *);
 int client_store_unread(struct client_store *, client_store_msg_cb, void *);
 int client_store_mark_seen(struct client_store *, const char *, const char *);
+int client_store_unread_counts(
+    struct client_store *, void (*)(void *, const char *, unsigned), void *);
+int client_store_unread_of(
+    struct client_store *, const char *, client_store_msg_cb, void *);
 int client_store_history(struct client_store *, const char *, int64_t, int,
     client_store_msg_cb, void *);
 

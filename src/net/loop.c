@@ -422,7 +422,15 @@ net_loop_signal(struct net_loop *loop, int signo, net_signal_cb cb, void *arg)
 {
 	struct sigaction sa;
 
-	if (loop->nsig == NET_MAX_SIGNALS)
+	size_t i;
+
+	/* Registering a signal again replaces its callback and reinstalls
+	 * the handler (after a caller reset it to stop, say). */
+	for (i = 0; i < loop->nsig; i++) {
+		if (loop->sig[i].signo == signo)
+			break;
+	}
+	if (i == NET_MAX_SIGNALS)
 		return -1;
 	if (net_sigpipe[0] == -1) {
 		if (pipe(net_sigpipe) == -1)
@@ -432,10 +440,11 @@ net_loop_signal(struct net_loop *loop, int signo, net_signal_cb cb, void *arg)
 		loop->sigw = net_loop_add_fd(
 		    loop, net_sigpipe[0], POLLIN, net_sig_read, loop);
 	}
-	loop->sig[loop->nsig].signo = signo;
-	loop->sig[loop->nsig].cb = cb;
-	loop->sig[loop->nsig].arg = arg;
-	loop->nsig++;
+	loop->sig[i].signo = signo;
+	loop->sig[i].cb = cb;
+	loop->sig[i].arg = arg;
+	if (i == loop->nsig)
+		loop->nsig++;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = net_sig_handler;
 	sigemptyset(&sa.sa_mask);

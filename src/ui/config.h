@@ -1,0 +1,23 @@
+/*
+ * The client's config file, $XDG_CONFIG_HOME/termgram/config: lines of
+ * "key = value", '#' comments. A commented default is in assets/.
+ */
+#ifndef UI_CONFIG_H
+#define UI_CONFIG_H
+
+#include <stdbool.h>
+
+struct ui_config {
+	char host[256];
+	unsigned port;
+	char user[64];
+	bool color; /* theme = default; mono or NO_COLOR: off */
+	bool bell;
+	char download_dir[1024];
+};
+
+void ui_config_defaults(struct ui_config *);
+int ui_config_load(struct ui_config *, const char *, char *, int);
+int ui_config_path(char *, int);
+
+#endif

@@ -1,0 +1,83 @@
+/* termgram: the client program, full-screen or headless. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli.h"
+#include "ui/tui.h"
+
+static const char usage[] =
+    "usage: termgram [--host H] [--port P] [--user NAME] [--data DIR]\n"
+    "       termgram send|recv|who|echo-bot [OPTIONS] ...\n"
+    "\n"
+    "Without a command, the full-screen client. Without --user (or user in\n"
+    "the config file, ~/.config/termgram/config) it asks who you are.\n"
+    "The password comes from TERMGRAM_PASSWORD or the login form.\n"
+    "'termgram send --help' explains the headless commands.\n";
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"host", required_argument, NULL, 'h'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'H'},
+	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+	struct ui_options o;
+	char *end;
+	long port;
+	int ch;
+
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0 ||
+	        strcmp(argv[1], "who") == 0 ||
+	        strcmp(argv[1], "echo-bot") == 0))
+		return client_cli_main(argc - 1, argv + 1);
+	memset(&o, 0, sizeof o);
+	while ((ch = getopt_long(argc, argv, "V", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			o.host = optarg;
+			break;
+		case 'p':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || port < 1 ||
+			    port > 65535) {
+				fprintf(stderr,
+				    "termgram: --port: '%s' is not "
+				    "a port 1-65535\n",
+				    optarg);
+				return 2;
+			}
+			o.port = (unsigned)port;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'd':
+			o.data_dir = optarg;
+			break;
+		case 'H':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("termgram %s (protocol 1)\n", TERMGRAM_VERSION);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(
+		    stderr, "termgram: unknown command '%s'\n", argv[optind]);
+		fputs(usage, stderr);
+		return 2;
+	}
+	return ui_tui_main(&o);
+}

@@ -1,0 +1,1617 @@
+/*
+ * The full-screen client: curses windows drawn from the client core's
+ * state. Layout:
+ *
+ *   +-----------+--------------------------------------+
+ *   | Contacts  | header: name, presence, typing       |
+ *   | sidebar   | conversation                         |
+ *   +-----------+--------------------------------------+
+ *   | status: who, relay, connection, pending           |
+ *   | > input line                                      |
+ *   +---------------------------------------------------+
+ */
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "client/convo.h"
+#include "client/session.h"
+#include "client/runtime.h"
+#include "ui/config.h"
+#include "ui/editor.h"
+#include "ui/text.h"
+#include "ui/tui.h"
+#include "util/map.h"
+#include "util/xmalloc.h"
+
+#define MIN_COLS 60
+#define MIN_ROWS 12
+#define SIDE_COLS 22
+#define TIME_COLS 6
+#define LONG_PASTE 4096
+#define LONG_LINES 20
+#define KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define KEY_PASTE_END (KEY_MAX + 2)
+
+enum {
+	PAIR_OWN = 1,
+	PAIR_PEER,
+	PAIR_ONLINE,
+	PAIR_UNREAD,
+	PAIR_STATUS,
+	PAIR_ERROR,
+	PAIR_DIM,
+	PAIR_MARK
+};
+
+/* Where a conversation is scrolled to: view state, kept per peer. */
+struct view {
+	bool follow; /* stuck to the newest message */
+	size_t top; /* entry at the top of the pane */
+	int top_line; /* lines of it above the pane */
+	bool news; /* something new below while scrolled up */
+	long hit; /* last search hit, or -1 */
+};
+
+struct tui {
+	struct client_rt *rt;
+	struct client_session *s;
+	struct ui_config cfg;
+	char relay[300];
+	FILE *log;
+
+	WINDOW *side, *head, *conv, *status, *input;
+	int rows, cols, sw;
+	bool too_small;
+
+	struct ui_editor ed;
+	struct client_contact *roster;
+	size_t nroster;
+	char sel[33];
+	struct util_map *views;
+
+	bool paste;
+	bool confirm; /* long paste: asking */
+	bool help;
+	bool quit;
+	bool dirty;
+	char search[128];
+
+	enum client_conn_state state;
+	char detail[160];
+	uint64_t retry_at; /* monotonic ms */
+	char notice[256];
+	bool notice_error;
+	uint64_t notice_until;
+	char typing_peer[33];
+	uint64_t typing_until;
+	char typing_to[33];
+};
+
+static struct tui *the_tui; /* for the crash handler */
+
+static void tui_draw(struct tui *);
+
+static void tui_log(struct tui *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void notice(struct tui *, bool, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tui_log(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+	time_t now = time(NULL);
+	char when[32];
+
+	if (t->log == NULL)
+		return;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
+	fprintf(t->log, "%s ", when);
+	va_start(ap, fmt);
+	vfprintf(t->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->log);
+	fflush(t->log);
+}
+
+static void
+notice(struct tui *t, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->notice, sizeof t->notice, fmt, ap);
+	va_end(ap);
+	t->notice_error = error;
+	t->notice_until = client_rt_now_ms() + 6000;
+	t->dirty = true;
+	if (error)
+		tui_log(t, "%s", t->notice);
+}
+
+/* --- terminal modes -------------------------------------------------- */
+
+static void
+modes_on(void)
+{
+	/* Bracketed paste: a paste arrives between ESC[200~ and ESC[201~. */
+	fputs("\033[?2004h", stdout);
+	fflush(stdout);
+}
+
+static void
+modes_off(void)
+{
+	fputs("\033[?2004l\033[?1000l\033[?1002l\033[?1006l", stdout);
+	fflush(stdout);
+}
+
+static void
+crash_handler(int sig)
+{
+	static const char off[] = "\033[?2004l\033[?1000l\033[?1006l";
+
+	/* Give the terminal back before dying. */
+	if (the_tui != NULL)
+		endwin();
+	(void)!write(STDOUT_FILENO, off, sizeof off - 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* --- roster and views -------------------------------------------------- */
+
+static void
+roster_refresh(struct tui *t)
+{
+	const struct client_contact *c;
+	size_t n;
+
+	c = client_session_contacts(t->s, &n);
+	t->roster = xreallocarray(t->roster, n + 1, sizeof *t->roster);
+	if (n > 0)
+		memcpy(t->roster, c, n * sizeof *c);
+	t->nroster = n;
+	client_roster_sort(t->roster, n);
+}
+
+static long
+roster_index(struct tui *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nroster; i++) {
+		if (strcasecmp(t->roster[i].name, name) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+static struct view *
+view_of(struct tui *t, const char *peer)
+{
+	struct view *v;
+	char key[33];
+	size_t i;
+
+	for (i = 0; peer[i] != '\0' && i < 32; i++)
+		key[i] = (char)(peer[i] >= 'A' && peer[i] <= 'Z'
+		        ? peer[i] - 'A' + 'a'
+		        : peer[i]);
+	if ((v = util_map_get(t->views, key, i)) == NULL) {
+		v = xcalloc(1, sizeof *v);
+		v->follow = true;
+		v->hit = -1;
+		util_map_set(t->views, key, i, v);
+	}
+	return v;
+}
+
+static void
+select_contact(struct tui *t, const char *name)
+{
+	if (t->sel[0] != '\0' && strcasecmp(t->sel, name) != 0 &&
+	    t->typing_to[0] != '\0') {
+		client_session_typing(t->s, t->typing_to, false);
+		t->typing_to[0] = '\0';
+	}
+	snprintf(t->sel, sizeof t->sel, "%s", name);
+	client_convos_get(client_session_convos(t->s), name);
+	client_session_set_active(t->s, name);
+	t->dirty = true;
+}
+
+static void
+move_selection(struct tui *t, int delta)
+{
+	long i;
+
+	roster_refresh(t);
+	if (t->nroster == 0)
+		return;
+	i = roster_index(t, t->sel);
+	if (i < 0)
+		i = 0;
+	else {
+		i += delta;
+		if (i < 0)
+			i = 0;
+		if (i >= (long)t->nroster)
+			i = (long)t->nroster - 1;
+	}
+	select_contact(t, t->roster[i].name);
+}
+
+/* --- layout ---------------------------------------------------------- */
+
+static void
+layout(struct tui *t)
+{
+	int convw;
+
+	if (t->side != NULL) {
+		delwin(t->side);
+		delwin(t->head);
+		delwin(t->conv);
+		delwin(t->status);
+		delwin(t->input);
+		t->side = t->head = t->conv = t->status = t->input = NULL;
+	}
+	getmaxyx(stdscr, t->rows, t->cols);
+	t->too_small = t->cols < MIN_COLS || t->rows < MIN_ROWS;
+	clearok(curscr, TRUE);
+	t->dirty = true;
+	if (t->too_small)
+		return;
+	t->sw = t->cols >= 100 ? SIDE_COLS + 4 : SIDE_COLS;
+	convw = t->cols - t->sw - 1;
+	t->side = newwin(t->rows - 2, t->sw, 0, 0);
+	t->head = newwin(1, convw, 0, t->sw + 1);
+	t->conv = newwin(t->rows - 3, convw, 1, t->sw + 1);
+	t->status = newwin(1, t->cols, t->rows - 2, 0);
+	t->input = newwin(1, t->cols, t->rows - 1, 0);
+	keypad(t->input, TRUE);
+	nodelay(t->input, TRUE);
+}
+
+/* --- drawing ------------------------------------------------------------ */
+
+static attr_t
+pair(struct tui *t, short p)
+{
+	return t->cfg.color ? COLOR_PAIR(p) : 0;
+}
+
+/* Write at most cols columns of s (whole characters), no control bytes. */
+static int
+put_text(WINDOW *w, const char *s, size_t len, int cols)
+{
+	size_t i = 0, j;
+	int used = 0, cw;
+
+	while (i < len) {
+		j = ui_text_next(s, len, i, &cw);
+		if (used + cw > cols)
+			break;
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			waddstr(w, s[i] == '\n' ? "\xe2\x86\xb5" : "?");
+		} else
+			waddnstr(w, s + i, (int)(j - i));
+		used += cw;
+		i = j;
+	}
+	return used;
+}
+
+static void
+draw_sidebar(struct tui *t)
+{
+	WINDOW *w = t->side;
+	int h, i, first = 0, row;
+	long sel;
+	char num[16];
+	struct client_contact *c;
+
+	werase(w);
+	h = getmaxy(w);
+	wattron(w, A_BOLD);
+	mvwaddstr(w, 0, 1, "Contacts");
+	wattroff(w, A_BOLD);
+	mvwvline_set(w, 0, t->sw - 1, WACS_VLINE, h);
+	roster_refresh(t);
+	sel = roster_index(t, t->sel);
+	if (sel >= h - 1)
+		first = (int)sel - (h - 2);
+	for (i = first, row = 1; i < (int)t->nroster && row < h; i++, row++) {
+		c = &t->roster[i];
+		if (i == sel)
+			wattron(w, A_REVERSE);
+		mvwhline(w, row, 0, ' ', t->sw - 1);
+		wmove(w, row, 1);
+		if (c->online) {
+			wattron(w, pair(t, PAIR_ONLINE) | A_BOLD);
+			waddstr(w, "\xe2\x97\x8f"); /* ● */
+			wattroff(w, pair(t, PAIR_ONLINE) | A_BOLD);
+		} else {
+			wattron(w, pair(t, PAIR_DIM) | A_DIM);
+			waddstr(w, "\xe2\x97\x8b"); /* ○ */
+			wattroff(w, pair(t, PAIR_DIM) | A_DIM);
+		}
+		waddch(w, ' ');
+		num[0] = '\0';
+		if (c->unread > 0) {
+			snprintf(num, sizeof num, "%s%u",
+			    c->unread > 999 ? ">" : "",
+			    c->unread > 999 ? 999 : c->unread);
+			wattron(w, A_BOLD | pair(t, PAIR_UNREAD));
+		}
+		put_text(
+		    w, c->name, strlen(c->name), t->sw - 5 - (int)strlen(num));
+		if (c->unread > 0) {
+			mvwaddstr(w, row, t->sw - 2 - (int)strlen(num), num);
+			wattroff(w, A_BOLD | pair(t, PAIR_UNREAD));
+		}
+		if (i == sel)
+			wattroff(w, A_REVERSE);
+	}
+	if (t->nroster == 0)
+		mvwaddstr(w, 2, 1, "(nobody yet)");
+	wnoutrefresh(w);
+}
+
+static const char *
+when_text(uint64_t ms, char *buf, size_t len)
+{
+	time_t tt = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, len, "%H:%M", &tm);
+	return buf;
+}
+
+static void
+draw_header(struct tui *t)
+{
+	WINDOW *w = t->head;
+	long i = roster_index(t, t->sel);
+	struct view *v;
+	char buf[64], line[256];
+	int n;
+
+	werase(w);
+	if (t->sel[0] == '\0') {
+		mvwaddstr(w, 0, 1,
+		    "No conversation: pick a contact with "
+		    "Up/Down");
+		wnoutrefresh(w);
+		return;
+	}
+	wattron(w, A_BOLD);
+	mvwaddstr(w, 0, 1, t->sel);
+	wattroff(w, A_BOLD);
+	if (i >= 0 && t->roster[i].online) {
+		wattron(w, pair(t, PAIR_ONLINE));
+		waddstr(w, "  online");
+		wattroff(w, pair(t, PAIR_ONLINE));
+	} else if (i >= 0) {
+		wattron(w, A_DIM);
+		if (t->roster[i].last_seen > 0)
+			n = snprintf(line, sizeof line,
+			    "  offline, last seen %s",
+			    when_text(t->roster[i].last_seen, buf, sizeof buf));
+		else
+			n = snprintf(line, sizeof line, "  offline");
+		waddnstr(w, line, n);
+		wattroff(w, A_DIM);
+	}
+	if (strcasecmp(t->typing_peer, t->sel) == 0 &&
+	    client_rt_now_ms() < t->typing_until) {
+		wattron(w, A_DIM);
+		waddstr(w, "  typing\xe2\x80\xa6");
+		wattroff(w, A_DIM);
+	}
+	v = view_of(t, t->sel);
+	if (!v->follow) {
+		wattron(w, A_BOLD | pair(t, PAIR_UNREAD));
+		mvwaddstr(w, 0, getmaxx(w) - (v->news ? 22 : 14),
+		    v->news ? "\xe2\x86\x93 new below (End)"
+		            : "scrolled (End)");
+		wattroff(w, A_BOLD | pair(t, PAIR_UNREAD));
+	}
+	wnoutrefresh(w);
+}
+
+/* One rendered line of a message. */
+struct rline {
+	int kind; /* 0 date, 1 first, 2 more */
+	size_t off, len;
+};
+
+#define MAX_RLINES 4096
+
+static char rbuf[32768 + 64];
+
+/*
+ * The lines of entry i: a date line when the day changes, then its text
+ * ("name: body") wrapped to the pane. The text is composed in rbuf.
+ */
+static int
+entry_lines(
+    struct tui *t, struct client_convo *c, size_t i, struct rline *out, int max)
+{
+	struct client_entry *e = &c->e[i];
+	static struct ui_span spans[MAX_RLINES];
+	time_t a, b;
+	struct tm ta, tb;
+	size_t n, k, namelen;
+	int width = getmaxx(t->conv) - TIME_COLS - 3, count = 0;
+
+	if (i == 0 ||
+	    (a = (time_t)(c->e[i - 1].ts / 1000), b = (time_t)(e->ts / 1000),
+	        localtime_r(&a, &ta), localtime_r(&b, &tb),
+	        ta.tm_yday != tb.tm_yday || ta.tm_year != tb.tm_year)) {
+		if (out != NULL && count < max)
+			out[count].kind = 0;
+		count++;
+	}
+	namelen = strlen(e->sender);
+	memcpy(rbuf, e->sender, namelen);
+	memcpy(rbuf + namelen, ": ", 2);
+	n = e->len < 32768 ? e->len : 32768;
+	memcpy(rbuf + namelen + 2, e->body, n);
+	n += namelen + 2;
+	k = ui_wrap(rbuf, n, width, spans, MAX_RLINES);
+	if (k > MAX_RLINES)
+		k = MAX_RLINES;
+	for (size_t j = 0; j < k; j++) {
+		if (out != NULL && count < max) {
+			out[count].kind = j == 0 ? 1 : 2;
+			out[count].off = spans[j].off;
+			out[count].len = spans[j].len;
+		}
+		count++;
+	}
+	return count;
+}
+
+static const char *
+mark_of(const struct client_entry *e, short *p)
+{
+	*p = PAIR_MARK;
+	switch (e->state) {
+	case CLIENT_MSG_PENDING:
+		*p = PAIR_DIM;
+		return "\xe2\x80\xa6"; /* … */
+	case CLIENT_MSG_STORED:
+		*p = PAIR_DIM;
+		return "\xe2\x9c\x93"; /* ✓ */
+	case CLIENT_MSG_DELIVERED:
+		*p = PAIR_DIM;
+		return "\xe2\x9c\x93\xe2\x9c\x93"; /* ✓✓ */
+	case CLIENT_MSG_READ:
+		return "\xe2\x9c\x93\xe2\x9c\x93";
+	case CLIENT_MSG_FAILED:
+		*p = PAIR_ERROR;
+		return "\xe2\x9c\x97"; /* ✗ */
+	default:
+		return "";
+	}
+}
+
+/* Put the anchor of v where the newest message ends at the bottom. */
+static void
+anchor_bottom(struct tui *t, struct client_convo *c, struct view *v)
+{
+	int h = getmaxy(t->conv), total = 0, n;
+	size_t i = c->n;
+
+	v->top = 0;
+	v->top_line = 0;
+	while (i > 0) {
+		i--;
+		n = entry_lines(t, c, i, NULL, 0);
+		if (total + n >= h) {
+			v->top = i;
+			v->top_line = total + n - h;
+			return;
+		}
+		total += n;
+	}
+}
+
+static void
+scroll_up(struct tui *t, struct client_convo *c, struct view *v, int k)
+{
+	size_t more;
+
+	if (c->n == 0)
+		return;
+	if (v->follow)
+		anchor_bottom(t, c, v);
+	v->follow = false;
+	while (k > 0) {
+		if (v->top_line >= k) {
+			v->top_line -= k;
+			break;
+		}
+		k -= v->top_line;
+		v->top_line = 0;
+		if (v->top == 0) {
+			/* Pages grow with the history: loading stays linear
+			 * all the way up a long conversation. */
+			more =
+			    client_convo_load_older(client_session_convos(t->s),
+			        c, c->n > 200 ? c->n : 200);
+			if (more == 0)
+				break;
+			v->top += more;
+			if (v->hit >= 0)
+				v->hit += (long)more;
+		}
+		v->top--;
+		v->top_line = entry_lines(t, c, v->top, NULL, 0);
+	}
+	t->dirty = true;
+}
+
+static void
+scroll_down(struct tui *t, struct client_convo *c, struct view *v, int k)
+{
+	int h = getmaxy(t->conv), below = 0, n;
+	size_t i;
+
+	if (v->follow)
+		return;
+	v->top_line += k;
+	while (v->top < c->n &&
+	    v->top_line >= (n = entry_lines(t, c, v->top, NULL, 0))) {
+		v->top_line -= n;
+		v->top++;
+	}
+	/* At the bottom again: follow new messages. */
+	for (i = v->top; i < c->n && below <= h; i++)
+		below += entry_lines(t, c, i, NULL, 0);
+	below -= v->top_line;
+	if (v->top >= c->n || below <= h) {
+		v->follow = true;
+		v->news = false;
+	}
+	t->dirty = true;
+}
+
+static void
+draw_conv(struct tui *t)
+{
+	static struct rline lines[MAX_RLINES];
+	WINDOW *w = t->conv;
+	struct client_convo *c;
+	struct client_entry *e;
+	struct view *v;
+	int h = getmaxy(w), width = getmaxx(w), row = 0, n, j, skip;
+	size_t i;
+	char buf[64];
+	const char *mark;
+	short mp;
+	time_t tt;
+	struct tm tm;
+
+	werase(w);
+	if (t->sel[0] == '\0') {
+		wnoutrefresh(w);
+		return;
+	}
+	c = client_convos_get(client_session_convos(t->s), t->sel);
+	v = view_of(t, t->sel);
+	if (c->n == 0) {
+		wattron(w, A_DIM);
+		mvwprintw(w, 1, 2,
+		    "No messages with %s yet. Type below and "
+		    "press Enter.",
+		    t->sel);
+		wattroff(w, A_DIM);
+		wnoutrefresh(w);
+		return;
+	}
+	if (v->follow)
+		anchor_bottom(t, c, v);
+	if (v->top >= c->n)
+		v->top = c->n - 1;
+	skip = v->top_line;
+	for (i = v->top; i < c->n && row < h; i++) {
+		e = &c->e[i];
+		n = entry_lines(t, c, i, lines, MAX_RLINES);
+		if (n > MAX_RLINES)
+			n = MAX_RLINES;
+		for (j = skip; j < n && row < h; j++, row++) {
+			wmove(w, row, 0);
+			if (lines[j].kind == 0) {
+				tt = (time_t)(e->ts / 1000);
+				localtime_r(&tt, &tm);
+				strftime(buf, sizeof buf, " %A %d %B %Y ", &tm);
+				wattron(w, A_DIM | pair(t, PAIR_DIM));
+				mvwhline_set(w, row, 0, WACS_HLINE, width);
+				mvwaddstr(w, row,
+				    (width - (int)strlen(buf)) / 2, buf);
+				wattroff(w, A_DIM | pair(t, PAIR_DIM));
+				continue;
+			}
+			if (lines[j].kind == 1) {
+				wattron(w, A_DIM);
+				waddstr(w, when_text(e->ts, buf, sizeof buf));
+				wattroff(w, A_DIM);
+			}
+			wmove(w, row, TIME_COLS);
+			if (lines[j].kind == 1) {
+				size_t nl = strlen(e->sender);
+				attr_t a = A_BOLD |
+				    pair(t, e->outgoing ? PAIR_OWN : PAIR_PEER);
+				wattron(w, a);
+				put_text(w, rbuf + lines[j].off, nl, width);
+				wattroff(w, a);
+				if (e->outgoing)
+					wattron(w, pair(t, PAIR_OWN));
+				put_text(w, rbuf + lines[j].off + nl,
+				    lines[j].len - nl, width - TIME_COLS - 3);
+				if (e->outgoing)
+					wattroff(w, pair(t, PAIR_OWN));
+			} else {
+				if (e->outgoing)
+					wattron(w, pair(t, PAIR_OWN));
+				put_text(w, rbuf + lines[j].off, lines[j].len,
+				    width - TIME_COLS - 3);
+				if (e->outgoing)
+					wattroff(w, pair(t, PAIR_OWN));
+			}
+			if (e->outgoing && j == n - 1) {
+				mark = mark_of(e, &mp);
+				wattron(w,
+				    pair(t, mp) |
+				        (e->state == CLIENT_MSG_READ ? A_BOLD
+				                                     : 0));
+				mvwaddstr(w, row, width - 2, mark);
+				wattroff(w, pair(t, mp) | A_BOLD);
+			}
+			if (v->hit == (long)i)
+				mvwchgat(w, row, TIME_COLS,
+				    width - TIME_COLS - 3, A_REVERSE, 0, NULL);
+		}
+		skip = 0;
+	}
+	wnoutrefresh(w);
+}
+
+static void
+draw_status(struct tui *t)
+{
+	WINDOW *w = t->status;
+	char line[512], st[200];
+	uint64_t now = client_rt_now_ms();
+	size_t pending = client_session_outbox_len(t->s);
+	int n;
+
+	werase(w);
+	wbkgd(w, A_REVERSE | pair(t, PAIR_STATUS));
+	if (now < t->notice_until) {
+		if (t->notice_error)
+			wattron(w, A_BOLD);
+		mvwaddch(w, 0, 0, ' ');
+		put_text(w, t->notice, strlen(t->notice), t->cols - 2);
+		wattroff(w, A_BOLD);
+		wnoutrefresh(w);
+		return;
+	}
+	switch (t->state) {
+	case CLIENT_WAITING:
+		snprintf(st, sizeof st, "reconnecting in %llu s\xe2\x80\xa6",
+		    (unsigned long long)(t->retry_at > now
+		            ? (t->retry_at - now + 999) / 1000
+		            : 0));
+		break;
+	case CLIENT_FAILED:
+		snprintf(st, sizeof st, "refused: %s", t->detail);
+		break;
+	default:
+		snprintf(st, sizeof st, "%s", client_state_name(t->state));
+	}
+	n = snprintf(line, sizeof line, " %s @ %s \xc2\xb7 %s",
+	    client_session_me(t->s), t->relay, st);
+	if (pending > 0 && n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n,
+		    " \xc2\xb7 %zu pending", pending);
+	put_text(w, line, strlen(line), t->cols - 14);
+	mvwaddstr(w, 0, t->cols - 12, "F1 help");
+	wnoutrefresh(w);
+}
+
+static void
+draw_input(struct tui *t)
+{
+	WINDOW *w = t->input;
+	int col, room;
+
+	werase(w);
+	if (t->confirm) {
+		wattron(w, A_BOLD);
+		mvwprintw(w, 0, 0,
+		    "Send this long message (%zu bytes) to %s? "
+		    "y/n",
+		    t->ed.len, t->sel);
+		wattroff(w, A_BOLD);
+		wnoutrefresh(w);
+		return;
+	}
+	mvwaddstr(w, 0, 0, t->paste ? "\xe2\x80\xa6 " : "> ");
+	room = t->cols - 3;
+	col = ui_editor_scroll(&t->ed, room);
+	put_text(w, t->ed.buf != NULL ? t->ed.buf + t->ed.view : "",
+	    t->ed.len - t->ed.view, room);
+	wmove(w, 0, 2 + col);
+	wnoutrefresh(w);
+}
+
+static const char *const help_lines[] = {
+    "termgram keys",
+    "",
+    "Up/Down, Ctrl-P/Ctrl-N   choose a conversation (or click it)",
+    "PgUp/PgDn, mouse wheel   scroll; End (at the end of the line)",
+    "                         jumps back to the newest",
+    "Enter                    send to the selected contact",
+    "Left/Right, Home/End     move in the line",
+    "Backspace/Delete         delete a character",
+    "Ctrl-W / Ctrl-U / Ctrl-K delete word / to start / to end",
+    "F1                       this help",
+    "Ctrl-C, /quit            quit; Ctrl-Z suspends",
+    "",
+    "/help  /quit  /clear  /search TEXT (again: older hits)",
+    "",
+    ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
+     "\xe2\x9c\x93\xe2\x9c\x93 delivered (bold: read)"),
+    "",
+    "Any key closes this help.",
+};
+
+static void
+draw_help(struct tui *t)
+{
+	int n = (int)(sizeof help_lines / sizeof help_lines[0]);
+	int w = 66, h = n + 2, y, x, i;
+	WINDOW *win;
+
+	if (w > t->cols - 2)
+		w = t->cols - 2;
+	if (h > t->rows - 2)
+		h = t->rows - 2;
+	y = (t->rows - h) / 2;
+	x = (t->cols - w) / 2;
+	win = newwin(h, w, y, x);
+	werase(win);
+	box(win, 0, 0);
+	for (i = 0; i < n && i < h - 2; i++) {
+		if (i == 0)
+			wattron(win, A_BOLD);
+		wmove(win, i + 1, 2);
+		put_text(win, help_lines[i], strlen(help_lines[i]), w - 4);
+		if (i == 0)
+			wattroff(win, A_BOLD);
+	}
+	wnoutrefresh(win);
+	delwin(win);
+}
+
+/* Draw what changed: windows are redrawn in memory, doupdate sends the
+ * difference. */
+static void
+tui_draw(struct tui *t)
+{
+	char msg[80];
+
+	t->dirty = false;
+	if (t->too_small) {
+		erase();
+		snprintf(msg, sizeof msg,
+		    "Terminal too small: %dx%d, "
+		    "termgram needs %dx%d.",
+		    t->cols, t->rows, MIN_COLS, MIN_ROWS);
+		mvaddnstr(t->rows / 2, 0, msg, t->cols);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	draw_sidebar(t);
+	draw_header(t);
+	draw_conv(t);
+	draw_status(t);
+	if (t->help)
+		draw_help(t);
+	draw_input(t);
+	curs_set(t->help ? 0 : 1);
+	doupdate();
+}
+
+/* --- events from the client core ----------------------------------------- */
+
+static void
+ev_state(
+    void *arg, enum client_conn_state st, const char *detail, uint64_t retry)
+{
+	struct tui *t = arg;
+
+	t->state = st;
+	snprintf(
+	    t->detail, sizeof t->detail, "%s", detail != NULL ? detail : "");
+	t->retry_at = client_rt_now_ms() + retry;
+	if (detail != NULL)
+		tui_log(t, "%s: %s", client_state_name(st), detail);
+	t->dirty = true;
+}
+
+static void
+ev_contact(void *arg, const struct client_contact *c)
+{
+	struct tui *t = arg;
+
+	(void)c;
+	t->dirty = true;
+}
+
+static void
+ev_message(void *arg, const struct client_msg *m, bool fresh)
+{
+	struct tui *t = arg;
+	struct view *v;
+
+	if (!fresh)
+		return;
+	if (strcasecmp(m->sender, t->sel) == 0) {
+		v = view_of(t, t->sel);
+		if (!v->follow)
+			v->news = true;
+	} else if (t->cfg.bell)
+		beep();
+	if (strcasecmp(m->sender, t->typing_peer) == 0)
+		t->typing_until = 0;
+	t->dirty = true;
+}
+
+static void
+ev_msg_state(void *arg, const char *id, enum client_msg_state st)
+{
+	struct tui *t = arg;
+
+	(void)id;
+	if (st == CLIENT_MSG_FAILED)
+		notice(t, true,
+		    "A message could not be delivered (marked "
+		    "\xe2\x9c\x97); see the log");
+	t->dirty = true;
+}
+
+static void
+ev_error(void *arg, const char *code, const char *ref, const char *text)
+{
+	struct tui *t = arg;
+
+	tui_log(t, "relay error %s (%s): %s", code, ref, text);
+	notice(t, true, "%s: %s", code, text);
+}
+
+static void
+ev_typing(void *arg, const char *from, bool on)
+{
+	struct tui *t = arg;
+
+	snprintf(t->typing_peer, sizeof t->typing_peer, "%s", from);
+	t->typing_until = on ? client_rt_now_ms() + 6000 : 0;
+	t->dirty = true;
+}
+
+static void
+ev_synced(void *arg)
+{
+	struct tui *t = arg;
+
+	size_t i;
+
+	/* First time: open the first conversation with someone else. */
+	if (t->sel[0] == '\0') {
+		roster_refresh(t);
+		for (i = 0; i < t->nroster; i++) {
+			if (strcasecmp(t->roster[i].name,
+			        client_session_me(t->s)) != 0) {
+				select_contact(t, t->roster[i].name);
+				break;
+			}
+		}
+	} else
+		client_session_set_active(t->s, t->sel);
+	t->dirty = true;
+}
+
+static const struct client_events tui_events = {
+    .on_state = ev_state,
+    .on_contact = ev_contact,
+    .on_synced = ev_synced,
+    .on_message = ev_message,
+    .on_msg_state = ev_msg_state,
+    .on_error = ev_error,
+    .on_typing = ev_typing,
+};
+
+/* --- input ------------------------------------------------------------- */
+
+static void
+send_line(struct tui *t)
+{
+	char id[80], err[256];
+	size_t lines = 0, i;
+
+	if (t->ed.len == 0)
+		return;
+	if (t->sel[0] == '\0') {
+		notice(t, true, "Pick a contact first (Up/Down)");
+		return;
+	}
+	for (i = 0; i < t->ed.len; i++)
+		lines += t->ed.buf[i] == '\n';
+	if (!t->confirm && (t->ed.len > LONG_PASTE || lines > LONG_LINES)) {
+		t->confirm = true;
+		t->dirty = true;
+		return;
+	}
+	t->confirm = false;
+	if (client_session_send(
+	        t->s, t->sel, t->ed.buf, t->ed.len, id, err, sizeof err) != 0) {
+		notice(t, true, "Not sent: %s", err);
+		return;
+	}
+	if (t->typing_to[0] != '\0') {
+		client_session_typing(t->s, t->typing_to, false);
+		t->typing_to[0] = '\0';
+	}
+	ui_editor_clear(&t->ed);
+	view_of(t, t->sel)->follow = true;
+	t->dirty = true;
+}
+
+static void
+run_search(struct tui *t, const char *text)
+{
+	struct client_convo *c;
+	struct view *v;
+	long from, hit;
+
+	if (t->sel[0] == '\0')
+		return;
+	c = client_convos_get(client_session_convos(t->s), t->sel);
+	v = view_of(t, t->sel);
+	if (*text != '\0' && strcmp(text, t->search) != 0) {
+		snprintf(t->search, sizeof t->search, "%s", text);
+		v->hit = -1;
+	}
+	if (t->search[0] == '\0') {
+		notice(
+		    t, false, "/search TEXT finds TEXT in this conversation");
+		return;
+	}
+	from = v->hit >= 0 ? v->hit : (long)c->n;
+	hit = client_convo_search(
+	    client_session_convos(t->s), c, t->search, from, -1);
+	if (hit < 0) {
+		notice(t, false, "No %s \"%s\" in this conversation",
+		    v->hit >= 0 ? "older" : "", t->search);
+		return;
+	}
+	/* Loading older pages shifted indices; the search returns the new. */
+	v->hit = hit;
+	v->follow = false;
+	v->top = (size_t)hit;
+	v->top_line = 0;
+	notice(t, false, "Found \"%s\": /search for older, End to go back",
+	    t->search);
+}
+
+static void
+run_command(struct tui *t, char *cmd)
+{
+	char *arg = strchr(cmd, ' ');
+
+	if (arg != NULL) {
+		*arg++ = '\0';
+		while (*arg == ' ')
+			arg++;
+	} else
+		arg = cmd + strlen(cmd);
+	if (strcmp(cmd, "/help") == 0)
+		t->help = true;
+	else if (strcmp(cmd, "/quit") == 0 || strcmp(cmd, "/exit") == 0)
+		t->quit = true;
+	else if (strcmp(cmd, "/clear") == 0) {
+		if (t->sel[0] != '\0') {
+			client_convo_clear(client_convos_get(
+			    client_session_convos(t->s), t->sel));
+			view_of(t, t->sel)->follow = true;
+		}
+	} else if (strcmp(cmd, "/search") == 0)
+		run_search(t, arg);
+	else if (strcmp(cmd, "/send") == 0)
+		notice(t, true, "File transfer is not in this version yet");
+	else
+		notice(t, true, "Unknown command %s: /help lists them", cmd);
+	t->dirty = true;
+}
+
+static void
+enter(struct tui *t)
+{
+	char *cmd;
+
+	if (t->ed.len > 0 && t->ed.buf[0] == '/' && !t->confirm &&
+	    memchr(t->ed.buf, '\n', t->ed.len) == NULL) {
+		cmd = xstrndup(t->ed.buf, t->ed.len);
+		ui_editor_clear(&t->ed);
+		run_command(t, cmd);
+		free(cmd);
+		return;
+	}
+	send_line(t);
+}
+
+static void
+typed(struct tui *t)
+{
+	long i;
+
+	if (t->typing_to[0] != '\0' || t->sel[0] == '\0' ||
+	    (i = roster_index(t, t->sel)) < 0 || !t->roster[i].online ||
+	    (t->ed.len > 0 && t->ed.buf[0] == '/'))
+		return;
+	snprintf(t->typing_to, sizeof t->typing_to, "%s", t->sel);
+	client_session_typing(t->s, t->sel, true);
+}
+
+static void
+mouse(struct tui *t)
+{
+	MEVENT me;
+	struct client_convo *c;
+	int row;
+
+	if (getmouse(&me) != OK || t->too_small)
+		return;
+	if (me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
+		if (me.x < t->sw && me.y >= 1 && me.y < t->rows - 2) {
+			roster_refresh(t);
+			row = me.y - 1;
+			long sel = roster_index(t, t->sel), first = 0;
+			if (sel >= t->rows - 3)
+				first = sel - (t->rows - 4);
+			if (first + row < (long)t->nroster)
+				select_contact(t, t->roster[first + row].name);
+		}
+		return;
+	}
+	if (t->sel[0] == '\0')
+		return;
+	c = client_convos_get(client_session_convos(t->s), t->sel);
+	if (me.bstate & BUTTON4_PRESSED)
+		scroll_up(t, c, view_of(t, t->sel), 3);
+#ifdef BUTTON5_PRESSED
+	else if (me.bstate & BUTTON5_PRESSED)
+		scroll_down(t, c, view_of(t, t->sel), 3);
+#endif
+}
+
+static void
+key(struct tui *t, int kind, wint_t ch)
+{
+	struct client_convo *c = NULL;
+	char u[8];
+	mbstate_t st;
+	size_t n;
+	int h = t->conv != NULL ? getmaxy(t->conv) : 10;
+
+	t->dirty = true;
+	if (kind == KEY_CODE_YES && ch == KEY_RESIZE)
+		return; /* handled through SIGWINCH */
+	if (t->help) {
+		t->help = false;
+		return;
+	}
+	if (t->confirm) {
+		if (kind == OK && (ch == 'y' || ch == 'Y'))
+			send_line(t);
+		else
+			t->confirm = false;
+		return;
+	}
+	if (t->sel[0] != '\0')
+		c = client_convos_get(client_session_convos(t->s), t->sel);
+	if (kind == KEY_CODE_YES) {
+		switch (ch) {
+		case KEY_PASTE_BEGIN:
+			t->paste = true;
+			return;
+		case KEY_PASTE_END:
+			t->paste = false;
+			return;
+		case KEY_UP:
+			move_selection(t, -1);
+			return;
+		case KEY_DOWN:
+			move_selection(t, 1);
+			return;
+		case KEY_PPAGE:
+			if (c != NULL)
+				scroll_up(t, c, view_of(t, t->sel), h - 1);
+			return;
+		case KEY_NPAGE:
+			if (c != NULL)
+				scroll_down(t, c, view_of(t, t->sel), h - 1);
+			return;
+		case KEY_LEFT:
+			ui_editor_left(&t->ed);
+			return;
+		case KEY_RIGHT:
+			ui_editor_right(&t->ed);
+			return;
+		case KEY_HOME:
+			ui_editor_home(&t->ed);
+			return;
+		case KEY_END:
+			if (t->ed.cur == t->ed.len && c != NULL) {
+				struct view *v = view_of(t, t->sel);
+				v->follow = true;
+				v->news = false;
+				v->hit = -1;
+			}
+			ui_editor_end(&t->ed);
+			return;
+		case KEY_BACKSPACE:
+			ui_editor_backspace(&t->ed);
+			return;
+		case KEY_DC:
+			ui_editor_delete(&t->ed);
+			return;
+		case KEY_ENTER:
+			enter(t);
+			return;
+		case KEY_F(1):
+			t->help = true;
+			return;
+		case KEY_MOUSE:
+			mouse(t);
+			return;
+		default:
+			return;
+		}
+	}
+	switch (ch) {
+	case '\r':
+	case '\n':
+		if (t->paste) {
+			ui_editor_insert(&t->ed, "\n", 1);
+			return;
+		}
+		enter(t);
+		return;
+	case 127:
+	case 8:
+		ui_editor_backspace(&t->ed);
+		return;
+	case 1: /* Ctrl-A */
+		ui_editor_home(&t->ed);
+		return;
+	case 5: /* Ctrl-E */
+		ui_editor_end(&t->ed);
+		return;
+	case 11: /* Ctrl-K */
+		ui_editor_kill_end(&t->ed);
+		return;
+	case 14: /* Ctrl-N */
+		move_selection(t, 1);
+		return;
+	case 16: /* Ctrl-P */
+		move_selection(t, -1);
+		return;
+	case 21: /* Ctrl-U */
+		ui_editor_kill_start(&t->ed);
+		return;
+	case 23: /* Ctrl-W */
+		ui_editor_kill_word(&t->ed);
+		return;
+	case 27: /* Esc: nothing, it only ends sequences */
+		return;
+	case '\t':
+		ui_editor_insert(&t->ed, "    ", 4);
+		return;
+	default:
+		break;
+	}
+	if (ch < 0x20)
+		return;
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(u, (wchar_t)ch, &st);
+	if (n == (size_t)-1)
+		return;
+	ui_editor_insert(&t->ed, u, n);
+	typed(t);
+}
+
+static void
+kbd_ready(void *arg)
+{
+	struct tui *t = arg;
+	wint_t ch;
+	int kind, i;
+
+	/* A paste can be long: take it all now, then draw once. */
+	for (i = 0; i < 1 << 20; i++) {
+		kind = wget_wch(t->input != NULL ? t->input : stdscr, &ch);
+		if (kind == ERR)
+			break;
+		key(t, kind, ch);
+		if (t->quit)
+			break;
+	}
+}
+
+/* --- signals and timers ---------------------------------------------- */
+
+static void
+on_quit_signal(int sig, void *arg)
+{
+	struct tui *t = arg;
+
+	(void)sig;
+	t->quit = true;
+}
+
+static void
+on_winch(int sig, void *arg)
+{
+	struct tui *t = arg;
+	struct winsize ws;
+
+	(void)sig;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	layout(t);
+}
+
+static void
+on_tstp(int sig, void *arg)
+{
+	struct tui *t = arg;
+
+	(void)sig;
+	/* Give the terminal back, stop, and take it again on fg. */
+	modes_off();
+	endwin();
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP);
+	client_rt_signal(t->rt, SIGTSTP, on_tstp, t);
+	modes_on();
+	refresh();
+	layout(t);
+}
+
+static void
+on_tick(void *arg)
+{
+	struct tui *t = arg;
+
+	/* Countdowns, typing and notices expire by the clock. */
+	t->dirty = true;
+}
+
+/* --- start -------------------------------------------------------------- */
+
+static void
+colors(struct tui *t)
+{
+	if (!t->cfg.color || !has_colors()) {
+		t->cfg.color = false;
+		return;
+	}
+	start_color();
+	use_default_colors();
+	init_pair(PAIR_OWN, COLOR_CYAN, -1);
+	init_pair(PAIR_PEER, COLOR_GREEN, -1);
+	init_pair(PAIR_ONLINE, COLOR_GREEN, -1);
+	init_pair(PAIR_UNREAD, COLOR_YELLOW, -1);
+	init_pair(PAIR_STATUS, COLOR_BLUE, -1);
+	init_pair(PAIR_ERROR, COLOR_RED, -1);
+	init_pair(PAIR_DIM, -1, -1);
+	init_pair(PAIR_MARK, COLOR_CYAN, -1);
+}
+
+/* The login form: name, password, relay. Returns -1 if the user quit. */
+static int
+login_form(struct ui_config *cfg, char *password, size_t pwlen)
+{
+	struct ui_editor f[3];
+	static const char *const label[3] = {"Name", "Password", "Relay"};
+	char relay[300], *colon, err[128] = "";
+	wint_t ch;
+	int kind, cur = 0, i, y, x, rc = -1;
+	size_t k;
+
+	for (i = 0; i < 3; i++)
+		ui_editor_init(&f[i]);
+	ui_editor_set(&f[0], cfg->user, strlen(cfg->user));
+	snprintf(relay, sizeof relay, "%s:%u", cfg->host, cfg->port);
+	ui_editor_set(&f[2], relay, strlen(relay));
+	keypad(stdscr, TRUE);
+	for (;;) {
+		erase();
+		y = LINES / 2 - 5;
+		x = COLS / 2 - 25;
+		if (x < 0)
+			x = 0;
+		attron(A_BOLD);
+		mvaddstr(y, x, "termgram \xe2\x80\x94 log in");
+		attroff(A_BOLD);
+		for (i = 0; i < 3; i++) {
+			mvaddstr(y + 2 + i * 2, x, label[i]);
+			if (i == cur)
+				attron(A_REVERSE);
+			mvhline(y + 2 + i * 2, x + 10, ' ', 36);
+			move(y + 2 + i * 2, x + 10);
+			if (i == 1)
+				for (k = 0; k < f[1].len && k < 35; k++)
+					addch('*');
+			else
+				addnstr(f[i].buf != NULL ? f[i].buf : "",
+				    (int)f[i].len);
+			if (i == cur)
+				attroff(A_REVERSE);
+		}
+		mvaddstr(y + 9, x,
+		    "Tab: next field  Enter: log in  "
+		    "Esc: quit");
+		mvaddstr(y + 10, x, "An empty password makes an open name.");
+		if (err[0] != '\0') {
+			attron(A_BOLD);
+			mvaddstr(y + 12, x, err);
+			attroff(A_BOLD);
+		}
+		move(y + 2 + cur * 2,
+		    x + 10 +
+		        (cur == 1 ? (int)(f[1].len < 35 ? f[1].len : 35)
+		                  : ui_text_width(
+		                        f[cur].buf != NULL ? f[cur].buf : "",
+		                        f[cur].cur)));
+		refresh();
+		kind = get_wch(&ch);
+		if (kind == ERR)
+			continue;
+		if (kind == KEY_CODE_YES) {
+			if (ch == KEY_BACKSPACE)
+				ui_editor_backspace(&f[cur]);
+			else if (ch == KEY_UP || ch == KEY_BTAB)
+				cur = (cur + 2) % 3;
+			else if (ch == KEY_DOWN)
+				cur = (cur + 1) % 3;
+			else if (ch == KEY_LEFT)
+				ui_editor_left(&f[cur]);
+			else if (ch == KEY_RIGHT)
+				ui_editor_right(&f[cur]);
+			else if (ch == KEY_ENTER)
+				goto submit;
+			continue;
+		}
+		if (ch == 27 || ch == 3)
+			goto out;
+		if (ch == '\t') {
+			cur = (cur + 1) % 3;
+			continue;
+		}
+		if (ch == 127 || ch == 8) {
+			ui_editor_backspace(&f[cur]);
+			continue;
+		}
+		if (ch == '\r' || ch == '\n')
+			goto submit;
+		if (ch >= 0x20) {
+			char u[8];
+			mbstate_t st;
+			memset(&st, 0, sizeof st);
+			k = wcrtomb(u, (wchar_t)ch, &st);
+			if (k != (size_t)-1)
+				ui_editor_insert(&f[cur], u, k);
+		}
+		continue;
+	submit:
+		snprintf(cfg->user, sizeof cfg->user, "%.*s", (int)f[0].len,
+		    f[0].buf != NULL ? f[0].buf : "");
+		snprintf(password, pwlen, "%.*s", (int)f[1].len,
+		    f[1].buf != NULL ? f[1].buf : "");
+		snprintf(relay, sizeof relay, "%.*s", (int)f[2].len,
+		    f[2].buf != NULL ? f[2].buf : "");
+		colon = strrchr(relay, ':');
+		if (cfg->user[0] == '\0') {
+			snprintf(err, sizeof err, "A name, please.");
+			cur = 0;
+			continue;
+		}
+		if (colon != NULL && strchr(relay, ']') < colon) {
+			*colon = '\0';
+			cfg->port = (unsigned)atoi(colon + 1);
+		}
+		if (cfg->port == 0 || cfg->port > 65535 || relay[0] == '\0') {
+			snprintf(err, sizeof err, "Relay: HOST:PORT, please.");
+			cur = 2;
+			continue;
+		}
+		snprintf(cfg->host, sizeof cfg->host, "%s", relay);
+		rc = 0;
+		break;
+	}
+out:
+	for (i = 0; i < 3; i++) {
+		if (f[i].buf != NULL)
+			memset(f[i].buf, 0, f[i].cap);
+		ui_editor_fini(&f[i]);
+	}
+	return rc;
+}
+
+static void
+free_view(const void *k, size_t len, void *v, void *arg)
+{
+	(void)k;
+	(void)len;
+	(void)arg;
+	free(v);
+}
+
+/* Run the full-screen client until the user quits. Returns the status. */
+int
+ui_tui_main(const struct ui_options *o)
+{
+	struct tui t;
+	struct client_config cc;
+	char cfgpath[1024], err[512] = "", data[1024], logpath[1100];
+	char password[256] = "";
+	const char *pw = getenv("TERMGRAM_PASSWORD"), *base;
+	int i, status = 0;
+	bool cfg_bad;
+
+	memset(&t, 0, sizeof t);
+	setlocale(LC_ALL, "");
+	ui_config_defaults(&t.cfg);
+	cfg_bad = ui_config_path(cfgpath, sizeof cfgpath) == 0 &&
+	    ui_config_load(&t.cfg, cfgpath, err, sizeof err) != 0;
+	if (o->host != NULL)
+		snprintf(t.cfg.host, sizeof t.cfg.host, "%s", o->host);
+	if (o->port != 0)
+		t.cfg.port = o->port;
+	if (o->user != NULL)
+		snprintf(t.cfg.user, sizeof t.cfg.user, "%s", o->user);
+	if (pw != NULL)
+		snprintf(password, sizeof password, "%s", pw);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+		    "termgram: the full-screen client needs a "
+		    "terminal (or use send, recv, who)\n");
+		return 2;
+	}
+
+	initscr();
+	the_tui = &t;
+	signal(SIGSEGV, crash_handler);
+	signal(SIGBUS, crash_handler);
+	signal(SIGFPE, crash_handler);
+	signal(SIGILL, crash_handler);
+	signal(SIGABRT, crash_handler);
+	cbreak();
+	noecho();
+	nonl();
+	set_escdelay(25);
+	keypad(stdscr, TRUE);
+	define_key("\033[200~", KEY_PASTE_BEGIN);
+	define_key("\033[201~", KEY_PASTE_END);
+	colors(&t);
+	if (t.cfg.user[0] == '\0' &&
+	    login_form(&t.cfg, password, sizeof password) != 0) {
+		endwin();
+		the_tui = NULL;
+		return 0;
+	}
+	if (o->data_dir != NULL)
+		snprintf(data, sizeof data, "%s", o->data_dir);
+	else if ((base = getenv("XDG_DATA_HOME")) != NULL && *base == '/')
+		snprintf(data, sizeof data, "%s/termgram/%s@%s", base,
+		    t.cfg.user, t.cfg.host);
+	else
+		snprintf(data, sizeof data, "%s/.local/share/termgram/%s@%s",
+		    getenv("HOME") != NULL ? getenv("HOME") : ".", t.cfg.user,
+		    t.cfg.host);
+	snprintf(t.relay, sizeof t.relay, "%s:%u", t.cfg.host, t.cfg.port);
+
+	t.rt = client_rt_new();
+	client_config_defaults(&cc);
+	cc.host = t.cfg.host;
+	cc.port = t.cfg.port;
+	cc.user = t.cfg.user;
+	cc.password = password;
+	cc.data_dir = data;
+	t.s = client_session_new(
+	    client_rt_loop(t.rt), &cc, &tui_events, &t, err + 0, sizeof err);
+	memset(password, 0, sizeof password);
+	if (t.s == NULL) {
+		endwin();
+		the_tui = NULL;
+		fprintf(stderr, "termgram: %s\n", err);
+		client_rt_free(t.rt);
+		return 1;
+	}
+	snprintf(logpath, sizeof logpath, "%s/termgram.log", data);
+	t.log = fopen(logpath, "a");
+	tui_log(&t, "started as %s on %s", t.cfg.user, t.relay);
+	if (cfg_bad)
+		notice(&t, true, "%s", err);
+
+	t.views = util_map_new();
+	ui_editor_init(&t.ed);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	        | BUTTON5_PRESSED
+#endif
+	    ,
+	    NULL);
+	mouseinterval(0);
+	modes_on();
+	layout(&t);
+	client_rt_watch_input(t.rt, STDIN_FILENO, kbd_ready, &t);
+	client_rt_signal(t.rt, SIGINT, on_quit_signal, &t);
+	client_rt_signal(t.rt, SIGTERM, on_quit_signal, &t);
+	client_rt_signal(t.rt, SIGHUP, on_quit_signal, &t);
+	client_rt_signal(t.rt, SIGWINCH, on_winch, &t);
+	client_rt_signal(t.rt, SIGTSTP, on_tstp, &t);
+	client_rt_every(t.rt, 1000, on_tick, &t);
+	signal(SIGPIPE, SIG_IGN);
+	client_session_start(t.s);
+	tui_draw(&t);
+
+	while (!t.quit) {
+		if (client_rt_run_once(t.rt, -1) < 0 && errno != EINTR) {
+			status = 1;
+			break;
+		}
+		if (t.dirty)
+			tui_draw(&t);
+	}
+
+	/* Say goodbye; what is unsent stays in the outbox on disk. */
+	client_session_stop(t.s);
+	for (i = 0; i < 3; i++)
+		client_rt_run_once(t.rt, 10);
+	modes_off();
+	endwin();
+	the_tui = NULL;
+	tui_log(&t, "quit");
+	client_session_free(t.s);
+	ui_editor_fini(&t.ed);
+	util_map_each(t.views, free_view, NULL);
+	util_map_free(t.views);
+	free(t.roster);
+	if (t.log != NULL)
+		fclose(t.log);
+	client_rt_free(t.rt);
+	return status;
+}

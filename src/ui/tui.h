@@ -1,0 +1,16 @@
+/* The full-screen client. */
+#ifndef UI_TUI_H
+#define UI_TUI_H
+
+#include <stdbool.h>
+
+struct ui_options {
+	const char *host; /* NULL: from the config file */
+	unsigned port; /* 0: from the config file */
+	const char *user;
+	const char *data_dir;
+};
+
+int ui_tui_main(const struct ui_options *);
+
+#endif
