@@ -16,6 +16,7 @@
 #include "proto/frame.h"
 #include "proto/utf8.h"
 #include "util/map.h"
+#include "util/sys.h"
 #include "util/xmalloc.h"
 
 #define BACKOFF_MIN_MS 500
@@ -111,15 +112,6 @@ client_state_name(enum client_conn_state st)
 		return "failed";
 	}
 	return "?";
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -810,7 +802,7 @@ client_session_send(struct client_session *s, const char *to, const char *body,
     size_t len, char *id, char *err, size_t errlen)
 {
 	unsigned char raw[10];
-	uint64_t ts = wall_ms();
+	uint64_t ts = util_wall_ms();
 
 	if (!proto_is_name(to, strlen(to))) {
 		snprintf(err, errlen, "'%s' is not a valid name", to);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "client/store.h"
+#include "util/sys.h"
 #include "util/xmalloc.h"
 
 enum {
@@ -95,28 +96,6 @@ client_store_error(const struct client_store *s)
 	return s->err;
 }
 
-static int
-cs_mkdir_p(const char *path, char *err, size_t errlen)
-{
-	char *p, *tmp = xstrdup(path);
-
-	for (p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-			goto fail;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-	free(tmp);
-	return -1;
-}
 
 /* Open (creating) the store in dir/client.db. */
 struct client_store *
@@ -126,7 +105,7 @@ client_store_open(const char *dir, char *err, size_t errlen)
 	char path[4096];
 	int i;
 
-	if (cs_mkdir_p(dir, err, errlen) != 0)
+	if (util_mkdir_p(dir, err, errlen) != 0)
 		return NULL;
 	snprintf(path, sizeof path, "%s/client.db", dir);
 	s = xcalloc(1, sizeof *s);

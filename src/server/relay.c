@@ -21,6 +21,7 @@
 #include "server/relay.h"
 #include "server/store.h"
 #include "util/map.h"
+#include "util/sys.h"
 #include "util/xmalloc.h"
 
 #define TOKEN_LEN 32 /* hex characters of a session token */
@@ -133,15 +134,6 @@ server_config_defaults(struct server_config *cfg)
 	cfg->rate = 50000;
 	cfg->max_output = 8 * 1024 * 1024;
 	cfg->sync_full = true;
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -315,7 +307,7 @@ msg_store(
 	int64_t seq;
 
 	seq = server_store_queue_add(r->store, m->rcpt->key, SERVER_QUEUE_MSG,
-	    m->sender->key, m->id, frame, len, wall_ms());
+	    m->sender->key, m->id, frame, len, util_wall_ms());
 	if (seq < 0) {
 		server_log(SERVER_LOG_ERROR, "store: %s",
 		    server_store_error(r->store));
@@ -542,7 +534,7 @@ route_rcpt(
 		return;
 	}
 	seq = server_store_queue_add(r->store, to->key, SERVER_QUEUE_RCPT,
-	    s->user->key, "-", fr->raw, fr->rawlen, wall_ms());
+	    s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms());
 	if (seq < 0)
 		server_log(SERVER_LOG_ERROR, "store: %s",
 		    server_store_error(r->store));
@@ -760,7 +752,7 @@ sess_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	s->user = u;
 	s->p2p_port = p2p_port;
 	u->sess = s;
-	u->last_seen = wall_ms();
+	u->last_seen = util_wall_ms();
 	make_token(u->token);
 	server_store_set_last_seen(r->store, u->key, u->last_seen);
 
@@ -769,7 +761,7 @@ sess_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	proto_writer_str(&w, u->name);
 	proto_writer_str(&w, u->token);
 	proto_writer_u64(&w, r->cfg.max_frame);
-	proto_writer_u64(&w, wall_ms());
+	proto_writer_u64(&w, util_wall_ms());
 	if (proto_writer_end(&w, &n) == 0)
 		sess_send(s, r->out, n);
 	for (i = 0; i < r->nusers; i++)
@@ -870,7 +862,7 @@ handle_login(struct srv_sess *s, const struct proto_frame *fr)
 			return;
 		}
 		if (server_store_add_user(r->store, name,
-		        pwlen > 0 ? hash : NULL, wall_ms()) != 0) {
+		        pwlen > 0 ? hash : NULL, util_wall_ms()) != 0) {
 			sodium_memzero(pw, sizeof pw);
 			server_log(SERVER_LOG_ERROR, "store: %s",
 			    server_store_error(r->store));
@@ -1062,7 +1054,7 @@ sess_close(struct srv_sess *s, const char *bye, const char *why)
 	if (u != NULL && u->sess == s) {
 		u->sess = NULL;
 		u->token[0] = '\0';
-		u->last_seen = wall_ms();
+		u->last_seen = util_wall_ms();
 		server_store_set_last_seen(r->store, u->key, u->last_seen);
 		grace_flush_for(r, u);
 		broadcast_presence(r, u);

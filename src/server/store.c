@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "server/store.h"
+#include "util/sys.h"
 #include "util/xmalloc.h"
 
 enum {
@@ -83,28 +84,6 @@ server_store_error(const struct server_store *s)
 	return s->err;
 }
 
-static int
-mkdir_p(const char *path, char *err, size_t errlen)
-{
-	char *p, *tmp = xstrdup(path);
-
-	for (p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-			goto fail;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-	free(tmp);
-	return -1;
-}
 
 /*
  * Open (creating if needed) the store in dir. sync_full: fsync the WAL at
@@ -119,7 +98,7 @@ server_store_open(const char *dir, bool sync_full, char *err, size_t errlen)
 	size_t n;
 	int i;
 
-	if (mkdir_p(dir, err, errlen) != 0)
+	if (util_mkdir_p(dir, err, errlen) != 0)
 		return NULL;
 	n = strlen(dir) + sizeof "/relay.db";
 	path = xmalloc(n);

@@ -1,0 +1,44 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/sys.h"
+#include "util/xmalloc.h"
+
+/* Milliseconds since the Unix epoch (the wall clock, for timestamps). */
+uint64_t
+util_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Create a folder and its parents (mode 0700); fine if it exists. */
+int
+util_mkdir_p(const char *path, char *err, size_t errlen)
+{
+	char *p, *tmp = xstrdup(path);
+
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+	free(tmp);
+	return -1;
+}

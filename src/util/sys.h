@@ -1,0 +1,11 @@
+/* Small system helpers every layer above proto shares. */
+#ifndef UTIL_SYS_H
+#define UTIL_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t util_wall_ms(void);
+int util_mkdir_p(const char *, char *, size_t);
+
+#endif
