@@ -32,6 +32,8 @@ endfunction()
 
 tg_integration_test(test_relay tests/integration/test_relay.c)
 tg_integration_test(test_delivery tests/integration/test_delivery.c)
+tg_integration_test(test_files tests/integration/test_files.c)
+target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
 
 # The full-screen client end to end, through tmux.
 add_test(NAME tui_e2e COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/tui.sh

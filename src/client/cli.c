@@ -16,7 +16,7 @@
 #include "util/map.h"
 #include "util/xmalloc.h"
 
-enum cli_cmd { CLI_SEND, CLI_RECV, CLI_WHO, CLI_ECHO };
+enum cli_cmd { CLI_SEND, CLI_RECV, CLI_WHO, CLI_ECHO, CLI_SENDFILE };
 
 struct cli {
 	enum cli_cmd cmd;
@@ -29,11 +29,16 @@ struct cli {
 	bool done;
 	int status;
 	struct net_timer deadline;
+	struct net_timer progress;
+	bool accept_files; /* recv: take every offer */
+	char xfer[PROTO_MAX_ID + 1]; /* sendfile: ours */
 };
 
 static const char usage[] =
     "usage: termgram send [OPTIONS] [--stdin] [--timeout S] TO [TEXT...]\n"
     "       termgram recv [OPTIONS] [--count N] [--timeout S]\n"
+    "       termgram sendfile [OPTIONS] [--timeout S] TO PATH\n"
+    "       termgram recv [OPTIONS] --accept-files [--dir DIR] ...\n"
     "       termgram who  [OPTIONS]\n"
     "       termgram echo-bot [OPTIONS]\n"
     "\n"
@@ -55,9 +60,16 @@ static const char usage[] =
     "       and \\\\ escaped) and confirms it once stored; stops after N\n"
     "       messages (exit 1 if the timeout comes first) or S seconds.\n"
     "who    prints the contact list: NAME<TAB>online|offline<TAB>LAST-SEEN\n"
+    "       (milliseconds since the epoch).\n"
+    "sendfile  offers PATH to TO and sends it once accepted, with progress\n"
+    "       on stderr; exit 0 when the receiver has verified it (SHA-256)\n"
+    "       and saved it, 1 if it was refused, cancelled or failed.\n"
+    "recv --accept-files  also accepts every file offered, into --dir DIR\n"
+    "       (default $XDG_DOWNLOAD_DIR/termgram or ~/Downloads/termgram),\n"
+    "       and prints FILE<TAB>FROM<TAB>PATH<TAB>SIZE when one is saved;\n"
+    "       --count counts files too.\n"
     "echo-bot  answers every message with the same text in upper case,\n"
-    "       until interrupted.\n"
-    "       (milliseconds since the epoch).\n";
+    "       until interrupted.\n";
 
 static const char *
 cmd_name(enum cli_cmd cmd)
@@ -69,6 +81,8 @@ cmd_name(enum cli_cmd cmd)
 		return "recv";
 	case CLI_WHO:
 		return "who";
+	case CLI_SENDFILE:
+		return "sendfile";
 	case CLI_ECHO:
 		break;
 	}
@@ -241,7 +255,87 @@ cli_synced(void *arg)
 	cli_finish(c, 0);
 }
 
+static void
+human(double v, char *out, size_t len)
+{
+	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, "%.1f %s", v, unit[u]);
+}
+
+static void
+print_progress(struct cli *c, const struct client_xfer *x, bool end)
+{
+	char a[32], b[32], r[32];
+	double pct =
+	    x->size > 0 ? 100.0 * (double)x->done / (double)x->size : 100.0;
+
+	human((double)x->done, a, sizeof a);
+	human((double)x->size, b, sizeof b);
+	human(x->rate, r, sizeof r);
+	fprintf(stderr, "\r%s: %5.1f%% %s of %s, %s/s%s", x->name, pct, a, b, r,
+	    end ? "\n" : "   ");
+	(void)c;
+}
+
+static void
+cli_xfer(void *arg, const struct client_xfer *x)
+{
+	struct cli *c = arg;
+	char err[256];
+
+	if (c->cmd == CLI_SENDFILE && strcmp(x->id, c->xfer) == 0) {
+		if (x->state == CLIENT_XFER_DONE) {
+			print_progress(c, x, true);
+			fprintf(stderr,
+			    "termgram: %s verified and saved by %s\n", x->name,
+			    x->peer);
+			cli_finish(c, 0);
+		} else if (x->state == CLIENT_XFER_FAILED) {
+			fprintf(
+			    stderr, "\ntermgram: %s: %s\n", x->name, x->reason);
+			cli_finish(c, 1);
+		}
+		return;
+	}
+	if (c->cmd != CLI_RECV || x->outgoing)
+		return;
+	if (x->state == CLIENT_XFER_INCOMING && c->accept_files) {
+		if (client_xfers_accept(client_session_xfers(c->s), x->id, err,
+		        sizeof err) != 0)
+			fprintf(stderr, "termgram: %s\n", err);
+	} else if (x->state == CLIENT_XFER_DONE) {
+		printf("FILE\t%s\t%s\t%llu\n", x->peer, x->path,
+		    (unsigned long long)x->size);
+		fflush(stdout);
+		if (c->count > 0 && ++c->got >= c->count)
+			cli_finish(c, 0);
+	} else if (x->state == CLIENT_XFER_FAILED)
+		fprintf(stderr, "termgram: file %s from %s: %s\n", x->name,
+		    x->peer, x->reason);
+}
+
+static void
+cli_progress(struct net_timer *t, void *arg)
+{
+	struct cli *c = arg;
+	const struct client_xfer *x;
+
+	x = client_xfers_find(client_session_xfers(c->s), c->xfer);
+	if (x != NULL &&
+	    (x->state == CLIENT_XFER_ACTIVE ||
+	        x->state == CLIENT_XFER_VERIFYING))
+		print_progress(c, x, false);
+	net_timer_start(c->loop, t, 500);
+}
+
 static const struct client_events cli_events = {
+    .on_xfer = cli_xfer,
     .on_state = cli_state,
     .on_synced = cli_synced,
     .on_message = cli_message,
@@ -332,7 +426,8 @@ client_cli_main(int argc, char **argv)
 	    {"count", required_argument, NULL, 'c'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"stdin", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'H'},
-	    {NULL, 0, NULL, 0}};
+	    {"accept-files", no_argument, NULL, 'A'},
+	    {"dir", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0}};
 	struct client_config cfg;
 	struct cli c;
 	char err[512], data[PATH_MAX], id[PROTO_MAX_ID + 1], *text = NULL;
@@ -351,6 +446,8 @@ client_cli_main(int argc, char **argv)
 		c.cmd = CLI_WHO;
 	else if (strcmp(argv[0], "echo-bot") == 0)
 		c.cmd = CLI_ECHO;
+	else if (strcmp(argv[0], "sendfile") == 0)
+		c.cmd = CLI_SENDFILE;
 	else {
 		fprintf(stderr, "termgram: unknown command '%s'\n", argv[0]);
 		fputs(usage, stderr);
@@ -402,6 +499,16 @@ client_cli_main(int argc, char **argv)
 				goto only;
 			use_stdin = true;
 			break;
+		case 'A':
+			if (c.cmd != CLI_RECV)
+				goto only;
+			c.accept_files = true;
+			break;
+		case 'D':
+			if (c.cmd != CLI_RECV)
+				goto only;
+			cfg.download_dir = optarg;
+			break;
 		case 'H':
 			fputs(usage, stdout);
 			return 0;
@@ -426,7 +533,8 @@ client_cli_main(int argc, char **argv)
 	if ((c.cmd == CLI_SEND &&
 	        (argc < 1 || (argc < 2 && !use_stdin) ||
 	            (argc > 1 && use_stdin))) ||
-	    (c.cmd != CLI_SEND && argc > 0)) {
+	    (c.cmd == CLI_SENDFILE && argc != 2) ||
+	    (c.cmd != CLI_SEND && c.cmd != CLI_SENDFILE && argc > 0)) {
 		fprintf(
 		    stderr, "termgram: %s: wrong arguments\n", cmd_name(c.cmd));
 		fputs(usage, stderr);
@@ -463,6 +571,16 @@ client_cli_main(int argc, char **argv)
 		fprintf(stderr, "termgram: %s\n", err);
 		status = 1;
 		goto out;
+	}
+	if (c.cmd == CLI_SENDFILE) {
+		if (client_session_send_file(
+		        c.s, argv[0], argv[1], c.xfer, err, sizeof err) != 0) {
+			fprintf(stderr, "termgram: %s: %s\n", argv[1], err);
+			status = 1;
+			goto out;
+		}
+		net_timer_init(&c.progress, cli_progress, &c);
+		net_timer_start(c.loop, &c.progress, 500);
 	}
 	if (c.cmd == CLI_SEND) {
 		if (use_stdin) {
@@ -513,6 +631,7 @@ client_cli_main(int argc, char **argv)
 	/* Say goodbye and give the last frames a moment to leave. */
 	client_session_stop(c.s);
 	net_timer_stop(c.loop, &c.deadline);
+	net_timer_stop(c.loop, &c.progress);
 	for (i = 0; i < 3; i++)
 		net_loop_run_once(c.loop, 10);
 out:

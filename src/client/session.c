@@ -72,6 +72,7 @@ struct client_session {
 	char active[PROTO_MAX_NAME + 1];
 	struct rcpt_due *reads; /* RCPT|read waiting for a connection */
 	size_t nreads, capreads;
+	struct client_xfers *xfers;
 
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
@@ -277,6 +278,7 @@ session_turn_end(struct net_loop *loop, void *arg)
 	}
 	rcpt_flush(s);
 	out_pump(s);
+	client_xfers_pump(s->xfers, net_loop_now(s->loop));
 }
 
 /* --- incoming frames ------------------------------------------------------ */
@@ -322,6 +324,8 @@ contact_set(struct client_session *s, struct proto_slice name, bool online,
 		c->unread = (unsigned)(uintptr_t)util_map_remove(
 		    s->unread0, c->name, name.len);
 	}
+	if (online && !c->online)
+		client_xfers_peer_online(s->xfers, c->name);
 	c->online = online;
 	c->last_seen = seen;
 	if (s->ev->on_contact != NULL)
@@ -419,6 +423,12 @@ on_err(struct client_session *s, const struct proto_frame *fr)
 
 	if (fr->nargs > 1)
 		m = out_find(s, fr->arg[1]);
+	if (m == NULL && fr->nargs > 1 &&
+	    client_xfers_find(s->xfers, ref) != NULL) {
+		client_xfers_error(s->xfers, ref, code, text);
+		emit_error(s, code, ref, text);
+		return;
+	}
 	if (m != NULL) {
 		if (strcmp(code, "RATE_LIMIT") == 0 ||
 		    strcmp(code, "INTERNAL") == 0) {
@@ -477,6 +487,7 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		break;
 	case PROTO_V_SYNCED:
 		set_state(s, CLIENT_ONLINE, NULL, 0);
+		client_xfers_online(s->xfers, true);
 		if (s->ev->on_synced != NULL)
 			s->ev->on_synced(s->arg);
 		break;
@@ -505,6 +516,17 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		break;
 	case PROTO_V_ERR:
 		on_err(s, fr);
+		break;
+	case PROTO_V_FOFFER:
+	case PROTO_V_FACCEPT:
+	case PROTO_V_FREJECT:
+	case PROTO_V_FDATA:
+	case PROTO_V_FACK:
+	case PROTO_V_FDONE:
+	case PROTO_V_FCANCEL:
+		if (proto_name_eq(
+		        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
+			client_xfers_frame(s->xfers, fr);
 		break;
 	case PROTO_V_TYPING:
 		if (s->ev->on_typing != NULL &&
@@ -612,6 +634,7 @@ session_lost(struct client_session *s, const char *why, bool retry)
 	}
 	s->me[0] = '\0';
 	s->nrcpts = 0;
+	client_xfers_online(s->xfers, false);
 	for (m = s->out_head; m != NULL; m = m->next)
 		m->sent = false;
 	s->inflight = 0;
@@ -690,6 +713,60 @@ retry_timer(struct net_timer *t, void *arg)
 	out_pump(arg);
 }
 
+static int
+xio_send(void *arg, const char *hdr, size_t n, const void *p, size_t m)
+{
+	struct client_session *s = arg;
+
+	if (s->conn == NULL || s->me[0] == '\0')
+		return -1;
+	return net_conn_write2(s->conn, hdr, n, p, m);
+}
+
+/*
+ * File data goes out only while the connection's queue is short, so a
+ * chat message written meanwhile waits behind 256 KiB at most.
+ */
+static size_t
+xio_room(void *arg)
+{
+	struct client_session *s = arg;
+	size_t out;
+
+	if (s->conn == NULL || s->me[0] == '\0')
+		return 0;
+	out = net_conn_out_len(s->conn);
+	return out < 256 * 1024 ? 256 * 1024 - out : 0;
+}
+
+static const char *
+xio_me(void *arg)
+{
+	return client_session_me(arg);
+}
+
+static void
+xio_changed(void *arg, const struct client_xfer *x)
+{
+	struct client_session *s = arg;
+
+	if (s->ev->on_xfer != NULL)
+		s->ev->on_xfer(s->arg, x);
+}
+
+/* $XDG_DOWNLOAD_DIR/termgram, else ~/Downloads/termgram. */
+void
+client_default_download_dir(char *out, size_t len)
+{
+	const char *d = getenv("XDG_DOWNLOAD_DIR"), *home = getenv("HOME");
+
+	if (d != NULL && *d == '/')
+		snprintf(out, len, "%s/termgram", d);
+	else
+		snprintf(out, len, "%s/Downloads/termgram",
+		    home != NULL && *home != '\0' ? home : ".");
+}
+
 /* Open the local store and load the outbox; call start to connect. */
 struct client_session *
 client_session_new(struct net_loop *loop, const struct client_config *cfg,
@@ -739,6 +816,17 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 		return NULL;
 	}
 	s->convos = client_convos_new(s->store);
+	{
+		struct client_xfer_io io = {
+		    s, xio_send, xio_room, xio_me, xio_changed};
+		char dl[4096];
+
+		if (cfg->download_dir != NULL && cfg->download_dir[0] != '\0')
+			snprintf(dl, sizeof dl, "%s", cfg->download_dir);
+		else
+			client_default_download_dir(dl, sizeof dl);
+		s->xfers = client_xfers_new(&io, dl, cfg->max_file_size);
+	}
 	net_loop_set_turn_hook(loop, session_turn_end, s);
 	return s;
 }
@@ -760,6 +848,7 @@ client_session_free(struct client_session *s)
 	util_map_free(s->out_by_id);
 	util_map_free(s->unread0);
 	client_convos_free(s->convos);
+	client_xfers_free(s->xfers);
 	client_store_close(s->store);
 	if (s->password != NULL)
 		sodium_memzero(s->password, strlen(s->password));
@@ -967,4 +1056,19 @@ void
 client_roster_sort(struct client_contact *c, size_t n)
 {
 	qsort(c, n, sizeof *c, roster_cmp);
+}
+
+/* The file transfers. */
+struct client_xfers *
+client_session_xfers(struct client_session *s)
+{
+	return s->xfers;
+}
+
+/* Offer a file to peer; see client_xfers_offer. */
+int
+client_session_send_file(struct client_session *s, const char *to,
+    const char *path, char *id, char *err, size_t errlen)
+{
+	return client_xfers_offer(s->xfers, to, path, id, err, errlen);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "client/convo.h"
+#include "client/xfer.h"
 #include "client/store.h"
 
 struct net_loop;
@@ -37,6 +38,8 @@ struct client_config {
 	unsigned heartbeat_s;
 	unsigned window; /* messages in flight at most */
 	bool reconnect;
+	const char *download_dir; /* NULL: $XDG_DOWNLOAD_DIR/termgram */
+	uint64_t max_file_size; /* 0: no limit */
 };
 
 struct client_contact {
@@ -56,6 +59,7 @@ struct client_events {
 	void (*on_msg_state)(void *, const char *, enum client_msg_state);
 	void (*on_error)(void *, const char *, const char *, const char *);
 	void (*on_typing)(void *, const char *, bool);
+	void (*on_xfer)(void *, const struct client_xfer *);
 };
 
 void client_config_defaults(struct client_config *);
@@ -78,6 +82,10 @@ void client_session_set_active(struct client_session *, const char *);
 void client_session_mark_read(struct client_session *, const char *);
 void client_session_typing(struct client_session *, const char *, bool);
 void client_roster_sort(struct client_contact *, size_t);
+struct client_xfers *client_session_xfers(struct client_session *);
+int client_session_send_file(struct client_session *, const char *,
+    const char *, char *, char *, size_t);
+void client_default_download_dir(char *, size_t);
 const char *client_state_name(enum client_conn_state);
 
 #endif

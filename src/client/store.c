@@ -96,7 +96,6 @@ client_store_error(const struct client_store *s)
 	return s->err;
 }
 
-
 /* Open (creating) the store in dir/client.db. */
 struct client_store *
 client_store_open(const char *dir, char *err, size_t errlen)

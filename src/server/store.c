@@ -84,7 +84,6 @@ server_store_error(const struct server_store *s)
 	return s->err;
 }
 
-
 /*
  * Open (creating if needed) the store in dir. sync_full: fsync the WAL at
  * every commit, so an acknowledged message survives a power cut too, not

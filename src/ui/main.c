@@ -10,7 +10,7 @@
 
 static const char usage[] =
     "usage: termgram [--host H] [--port P] [--user NAME] [--data DIR]\n"
-    "       termgram send|recv|who|echo-bot [OPTIONS] ...\n"
+    "       termgram send|recv|who|sendfile|echo-bot [OPTIONS] ...\n"
     "\n"
     "Without a command, the full-screen client. Without --user (or user in\n"
     "the config file, ~/.config/termgram/config) it asks who you are.\n"
@@ -35,7 +35,8 @@ main(int argc, char **argv)
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0 ||
 	        strcmp(argv[1], "who") == 0 ||
-	        strcmp(argv[1], "echo-bot") == 0))
+	        strcmp(argv[1], "echo-bot") == 0 ||
+	        strcmp(argv[1], "sendfile") == 0))
 		return client_cli_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof o);
 	while ((ch = getopt_long(argc, argv, "V", longopts, NULL)) != -1) {

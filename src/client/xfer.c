@@ -1,0 +1,876 @@
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "client/xfer.h"
+#include "net/loop.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+#include "util/sys.h"
+#include "util/xmalloc.h"
+
+#define HASH_PER_TURN (8 * 1024 * 1024)
+#define FACK_EVERY (256 * 1024)
+
+struct xfer {
+	struct client_xfer pub; /* first: what the UI sees */
+	int fd;
+	crypto_hash_sha256_state h;
+	char part[2048 + 160];
+	uint64_t hashed; /* sender: bytes hashed */
+	uint64_t acked; /* receiver: last FACK */
+	bool fdone_sent;
+	bool resuming; /* offered again after a reconnect */
+	uint64_t rate_t, rate_b;
+};
+
+struct client_xfers {
+	struct client_xfer_io io;
+	char dir[2048]; /* download folder */
+	uint64_t max_size; /* 0: no limit */
+	struct xfer **x;
+	size_t n, cap;
+	bool online;
+	char buf[PROTO_MAX_FRAME];
+	char data[CLIENT_XFER_CHUNK];
+};
+
+/* Transfers for a session; files arrive in dir, at most max_size bytes. */
+struct client_xfers *
+client_xfers_new(
+    const struct client_xfer_io *io, const char *dir, uint64_t max_size)
+{
+	struct client_xfers *xs;
+
+	xs = xcalloc(1, sizeof *xs);
+	xs->io = *io;
+	snprintf(xs->dir, sizeof xs->dir, "%s", dir);
+	xs->max_size = max_size;
+	return xs;
+}
+
+static void
+xfer_close(struct xfer *x)
+{
+	if (x->fd != -1)
+		close(x->fd);
+	x->fd = -1;
+}
+
+/* Free everything; .part files stay for a later resume. */
+void
+client_xfers_free(struct client_xfers *xs)
+{
+	size_t i;
+
+	if (xs == NULL)
+		return;
+	for (i = 0; i < xs->n; i++) {
+		xfer_close(xs->x[i]);
+		free(xs->x[i]);
+	}
+	free(xs->x);
+	free(xs);
+}
+
+/* How many transfers there are (finished ones included). */
+size_t
+client_xfers_count(const struct client_xfers *xs)
+{
+	return xs->n;
+}
+
+/* The i-th transfer, oldest first. */
+const struct client_xfer *
+client_xfers_at(const struct client_xfers *xs, size_t i)
+{
+	return i < xs->n ? &xs->x[i]->pub : NULL;
+}
+
+static struct xfer *
+find(const struct client_xfers *xs, const char *id, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		if (strlen(xs->x[i]->pub.id) == len &&
+		    memcmp(xs->x[i]->pub.id, id, len) == 0)
+			return xs->x[i];
+	}
+	return NULL;
+}
+
+/* A transfer by id. */
+const struct client_xfer *
+client_xfers_find(const struct client_xfers *xs, const char *id)
+{
+	struct xfer *x = find(xs, id, strlen(id));
+
+	return x != NULL ? &x->pub : NULL;
+}
+
+/* Whether any transfer is still moving. */
+bool
+client_xfers_busy(const struct client_xfers *xs)
+{
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		if (xs->x[i]->pub.state != CLIENT_XFER_DONE &&
+		    xs->x[i]->pub.state != CLIENT_XFER_FAILED &&
+		    xs->x[i]->pub.state != CLIENT_XFER_INCOMING)
+			return true;
+	}
+	return false;
+}
+
+static struct xfer *
+xfer_add(struct client_xfers *xs)
+{
+	struct xfer *x;
+
+	x = xcalloc(1, sizeof *x);
+	x->fd = -1;
+	x->pub.started = net_clock_ms();
+	if (xs->n == xs->cap) {
+		xs->cap = xs->cap ? xs->cap * 2 : 8;
+		xs->x = xreallocarray(xs->x, xs->cap, sizeof *xs->x);
+	}
+	xs->x[xs->n++] = x;
+	return x;
+}
+
+static void
+changed(struct client_xfers *xs, struct xfer *x)
+{
+	if (xs->io.changed != NULL)
+		xs->io.changed(xs->io.arg, &x->pub);
+}
+
+/* Send a control frame: verb, me, peer, id, then an optional field. */
+static void
+send_ctl(struct client_xfers *xs, struct xfer *x, enum proto_verb v,
+    const char *num, const char *text)
+{
+	struct proto_writer w;
+	size_t n;
+
+	proto_writer_init(&w, xs->buf, sizeof xs->buf);
+	proto_writer_begin(&w, v);
+	proto_writer_str(&w, xs->io.me(xs->io.arg));
+	proto_writer_str(&w, x->pub.peer);
+	proto_writer_str(&w, x->pub.id);
+	if (num != NULL)
+		proto_writer_str(&w, num);
+	if (text != NULL)
+		proto_writer_b64(&w, text, strlen(text));
+	if (proto_writer_end(&w, &n) == 0)
+		xs->io.send(xs->io.arg, xs->buf, n, NULL, 0);
+}
+
+static void
+send_num(
+    struct client_xfers *xs, struct xfer *x, enum proto_verb v, uint64_t num)
+{
+	char s[24];
+
+	snprintf(s, sizeof s, "%llu", (unsigned long long)num);
+	send_ctl(xs, x, v, s, NULL);
+}
+
+static void
+send_offer(struct client_xfers *xs, struct xfer *x)
+{
+	struct proto_writer w;
+	size_t n;
+
+	proto_writer_init(&w, xs->buf, sizeof xs->buf);
+	proto_writer_begin(&w, PROTO_V_FOFFER);
+	proto_writer_str(&w, xs->io.me(xs->io.arg));
+	proto_writer_str(&w, x->pub.peer);
+	proto_writer_str(&w, x->pub.id);
+	proto_writer_u64(&w, x->pub.size);
+	proto_writer_str(&w, x->pub.sha_hex);
+	proto_writer_b64(&w, x->pub.name, strlen(x->pub.name));
+	if (proto_writer_end(&w, &n) == 0)
+		xs->io.send(xs->io.arg, xs->buf, n, NULL, 0);
+}
+
+/* End a transfer with a reason; the receiver drops an unfinished .part
+ * unless keep. */
+static void fail(struct client_xfers *xs, struct xfer *x, bool keep,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+fail(struct client_xfers *xs, struct xfer *x, bool keep, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->pub.reason, sizeof x->pub.reason, fmt, ap);
+	va_end(ap);
+	x->pub.state = CLIENT_XFER_FAILED;
+	xfer_close(x);
+	if (!x->pub.outgoing && !keep && x->part[0] != '\0')
+		unlink(x->part);
+	changed(xs, x);
+}
+
+/* Cancel: tell the peer why, and stop. */
+static void
+cancel(struct client_xfers *xs, struct xfer *x, bool keep, const char *why)
+{
+	if (xs->online)
+		send_ctl(xs, x, PROTO_V_FCANCEL, NULL, why);
+	fail(xs, x, keep, "%s", why);
+}
+
+/*
+ * Make a name from the wire safe to create in the download folder: only
+ * its last path component, no control characters, no leading dots or
+ * spaces, never "." or "..", at most 200 bytes (whole characters).
+ */
+void
+client_xfer_safe_name(const char *in, size_t len, char *out, size_t cap)
+{
+	const char *p = in, *end = in + len;
+	size_t o = 0, i, keep;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] == '/' || in[i] == '\\')
+			p = in + i + 1;
+	}
+	while (p < end && (*p == '.' || *p == ' '))
+		p++;
+	for (; p < end && o + 1 < cap && o < 200; p++) {
+		unsigned char c = (unsigned char)*p;
+		out[o++] = (char)(c < 0x20 || c == 0x7f ? '_' : c);
+	}
+	/* Do not end inside a UTF-8 sequence. */
+	keep = o;
+	while (keep > 0 && ((unsigned char)out[keep - 1] & 0xc0) == 0x80)
+		keep--;
+	if (keep > 0 && ((unsigned char)out[keep - 1] & 0x80) != 0) {
+		unsigned char lead = (unsigned char)out[keep - 1];
+		size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		if (o - (keep - 1) < need)
+			o = keep - 1;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	if (o == 0)
+		snprintf(out, cap, "file");
+}
+
+/* Whether path is a regular file we can read; its size goes to *size. */
+int
+client_xfer_check_path(
+    const char *path, uint64_t *size, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s",
+		    errno == ENOENT ? "no such file" : strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "a directory, not a file");
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		snprintf(err, errlen, "unreadable: %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * Offer the file at path to peer. The SHA-256 is computed over the next
+ * loop turns; the offer goes out when it is ready (and after every
+ * reconnect until answered). The new transfer's id is written to id.
+ */
+int
+client_xfers_offer(struct client_xfers *xs, const char *peer, const char *path,
+    char *id, char *err, size_t errlen)
+{
+	struct xfer *x;
+	unsigned char raw[12];
+	const char *base;
+	uint64_t size;
+	int fd;
+
+	if (!proto_is_name(peer, strlen(peer))) {
+		snprintf(err, errlen, "'%s' is not a valid name", peer);
+		return -1;
+	}
+	if (client_xfer_check_path(path, &size, err, errlen) != 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	x = xfer_add(xs);
+	x->fd = fd;
+	x->pub.outgoing = true;
+	snprintf(x->pub.peer, sizeof x->pub.peer, "%s", peer);
+	snprintf(x->pub.path, sizeof x->pub.path, "%s", path);
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	client_xfer_safe_name(
+	    base, strlen(base), x->pub.name, sizeof x->pub.name);
+	x->pub.size = size;
+	randombytes_buf(raw, sizeof raw);
+	memcpy(x->pub.id, "f", 2);
+	sodium_bin2hex(x->pub.id + 1, sizeof x->pub.id - 1, raw, sizeof raw);
+	crypto_hash_sha256_init(&x->h);
+	x->pub.state = CLIENT_XFER_HASHING;
+	snprintf(id, PROTO_MAX_ID + 1, "%s", x->pub.id);
+	changed(xs, x);
+	return 0;
+}
+
+static void
+part_path(struct client_xfers *xs, struct xfer *x)
+{
+	snprintf(x->part, sizeof x->part, "%s/.%s-%s.part", xs->dir,
+	    x->pub.peer, x->pub.id);
+}
+
+/*
+ * Open (or reopen) the .part file and hash what it already holds, so a
+ * resumed transfer still verifies end to end. Returns its length or -1.
+ */
+static int64_t
+part_open(struct client_xfers *xs, struct xfer *x, char *err, size_t errlen)
+{
+	struct stat st;
+	uint64_t off = 0;
+	ssize_t n;
+
+	if (util_mkdir_p(xs->dir, err, errlen) != 0)
+		return -1;
+	xfer_close(x);
+	x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (x->fd == -1 || fstat(x->fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", x->part, strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)st.st_size > x->pub.size) {
+		if (ftruncate(x->fd, 0) != 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+		st.st_size = 0;
+	}
+	crypto_hash_sha256_init(&x->h);
+	while (off < (uint64_t)st.st_size) {
+		n = pread(x->fd, xs->data, sizeof xs->data, (off_t)off);
+		if (n <= 0)
+			break;
+		crypto_hash_sha256_update(
+		    &x->h, (unsigned char *)xs->data, (unsigned long long)n);
+		off += (uint64_t)n;
+	}
+	return (int64_t)off;
+}
+
+static int
+accept_now(struct client_xfers *xs, struct xfer *x, char *err, size_t errlen)
+{
+	int64_t have;
+
+	if ((have = part_open(xs, x, err, errlen)) < 0) {
+		cancel(xs, x, false, "the receiver cannot write the file");
+		return -1;
+	}
+	x->pub.done = x->acked = (uint64_t)have;
+	x->pub.state = CLIENT_XFER_ACTIVE;
+	x->rate_t = net_clock_ms();
+	x->rate_b = x->pub.done;
+	send_num(xs, x, PROTO_V_FACCEPT, x->pub.done);
+	changed(xs, x);
+	return 0;
+}
+
+/* The user accepts an offer: the file goes to the download folder. */
+int
+client_xfers_accept(
+    struct client_xfers *xs, const char *id, char *err, size_t errlen)
+{
+	struct xfer *x = find(xs, id, strlen(id));
+
+	if (x == NULL || x->pub.outgoing ||
+	    x->pub.state != CLIENT_XFER_INCOMING) {
+		snprintf(err, errlen, "no offer %s waits for an answer", id);
+		return -1;
+	}
+	return accept_now(xs, x, err, errlen);
+}
+
+/* The user rejects an offer, with a reason for the sender. */
+int
+client_xfers_reject(struct client_xfers *xs, const char *id, const char *why)
+{
+	struct xfer *x = find(xs, id, strlen(id));
+
+	if (x == NULL || x->pub.outgoing ||
+	    x->pub.state != CLIENT_XFER_INCOMING)
+		return -1;
+	send_ctl(xs, x, PROTO_V_FREJECT, NULL, why);
+	fail(xs, x, false, "rejected: %s", why);
+	return 0;
+}
+
+/* Either side stops a transfer at any time. */
+int
+client_xfers_cancel(struct client_xfers *xs, const char *id, const char *why)
+{
+	struct xfer *x = find(xs, id, strlen(id));
+
+	if (x == NULL || x->pub.state == CLIENT_XFER_DONE ||
+	    x->pub.state == CLIENT_XFER_FAILED)
+		return -1;
+	if (x->pub.state == CLIENT_XFER_INCOMING)
+		return client_xfers_reject(xs, id, why);
+	cancel(xs, x, false, why);
+	return 0;
+}
+
+static void
+on_offer(struct client_xfers *xs, const struct proto_frame *fr)
+{
+	struct xfer *x = find(xs, fr->arg[2].p, fr->arg[2].len);
+	char name[PROTO_MAX_TEXT + 1], err[256];
+	size_t len;
+	struct stat st;
+
+	if (x != NULL) {
+		/* The same offer again: the sender reconnected. */
+		if (x->pub.outgoing ||
+		    !proto_name_eq(fr->arg[0],
+		        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
+			return;
+		if (x->pub.state == CLIENT_XFER_ACTIVE ||
+		    x->pub.state == CLIENT_XFER_PAUSED)
+			accept_now(xs, x, err, sizeof err);
+		else if (x->pub.state == CLIENT_XFER_DONE)
+			send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
+		return;
+	}
+	x = xfer_add(xs);
+	snprintf(x->pub.peer, sizeof x->pub.peer, "%.*s", (int)fr->arg[0].len,
+	    fr->arg[0].p);
+	snprintf(x->pub.id, sizeof x->pub.id, "%.*s", (int)fr->arg[2].len,
+	    fr->arg[2].p);
+	x->pub.size = proto_slice_u64(fr->arg[3]);
+	for (len = 0; len < 64; len++) {
+		char c = fr->arg[4].p[len];
+		x->pub.sha_hex[len] =
+		    (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+	}
+	x->pub.sha_hex[64] = '\0';
+	if (proto_text_decode(fr->arg[5], name, sizeof name - 1, &len) != 0)
+		len = 0;
+	client_xfer_safe_name(name, len, x->pub.name, sizeof x->pub.name);
+	part_path(xs, x);
+	if (xs->max_size > 0 && x->pub.size > xs->max_size) {
+		char why[128];
+		snprintf(why, sizeof why,
+		    "the file is larger than the "
+		    "receiver's limit of %llu bytes",
+		    (unsigned long long)xs->max_size);
+		send_ctl(xs, x, PROTO_V_FREJECT, NULL, why);
+		fail(xs, x, false, "refused: %s", why);
+		return;
+	}
+	/* A .part of this very transfer: it was accepted before a restart. */
+	if (stat(x->part, &st) == 0 && S_ISREG(st.st_mode)) {
+		accept_now(xs, x, err, sizeof err);
+		return;
+	}
+	x->pub.state = CLIENT_XFER_INCOMING;
+	changed(xs, x);
+}
+
+/* A unique final name: "name.ext", else "name (1).ext", ... */
+static int
+reserve_name(struct client_xfers *xs, struct xfer *x, char *out, size_t cap)
+{
+	const char *dot = strrchr(x->pub.name, '.');
+	size_t stem = dot != NULL && dot != x->pub.name
+	    ? (size_t)(dot - x->pub.name)
+	    : strlen(x->pub.name);
+	int i, fd;
+
+	for (i = 0; i < 10000; i++) {
+		if (i == 0)
+			snprintf(out, cap, "%s/%s", xs->dir, x->pub.name);
+		else
+			snprintf(out, cap, "%s/%.*s (%d)%s", xs->dir, (int)stem,
+			    x->pub.name, i, x->pub.name + stem);
+		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd != -1) {
+			close(fd);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+static void
+finish_receive(struct client_xfers *xs, struct xfer *x)
+{
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	char hex[65], final[2048 + 300];
+
+	if (x->pub.done != x->pub.size) {
+		cancel(xs, x, false, "the file ended before its offered size");
+		return;
+	}
+	crypto_hash_sha256_final(&x->h, sum);
+	sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
+	if (strcmp(hex, x->pub.sha_hex) != 0) {
+		if (xs->online)
+			send_ctl(xs, x, PROTO_V_FCANCEL, NULL,
+			    "SHA-256 mismatch: the data is not what was "
+			    "offered");
+		fail(xs, x, true, "SHA-256 mismatch; kept as %s", x->part);
+		return;
+	}
+	/* An ordinary file for the user, not the 0600 of a .part. */
+	if (fchmod(x->fd, 0644) != 0 || fsync(x->fd) != 0 ||
+	    reserve_name(xs, x, final, sizeof final) != 0 ||
+	    rename(x->part, final) != 0) {
+		cancel(xs, x, true, "the receiver could not save the file");
+		return;
+	}
+	xfer_close(x);
+	snprintf(x->pub.path, sizeof x->pub.path, "%s", final);
+	x->pub.state = CLIENT_XFER_DONE;
+	/* FDONE back to the sender: verified and saved. */
+	send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
+	changed(xs, x);
+}
+
+static void
+on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
+{
+	uint64_t off = proto_slice_u64(fr->arg[3]);
+	size_t len = fr->payload_len, w = 0;
+	ssize_t n;
+
+	if (x->pub.state != CLIENT_XFER_ACTIVE || off < x->pub.done)
+		return; /* late data from before a resume */
+	if (off > x->pub.done) {
+		cancel(xs, x, true, "data arrived out of order");
+		return;
+	}
+	if (len > x->pub.size - x->pub.done) {
+		cancel(xs, x, false, "the sender sent more than it offered");
+		return;
+	}
+	while (w < len) {
+		n = pwrite(x->fd, fr->payload + w, len - w, (off_t)(off + w));
+		if (n <= 0) {
+			char why[160];
+			snprintf(why, sizeof why,
+			    "the receiver cannot write: "
+			    "%s",
+			    n < 0 ? strerror(errno) : "no space");
+			cancel(xs, x, true, why);
+			return;
+		}
+		w += (size_t)n;
+	}
+	crypto_hash_sha256_update(
+	    &x->h, (const unsigned char *)fr->payload, len);
+	x->pub.done += len;
+	if (x->pub.done - x->acked >= FACK_EVERY ||
+	    x->pub.done == x->pub.size) {
+		x->acked = x->pub.done;
+		send_num(xs, x, PROTO_V_FACK, x->acked);
+	}
+	changed(xs, x);
+}
+
+/* A file frame addressed to us. */
+void
+client_xfers_frame(struct client_xfers *xs, const struct proto_frame *fr)
+{
+	struct xfer *x;
+	char text[PROTO_MAX_TEXT + 1];
+	size_t len = 0;
+	uint64_t v;
+
+	if (fr->verb == PROTO_V_FOFFER) {
+		on_offer(xs, fr);
+		return;
+	}
+	x = find(xs, fr->arg[2].p, fr->arg[2].len);
+	if (x == NULL ||
+	    !proto_name_eq(fr->arg[0],
+	        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
+		return;
+	switch (fr->verb) {
+	case PROTO_V_FACCEPT:
+		v = proto_slice_u64(fr->arg[3]);
+		if (!x->pub.outgoing ||
+		    (x->pub.state != CLIENT_XFER_OFFERED &&
+		        x->pub.state != CLIENT_XFER_ACTIVE))
+			return;
+		if (v > x->pub.size) {
+			cancel(xs, x, false,
+			    "the receiver asked for an offset "
+			    "past the end");
+			return;
+		}
+		x->pub.sent = x->pub.done = v;
+		x->fdone_sent = false;
+		x->pub.state = CLIENT_XFER_ACTIVE;
+		x->rate_t = net_clock_ms();
+		x->rate_b = v;
+		changed(xs, x);
+		break;
+	case PROTO_V_FACK:
+		v = proto_slice_u64(fr->arg[3]);
+		if (x->pub.outgoing && v > x->pub.done && v <= x->pub.sent) {
+			x->pub.done = v;
+			changed(xs, x);
+		}
+		break;
+	case PROTO_V_FDATA:
+		if (!x->pub.outgoing)
+			on_data(xs, x, fr);
+		break;
+	case PROTO_V_FDONE:
+		if (x->pub.outgoing) {
+			if (x->pub.state != CLIENT_XFER_VERIFYING)
+				return;
+			x->pub.done = x->pub.size;
+			x->pub.state = CLIENT_XFER_DONE;
+			xfer_close(x);
+			changed(xs, x);
+		} else if (x->pub.state == CLIENT_XFER_ACTIVE)
+			finish_receive(xs, x);
+		break;
+	case PROTO_V_FREJECT:
+	case PROTO_V_FCANCEL:
+		if (proto_text_decode(
+		        fr->arg[3], text, sizeof text - 1, &len) != 0)
+			len = 0;
+		text[len] = '\0';
+		if (x->pub.state == CLIENT_XFER_DONE ||
+		    x->pub.state == CLIENT_XFER_FAILED)
+			return;
+		fail(xs, x, false, "%s by %s%s%s",
+		    fr->verb == PROTO_V_FREJECT ? "rejected" : "cancelled",
+		    x->pub.peer, len > 0 ? ": " : "", text);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The relay refused a frame of transfer ref (OFFLINE, NO_SUCH_USER...). */
+void
+client_xfers_error(struct client_xfers *xs, const char *ref, const char *code,
+    const char *text)
+{
+	struct xfer *x = find(xs, ref, strlen(ref));
+
+	if (x == NULL || x->pub.state == CLIENT_XFER_DONE ||
+	    x->pub.state == CLIENT_XFER_FAILED)
+		return;
+	if (strcmp(code, "OFFLINE") == 0 && x->resuming) {
+		/* We came back before they did: wait for them. */
+		x->pub.state = CLIENT_XFER_PAUSED;
+		snprintf(x->pub.reason, sizeof x->pub.reason,
+		    "waiting for %s to come back", x->pub.peer);
+		changed(xs, x);
+	} else if (strcmp(code, "OFFLINE") == 0)
+		fail(xs, x, true, "%s is offline; try again when they are back",
+		    x->pub.peer);
+	else
+		fail(xs, x, true, "the relay refused it: %s",
+		    text[0] != '\0' ? text : code);
+}
+
+static void
+hash_some(struct client_xfers *xs, struct xfer *x)
+{
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	uint64_t budget = HASH_PER_TURN;
+	ssize_t n;
+
+	while (budget > 0 && x->hashed < x->pub.size) {
+		n = pread(x->fd, xs->data, sizeof xs->data, (off_t)x->hashed);
+		if (n <= 0) {
+			fail(xs, x, false, "cannot read %s: %s", x->pub.path,
+			    n < 0 ? strerror(errno) : "it got shorter");
+			return;
+		}
+		crypto_hash_sha256_update(
+		    &x->h, (unsigned char *)xs->data, (unsigned long long)n);
+		x->hashed += (uint64_t)n;
+		budget -= (uint64_t)n < budget ? (uint64_t)n : budget;
+	}
+	if (x->hashed < x->pub.size)
+		return;
+	crypto_hash_sha256_final(&x->h, sum);
+	sodium_bin2hex(x->pub.sha_hex, sizeof x->pub.sha_hex, sum, sizeof sum);
+	x->pub.state = xs->online ? CLIENT_XFER_OFFERED : CLIENT_XFER_PAUSED;
+	if (xs->online)
+		send_offer(xs, x);
+	changed(xs, x);
+}
+
+/* Send what the window and the connection allow. */
+static void
+send_some(struct client_xfers *xs, struct xfer *x)
+{
+	char hdr[256];
+	uint64_t left;
+	size_t want, n;
+	ssize_t got;
+	struct proto_writer w;
+
+	while (x->pub.sent < x->pub.size &&
+	    x->pub.sent - x->pub.done < CLIENT_XFER_WINDOW &&
+	    xs->io.room(xs->io.arg) >= CLIENT_XFER_CHUNK) {
+		left = x->pub.size - x->pub.sent;
+		want =
+		    left < CLIENT_XFER_CHUNK ? (size_t)left : CLIENT_XFER_CHUNK;
+		got = pread(x->fd, xs->data, want, (off_t)x->pub.sent);
+		if (got != (ssize_t)want) {
+			cancel(xs, x, false,
+			    "the file changed while it was "
+			    "being sent");
+			return;
+		}
+		proto_writer_init(&w, hdr, sizeof hdr);
+		proto_writer_begin(&w, PROTO_V_FDATA);
+		proto_writer_str(&w, xs->io.me(xs->io.arg));
+		proto_writer_str(&w, x->pub.peer);
+		proto_writer_str(&w, x->pub.id);
+		proto_writer_u64(&w, x->pub.sent);
+		proto_writer_u64(&w, want);
+		if (proto_writer_end(&w, &n) != 0 ||
+		    xs->io.send(xs->io.arg, hdr, n, xs->data, want) != 0)
+			return;
+		x->pub.sent += want;
+	}
+	if (x->pub.sent == x->pub.size && !x->fdone_sent) {
+		send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
+		x->fdone_sent = true;
+		x->pub.state = CLIENT_XFER_VERIFYING;
+		changed(xs, x);
+	}
+}
+
+/* Once per loop turn: hash, send, and smooth the rates. */
+void
+client_xfers_pump(struct client_xfers *xs, uint64_t now)
+{
+	struct xfer *x;
+	double inst;
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		x = xs->x[i];
+		if (x->pub.state == CLIENT_XFER_HASHING)
+			hash_some(xs, x);
+		else if (x->pub.state == CLIENT_XFER_ACTIVE &&
+		    x->pub.outgoing && xs->online)
+			send_some(xs, x);
+		if ((x->pub.state == CLIENT_XFER_ACTIVE ||
+		        x->pub.state == CLIENT_XFER_VERIFYING) &&
+		    now - x->rate_t >= 500) {
+			inst = (double)(x->pub.done - x->rate_b) * 1000.0 /
+			    (double)(now - x->rate_t);
+			x->pub.rate = x->pub.rate == 0
+			    ? inst
+			    : 0.6 * x->pub.rate + 0.4 * inst;
+			x->rate_t = now;
+			x->rate_b = x->pub.done;
+			changed(xs, x);
+		}
+	}
+}
+
+static void
+reoffer(struct client_xfers *xs, struct xfer *x)
+{
+	x->pub.state = CLIENT_XFER_OFFERED;
+	x->pub.reason[0] = '\0';
+	x->fdone_sent = false;
+	x->resuming = true;
+	send_offer(xs, x);
+	changed(xs, x);
+}
+
+/*
+ * The connection came (logged in and synced) or went. Going: everything
+ * moving pauses. Coming: the offers not yet done go out again, with the
+ * same ids, and the receivers answer with how much they have.
+ */
+void
+client_xfers_online(struct client_xfers *xs, bool online)
+{
+	struct xfer *x;
+	size_t i;
+
+	xs->online = online;
+	for (i = 0; i < xs->n; i++) {
+		x = xs->x[i];
+		if (!online) {
+			if (x->pub.state == CLIENT_XFER_ACTIVE ||
+			    x->pub.state == CLIENT_XFER_VERIFYING ||
+			    (x->pub.outgoing &&
+			        x->pub.state == CLIENT_XFER_OFFERED)) {
+				x->pub.state = CLIENT_XFER_PAUSED;
+				changed(xs, x);
+			}
+			continue;
+		}
+		if (x->pub.outgoing && x->pub.state == CLIENT_XFER_PAUSED)
+			reoffer(xs, x);
+	}
+}
+
+/* peer came online: offers that waited for them go out again. */
+void
+client_xfers_peer_online(struct client_xfers *xs, const char *peer)
+{
+	struct xfer *x;
+	size_t i;
+
+	if (!xs->online)
+		return;
+	for (i = 0; i < xs->n; i++) {
+		x = xs->x[i];
+		if (x->pub.outgoing && x->pub.state == CLIENT_XFER_PAUSED &&
+		    strcasecmp(x->pub.peer, peer) == 0)
+			reoffer(xs, x);
+	}
+}

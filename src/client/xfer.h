@@ -1,0 +1,81 @@
+/*
+ * File transfers (PROTOCOL.md section 4), both ways: offers, the window of
+ * FDATA beyond the last FACK, .part files verified by SHA-256 before they
+ * get their final name, resume after a dropped connection, cancel. The
+ * session feeds it frames and gives it a way to send; it never blocks on
+ * the network (file reads and writes are local and bounded per turn).
+ */
+#ifndef CLIENT_XFER_H
+#define CLIENT_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct proto_frame;
+struct client_xfers;
+
+#define CLIENT_XFER_WINDOW (1024 * 1024)
+#define CLIENT_XFER_CHUNK 65536
+
+enum client_xfer_state {
+	CLIENT_XFER_HASHING, /* sender: computing the SHA-256 */
+	CLIENT_XFER_OFFERED, /* sender: waiting for FACCEPT */
+	CLIENT_XFER_INCOMING, /* receiver: waiting for the user */
+	CLIENT_XFER_ACTIVE,
+	CLIENT_XFER_PAUSED, /* connection lost; resumes after reconnect */
+	CLIENT_XFER_VERIFYING, /* sender: all sent, waiting for the check */
+	CLIENT_XFER_DONE, /* verified and saved */
+	CLIENT_XFER_FAILED, /* refused, cancelled or broken: see reason */
+};
+
+struct client_xfer {
+	char id[65];
+	char peer[33];
+	bool outgoing;
+	char name[256]; /* safe file name */
+	char path[4096]; /* source, or where it was saved */
+	uint64_t size;
+	uint64_t done; /* acknowledged (or written) */
+	uint64_t sent; /* sender: bytes sent */
+	char sha_hex[65];
+	enum client_xfer_state state;
+	char reason[256];
+	double rate; /* bytes per second, smoothed */
+	uint64_t started; /* monotonic ms */
+};
+
+/* What the transfers need from the session. */
+struct client_xfer_io {
+	void *arg;
+	/* Queue a frame (header, then payload); -1 if it cannot go now. */
+	int (*send)(void *, const char *, size_t, const void *, size_t);
+	/* Bytes the connection can take before chat would wait behind it. */
+	size_t (*room)(void *);
+	const char *(*me)(void *);
+	void (*changed)(void *, const struct client_xfer *);
+};
+
+struct client_xfers *client_xfers_new(
+    const struct client_xfer_io *, const char *, uint64_t);
+void client_xfers_free(struct client_xfers *);
+int client_xfers_offer(
+    struct client_xfers *, const char *, const char *, char *, char *, size_t);
+int client_xfers_accept(struct client_xfers *, const char *, char *, size_t);
+int client_xfers_reject(struct client_xfers *, const char *, const char *);
+void client_xfers_frame(struct client_xfers *, const struct proto_frame *);
+void client_xfers_error(
+    struct client_xfers *, const char *, const char *, const char *);
+void client_xfers_pump(struct client_xfers *, uint64_t);
+void client_xfers_online(struct client_xfers *, bool);
+void client_xfers_peer_online(struct client_xfers *, const char *);
+int client_xfers_cancel(struct client_xfers *, const char *, const char *);
+size_t client_xfers_count(const struct client_xfers *);
+const struct client_xfer *client_xfers_at(const struct client_xfers *, size_t);
+const struct client_xfer *client_xfers_find(
+    const struct client_xfers *, const char *);
+bool client_xfers_busy(const struct client_xfers *);
+void client_xfer_safe_name(const char *, size_t, char *, size_t);
+int client_xfer_check_path(const char *, uint64_t *, char *, size_t);
+
+#endif
