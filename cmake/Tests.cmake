@@ -14,8 +14,10 @@ tg_unit_test(test_proto_build tests/proto/test_build.c tg_proto)
 tg_unit_test(test_net_loop tests/net/test_loop.c tg_net)
 tg_unit_test(test_net_conn tests/net/test_conn.c tg_net)
 tg_unit_test(test_client_roster tests/client/test_roster.c tg_client)
+tg_unit_test(test_client_xfer tests/client/test_xfer.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
+tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)

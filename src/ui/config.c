@@ -52,6 +52,38 @@ trim(char *s)
 }
 
 static int
+parse_size(const char *v, unsigned long long *out)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *v == '-')
+		return -1;
+	switch (*end) {
+	case 'T':
+		n <<= 10; /* FALLTHROUGH */
+	case 'G':
+		n <<= 10; /* FALLTHROUGH */
+	case 'M':
+		n <<= 10; /* FALLTHROUGH */
+	case 'K':
+		n <<= 10;
+		end++;
+		break;
+	case '\0':
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && strcmp(end, "iB") != 0 && strcmp(end, "B") != 0)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
 parse_bool(const char *v, bool *out)
 {
 	if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0 ||
@@ -135,10 +167,24 @@ ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 				rc = -1;
 			} else
 				c->bell = b;
-		} else if (strcmp(k, "download_dir") == 0)
-			snprintf(
-			    c->download_dir, sizeof c->download_dir, "%s", v);
-		else {
+		} else if (strcmp(k, "download_dir") == 0) {
+			const char *home = getenv("HOME");
+			if (v[0] == '~' && v[1] == '/' && home != NULL)
+				snprintf(c->download_dir,
+				    sizeof c->download_dir, "%s%s", home,
+				    v + 1);
+			else
+				snprintf(c->download_dir,
+				    sizeof c->download_dir, "%s", v);
+		} else if (strcmp(k, "max_file_size") == 0) {
+			if (parse_size(v, &c->max_file_size) != 0) {
+				snprintf(err, (size_t)errlen,
+				    "%s line %d: max_file_size is a number "
+				    "with K, M, G or T (0: no limit)",
+				    path, n);
+				rc = -1;
+			}
+		} else {
 			snprintf(err, (size_t)errlen,
 			    "%s line %d: unknown key "
 			    "'%s'",

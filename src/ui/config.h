@@ -14,6 +14,7 @@ struct ui_config {
 	bool color; /* theme = default; mono or NO_COLOR: off */
 	bool bell;
 	char download_dir[1024];
+	unsigned long long max_file_size; /* 0: no limit */
 };
 
 void ui_config_defaults(struct ui_config *);

@@ -11,6 +11,7 @@
  *   +---------------------------------------------------+
  */
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <locale.h>
@@ -24,12 +25,14 @@
 #include <unistd.h>
 
 #include <curses.h>
+#include <dirent.h>
 
 #include "client/convo.h"
 #include "client/session.h"
 #include "client/runtime.h"
 #include "ui/config.h"
 #include "ui/editor.h"
+#include "ui/paths.h"
 #include "ui/text.h"
 #include "ui/tui.h"
 #include "util/map.h"
@@ -71,7 +74,7 @@ struct tui {
 	char relay[300];
 	FILE *log;
 
-	WINDOW *side, *head, *conv, *status, *input;
+	WINDOW *side, *head, *conv, *status, *input, *bars;
 	int rows, cols, sw;
 	bool too_small;
 
@@ -85,6 +88,11 @@ struct tui {
 	bool confirm; /* long paste: asking */
 	bool help;
 	bool quit;
+	bool dialog; /* the send-a-file dialog is open */
+	struct ui_editor path; /* its path field */
+	bool xfer_moved; /* progress to show at the next tick */
+	int nbars; /* transfer lines above the status line */
+	unsigned ticks;
 	bool dirty;
 	char search[128];
 
@@ -254,6 +262,164 @@ move_selection(struct tui *t, int delta)
 	select_contact(t, t->roster[i].name);
 }
 
+/* --- transfers ------------------------------------------------------ */
+
+static bool
+xfer_moving(const struct client_xfer *x)
+{
+	return x->state == CLIENT_XFER_ACTIVE ||
+	    x->state == CLIENT_XFER_HASHING ||
+	    x->state == CLIENT_XFER_VERIFYING ||
+	    x->state == CLIENT_XFER_OFFERED || x->state == CLIENT_XFER_PAUSED;
+}
+
+/* Transfer lines above the status line: the moving ones, three at most. */
+static int
+active_bars(struct tui *t)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < client_xfers_count(xs) && n < 3; i++)
+		n += xfer_moving(client_xfers_at(xs, i));
+	return n;
+}
+
+static void
+human(double v, char *out, size_t len)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, u == 0 ? "%.0f %s" : "%.1f %s", v, unit[u]);
+}
+
+/* One line about a transfer: bar, percentage, bytes, rate, ETA. */
+static void
+xfer_line(const struct client_xfer *x, int width, char *out, size_t len)
+{
+	char done[24], total[24], rate[24], bar[64 * 3 + 1], eta[32] = "";
+	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
+	int bw = width / 5, i, k, o = 0;
+
+	if (bw > 30)
+		bw = 30;
+	if (bw < 6)
+		bw = 6;
+	human((double)x->done, done, sizeof done);
+	human((double)x->size, total, sizeof total);
+	human(x->rate, rate, sizeof rate);
+	k = (int)(f * bw + 0.5);
+	for (i = 0; i < bw; i++) {
+		const char *g = i < k ? "\xe2\x96\x88" : "\xe2\x96\x91";
+		memcpy(bar + o, g, 3); /* █ or ░ */
+		o += 3;
+	}
+	bar[o] = '\0';
+	if (x->rate > 1 && x->size > x->done)
+		snprintf(eta, sizeof eta, ", %.0f s left",
+		    (double)(x->size - x->done) / x->rate);
+	switch (x->state) {
+	case CLIENT_XFER_DONE:
+		snprintf(out, len, "%s %s %s: verified, %s%s",
+		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", x->name,
+		    total, x->outgoing ? "saved by " : "saved as ",
+		    x->outgoing ? x->peer : x->path);
+		return;
+	case CLIENT_XFER_FAILED:
+		snprintf(
+		    out, len, "%s %s: %s", "\xe2\x9c\x97", x->name, x->reason);
+		return;
+	case CLIENT_XFER_INCOMING:
+		snprintf(out, len,
+		    "\xe2\x86\x93 %s offers %s (%s): Ctrl-O "
+		    "accept, Ctrl-X reject",
+		    x->peer, x->name, total);
+		return;
+	case CLIENT_XFER_HASHING:
+		snprintf(out, len,
+		    "\xe2\x86\x91 %s (%s): computing its "
+		    "SHA-256\xe2\x80\xa6",
+		    x->name, total);
+		return;
+	case CLIENT_XFER_OFFERED:
+		snprintf(out, len,
+		    "\xe2\x86\x91 %s (%s): offered to %s, "
+		    "waiting for an answer (Ctrl-X cancels)",
+		    x->name, total, x->peer);
+		return;
+	case CLIENT_XFER_PAUSED:
+		snprintf(out, len, "%s %s %s %3.0f%%: paused%s%s",
+		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", x->name, bar,
+		    f * 100, x->reason[0] != '\0' ? ", " : "", x->reason);
+		return;
+	default:
+		snprintf(out, len, "%s %s %s %3.0f%% %s of %s, %s/s%s%s",
+		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", x->name, bar,
+		    f * 100, done, total, rate, eta,
+		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+	}
+}
+
+/* The transfer with peer that wants an answer or can be cancelled. */
+static const struct client_xfer *
+xfer_for(struct tui *t, const char *peer, bool offers_only)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	const struct client_xfer *x;
+	size_t i;
+
+	for (i = 0; i < client_xfers_count(xs); i++) {
+		x = client_xfers_at(xs, i);
+		if (strcasecmp(x->peer, peer) != 0)
+			continue;
+		if (x->state == CLIENT_XFER_INCOMING ||
+		    (!offers_only && xfer_moving(x)))
+			return x;
+	}
+	return NULL;
+}
+
+/* Transfers shown at the bottom of the selected conversation. */
+static size_t
+conv_xfers(struct tui *t, const struct client_xfer **out, size_t max)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	const struct client_xfer *x;
+	size_t i, n = 0, ended = 0;
+
+	if (t->sel[0] == '\0')
+		return 0;
+	/* Newest first: every live one, and the two last that ended. */
+	for (i = client_xfers_count(xs); i > 0 && n < max; i--) {
+		x = client_xfers_at(xs, i - 1);
+		if (strcasecmp(x->peer, t->sel) != 0)
+			continue;
+		if (x->state == CLIENT_XFER_DONE ||
+		    x->state == CLIENT_XFER_FAILED) {
+			if (ended++ >= 2)
+				continue;
+		}
+		out[n++] = x;
+	}
+	return n;
+}
+
+/* Rows of the conversation pane left for messages. */
+static int
+conv_rows(struct tui *t)
+{
+	const struct client_xfer *x[4];
+	int h = getmaxy(t->conv), k = (int)conv_xfers(t, x, 4);
+
+	return h - k > 3 ? h - k : 3;
+}
+
 /* --- layout ---------------------------------------------------------- */
 
 static void
@@ -267,10 +433,17 @@ layout(struct tui *t)
 		delwin(t->conv);
 		delwin(t->status);
 		delwin(t->input);
+		if (t->bars != NULL)
+			delwin(t->bars);
 		t->side = t->head = t->conv = t->status = t->input = NULL;
+		t->bars = NULL;
 	}
 	getmaxyx(stdscr, t->rows, t->cols);
 	t->too_small = t->cols < MIN_COLS || t->rows < MIN_ROWS;
+	/* The column between sidebar and pane belongs to no window: clear
+	 * what an old layout left there. */
+	erase();
+	wnoutrefresh(stdscr);
 	clearok(curscr, TRUE);
 	t->dirty = true;
 	if (t->too_small)
@@ -279,7 +452,11 @@ layout(struct tui *t)
 	convw = t->cols - t->sw - 1;
 	t->side = newwin(t->rows - 2, t->sw, 0, 0);
 	t->head = newwin(1, convw, 0, t->sw + 1);
-	t->conv = newwin(t->rows - 3, convw, 1, t->sw + 1);
+	t->nbars = active_bars(t);
+	t->conv = newwin(t->rows - 3 - t->nbars, convw, 1, t->sw + 1);
+	t->bars = t->nbars > 0
+	    ? newwin(t->nbars, t->cols, t->rows - 2 - t->nbars, 0)
+	    : NULL;
 	t->status = newwin(1, t->cols, t->rows - 2, 0);
 	t->input = newwin(1, t->cols, t->rows - 1, 0);
 	keypad(t->input, TRUE);
@@ -351,6 +528,15 @@ draw_sidebar(struct tui *t)
 		}
 		waddch(w, ' ');
 		num[0] = '\0';
+		{
+			const struct client_xfer *x =
+			    xfer_for(t, c->name, false);
+			if (x != NULL && x->state == CLIENT_XFER_ACTIVE &&
+			    c->unread == 0)
+				snprintf(num, sizeof num, "%d%%",
+				    (int)(x->size > 0 ? 100 * x->done / x->size
+				                      : 100));
+		}
 		if (c->unread > 0) {
 			snprintf(num, sizeof num, "%s%u",
 			    c->unread > 999 ? ">" : "",
@@ -359,10 +545,10 @@ draw_sidebar(struct tui *t)
 		}
 		put_text(
 		    w, c->name, strlen(c->name), t->sw - 5 - (int)strlen(num));
-		if (c->unread > 0) {
+		if (num[0] != '\0')
 			mvwaddstr(w, row, t->sw - 2 - (int)strlen(num), num);
+		if (c->unread > 0)
 			wattroff(w, A_BOLD | pair(t, PAIR_UNREAD));
-		}
 		if (i == sel)
 			wattroff(w, A_REVERSE);
 	}
@@ -515,7 +701,7 @@ mark_of(const struct client_entry *e, short *p)
 static void
 anchor_bottom(struct tui *t, struct client_convo *c, struct view *v)
 {
-	int h = getmaxy(t->conv), total = 0, n;
+	int h = conv_rows(t), total = 0, n;
 	size_t i = c->n;
 
 	v->top = 0;
@@ -570,7 +756,7 @@ scroll_up(struct tui *t, struct client_convo *c, struct view *v, int k)
 static void
 scroll_down(struct tui *t, struct client_convo *c, struct view *v, int k)
 {
-	int h = getmaxy(t->conv), below = 0, n;
+	int h = conv_rows(t), below = 0, n;
 	size_t i;
 
 	if (v->follow)
@@ -593,14 +779,14 @@ scroll_down(struct tui *t, struct client_convo *c, struct view *v, int k)
 }
 
 static void
-draw_conv(struct tui *t)
+draw_conv_messages(struct tui *t)
 {
 	static struct rline lines[MAX_RLINES];
 	WINDOW *w = t->conv;
 	struct client_convo *c;
 	struct client_entry *e;
 	struct view *v;
-	int h = getmaxy(w), width = getmaxx(w), row = 0, n, j, skip;
+	int h = conv_rows(t), width = getmaxx(w), row = 0, n, j, skip;
 	size_t i;
 	char buf[64];
 	const char *mark;
@@ -693,6 +879,71 @@ draw_conv(struct tui *t)
 	wnoutrefresh(w);
 }
 
+/* The conversation, with its transfers pinned at the bottom. */
+static void
+draw_conv(struct tui *t)
+{
+	const struct client_xfer *x[4];
+	WINDOW *w = t->conv;
+	char line[5200];
+	size_t n, i;
+	int h = getmaxy(w), width = getmaxx(w), row;
+
+	draw_conv_messages(t);
+	n = conv_xfers(t, x, 4);
+	for (i = 0; i < n; i++) {
+		row = h - 1 - (int)i;
+		if (row < 0)
+			break;
+		xfer_line(x[i], width, line, sizeof line);
+		wmove(w, row, 0);
+		wclrtoeol(w);
+		if (x[i]->state == CLIENT_XFER_FAILED)
+			wattron(w, pair(t, PAIR_ERROR));
+		else if (x[i]->state == CLIENT_XFER_INCOMING)
+			wattron(w, A_BOLD | pair(t, PAIR_UNREAD));
+		else
+			wattron(w, pair(t, PAIR_MARK));
+		wmove(w, row, 1);
+		put_text(w, line, strlen(line), width - 2);
+		wattroff(w,
+		    A_BOLD | pair(t, PAIR_ERROR) | pair(t, PAIR_UNREAD) |
+		        pair(t, PAIR_MARK));
+	}
+	wnoutrefresh(w);
+}
+
+/* Every moving transfer, above the status line. */
+static void
+draw_bars(struct tui *t)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	const struct client_xfer *x;
+	char line[5200], who[48];
+	size_t i;
+	int row = 0;
+
+	if (t->bars == NULL)
+		return;
+	werase(t->bars);
+	for (i = 0; i < client_xfers_count(xs) && row < t->nbars; i++) {
+		x = client_xfers_at(xs, i);
+		if (!xfer_moving(x))
+			continue;
+		snprintf(who, sizeof who, " %s %s ",
+		    x->outgoing ? "to" : "from", x->peer);
+		wmove(t->bars, row, 0);
+		wattron(t->bars, A_DIM);
+		waddstr(t->bars, who);
+		wattroff(t->bars, A_DIM);
+		xfer_line(x, t->cols - (int)strlen(who), line, sizeof line);
+		put_text(t->bars, line, strlen(line),
+		    t->cols - 1 - (int)strlen(who));
+		row++;
+	}
+	wnoutrefresh(t->bars);
+}
+
 static void
 draw_status(struct tui *t)
 {
@@ -775,6 +1026,8 @@ static const char *const help_lines[] = {
     "F1                       this help",
     "Ctrl-C, /quit            quit; Ctrl-Z suspends",
     "",
+    "Ctrl-F, /send [PATH]     send a file (paste or drag paths in)",
+    "Ctrl-O / Ctrl-X          accept an offer / reject or cancel",
     "/help  /quit  /clear  /search TEXT (again: older hits)",
     "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
@@ -798,7 +1051,7 @@ draw_help(struct tui *t)
 	x = (t->cols - w) / 2;
 	win = newwin(h, w, y, x);
 	werase(win);
-	box(win, 0, 0);
+	box_set(win, WACS_VLINE, WACS_HLINE);
 	for (i = 0; i < n && i < h - 2; i++) {
 		if (i == 0)
 			wattron(win, A_BOLD);
@@ -809,6 +1062,299 @@ draw_help(struct tui *t)
 	}
 	wnoutrefresh(win);
 	delwin(win);
+}
+
+/* What the dialog's field holds: paths, and what is wrong with them. */
+static int
+dialog_check(struct tui *t, struct ui_paths *p, char *info, size_t len)
+{
+	char err[256], a[24];
+	uint64_t size, total = 0;
+	const char *slash;
+	size_t i;
+	int n;
+
+	n = ui_paths_parse(t->path.buf != NULL ? t->path.buf : "", t->path.len,
+	    getenv("HOME"), p, err, sizeof err);
+	if (n < 0) {
+		snprintf(info, len, "%s", err);
+		return -1;
+	}
+	if (n == 0) {
+		snprintf(info, len, "Type a path, or drag files here");
+		return -1;
+	}
+	for (i = 0; i < p->n; i++) {
+		if (client_xfer_check_path(p->v[i], &size, err, sizeof err) !=
+		    0) {
+			slash = strrchr(p->v[i], '/');
+			snprintf(info, len, "%s: %s",
+			    slash != NULL ? slash + 1 : p->v[i], err);
+			ui_paths_free(p);
+			return -1;
+		}
+		total += size;
+	}
+	human((double)total, a, sizeof a);
+	slash = strrchr(p->v[0], '/');
+	if (p->n == 1)
+		snprintf(info, len, "%s \xe2\x80\x94 %s%s",
+		    slash != NULL ? slash + 1 : p->v[0], a,
+		    total == 0 ? " (an empty file)" : "");
+	else
+		snprintf(info, len, "%zu files, %s in all", p->n, a);
+	return 0;
+}
+
+static void
+draw_dialog(struct tui *t)
+{
+	struct ui_paths p;
+	char info[512], title[80];
+	int w = t->cols - 10 > 90 ? 90 : t->cols - 10, h = 7, y, x, col;
+	bool ok;
+	WINDOW *win;
+
+	y = (t->rows - h) / 2;
+	x = (t->cols - w) / 2;
+	win = newwin(h, w, y, x);
+	werase(win);
+	box_set(win, WACS_VLINE, WACS_HLINE);
+	snprintf(title, sizeof title, " Send a file to %s ", t->sel);
+	wattron(win, A_BOLD);
+	mvwaddstr(win, 0, 2, title);
+	wattroff(win, A_BOLD);
+	ok = dialog_check(t, &p, info, sizeof info) == 0;
+	if (ok)
+		ui_paths_free(&p);
+	mvwaddstr(win, 2, 2, "Path: ");
+	col = ui_editor_scroll(&t->path, w - 10);
+	put_text(win, t->path.buf != NULL ? t->path.buf + t->path.view : "",
+	    t->path.len - t->path.view, w - 10);
+	wattron(win, ok ? pair(t, PAIR_ONLINE) : pair(t, PAIR_ERROR));
+	wmove(win, 4, 2);
+	put_text(win, info, strlen(info), w - 4);
+	wattroff(win, pair(t, PAIR_ONLINE) | pair(t, PAIR_ERROR));
+	wattron(win, A_DIM);
+	mvwaddstr(
+	    win, 5, 2, "Enter send \xc2\xb7 Tab complete \xc2\xb7 Esc close");
+	wattroff(win, A_DIM);
+	wmove(win, 2, 8 + col);
+	wnoutrefresh(win);
+	delwin(win);
+}
+
+static void
+dialog_open(struct tui *t, const char *text)
+{
+	if (t->sel[0] == '\0') {
+		notice(t, true, "Pick a contact first (Up/Down)");
+		return;
+	}
+	t->dialog = true;
+	ui_editor_set(&t->path, text, strlen(text));
+	t->dirty = true;
+}
+
+/* Send every path in the dialog's field. */
+static void
+dialog_send(struct tui *t)
+{
+	struct ui_paths p;
+	char info[512], id[80], err[256];
+	size_t i;
+
+	if (dialog_check(t, &p, info, sizeof info) != 0) {
+		notice(t, true, "%s", info);
+		return;
+	}
+	for (i = 0; i < p.n; i++) {
+		if (client_session_send_file(
+		        t->s, t->sel, p.v[i], id, err, sizeof err) != 0)
+			notice(t, true, "%s: %s", p.v[i], err);
+	}
+	ui_paths_free(&p);
+	t->dialog = false;
+	ui_editor_clear(&t->path);
+}
+
+/* Tab: complete the path being typed from the folder it names. */
+static void
+dialog_complete(struct tui *t)
+{
+	char typed[4096], dirpath[4096], best[512], *slash;
+	const char *home = getenv("HOME"), *base;
+	struct dirent *de;
+	size_t blen = 0, plen, k;
+	int matches = 0;
+	DIR *d;
+
+	if (t->path.len == 0 || t->path.len >= sizeof typed - 1 ||
+	    memchr(t->path.buf, '\'', t->path.len) != NULL ||
+	    memchr(t->path.buf, '"', t->path.len) != NULL ||
+	    memchr(t->path.buf, ' ', t->path.len) != NULL)
+		return;
+	if (t->path.buf[0] == '~' && home != NULL)
+		snprintf(typed, sizeof typed, "%s%.*s", home,
+		    (int)t->path.len - 1, t->path.buf + 1);
+	else
+		snprintf(
+		    typed, sizeof typed, "%.*s", (int)t->path.len, t->path.buf);
+	slash = strrchr(typed, '/');
+	if (slash == NULL) {
+		snprintf(dirpath, sizeof dirpath, ".");
+		base = typed;
+	} else {
+		snprintf(dirpath, sizeof dirpath, "%.*s",
+		    (int)(slash - typed + 1), typed);
+		base = slash + 1;
+	}
+	plen = strlen(base);
+	if ((d = opendir(dirpath)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, base, plen) != 0 ||
+		    strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (plen == 0 && de->d_name[0] == '.'))
+			continue;
+		if (matches++ == 0) {
+			snprintf(best, sizeof best, "%s", de->d_name);
+			blen = strlen(best);
+		} else {
+			for (k = 0; k < blen && best[k] == de->d_name[k]; k++)
+				;
+			blen = k;
+		}
+	}
+	closedir(d);
+	if (matches == 0 || blen < plen)
+		return;
+	best[blen] = '\0';
+	ui_editor_end(&t->path);
+	ui_editor_insert(&t->path, best + plen, blen - plen);
+	if (matches == 1) {
+		struct stat st;
+		char full[4096 + 520];
+		snprintf(full, sizeof full, "%s%s",
+		    slash != NULL ? dirpath : "", best);
+		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+			ui_editor_insert(&t->path, "/", 1);
+	}
+}
+
+/* Keys while the dialog is open. */
+static void
+dialog_key(struct tui *t, int kind, wint_t ch)
+{
+	char u[8];
+	mbstate_t st;
+	size_t n;
+
+	if (kind == KEY_CODE_YES) {
+		switch (ch) {
+		case KEY_PASTE_BEGIN:
+			t->paste = true;
+			break;
+		case KEY_PASTE_END:
+			t->paste = false;
+			break;
+		case KEY_BACKSPACE:
+			ui_editor_backspace(&t->path);
+			break;
+		case KEY_DC:
+			ui_editor_delete(&t->path);
+			break;
+		case KEY_LEFT:
+			ui_editor_left(&t->path);
+			break;
+		case KEY_RIGHT:
+			ui_editor_right(&t->path);
+			break;
+		case KEY_HOME:
+			ui_editor_home(&t->path);
+			break;
+		case KEY_END:
+			ui_editor_end(&t->path);
+			break;
+		case KEY_ENTER:
+			dialog_send(t);
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	switch (ch) {
+	case 27:
+		t->dialog = false;
+		return;
+	case '\t':
+		if (!t->paste) {
+			dialog_complete(t);
+			return;
+		}
+		break;
+	case '\r':
+	case '\n':
+		if (t->paste)
+			ui_editor_insert(&t->path, "\n", 1);
+		else
+			dialog_send(t);
+		return;
+	case 127:
+	case 8:
+		ui_editor_backspace(&t->path);
+		return;
+	case 21:
+		ui_editor_kill_start(&t->path);
+		return;
+	case 23:
+		ui_editor_kill_word(&t->path);
+		return;
+	default:
+		break;
+	}
+	if (ch < 0x20 && ch != '\t')
+		return;
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(u, (wchar_t)ch, &st);
+	if (n != (size_t)-1)
+		ui_editor_insert(&t->path, u, n);
+}
+
+/* Ctrl-O: accept the offer waiting in this conversation. */
+static void
+accept_offer(struct tui *t)
+{
+	const struct client_xfer *x = xfer_for(t, t->sel, true);
+	char err[256];
+
+	if (x == NULL) {
+		notice(t, false, "No file offer waits here");
+		return;
+	}
+	if (client_xfers_accept(
+	        client_session_xfers(t->s), x->id, err, sizeof err) != 0)
+		notice(t, true, "%s", err);
+}
+
+/* Ctrl-X: reject the offer, or cancel the transfer, of this conversation. */
+static void
+stop_xfer(struct tui *t)
+{
+	const struct client_xfer *x = xfer_for(t, t->sel, false);
+
+	if (x == NULL) {
+		notice(t, false, "No transfer to stop here");
+		return;
+	}
+	if (x->state == CLIENT_XFER_INCOMING)
+		client_xfers_reject(
+		    client_session_xfers(t->s), x->id, "declined");
+	else
+		client_xfers_cancel(
+		    client_session_xfers(t->s), x->id, "cancelled by the user");
 }
 
 /* Draw what changed: windows are redrawn in memory, doupdate sends the
@@ -830,13 +1376,22 @@ tui_draw(struct tui *t)
 		doupdate();
 		return;
 	}
+	if (active_bars(t) != t->nbars)
+		layout(t);
+	if (t->too_small) {
+		tui_draw(t);
+		return;
+	}
 	draw_sidebar(t);
 	draw_header(t);
 	draw_conv(t);
+	draw_bars(t);
 	draw_status(t);
 	if (t->help)
 		draw_help(t);
 	draw_input(t);
+	if (t->dialog)
+		draw_dialog(t); /* last: the cursor goes to its field */
 	curs_set(t->help ? 0 : 1);
 	doupdate();
 }
@@ -919,6 +1474,43 @@ ev_typing(void *arg, const char *from, bool on)
 }
 
 static void
+ev_xfer(void *arg, const struct client_xfer *x)
+{
+	struct tui *t = arg;
+
+	switch (x->state) {
+	case CLIENT_XFER_ACTIVE:
+	case CLIENT_XFER_HASHING:
+		/* Progress: drawn by the next tick, a few times a second. */
+		t->xfer_moved = true;
+		return;
+	case CLIENT_XFER_INCOMING:
+		if (strcasecmp(x->peer, t->sel) != 0) {
+			if (t->cfg.bell)
+				beep();
+			notice(t, false,
+			    "%s offers a file: %s (open their "
+			    "conversation, Ctrl-O to accept)",
+			    x->peer, x->name);
+		}
+		break;
+	case CLIENT_XFER_DONE:
+		notice(t, false, "%s: verified, %s %s", x->name,
+		    x->outgoing ? "saved by" : "saved as",
+		    x->outgoing ? x->peer : x->path);
+		tui_log(t, "transfer %s %s %s: done, %s", x->id,
+		    x->outgoing ? "to" : "from", x->peer, x->path);
+		break;
+	case CLIENT_XFER_FAILED:
+		notice(t, true, "%s: %s", x->name, x->reason);
+		break;
+	default:
+		break;
+	}
+	t->dirty = true;
+}
+
+static void
 ev_synced(void *arg)
 {
 	struct tui *t = arg;
@@ -948,6 +1540,7 @@ static const struct client_events tui_events = {
     .on_msg_state = ev_msg_state,
     .on_error = ev_error,
     .on_typing = ev_typing,
+    .on_xfer = ev_xfer,
 };
 
 /* --- input ------------------------------------------------------------- */
@@ -1047,7 +1640,11 @@ run_command(struct tui *t, char *cmd)
 	} else if (strcmp(cmd, "/search") == 0)
 		run_search(t, arg);
 	else if (strcmp(cmd, "/send") == 0)
-		notice(t, true, "File transfer is not in this version yet");
+		dialog_open(t, arg);
+	else if (strcmp(cmd, "/accept") == 0)
+		accept_offer(t);
+	else if (strcmp(cmd, "/reject") == 0 || strcmp(cmd, "/cancel") == 0)
+		stop_xfer(t);
 	else
 		notice(t, true, "Unknown command %s: /help lists them", cmd);
 	t->dirty = true;
@@ -1121,13 +1718,17 @@ key(struct tui *t, int kind, wint_t ch)
 	char u[8];
 	mbstate_t st;
 	size_t n;
-	int h = t->conv != NULL ? getmaxy(t->conv) : 10;
+	int h = t->conv != NULL ? conv_rows(t) : 10;
 
 	t->dirty = true;
 	if (kind == KEY_CODE_YES && ch == KEY_RESIZE)
 		return; /* handled through SIGWINCH */
 	if (t->help) {
 		t->help = false;
+		return;
+	}
+	if (t->dialog) {
+		dialog_key(t, kind, ch);
 		return;
 	}
 	if (t->confirm) {
@@ -1229,6 +1830,15 @@ key(struct tui *t, int kind, wint_t ch)
 	case 21: /* Ctrl-U */
 		ui_editor_kill_start(&t->ed);
 		return;
+	case 6: /* Ctrl-F */
+		dialog_open(t, "");
+		return;
+	case 15: /* Ctrl-O */
+		accept_offer(t);
+		return;
+	case 24: /* Ctrl-X */
+		stop_xfer(t);
+		return;
 	case 23: /* Ctrl-W */
 		ui_editor_kill_word(&t->ed);
 		return;
@@ -1314,8 +1924,11 @@ on_tick(void *arg)
 {
 	struct tui *t = arg;
 
-	/* Countdowns, typing and notices expire by the clock. */
-	t->dirty = true;
+	/* Transfer bars move four times a second; countdowns, typing and
+	 * notices expire by the clock. */
+	if (t->xfer_moved || ++t->ticks % 4 == 0)
+		t->dirty = true;
+	t->xfer_moved = false;
 }
 
 /* --- start -------------------------------------------------------------- */
@@ -1550,6 +2163,9 @@ ui_tui_main(const struct ui_options *o)
 	cc.user = t.cfg.user;
 	cc.password = password;
 	cc.data_dir = data;
+	if (t.cfg.download_dir[0] != '\0')
+		cc.download_dir = t.cfg.download_dir;
+	cc.max_file_size = t.cfg.max_file_size;
 	t.s = client_session_new(
 	    client_rt_loop(t.rt), &cc, &tui_events, &t, err + 0, sizeof err);
 	memset(password, 0, sizeof password);
@@ -1568,6 +2184,7 @@ ui_tui_main(const struct ui_options *o)
 
 	t.views = util_map_new();
 	ui_editor_init(&t.ed);
+	ui_editor_init(&t.path);
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
 	        | BUTTON5_PRESSED
@@ -1583,7 +2200,7 @@ ui_tui_main(const struct ui_options *o)
 	client_rt_signal(t.rt, SIGHUP, on_quit_signal, &t);
 	client_rt_signal(t.rt, SIGWINCH, on_winch, &t);
 	client_rt_signal(t.rt, SIGTSTP, on_tstp, &t);
-	client_rt_every(t.rt, 1000, on_tick, &t);
+	client_rt_every(t.rt, 250, on_tick, &t);
 	signal(SIGPIPE, SIG_IGN);
 	client_session_start(t.s);
 	tui_draw(&t);
@@ -1607,6 +2224,7 @@ ui_tui_main(const struct ui_options *o)
 	tui_log(&t, "quit");
 	client_session_free(t.s);
 	ui_editor_fini(&t.ed);
+	ui_editor_fini(&t.path);
 	util_map_each(t.views, free_view, NULL);
 	util_map_free(t.views);
 	free(t.roster);

@@ -72,8 +72,10 @@ done
     >/dev/null || fail "carol could not register"
 
 start() { # name
+	mkdir -p "$tmp/$1-home"
 	tm new-session -d -x 100 -y 30 -s "$1" \
-	    "env TERM=xterm-256color LANG=C.UTF-8 $bin/termgram --port $port \
+	    "env TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp/$1-home \
+	    $bin/termgram --port $port \
 	    --user $1 --data $tmp/$1 2>>$tmp/$1.err; echo \"EXITED \$?\"; \
 	    sleep 600"
 }
@@ -141,6 +143,25 @@ wait_for alice "termgram keys"
 tm send-keys -t alice x
 wait_gone alice "termgram keys"
 pass "F1 shows the keys; any key closes them"
+
+# A file: a quoted path with a space and Chinese in it, pasted into the
+# dialog as a terminal pastes a dragged file.
+mkdir -p "$tmp/my docs"
+head -c 200M /dev/urandom >"$tmp/my docs/季度 report.bin"
+tm send-keys -t alice C-f
+wait_for alice "Send a file to bob"
+printf "'%s' " "$tmp/my docs/季度 report.bin" | tm load-buffer -
+tm paste-buffer -p -t alice
+wait_for alice "季度 report.bin — 200.0 MiB"
+tm send-keys -t alice Enter
+wait_for bob "alice offers 季度 report.bin \\(200.0 MiB\\): Ctrl-O accept"
+tm send-keys -t bob C-o
+wait_for alice "to bob ↑ 季度 report.bin █+░* +[0-9]+% " 30
+wait_for bob "季度 report.bin 200.0 MiB: verified, saved as" 60
+wait_for alice "季度 report.bin 200.0 MiB: verified, saved by bob" 30
+cmp -s "$tmp/my docs/季度 report.bin" "$tmp/bob-home/Downloads/termgram/季度 report.bin" ||
+    fail "the received file differs"
+pass "a dragged path goes through the dialog; the bar moves; the file arrives identical"
 
 tm resize-window -t alice -x 80 -y 24
 wait_for alice "alice @ 127.0.0.1:$port · connected"

@@ -1,0 +1,398 @@
+/*
+ * The transfer state machine without sockets: two client_xfers, alice's
+ * and bob's, wired back to back through the frame decoder.
+ */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "client/xfer.h"
+#include "proto/frame.h"
+
+struct side {
+	const char *me;
+	struct client_xfers *xs;
+	struct side *peer;
+	char *wire; /* frames on their way to peer */
+	size_t len, cap;
+	int changes;
+	int tamper; /* flip a byte of the Nth FDATA */
+	int fdatas;
+	const struct client_xfer *last;
+};
+
+static int
+io_send(void *arg, const char *h, size_t n, const void *p, size_t m)
+{
+	struct side *s = arg;
+
+	if (s->len + n + m > s->cap) {
+		s->cap = (s->len + n + m) * 2;
+		s->wire = realloc(s->wire, s->cap);
+	}
+	memcpy(s->wire + s->len, h, n);
+	s->len += n;
+	if (m > 0) {
+		memcpy(s->wire + s->len, p, m);
+		if (strncmp(h, "FDATA", 5) == 0 && ++s->fdatas == s->tamper)
+			s->wire[s->len] ^= 1;
+		s->len += m;
+	}
+	return 0;
+}
+
+static size_t
+io_room(void *arg)
+{
+	struct side *s = arg;
+
+	return s->len < (256 << 10) ? (256 << 10) - s->len : 0;
+}
+
+static const char *
+io_me(void *arg)
+{
+	return ((struct side *)arg)->me;
+}
+
+static void
+io_changed(void *arg, const struct client_xfer *x)
+{
+	struct side *s = arg;
+
+	s->changes++;
+	s->last = x;
+}
+
+/* Deliver what s sent to its peer. */
+static void
+deliver(struct side *s)
+{
+	struct proto_decoder d;
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t off = 0, used;
+	char *buf = s->wire;
+	size_t len = s->len;
+
+	s->wire = NULL;
+	s->len = s->cap = 0;
+	proto_decoder_init(&d, PROTO_MAX_FRAME);
+	while (off < len &&
+	    proto_decoder_next(&d, buf + off, len - off, &fr, &err, &used) ==
+	        PROTO_FRAME) {
+		client_xfers_frame(s->peer->xs, &fr);
+		off += used;
+	}
+	assert_int_equal(off, len);
+	free(buf);
+}
+
+static char dir[256];
+static struct side alice, bob;
+
+static void
+run(int turns, bool stop_early, uint64_t stop_at)
+{
+	const struct client_xfer *x;
+	int i;
+
+	for (i = 0; i < turns; i++) {
+		client_xfers_pump(alice.xs, 0);
+		if (stop_early && (x = client_xfers_at(bob.xs, 0)) != NULL &&
+		    x->done >= stop_at)
+			return;
+		deliver(&alice);
+		client_xfers_pump(bob.xs, 0);
+		deliver(&bob);
+	}
+}
+
+static int
+setup(void **state)
+{
+	struct client_xfer_io ia = {
+	    &alice, io_send, io_room, io_me, io_changed};
+	struct client_xfer_io ib = {&bob, io_send, io_room, io_me, io_changed};
+	char dl[300];
+
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	snprintf(dir, sizeof dir, "/tmp/termgram-xfer.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(dl, sizeof dl, "%s/dl", dir);
+	memset(&alice, 0, sizeof alice);
+	memset(&bob, 0, sizeof bob);
+	alice.me = "alice";
+	bob.me = "bob";
+	alice.peer = &bob;
+	bob.peer = &alice;
+	alice.xs = client_xfers_new(&ia, dir, 0);
+	bob.xs = client_xfers_new(&ib, dl, 100 << 20);
+	client_xfers_online(alice.xs, true);
+	client_xfers_online(bob.xs, true);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	client_xfers_free(alice.xs);
+	client_xfers_free(bob.xs);
+	free(alice.wire);
+	free(bob.wire);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+write_file(const char *name, size_t size, char *path, size_t plen)
+{
+	FILE *f;
+	char *buf = malloc(size + 1);
+
+	randombytes_buf(buf, size);
+	snprintf(path, plen, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_int_equal(fwrite(buf, 1, size, f), size);
+	fclose(f);
+	free(buf);
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	char cmd[9000];
+
+	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+static void
+offer_and_accept(const char *path, char *id)
+{
+	char err[256];
+	const struct client_xfer *x;
+
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, err, sizeof err), 0);
+	run(3, false, 0);
+	x = client_xfers_find(bob.xs, id);
+	assert_non_null(x);
+	assert_int_equal(x->state, CLIENT_XFER_INCOMING);
+	assert_int_equal(client_xfers_accept(bob.xs, id, err, sizeof err), 0);
+}
+
+static void
+client_xfer__delivers__identical_file_and_says_verified(void **state)
+{
+	char path[400], id[80], want[600];
+	const struct client_xfer *a, *b;
+
+	(void)state;
+	write_file("report 你好.bin", 3 * 1024 * 1024 + 17, path, sizeof path);
+	offer_and_accept(path, id);
+	run(200, false, 0);
+	a = client_xfers_find(alice.xs, id);
+	b = client_xfers_find(bob.xs, id);
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE); /* FDONE came back */
+	assert_int_equal(b->done, b->size);
+	snprintf(want, sizeof want, "%s/dl/report 你好.bin", dir);
+	assert_string_equal(b->path, want);
+	assert_true(same(path, b->path));
+	/* The same name again does not clobber: "report 你好 (1).bin". */
+	offer_and_accept(path, id);
+	run(200, false, 0);
+	b = client_xfers_find(bob.xs, id);
+	snprintf(want, sizeof want, "%s/dl/report 你好 (1).bin", dir);
+	assert_string_equal(b->path, want);
+}
+
+static void
+client_xfer__resumes__from_the_part_after_reconnect(void **state)
+{
+	char path[400], id[80];
+	const struct client_xfer *a, *b;
+	uint64_t had;
+
+	(void)state;
+	write_file("big.bin", 5 * 1024 * 1024, path, sizeof path);
+	offer_and_accept(path, id);
+	run(1000, true, 2 * 1024 * 1024);
+	b = client_xfers_find(bob.xs, id);
+	had = b->done;
+	assert_true(had >= 2 * 1024 * 1024 && had < 5 * 1024 * 1024);
+	/* The connection drops with frames in flight; they are lost. */
+	free(alice.wire);
+	alice.wire = NULL;
+	alice.len = alice.cap = 0;
+	client_xfers_online(alice.xs, false);
+	client_xfers_online(bob.xs, false);
+	assert_int_equal(b->state, CLIENT_XFER_PAUSED);
+	client_xfers_online(bob.xs, true);
+	client_xfers_online(alice.xs, true); /* offers again */
+	run(400, false, 0);
+	a = client_xfers_find(alice.xs, id);
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+	/* Only what was missing went again. */
+	assert_true(alice.fdatas * 65536 < 5 * 1024 * 1024 + (int)had / 2);
+}
+
+static void
+client_xfer__refuses__tampered_data_and_keeps_part(void **state)
+{
+	char path[400], id[80], part[600];
+	const struct client_xfer *a, *b;
+	struct stat st;
+
+	(void)state;
+	write_file("doc.txt", 200000, path, sizeof path);
+	alice.tamper = 2;
+	offer_and_accept(path, id);
+	run(100, false, 0);
+	a = client_xfers_find(alice.xs, id);
+	b = client_xfers_find(bob.xs, id);
+	assert_int_equal(b->state, CLIENT_XFER_FAILED);
+	assert_non_null(strstr(b->reason, "SHA-256 mismatch"));
+	assert_int_equal(a->state, CLIENT_XFER_FAILED);
+	assert_non_null(strstr(a->reason, "cancelled by bob"));
+	snprintf(part, sizeof part, "%s/dl/.alice-%s.part", dir, id);
+	assert_int_equal(stat(part, &st), 0);
+	snprintf(part, sizeof part, "%s/dl/doc.txt", dir);
+	assert_int_not_equal(stat(part, &st), 0);
+}
+
+static void
+client_xfer__handles__empty_file_reject_and_limit(void **state)
+{
+	char path[400], id[80], err[256];
+	const struct client_xfer *a, *b;
+	struct stat st;
+
+	(void)state;
+	write_file("empty", 0, path, sizeof path);
+	offer_and_accept(path, id);
+	run(20, false, 0);
+	b = client_xfers_find(bob.xs, id);
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(stat(b->path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+
+	write_file("unwanted", 10, path, sizeof path);
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, err, sizeof err), 0);
+	run(3, false, 0);
+	assert_int_equal(client_xfers_reject(bob.xs, id, "no thanks"), 0);
+	run(3, false, 0);
+	a = client_xfers_find(alice.xs, id);
+	assert_int_equal(a->state, CLIENT_XFER_FAILED);
+	assert_string_equal(a->reason, "rejected by bob: no thanks");
+
+	/* Over the receiver's limit (100 MiB here): refused with a reason.
+	 * The file is sparse, so this costs no disk. */
+	snprintf(path, sizeof path, "%s/huge", dir);
+	{
+		FILE *f = fopen(path, "w");
+		fclose(f);
+		assert_int_equal(truncate(path, 200 << 20), 0);
+	}
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, err, sizeof err), 0);
+	run(40, false, 0); /* 200 MiB hash at 8 MiB a turn */
+	a = client_xfers_find(alice.xs, id);
+	assert_int_equal(a->state, CLIENT_XFER_FAILED);
+	assert_non_null(strstr(a->reason, "limit"));
+
+	/* Paths that are no file are refused before any offer. */
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", dir, id, err, sizeof err), -1);
+	assert_string_equal(err, "a directory, not a file");
+	assert_int_equal(client_xfers_offer(alice.xs, "bob", "/nonexistent", id,
+	                     err, sizeof err),
+	    -1);
+	assert_string_equal(err, "no such file");
+}
+
+struct name_case {
+	const char *in;
+	const char *out;
+};
+
+static void
+client_xfer__neutralises__names_from_the_wire(void **state)
+{
+	static const struct name_case cases[] = {
+	    {"report.pdf", "report.pdf"},
+	    {"../../etc/passwd", "passwd"},
+	    {"C:\\Windows\\evil.exe", "evil.exe"},
+	    {".bashrc", "bashrc"},
+	    {"..", "file"},
+	    {"", "file"},
+	    {"a\x01"
+	     "b\x1b[31m.txt",
+	        "a_b_[31m.txt"},
+	    {"  spaced  ", "spaced"},
+	    {"你好 世界.png", "你好 世界.png"},
+	};
+	char out[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		client_xfer_safe_name(
+		    cases[i].in, strlen(cases[i].in), out, sizeof out);
+		if (strcmp(out, cases[i].out) != 0)
+			fail_msg("'%s' became '%s', expected '%s'", cases[i].in,
+			    out, cases[i].out);
+	}
+	/* Long names are cut on a character boundary. */
+	{
+		char in[400] = "";
+		for (i = 0; i < 100; i++)
+			strcat(in, "你");
+		client_xfer_safe_name(in, strlen(in), out, sizeof out);
+		assert_true(strlen(out) <= 200);
+		assert_int_equal(strlen(out) % 3, 0);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__delivers__identical_file_and_says_verified, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__resumes__from_the_part_after_reconnect, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__refuses__tampered_data_and_keeps_part, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__handles__empty_file_reject_and_limit, setup,
+	        teardown),
+	    cmocka_unit_test(client_xfer__neutralises__names_from_the_wire),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
