@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential cmake ninja-build pkg-config clang clang-format
 libclang-rt-14-dev libncurses-dev libb64-dev libcmocka-dev libsqlite3-dev
-libsodium-dev tmux procps $*"
+libsodium-dev libssl-dev tmux procps socat $*"
 
 missing=""
 for p in $pkgs; do

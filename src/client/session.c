@@ -56,7 +56,7 @@ struct client_session {
 	size_t max_frame;
 	unsigned failures;
 	uint64_t last_in;
-	struct net_timer reconnect, heartbeat, retry;
+	struct net_timer reconnect, heartbeat, retry, kick;
 
 	struct out_msg *out_head, *out_tail;
 	struct util_map *out_by_id;
@@ -279,6 +279,9 @@ session_turn_end(struct net_loop *loop, void *arg)
 	rcpt_flush(s);
 	out_pump(s);
 	client_xfers_pump(s->xfers, net_loop_now(s->loop));
+	/* Hashing goes on in slices: come back at once for the next. */
+	if (client_xfers_has_work(s->xfers) && !net_timer_is_active(&s->kick))
+		net_timer_start(s->loop, &s->kick, 0);
 }
 
 /* --- incoming frames ------------------------------------------------------ */
@@ -707,6 +710,14 @@ heartbeat_timer(struct net_timer *t, void *arg)
 }
 
 static void
+kick_timer(struct net_timer *t, void *arg)
+{
+	/* Nothing to do here: the turn it ends pumps the transfers. */
+	(void)t;
+	(void)arg;
+}
+
+static void
 retry_timer(struct net_timer *t, void *arg)
 {
 	(void)t;
@@ -804,6 +815,7 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 	net_timer_init(&s->reconnect, reconnect_timer, s);
 	net_timer_init(&s->heartbeat, heartbeat_timer, s);
 	net_timer_init(&s->retry, retry_timer, s);
+	net_timer_init(&s->kick, kick_timer, s);
 	s->unread0 = util_map_new();
 	s->store = client_store_open(s->data_dir, err, errlen);
 	if (s->store == NULL ||
@@ -841,6 +853,7 @@ client_session_free(struct client_session *s)
 	net_timer_stop(s->loop, &s->reconnect);
 	net_timer_stop(s->loop, &s->heartbeat);
 	net_timer_stop(s->loop, &s->retry);
+	net_timer_stop(s->loop, &s->kick);
 	if (s->conn != NULL)
 		net_conn_close(s->conn, true);
 	while (s->out_head != NULL)

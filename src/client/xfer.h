@@ -75,6 +75,7 @@ const struct client_xfer *client_xfers_at(const struct client_xfers *, size_t);
 const struct client_xfer *client_xfers_find(
     const struct client_xfers *, const char *);
 bool client_xfers_busy(const struct client_xfers *);
+bool client_xfers_has_work(const struct client_xfers *);
 void client_xfer_safe_name(const char *, size_t, char *, size_t);
 int client_xfer_check_path(const char *, uint64_t *, char *, size_t);
 
