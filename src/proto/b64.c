@@ -45,20 +45,270 @@ proto_b64_encode(const void *in, size_t n, char *out)
 	return o;
 }
 
+/* Sextet of each byte in the standard alphabet, -1 elsewhere. */
+static const signed char b64_sextet[256] = {
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    62,
+    -1,
+    -1,
+    -1,
+    63,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    58,
+    59,
+    60,
+    61,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+    25,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    26,
+    27,
+    28,
+    29,
+    30,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    37,
+    38,
+    39,
+    40,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    47,
+    48,
+    49,
+    50,
+    51,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+};
+
 static int
 b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return b64_sextet[c];
 }
 
 /*
@@ -70,15 +320,30 @@ b64_value(unsigned char c)
 int
 proto_b64_check(const char *s, size_t len, size_t *decoded)
 {
+	return proto_b64_check_ascii(s, len, decoded, NULL);
+}
+
+/*
+ * proto_b64_check, and also tell (in *ascii, if given) whether every
+ * decoded byte is below 0x80, from the sextets alone: the top bit of the
+ * three bytes of a group is bit 5 of the first sextet, bit 3 of the
+ * second and bit 1 of the third. ASCII text is valid UTF-8 without being
+ * decoded at all.
+ */
+int
+proto_b64_check_ascii(const char *s, size_t len, size_t *decoded, bool *ascii)
+{
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, pad = 0;
-	int v;
+	int v, high = 0;
 
 	if (len % 4 != 0)
 		return -1;
 	if (len == 0) {
 		if (decoded != NULL)
 			*decoded = 0;
+		if (ascii != NULL)
+			*ascii = true;
 		return 0;
 	}
 	if (u[len - 1] == '=') {
@@ -86,9 +351,19 @@ proto_b64_check(const char *s, size_t len, size_t *decoded)
 		if (u[len - 2] == '=')
 			pad = 2;
 	}
-	for (i = 0; i < len - pad; i++) {
-		if (b64_value(u[i]) < 0)
+	/* Whole groups of four, then what stands before the padding. */
+	for (i = 0; i + 4 <= len - pad; i += 4) {
+		int a = b64_sextet[u[i]], b = b64_sextet[u[i + 1]];
+		int c = b64_sextet[u[i + 2]], d = b64_sextet[u[i + 3]];
+		if ((a | b | c | d) < 0)
 			return -1;
+		high |= (a & 0x20) | (b & 0x08) | (c & 0x02);
+	}
+	for (; i < len - pad; i++) {
+		v = b64_sextet[u[i]];
+		if (v < 0)
+			return -1;
+		high |= v & ((i & 3) == 0 ? 0x20 : (i & 3) == 1 ? 0x08 : 0x02);
 	}
 	if (pad == 1) {
 		v = b64_value(u[len - 2]);
@@ -101,6 +376,8 @@ proto_b64_check(const char *s, size_t len, size_t *decoded)
 	}
 	if (decoded != NULL)
 		*decoded = (len / 4) * 3 - pad;
+	if (ascii != NULL)
+		*ascii = high == 0;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef PROTO_B64_H
 #define PROTO_B64_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Length of the encoding of n bytes. */
@@ -16,6 +17,7 @@
 
 size_t proto_b64_encode(const void *, size_t, char *);
 int proto_b64_check(const char *, size_t, size_t *);
+int proto_b64_check_ascii(const char *, size_t, size_t *, bool *);
 int proto_b64_decode(const char *, size_t, void *, size_t, size_t *);
 
 #endif

@@ -172,11 +172,16 @@ proto_verb_name(enum proto_verb v)
 enum proto_verb
 proto_verb_from_name(const char *s, size_t len)
 {
+	const char *name;
 	int v;
 
+	if (len == 0)
+		return PROTO_V_NONE;
 	for (v = 1; v < PROTO_V_COUNT; v++) {
-		if (strlen(proto_schemas[v].name) == len &&
-		    memcmp(proto_schemas[v].name, s, len) == 0)
+		name = proto_schemas[v].name;
+		/* The first letter rules out most verbs without a strlen. */
+		if (name[0] == s[0] && strlen(name) == len &&
+		    memcmp(name, s, len) == 0)
 			return (enum proto_verb)v;
 	}
 	return PROTO_V_NONE;
@@ -203,12 +208,74 @@ proto_verb_is_routed(enum proto_verb v)
 	}
 }
 
-static bool
-is_alnum(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9');
-}
+/* Which bytes names (bit 1) and ids (bit 2) may hold. */
+static const unsigned char proto_chars[256] = {
+    ['-'] = 3,
+    ['.'] = 1,
+    ['_'] = 3,
+    ['0'] = 3,
+    ['1'] = 3,
+    ['2'] = 3,
+    ['3'] = 3,
+    ['4'] = 3,
+    ['5'] = 3,
+    ['6'] = 3,
+    ['7'] = 3,
+    ['8'] = 3,
+    ['9'] = 3,
+    ['A'] = 3,
+    ['B'] = 3,
+    ['C'] = 3,
+    ['D'] = 3,
+    ['E'] = 3,
+    ['F'] = 3,
+    ['G'] = 3,
+    ['H'] = 3,
+    ['I'] = 3,
+    ['J'] = 3,
+    ['K'] = 3,
+    ['L'] = 3,
+    ['M'] = 3,
+    ['N'] = 3,
+    ['O'] = 3,
+    ['P'] = 3,
+    ['Q'] = 3,
+    ['R'] = 3,
+    ['S'] = 3,
+    ['T'] = 3,
+    ['U'] = 3,
+    ['V'] = 3,
+    ['W'] = 3,
+    ['X'] = 3,
+    ['Y'] = 3,
+    ['Z'] = 3,
+    ['a'] = 3,
+    ['b'] = 3,
+    ['c'] = 3,
+    ['d'] = 3,
+    ['e'] = 3,
+    ['f'] = 3,
+    ['g'] = 3,
+    ['h'] = 3,
+    ['i'] = 3,
+    ['j'] = 3,
+    ['k'] = 3,
+    ['l'] = 3,
+    ['m'] = 3,
+    ['n'] = 3,
+    ['o'] = 3,
+    ['p'] = 3,
+    ['q'] = 3,
+    ['r'] = 3,
+    ['s'] = 3,
+    ['t'] = 3,
+    ['u'] = 3,
+    ['v'] = 3,
+    ['w'] = 3,
+    ['x'] = 3,
+    ['y'] = 3,
+    ['z'] = 3,
+};
 
 /* Whether s is a user name: 1-32 of A-Z a-z 0-9 _ . - */
 bool
@@ -219,8 +286,7 @@ proto_is_name(const char *s, size_t len)
 	if (len < 1 || len > PROTO_MAX_NAME)
 		return false;
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
+		if ((proto_chars[(unsigned char)s[i]] & 1) == 0)
 			return false;
 	}
 	return true;
@@ -235,8 +301,7 @@ proto_is_id(const char *s, size_t len)
 	if (len < 1 || len > PROTO_MAX_ID)
 		return false;
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!is_alnum(c) && c != '_' && c != '-')
+		if ((proto_chars[(unsigned char)s[i]] & 2) == 0)
 			return false;
 	}
 	return true;
@@ -386,6 +451,7 @@ proto_field_check(const struct proto_schema *sc, const struct proto_field *f,
 {
 	uint64_t v;
 	size_t i, dec;
+	bool ascii = false;
 
 	switch (f->kind) {
 	case K_NAME:
@@ -425,7 +491,7 @@ proto_field_check(const struct proto_schema *sc, const struct proto_field *f,
 		return -1;
 	case K_B64:
 	case K_TEXT:
-		if (proto_b64_check(s.p, s.len, &dec) != 0) {
+		if (proto_b64_check_ascii(s.p, s.len, &dec, &ascii) != 0) {
 			proto_error_set(err, PROTO_ERR_BAD_BASE64, false,
 			    "%s field %zu (%s): not canonical base64", sc->name,
 			    idx + 1, f->what);
@@ -437,7 +503,8 @@ proto_field_check(const struct proto_schema *sc, const struct proto_field *f,
 			    sc->name, idx + 1, f->what, dec, f->max);
 			return -1;
 		}
-		if (f->kind == K_TEXT && !proto_b64_is_utf8(s.p, s.len)) {
+		if (f->kind == K_TEXT && !ascii &&
+		    !proto_b64_is_utf8(s.p, s.len)) {
 			proto_error_set(err, PROTO_ERR_BAD_UTF8, false,
 			    "%s field %zu (%s): text is not valid UTF-8",
 			    sc->name, idx + 1, f->what);

@@ -68,6 +68,7 @@ struct srv_msg {
 	int64_t seq; /* > 0 once stored */
 	struct srv_user *sender, *rcpt;
 	char *frame; /* kept during the grace period */
+	char small[256]; /* where a short frame is kept, without malloc */
 	size_t len;
 	char id[PROTO_MAX_ID + 1];
 	size_t klen;
@@ -105,6 +106,8 @@ struct server_relay {
 
 	struct util_map *msgs; /* sender|id -> srv_msg */
 	struct srv_msg *grace_head, *grace_tail;
+	struct srv_msg *pool; /* free records */
+	size_t npool;
 	size_t ngrace;
 
 	struct srv_ack *acks; /* sent after the commit */
@@ -287,12 +290,58 @@ grace_unlink(struct server_relay *r, struct srv_msg *m)
 	m->next = m->prev = NULL;
 }
 
+#define MSG_POOL 4096
+
+/*
+ * Message records come from a free list: the hot path (forward, then the
+ * RCPT within the grace period) allocates nothing once it is warm.
+ */
+static struct srv_msg *
+msg_new(struct server_relay *r)
+{
+	struct srv_msg *m = r->pool;
+
+	if (m != NULL) {
+		r->pool = m->next;
+		r->npool--;
+	} else
+		m = xmalloc(sizeof *m);
+	m->next = m->prev = NULL;
+	m->deadline = 0;
+	m->seq = 0;
+	m->frame = NULL;
+	m->len = 0;
+	return m;
+}
+
+static void
+msg_drop_frame(struct srv_msg *m)
+{
+	if (m->frame != m->small)
+		free(m->frame);
+	m->frame = NULL;
+	m->len = 0;
+}
+
+static void
+msg_keep_frame(struct srv_msg *m, const char *p, size_t n)
+{
+	m->frame = n <= sizeof m->small ? m->small : xmalloc(n);
+	memcpy(m->frame, p, n);
+	m->len = n;
+}
+
 static void
 msg_free(struct server_relay *r, struct srv_msg *m)
 {
 	util_map_remove(r->msgs, m->key, m->klen);
-	free(m->frame);
-	free(m);
+	msg_drop_frame(m);
+	if (r->npool < MSG_POOL) {
+		m->next = r->pool;
+		r->pool = m;
+		r->npool++;
+	} else
+		free(m);
 }
 
 /*
@@ -331,9 +380,7 @@ msg_grace_expire(struct server_relay *r, struct srv_msg *m)
 		msg_free(r, m);
 		return;
 	}
-	free(m->frame);
-	m->frame = NULL;
-	m->len = 0;
+	msg_drop_frame(m);
 	/* The recipient has it already; nothing older waits for it. */
 	if (s != NULL && !s->backlog && m->seq > s->cursor)
 		s->cursor = m->seq;
@@ -439,6 +486,19 @@ block_on(struct srv_sess *s, struct srv_sess *dst)
 	net_conn_pause(s->conn, true);
 }
 
+/* The key of a message: "sender-key|id" (a name never holds '|'). */
+static size_t
+msg_key(char *key, const struct srv_user *sender, struct proto_slice id)
+{
+	size_t n = strlen(sender->key);
+
+	memcpy(key, sender->key, n);
+	key[n++] = '|';
+	memcpy(key + n, id.p, id.len);
+	key[n + id.len] = '\0';
+	return n + id.len;
+}
+
 static void
 route_msg(struct srv_sess *s, const struct proto_frame *fr, struct srv_user *to)
 {
@@ -448,8 +508,7 @@ route_msg(struct srv_sess *s, const struct proto_frame *fr, struct srv_user *to)
 	char key[sizeof m->key];
 	size_t klen;
 
-	klen = (size_t)snprintf(key, sizeof key, "%s|%.*s", s->user->key,
-	    (int)fr->arg[3].len, fr->arg[3].p);
+	klen = msg_key(key, s->user, fr->arg[3]);
 	m = util_map_get(r->msgs, key, klen);
 	if (m != NULL) {
 		/* A resend of a message the relay still answers for. */
@@ -458,10 +517,11 @@ route_msg(struct srv_sess *s, const struct proto_frame *fr, struct srv_user *to)
 		return;
 	}
 
-	m = xcalloc(1, sizeof *m);
+	m = msg_new(r);
 	m->sender = s->user;
 	m->rcpt = to;
 	memcpy(m->id, fr->arg[3].p, fr->arg[3].len);
+	m->id[fr->arg[3].len] = '\0';
 	memcpy(m->key, key, klen + 1);
 	m->klen = klen;
 	util_map_set(r->msgs, m->key, m->klen, m);
@@ -476,8 +536,7 @@ route_msg(struct srv_sess *s, const struct proto_frame *fr, struct srv_user *to)
 				dst->cursor = m->seq;
 			return;
 		}
-		m->frame = xmemdup(fr->raw, fr->rawlen);
-		m->len = fr->rawlen;
+		msg_keep_frame(m, fr->raw, fr->rawlen);
 		m->deadline = net_loop_now(r->loop) + r->cfg.grace_ms;
 		m->prev = r->grace_tail;
 		if (r->grace_tail != NULL)
@@ -514,8 +573,7 @@ route_rcpt(
 	int64_t seq;
 
 	/* The receipt settles the message it names, if the relay has it. */
-	klen = (size_t)snprintf(key, sizeof key, "%s|%.*s", to->key,
-	    (int)fr->arg[2].len, fr->arg[2].p);
+	klen = msg_key(key, to, fr->arg[2]);
 	m = util_map_get(r->msgs, key, klen);
 	if (m != NULL && m->rcpt == s->user) {
 		if (m->seq > 0) {
@@ -1172,7 +1230,7 @@ load_msg(void *arg, const struct server_queued *q)
 	rcp = user_find(r, rn);
 	if (snd == NULL || rcp == NULL || strlen(q->id) > PROTO_MAX_ID)
 		return;
-	m = xcalloc(1, sizeof *m);
+	m = msg_new(r);
 	m->sender = snd;
 	m->rcpt = rcp;
 	m->seq = q->seq;
@@ -1291,7 +1349,7 @@ free_msg_cb(const void *k, size_t len, void *v, void *arg)
 	(void)k;
 	(void)len;
 	(void)arg;
-	free(m->frame);
+	msg_drop_frame(m);
 	free(m);
 }
 
@@ -1320,6 +1378,11 @@ server_relay_free(struct server_relay *r)
 	if (r->msgs != NULL) {
 		util_map_each(r->msgs, free_msg_cb, NULL);
 		util_map_free(r->msgs);
+	}
+	while (r->pool != NULL) {
+		struct srv_msg *m = r->pool;
+		r->pool = m->next;
+		free(m);
 	}
 	for (i = 0; i < r->nusers; i++) {
 		free(r->ulist[i]->pwhash);

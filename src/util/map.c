@@ -13,10 +13,15 @@ struct util_map_entry {
 	char key[];
 };
 
+#define MAP_SMALL_KEY 112 /* keys up to this long use recycled entries */
+#define MAP_SPARE 4096
+
 struct util_map {
 	struct util_map_entry **b;
 	size_t nb; /* a power of two */
 	size_t n;
+	struct util_map_entry *spare; /* freed small entries, for reuse */
+	size_t nspare;
 };
 
 /* FNV-1a, 64 bits: keys are short names and ids. */
@@ -60,6 +65,11 @@ util_map_free(struct util_map *m)
 			next = e->next;
 			free(e);
 		}
+	}
+	while (m->spare != NULL) {
+		e = m->spare;
+		m->spare = e->next;
+		free(e);
 	}
 	free(m->b);
 	free(m);
@@ -119,7 +129,15 @@ util_map_set(struct util_map *m, const void *k, size_t len, void *value)
 		(*ep)->value = value;
 		return;
 	}
-	e = xmalloc(sizeof *e + len);
+	/* Small entries are recycled: a map that churns (a message id per
+	 * message) does not call malloc once it is warm. */
+	if (len <= MAP_SMALL_KEY && m->spare != NULL) {
+		e = m->spare;
+		m->spare = e->next;
+		m->nspare--;
+	} else
+		e = xmalloc(
+		    sizeof *e + (len <= MAP_SMALL_KEY ? MAP_SMALL_KEY : len));
 	e->next = NULL;
 	e->hash = h;
 	e->value = value;
@@ -142,7 +160,12 @@ util_map_remove(struct util_map *m, const void *k, size_t len)
 		return NULL;
 	*ep = e->next;
 	v = e->value;
-	free(e);
+	if (e->klen <= MAP_SMALL_KEY && m->nspare < MAP_SPARE) {
+		e->next = m->spare;
+		m->spare = e;
+		m->nspare++;
+	} else
+		free(e);
 	m->n--;
 	return v;
 }

@@ -132,6 +132,38 @@ proto_b64__rejects__output_too_small(void **state)
 	assert_int_equal(n, 7);
 }
 
+/* The ASCII flag matches the decoded bytes, for every length and place
+ * of a high byte. */
+static void
+proto_b64__tells_ascii__without_decoding(void **state)
+{
+	char in[16], enc[32];
+	size_t len, pos, n;
+	bool ascii;
+
+	(void)state;
+	for (len = 0; len <= 9; len++) {
+		memset(in, 'a', sizeof in);
+		n = proto_b64_encode(in, len, enc);
+		assert_int_equal(
+		    proto_b64_check_ascii(enc, n, NULL, &ascii), 0);
+		assert_true(ascii);
+		for (pos = 0; pos < len; pos++) {
+			in[pos] = (char)0x80;
+			n = proto_b64_encode(in, len, enc);
+			assert_int_equal(
+			    proto_b64_check_ascii(enc, n, NULL, &ascii), 0);
+			assert_false(ascii);
+			in[pos] = 0x7f;
+			n = proto_b64_encode(in, len, enc);
+			assert_int_equal(
+			    proto_b64_check_ascii(enc, n, NULL, &ascii), 0);
+			assert_true(ascii);
+			in[pos] = 'a';
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -141,6 +173,7 @@ main(void)
 	    cmocka_unit_test(proto_b64__has_no_line_breaks__long_input),
 	    cmocka_unit_test(proto_b64__rejects__non_canonical),
 	    cmocka_unit_test(proto_b64__rejects__output_too_small),
+	    cmocka_unit_test(proto_b64__tells_ascii__without_decoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
