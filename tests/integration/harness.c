@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -53,6 +54,39 @@ h_rmdir(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* Relays still running when the test program exits (a failed assertion
+ * skips the test's own cleanup) are killed, so none outlives it. */
+static pid_t relay_pids[64];
+
+static void
+relay_kill_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++) {
+		if (relay_pids[i] > 0)
+			kill(relay_pids[i], SIGKILL);
+	}
+}
+
+static void
+relay_remember(pid_t pid, pid_t old)
+{
+	static bool registered;
+	size_t i;
+
+	if (!registered) {
+		atexit(relay_kill_all);
+		registered = true;
+	}
+	for (i = 0; i < 64; i++) {
+		if (relay_pids[i] == old) {
+			relay_pids[i] = pid;
+			return;
+		}
+	}
+}
+
 static int
 relay_spawn(struct relay *r)
 {
@@ -78,9 +112,12 @@ relay_spawn(struct relay *r)
 	if (r->pid == 0) {
 		fd = open(r->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	relay_remember(r->pid, 0);
 	/* Wait for "termgramd: listening on ADDR:PORT" in its log. */
 	deadline = now_ms() + 15000;
 	while (now_ms() < deadline) {
@@ -140,6 +177,7 @@ relay_stop(struct relay *r, int sig)
 	kill(r->pid, sig);
 	if (waitpid(r->pid, &st, 0) != r->pid)
 		return -1;
+	relay_remember(0, r->pid);
 	r->pid = 0;
 	if (WIFSIGNALED(st))
 		return -WTERMSIG(st);
