@@ -431,7 +431,7 @@ client_cli_main(int argc, char **argv)
 	struct client_config cfg;
 	struct cli c;
 	char err[512], data[PATH_MAX], id[PROTO_MAX_ID + 1], *text = NULL;
-	const char *base, *pw;
+	const char *pw;
 	unsigned long v, timeout = 0;
 	bool use_stdin = false, has_timeout = false;
 	size_t len = 0, k;
@@ -541,14 +541,8 @@ client_cli_main(int argc, char **argv)
 		return 2;
 	}
 	if (cfg.data_dir == NULL) {
-		if ((base = getenv("XDG_DATA_HOME")) != NULL && *base == '/')
-			snprintf(data, sizeof data, "%s/termgram/%s@%s", base,
-			    cfg.user, cfg.host);
-		else if ((base = getenv("HOME")) != NULL && *base != '\0')
-			snprintf(data, sizeof data,
-			    "%s/.local/share/termgram/%s@%s", base, cfg.user,
-			    cfg.host);
-		else {
+		if (client_default_data_dir(
+		        cfg.user, cfg.host, data, sizeof data) != 0) {
 			fprintf(stderr, "termgram: no HOME; give --data\n");
 			return 2;
 		}

@@ -1085,3 +1085,24 @@ client_session_send_file(struct client_session *s, const char *to,
 {
 	return client_xfers_offer(s->xfers, to, path, id, err, errlen);
 }
+
+/*
+ * Where a user's history and outbox live by default:
+ * $XDG_DATA_HOME/termgram/USER@HOST, else ~/.local/share/termgram/...
+ * -1 without either variable.
+ */
+int
+client_default_data_dir(
+    const char *user, const char *host, char *out, size_t len)
+{
+	const char *base;
+
+	if ((base = getenv("XDG_DATA_HOME")) != NULL && *base == '/')
+		snprintf(out, len, "%s/termgram/%s@%s", base, user, host);
+	else if ((base = getenv("HOME")) != NULL && *base != '\0')
+		snprintf(out, len, "%s/.local/share/termgram/%s@%s", base, user,
+		    host);
+	else
+		return -1;
+	return 0;
+}

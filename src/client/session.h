@@ -86,6 +86,7 @@ struct client_xfers *client_session_xfers(struct client_session *);
 int client_session_send_file(struct client_session *, const char *,
     const char *, char *, char *, size_t);
 void client_default_download_dir(char *, size_t);
+int client_default_data_dir(const char *, const char *, char *, size_t);
 const char *client_state_name(enum client_conn_state);
 
 #endif

@@ -2100,7 +2100,7 @@ ui_tui_main(const struct ui_options *o)
 	struct client_config cc;
 	char cfgpath[1024], err[512] = "", data[1024], logpath[1100];
 	char password[256] = "";
-	const char *pw = getenv("TERMGRAM_PASSWORD"), *base;
+	const char *pw = getenv("TERMGRAM_PASSWORD");
 	int i, status = 0;
 	bool cfg_bad;
 
@@ -2147,12 +2147,9 @@ ui_tui_main(const struct ui_options *o)
 	}
 	if (o->data_dir != NULL)
 		snprintf(data, sizeof data, "%s", o->data_dir);
-	else if ((base = getenv("XDG_DATA_HOME")) != NULL && *base == '/')
-		snprintf(data, sizeof data, "%s/termgram/%s@%s", base,
-		    t.cfg.user, t.cfg.host);
-	else
-		snprintf(data, sizeof data, "%s/.local/share/termgram/%s@%s",
-		    getenv("HOME") != NULL ? getenv("HOME") : ".", t.cfg.user,
+	else if (client_default_data_dir(
+	             t.cfg.user, t.cfg.host, data, sizeof data) != 0)
+		snprintf(data, sizeof data, "./termgram-%s@%s", t.cfg.user,
 		    t.cfg.host);
 	snprintf(t.relay, sizeof t.relay, "%s:%u", t.cfg.host, t.cfg.port);
 
