@@ -17,7 +17,7 @@ static const char usage[] =
     "                 [--heartbeat SECONDS] [--max-frame N]\n"
     "                 [--log-level error|warn|info|debug] [--grace-ms MS]\n"
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
-    "                 [--sync full|normal]\n"
+    "                 [--sync full|normal] [--max-stall SECONDS]\n"
     "\n"
     "  --bind ADDR         address to listen on (default 0.0.0.0; :: for "
     "IPv6)\n"
@@ -41,6 +41,8 @@ static const char usage[] =
     "  --sync full|normal  fsync every commit (default full) or let the OS\n"
     "                      write it back (survives a crash of the relay, not\n"
     "                      of the machine)\n"
+    "  --max-stall S       a session whose output stays over 1 MiB this long\n"
+    "                      (it reads nothing) is dropped (default 30)\n"
     "  --log-level L       error, warn, info (default) or debug\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
@@ -89,6 +91,7 @@ main(int argc, char **argv)
 	    {"rate", required_argument, NULL, 'r'},
 	    {"max-output", required_argument, NULL, 'o'},
 	    {"sync", required_argument, NULL, 'S'},
+	    {"max-stall", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	struct server_config cfg;
@@ -170,6 +173,11 @@ main(int argc, char **argv)
 				    optarg);
 				goto bad;
 			}
+			break;
+		case 'T':
+			if (parse_num("--max-stall", optarg, 1, 3600, &v) != 0)
+				goto bad;
+			cfg.max_stall_s = (unsigned)v;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -57,6 +57,7 @@ struct srv_sess {
 	bool backlog; /* rows past cursor wait */
 	bool gone;
 	bool kick; /* input waits since unblocked */
+	uint64_t full_since; /* output above high since (0: it is not) */
 	struct srv_sess *blocked_on; /* paused: this one is full */
 	struct srv_sess *next, *prev;
 };
@@ -137,6 +138,7 @@ server_config_defaults(struct server_config *cfg)
 	cfg->rate = 50000;
 	cfg->max_output = 8 * 1024 * 1024;
 	cfg->sync_full = true;
+	cfg->max_stall_s = 30;
 }
 
 static void
@@ -1205,8 +1207,24 @@ relay_sweep(struct net_timer *t, void *arg)
 
 	for (s = r->sessions; s != NULL; s = next) {
 		next = s->next;
-		if (now - s->last_in > limit)
+		if (now - s->last_in > limit) {
 			sess_close(s, "idle", "silent for three heartbeats");
+			continue;
+		}
+		/* A reader whose output stays over its high mark holds up
+		 * whoever sends to it: past the age limit it goes. */
+		if (s->conn == NULL || !net_conn_is_full(s->conn))
+			s->full_since = 0;
+		else if (s->full_since == 0)
+			s->full_since = now;
+		else if (now - s->full_since > r->cfg.max_stall_s * 1000ULL) {
+			server_log(SERVER_LOG_WARN,
+			    "%s (%s): read nothing for %u s, disconnected as "
+			    "too slow",
+			    s->user != NULL ? s->user->name : "-", s->ip,
+			    r->cfg.max_stall_s);
+			sess_close(s, "too-slow", "too slow");
+		}
 	}
 	net_timer_start(r->loop, t, SWEEP_MS);
 }

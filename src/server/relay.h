@@ -24,6 +24,7 @@ struct server_config {
 	unsigned rate; /* frames per second per session */
 	size_t max_output; /* hard cap of a session's queue */
 	bool sync_full; /* fsync at every commit */
+	unsigned max_stall_s; /* output full this long: dropped */
 };
 
 void server_config_defaults(struct server_config *);

@@ -348,7 +348,8 @@ files__stay_safe__hostile_sender(void **state)
 
 /*
  * A receiver that accepts and then never reads: the sender is paused by
- * the relay, whose memory stays bounded, and chat still flows for others.
+ * the relay, whose memory stays bounded, and chat still flows for others;
+ * after --max-stall the stuck reader is dropped and the sender goes on.
  */
 static void
 files__relay_stays_bounded__receiver_never_reads(void **state)
@@ -366,7 +367,7 @@ files__relay_stays_bounded__receiver_never_reads(void **state)
 	(void)state;
 	memset(chunk, 'd', sizeof chunk);
 	setenv("ASAN_OPTIONS", "detect_leaks=1:quarantine_size_mb=4", 1);
-	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(relay_start(&r, "--max-stall", "2", NULL), 0);
 	unsetenv("ASAN_OPTIONS");
 	assert_int_equal(raw_login(&b, r.port, "bob", ""), 0);
 	assert_int_equal(raw_login(&c, r.port, "carol", ""), 0);
@@ -383,11 +384,13 @@ files__relay_stays_bounded__receiver_never_reads(void **state)
 	 * fast as the relay takes it, until it stops taking. */
 	flags = fcntl(a.fd, F_GETFL);
 	fcntl(a.fd, F_SETFL, flags | O_NONBLOCK);
+	static char frame[65536 + 128];
+	size_t len = 0, off = 0;
+
 	while (sent < (256u << 20)) {
-		static char frame[65536 + 128];
-		size_t len, off = 0;
 		struct pollfd pfd = {.fd = a.fd, .events = POLLOUT};
 
+		off = 0;
 		n = snprintf(hdr, sizeof hdr, "FDATA|alice|bob|big|%zu|%zu\n",
 		    sent, sizeof chunk);
 		memcpy(frame, hdr, (size_t)n);
@@ -420,6 +423,12 @@ files__relay_stays_bounded__receiver_never_reads(void **state)
 	/* Chat between others is not stuck. */
 	raw_send(&c, "MSG|carol|carol|1|self|aGk=\n");
 	assert_int_equal(raw_expect(&c, "MSG|carol|carol|1|self|", 5000), 0);
+	/* bob reads nothing for --max-stall (2 s): dropped as too slow, and
+	 * alice is read again: the rest of her frame, then her chat. */
+	wait_log(&r, "disconnected as too slow");
+	assert_int_equal(raw_write(&a, frame + off, len - off), 0);
+	raw_send(&a, "MSG|alice|carol|1|after|aGk=\n");
+	assert_int_equal(raw_expect(&c, "MSG|alice|carol|1|after|", 10000), 0);
 	raw_close(&a);
 	raw_close(&b);
 	raw_close(&c);
