@@ -520,17 +520,6 @@ handle(struct client_session *s, const struct proto_frame *fr)
 	case PROTO_V_ERR:
 		on_err(s, fr);
 		break;
-	case PROTO_V_FOFFER:
-	case PROTO_V_FACCEPT:
-	case PROTO_V_FREJECT:
-	case PROTO_V_FDATA:
-	case PROTO_V_FACK:
-	case PROTO_V_FDONE:
-	case PROTO_V_FCANCEL:
-		if (proto_name_eq(
-		        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
-			client_xfers_frame(s->xfers, fr);
-		break;
 	case PROTO_V_TYPING:
 		if (s->ev->on_typing != NULL &&
 		    proto_name_eq(fr->arg[1],
@@ -543,7 +532,11 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		}
 		break;
 	default:
-		/* PONG, TYPING, file frames: nothing to do yet. */
+		/* File frames addressed to us; PONG needs nothing. */
+		if (proto_verb_is_file(fr->verb) &&
+		    proto_name_eq(
+		        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
+			client_xfers_frame(s->xfers, fr);
 		break;
 	}
 }

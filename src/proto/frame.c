@@ -187,25 +187,23 @@ proto_verb_from_name(const char *s, size_t len)
 	return PROTO_V_NONE;
 }
 
+/* The file frames stand together in enum proto_verb. */
+_Static_assert(
+    PROTO_V_FCANCEL - PROTO_V_FOFFER == 6, "file verbs must be contiguous");
+
+/* Whether a verb is one of the file frames of section 4. */
+bool
+proto_verb_is_file(enum proto_verb v)
+{
+	return v >= PROTO_V_FOFFER && v <= PROTO_V_FCANCEL;
+}
+
 /* Whether a verb is a routed frame: VERB|from|to|... (section 3 and 4). */
 bool
 proto_verb_is_routed(enum proto_verb v)
 {
-	switch (v) {
-	case PROTO_V_MSG:
-	case PROTO_V_RCPT:
-	case PROTO_V_TYPING:
-	case PROTO_V_FOFFER:
-	case PROTO_V_FACCEPT:
-	case PROTO_V_FREJECT:
-	case PROTO_V_FDATA:
-	case PROTO_V_FACK:
-	case PROTO_V_FDONE:
-	case PROTO_V_FCANCEL:
-		return true;
-	default:
-		return false;
-	}
+	return v == PROTO_V_MSG || v == PROTO_V_RCPT || v == PROTO_V_TYPING ||
+	    proto_verb_is_file(v);
 }
 
 /* Which bytes names (bit 1) and ids (bit 2) may hold. */

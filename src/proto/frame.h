@@ -108,6 +108,7 @@ enum proto_status proto_frame_parse(
 const char *proto_verb_name(enum proto_verb);
 enum proto_verb proto_verb_from_name(const char *, size_t);
 bool proto_verb_is_routed(enum proto_verb);
+bool proto_verb_is_file(enum proto_verb);
 
 bool proto_is_name(const char *, size_t);
 bool proto_is_id(const char *, size_t);

@@ -184,6 +184,20 @@ relay_stop(struct relay *r, int sig)
 	return WEXITSTATUS(st);
 }
 
+/*
+ * End a test's relay cleanly (SIGTERM: its exit status, 0 when it shut
+ * down well and LeakSanitizer found nothing) and remove its files.
+ */
+int
+relay_finish(struct relay *r)
+{
+	int st = relay_stop(r, SIGTERM);
+
+	h_rmdir(r->dir);
+	unlink(r->log);
+	return st;
+}
+
 /* The relay's resident memory, in KiB. */
 long
 relay_rss_kb(const struct relay *r)

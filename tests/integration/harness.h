@@ -32,6 +32,7 @@ void h_rmdir(const char *);
 int relay_start(struct relay *, const char *, ...);
 int relay_restart(struct relay *);
 int relay_stop(struct relay *, int);
+int relay_finish(struct relay *);
 long relay_rss_kb(const struct relay *);
 bool relay_log_has(const struct relay *, const char *);
 

@@ -113,14 +113,28 @@ relay__keeps_every_acked_message__across_kill_9(void **state)
 	assert_int_equal(raw_line(&b, 5000), 0);
 	assert_string_equal(b.line, "PONG|again");
 	raw_close(&b);
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 #define MANY 10000
 
 static char out[MANY * 64], err[1 << 20];
+
+/*
+ * The ports and data folders of alice and bob for relay r, and bob
+ * registered (with `termgram who`) so that messages to him are accepted.
+ */
+static void
+register_bob(struct relay *r, char *port, char *da, char *db)
+{
+	snprintf(port, 16, "%d", r->port);
+	snprintf(da, 300, "%s/alice", r->dir);
+	snprintf(db, 300, "%s/bob", r->dir);
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
+	        "--port", port, "--user", "bob", "--data", db, NULL),
+	    0);
+}
 
 /* Two headless users exchange 10,000 messages; none lost or duplicated. */
 static void
@@ -135,14 +149,8 @@ client__delivers__10000_messages_exactly_once(void **state)
 	(void)state;
 	memset(seen, 0, sizeof seen);
 	assert_int_equal(relay_start(&r, NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-
 	/* bob registers, then is away while alice sends. */
-	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
-	    "--port", port, "--user", "bob", "--data", db, NULL);
-	assert_int_equal(st, 0);
+	register_bob(&r, port, da, db);
 	input = malloc(MANY * 40);
 	for (i = 1; i <= MANY; i++)
 		k += (size_t)sprintf(input + k, "message %d: 你好 😀 | ok\n", i);
@@ -180,9 +188,7 @@ client__delivers__10000_messages_exactly_once(void **state)
 	    NULL);
 	assert_int_equal(st, 0);
 	assert_string_equal(out, "");
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 /* A message sent while bob is online arrives, and send waits for it. */
@@ -195,12 +201,7 @@ client__send_recv__live_with_receipt_and_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(relay_start(&r, NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
-	    "--port", port, "--user", "bob", "--data", db, NULL);
-	assert_int_equal(st, 0);
+	register_bob(&r, port, da, db);
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
 	    "--user", "alice", "--port", port, "--data", da, "bob", "tab\there",
 	    "back\\slash\nnew line", NULL);
@@ -232,9 +233,7 @@ client__send_recv__live_with_receipt_and_escapes(void **state)
 	    "--port", port, "--user", "b@d", NULL);
 	assert_int_equal(st, 2);
 	assert_non_null(strstr(err, "not a valid name"));
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 /*
@@ -250,12 +249,7 @@ client__keeps_outbox__while_relay_is_down(void **state)
 
 	(void)state;
 	assert_int_equal(relay_start(&r, NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
-	    "--port", port, "--user", "bob", "--data", db, NULL);
-	assert_int_equal(st, 0);
+	register_bob(&r, port, da, db);
 	assert_int_equal(relay_stop(&r, SIGTERM), 0);
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
 	    "--port", port, "--user", "alice", "--data", da, "--timeout", "2",
@@ -275,9 +269,7 @@ client__keeps_outbox__while_relay_is_down(void **state)
 	assert_non_null(strstr(out,
 	    "\talice\twritten while the relay was "
 	    "down\n"));
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 /*
@@ -361,9 +353,7 @@ client__reconnects_and_resends__relay_killed_mid_send(void **state)
 		count++;
 	}
 	assert_int_equal(count, 20000);
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 int

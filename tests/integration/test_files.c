@@ -150,9 +150,7 @@ files__arrive_identical__200_mib(void **state)
 	snprintf(dst, sizeof dst, "%s/big file 你好.bin", dl);
 	assert_true(file_has(ro, "FILE\talice\t"));
 	assert_true(same_file(src, dst));
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 /*
@@ -221,9 +219,7 @@ files__resume__after_relay_restart(void **state)
 	snprintf(dst, sizeof dst, "%s/resume.bin", dl);
 	assert_true(same_file(src, dst));
 	assert_int_not_equal(stat(part, &sb), 0); /* renamed */
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 /* Offer, wait for FACCEPT, and return its offset (or -1). */
@@ -341,9 +337,7 @@ files__stay_safe__hostile_sender(void **state)
 	assert_true(file_has(ro, "more than it offered"));
 	assert_true(file_has(ro, "SHA-256 mismatch"));
 	raw_close(&a);
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 /*
@@ -432,9 +426,7 @@ files__relay_stays_bounded__receiver_never_reads(void **state)
 	raw_close(&a);
 	raw_close(&b);
 	raw_close(&c);
-	assert_int_equal(relay_stop(&r, SIGTERM), 0);
-	h_rmdir(r.dir);
-	unlink(r.log);
+	assert_int_equal(relay_finish(&r), 0);
 }
 
 int

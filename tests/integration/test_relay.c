@@ -397,9 +397,7 @@ relay__stays_bounded__reader_that_never_reads(void **state)
 	raw_close(&a);
 	raw_close(&b);
 	raw_close(&c);
-	assert_int_equal(relay_stop(&own, SIGTERM), 0);
-	h_rmdir(own.dir);
-	unlink(own.log);
+	assert_int_equal(relay_finish(&own), 0);
 }
 
 static void
@@ -414,9 +412,7 @@ relay__drops__session_silent_for_three_heartbeats(void **state)
 	assert_int_equal(raw_expect(&a, "BYE|idle", 6000), 0);
 	assert_true(raw_is_closed(&a, 3000));
 	raw_close(&a);
-	assert_int_equal(relay_stop(&fast, SIGTERM), 0);
-	h_rmdir(fast.dir);
-	unlink(fast.log);
+	assert_int_equal(relay_finish(&fast), 0);
 }
 
 /* Flood control and the session limit, each with its own clear error. */
@@ -451,9 +447,7 @@ relay__limits__rate_and_sessions(void **state)
 	raw_close(&a);
 	raw_close(&b);
 	raw_close(&c);
-	assert_int_equal(relay_stop(&own, SIGTERM), 0);
-	h_rmdir(own.dir);
-	unlink(own.log);
+	assert_int_equal(relay_finish(&own), 0);
 }
 
 int
