@@ -1,16 +1,22 @@
 /*
- * termgram-bench: a load generator for termgramd over loopback. One
- * process, one poll() loop, non-blocking connections.
+ * termgram-bench: a load generator for termgramd — and, with --proto, for
+ * an IRC server or an MQTT broker under the same workload. One process,
+ * one poll() loop, non-blocking connections.
  *
- *   termgram-bench msgs [--host H] [--port P] [--pairs N] [--msgs M]
- *                       [--size S] [--inflight K] [--pid PID]
+ *   msgs   N pairs; each sender sends M messages of S bytes to its
+ *          partner with at most K in flight. The receiver answers as a
+ *          real client does (termgram: RCPT|delivered; MQTT: PUBACK); a
+ *          message is settled by ACK|stored or RCPT (termgram), PUBACK
+ *          (MQTT) or its arrival (IRC, which acknowledges nothing).
+ *   load   N pairs; every client sends R messages a second to its partner
+ *          for T seconds: latency and the server's share of a core at a
+ *          fixed, realistic load.
+ *   idle   N sessions that only heartbeat: the server's memory per session.
+ *   files  N transfers of a given size at once through the relay, and the
+ *          latency of a chat beside them (termgram only).
  *
- * N pairs of sessions; each sender sends M messages of S bytes to its
- * partner with at most K in flight; the receiver answers every MSG with
- * RCPT|delivered as a real client does, and the sender counts a message
- * done on ACK|stored or that RCPT. The send time travels in the text, so
- * latency is measured at the receiver. With --pid, the relay's peak RSS
- * and CPU time are read from /proc.
+ * The send time travels in the text, so latency is measured at the
+ * receiver. With --pid, the server's peak RSS and CPU time come from /proc.
  */
 #include <sys/resource.h>
 
@@ -23,46 +29,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "net/conn.h"
-#include "net/loop.h"
-#include "proto/b64.h"
-#include "proto/build.h"
-#include "proto/frame.h"
 #include "util/xmalloc.h"
 
-struct peer {
-	struct bench *b;
-	struct net_conn *conn;
-	struct proto_decoder dec;
-	char name[PROTO_MAX_NAME + 1];
-	struct peer *partner;
-	bool sender;
-	bool synced;
-	/* sender */
-	unsigned long next, done, inflight;
-	/* receiver */
-	unsigned char *seen;
-	unsigned long got, dups;
+#define FILE_WINDOW (1024 * 1024)
+#define FILE_CHUNK (64 * 1024)
+#define FILE_ACK_EVERY (256 * 1024)
+
+enum mode { MODE_MSGS, MODE_LOAD, MODE_IDLE, MODE_FILES };
+
+static enum mode mode;
+static struct net_timer tick, deadline, settle;
+static unsigned long next_connect;
+static uint64_t begin_us, login_us, send_end_us;
+static bool sent_measured;
+static char payload[FILE_CHUNK];
+
+struct usage {
+	long rss_kb, hwm_kb;
+	double cpu_s;
 };
 
-struct bench {
-	struct net_loop *loop;
-	const char *host;
-	unsigned port;
-	unsigned long pairs, msgs, size, inflight;
-	int pid;
-	struct peer *peers;
-	unsigned long synced, senders_done, errors;
-	uint64_t *lat; /* microseconds */
-	size_t nlat;
-	uint64_t t0, t1;
-	bool running;
-	char buf[PROTO_MAX_FRAME];
-	char *body;
-};
+/* The server before the logins, when sending starts, when it ends. */
+static struct usage u_begin, u_start, u_sent;
 
-static uint64_t
-now_us(void)
+uint64_t
+bench_now_us(void)
 {
 	struct timespec ts;
 
@@ -70,139 +63,274 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Current and peak RSS (KiB) and CPU seconds of a process, from /proc. */
 static void
-send_some(struct peer *p)
+proc_usage(int pid, struct usage *u)
 {
-	struct bench *b = p->b;
-	char id[32];
-	size_t n;
-	int k;
+	char path[64], line[512];
+	FILE *f;
+	unsigned long ut = 0, st = 0;
+	char *p;
+	int i;
 
-	while (p->inflight < b->inflight && p->next < b->msgs) {
-		k = snprintf(b->body, b->size + 1, "%llu ",
-		    (unsigned long long)now_us());
-		memset(b->body + k, 'x',
-		    b->size > (size_t)k ? b->size - (size_t)k : 0);
-		snprintf(id, sizeof id, "m%lu", p->next);
-		if (proto_build_msg(b->buf, sizeof b->buf, &n, p->name,
-		        p->partner->name, 1, id, b->body, b->size) != 0) {
-			fprintf(stderr, "message does not fit a frame\n");
-			exit(2);
+	u->rss_kb = u->hwm_kb = -1;
+	u->cpu_s = -1;
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (strncmp(line, "VmHWM:", 6) == 0)
+				u->hwm_kb = atol(line + 6);
+			else if (strncmp(line, "VmRSS:", 6) == 0)
+				u->rss_kb = atol(line + 6);
 		}
-		if (net_conn_write(p->conn, b->buf, n) != 0)
-			break;
-		p->next++;
-		p->inflight++;
+		fclose(f);
+	}
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof line, f) != NULL &&
+		    (p = strrchr(line, ')')) != NULL) {
+			/* Fields 14 and 15: utime and stime, in ticks. */
+			for (i = 0; i < 12 && p != NULL; i++)
+				p = strchr(p + 1, ' ');
+			if (p != NULL && sscanf(p, " %lu %lu", &ut, &st) == 2)
+				u->cpu_s = (double)(ut + st) /
+				    (double)sysconf(_SC_CLK_TCK);
+		}
+		fclose(f);
 	}
 }
 
-static void
-start_sending(struct bench *b)
+/* Messages one sender sends in this mode. */
+static unsigned long
+quota(const struct bench *b)
 {
-	unsigned long i;
-
-	b->running = true;
-	b->t0 = now_us();
-	for (i = 0; i < b->pairs; i++)
-		send_some(&b->peers[2 * i]);
+	return mode == MODE_LOAD ? b->rate * b->seconds : b->msgs;
 }
 
 static void
-sender_settled(struct peer *p)
+check_finished(struct bench *b)
 {
-	struct bench *b = p->b;
+	unsigned long senders;
 
-	p->done++;
-	p->inflight--;
-	if (p->done == b->msgs) {
-		if (++b->senders_done == b->pairs) {
-			b->t1 = now_us();
+	if (mode == MODE_FILES) {
+		if (b->xfers_done == b->files) {
+			b->t1 = bench_now_us();
 			net_loop_stop(b->loop);
 		}
 		return;
 	}
-	send_some(p);
+	senders = mode == MODE_LOAD ? b->npeers : b->pairs;
+	if (b->senders_done == senders && b->recv_done == senders) {
+		b->t1 = bench_now_us();
+		net_loop_stop(b->loop);
+	}
+}
+
+void
+bench_fail(struct peer *p, const char *what, size_t len)
+{
+	struct bench *b = p->b;
+
+	if (b->errors++ < 5)
+		fprintf(stderr, "%s: %.*s\n", p->name, (int)len, what);
+}
+
+static int
+send_one(struct peer *p)
+{
+	struct bench *b = p->b;
+	int k;
+
+	k = snprintf(b->body, BENCH_HEAD + 1, "%llu %lu ",
+	    (unsigned long long)bench_now_us(), p->next);
+	if (k < BENCH_HEAD)
+		memset(b->body + k, 'x', BENCH_HEAD - (size_t)k);
+	if (b->wire->send(p, p->next, b->body, b->size) != 0)
+		return -1;
+	p->next++;
+	p->inflight++;
+	return 0;
+}
+
+/* msgs mode: keep the sender's window full. */
+static void
+send_some(struct peer *p)
+{
+	struct bench *b = p->b;
+
+	if (!b->sending)
+		return;
+	while (p->inflight < b->inflight && p->next < quota(b)) {
+		if (send_one(p) != 0)
+			break;
+	}
+}
+
+void
+bench_settled(struct peer *p, unsigned long seq)
+{
+	struct bench *b = p->b;
+
+	/* termgram may settle a message twice: ACK|stored after the grace
+	 * period, then its RCPT. */
+	if (p->inflight == 0)
+		return;
+	if (seq != BENCH_NO_SEQ) {
+		if (seq >= quota(b) || p->settled[seq])
+			return;
+		p->settled[seq] = 1;
+	}
+	p->done++;
+	p->inflight--;
+	if (p->done == quota(b)) {
+		b->senders_done++;
+		check_finished(b);
+		return;
+	}
+	if (mode != MODE_LOAD)
+		send_some(p);
+}
+
+void
+bench_received(struct peer *p, const char *body, size_t len)
+{
+	struct bench *b = p->b;
+	char num[48];
+	unsigned long long sent;
+	unsigned long seq;
+	size_t n = len < sizeof num - 1 ? len : sizeof num - 1;
+
+	memcpy(num, body, n);
+	num[n] = '\0';
+	if (sscanf(num, "%llu %lu", &sent, &seq) != 2)
+		return;
+	b->lat[b->nlat++ % b->caplat] = bench_now_us() - sent;
+	if (seq >= quota(b) || p->seen == NULL)
+		return;
+	if (p->seen[seq]) {
+		p->dups++;
+		return;
+	}
+	p->seen[seq] = 1;
+	if (++p->got == quota(b)) {
+		b->recv_done++;
+		check_finished(b);
+	}
+	if (!b->wire->acks)
+		bench_settled(p->partner, seq);
+}
+
+/* --- files ------------------------------------------------------------- */
+
+static void
+file_pump(struct peer *p)
+{
+	struct bench *b = p->b;
+	size_t n, len;
+
+	while (p->x.accepted && p->x.sent < p->x.size &&
+	    p->x.sent - p->x.acked < FILE_WINDOW) {
+		len = p->x.size - p->x.sent < FILE_CHUNK
+		    ? (size_t)(p->x.size - p->x.sent)
+		    : FILE_CHUNK;
+		n = (size_t)snprintf(b->buf, sizeof b->buf,
+		    "FDATA|%s|%s|x%s|%llu|%zu\n", p->name, p->partner->name,
+		    p->name, (unsigned long long)p->x.sent, len);
+		if (net_conn_write2(p->conn, b->buf, n, payload, len) != 0)
+			return;
+		p->x.sent += len;
+	}
+	if (p->x.accepted && p->x.sent == p->x.size && !p->x.done) {
+		p->x.done = true;
+		n = (size_t)snprintf(b->buf, sizeof b->buf, "FDONE|%s|%s|x%s\n",
+		    p->name, p->partner->name, p->name);
+		net_conn_write(p->conn, b->buf, n);
+	}
 }
 
 static void
-on_frame(struct peer *p, const struct proto_frame *fr)
+file_offer(struct peer *p)
 {
 	struct bench *b = p->b;
-	char body[PROTO_MAX_BODY + 1];
-	size_t n, len;
-	unsigned long seq;
+	size_t n;
+
+	p->x.size = b->file_size;
+	n = (size_t)snprintf(b->buf, sizeof b->buf,
+	    "FOFFER|%s|%s|x%s|%llu|%064d|Zg==\n", p->name, p->partner->name,
+	    p->name, (unsigned long long)p->x.size, 0);
+	net_conn_write(p->conn, b->buf, n);
+}
+
+void
+bench_file_frame(struct peer *p, const struct proto_frame *fr)
+{
+	struct bench *b = p->b;
+	size_t n;
 
 	switch (fr->verb) {
-	case PROTO_V_SYNCED:
-		if (!p->synced) {
-			p->synced = true;
-			if (++b->synced == 2 * b->pairs)
-				start_sending(b);
-		}
-		break;
-	case PROTO_V_MSG:
-		if (proto_text_decode(
-		        fr->arg[4], body, sizeof body - 1, &len) != 0)
-			break;
-		body[len] = '\0';
-		b->lat[b->nlat++ % (b->pairs * b->msgs)] =
-		    now_us() - strtoull(body, NULL, 10);
-		seq = strtoul(fr->arg[3].p + 1, NULL, 10);
-		if (seq < b->msgs) {
-			if (p->seen[seq])
-				p->dups++;
-			else {
-				p->seen[seq] = 1;
-				p->got++;
-			}
-		}
+	case PROTO_V_FOFFER:
+		p->x.size = proto_slice_u64(fr->arg[3]);
 		n = (size_t)snprintf(b->buf, sizeof b->buf,
-		    "RCPT|%s|%s|%.*s|delivered\n", p->name, p->partner->name,
-		    (int)fr->arg[3].len, fr->arg[3].p);
+		    "FACCEPT|%s|%.*s|%.*s|0\n", p->name, (int)fr->arg[0].len,
+		    fr->arg[0].p, (int)fr->arg[2].len, fr->arg[2].p);
 		net_conn_write(p->conn, b->buf, n);
 		break;
-	case PROTO_V_ACK:
-		sender_settled(p);
+	case PROTO_V_FACCEPT:
+		p->x.accepted = true;
+		file_pump(p);
 		break;
-	case PROTO_V_RCPT:
-		if (p->sender)
-			sender_settled(p);
+	case PROTO_V_FACK:
+		p->x.acked = proto_slice_u64(fr->arg[3]);
+		file_pump(p);
 		break;
-	case PROTO_V_ERR:
-		if (b->errors++ < 5)
-			fprintf(stderr, "relay: %.*s\n", (int)fr->rawlen - 1,
-			    fr->raw);
+	case PROTO_V_FDATA:
+		p->x.got += fr->payload_len;
+		if (p->x.got - p->x.acked_at >= FILE_ACK_EVERY ||
+		    p->x.got == p->x.size) {
+			p->x.acked_at = p->x.got;
+			n = (size_t)snprintf(b->buf, sizeof b->buf,
+			    "FACK|%s|%.*s|%.*s|%llu\n", p->name,
+			    (int)fr->arg[0].len, fr->arg[0].p,
+			    (int)fr->arg[2].len, fr->arg[2].p,
+			    (unsigned long long)p->x.got);
+			net_conn_write(p->conn, b->buf, n);
+		}
+		break;
+	case PROTO_V_FDONE:
+		if (p->sends || p->x.done)
+			break;
+		if (p->x.got != p->x.size) {
+			bench_fail(p, "FDONE before all data", 21);
+			break;
+		}
+		p->x.done = true;
+		/* FDONE back: verified and saved, as a real receiver says. */
+		n = (size_t)snprintf(b->buf, sizeof b->buf,
+		    "FDONE|%s|%.*s|%.*s\n", p->name, (int)fr->arg[0].len,
+		    fr->arg[0].p, (int)fr->arg[2].len, fr->arg[2].p);
+		net_conn_write(p->conn, b->buf, n);
+		b->xfers_done++;
+		check_finished(b);
 		break;
 	default:
+		bench_fail(p, fr->raw, fr->hdrlen - 1);
 		break;
 	}
 }
+
+/* --- sessions ---------------------------------------------------------- */
 
 static void
 peer_read(struct net_conn *c, void *arg)
 {
 	struct peer *p = arg;
-	struct proto_frame fr;
-	struct proto_error err;
 	const char *in;
-	size_t len, used, done = 0;
-	enum proto_status st;
+	size_t len;
 
 	in = net_conn_input(c, &len);
-	while (done < len) {
-		st = proto_decoder_next(
-		    &p->dec, in + done, len - done, &fr, &err, &used);
-		if (st == PROTO_NEED_MORE)
-			break;
-		if (st == PROTO_FRAME)
-			on_frame(p, &fr);
-		else if (err.fatal) {
-			fprintf(stderr, "%s: %s\n", p->name, err.text);
-			exit(1);
-		}
-		done += used;
-	}
-	net_conn_consume(c, done);
+	net_conn_consume(c, p->b->wire->input(p, in, len));
 }
 
 static void
@@ -220,47 +348,136 @@ static const struct net_conn_cb peer_cb = {
     .on_close = peer_lost,
 };
 
-static int
-cmp_u64(const void *a, const void *b)
+static void
+connect_more(struct bench *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	char err[256];
+	struct peer *p;
 
-	return x < y ? -1 : x > y;
+	while (b->connecting < b->max_connecting && next_connect < b->npeers) {
+		p = &b->peers[next_connect++];
+		proto_decoder_init(&p->dec, PROTO_MAX_FRAME);
+		p->conn = net_conn_connect(
+		    b->loop, b->host, b->port, &peer_cb, p, err, sizeof err);
+		if (p->conn == NULL) {
+			fprintf(stderr, "connect: %s\n", err);
+			exit(1);
+		}
+		b->connecting++;
+		b->wire->login(p);
+	}
 }
 
-/* Peak RSS (KiB) and CPU seconds of a process, from /proc. */
 static void
-proc_usage(int pid, long *hwm_kb, double *cpu_s)
+start(struct bench *b)
 {
-	char path[64], line[512];
-	FILE *f;
-	unsigned long ut = 0, st = 0;
-	char *p;
-	int i;
+	unsigned long i, period;
 
-	*hwm_kb = -1;
-	*cpu_s = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
-	if ((f = fopen(path, "r")) != NULL) {
-		while (fgets(line, sizeof line, f) != NULL) {
-			if (strncmp(line, "VmHWM:", 6) == 0)
-				*hwm_kb = atol(line + 6);
-		}
-		fclose(f);
+	b->t0 = bench_now_us();
+	b->sending = true;
+	login_us = b->t0 - begin_us;
+	proc_usage(b->pid, &u_start);
+	switch (mode) {
+	case MODE_MSGS:
+		for (i = 0; i < b->pairs; i++)
+			send_some(&b->peers[2 * i]);
+		break;
+	case MODE_LOAD:
+		/* Spread the clients' sends evenly over one period. */
+		period = 1000000 / b->rate;
+		for (i = 0; i < b->npeers; i++)
+			b->peers[i].due_us = b->t0 + period * i / b->npeers;
+		send_end_us = b->t0 + b->seconds * 1000000;
+		net_timer_start(b->loop, &tick, 1);
+		break;
+	case MODE_IDLE:
+		net_timer_start(b->loop, &settle, b->settle_s * 1000);
+		net_timer_start(b->loop, &tick, 1000);
+		break;
+	case MODE_FILES:
+		for (i = 0; i < b->files; i++)
+			file_offer(&b->peers[2 * i]);
+		if (b->npeers > 2 * b->files)
+			send_some(&b->peers[2 * b->files]);
+		break;
 	}
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	if ((f = fopen(path, "r")) != NULL) {
-		if (fgets(line, sizeof line, f) != NULL &&
-		    (p = strrchr(line, ')')) != NULL) {
-			/* Fields 14 and 15: utime and stime, in ticks. */
-			for (i = 0; i < 12 && p != NULL; i++)
-				p = strchr(p + 1, ' ');
-			if (p != NULL && sscanf(p, " %lu %lu", &ut, &st) == 2)
-				*cpu_s = (double)(ut + st) /
-				    (double)sysconf(_SC_CLK_TCK);
-		}
-		fclose(f);
+}
+
+/* The server took the login: the next connection may start. */
+void
+bench_registered(struct peer *p)
+{
+	struct bench *b = p->b;
+
+	if (p->registered)
+		return;
+	p->registered = true;
+	b->connecting--;
+	connect_more(b);
+}
+
+void
+bench_ready(struct peer *p)
+{
+	struct bench *b = p->b;
+
+	if (p->ready)
+		return;
+	bench_registered(p);
+	p->ready = true;
+	if (mode == MODE_IDLE)
+		p->drain = true;
+	if (++b->ready == b->npeers)
+		start(b);
+}
+
+/* load: send what is due; idle: heartbeat a slice of the sessions. */
+static void
+on_tick(struct net_timer *t, void *arg)
+{
+	struct bench *b = arg;
+	unsigned long i, period;
+	uint64_t now = bench_now_us();
+	static unsigned long slice;
+
+	if (mode == MODE_IDLE) {
+		for (i = slice; i < b->npeers; i += b->ping_s)
+			b->wire->ping(&b->peers[i]);
+		slice = (slice + 1) % b->ping_s;
+		net_timer_start(b->loop, t, 1000);
+		return;
 	}
+	period = 1000000 / b->rate;
+	for (i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+		while (p->due_us <= now && p->next < quota(b)) {
+			if (send_one(p) != 0)
+				break;
+			p->due_us += period;
+		}
+	}
+	if (now < send_end_us) {
+		net_timer_start(b->loop, t, 1);
+		return;
+	}
+	/* The last sends are out: the server's CPU over the window. */
+	proc_usage(b->pid, &u_sent);
+	sent_measured = true;
+	for (i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+		while (p->next < quota(b) && send_one(p) == 0)
+			;
+	}
+}
+
+static void
+on_settled(struct net_timer *t, void *arg)
+{
+	struct bench *b = arg;
+
+	(void)t;
+	b->t1 = bench_now_us();
+	net_loop_stop(b->loop);
 }
 
 static void
@@ -270,150 +487,368 @@ on_timeout(struct net_timer *t, void *arg)
 
 	(void)t;
 	fprintf(stderr, "timed out\n");
-	b->t1 = now_us();
+	b->t1 = bench_now_us();
+	b->errors++;
 	net_loop_stop(b->loop);
 }
 
-static const char usage[] =
-    "usage: termgram-bench msgs [--host H] [--port P] [--pairs N] "
-    "[--msgs M]\n"
-    "                           [--size S] [--inflight K] [--pid PID]\n"
-    "                           [--timeout S]\n";
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, c = *(const uint64_t *)y;
+
+	return a < c ? -1 : a > c;
+}
+
+static void
+print_latency(struct bench *b)
+{
+	size_t k = b->nlat < b->caplat ? b->nlat : b->caplat;
+
+	if (k == 0)
+		return;
+	qsort(b->lat, k, sizeof *b->lat, cmp_u64);
+	printf("latency_us p50=%llu p99=%llu max=%llu\n",
+	    (unsigned long long)b->lat[k / 2],
+	    (unsigned long long)b->lat[k * 99 / 100],
+	    (unsigned long long)b->lat[k - 1]);
+}
+
+static int
+report(struct bench *b, const struct usage *u1)
+{
+	unsigned long i, lost = 0, dups = 0, total = 0;
+	double secs = (double)(b->t1 - b->t0) / 1e6;
+	double cpu = u1->cpu_s - u_start.cpu_s;
+
+	printf("proto=%s mode=%s\n", b->wire->name,
+	    (const char *[]){"msgs", "load", "idle", "files"}[mode]);
+	if (mode == MODE_IDLE) {
+		printf("sessions=%lu login_s=%.2f\n", b->ready,
+		    (double)login_us / 1e6);
+		if (b->pid > 0)
+			printf("server_rss_kb=%ld server_peak_rss_kb=%ld "
+			       "kb_per_session=%.2f server_login_cpu_s=%.2f\n",
+			    u1->rss_kb, u1->hwm_kb,
+			    (double)(u1->rss_kb - u_begin.rss_kb) /
+			        (double)b->npeers,
+			    u_start.cpu_s - u_begin.cpu_s);
+		return b->errors == 0 ? 0 : 1;
+	}
+	if (mode == MODE_FILES) {
+		printf("transfers=%lu size=%llu done=%lu\n", b->files,
+		    (unsigned long long)b->file_size, b->xfers_done);
+		printf("mib_per_s=%.1f\n",
+		    (double)b->file_size * (double)b->xfers_done / 1048576.0 /
+		        secs);
+		print_latency(b);
+		if (b->pid > 0)
+			printf("server_peak_rss_kb=%ld server_cpu_s=%.2f\n",
+			    u1->hwm_kb, cpu);
+		return b->errors == 0 && b->xfers_done == b->files ? 0 : 1;
+	}
+	for (i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+		if (p->seen == NULL)
+			continue;
+		lost += quota(b) - p->got;
+		dups += p->dups;
+		total += quota(b);
+	}
+	if (mode == MODE_LOAD)
+		printf("clients=%lu rate=%lu seconds=%lu msgs=%lu size=%lu\n",
+		    b->npeers, b->rate, b->seconds, total, b->size);
+	else
+		printf("pairs=%lu msgs=%lu size=%lu inflight=%lu\n", b->pairs,
+		    total, b->size, b->inflight);
+	/* After a timeout, only what arrived counts. */
+	printf("msgs_per_s=%.0f\n", (double)(total - lost) / secs);
+	print_latency(b);
+	printf("lost=%lu duplicated=%lu errors=%lu\n", lost, dups, b->errors);
+	if (b->pid > 0) {
+		printf("server_peak_rss_kb=%ld server_cpu_s=%.2f "
+		       "cpu_us_per_msg=%.2f\n",
+		    u1->hwm_kb, cpu, cpu * 1e6 / (double)total);
+		if (mode == MODE_LOAD && sent_measured && u_sent.cpu_s >= 0)
+			printf("server_core_pct=%.1f\n",
+			    (u_sent.cpu_s - u_start.cpu_s) * 100 /
+			        (double)b->seconds);
+	}
+	return lost == 0 && dups == 0 && b->errors == 0 ? 0 : 1;
+}
+
+static const char usage_text[] =
+    "usage: termgram-bench msgs  [options] [--pairs N] [--msgs M] "
+    "[--size S] [--inflight K]\n"
+    "       termgram-bench load  [options] [--pairs N] [--rate R] "
+    "[--seconds T] [--size S]\n"
+    "       termgram-bench idle  [options] [--sessions N] [--ping S] "
+    "[--settle S]\n"
+    "       termgram-bench files [options] [--files N] [--file-mib MIB] "
+    "[--no-chat]\n"
+    "options: [--proto termgram|irc|mqtt] [--host H] [--port P] "
+    "[--pid PID]\n"
+    "         [--oper NAME:PASSWORD] [--connecting N] [--timeout S]\n";
+
+static unsigned long
+number(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+		fprintf(
+		    stderr, "termgram-bench: %s: not a number: %s\n", what, s);
+		exit(2);
+	}
+	return v;
+}
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+	    {"proto", required_argument, NULL, 'w'},
 	    {"host", required_argument, NULL, 'h'},
 	    {"port", required_argument, NULL, 'p'},
 	    {"pairs", required_argument, NULL, 'n'},
+	    {"sessions", required_argument, NULL, 'N'},
 	    {"msgs", required_argument, NULL, 'm'},
 	    {"size", required_argument, NULL, 's'},
 	    {"inflight", required_argument, NULL, 'k'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"seconds", required_argument, NULL, 'T'},
+	    {"ping", required_argument, NULL, 'i'},
+	    {"settle", required_argument, NULL, 'S'},
+	    {"files", required_argument, NULL, 'f'},
+	    {"file-mib", required_argument, NULL, 'F'},
+	    {"no-chat", no_argument, NULL, 'c'},
+	    {"oper", required_argument, NULL, 'o'},
+	    {"connecting", required_argument, NULL, 'C'},
 	    {"pid", required_argument, NULL, 'P'},
 	    {"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	static const char *modes[] = {"msgs", "load", "idle", "files"};
 	struct bench b;
-	struct net_timer deadline;
 	struct rlimit rl;
-	char err[256];
-	unsigned long i, lost = 0, dups = 0, timeout = 300;
-	unsigned run;
-	long hwm0, hwm1;
-	double cpu0, cpu1, secs;
-	size_t n, k;
-	int ch;
+	struct usage u1;
+	unsigned long i, sessions = 1000, timeout = 300;
+	bool chat = true;
+	int ch, rc;
 
 	memset(&b, 0, sizeof b);
+	b.wire = &bench_wire_termgram;
 	b.host = "127.0.0.1";
 	b.port = PROTO_DEFAULT_PORT;
 	b.pairs = 1;
 	b.msgs = 100000;
 	b.size = 100;
 	b.inflight = 64;
-	if (argc < 2 || strcmp(argv[1], "msgs") != 0) {
-		fputs(usage, stderr);
+	b.rate = 10;
+	b.seconds = 10;
+	b.ping_s = 15;
+	b.settle_s = 3;
+	b.files = 1;
+	b.file_size = 256;
+	b.max_connecting = 256;
+	if (argc < 2) {
+		fputs(usage_text, stderr);
 		return 2;
 	}
+	for (i = 0; i < 4 && strcmp(argv[1], modes[i]) != 0; i++)
+		;
+	if (i == 4) {
+		fprintf(stderr, "termgram-bench: unknown mode %s\n", argv[1]);
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	mode = (enum mode)i;
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'w':
+			if (strcmp(optarg, "termgram") == 0)
+				b.wire = &bench_wire_termgram;
+			else if (strcmp(optarg, "irc") == 0)
+				b.wire = &bench_wire_irc;
+			else if (strcmp(optarg, "mqtt") == 0)
+				b.wire = &bench_wire_mqtt;
+			else {
+				fprintf(stderr,
+				    "termgram-bench: --proto is termgram, "
+				    "irc or mqtt\n");
+				return 2;
+			}
+			break;
 		case 'h':
 			b.host = optarg;
 			break;
 		case 'p':
-			b.port = (unsigned)atoi(optarg);
+			b.port = (unsigned)number(optarg, "--port");
 			break;
 		case 'n':
-			b.pairs = strtoul(optarg, NULL, 10);
+			b.pairs = number(optarg, "--pairs");
+			break;
+		case 'N':
+			sessions = number(optarg, "--sessions");
 			break;
 		case 'm':
-			b.msgs = strtoul(optarg, NULL, 10);
+			b.msgs = number(optarg, "--msgs");
 			break;
 		case 's':
-			b.size = strtoul(optarg, NULL, 10);
+			b.size = number(optarg, "--size");
 			break;
 		case 'k':
-			b.inflight = strtoul(optarg, NULL, 10);
+			b.inflight = number(optarg, "--inflight");
+			break;
+		case 'r':
+			b.rate = number(optarg, "--rate");
+			break;
+		case 'T':
+			b.seconds = number(optarg, "--seconds");
+			break;
+		case 'i':
+			b.ping_s = number(optarg, "--ping");
+			break;
+		case 'S':
+			b.settle_s = number(optarg, "--settle");
+			break;
+		case 'f':
+			b.files = number(optarg, "--files");
+			break;
+		case 'F':
+			b.file_size = number(optarg, "--file-mib");
+			break;
+		case 'c':
+			chat = false;
+			break;
+		case 'o':
+			b.oper = optarg;
+			break;
+		case 'C':
+			b.max_connecting = number(optarg, "--connecting");
 			break;
 		case 'P':
-			b.pid = atoi(optarg);
+			b.pid = (int)number(optarg, "--pid");
 			break;
 		case 't':
-			timeout = strtoul(optarg, NULL, 10);
+			timeout = number(optarg, "--timeout");
 			break;
 		default:
-			fputs(usage, stderr);
+			fputs(usage_text, stderr);
 			return 2;
 		}
 	}
-	if (b.pairs == 0 || b.msgs == 0 || b.inflight == 0 || b.size < 24 ||
-	    b.size > PROTO_MAX_BODY) {
-		fprintf(stderr,
-		    "pairs, msgs and inflight must be > 0; size "
-		    "from 24 to %d\n",
-		    PROTO_MAX_BODY);
+	if (optind != argc) {
+		fputs(usage_text, stderr);
 		return 2;
 	}
+	if (b.pairs == 0 || b.msgs == 0 || b.inflight == 0 || b.rate == 0 ||
+	    b.rate > 1000000 || b.seconds == 0 || b.ping_s == 0 ||
+	    sessions == 0 || b.files == 0 || b.file_size == 0 ||
+	    b.max_connecting == 0) {
+		fprintf(stderr,
+		    "termgram-bench: counts, rates and times "
+		    "must be > 0\n");
+		return 2;
+	}
+	if (b.size < 32 || b.size > 400) {
+		/* 400: an IRC line is at most 512 bytes. */
+		fprintf(stderr, "termgram-bench: --size is 32 to 400\n");
+		return 2;
+	}
+	if (mode == MODE_FILES && b.wire != &bench_wire_termgram) {
+		fprintf(stderr, "termgram-bench: files is termgram only\n");
+		return 2;
+	}
+	b.file_size *= 1024 * 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	signal(SIGPIPE, SIG_IGN);
+
+	switch (mode) {
+	case MODE_MSGS:
+	case MODE_LOAD:
+		b.npeers = 2 * b.pairs;
+		break;
+	case MODE_IDLE:
+		b.npeers = sessions;
+		break;
+	case MODE_FILES:
+		b.npeers = 2 * b.files + (chat ? 2 : 0);
+		b.inflight = 1;
+		break;
+	}
+	if (b.npeers + 16 > rl.rlim_cur) {
+		fprintf(stderr,
+		    "termgram-bench: %lu connections need more than the "
+		    "%llu open files allowed (ulimit -n)\n",
+		    b.npeers, (unsigned long long)rl.rlim_cur);
+		return 2;
+	}
 	b.loop = net_loop_new();
 	b.body = xmalloc(b.size + 32);
-	b.lat = xcalloc(b.pairs * b.msgs, sizeof *b.lat);
-	b.peers = xcalloc(2 * b.pairs, sizeof *b.peers);
-	srand((unsigned)getpid() ^ (unsigned)now_us());
-	run = (unsigned)rand() % 100000;
-	if (b.pid > 0)
-		proc_usage(b.pid, &hwm0, &cpu0);
-	for (i = 0; i < 2 * b.pairs; i++) {
+	memset(b.body, 'x', b.size);
+	b.caplat = mode == MODE_LOAD
+	    ? b.npeers * quota(&b)
+	    : (mode == MODE_FILES ? b.msgs : b.pairs * b.msgs);
+	if (b.caplat == 0 || b.caplat > 50000000)
+		b.caplat = 50000000;
+	b.lat = xcalloc(b.caplat, sizeof *b.lat);
+	b.peers = xcalloc(b.npeers, sizeof *b.peers);
+	memset(payload, 'f', sizeof payload);
+	srand((unsigned)getpid() ^ (unsigned)bench_now_us());
+	b.run = (unsigned)rand() % 100000;
+	for (i = 0; i < b.npeers; i++) {
 		struct peer *p = &b.peers[i];
 		p->b = &b;
-		p->sender = i % 2 == 0;
 		p->partner = &b.peers[i ^ 1];
-		snprintf(p->name, sizeof p->name, "b%u%c%lu", run,
-		    p->sender ? 's' : 'r', i / 2);
-		if (!p->sender)
-			p->seen = xcalloc(b.msgs, 1);
-		proto_decoder_init(&p->dec, PROTO_MAX_FRAME);
-		p->conn = net_conn_connect(
-		    b.loop, b.host, b.port, &peer_cb, p, err, sizeof err);
-		if (p->conn == NULL) {
-			fprintf(stderr, "connect: %s\n", err);
-			return 1;
+		if (mode == MODE_IDLE) {
+			snprintf(p->name, sizeof p->name, "b%ui%lu", b.run, i);
+			continue;
 		}
-		n = (size_t)snprintf(
-		    b.buf, sizeof b.buf, "LOGIN|1|%s||0\n", p->name);
-		net_conn_write(p->conn, b.buf, n);
+		p->sends = mode == MODE_LOAD || i % 2 == 0;
+		snprintf(p->name, sizeof p->name, "b%u%c%lu", b.run,
+		    i % 2 == 0 ? 's' : 'r', i / 2);
+		if (p->sends)
+			p->settled = xcalloc(quota(&b), 1);
+		if (mode != MODE_FILES || i >= 2 * b.files)
+			p->seen = mode == MODE_LOAD || i % 2 == 1
+			    ? xcalloc(quota(&b), 1)
+			    : NULL;
 	}
+	proc_usage(b.pid, &u_begin);
+	net_timer_init(&tick, on_tick, &b);
+	net_timer_init(&settle, on_settled, &b);
 	net_timer_init(&deadline, on_timeout, &b);
 	net_timer_start(b.loop, &deadline, timeout * 1000);
+	begin_us = bench_now_us();
+	connect_more(&b);
 	net_loop_run(b.loop);
-	if (b.pid > 0)
-		proc_usage(b.pid, &hwm1, &cpu1);
-
-	for (i = 0; i < b.pairs; i++) {
-		struct peer *r = &b.peers[2 * i + 1];
-		lost += b.msgs - r->got;
-		dups += r->dups;
+	proc_usage(b.pid, &u1);
+	if (mode == MODE_IDLE && b.ready < b.npeers) {
+		fprintf(stderr, "only %lu of %lu sessions logged in\n", b.ready,
+		    b.npeers);
+		b.errors++;
 	}
-	secs = (double)(b.t1 - b.t0) / 1e6;
-	k = b.nlat < b.pairs * b.msgs ? b.nlat : b.pairs * b.msgs;
-	qsort(b.lat, k, sizeof *b.lat, cmp_u64);
-	printf("pairs=%lu msgs=%lu size=%lu inflight=%lu\n", b.pairs,
-	    b.pairs * b.msgs, b.size, b.inflight);
-	printf("msgs_per_s=%.0f\n", (double)(b.pairs * b.msgs) / secs);
-	if (k > 0)
-		printf("latency_us p50=%llu p99=%llu max=%llu\n",
-		    (unsigned long long)b.lat[k / 2],
-		    (unsigned long long)b.lat[k * 99 / 100],
-		    (unsigned long long)b.lat[k - 1]);
-	printf("lost=%lu duplicated=%lu errors=%lu\n", lost, dups, b.errors);
-	if (b.pid > 0)
-		printf("relay_peak_rss_kb=%ld relay_cpu_s=%.2f "
-		       "cpu_us_per_msg=%.2f\n",
-		    hwm1, cpu1 - cpu0,
-		    (cpu1 - cpu0) * 1e6 / (double)(b.pairs * b.msgs));
-	return lost == 0 && dups == 0 ? 0 : 1;
+	rc = report(&b, &u1);
+	fflush(stdout);
+
+	for (i = 0; i < b.npeers; i++) {
+		if (b.peers[i].conn != NULL)
+			net_conn_close(b.peers[i].conn, false);
+		free(b.peers[i].seen);
+		free(b.peers[i].settled);
+	}
+	net_timer_stop(b.loop, &tick);
+	net_timer_stop(b.loop, &settle);
+	net_timer_stop(b.loop, &deadline);
+	net_loop_free(b.loop);
+	free(b.peers);
+	free(b.lat);
+	free(b.body);
+	return rc;
 }

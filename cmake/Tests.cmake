@@ -43,6 +43,12 @@ add_test(NAME tui_e2e COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/tui.sh
 set_tests_properties(tui_e2e PROPERTIES TIMEOUT 300
   ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
 
+# The load generator, every mode, against a real relay.
+add_test(NAME bench_smoke COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/smoke.sh
+  ${CMAKE_BINARY_DIR})
+set_tests_properties(bench_smoke PROPERTIES TIMEOUT 600
+  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+
 # Layer rule: arrows point down only.
 add_test(NAME layers COMMAND ${CMAKE_SOURCE_DIR}/tests/check_layers.sh
   ${CMAKE_SOURCE_DIR}/src)

@@ -4,6 +4,40 @@
 #include "net/buf.h"
 #include "util/xmalloc.h"
 
+#define NET_SPARE_BLOCKS 256 /* at most 4 MiB kept for reuse */
+
+/* Freed blocks, linked through their first bytes; one loop per process. */
+static void *net_spare;
+static size_t net_nspare;
+
+/* A block of NET_BLOCK bytes. */
+void *
+net_block_get(void)
+{
+	void *p = net_spare;
+
+	if (p == NULL)
+		return xmalloc(NET_BLOCK);
+	memcpy(&net_spare, p, sizeof net_spare);
+	net_nspare--;
+	return p;
+}
+
+/* Give a block back; past the spare limit it goes back to malloc. */
+void
+net_block_put(void *p)
+{
+	if (p == NULL)
+		return;
+	if (net_nspare == NET_SPARE_BLOCKS) {
+		free(p);
+		return;
+	}
+	memcpy(p, &net_spare, sizeof net_spare);
+	net_spare = p;
+	net_nspare++;
+}
+
 /* Start an empty buffer; nothing is allocated until bytes come. */
 void
 net_buf_init(struct net_buf *b)
@@ -16,7 +50,10 @@ net_buf_init(struct net_buf *b)
 void
 net_buf_fini(struct net_buf *b)
 {
-	free(b->data);
+	if (b->cap == NET_BLOCK)
+		net_block_put(b->data);
+	else
+		free(b->data);
 	net_buf_init(b);
 }
 
@@ -35,8 +72,11 @@ net_buf_space(struct net_buf *b, size_t want, size_t *avail)
 			b->off = 0;
 			b->len = used;
 		}
-		if (b->cap - b->len < want) {
-			ncap = b->cap == 0 ? 4096 : b->cap;
+		if (b->cap == 0 && want <= NET_BLOCK) {
+			b->data = net_block_get();
+			b->cap = NET_BLOCK;
+		} else if (b->cap - b->len < want) {
+			ncap = b->cap == 0 ? NET_BLOCK : b->cap;
 			while (ncap - b->len < want)
 				ncap *= 2;
 			b->data = xrealloc(b->data, ncap);
@@ -88,7 +128,7 @@ net_buf_len(const struct net_buf *b)
 	return b->len - b->off;
 }
 
-/* Give memory back when an empty buffer has grown past keep bytes. */
+/* Give memory back when the buffer is empty and holds more than keep. */
 void
 net_buf_shrink(struct net_buf *b, size_t keep)
 {

@@ -16,7 +16,7 @@
 #include "net/sock.h"
 #include "util/xmalloc.h"
 
-#define NET_CHUNK (16 * 1024)
+#define NET_SMALL_CHUNK 512 /* a queue's first chunk, for a few lines */
 #define NET_IOV 64
 #define NET_READ (16 * 1024)
 #define NET_LINGER_MS 5000
@@ -28,6 +28,8 @@ struct net_chunk {
 	size_t cap;
 	char data[];
 };
+
+#define NET_CHUNK (NET_BLOCK - sizeof(struct net_chunk))
 
 struct net_conn {
 	struct net_loop *loop;
@@ -56,6 +58,43 @@ static void net_conn_io(struct net_watch *, short, void *);
 static void net_conn_flush_cb(struct net_watch *, void *);
 static void net_conn_update_events(struct net_conn *);
 
+/*
+ * A chunk for at least n bytes. Most queues hold a line or two until the
+ * end of the turn, so the first chunk is small (a presence line to ten
+ * thousand sessions must not take ten thousand blocks); the next ones are
+ * pooled blocks, or exactly n for a bigger write.
+ */
+static struct net_chunk *
+net_chunk_new(bool first, size_t n)
+{
+	struct net_chunk *ch;
+	size_t cap;
+
+	if (first && n <= NET_SMALL_CHUNK) {
+		cap = NET_SMALL_CHUNK;
+		ch = xmalloc(sizeof *ch + cap);
+	} else if (n <= NET_CHUNK) {
+		cap = NET_CHUNK;
+		ch = net_block_get();
+	} else {
+		cap = n;
+		ch = xmalloc(sizeof *ch + cap);
+	}
+	ch->next = NULL;
+	ch->off = ch->len = 0;
+	ch->cap = cap;
+	return ch;
+}
+
+static void
+net_chunk_free(struct net_chunk *ch)
+{
+	if (ch->cap == NET_CHUNK)
+		net_block_put(ch);
+	else
+		free(ch);
+}
+
 static void
 net_conn_free(void *p)
 {
@@ -65,7 +104,7 @@ net_conn_free(void *p)
 	net_timer_stop(c->loop, &c->linger);
 	for (ch = c->head; ch != NULL; ch = next) {
 		next = ch->next;
-		free(ch);
+		net_chunk_free(ch);
 	}
 	net_buf_fini(&c->in);
 	free(c);
@@ -219,15 +258,11 @@ static void
 net_conn_queue(struct net_conn *c, const char *p, size_t n)
 {
 	struct net_chunk *ch = c->tail;
-	size_t k, cap;
+	size_t k;
 
 	while (n > 0) {
 		if (ch == NULL || ch->len == ch->cap) {
-			cap = n > NET_CHUNK ? n : NET_CHUNK;
-			ch = xmalloc(sizeof *ch + cap);
-			ch->next = NULL;
-			ch->off = ch->len = 0;
-			ch->cap = cap;
+			ch = net_chunk_new(ch == NULL, n);
 			if (c->tail != NULL)
 				c->tail->next = ch;
 			else
@@ -320,7 +355,7 @@ net_conn_flush(struct net_conn *c)
 				c->head = ch->next;
 				if (c->head == NULL)
 					c->tail = NULL;
-				free(ch);
+				net_chunk_free(ch);
 			}
 		}
 	}
@@ -432,7 +467,7 @@ void
 net_conn_consume(struct net_conn *c, size_t n)
 {
 	net_buf_consume(&c->in, n);
-	net_buf_shrink(&c->in, 1024 * 1024);
+	net_buf_shrink(&c->in, 0);
 }
 
 /*

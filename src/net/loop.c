@@ -1,5 +1,14 @@
+/*
+ * The event loop: one epoll_wait() per turn, timers in a binary heap,
+ * end-of-turn flushes and deferred frees. epoll, not poll(): poll() hands
+ * the kernel every descriptor on every turn, and with a thousand mostly
+ * quiet sessions that cost the relay most of a core (docs/performance.md).
+ * Watches keep poll()'s vocabulary (POLLIN, POLLOUT, level-triggered).
+ */
+#include <sys/epoll.h>
 #include <sys/types.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +26,8 @@ struct net_watch {
 	struct net_loop *loop;
 	int fd;
 	short events;
+	bool always; /* epoll refuses regular files: always ready, as
+	                poll() would say */
 	bool dead;
 	bool flush_pending;
 	net_io_cb io;
@@ -40,8 +51,10 @@ struct net_sighandler {
 struct net_loop {
 	struct net_watch **w;
 	size_t nw, capw;
-	struct pollfd *pfd;
-	size_t cappfd;
+	int ep;
+	struct epoll_event *ev;
+	size_t capev;
+	size_t nalways;
 	bool dead_watches;
 
 	struct net_watch **flush;
@@ -89,6 +102,8 @@ net_loop_new(void)
 
 	loop = xcalloc(1, sizeof *loop);
 	loop->now = net_clock_ms();
+	if ((loop->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		err(1, "epoll_create1");
 	return loop;
 }
 
@@ -138,8 +153,9 @@ net_loop_free(struct net_loop *loop)
 		close(net_sigpipe[1]);
 		net_sigpipe[0] = net_sigpipe[1] = -1;
 	}
+	close(loop->ep);
 	free(loop->w);
-	free(loop->pfd);
+	free(loop->ev);
 	free(loop->flush);
 	free(loop->defer);
 	free(loop->heap);
@@ -189,6 +205,22 @@ net_loop_defer_free(struct net_loop *loop, net_free_cb fn, void *p)
 	loop->ndefer++;
 }
 
+static uint32_t
+net_to_epoll(short events)
+{
+	return (events & POLLIN ? EPOLLIN : 0) |
+	    (events & POLLOUT ? EPOLLOUT : 0);
+}
+
+static short
+net_from_epoll(uint32_t events)
+{
+	return (short)((events & EPOLLIN ? POLLIN : 0) |
+	    (events & EPOLLOUT ? POLLOUT : 0) |
+	    (events & EPOLLERR ? POLLERR : 0) |
+	    (events & EPOLLHUP ? POLLHUP : 0));
+}
+
 /* Watch fd for events (POLLIN, POLLOUT); io is called when they occur. */
 struct net_watch *
 net_loop_add_fd(
@@ -202,6 +234,14 @@ net_loop_add_fd(
 	w->events = events;
 	w->io = io;
 	w->arg = arg;
+	if (epoll_ctl(loop->ep, EPOLL_CTL_ADD, fd,
+	        &(struct epoll_event){
+	            .events = net_to_epoll(events), .data.ptr = w}) == -1) {
+		if (errno != EPERM)
+			err(1, "epoll_ctl");
+		w->always = true;
+		loop->nalways++;
+	}
 	if (loop->nw == loop->capw) {
 		loop->capw = loop->capw ? loop->capw * 2 : 64;
 		loop->w = xreallocarray(loop->w, loop->capw, sizeof *loop->w);
@@ -218,13 +258,23 @@ net_watch_remove(struct net_watch *w)
 		return;
 	w->dead = true;
 	w->loop->dead_watches = true;
+	if (w->always)
+		w->loop->nalways--;
+	else
+		epoll_ctl(w->loop->ep, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
 /* Change what the watch waits for. */
 void
 net_watch_set_events(struct net_watch *w, short events)
 {
+	if (w->events == events || w->dead)
+		return;
 	w->events = events;
+	if (!w->always)
+		epoll_ctl(w->loop->ep, EPOLL_CTL_MOD, w->fd,
+		    &(struct epoll_event){
+		        .events = net_to_epoll(events), .data.ptr = w});
 }
 
 /* What the watch waits for. */
@@ -496,40 +546,39 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 		if (timeout < 0 || t < timeout)
 			timeout = t;
 	}
-	if (loop->nflush > 0 || loop->ndefer > 0)
+	if (loop->nflush > 0 || loop->ndefer > 0 || loop->nalways > 0)
 		timeout = 0;
 
-	n = loop->nw;
-	if (n > loop->cappfd) {
-		loop->cappfd = n + 64;
-		loop->pfd =
-		    xreallocarray(loop->pfd, loop->cappfd, sizeof *loop->pfd);
+	if (loop->capev < loop->nw + 1) {
+		loop->capev = loop->nw + 64;
+		loop->ev =
+		    xreallocarray(loop->ev, loop->capev, sizeof *loop->ev);
 	}
-	for (i = 0; i < n; i++) {
-		loop->pfd[i].fd = loop->w[i]->dead ? -1 : loop->w[i]->fd;
-		loop->pfd[i].events = loop->w[i]->events;
-		loop->pfd[i].revents = 0;
-	}
-	rc = poll(loop->pfd, (nfds_t)n, timeout);
+	rc = epoll_wait(loop->ep, loop->ev, (int)loop->capev, timeout);
 	loop->now = net_clock_ms();
 	if (rc == -1) {
 		if (errno != EINTR)
 			return -1;
 		rc = 0;
 	}
-	/* Watches added during dispatch sit past n and wait for next turn. */
-	for (i = 0; i < n && rc > 0; i++) {
+	/* A watch removed by an earlier callback of this turn is marked
+	 * dead and freed only at the end of the turn. */
+	for (i = 0; i < (size_t)rc; i++) {
+		w = loop->ev[i].data.ptr;
+		if (!w->dead)
+			w->io(w, net_from_epoll(loop->ev[i].events), w->arg);
+	}
+	for (i = 0, n = loop->nw; i < n && loop->nalways > 0; i++) {
 		w = loop->w[i];
-		if (loop->pfd[i].revents == 0 || w->dead)
-			continue;
-		w->io(w, loop->pfd[i].revents, w->arg);
+		if (w->always && !w->dead && (w->events & (POLLIN | POLLOUT)))
+			w->io(w, w->events & (POLLIN | POLLOUT), w->arg);
 	}
 	net_loop_run_timers(loop);
 	net_loop_end_turn(loop);
 	return rc;
 }
 
-/* Run turns until net_loop_stop(); 0, or -1 if poll() failed. */
+/* Run turns until net_loop_stop(); 0, or -1 if epoll_wait() failed. */
 int
 net_loop_run(struct net_loop *loop)
 {

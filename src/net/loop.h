@@ -1,9 +1,10 @@
 /*
- * The poll() event loop shared by relay and client: file descriptor
- * watches, timers on the monotonic clock, signals through a self-pipe, and
- * an end-of-turn sequence (turn hook, pending flushes, deferred frees) so
- * that work of one turn is batched: the relay commits its store in the hook,
- * then the flushes send what the turn produced.
+ * The event loop shared by relay and client (epoll, level-triggered, in
+ * poll()'s vocabulary): file descriptor watches, timers on the monotonic
+ * clock, signals through a self-pipe, and an end-of-turn sequence (turn
+ * hook, pending flushes, deferred frees) so that work of one turn is
+ * batched: the relay commits its store in the hook, then the flushes send
+ * what the turn produced.
  */
 #ifndef NET_LOOP_H
 #define NET_LOOP_H

@@ -1,8 +1,9 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <stdarg.h>
+#include <malloc.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,12 @@ struct srv_user {
 	struct srv_sess *sess; /* online session, or NULL */
 	char token[TOKEN_LEN + 1];
 	size_t order; /* registration order */
+	/* The USER line last built for this user, and what it said. */
+	char line[80];
+	size_t linelen;
+	bool line_online;
+	uint64_t line_seen;
+	uint64_t pres_gen; /* has a line in this turn's presence batch */
 };
 
 struct srv_sess {
@@ -101,6 +108,18 @@ struct server_relay {
 	struct util_map *users; /* key -> srv_user */
 	struct srv_user **ulist; /* registration order */
 	size_t nusers, capusers;
+	char *clist; /* the contact list, assembled for a login */
+	size_t capclist;
+	char *pres; /* presence changes of this turn, for everyone */
+	size_t lenpres, cappres;
+	struct srv_pres {
+		struct srv_user *u;
+		size_t off, len;
+	} * pent; /* whose line is where in pres */
+	size_t npres, cappent;
+	uint64_t pres_gen;
+	uint64_t trim_mark; /* frames_out at the last sweep */
+	bool trim_wanted;
 
 	struct srv_sess *sessions;
 	unsigned nsessions;
@@ -235,32 +254,127 @@ sess_send_errf(struct srv_sess *s, enum proto_err code, struct proto_slice ref,
 
 static const struct proto_slice no_ref = {"-", 1};
 
-static void
-send_user_line(struct srv_sess *s, const struct srv_user *u)
+/*
+ * The user's USER line, built again only when the presence it tells has
+ * changed: every login sends every line, and tells every session.
+ */
+static const char *
+user_line(struct srv_user *u, size_t *len)
 {
-	struct server_relay *r = s->r;
 	struct proto_writer w;
-	size_t n;
+	bool online = u->sess != NULL;
 
-	proto_writer_init(&w, r->out, sizeof r->out);
-	proto_writer_begin(&w, PROTO_V_USER);
-	proto_writer_str(&w, u->name);
-	proto_writer_str(&w, u->sess != NULL ? "online" : "offline");
-	proto_writer_u64(&w, u->last_seen);
-	if (proto_writer_end(&w, &n) == 0)
-		sess_send(s, r->out, n);
+	if (u->linelen == 0 || u->line_online != online ||
+	    u->line_seen != u->last_seen) {
+		proto_writer_init(&w, u->line, sizeof u->line);
+		proto_writer_begin(&w, PROTO_V_USER);
+		proto_writer_str(&w, u->name);
+		proto_writer_str(&w, online ? "online" : "offline");
+		proto_writer_u64(&w, u->last_seen);
+		if (proto_writer_end(&w, &u->linelen) != 0)
+			u->linelen = 0;
+		u->line_online = online;
+		u->line_seen = u->last_seen;
+	}
+	*len = u->linelen;
+	return u->line;
 }
 
-/* Tell every other logged-in session about u's presence. */
+/* The contact list: one USER line per registered user, in one write. */
 static void
-broadcast_presence(struct server_relay *r, const struct srv_user *u)
+send_user_lines(struct srv_sess *s)
+{
+	struct server_relay *r = s->r;
+	const char *line;
+	size_t i, n, len = 0;
+
+	for (i = 0; i < r->nusers; i++) {
+		line = user_line(r->ulist[i], &n);
+		if (len + n > r->capclist) {
+			r->capclist = r->capclist ? r->capclist * 2 : 4096;
+			r->clist = xrealloc(r->clist, r->capclist);
+		}
+		memcpy(r->clist + len, line, n);
+		len += n;
+	}
+	if (len > 0 && !s->gone) {
+		sess_send(s, r->clist, len);
+		r->st.frames_out += r->nusers - 1;
+	}
+}
+
+/*
+ * Tell every logged-in session about u's presence, at the end of the turn:
+ * when many log in at once (everyone, after the relay restarts), each
+ * session gets the turn's changes in one write rather than one per login.
+ */
+static void
+broadcast_presence(struct server_relay *r, struct srv_user *u)
+{
+	const char *line;
+	size_t n;
+
+	line = user_line(u, &n);
+	if (r->lenpres + n > r->cappres) {
+		r->cappres = r->cappres ? r->cappres * 2 : 4096;
+		r->pres = xrealloc(r->pres, r->cappres);
+	}
+	if (r->npres == r->cappent) {
+		r->cappent = r->cappent ? r->cappent * 2 : 64;
+		r->pent = xreallocarray(r->pent, r->cappent, sizeof *r->pent);
+	}
+	r->pent[r->npres].u = u;
+	r->pent[r->npres].off = r->lenpres;
+	r->pent[r->npres].len = n;
+	r->npres++;
+	memcpy(r->pres + r->lenpres, line, n);
+	r->lenpres += n;
+	u->pres_gen = r->pres_gen;
+}
+
+/* The turn's presence lines to s, but none about s's own user. */
+static void
+presence_send(struct srv_sess *s)
+{
+	struct server_relay *r = s->r;
+	size_t i, from = 0, lines = 0;
+
+	if (s->user->pres_gen != r->pres_gen) {
+		sess_send(s, r->pres, r->lenpres);
+		r->st.frames_out += r->npres - 1;
+		return;
+	}
+	for (i = 0; i <= r->npres && !s->gone; i++) {
+		if (i < r->npres && r->pent[i].u != s->user) {
+			lines++;
+			continue;
+		}
+		/* Send the run before this line of s's own, skip it. */
+		if (lines > 0) {
+			sess_send(s, r->pres + from,
+			    (i < r->npres ? r->pent[i].off : r->lenpres) -
+			        from);
+			r->st.frames_out += lines - 1;
+		}
+		lines = 0;
+		if (i < r->npres)
+			from = r->pent[i].off + r->pent[i].len;
+	}
+}
+
+static void
+presence_flush(struct server_relay *r)
 {
 	struct srv_sess *s;
 
+	if (r->npres == 0)
+		return;
 	for (s = r->sessions; s != NULL; s = s->next) {
-		if (s->user != NULL && s->user != u && !s->gone)
-			send_user_line(s, u);
+		if (s->user != NULL && !s->gone)
+			presence_send(s);
 	}
+	r->npres = r->lenpres = 0;
+	r->pres_gen++;
 }
 
 /* --- messages the relay answers for ----------------------------------- */
@@ -423,6 +537,7 @@ relay_turn_end(struct net_loop *loop, void *arg)
 	size_t i, n;
 
 	(void)loop;
+	presence_flush(r);
 	if (!server_store_in_txn(r->store) && r->nacks == 0)
 		return;
 	if (server_store_commit(r->store) != 0) {
@@ -807,7 +922,7 @@ sess_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 {
 	struct server_relay *r = s->r;
 	struct proto_writer w;
-	size_t i, n;
+	size_t n;
 
 	s->user = u;
 	s->p2p_port = p2p_port;
@@ -824,8 +939,7 @@ sess_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	proto_writer_u64(&w, util_wall_ms());
 	if (proto_writer_end(&w, &n) == 0)
 		sess_send(s, r->out, n);
-	for (i = 0; i < r->nusers; i++)
-		send_user_line(s, r->ulist[i]);
+	send_user_lines(s);
 	sess_send(s, "SYNCED\n", 7);
 	s->cursor = 0;
 	s->backlog = true;
@@ -1197,6 +1311,29 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 }
 
 /* Once a second: drop sessions silent for three heartbeat intervals. */
+/*
+ * After a burst (a login storm, a backlog delivered) the heap keeps the
+ * freed output buffers; give them back to the system once it is quiet, so
+ * that the resident size reflects the sessions, not the last storm.
+ */
+static void
+relay_trim(struct server_relay *r)
+{
+#ifdef __GLIBC__
+	uint64_t out = r->st.frames_out;
+
+	if (out - r->trim_mark > 10000)
+		r->trim_wanted = true;
+	else if (r->trim_wanted) {
+		malloc_trim(0);
+		r->trim_wanted = false;
+	}
+	r->trim_mark = out;
+#else
+	(void)r;
+#endif
+}
+
 static void
 relay_sweep(struct net_timer *t, void *arg)
 {
@@ -1226,6 +1363,7 @@ relay_sweep(struct net_timer *t, void *arg)
 			sess_close(s, "too-slow", "too slow");
 		}
 	}
+	relay_trim(r);
 	net_timer_start(r->loop, t, SWEEP_MS);
 }
 
@@ -1270,6 +1408,7 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		return NULL;
 	}
 	r = xcalloc(1, sizeof *r);
+	r->pres_gen = 1; /* users start at 0: in no batch */
 	r->loop = loop;
 	r->cfg = *cfg;
 	r->lfd = -1;
@@ -1407,6 +1546,9 @@ server_relay_free(struct server_relay *r)
 		free(r->ulist[i]);
 	}
 	free(r->ulist);
+	free(r->clist);
+	free(r->pres);
+	free(r->pent);
 	util_map_free(r->users);
 	free(r->acks);
 	free(r);
