@@ -6,7 +6,9 @@
 #         messages, lost messages;
 #   load  1000 clients sending 10 messages a second each for LOAD_S s:
 #         latency and the server's share of a core;
-#   idle  IDLE sessions that only heartbeat: resident memory per session.
+#   idle  IDLE sessions that only heartbeat: resident memory per session;
+#   files 1 and 4 transfers of 512 MiB at once through termgramd (the
+#         others carry no files) and a chat beside them.
 # termgramd runs with its durable store on (fresh data folder, --sync full,
 # default grace period) and its per-session rate limit off, as the others
 # run with their flood limits lifted (configs in bench/conf/).
@@ -208,3 +210,25 @@ for s in $servers; do
 	    "$(field "$out" kb_per_session)" \
 	    "$(awk -v k="$(field "$out" server_peak_rss_kb)" 'BEGIN {printf "%.1f", k / 1024}')"
 done
+
+case " $servers " in
+*" termgramd "*)
+	echo
+	echo "## files through termgramd: 512 MiB each, a chat pair beside them"
+	echo
+	echo "| transfers | MiB/s in all | chat p50 | chat p99 | relay peak RSS | relay CPU s |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+	for f in 1 4; do
+		start_server termgramd
+		out=$work/files.$f
+		timeout 300 "$bench" files --port $port --files $f --file-mib 512 \
+		    --pid $spid >"$out" 2>"$out.err" || head -n 5 "$out.err" >&2
+		stop_server
+		printf '| %s | %s | %s µs | %s µs | %s MiB | %s |\n' "$f" \
+		    "$(field "$out" mib_per_s)" "$(field "$out" p50)" \
+		    "$(field "$out" p99)" \
+		    "$(awk -v k="$(field "$out" server_peak_rss_kb)" 'BEGIN {printf "%.1f", k / 1024}')" \
+		    "$(field "$out" server_cpu_s)"
+	done
+	;;
+esac

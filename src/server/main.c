@@ -1,4 +1,6 @@
 /* termgramd: the relay's command line, signals and main loop. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -33,7 +35,8 @@ static const char usage[] =
     "  --grace-ms MS       how long a forwarded message may wait for its RCPT\n"
     "                      before it is stored (default 200, at most 1000;\n"
     "                      0 stores every message at once)\n"
-    "  --max-sessions N    connections at once (default 20000)\n"
+    "  --max-sessions N    connections at once (default 20000, or what the\n"
+    "                      open-files limit allows)\n"
     "  --rate N            frames per second per session before RATE_LIMIT\n"
     "                      (default 50000, bursts of twice that; 0: no limit)\n"
     "  --max-output BYTES  a session's unsent output before it is dropped as\n"
@@ -76,6 +79,31 @@ on_signal(struct net_loop *loop, int signo, void *arg)
 	net_loop_stop(loop);
 }
 
+/*
+ * One descriptor per session, and a few for the store: many systems start
+ * a process with a soft limit of 1024, far below --max-sessions. Raise it
+ * as far as the hard limit allows; returns how many sessions fit.
+ */
+static unsigned
+raise_fd_limit(unsigned sessions)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)sessions + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return sessions;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+		    ? want
+		    : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return sessions;
+	return rl.rlim_cur > 64 ? (unsigned)(rl.rlim_cur - 64) : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -102,6 +130,8 @@ main(int argc, char **argv)
 	char err[512], data[PATH_MAX];
 	const char *base;
 	uint64_t deadline;
+	unsigned fit;
+	bool max_sessions_set = false;
 	int c;
 
 	server_config_defaults(&cfg);
@@ -149,6 +179,7 @@ main(int argc, char **argv)
 			        "--max-sessions", optarg, 1, 1000000, &v) != 0)
 				goto bad;
 			cfg.max_sessions = (unsigned)v;
+			max_sessions_set = true;
 			break;
 		case 'r':
 			if (parse_num("--rate", optarg, 0, 100000000, &v) != 0)
@@ -209,6 +240,15 @@ main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	if ((fit = raise_fd_limit(cfg.max_sessions)) < cfg.max_sessions) {
+		/* The default follows the system; a number asked for is
+		 * kept, and its shortfall said. */
+		server_log(max_sessions_set ? SERVER_LOG_WARN : SERVER_LOG_INFO,
+		    "open files limited (ulimit -n): about %u sessions%s", fit,
+		    max_sessions_set ? ", fewer than --max-sessions" : "");
+		if (!max_sessions_set)
+			cfg.max_sessions = fit;
+	}
 	loop = net_loop_new();
 	r = server_relay_new(loop, &cfg, err, sizeof err);
 	if (r == NULL) {
@@ -223,7 +263,7 @@ main(int argc, char **argv)
 	fflush(stderr);
 
 	if (net_loop_run(loop) != 0)
-		server_log(SERVER_LOG_ERROR, "poll: %s", strerror(errno));
+		server_log(SERVER_LOG_ERROR, "event loop: %s", strerror(errno));
 
 	/* Say BYE, store what waits, flush for at most two seconds. */
 	server_log(SERVER_LOG_INFO, "shutting down");

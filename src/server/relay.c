@@ -37,6 +37,7 @@ struct srv_sess;
 struct srv_user {
 	char key[PROTO_MAX_NAME + 1]; /* lower case */
 	char name[PROTO_MAX_NAME + 1]; /* as registered */
+	size_t namelen;
 	char *pwhash; /* NULL: an open name */
 	uint64_t last_seen; /* wall clock ms */
 	struct srv_sess *sess; /* online session, or NULL */
@@ -55,6 +56,7 @@ struct srv_sess {
 	struct net_conn *conn;
 	struct proto_decoder dec;
 	struct srv_user *user; /* NULL until WELCOME */
+	struct srv_user *last_to; /* whom it sent to last (users stay) */
 	char ip[NET_ADDRSTRLEN];
 	unsigned p2p_port;
 	uint64_t last_in; /* monotonic ms */
@@ -192,6 +194,7 @@ user_add(struct server_relay *r, const char *name, const char *pwhash,
 
 	u = xcalloc(1, sizeof *u);
 	memcpy(u->name, name, len);
+	u->namelen = len;
 	name_key(u->key, name, len);
 	u->pwhash = pwhash != NULL ? xstrdup(pwhash) : NULL;
 	u->last_seen = last_seen;
@@ -607,7 +610,7 @@ block_on(struct srv_sess *s, struct srv_sess *dst)
 static size_t
 msg_key(char *key, const struct srv_user *sender, struct proto_slice id)
 {
-	size_t n = strlen(sender->key);
+	size_t n = sender->namelen; /* the key is the name, lower case */
 
 	memcpy(key, sender->key, n);
 	key[n++] = '|';
@@ -734,8 +737,8 @@ route(struct srv_sess *s, const struct proto_frame *fr)
 	};
 	struct proto_slice ref = no_ref;
 	struct proto_slice from = fr->arg[0], to_name = fr->arg[1];
-	struct proto_slice own = {s->user->name, strlen(s->user->name)};
-	struct srv_user *to;
+	struct proto_slice own = {s->user->name, s->user->namelen};
+	struct srv_user *to = s->last_to;
 	struct srv_sess *dst;
 
 	if (ref_arg[fr->verb] > 0)
@@ -746,11 +749,18 @@ route(struct srv_sess *s, const struct proto_frame *fr)
 		    (int)from.len, from.p);
 		return;
 	}
-	if ((to = user_find(s->r, to_name)) == NULL) {
-		sess_send_errf(s, PROTO_ERR_NO_SUCH_USER, ref,
-		    "no user named %.*s on this relay", (int)to_name.len,
-		    to_name.p);
-		return;
+	/* A conversation sends to the same user frame after frame: one
+	 * name comparison instead of a hash lookup. */
+	if (to == NULL ||
+	    !proto_name_eq(
+	        to_name, (struct proto_slice){to->name, to->namelen})) {
+		if ((to = user_find(s->r, to_name)) == NULL) {
+			sess_send_errf(s, PROTO_ERR_NO_SUCH_USER, ref,
+			    "no user named %.*s on this relay",
+			    (int)to_name.len, to_name.p);
+			return;
+		}
+		s->last_to = to;
 	}
 	switch (fr->verb) {
 	case PROTO_V_MSG:

@@ -98,11 +98,12 @@ util_map_get(const struct util_map *m, const void *k, size_t len)
 	return *ep != NULL ? (*ep)->value : NULL;
 }
 
+/* Rehash into n buckets (a power of two). */
 static void
-util_map_grow(struct util_map *m)
+util_map_resize(struct util_map *m, size_t n)
 {
 	struct util_map_entry **nb, *e, *next;
-	size_t i, n = m->nb * 2;
+	size_t i;
 
 	nb = xcalloc(n, sizeof *nb);
 	for (i = 0; i < m->nb; i++) {
@@ -145,7 +146,7 @@ util_map_set(struct util_map *m, const void *k, size_t len, void *value)
 	memcpy(e->key, k, len);
 	*ep = e;
 	if (++m->n > m->nb)
-		util_map_grow(m);
+		util_map_resize(m, m->nb * 2);
 }
 
 /* Remove the key; returns the value it had, or NULL. */
@@ -166,7 +167,10 @@ util_map_remove(struct util_map *m, const void *k, size_t len)
 		m->nspare++;
 	} else
 		free(e);
-	m->n--;
+	/* A map that emptied after a peak shrinks again, so its buckets
+	 * stay in cache; the gap to the growth point avoids flapping. */
+	if (--m->n < m->nb / 8 && m->nb > 64)
+		util_map_resize(m, m->nb / 2);
 	return v;
 }
 
