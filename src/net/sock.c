@@ -301,3 +301,11 @@ net_addr_format(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 	snprintf(buf, len, "?");
 }
+
+/* Answer a datagram to the address it came from (see net_udp_recvfrom). */
+ssize_t
+net_udp_reply(int fd, const struct sockaddr_storage *ss, socklen_t sslen,
+    const void *p, size_t len)
+{
+	return sendto(fd, p, len, 0, (const struct sockaddr *)ss, sslen);
+}

@@ -22,6 +22,8 @@ int net_udp_socket(int);
 ssize_t net_udp_sendto(int, const char *, uint16_t, const void *, size_t);
 ssize_t net_udp_recvfrom(
     int, void *, size_t, struct sockaddr_storage *, socklen_t *);
+ssize_t net_udp_reply(
+    int, const struct sockaddr_storage *, socklen_t, const void *, size_t);
 int net_sock_port(int);
 int net_set_nonblock(int);
 int net_set_nodelay(int);

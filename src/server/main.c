@@ -20,6 +20,7 @@ static const char usage[] =
     "                 [--log-level error|warn|info|debug] [--grace-ms MS]\n"
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
+    "                 [--ticket-seconds S] [--name NAME]\n"
     "\n"
     "  --bind ADDR         address to listen on (default 0.0.0.0; :: for "
     "IPv6)\n"
@@ -46,6 +47,9 @@ static const char usage[] =
     "                      of the machine)\n"
     "  --max-stall S       a session whose output stays over 1 MiB this long\n"
     "                      (it reads nothing) is dropped (default 30)\n"
+    "  --ticket-seconds S  how long a LOOKUP ticket stays valid (default 60)\n"
+    "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
+    "                      the host name)\n"
     "  --log-level L       error, warn, info (default) or debug\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
@@ -120,6 +124,8 @@ main(int argc, char **argv)
 	    {"max-output", required_argument, NULL, 'o'},
 	    {"sync", required_argument, NULL, 'S'},
 	    {"max-stall", required_argument, NULL, 'T'},
+	    {"ticket-seconds", required_argument, NULL, 't'},
+	    {"name", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	struct server_config cfg;
@@ -209,6 +215,21 @@ main(int argc, char **argv)
 			if (parse_num("--max-stall", optarg, 1, 3600, &v) != 0)
 				goto bad;
 			cfg.max_stall_s = (unsigned)v;
+			break;
+		case 't':
+			if (parse_num(
+			        "--ticket-seconds", optarg, 1, 3600, &v) != 0)
+				goto bad;
+			cfg.ticket_s = (unsigned)v;
+			break;
+		case 'n':
+			if (*optarg == '\0' || strlen(optarg) > 200) {
+				fprintf(stderr,
+				    "termgramd: --name: 1 to 200 "
+				    "bytes\n");
+				goto bad;
+			}
+			cfg.name = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -49,6 +49,21 @@ struct srv_user {
 	bool line_online;
 	uint64_t line_seen;
 	uint64_t pres_gen; /* has a line in this turn's presence batch */
+	/* P2P: where its peers reach it, and its light presence. */
+	unsigned p2p_port; /* from its last LOGIN or RESUME */
+	bool light; /* ALIVE datagrams keep it online */
+	uint64_t light_until; /* monotonic ms */
+	char light_ip[NET_ADDRSTRLEN]; /* where its ALIVE came from */
+	unsigned ntickets; /* LOOKUP tickets it holds */
+};
+
+/* A LOOKUP ticket: single use, binds (asker, target), expires. */
+struct srv_ticket {
+	struct srv_ticket *next; /* creation order, which is expiry order */
+	struct srv_user *asker, *target;
+	uint64_t expires; /* monotonic ms */
+	bool used;
+	char id[TOKEN_LEN + 1];
 };
 
 struct srv_sess {
@@ -120,6 +135,11 @@ struct server_relay {
 	} * pent; /* whose line is where in pres */
 	size_t npres, cappent;
 	uint64_t pres_gen;
+	struct util_map *tickets; /* unused ones, by id */
+	struct srv_ticket *tk_head, *tk_tail;
+	size_t nlight; /* users whose light presence is alive */
+	int ufd; /* UDP: ALIVE and DISCOVER */
+	struct net_watch *uw;
 	uint64_t trim_mark; /* frames_out at the last sweep */
 	bool trim_wanted;
 
@@ -141,6 +161,7 @@ struct server_relay {
 };
 
 static void sess_close(struct srv_sess *, const char *, const char *);
+static void make_token(char *);
 static void sess_process(struct srv_sess *);
 static void sess_sync(struct srv_sess *);
 
@@ -160,6 +181,7 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_output = 8 * 1024 * 1024;
 	cfg->sync_full = true;
 	cfg->max_stall_s = 30;
+	cfg->ticket_s = 60;
 }
 
 static void
@@ -265,7 +287,7 @@ static const char *
 user_line(struct srv_user *u, size_t *len)
 {
 	struct proto_writer w;
-	bool online = u->sess != NULL;
+	bool online = u->sess != NULL || u->light;
 
 	if (u->linelen == 0 || u->line_online != online ||
 	    u->line_seen != u->last_seen) {
@@ -785,6 +807,249 @@ route(struct srv_sess *s, const struct proto_frame *fr)
 		block_on(s, dst);
 }
 
+/* --- the directory: LOOKUP, VERIFY (PROTOCOL.md section 5) ----------- */
+
+#define TICKETS_PER_USER 64 /* outstanding LOOKUP tickets of one user */
+
+/*
+ * LOOKUP|name: where the peer takes direct connections, and a ticket that
+ * lets the asker prove to it who it is. The address is the one the relay
+ * saw the peer come from: its connection, or its last ALIVE.
+ */
+static void
+handle_lookup(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct server_relay *r = s->r;
+	struct srv_user *u = user_find(r, fr->arg[0]);
+	struct srv_ticket *t;
+	struct proto_writer w;
+	size_t n;
+
+	if (u == NULL) {
+		sess_send_errf(s, PROTO_ERR_NO_SUCH_USER, fr->arg[0],
+		    "no user named %.*s on this relay", (int)fr->arg[0].len,
+		    fr->arg[0].p);
+		return;
+	}
+	if (u->sess == NULL && !u->light) {
+		sess_send_errf(
+		    s, PROTO_ERR_OFFLINE, fr->arg[0], "%s is offline", u->name);
+		return;
+	}
+	if (s->user->ntickets >= TICKETS_PER_USER) {
+		sess_send_err(s, PROTO_ERR_RATE_LIMIT, fr->arg[0],
+		    "too many tickets outstanding; use them or wait a minute");
+		return;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->asker = s->user;
+	t->target = u;
+	t->expires = net_loop_now(r->loop) + r->cfg.ticket_s * 1000ULL;
+	make_token(t->id);
+	if (r->tk_tail != NULL)
+		r->tk_tail->next = t;
+	else
+		r->tk_head = t;
+	r->tk_tail = t;
+	util_map_set(r->tickets, t->id, TOKEN_LEN, t);
+	s->user->ntickets++;
+
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_PEER);
+	proto_writer_str(&w, u->name);
+	proto_writer_str(&w, u->sess != NULL ? u->sess->ip : u->light_ip);
+	proto_writer_u64(&w, u->p2p_port);
+	proto_writer_str(&w, t->id);
+	if (proto_writer_end(&w, &n) == 0)
+		sess_send(s, r->out, n);
+}
+
+/*
+ * VERIFY|A|ticket from B: yes once, if the ticket is one the relay gave A
+ * for B and it has not expired. Anything else is no, and a wrong try does
+ * not use the ticket up.
+ */
+static void
+handle_verify(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct server_relay *r = s->r;
+	struct srv_ticket *t = NULL;
+	struct proto_writer w;
+	bool yes = false;
+	size_t n;
+
+	if (fr->arg[1].len == TOKEN_LEN)
+		t = util_map_get(r->tickets, fr->arg[1].p, TOKEN_LEN);
+	if (t != NULL && !t->used && t->target == s->user &&
+	    net_loop_now(r->loop) < t->expires &&
+	    proto_name_eq(fr->arg[0],
+	        (struct proto_slice){t->asker->name, t->asker->namelen})) {
+		t->used = true;
+		util_map_remove(r->tickets, t->id, TOKEN_LEN);
+		yes = true;
+	}
+	server_log(SERVER_LOG_DEBUG, "%s verified a ticket of %.*s: %s",
+	    s->user->name, (int)fr->arg[0].len, fr->arg[0].p,
+	    yes ? "yes" : "no");
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_VERIFIED);
+	proto_writer_field(&w, fr->arg[0].p, fr->arg[0].len);
+	proto_writer_field(&w, fr->arg[1].p, fr->arg[1].len);
+	proto_writer_str(&w, yes ? "yes" : "no");
+	if (proto_writer_end(&w, &n) == 0)
+		sess_send(s, r->out, n);
+}
+
+/* Drop tickets that expired or were used; they leave in creation order. */
+static void
+tickets_sweep(struct server_relay *r)
+{
+	uint64_t now = net_loop_now(r->loop);
+	struct srv_ticket *t;
+
+	while ((t = r->tk_head) != NULL && (t->used || t->expires <= now)) {
+		r->tk_head = t->next;
+		if (r->tk_head == NULL)
+			r->tk_tail = NULL;
+		if (!t->used)
+			util_map_remove(r->tickets, t->id, TOKEN_LEN);
+		t->asker->ntickets--;
+		free(t);
+	}
+}
+
+/* --- light presence and discovery over UDP ---------------------------- */
+
+static void
+udp_reply(struct server_relay *r, struct proto_writer *w,
+    const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	size_t n;
+
+	if (proto_writer_end(w, &n) == 0)
+		(void)net_udp_reply(r->ufd, from, fromlen, r->out, n);
+}
+
+/*
+ * ALIVE|name|token keeps a user online without a TCP connection, for
+ * three heartbeat intervals; the answer is how many frames wait for it.
+ * A token that is not the user's gets AUTH_FAILED: log in again.
+ */
+static void
+udp_alive(struct server_relay *r, const struct proto_frame *fr,
+    const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	struct srv_user *u = user_find(r, fr->arg[0]);
+	struct proto_writer w;
+	int64_t pending;
+
+	proto_writer_init(&w, r->out, sizeof r->out);
+	if (u == NULL || u->token[0] == '\0' ||
+	    (u->sess == NULL && !u->light) ||
+	    !proto_slice_eq(fr->arg[1], u->token)) {
+		proto_writer_begin(&w, PROTO_V_ERR);
+		proto_writer_str(&w, proto_err_name(PROTO_ERR_AUTH_FAILED));
+		proto_writer_str(&w, "-");
+		proto_writer_b64(&w, "unknown or expired session token",
+		    strlen("unknown or expired session token"));
+		udp_reply(r, &w, from, fromlen);
+		return;
+	}
+	if (!u->light) {
+		u->light = true;
+		r->nlight++;
+	}
+	u->light_until =
+	    net_loop_now(r->loop) + 3ULL * r->cfg.heartbeat_s * 1000;
+	net_addr_format(from, u->light_ip, sizeof u->light_ip);
+	pending = server_store_queue_count(r->store, u->key);
+	proto_writer_begin(&w, PROTO_V_ALIVE);
+	proto_writer_u64(&w, pending > 0 ? (uint64_t)pending : 0);
+	udp_reply(r, &w, from, fromlen);
+}
+
+static void
+udp_discover(struct server_relay *r, const struct sockaddr_storage *from,
+    socklen_t fromlen)
+{
+	struct proto_writer w;
+	char host[256];
+	const char *name = r->cfg.name;
+
+	if (name == NULL) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "termgramd");
+		host[sizeof host - 1] = '\0';
+		name = host;
+	}
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_RELAY);
+	proto_writer_b64(&w, name, strlen(name));
+	proto_writer_u64(&w, (uint64_t)r->port);
+	udp_reply(r, &w, from, fromlen);
+}
+
+/*
+ * Datagrams: ALIVE and DISCOVER are answered; anything else is dropped
+ * without a word, so the relay never answers a forged source address
+ * with more bytes than it was sent.
+ */
+static void
+relay_udp(struct net_watch *wt, short revents, void *arg)
+{
+	struct server_relay *r = arg;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct proto_frame fr;
+	struct proto_error err;
+	char buf[1024];
+	ssize_t n;
+	int i;
+
+	(void)wt;
+	(void)revents;
+	for (i = 0; i < 64; i++) {
+		n = net_udp_recvfrom(
+		    r->ufd, buf, sizeof buf - 1, &from, &fromlen);
+		if (n <= 0)
+			return;
+		if (buf[n - 1] != '\n')
+			buf[n++] = '\n';
+		if (proto_frame_parse(buf, (size_t)n, &fr, &err) != PROTO_FRAME)
+			continue;
+		if (fr.verb == PROTO_V_ALIVE && fr.nargs == 2)
+			udp_alive(r, &fr, &from, fromlen);
+		else if (fr.verb == PROTO_V_DISCOVER &&
+		    proto_slice_u64(fr.arg[0]) == PROTO_VERSION)
+			udp_discover(r, &from, fromlen);
+	}
+}
+
+/* Light presences not renewed for three intervals end: offline. */
+static void
+light_sweep(struct server_relay *r)
+{
+	uint64_t now = net_loop_now(r->loop);
+	struct srv_user *u;
+	size_t i;
+
+	for (i = 0; i < r->nusers && r->nlight > 0; i++) {
+		u = r->ulist[i];
+		if (!u->light || u->light_until > now)
+			continue;
+		u->light = false;
+		r->nlight--;
+		if (u->sess != NULL)
+			continue;
+		u->token[0] = '\0';
+		u->last_seen = util_wall_ms();
+		server_store_set_last_seen(r->store, u->key, u->last_seen);
+		broadcast_presence(r, u);
+		server_log(SERVER_LOG_INFO,
+		    "%s left (no ALIVE for three intervals)", u->name);
+	}
+}
+
 /* --- sessions ------------------------------------------------------------ */
 
 static void
@@ -800,14 +1065,15 @@ send_stats(struct srv_sess *s)
 	    "uptime_s=%llu\nsessions=%u\nusers=%zu\nframes_in=%llu\n"
 	    "frames_out=%llu\nmsgs_stored=%llu\nmsgs_relayed=%llu\n"
 	    "bytes_relayed=%llu\nqueue_depth=%lld\ngrace_pending=%zu\n"
-	    "grace_ms=%u\n",
+	    "grace_ms=%u\nlight=%zu\n",
 	    (unsigned long long)((net_clock_ms() - r->started) / 1000),
 	    r->nsessions, r->nusers, (unsigned long long)r->st.frames_in,
 	    (unsigned long long)r->st.frames_out,
 	    (unsigned long long)r->st.msgs_stored,
 	    (unsigned long long)r->st.msgs_relayed,
 	    (unsigned long long)r->st.bytes_relayed,
-	    (long long)r->st.queue_depth, r->ngrace, r->cfg.grace_ms);
+	    (long long)r->st.queue_depth, r->ngrace, r->cfg.grace_ms,
+	    r->nlight);
 	proto_writer_init(&w, r->out, sizeof r->out);
 	proto_writer_begin(&w, PROTO_V_STATS);
 	proto_writer_b64(&w, kv, (size_t)len);
@@ -934,8 +1200,11 @@ sess_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	struct proto_writer w;
 	size_t n;
 
+	bool was_online = u->light; /* a light client, back for a moment */
+
 	s->user = u;
 	s->p2p_port = p2p_port;
+	u->p2p_port = p2p_port;
 	u->sess = s;
 	u->last_seen = util_wall_ms();
 	make_token(u->token);
@@ -954,7 +1223,8 @@ sess_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	s->cursor = 0;
 	s->backlog = true;
 	sess_sync(s);
-	broadcast_presence(r, u);
+	if (!was_online)
+		broadcast_presence(r, u);
 	server_log(SERVER_LOG_INFO, "%s logged in from %s", u->name, s->ip);
 }
 
@@ -991,7 +1261,8 @@ handle_login(struct srv_sess *s, const struct proto_frame *fr)
 	}
 	u = user_find(r, fr->arg[1]);
 	if (resume) {
-		if (u == NULL || u->sess == NULL || u->token[0] == '\0' ||
+		if (u == NULL || (u->sess == NULL && !u->light) ||
+		    u->token[0] == '\0' ||
 		    !proto_slice_eq(fr->arg[2], u->token)) {
 			sess_send_err(s, PROTO_ERR_AUTH_FAILED, no_ref,
 			    "unknown or expired session token");
@@ -1133,6 +1404,12 @@ handle_frame(struct srv_sess *s, const struct proto_frame *fr)
 			return;
 		}
 		break;
+	case PROTO_V_LOOKUP:
+		handle_lookup(s, fr);
+		return;
+	case PROTO_V_VERIFY:
+		handle_verify(s, fr);
+		return;
 	case PROTO_V_LOGIN:
 	case PROTO_V_RESUME:
 		sess_send_err(
@@ -1235,7 +1512,15 @@ sess_close(struct srv_sess *s, const char *bye, const char *why)
 		s->next->prev = s->prev;
 	r->nsessions--;
 	unblock_waiters(s);
-	if (u != NULL && u->sess == s) {
+	if (u != NULL && u->sess == s && u->light) {
+		/* A light client closed its connection: ALIVE keeps it. */
+		u->sess = NULL;
+		grace_flush_for(r, u);
+		server_log(SERVER_LOG_DEBUG,
+		    "%s: connection closed, light "
+		    "presence goes on",
+		    u->name);
+	} else if (u != NULL && u->sess == s) {
 		u->sess = NULL;
 		u->token[0] = '\0';
 		u->last_seen = util_wall_ms();
@@ -1373,6 +1658,8 @@ relay_sweep(struct net_timer *t, void *arg)
 			sess_close(s, "too-slow", "too slow");
 		}
 	}
+	tickets_sweep(r);
+	light_sweep(r);
 	relay_trim(r);
 	net_timer_start(r->loop, t, SWEEP_MS);
 }
@@ -1412,6 +1699,7 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
     char *err, size_t errlen)
 {
 	struct server_relay *r;
+	int tries;
 
 	if (sodium_init() < 0) {
 		snprintf(err, errlen, "libsodium failed to initialise");
@@ -1422,7 +1710,9 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	r->loop = loop;
 	r->cfg = *cfg;
 	r->lfd = -1;
+	r->ufd = -1;
 	r->users = util_map_new();
+	r->tickets = util_map_new();
 	r->msgs = util_map_new();
 	r->started = net_clock_ms();
 	r->store =
@@ -1436,14 +1726,28 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	}
 	r->st.queue_depth = server_store_queue_depth(r->store);
 
-	r->lfd = net_tcp_listen(cfg->bind, (uint16_t)cfg->port, err, errlen);
-	if (r->lfd == -1)
-		goto fail;
-	r->port = net_sock_port(r->lfd);
+	/* TCP and UDP on the same port; with port 0, try again until both
+	 * are free. */
+	for (tries = 0;; tries++) {
+		r->lfd =
+		    net_tcp_listen(cfg->bind, (uint16_t)cfg->port, err, errlen);
+		if (r->lfd == -1)
+			goto fail;
+		r->port = net_sock_port(r->lfd);
+		r->ufd =
+		    net_udp_bind(cfg->bind, (uint16_t)r->port, err, errlen);
+		if (r->ufd != -1)
+			break;
+		close(r->lfd);
+		r->lfd = -1;
+		if (cfg->port != 0 || tries == 20)
+			goto fail;
+	}
 	snprintf(r->addr, sizeof r->addr, "%s%s%s:%d",
 	    strchr(cfg->bind, ':') != NULL ? "[" : "", cfg->bind,
 	    strchr(cfg->bind, ':') != NULL ? "]" : "", r->port);
 	r->lw = net_loop_add_fd(loop, r->lfd, POLLIN, relay_accept, r);
+	r->uw = net_loop_add_fd(loop, r->ufd, POLLIN, relay_udp, r);
 	net_timer_init(&r->sweep, relay_sweep, r);
 	net_timer_start(loop, &r->sweep, SWEEP_MS);
 	net_timer_init(&r->grace, grace_timer, r);
@@ -1490,6 +1794,12 @@ server_relay_shutdown(struct server_relay *r)
 		r->lw = NULL;
 		close(r->lfd);
 		r->lfd = -1;
+	}
+	if (r->uw != NULL) {
+		net_watch_remove(r->uw);
+		r->uw = NULL;
+		close(r->ufd);
+		r->ufd = -1;
 	}
 	net_timer_stop(r->loop, &r->accept_again);
 	net_timer_stop(r->loop, &r->sweep);
@@ -1541,6 +1851,16 @@ server_relay_free(struct server_relay *r)
 		net_watch_remove(r->lw);
 	if (r->lfd != -1)
 		close(r->lfd);
+	if (r->uw != NULL)
+		net_watch_remove(r->uw);
+	if (r->ufd != -1)
+		close(r->ufd);
+	while (r->tk_head != NULL) {
+		struct srv_ticket *t = r->tk_head;
+		r->tk_head = t->next;
+		free(t);
+	}
+	util_map_free(r->tickets);
 	server_store_close(r->store);
 	if (r->msgs != NULL) {
 		util_map_each(r->msgs, free_msg_cb, NULL);

@@ -1,7 +1,8 @@
 /*
  * The relay core: sessions, the user table, routing, store-and-forward with
  * a grace period and group commit, presence, heartbeats, limits and STATS
- * (PROTOCOL.md sections 1-3, 6, 7). It runs on a net_loop it is given.
+ * (PROTOCOL.md sections 1-3, 6, 7), and the directory of P2P mode with
+ * light presence over UDP (section 5). It runs on a net_loop it is given.
  */
 #ifndef SERVER_RELAY_H
 #define SERVER_RELAY_H
@@ -25,6 +26,8 @@ struct server_config {
 	size_t max_output; /* hard cap of a session's queue */
 	bool sync_full; /* fsync at every commit */
 	unsigned max_stall_s; /* output full this long: dropped */
+	unsigned ticket_s; /* a LOOKUP ticket's life */
+	const char *name; /* answered to DISCOVER; NULL: the host name */
 };
 
 void server_config_defaults(struct server_config *);

@@ -22,6 +22,7 @@ enum {
 	ST_QDEL,
 	ST_QFETCH,
 	ST_QDEPTH,
+	ST_QCOUNT,
 	ST_COUNT
 };
 
@@ -41,6 +42,7 @@ static const char *const store_sql[ST_COUNT] = {
                   "queue WHERE rcpt = ?1 AND seq > ?2 ORDER BY seq "
                   "LIMIT ?3",
     [ST_QDEPTH] = "SELECT count(*) FROM queue",
+    [ST_QCOUNT] = "SELECT count(*) FROM queue WHERE rcpt = ?1",
 };
 
 /* Schema version 1. Keys are lower-case names; names keep their case. */
@@ -345,6 +347,20 @@ server_store_queue_depth(struct server_store *s)
 	sqlite3_stmt *st = s->st[ST_QDEPTH];
 	int64_t n = -1;
 
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* How many frames wait for one user (by key), or -1. */
+int64_t
+server_store_queue_count(struct server_store *s, const char *rcpt)
+{
+	sqlite3_stmt *st = s->st[ST_QCOUNT];
+	int64_t n = -1;
+
+	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);

@@ -53,5 +53,6 @@ int server_store_queue_delete(struct server_store *, int64_t);
 int server_store_queue_fetch(struct server_store *, const char *, int64_t, int,
     server_store_queue_cb, void *);
 int64_t server_store_queue_depth(struct server_store *);
+int64_t server_store_queue_count(struct server_store *, const char *);
 
 #endif
