@@ -1,9 +1,14 @@
+#include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -125,6 +130,128 @@ net_loop__runs_hook_and_deferred_frees__at_turn_end(void **state)
 	net_loop_free(loop);
 }
 
+struct file_ctx {
+	char got[64];
+	size_t len;
+	struct net_watch *w;
+};
+
+static void
+on_file(struct net_watch *w, short revents, void *arg)
+{
+	struct file_ctx *f = arg;
+	ssize_t n;
+
+	assert_true(revents & POLLIN);
+	n = read(net_watch_fd(w), f->got + f->len, 5);
+	assert_true(n >= 0);
+	f->len += (size_t)n;
+	if (n == 0) {
+		net_watch_remove(w);
+		net_loop_stop(net_watch_loop(w));
+	}
+}
+
+/* epoll refuses regular files; poll() calls them always ready: so does
+ * the loop (standard input may be a file). */
+static void
+net_loop__watches_a_regular_file__as_always_ready(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct file_ctx f = {{0}, 0, NULL};
+	char path[] = "/tmp/termgram-loop-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello, file", 11), 11);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	net_loop_add_fd(loop, fd, POLLIN, on_file, &f);
+	assert_int_equal(net_loop_run(loop), 0);
+	assert_int_equal(f.len, 11);
+	assert_memory_equal(f.got, "hello, file", 11);
+	close(fd);
+	unlink(path);
+	net_loop_free(loop);
+}
+
+struct pair_ctx {
+	struct net_watch *w[2];
+	int calls[2];
+	int rfd[2];
+};
+
+static void
+on_pipe(struct net_watch *w, short revents, void *arg)
+{
+	struct pair_ctx *p = arg;
+	int me = w == p->w[0] ? 0 : 1;
+	char b[8];
+
+	(void)revents;
+	p->calls[me]++;
+	(void)!read(p->rfd[me], b, sizeof b);
+	/* The first to run removes the other, ready in the same turn. */
+	net_watch_remove(p->w[!me]);
+	net_loop_stop(net_watch_loop(w));
+}
+
+static void
+net_loop__skips_a_watch_removed_earlier_in_the_turn(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct pair_ctx p = {{NULL, NULL}, {0, 0}, {-1, -1}};
+	int a[2], b[2];
+
+	(void)state;
+	assert_int_equal(pipe(a), 0);
+	assert_int_equal(pipe(b), 0);
+	p.rfd[0] = a[0];
+	p.rfd[1] = b[0];
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(write(b[1], "y", 1), 1);
+	p.w[0] = net_loop_add_fd(loop, a[0], POLLIN, on_pipe, &p);
+	p.w[1] = net_loop_add_fd(loop, b[0], POLLIN, on_pipe, &p);
+	assert_int_equal(net_loop_run(loop), 0);
+	assert_int_equal(p.calls[0] + p.calls[1], 1);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	net_loop_free(loop);
+}
+
+static void
+on_writable(struct net_watch *w, short revents, void *arg)
+{
+	int *seen = arg;
+
+	*seen = revents;
+	net_watch_set_events(w, 0);
+	net_loop_stop(net_watch_loop(w));
+}
+
+/* A watch that starts with no events and is then asked for POLLOUT. */
+static void
+net_loop__reports_events_asked_for_later(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct net_watch *w;
+	int fds[2], seen = 0;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	w = net_loop_add_fd(loop, fds[1], 0, on_writable, &seen);
+	assert_int_equal(net_loop_run_once(loop, 50), 0);
+	assert_int_equal(seen, 0);
+	net_watch_set_events(w, POLLOUT);
+	assert_int_equal(net_loop_run(loop), 0);
+	assert_true(seen & POLLOUT);
+	close(fds[0]);
+	close(fds[1]);
+	net_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -133,6 +260,10 @@ main(void)
 	    cmocka_unit_test(net_loop__delivers_signal__through_self_pipe),
 	    cmocka_unit_test(
 	        net_loop__runs_hook_and_deferred_frees__at_turn_end),
+	    cmocka_unit_test(net_loop__watches_a_regular_file__as_always_ready),
+	    cmocka_unit_test(
+	        net_loop__skips_a_watch_removed_earlier_in_the_turn),
+	    cmocka_unit_test(net_loop__reports_events_asked_for_later),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
