@@ -628,7 +628,8 @@ main(int argc, char **argv)
 	    {"oper", required_argument, NULL, 'o'},
 	    {"connecting", required_argument, NULL, 'C'},
 	    {"pid", required_argument, NULL, 'P'},
-	    {"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
 	static const char *modes[] = {"msgs", "load", "idle", "files"};
 	struct bench b;
 	struct rlimit rl;
@@ -655,6 +656,10 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
 	}
 	for (i = 0; i < 4 && strcmp(argv[1], modes[i]) != 0; i++)
 		;
@@ -735,6 +740,9 @@ main(int argc, char **argv)
 		case 't':
 			timeout = number(optarg, "--timeout");
 			break;
+		case 'H':
+			fputs(usage_text, stdout);
+			return 0;
 		default:
 			fputs(usage_text, stderr);
 			return 2;
