@@ -1,0 +1,434 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/peer.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+#include "util/xmalloc.h"
+
+struct peer_msg {
+	char id[PROTO_MAX_ID + 1];
+	char *frame;
+	size_t len;
+	bool sent;
+	uint64_t sent_at;
+};
+
+struct client_peer {
+	struct client_peer_io io;
+	bool dialer;
+	enum client_peer_state state;
+	char me[PROTO_MAX_NAME + 1];
+	char peer[PROTO_MAX_NAME + 1]; /* answerer: known after PHELLO */
+	char ticket[PROTO_MAX_ID + 1];
+	uint64_t deadline; /* of the handshake step under way */
+	uint64_t last_used;
+	char reason[128];
+	struct peer_msg *msgs;
+	size_t nmsgs, capmsgs;
+};
+
+static struct proto_slice
+slice(const char *s)
+{
+	return (struct proto_slice){s, strlen(s)};
+}
+
+static struct client_peer *
+peer_new(const struct client_peer_io *io, const char *me, uint64_t now)
+{
+	struct client_peer *p = xcalloc(1, sizeof *p);
+
+	p->io = *io;
+	snprintf(p->me, sizeof p->me, "%s", me);
+	p->last_used = now;
+	return p;
+}
+
+static void say(struct client_peer *p, bool relay, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Build a frame and send it to the peer or to the relay. */
+static void
+say(struct client_peer *p, bool relay, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n <= 0 || (size_t)n >= sizeof buf)
+		return;
+	if (relay)
+		p->io.send_relay(p->io.arg, buf, (size_t)n);
+	else
+		p->io.send_peer(p->io.arg, buf, (size_t)n);
+}
+
+/* Start dialling peer: the LOOKUP goes out now. */
+struct client_peer *
+client_peer_dial(const struct client_peer_io *io, const char *me,
+    const char *peer, uint64_t now)
+{
+	struct client_peer *p = peer_new(io, me, now);
+
+	p->dialer = true;
+	snprintf(p->peer, sizeof p->peer, "%s", peer);
+	p->state = CLIENT_PEER_LOOKUP;
+	p->deadline = now + CLIENT_PEER_RELAY_MS;
+	say(p, true, "LOOKUP|%s\n", p->peer);
+	return p;
+}
+
+/* A connection someone opened to us: PHELLO must come first, soon. */
+struct client_peer *
+client_peer_answer(
+    const struct client_peer_io *io, const char *me, uint64_t now)
+{
+	struct client_peer *p = peer_new(io, me, now);
+
+	p->state = CLIENT_PEER_WAIT_HELLO;
+	p->deadline = now + CLIENT_PEER_HELLO_MS;
+	return p;
+}
+
+void
+client_peer_free(struct client_peer *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nmsgs; i++)
+		free(p->msgs[i].frame);
+	free(p->msgs);
+	free(p);
+}
+
+enum client_peer_state
+client_peer_state(const struct client_peer *p)
+{
+	return p->state;
+}
+
+const char *
+client_peer_state_name(enum client_peer_state st)
+{
+	static const char *const names[] = {
+	    [CLIENT_PEER_LOOKUP] = "looking up",
+	    [CLIENT_PEER_CONNECTING] = "connecting",
+	    [CLIENT_PEER_HELLO] = "saying hello",
+	    [CLIENT_PEER_WAIT_HELLO] = "waiting for hello",
+	    [CLIENT_PEER_VERIFYING] = "verifying",
+	    [CLIENT_PEER_OPEN] = "open",
+	    [CLIENT_PEER_CLOSED] = "closed",
+	};
+
+	return st <= CLIENT_PEER_CLOSED ? names[st] : "?";
+}
+
+/* The peer's name ("" on the answering side before PHELLO). */
+const char *
+client_peer_name(const struct client_peer *p)
+{
+	return p->peer;
+}
+
+/* Why it closed ("" while it is not closed). */
+const char *
+client_peer_reason(const struct client_peer *p)
+{
+	return p->reason;
+}
+
+/* Messages given to it and not yet settled. */
+size_t
+client_peer_pending(const struct client_peer *p)
+{
+	return p->nmsgs;
+}
+
+/*
+ * The end: close the connection (unless it is the connection that ended)
+ * and hand every message not settled back, oldest first, to go by the
+ * relay with its id.
+ */
+static void
+peer_end(struct client_peer *p, bool close_conn, const char *reason)
+{
+	size_t i;
+
+	if (p->state == CLIENT_PEER_CLOSED)
+		return;
+	snprintf(p->reason, sizeof p->reason, "%s", reason);
+	if (close_conn && p->state != CLIENT_PEER_LOOKUP)
+		p->io.close(p->io.arg, reason);
+	p->state = CLIENT_PEER_CLOSED;
+	for (i = 0; i < p->nmsgs; i++) {
+		p->io.fallback(p->io.arg, p->msgs[i].id);
+		free(p->msgs[i].frame);
+	}
+	p->nmsgs = 0;
+}
+
+static void
+msg_send(struct client_peer *p, struct peer_msg *m, uint64_t now)
+{
+	m->sent = true;
+	m->sent_at = now;
+	p->last_used = now;
+	p->io.send_peer(p->io.arg, m->frame, m->len);
+}
+
+static void
+peer_open(struct client_peer *p, uint64_t now)
+{
+	size_t i;
+
+	p->state = CLIENT_PEER_OPEN;
+	p->last_used = now;
+	for (i = 0; i < p->nmsgs; i++)
+		msg_send(p, &p->msgs[i], now);
+}
+
+/* The message with this id got its ACK or RCPT: it is safe. */
+static void
+settle(struct client_peer *p, struct proto_slice id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmsgs; i++) {
+		if (strlen(p->msgs[i].id) == id.len &&
+		    memcmp(p->msgs[i].id, id.p, id.len) == 0) {
+			free(p->msgs[i].frame);
+			memmove(&p->msgs[i], &p->msgs[i + 1],
+			    (p->nmsgs - i - 1) * sizeof *p->msgs);
+			p->nmsgs--;
+			return;
+		}
+	}
+}
+
+/* The relay's answers that concern this connection. */
+void
+client_peer_relay_frame(
+    struct client_peer *p, const struct proto_frame *fr, uint64_t now)
+{
+	char ip[64];
+	unsigned port;
+
+	switch (fr->verb) {
+	case PROTO_V_PEER:
+		if (p->state != CLIENT_PEER_LOOKUP ||
+		    !proto_name_eq(fr->arg[0], slice(p->peer)))
+			return;
+		port = (unsigned)proto_slice_u64(fr->arg[2]);
+		if (port == 0) {
+			peer_end(
+			    p, false, "the peer takes no direct connections");
+			return;
+		}
+		snprintf(
+		    ip, sizeof ip, "%.*s", (int)fr->arg[1].len, fr->arg[1].p);
+		snprintf(p->ticket, sizeof p->ticket, "%.*s",
+		    (int)fr->arg[3].len, fr->arg[3].p);
+		p->state = CLIENT_PEER_CONNECTING;
+		p->deadline = now + CLIENT_PEER_CONNECT_MS;
+		if (p->io.connect(p->io.arg, ip, port) != 0)
+			peer_end(p, false, "cannot connect to the peer");
+		return;
+	case PROTO_V_ERR:
+		/* ERR|OFFLINE|<name>, NO_SUCH_USER, RATE_LIMIT about it. */
+		if (p->state == CLIENT_PEER_LOOKUP && fr->nargs >= 2 &&
+		    proto_name_eq(fr->arg[1], slice(p->peer)))
+			peer_end(p, false, "the relay has no address for it");
+		return;
+	case PROTO_V_VERIFIED:
+		if (p->state != CLIENT_PEER_VERIFYING ||
+		    !proto_name_eq(fr->arg[0], slice(p->peer)) ||
+		    !proto_slice_eq(fr->arg[1], p->ticket))
+			return;
+		if (!proto_slice_eq(fr->arg[2], "yes")) {
+			peer_end(p, true, "the relay did not vouch for it");
+			return;
+		}
+		say(p, false, "PWELCOME|%s|%s\n", p->me, p->peer);
+		peer_open(p, now);
+		return;
+	default:
+		return;
+	}
+}
+
+/* The TCP connection the dialer asked for is up. */
+void
+client_peer_connected(struct client_peer *p, uint64_t now)
+{
+	if (p->state != CLIENT_PEER_CONNECTING)
+		return;
+	say(p, false, "PHELLO|%s|%s|%s\n", p->me, p->peer, p->ticket);
+	p->state = CLIENT_PEER_HELLO;
+	p->deadline = now + CLIENT_PEER_HELLO_MS;
+}
+
+static void
+refuse(struct client_peer *p, const char *why)
+{
+	char buf[512];
+	size_t n;
+
+	if (proto_build_err(
+	        buf, sizeof buf, &n, PROTO_ERR_FORBIDDEN, "-", 1, why) == 0)
+		p->io.send_peer(p->io.arg, buf, n);
+	peer_end(p, true, why);
+}
+
+/* A frame from the peer, parsed by the owner. */
+void
+client_peer_frame(
+    struct client_peer *p, const struct proto_frame *fr, uint64_t now)
+{
+	switch (p->state) {
+	case CLIENT_PEER_WAIT_HELLO:
+		if (fr->verb != PROTO_V_PHELLO) {
+			peer_end(p, true, "no PHELLO first");
+			return;
+		}
+		if (!proto_name_eq(fr->arg[1], slice(p->me))) {
+			peer_end(p, true, "PHELLO for someone else");
+			return;
+		}
+		snprintf(p->peer, sizeof p->peer, "%.*s", (int)fr->arg[0].len,
+		    fr->arg[0].p);
+		snprintf(p->ticket, sizeof p->ticket, "%.*s",
+		    (int)fr->arg[2].len, fr->arg[2].p);
+		p->state = CLIENT_PEER_VERIFYING;
+		p->deadline = now + CLIENT_PEER_RELAY_MS;
+		say(p, true, "VERIFY|%s|%s\n", p->peer, p->ticket);
+		return;
+	case CLIENT_PEER_HELLO:
+		if (fr->verb == PROTO_V_PWELCOME &&
+		    proto_name_eq(fr->arg[0], slice(p->peer)) &&
+		    proto_name_eq(fr->arg[1], slice(p->me)))
+			peer_open(p, now);
+		else
+			peer_end(p, true, "no PWELCOME from the peer");
+		return;
+	case CLIENT_PEER_OPEN:
+		break;
+	default:
+		return; /* nothing is expected from it now */
+	}
+
+	p->last_used = now;
+	if (proto_verb_is_routed(fr->verb)) {
+		/* Only the verified peer may speak, and only to us. */
+		if (!proto_name_eq(fr->arg[0], slice(p->peer)) ||
+		    !proto_name_eq(fr->arg[1], slice(p->me))) {
+			refuse(p,
+			    "frames on this connection are from the "
+			    "verified peer to us only");
+			return;
+		}
+		if (fr->verb == PROTO_V_RCPT)
+			settle(p, fr->arg[2]);
+		p->io.frame(p->io.arg, fr);
+		return;
+	}
+	switch (fr->verb) {
+	case PROTO_V_ACK:
+		settle(p, fr->arg[0]);
+		break;
+	case PROTO_V_PING:
+		say(p, false, "PONG|%.*s\n", (int)fr->arg[0].len, fr->arg[0].p);
+		break;
+	case PROTO_V_BYE:
+		peer_end(p, true, "the peer said bye");
+		break;
+	default:
+		break; /* PONG, ERR: nothing to do */
+	}
+}
+
+/* The direct connection ended (or never came up). */
+void
+client_peer_closed(struct client_peer *p, const char *why)
+{
+	peer_end(p, false, why);
+}
+
+/* Time passes: handshake deadlines, overdue ACKs, idleness. */
+void
+client_peer_tick(struct client_peer *p, uint64_t now)
+{
+	size_t i;
+
+	switch (p->state) {
+	case CLIENT_PEER_CLOSED:
+		return;
+	case CLIENT_PEER_OPEN:
+		for (i = 0; i < p->nmsgs; i++) {
+			if (p->msgs[i].sent &&
+			    now - p->msgs[i].sent_at >= CLIENT_PEER_ACK_MS) {
+				peer_end(
+				    p, true, "the peer did not acknowledge");
+				return;
+			}
+		}
+		if (p->nmsgs == 0 && now - p->last_used >= CLIENT_PEER_IDLE_MS)
+			peer_end(p, true, "idle");
+		return;
+	default:
+		if (now >= p->deadline)
+			peer_end(p, true,
+			    p->state == CLIENT_PEER_LOOKUP
+			        ? "the relay did not answer the lookup"
+			        : p->state == CLIENT_PEER_CONNECTING
+			        ? "the peer did not answer"
+			        : "the handshake took too long");
+		return;
+	}
+}
+
+/*
+ * A MSG frame with this id for the peer (either side may send once the
+ * connection is open): sent now if it is, else when it opens; held until
+ * settled. -1 when the connection is closed: send it by the relay.
+ */
+int
+client_peer_send_msg(struct client_peer *p, const char *id, const char *frame,
+    size_t len, uint64_t now)
+{
+	struct peer_msg *m;
+
+	if (p->state == CLIENT_PEER_CLOSED || strlen(id) > PROTO_MAX_ID)
+		return -1;
+	if (p->nmsgs == p->capmsgs) {
+		p->capmsgs = p->capmsgs ? p->capmsgs * 2 : 16;
+		p->msgs = xreallocarray(p->msgs, p->capmsgs, sizeof *p->msgs);
+	}
+	m = &p->msgs[p->nmsgs++];
+	memset(m, 0, sizeof *m);
+	snprintf(m->id, sizeof m->id, "%s", id);
+	m->frame = xmalloc(len);
+	memcpy(m->frame, frame, len);
+	m->len = len;
+	if (p->state == CLIENT_PEER_OPEN)
+		msg_send(p, m, now);
+	return 0;
+}
+
+/* Any other frame (RCPT, ACK, TYPING); -1 unless the connection is open. */
+int
+client_peer_send(
+    struct client_peer *p, const char *frame, size_t len, uint64_t now)
+{
+	if (p->state != CLIENT_PEER_OPEN)
+		return -1;
+	p->last_used = now;
+	return p->io.send_peer(p->io.arg, frame, len);
+}

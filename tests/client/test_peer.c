@@ -1,0 +1,497 @@
+/*
+ * The P2P connection state machine without sockets: the handshake from
+ * both sides, who may speak on a verified connection, and which messages
+ * fall back to the relay when a direct send does not work out.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client/peer.h"
+#include "proto/frame.h"
+
+/* Everything the machine asked for, one line each, in order. */
+struct fake {
+	char log[8192];
+	char fallback[1024]; /* ids, space-separated */
+	char frames[1024]; /* verbs handed to the session */
+	bool connect_fails;
+};
+
+static void logf_(struct fake *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+logf_(struct fake *f, const char *fmt, ...)
+{
+	size_t n = strlen(f->log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->log + n, sizeof f->log - n, fmt, ap);
+	va_end(ap);
+}
+
+static int
+fk_peer(void *arg, const char *p, size_t n)
+{
+	logf_(arg, "peer %.*s", (int)n, p);
+	return 0;
+}
+
+static int
+fk_relay(void *arg, const char *p, size_t n)
+{
+	logf_(arg, "relay %.*s", (int)n, p);
+	return 0;
+}
+
+static int
+fk_connect(void *arg, const char *ip, unsigned port)
+{
+	struct fake *f = arg;
+
+	logf_(f, "connect %s %u\n", ip, port);
+	return f->connect_fails ? -1 : 0;
+}
+
+static void
+fk_close(void *arg, const char *why)
+{
+	logf_(arg, "close %s\n", why);
+}
+
+static void
+fk_fallback(void *arg, const char *id)
+{
+	struct fake *f = arg;
+
+	strcat(f->fallback, id);
+	strcat(f->fallback, " ");
+}
+
+static void
+fk_frame(void *arg, const struct proto_frame *fr)
+{
+	struct fake *f = arg;
+
+	strcat(f->frames, proto_verb_name(fr->verb));
+	strcat(f->frames, " ");
+}
+
+static struct fake fk;
+static const struct client_peer_io io = {
+    .arg = &fk,
+    .send_peer = fk_peer,
+    .send_relay = fk_relay,
+    .connect = fk_connect,
+    .close = fk_close,
+    .fallback = fk_fallback,
+    .frame = fk_frame,
+};
+
+static int
+reset(void **state)
+{
+	(void)state;
+	memset(&fk, 0, sizeof fk);
+	return 0;
+}
+
+/* Parse one frame line (LF added) into fr; its text lives in buf. */
+static void
+parse(const char *line, char *buf, size_t cap, struct proto_frame *fr)
+{
+	struct proto_error err;
+	int n = snprintf(buf, cap, "%s\n", line);
+
+	assert_int_equal(
+	    proto_frame_parse(buf, (size_t)n, fr, &err), PROTO_FRAME);
+}
+
+static void
+relay_says(struct client_peer *p, const char *line, uint64_t now)
+{
+	char buf[512];
+	struct proto_frame fr;
+
+	parse(line, buf, sizeof buf, &fr);
+	client_peer_relay_frame(p, &fr, now);
+}
+
+static void
+peer_says(struct client_peer *p, const char *line, uint64_t now)
+{
+	char buf[512];
+	struct proto_frame fr;
+
+	parse(line, buf, sizeof buf, &fr);
+	client_peer_frame(p, &fr, now);
+}
+
+static void
+expect_log(const char *want)
+{
+	if (strstr(fk.log, want) == NULL)
+		fail_msg("no \"%s\" in:\n%s", want, fk.log);
+}
+
+static const char *const T = "0123456789abcdef0123456789abcdef";
+
+#define MSG1 "MSG|alice|bob|1|m1|aGk=\n"
+#define MSG2 "MSG|alice|bob|2|m2|aGk=\n"
+
+/* alice dials bob through to an open connection. */
+static struct client_peer *
+dial_open(uint64_t now)
+{
+	struct client_peer *p = client_peer_dial(&io, "alice", "bob", now);
+	char line[128];
+
+	snprintf(line, sizeof line, "PEER|bob|192.168.1.20|40213|%s", T);
+	relay_says(p, line, now);
+	client_peer_connected(p, now);
+	peer_says(p, "PWELCOME|bob|alice", now);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	return p;
+}
+
+static void
+client_peer__dials__lookup_connect_hello_welcome(void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	p = client_peer_dial(&io, "alice", "bob", 1000);
+	assert_string_equal(fk.log, "relay LOOKUP|bob\n");
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_LOOKUP);
+	/* A message given meanwhile waits for the connection. */
+	assert_int_equal(
+	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
+	assert_null(strstr(fk.log, "peer MSG"));
+	/* The answer about someone else is not ours. */
+	relay_says(p, "PEER|carol|10.0.0.9|5555|aaaa", 1002);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_LOOKUP);
+	snprintf(line, sizeof line, "PEER|Bob|[fe80::1]|40213|%s", T);
+	relay_says(p, line, 1003);
+	expect_log("connect [fe80::1] 40213\n");
+	client_peer_connected(p, 1004);
+	snprintf(line, sizeof line, "peer PHELLO|alice|bob|%s\n", T);
+	expect_log(line);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_HELLO);
+	peer_says(p, "PWELCOME|BOB|alice", 1005);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	expect_log("peer " MSG1);
+	/* The peer's ACK settles it: closing now hands nothing back. */
+	peer_says(p, "ACK|m1|stored", 1006);
+	assert_int_equal(client_peer_pending(p), 0);
+	client_peer_closed(p, "gone");
+	assert_string_equal(fk.fallback, "");
+	client_peer_free(p);
+}
+
+static void
+client_peer__falls_back__when_it_cannot_connect(void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	/* No port: the peer takes no direct connections. */
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 0);
+	relay_says(p, "PEER|bob|10.0.0.2|0|abc", 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_string_equal(fk.fallback, "m1 ");
+	/* Closed: the next message goes by the relay at once. */
+	assert_int_equal(
+	    client_peer_send_msg(p, "m2", MSG2, strlen(MSG2), 2), -1);
+	client_peer_free(p);
+
+	/* Offline in the directory. */
+	reset(NULL);
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 0);
+	relay_says(p, "ERR|OFFLINE|bob|Ym9iIGlzIG9mZmxpbmU=", 1);
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+
+	/* The relay never answers. */
+	reset(NULL);
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 0);
+	client_peer_tick(p, CLIENT_PEER_RELAY_MS - 1);
+	assert_string_equal(fk.fallback, "");
+	client_peer_tick(p, CLIENT_PEER_RELAY_MS);
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+
+	/* The connect times out. */
+	reset(NULL);
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|4000|%s", T);
+	relay_says(p, line, 10);
+	client_peer_tick(p, 10 + CLIENT_PEER_CONNECT_MS);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	expect_log("close the peer did not answer\n");
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+
+	/* The connect is refused at once. */
+	reset(NULL);
+	fk.connect_fails = true;
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 0);
+	relay_says(p, line, 10);
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+}
+
+static void
+client_peer__falls_back__only_what_is_not_settled(void **state)
+{
+	struct client_peer *p;
+
+	(void)state;
+	p = dial_open(0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 10);
+	client_peer_send_msg(p, "m2", MSG2, strlen(MSG2), 11);
+	client_peer_send_msg(p, "m3", MSG2, strlen(MSG2), 12);
+	/* m1 by ACK, m3 by its receipt (which also goes to the session). */
+	peer_says(p, "ACK|m1|stored", 20);
+	peer_says(p, "RCPT|bob|alice|m3|delivered", 21);
+	assert_string_equal(fk.frames, "RCPT ");
+	assert_int_equal(client_peer_pending(p), 1);
+	client_peer_closed(p, "connection reset");
+	assert_string_equal(fk.fallback, "m2 ");
+	assert_string_equal(client_peer_reason(p), "connection reset");
+	client_peer_free(p);
+}
+
+static void
+client_peer__falls_back__when_an_ack_is_overdue(void **state)
+{
+	struct client_peer *p;
+
+	(void)state;
+	p = dial_open(0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 100);
+	client_peer_tick(p, 100 + CLIENT_PEER_ACK_MS - 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	client_peer_tick(p, 100 + CLIENT_PEER_ACK_MS);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	expect_log("close the peer did not acknowledge\n");
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+}
+
+static void
+client_peer__refuses__a_welcome_from_someone_else(void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|4000|%s", T);
+	relay_says(p, line, 1);
+	client_peer_connected(p, 2);
+	peer_says(p, "PWELCOME|mallory|alice", 3);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_string_equal(fk.fallback, "m1 ");
+	assert_null(strstr(fk.log, "peer MSG"));
+	client_peer_free(p);
+}
+
+/* bob answers a connection from alice. */
+static struct client_peer *
+answer_open(uint64_t now)
+{
+	struct client_peer *p = client_peer_answer(&io, "bob", now);
+	char line[128];
+
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, now);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes", T);
+	relay_says(p, line, now);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	return p;
+}
+
+static void
+client_peer__answers__verifies_the_ticket_then_welcomes(void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	p = client_peer_answer(&io, "bob", 0);
+	assert_string_equal(fk.log, "");
+	snprintf(line, sizeof line, "PHELLO|alice|Bob|%s", T);
+	peer_says(p, line, 1);
+	snprintf(line, sizeof line, "relay VERIFY|alice|%s\n", T);
+	expect_log(line);
+	assert_string_equal(client_peer_name(p), "alice");
+	/* Until the relay vouches, nothing is welcome. */
+	assert_null(strstr(fk.log, "PWELCOME"));
+	peer_says(p, "MSG|alice|bob|1|m1|aGk=", 2);
+	assert_string_equal(fk.frames, "");
+	/* A VERIFIED about another ticket is not the answer. */
+	relay_says(p, "VERIFIED|alice|ffffffffffffffffffffffffffffffff|yes", 3);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_VERIFYING);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes", T);
+	relay_says(p, line, 4);
+	expect_log("peer PWELCOME|bob|alice\n");
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	peer_says(p, "MSG|alice|bob|5|m5|aGk=", 5);
+	peer_says(p, "TYPING|alice|bob|on", 6);
+	assert_string_equal(fk.frames, "MSG TYPING ");
+	/* It may carry our messages back too. */
+	assert_int_equal(
+	    client_peer_send_msg(p, "r1", "MSG|bob|alice|7|r1|aGk=\n", 24, 7),
+	    0);
+	expect_log("peer MSG|bob|alice|7|r1|aGk=\n");
+	client_peer_free(p);
+}
+
+static void
+client_peer__answers__refuses_a_ticket_the_relay_does_not_vouch_for(
+    void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	p = client_peer_answer(&io, "bob", 0);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 1);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|no", T);
+	relay_says(p, line, 2);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PWELCOME"));
+	expect_log("close the relay did not vouch for it\n");
+	client_peer_free(p);
+}
+
+static void
+client_peer__answers__drops_a_connection_without_a_proper_hello(void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	/* Silence. */
+	p = client_peer_answer(&io, "bob", 0);
+	client_peer_tick(p, CLIENT_PEER_HELLO_MS - 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_WAIT_HELLO);
+	client_peer_tick(p, CLIENT_PEER_HELLO_MS);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	client_peer_free(p);
+
+	/* Talking before the hello. */
+	reset(NULL);
+	p = client_peer_answer(&io, "bob", 0);
+	peer_says(p, "MSG|alice|bob|1|m1|aGk=", 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_string_equal(fk.frames, "");
+	assert_null(strstr(fk.log, "relay VERIFY"));
+	client_peer_free(p);
+
+	/* A hello meant for someone else. */
+	reset(NULL);
+	p = client_peer_answer(&io, "bob", 0);
+	snprintf(line, sizeof line, "PHELLO|alice|carol|%s", T);
+	peer_says(p, line, 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "relay VERIFY"));
+	client_peer_free(p);
+
+	/* The relay does not answer the VERIFY. */
+	reset(NULL);
+	p = client_peer_answer(&io, "bob", 0);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 1);
+	client_peer_tick(p, 1 + CLIENT_PEER_RELAY_MS);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	client_peer_free(p);
+}
+
+static void
+client_peer__refuses__frames_not_from_the_verified_peer(void **state)
+{
+	struct client_peer *p;
+
+	(void)state;
+	p = answer_open(0);
+	/* alice, verified, speaks for carol: refused, closed. */
+	peer_says(p, "MSG|carol|bob|1|c1|aGk=", 1);
+	expect_log("peer ERR|FORBIDDEN|-|");
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_string_equal(fk.frames, "");
+	client_peer_free(p);
+
+	/* Or to someone other than us. */
+	reset(NULL);
+	p = answer_open(0);
+	peer_says(p, "MSG|alice|dave|1|d1|aGk=", 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_string_equal(fk.frames, "");
+	client_peer_free(p);
+}
+
+static void
+client_peer__closes__when_idle_with_nothing_pending(void **state)
+{
+	struct client_peer *p;
+
+	(void)state;
+	p = dial_open(0);
+	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 10);
+	peer_says(p, "ACK|m1|stored", 20);
+	client_peer_tick(p, 20 + CLIENT_PEER_IDLE_MS - 1);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	client_peer_tick(p, 20 + CLIENT_PEER_IDLE_MS);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	expect_log("close idle\n");
+	assert_string_equal(fk.fallback, "");
+	client_peer_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(
+	        client_peer__dials__lookup_connect_hello_welcome, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__falls_back__when_it_cannot_connect, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__falls_back__only_what_is_not_settled, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__falls_back__when_an_ack_is_overdue, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__refuses__a_welcome_from_someone_else, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers__verifies_the_ticket_then_welcomes, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers__refuses_a_ticket_the_relay_does_not_vouch_for,
+	        reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers__drops_a_connection_without_a_proper_hello,
+	        reset),
+	    cmocka_unit_test_setup(
+	        client_peer__refuses__frames_not_from_the_verified_peer, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__closes__when_idle_with_nothing_pending, reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
