@@ -48,6 +48,9 @@ static const char usage[] =
     "  --user NAME  who you are (required)\n"
     "  --data DIR   your local store (default\n"
     "               $XDG_DATA_HOME/termgram/NAME@HOST)\n"
+    "  --p2p        P2P mode: messages go straight to peers who take them,\n"
+    "               by the relay when they cannot (docs/p2p.md)\n"
+    "  --p2p-port P where peers reach you in P2P mode (default: any)\n"
     "The password comes from TERMGRAM_PASSWORD (unset or empty: an open\n"
     "name).\n"
     "\n"
@@ -427,12 +430,14 @@ client_cli_main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"stdin", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'H'},
 	    {"accept-files", no_argument, NULL, 'A'},
-	    {"dir", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0}};
+	    {"dir", required_argument, NULL, 'D'},
+	    {"p2p", no_argument, NULL, 'P'},
+	    {"p2p-port", required_argument, NULL, 'Q'}, {NULL, 0, NULL, 0}};
 	struct client_config cfg;
 	struct cli c;
 	char err[512], data[PATH_MAX], id[PROTO_MAX_ID + 1], *text = NULL;
 	const char *pw;
-	unsigned long v, timeout = 0;
+	unsigned long v, v2, timeout = 0;
 	bool use_stdin = false, has_timeout = false;
 	size_t len = 0, k;
 	int ch, i, status;
@@ -508,6 +513,15 @@ client_cli_main(int argc, char **argv)
 			if (c.cmd != CLI_RECV)
 				goto only;
 			cfg.download_dir = optarg;
+			break;
+		case 'P':
+			cfg.p2p = true;
+			break;
+		case 'Q':
+			if (parse_ulong("--p2p-port", optarg, 65535, &v2) != 0)
+				return 2;
+			cfg.p2p = true;
+			cfg.p2p_port = (unsigned)v2;
 			break;
 		case 'H':
 			fputs(usage, stdout);

@@ -77,6 +77,7 @@ entry_fill(struct client_entry *e, const struct client_msg *m)
 	e->len = m->len;
 	e->outgoing = m->outgoing;
 	e->state = m->state;
+	e->direct = m->direct;
 }
 
 static void
@@ -228,6 +229,22 @@ client_convos_set_state(struct client_convos *cs, const char *peer,
 		return;
 	}
 	util_map_each(cs->by_peer, state_each, &x);
+}
+
+/* A message of ours to peer went over a direct connection. */
+void
+client_convos_set_direct(
+    struct client_convos *cs, const char *peer, const char *id)
+{
+	struct client_convo *c = client_convos_find(cs, peer);
+	size_t i;
+
+	for (i = c != NULL ? c->n : 0; i > 0; i--) {
+		if (c->e[i - 1].outgoing && strcmp(c->e[i - 1].id, id) == 0) {
+			c->e[i - 1].direct = true;
+			return;
+		}
+	}
 }
 
 /* Forget what the view holds (the store keeps it all). */

@@ -22,6 +22,7 @@ struct client_entry {
 	size_t len;
 	bool outgoing;
 	enum client_msg_state state;
+	bool direct; /* ours, delivered over a direct connection */
 };
 
 struct client_convo {
@@ -42,6 +43,8 @@ size_t client_convo_load_older(
     struct client_convos *, struct client_convo *, size_t);
 void client_convos_append(
     struct client_convos *, const char *, const struct client_msg *);
+void client_convos_set_direct(
+    struct client_convos *, const char *, const char *);
 void client_convos_set_state(
     struct client_convos *, const char *, const char *, enum client_msg_state);
 void client_convo_clear(struct client_convo *);

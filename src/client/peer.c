@@ -6,9 +6,12 @@
 #include "client/peer.h"
 #include "proto/build.h"
 #include "proto/frame.h"
+#include "util/map.h"
 #include "util/xmalloc.h"
 
+/* A message given to the connection, oldest first, until settled. */
 struct peer_msg {
+	struct peer_msg *next, *prev;
 	char id[PROTO_MAX_ID + 1];
 	char *frame;
 	size_t len;
@@ -26,8 +29,9 @@ struct client_peer {
 	uint64_t deadline; /* of the handshake step under way */
 	uint64_t last_used;
 	char reason[128];
-	struct peer_msg *msgs;
-	size_t nmsgs, capmsgs;
+	struct peer_msg *head, *tail;
+	struct util_map *by_id;
+	size_t nmsgs;
 };
 
 static struct proto_slice
@@ -44,6 +48,7 @@ peer_new(const struct client_peer_io *io, const char *me, uint64_t now)
 	p->io = *io;
 	snprintf(p->me, sizeof p->me, "%s", me);
 	p->last_used = now;
+	p->by_id = util_map_new();
 	return p;
 }
 
@@ -96,16 +101,31 @@ client_peer_answer(
 	return p;
 }
 
+static void
+msg_drop(struct client_peer *p, struct peer_msg *m)
+{
+	if (m->prev != NULL)
+		m->prev->next = m->next;
+	else
+		p->head = m->next;
+	if (m->next != NULL)
+		m->next->prev = m->prev;
+	else
+		p->tail = m->prev;
+	util_map_remove(p->by_id, m->id, strlen(m->id));
+	p->nmsgs--;
+	free(m->frame);
+	free(m);
+}
+
 void
 client_peer_free(struct client_peer *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nmsgs; i++)
-		free(p->msgs[i].frame);
-	free(p->msgs);
+	while (p->head != NULL)
+		msg_drop(p, p->head);
+	util_map_free(p->by_id);
 	free(p);
 }
 
@@ -160,7 +180,7 @@ client_peer_pending(const struct client_peer *p)
 static void
 peer_end(struct client_peer *p, bool close_conn, const char *reason)
 {
-	size_t i;
+	char id[PROTO_MAX_ID + 1];
 
 	if (p->state == CLIENT_PEER_CLOSED)
 		return;
@@ -168,11 +188,11 @@ peer_end(struct client_peer *p, bool close_conn, const char *reason)
 	if (close_conn && p->state != CLIENT_PEER_LOOKUP)
 		p->io.close(p->io.arg, reason);
 	p->state = CLIENT_PEER_CLOSED;
-	for (i = 0; i < p->nmsgs; i++) {
-		p->io.fallback(p->io.arg, p->msgs[i].id);
-		free(p->msgs[i].frame);
+	while (p->head != NULL) {
+		memcpy(id, p->head->id, sizeof id);
+		msg_drop(p, p->head);
+		p->io.fallback(p->io.arg, id);
 	}
-	p->nmsgs = 0;
 }
 
 static void
@@ -187,30 +207,22 @@ msg_send(struct client_peer *p, struct peer_msg *m, uint64_t now)
 static void
 peer_open(struct client_peer *p, uint64_t now)
 {
-	size_t i;
+	struct peer_msg *m;
 
 	p->state = CLIENT_PEER_OPEN;
 	p->last_used = now;
-	for (i = 0; i < p->nmsgs; i++)
-		msg_send(p, &p->msgs[i], now);
+	for (m = p->head; m != NULL; m = m->next)
+		msg_send(p, m, now);
 }
 
 /* The message with this id got its ACK or RCPT: it is safe. */
 static void
 settle(struct client_peer *p, struct proto_slice id)
 {
-	size_t i;
+	struct peer_msg *m = util_map_get(p->by_id, id.p, id.len);
 
-	for (i = 0; i < p->nmsgs; i++) {
-		if (strlen(p->msgs[i].id) == id.len &&
-		    memcmp(p->msgs[i].id, id.p, id.len) == 0) {
-			free(p->msgs[i].frame);
-			memmove(&p->msgs[i], &p->msgs[i + 1],
-			    (p->nmsgs - i - 1) * sizeof *p->msgs);
-			p->nmsgs--;
-			return;
-		}
-	}
+	if (m != NULL)
+		msg_drop(p, m);
 }
 
 /* The relay's answers that concern this connection. */
@@ -365,19 +377,15 @@ client_peer_closed(struct client_peer *p, const char *why)
 void
 client_peer_tick(struct client_peer *p, uint64_t now)
 {
-	size_t i;
-
 	switch (p->state) {
 	case CLIENT_PEER_CLOSED:
 		return;
 	case CLIENT_PEER_OPEN:
-		for (i = 0; i < p->nmsgs; i++) {
-			if (p->msgs[i].sent &&
-			    now - p->msgs[i].sent_at >= CLIENT_PEER_ACK_MS) {
-				peer_end(
-				    p, true, "the peer did not acknowledge");
-				return;
-			}
+		/* The oldest is the first to be overdue. */
+		if (p->head != NULL && p->head->sent &&
+		    now - p->head->sent_at >= CLIENT_PEER_ACK_MS) {
+			peer_end(p, true, "the peer did not acknowledge");
+			return;
 		}
 		if (p->nmsgs == 0 && now - p->last_used >= CLIENT_PEER_IDLE_MS)
 			peer_end(p, true, "idle");
@@ -405,18 +413,21 @@ client_peer_send_msg(struct client_peer *p, const char *id, const char *frame,
 {
 	struct peer_msg *m;
 
-	if (p->state == CLIENT_PEER_CLOSED || strlen(id) > PROTO_MAX_ID)
+	if (p->state == CLIENT_PEER_CLOSED || strlen(id) > PROTO_MAX_ID ||
+	    util_map_get(p->by_id, id, strlen(id)) != NULL)
 		return -1;
-	if (p->nmsgs == p->capmsgs) {
-		p->capmsgs = p->capmsgs ? p->capmsgs * 2 : 16;
-		p->msgs = xreallocarray(p->msgs, p->capmsgs, sizeof *p->msgs);
-	}
-	m = &p->msgs[p->nmsgs++];
-	memset(m, 0, sizeof *m);
+	m = xcalloc(1, sizeof *m);
 	snprintf(m->id, sizeof m->id, "%s", id);
-	m->frame = xmalloc(len);
-	memcpy(m->frame, frame, len);
+	m->frame = xmemdup(frame, len);
 	m->len = len;
+	m->prev = p->tail;
+	if (p->tail != NULL)
+		p->tail->next = m;
+	else
+		p->head = m;
+	p->tail = m;
+	util_map_set(p->by_id, m->id, strlen(m->id), m);
+	p->nmsgs++;
 	if (p->state == CLIENT_PEER_OPEN)
 		msg_send(p, m, now);
 	return 0;

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "client/p2p.h"
 #include "client/session.h"
 #include "client/store.h"
 #include "net/conn.h"
@@ -32,11 +33,14 @@ struct out_msg {
 	char *body;
 	size_t len;
 	bool sent; /* on the current connection */
+	bool direct; /* sent to the peer itself, not the relay */
+	bool relay_only; /* the direct way failed: by the relay */
 };
 
 struct rcpt_due {
 	char to[PROTO_MAX_NAME + 1];
 	char id[PROTO_MAX_ID + 1];
+	bool direct; /* the message came over a direct connection */
 };
 
 struct client_session {
@@ -61,6 +65,7 @@ struct client_session {
 	struct out_msg *out_head, *out_tail;
 	struct util_map *out_by_id;
 	size_t nout, inflight;
+	size_t dinflight; /* sent on direct connections, not settled */
 
 	struct rcpt_due *rcpts;
 	size_t nrcpts, caprcpts;
@@ -73,12 +78,16 @@ struct client_session {
 	struct rcpt_due *reads; /* RCPT|read waiting for a connection */
 	size_t nreads, capreads;
 	struct client_xfers *xfers;
+	struct client_p2p *p2p; /* NULL unless in P2P mode */
+	bool from_direct; /* the frame being handled came from a peer */
 
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
 };
 
 static void session_connect(struct client_session *);
+static struct client_contact *contact_find(
+    struct client_session *, const char *);
 static void session_lost(struct client_session *, const char *, bool);
 
 /* Default settings: the standard port, 15 s heartbeats, reconnecting. */
@@ -177,8 +186,10 @@ out_remove(struct client_session *s, struct out_msg *m)
 	else
 		s->out_tail = m->prev;
 	util_map_remove(s->out_by_id, m->id, strlen(m->id));
-	if (m->sent)
+	if (m->sent && !m->direct)
 		s->inflight--;
+	else if (m->sent)
+		s->dinflight--;
 	s->nout--;
 	free(m->body);
 	free(m);
@@ -204,17 +215,21 @@ load_unread(void *arg, const char *peer, unsigned n)
 	util_map_set(s->unread0, peer, strlen(peer), (void *)(uintptr_t)n);
 }
 
-/* Send what the window allows, oldest first, on a logged-in connection. */
+/*
+ * Send what the window allows, oldest first, on a logged-in connection; in
+ * P2P mode a message to a peer who is online goes to the peer itself,
+ * outside the relay's window.
+ */
 static void
 out_pump(struct client_session *s)
 {
 	struct out_msg *m, *next;
+	struct client_contact *c;
 	size_t n;
 
 	if (s->conn == NULL || s->me[0] == '\0')
 		return;
-	for (m = s->out_head; m != NULL && s->inflight < s->cfg.window;
-	     m = next) {
+	for (m = s->out_head; m != NULL; m = next) {
 		next = m->next;
 		if (m->sent)
 			continue;
@@ -230,33 +245,70 @@ out_pump(struct client_session *s)
 			out_remove(s, m);
 			continue;
 		}
+		if (s->p2p != NULL && !m->relay_only &&
+		    (c = contact_find(s, m->to)) != NULL && c->online) {
+			/* Direct sends have a window of their own. */
+			if (s->dinflight >= s->cfg.window)
+				continue;
+			if (client_p2p_send_msg(
+			        s->p2p, m->to, m->id, s->buf, n) == 0) {
+				m->sent = true;
+				m->direct = true;
+				s->dinflight++;
+				continue;
+			}
+		}
+		if (s->inflight >= s->cfg.window)
+			continue;
 		if (net_conn_write(s->conn, s->buf, n) != 0)
 			break;
 		m->sent = true;
+		m->direct = false;
 		s->inflight++;
 	}
+}
+
+/*
+ * A receipt, to the peer itself when the message came over a direct
+ * connection (with the ACK the peer waits for: stored), else by the relay.
+ */
+static void
+rcpt_send(struct client_session *s, const struct rcpt_due *r, bool direct,
+    const char *state)
+{
+	size_t n = 0, k;
+
+	if (s->p2p != NULL && (direct || client_p2p_is_open(s->p2p, r->to))) {
+		if (direct &&
+		    proto_build_ack(s->buf, sizeof s->buf, &n, r->id) != 0)
+			return;
+		if (proto_build_rcpt(s->buf + n, sizeof s->buf - n, &k, s->me,
+		        r->to, r->id, state) != 0)
+			return;
+		if (client_p2p_send(s->p2p, r->to, s->buf, n + k) == 0)
+			return;
+	}
+	/* The direct connection is gone: the relay forwards it as well. */
+	if (s->conn != NULL && s->me[0] != '\0' &&
+	    proto_build_rcpt(
+	        s->buf, sizeof s->buf, &n, s->me, r->to, r->id, state) == 0)
+		net_conn_write(s->conn, s->buf, n);
 }
 
 /* Send the RCPTs of messages stored this turn. */
 static void
 rcpt_flush(struct client_session *s)
 {
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < s->nrcpts && s->conn != NULL; i++) {
-		if (proto_build_rcpt(s->buf, sizeof s->buf, &n, s->me,
-		        s->rcpts[i].to, s->rcpts[i].id, "delivered") == 0)
-			net_conn_write(s->conn, s->buf, n);
-	}
+	for (i = 0; i < s->nrcpts; i++)
+		rcpt_send(s, &s->rcpts[i], s->rcpts[i].direct, "delivered");
 	s->nrcpts = 0;
 	/* Read receipts wait for a connection; they are only marks. */
 	if (s->conn == NULL || s->me[0] == '\0')
 		return;
-	for (i = 0; i < s->nreads; i++) {
-		if (proto_build_rcpt(s->buf, sizeof s->buf, &n, s->me,
-		        s->reads[i].to, s->reads[i].id, "read") == 0)
-			net_conn_write(s->conn, s->buf, n);
-	}
+	for (i = 0; i < s->nreads; i++)
+		rcpt_send(s, &s->reads[i], false, "read");
 	s->nreads = 0;
 }
 
@@ -368,6 +420,7 @@ on_msg(struct client_session *s, const struct proto_frame *fr)
 	}
 	memcpy(s->rcpts[s->nrcpts].to, from, sizeof from);
 	memcpy(s->rcpts[s->nrcpts].id, id, sizeof id);
+	s->rcpts[s->nrcpts].direct = s->from_direct;
 	s->nrcpts++;
 	memset(&m, 0, sizeof m);
 	m.peer = from;
@@ -401,6 +454,11 @@ settle(struct client_session *s, struct proto_slice idslice,
 	id[idslice.len] = '\0';
 	client_store_set_state(s->store, id, st);
 	if ((m = out_find(s, idslice)) != NULL) {
+		/* Confirmed by the peer itself: it went direct. */
+		if (m->direct && s->from_direct) {
+			client_store_set_direct(s->store, id);
+			client_convos_set_direct(s->convos, m->to, id);
+		}
 		client_convos_set_state(s->convos, m->to, id, st);
 		out_remove(s, m);
 	} else
@@ -473,6 +531,9 @@ handle(struct client_session *s, const struct proto_frame *fr)
 {
 	size_t n;
 
+	if (s->p2p != NULL && !s->from_direct &&
+	    client_p2p_relay_frame(s->p2p, fr))
+		return;
 	switch (fr->verb) {
 	case PROTO_V_WELCOME:
 		snprintf(s->me, sizeof s->me, "%.*s", (int)fr->arg[0].len,
@@ -594,7 +655,7 @@ session_connected(struct net_conn *c, void *arg)
 		proto_writer_str(&w, s->user);
 		proto_writer_b64(&w, s->password, strlen(s->password));
 	}
-	proto_writer_u64(&w, 0);
+	proto_writer_u64(&w, s->p2p != NULL ? client_p2p_port(s->p2p) : 0);
 	if (proto_writer_end(&w, &n) == 0)
 		net_conn_write(c, s->buf, n);
 	s->last_in = net_loop_now(s->loop);
@@ -631,8 +692,11 @@ session_lost(struct client_session *s, const char *why, bool retry)
 	s->me[0] = '\0';
 	s->nrcpts = 0;
 	client_xfers_online(s->xfers, false);
-	for (m = s->out_head; m != NULL; m = m->next)
-		m->sent = false;
+	for (m = s->out_head; m != NULL; m = m->next) {
+		/* Those with a peer are the peer connection's to settle. */
+		if (!m->direct)
+			m->sent = false;
+	}
 	s->inflight = 0;
 	net_timer_stop(s->loop, &s->heartbeat);
 	if (!retry || !s->cfg.reconnect) {
@@ -758,6 +822,56 @@ xio_changed(void *arg, const struct client_xfer *x)
 		s->ev->on_xfer(s->arg, x);
 }
 
+/* --- P2P mode: what the direct connections need of the session ------ */
+
+static int
+p2p_send_relay(void *arg, const char *p, size_t n)
+{
+	struct client_session *s = arg;
+
+	if (s->conn == NULL || s->me[0] == '\0')
+		return -1;
+	return net_conn_write(s->conn, p, n);
+}
+
+/* The direct way did not work for this message: the relay carries it. */
+static void
+p2p_fallback(void *arg, const char *id)
+{
+	struct client_session *s = arg;
+	struct out_msg *m;
+
+	m = util_map_get(s->out_by_id, id, strlen(id));
+	if (m == NULL)
+		return; /* settled meanwhile */
+	m->relay_only = true;
+	if (m->direct && m->sent) {
+		m->sent = false;
+		m->direct = false;
+		s->dinflight--;
+	}
+}
+
+/* Chat frames from a verified peer; file transfers go by the relay. */
+static void
+p2p_frame(void *arg, const struct proto_frame *fr)
+{
+	struct client_session *s = arg;
+
+	if (fr->verb != PROTO_V_MSG && fr->verb != PROTO_V_RCPT &&
+	    fr->verb != PROTO_V_TYPING)
+		return;
+	s->from_direct = true;
+	handle(s, fr);
+	s->from_direct = false;
+}
+
+static const char *
+p2p_me(void *arg)
+{
+	return ((struct client_session *)arg)->me;
+}
+
 /* $XDG_DOWNLOAD_DIR/termgram, else ~/Downloads/termgram. */
 void
 client_default_download_dir(char *out, size_t len)
@@ -832,6 +946,22 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 			client_default_download_dir(dl, sizeof dl);
 		s->xfers = client_xfers_new(&io, dl, cfg->max_file_size);
 	}
+	if (cfg->p2p) {
+		static const struct client_p2p_hooks hooks = {
+		    .send_relay = p2p_send_relay,
+		    .fallback = p2p_fallback,
+		    .frame = p2p_frame,
+		    .me = p2p_me,
+		};
+		struct client_p2p_hooks h = hooks;
+
+		h.arg = s;
+		s->p2p = client_p2p_new(loop, cfg->p2p_port, &h, err, errlen);
+		if (s->p2p == NULL) {
+			client_session_free(s);
+			return NULL;
+		}
+	}
 	net_loop_set_turn_hook(loop, session_turn_end, s);
 	return s;
 }
@@ -849,6 +979,7 @@ client_session_free(struct client_session *s)
 	net_timer_stop(s->loop, &s->kick);
 	if (s->conn != NULL)
 		net_conn_close(s->conn, true);
+	client_p2p_free(s->p2p);
 	while (s->out_head != NULL)
 		out_remove(s, s->out_head);
 	util_map_free(s->out_by_id);

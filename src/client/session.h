@@ -40,6 +40,8 @@ struct client_config {
 	bool reconnect;
 	const char *download_dir; /* NULL: $XDG_DOWNLOAD_DIR/termgram */
 	uint64_t max_file_size; /* 0: no limit */
+	bool p2p; /* messages go direct to peers that take them */
+	unsigned p2p_port; /* where peers reach us; 0: any free port */
 };
 
 struct client_contact {

@@ -20,6 +20,7 @@ enum {
 	CS_HISTORY,
 	CS_UNREAD,
 	CS_SEEN,
+	CS_DIRECT,
 	CS_UNREAD_COUNTS,
 	CS_UNREAD_OF,
 	CS_COUNT
@@ -35,20 +36,26 @@ static const char *const cs_sql[CS_COUNT] = {
     [CS_STATE] = "UPDATE messages SET state = ?2 WHERE outgoing = 1 AND "
                  "msg_id = ?1 AND ((?2 = 4 AND state = 0) OR "
                  "(?2 != 4 AND state < ?2 AND state != 4))",
-    [CS_OUTBOX] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
-                  "state FROM messages WHERE outgoing = 1 AND state = 0 "
-                  "ORDER BY rowid",
-    [CS_HISTORY] = "SELECT rowid, peer, sender, msg_id, ts, body, "
-                   "outgoing, state FROM messages WHERE peer_key = lower(?1) "
-                   "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3",
-    [CS_UNREAD] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
-                  "state FROM messages WHERE outgoing = 0 AND state = 5 "
-                  "ORDER BY rowid",
+    [CS_OUTBOX] =
+        "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
+        "state, direct FROM messages WHERE outgoing = 1 AND state = 0 "
+        "ORDER BY rowid",
+    [CS_HISTORY] =
+        "SELECT rowid, peer, sender, msg_id, ts, body, "
+        "outgoing, state, direct FROM messages WHERE peer_key = lower(?1) "
+        "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3",
+    [CS_UNREAD] =
+        "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
+        "state, direct FROM messages WHERE outgoing = 0 AND state = 5 "
+        "ORDER BY rowid",
     [CS_UNREAD_COUNTS] = "SELECT peer, count(*) FROM messages WHERE "
                          "outgoing = 0 AND state = 5 GROUP BY peer_key",
-    [CS_UNREAD_OF] = "SELECT rowid, peer, sender, msg_id, ts, body, "
-                     "outgoing, state FROM messages WHERE outgoing = 0 AND "
-                     "state = 5 AND peer_key = lower(?1) ORDER BY rowid",
+    [CS_UNREAD_OF] =
+        "SELECT rowid, peer, sender, msg_id, ts, body, "
+        "outgoing, state, direct FROM messages WHERE outgoing = 0 AND "
+        "state = 5 AND peer_key = lower(?1) ORDER BY rowid",
+    [CS_DIRECT] = "UPDATE messages SET direct = 1 WHERE outgoing = 1 AND "
+                  "msg_id = ?1",
     [CS_SEEN] = ("UPDATE messages SET state = 6 WHERE outgoing = 0 "
                  "AND sender_key = lower(?1) AND msg_id = ?2"),
 };
@@ -67,6 +74,7 @@ static const char cs_schema[] =
     "  body BLOB NOT NULL,"
     "  outgoing INTEGER NOT NULL,"
     "  state INTEGER NOT NULL,"
+    "  direct INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE(sender_key, msg_id));"
     "CREATE INDEX IF NOT EXISTS messages_by_peer ON messages(peer_key);"
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages(state) "
@@ -120,6 +128,12 @@ client_store_open(const char *dir, char *err, size_t errlen)
 	        NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, cs_schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
+	/* A store from before P2P mode gains the column (an error here only
+	 * says it has it already). */
+	(void)sqlite3_exec(s->db,
+	    "ALTER TABLE messages ADD COLUMN direct INTEGER NOT NULL "
+	    "DEFAULT 0",
+	    NULL, NULL, NULL);
 	for (i = 0; i < CS_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, cs_sql[i], -1,
 		        SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -235,6 +249,18 @@ client_store_add_incoming(struct client_store *s, const char *from,
 	    s, from, from, id, ts, body, len, false, CLIENT_MSG_RECEIVED);
 }
 
+/* One of our messages reached its recipient over a direct connection. */
+int
+client_store_set_direct(struct client_store *s, const char *id)
+{
+	sqlite3_stmt *st = s->st[CS_DIRECT];
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return cs_step(s, st, "set direct");
+}
+
 /* Move one of our messages to a later state (failed is final). */
 int
 client_store_set_state(
@@ -261,6 +287,7 @@ cs_row(sqlite3_stmt *st, struct client_msg *m)
 	m->len = (size_t)sqlite3_column_bytes(st, 5);
 	m->outgoing = sqlite3_column_int(st, 6) != 0;
 	m->state = (enum client_msg_state)sqlite3_column_int(st, 7);
+	m->direct = sqlite3_column_int(st, 8) != 0;
 }
 
 static int

@@ -33,6 +33,7 @@ struct client_msg {
 	size_t len;
 	bool outgoing;
 	enum client_msg_state state;
+	bool direct; /* ours, delivered over a direct connection (P2P) */
 };
 
 typedef void (*client_store_msg_cb)(void *, const struct client_msg *);
@@ -48,6 +49,7 @@ int client_store_add_outgoing(struct client_store *, const char *, const char *,
     const char *, uint64_t, const char *, size_t);
 int client_store_add_incoming(struct client_store *, const char *, const char *,
     uint64_t, const char *, size_t);
+int client_store_set_direct(struct client_store *, const char *);
 int client_store_set_state(
     struct client_store *, const char *, enum client_msg_state);
 int client_store_outbox(struct client_store *, client_store_msg_cb, void *);

@@ -167,6 +167,23 @@ ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 				rc = -1;
 			} else
 				c->bell = b;
+		} else if (strcmp(k, "p2p") == 0) {
+			if (parse_bool(v, &b) != 0) {
+				snprintf(err, (size_t)errlen,
+				    "%s line %d: p2p is on or off", path, n);
+				rc = -1;
+			} else
+				c->p2p = b;
+		} else if (strcmp(k, "p2p_port") == 0) {
+			port = strtol(v, &eq, 10);
+			if (*v == '\0' || *eq != '\0' || port < 0 ||
+			    port > 65535) {
+				snprintf(err, (size_t)errlen,
+				    "%s line %d: p2p_port must be 0-65535",
+				    path, n);
+				rc = -1;
+			} else
+				c->p2p_port = (unsigned)port;
 		} else if (strcmp(k, "download_dir") == 0) {
 			const char *home = getenv("HOME");
 			if (v[0] == '~' && v[1] == '/' && home != NULL)

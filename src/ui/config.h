@@ -15,6 +15,8 @@ struct ui_config {
 	bool bell;
 	char download_dir[1024];
 	unsigned long long max_file_size; /* 0: no limit */
+	bool p2p; /* messages go straight to peers who take them */
+	unsigned p2p_port; /* where peers reach us; 0: any */
 };
 
 void ui_config_defaults(struct ui_config *);

@@ -10,11 +10,15 @@
 
 static const char usage[] =
     "usage: termgram [--host H] [--port P] [--user NAME] [--data DIR]\n"
+    "                [--p2p] [--p2p-port P]\n"
     "       termgram send|recv|who|sendfile|echo-bot [OPTIONS] ...\n"
     "\n"
     "Without a command, the full-screen client. Without --user (or user in\n"
     "the config file, ~/.config/termgram/config) it asks who you are.\n"
     "The password comes from TERMGRAM_PASSWORD or the login form.\n"
+    "--p2p sends messages straight to peers who take them, and by the\n"
+    "relay when they cannot (docs/p2p.md); --p2p-port sets where peers\n"
+    "reach you (default: any free port).\n"
     "'termgram send --help' explains the headless commands.\n";
 
 int
@@ -25,6 +29,8 @@ main(int argc, char **argv)
 	    {"port", required_argument, NULL, 'p'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"data", required_argument, NULL, 'd'},
+	    {"p2p", no_argument, NULL, 'P'},
+	    {"p2p-port", required_argument, NULL, 'Q'},
 	    {"help", no_argument, NULL, 'H'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	struct ui_options o;
@@ -62,6 +68,23 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			o.data_dir = optarg;
+			break;
+		case 'P':
+			o.p2p = true;
+			break;
+		case 'Q':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || port < 1 ||
+			    port > 65535) {
+				fprintf(stderr,
+				    "termgram: --p2p-port: '%s' is not "
+				    "a port 1-65535\n",
+				    optarg);
+				return 2;
+			}
+			o.p2p = true;
+			o.p2p_port = (unsigned)port;
 			break;
 		case 'H':
 			fputs(usage, stdout);

@@ -868,6 +868,10 @@ draw_conv_messages(struct tui *t)
 				        (e->state == CLIENT_MSG_READ ? A_BOLD
 				                                     : 0));
 				mvwaddstr(w, row, width - 2, mark);
+				/* ⇄: it went straight to the peer (P2P). */
+				if (e->direct)
+					mvwaddstr(
+					    w, row, width - 3, "\xe2\x87\x84");
 				wattroff(w, pair(t, mp) | A_BOLD);
 			}
 			if (v->hit == (long)i)
@@ -2113,6 +2117,10 @@ ui_tui_main(const struct ui_options *o)
 		snprintf(t.cfg.host, sizeof t.cfg.host, "%s", o->host);
 	if (o->port != 0)
 		t.cfg.port = o->port;
+	if (o->p2p)
+		t.cfg.p2p = true;
+	if (o->p2p_port != 0)
+		t.cfg.p2p_port = o->p2p_port;
 	if (o->user != NULL)
 		snprintf(t.cfg.user, sizeof t.cfg.user, "%s", o->user);
 	if (pw != NULL)
@@ -2157,6 +2165,8 @@ ui_tui_main(const struct ui_options *o)
 	client_config_defaults(&cc);
 	cc.host = t.cfg.host;
 	cc.port = t.cfg.port;
+	cc.p2p = t.cfg.p2p;
+	cc.p2p_port = t.cfg.p2p_port;
 	cc.user = t.cfg.user;
 	cc.password = password;
 	cc.data_dir = data;

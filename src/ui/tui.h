@@ -9,6 +9,8 @@ struct ui_options {
 	unsigned port; /* 0: from the config file */
 	const char *user;
 	const char *data_dir;
+	bool p2p; /* --p2p (the config file may also say p2p = on) */
+	unsigned p2p_port; /* 0: from the config file, or any */
 };
 
 int ui_tui_main(const struct ui_options *);

@@ -13,6 +13,7 @@ failures=0
 cleanup() {
 	tmux -L "$sock" kill-server 2>/dev/null
 	[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
+	[ -n "${relay2_pid:-}" ] && kill "$relay2_pid" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -24,7 +25,7 @@ screen_e() { tm capture-pane -e -p -t "$1"; }
 
 fail() {
 	echo "FAIL: $*"
-	for s in alice bob; do
+	for s in alice bob dave erin; do
 		tm has-session -t "$s" 2>/dev/null || continue
 		echo "--- $s's screen:"
 		screen "$s"
@@ -210,7 +211,47 @@ tm send-keys -t alice C-c
 wait_for alice "^EXITED 0"
 pass "Ctrl-C quits cleanly"
 
-for s in alice bob; do
+# P2P mode on a relay of their own: dave's message goes straight to erin
+# and shows the direct mark.
+"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay2" \
+    2>"$tmp/relay2.log" &
+relay2_pid=$!
+for _ in $(seq 200); do
+	port2=$(sed -n 's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
+	    "$tmp/relay2.log")
+	[ -n "$port2" ] && break
+	sleep 0.05
+done
+[ -n "${port2:-}" ] || fail "the second relay did not start"
+start_p2p() { # name
+	mkdir -p "$tmp/$1-home"
+	tm new-session -d -x 100 -y 30 -s "$1" \
+	    "env TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp/$1-home \
+	    $bin/termgram --port $port2 --p2p \
+	    --user $1 --data $tmp/$1 2>>$tmp/$1.err; echo \"EXITED \$?\"; \
+	    sleep 600"
+}
+start_p2p dave
+start_p2p erin
+wait_for dave "dave @ 127.0.0.1:$port2 · connected"
+wait_for erin "erin @ 127.0.0.1:$port2 · connected"
+wait_for dave "● erin"
+wait_for erin "● dave"
+# The sidebar is in name order: dave is the first row for both.
+tm send-keys -t erin Up Up
+wait_for erin "│  dave  online"
+tm send-keys -t dave Up Up
+wait_for dave "│  dave  online"
+tm send-keys -t dave Down
+wait_for dave "│  erin  online"
+tm send-keys -t dave -l "straight to you"
+tm send-keys -t dave Enter
+wait_for dave "dave: straight to you +⇄✓✓"
+wait_for erin "dave: straight to you"
+pass "in P2P mode a message goes straight to the peer, marked ⇄"
+kill "$relay2_pid" 2>/dev/null
+
+for s in alice bob dave erin; do
 	if [ -s "$tmp/$s.err" ]; then
 		echo "--- $s wrote to stderr:"
 		cat "$tmp/$s.err"

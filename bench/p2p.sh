@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# What the relay does for the same chat in relay mode and in P2P mode: one
+# sender sends N messages (termgram send --stdin) to one receiver
+# (termgram recv), both headless; the relay's CPU time (in 10 ms ticks),
+# the bytes and messages it relayed (STATS before and after), and the most
+# TCP connections it held meanwhile, per mode.
+#   usage: bench/p2p.sh [BUILD_DIR] [N]
+set -eu
+bin=${1:-build/release}
+n=${2:-20000}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-p2p.XXXXXX")
+relay_pid=""
+trap '[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# STATS key=value lines from the relay on port $1.
+stats() {
+	exec 3<>"/dev/tcp/127.0.0.1/$1"
+	printf 'LOGIN|1|statsbot||0\nSTATS\n' >&3
+	while IFS= read -r line <&3; do
+		case $line in
+		STATS\|*) printf '%s' "${line#STATS|}" | tr -d '\r' | base64 -d
+			break ;;
+		esac
+	done
+	exec 3<&-
+}
+stat_of() { sed -n "s/^$2=//p" <<<"$1"; }
+
+seq 1 "$n" | sed 's/^/message number /' >"$tmp/input"
+printf '| mode | relay connections at most | relay CPU in all | per message | relay bytes per message | messages relayed | messages stored | wall time |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+for mode in relay p2p; do
+	flag=""
+	[ "$mode" = p2p ] && flag=--p2p
+	rm -rf "$tmp/relay" "$tmp/a" "$tmp/b"
+	"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
+	    --log-level warn 2>"$tmp/relay.log" &
+	relay_pid=$!
+	port=""
+	for _ in $(seq 200); do
+		port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/relay.log")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	"$bin/termgram" recv --port "$port" --user bob --data "$tmp/b" $flag \
+	    --count "$n" --timeout 120 >"$tmp/recv.out" &
+	recv_pid=$!
+	for _ in $(seq 200); do
+		s=$(stats "$port")
+		[ "$(stat_of "$s" sessions)" -ge 2 ] && break
+		sleep 0.05
+	done
+	before=$(stats "$port")
+	t0=$(cpu_ticks "$relay_pid")
+	start=$(date +%s.%N)
+	# The relay's TCP connections while the chat runs, from /proc (its
+	# sockets less the TCP listener and the UDP socket), sampled without
+	# disturbing it.
+	(while :; do
+		find "/proc/$relay_pid/fd" -lname 'socket:*' 2>/dev/null | wc -l
+		sleep 0.02
+	done) >"$tmp/sessions" &
+	sampler=$!
+	# shellcheck disable=SC2086
+	"$bin/termgram" send --port "$port" --user alice --data "$tmp/a" $flag \
+	    --stdin --timeout 120 bob <"$tmp/input"
+	wait "$recv_pid"
+	end=$(date +%s.%N)
+	kill "$sampler" 2>/dev/null
+	wait "$sampler" 2>/dev/null || true
+	conns=$(sort -n "$tmp/sessions" | tail -n 1)
+	conns=$((${conns:-2} - 2))
+	t1=$(cpu_ticks "$relay_pid")
+	after=$(stats "$port")
+	got=$(wc -l <"$tmp/recv.out")
+	[ "$got" -eq "$n" ] || { echo "p2p.sh: $mode: $got of $n arrived" >&2; exit 1; }
+	hz=$(getconf CLK_TCK)
+	awk -v mode="$mode" -v n="$n" -v t="$((t1 - t0))" -v hz="$hz" \
+	    -v conns="$conns" \
+	    -v b0="$(stat_of "$before" bytes_relayed)" \
+	    -v b1="$(stat_of "$after" bytes_relayed)" \
+	    -v m0="$(stat_of "$before" msgs_relayed)" \
+	    -v m1="$(stat_of "$after" msgs_relayed)" \
+	    -v s0="$(stat_of "$before" msgs_stored)" \
+	    -v s1="$(stat_of "$after" msgs_stored)" \
+	    -v w="$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" \
+	    'BEGIN {
+		printf "| %s | %d | %d ms | %.2f µs | %.0f B | %d | %d | %.2f s |\n",
+		    mode, conns, t / hz * 1e3, t / hz * 1e6 / n,
+		    (b1 - b0) / n, m1 - m0, s1 - s0, w
+	    }'
+	kill "$relay_pid"
+	wait "$relay_pid" 2>/dev/null || true
+	relay_pid=""
+done

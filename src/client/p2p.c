@@ -1,0 +1,396 @@
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "client/p2p.h"
+#include "client/peer.h"
+#include "net/conn.h"
+#include "net/loop.h"
+#include "net/sock.h"
+#include "proto/frame.h"
+#include "util/xmalloc.h"
+
+#define P2P_TICK_MS 250
+#define P2P_MAX_LINKS 256
+
+/* One direct connection and the machine that drives it. */
+struct p2p_link {
+	struct client_p2p *p;
+	struct client_peer *sm;
+	struct net_conn *conn;
+	struct proto_decoder dec;
+	struct p2p_link *next;
+};
+
+/* A peer that could not be reached: by the relay until then. */
+struct p2p_cool {
+	char name[PROTO_MAX_NAME + 1];
+	uint64_t until;
+};
+
+struct client_p2p {
+	struct net_loop *loop;
+	struct client_p2p_hooks h;
+	int lfd;
+	unsigned port;
+	struct net_watch *lw;
+	struct p2p_link *links;
+	size_t nlinks;
+	struct p2p_cool cool[32];
+	struct net_timer tick;
+};
+
+static const struct net_conn_cb link_cb;
+
+static struct p2p_link *
+link_for(struct client_p2p *p, const char *name, bool open_only)
+{
+	struct p2p_link *l;
+
+	for (l = p->links; l != NULL; l = l->next) {
+		enum client_peer_state st = client_peer_state(l->sm);
+		if (st == CLIENT_PEER_CLOSED ||
+		    strcasecmp(client_peer_name(l->sm), name) != 0)
+			continue;
+		if (!open_only || st == CLIENT_PEER_OPEN)
+			return l;
+	}
+	return NULL;
+}
+
+static bool
+cooling(struct client_p2p *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof p->cool / sizeof p->cool[0]; i++) {
+		if (strcasecmp(p->cool[i].name, name) == 0 &&
+		    p->cool[i].until > net_loop_now(p->loop))
+			return true;
+	}
+	return false;
+}
+
+static void
+cool_down(struct client_p2p *p, const char *name)
+{
+	size_t i, oldest = 0;
+
+	for (i = 0; i < sizeof p->cool / sizeof p->cool[0]; i++) {
+		if (strcasecmp(p->cool[i].name, name) == 0) {
+			oldest = i;
+			break;
+		}
+		if (p->cool[i].until < p->cool[oldest].until)
+			oldest = i;
+	}
+	snprintf(p->cool[oldest].name, sizeof p->cool[oldest].name, "%s", name);
+	p->cool[oldest].until = net_loop_now(p->loop) + CLIENT_P2P_COOLDOWN_MS;
+}
+
+/* --- what the state machines ask for ------------------------------------ */
+
+static int
+io_send_peer(void *arg, const char *buf, size_t n)
+{
+	struct p2p_link *l = arg;
+
+	return l->conn != NULL ? net_conn_write(l->conn, buf, n) : -1;
+}
+
+static int
+io_send_relay(void *arg, const char *buf, size_t n)
+{
+	struct p2p_link *l = arg;
+
+	return l->p->h.send_relay(l->p->h.arg, buf, n);
+}
+
+static int
+io_connect(void *arg, const char *ip, unsigned port)
+{
+	struct p2p_link *l = arg;
+	char host[NET_ADDRSTRLEN], err[256];
+	size_t n = strlen(ip);
+
+	/* PEER writes IPv6 in brackets; the resolver wants it bare. */
+	if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']')
+		snprintf(host, sizeof host, "%.*s", (int)(n - 2), ip + 1);
+	else
+		snprintf(host, sizeof host, "%s", ip);
+	l->conn = net_conn_connect(
+	    l->p->loop, host, port, &link_cb, l, err, sizeof err);
+	return l->conn != NULL ? 0 : -1;
+}
+
+static void
+io_close(void *arg, const char *why)
+{
+	struct p2p_link *l = arg;
+
+	(void)why;
+	if (l->conn != NULL) {
+		net_conn_close(l->conn, true);
+		l->conn = NULL;
+	}
+}
+
+static void
+io_fallback(void *arg, const char *id)
+{
+	struct p2p_link *l = arg;
+
+	cool_down(l->p, client_peer_name(l->sm));
+	l->p->h.fallback(l->p->h.arg, id);
+}
+
+static void
+io_frame(void *arg, const struct proto_frame *fr)
+{
+	struct p2p_link *l = arg;
+
+	l->p->h.frame(l->p->h.arg, fr);
+}
+
+static struct p2p_link *
+link_new(struct client_p2p *p)
+{
+	struct p2p_link *l = xcalloc(1, sizeof *l);
+
+	l->p = p;
+	proto_decoder_init(&l->dec, PROTO_MAX_FRAME);
+	l->next = p->links;
+	p->links = l;
+	p->nlinks++;
+	return l;
+}
+
+static const struct client_peer_io peer_io = {
+    .send_peer = io_send_peer,
+    .send_relay = io_send_relay,
+    .connect = io_connect,
+    .close = io_close,
+    .fallback = io_fallback,
+    .frame = io_frame,
+};
+
+static struct client_peer_io
+io_for(struct p2p_link *l)
+{
+	struct client_peer_io io = peer_io;
+
+	io.arg = l;
+	return io;
+}
+
+/* --- the direct connections --------------------------------------------- */
+
+static void
+link_read(struct net_conn *c, void *arg)
+{
+	struct p2p_link *l = arg;
+	struct proto_frame fr;
+	struct proto_error err;
+	const char *in;
+	size_t len, used, done = 0;
+	enum proto_status st;
+
+	in = net_conn_input(c, &len);
+	while (l->conn == c && done < len) {
+		st = proto_decoder_next(
+		    &l->dec, in + done, len - done, &fr, &err, &used);
+		if (st == PROTO_NEED_MORE)
+			break;
+		if (st == PROTO_FRAME)
+			client_peer_frame(l->sm, &fr, net_loop_now(l->p->loop));
+		else if (err.fatal) {
+			client_peer_closed(l->sm, err.text);
+			io_close(l, err.text);
+			return;
+		}
+		done += used;
+	}
+	if (l->conn == c)
+		net_conn_consume(c, done);
+}
+
+static void
+link_connected(struct net_conn *c, void *arg)
+{
+	struct p2p_link *l = arg;
+
+	(void)c;
+	client_peer_connected(l->sm, net_loop_now(l->p->loop));
+}
+
+static void
+link_lost(struct net_conn *c, void *arg, const char *why)
+{
+	struct p2p_link *l = arg;
+
+	(void)c;
+	l->conn = NULL;
+	client_peer_closed(l->sm, why);
+}
+
+static const struct net_conn_cb link_cb = {
+    .on_read = link_read,
+    .on_connect = link_connected,
+    .on_close = link_lost,
+};
+
+static void
+p2p_accept(struct net_watch *w, short revents, void *arg)
+{
+	struct client_p2p *p = arg;
+	struct client_peer_io io;
+	struct p2p_link *l;
+	char ip[NET_ADDRSTRLEN];
+	int fd;
+
+	(void)revents;
+	while ((fd = net_tcp_accept(net_watch_fd(w), ip, sizeof ip)) != -1) {
+		if (p->nlinks >= P2P_MAX_LINKS) {
+			close(fd);
+			continue;
+		}
+		l = link_new(p);
+		io = io_for(l);
+		l->sm = client_peer_answer(
+		    &io, p->h.me(p->h.arg), net_loop_now(p->loop));
+		l->conn = net_conn_new(p->loop, fd, &link_cb, l);
+	}
+}
+
+/* Deadlines of every machine; closed links go. */
+static void
+p2p_tick(struct net_timer *t, void *arg)
+{
+	struct client_p2p *p = arg;
+	struct p2p_link **lp, *l;
+	uint64_t now = net_loop_now(p->loop);
+
+	for (l = p->links; l != NULL; l = l->next)
+		client_peer_tick(l->sm, now);
+	for (lp = &p->links; (l = *lp) != NULL;) {
+		if (client_peer_state(l->sm) == CLIENT_PEER_CLOSED) {
+			io_close(l, "closed");
+			*lp = l->next;
+			p->nlinks--;
+			client_peer_free(l->sm);
+			free(l);
+		} else
+			lp = &l->next;
+	}
+	net_timer_start(p->loop, t, P2P_TICK_MS);
+}
+
+/* Listen for peers on port (0: any free one). */
+struct client_p2p *
+client_p2p_new(struct net_loop *loop, unsigned port,
+    const struct client_p2p_hooks *h, char *err, size_t errlen)
+{
+	struct client_p2p *p = xcalloc(1, sizeof *p);
+
+	p->loop = loop;
+	p->h = *h;
+	p->lfd = net_tcp_listen("0.0.0.0", (uint16_t)port, err, errlen);
+	if (p->lfd == -1) {
+		free(p);
+		return NULL;
+	}
+	p->port = (unsigned)net_sock_port(p->lfd);
+	p->lw = net_loop_add_fd(loop, p->lfd, POLLIN, p2p_accept, p);
+	net_timer_init(&p->tick, p2p_tick, p);
+	net_timer_start(loop, &p->tick, P2P_TICK_MS);
+	return p;
+}
+
+void
+client_p2p_free(struct client_p2p *p)
+{
+	struct p2p_link *l, *next;
+
+	if (p == NULL)
+		return;
+	net_timer_stop(p->loop, &p->tick);
+	for (l = p->links; l != NULL; l = next) {
+		next = l->next;
+		if (l->conn != NULL)
+			net_conn_close(l->conn, false);
+		client_peer_free(l->sm);
+		free(l);
+	}
+	net_watch_remove(p->lw);
+	close(p->lfd);
+	free(p);
+}
+
+/* The port peers reach us on: what LOGIN reports. */
+unsigned
+client_p2p_port(const struct client_p2p *p)
+{
+	return p->port;
+}
+
+/* The relay's PEER, VERIFIED and ERR about a name go to the machines. */
+bool
+client_p2p_relay_frame(struct client_p2p *p, const struct proto_frame *fr)
+{
+	struct p2p_link *l;
+
+	if (fr->verb != PROTO_V_PEER && fr->verb != PROTO_V_VERIFIED &&
+	    !(fr->verb == PROTO_V_ERR && fr->nargs >= 2))
+		return false;
+	for (l = p->links; l != NULL; l = l->next)
+		client_peer_relay_frame(l->sm, fr, net_loop_now(p->loop));
+	return fr->verb != PROTO_V_ERR;
+}
+
+/*
+ * Carry a MSG frame (id) to name directly: over an open connection, or one
+ * being made. -1: not now (the peer could not be reached lately), so the
+ * session sends it by the relay.
+ */
+int
+client_p2p_send_msg(struct client_p2p *p, const char *name, const char *id,
+    const char *frame, size_t len)
+{
+	struct client_peer_io io;
+	struct p2p_link *l;
+
+	if (p->h.me(p->h.arg)[0] == '\0' || cooling(p, name))
+		return -1;
+	if ((l = link_for(p, name, false)) == NULL) {
+		if (p->nlinks >= P2P_MAX_LINKS)
+			return -1;
+		l = link_new(p);
+		io = io_for(l);
+		l->sm = client_peer_dial(
+		    &io, p->h.me(p->h.arg), name, net_loop_now(p->loop));
+	}
+	return client_peer_send_msg(
+	    l->sm, id, frame, len, net_loop_now(p->loop));
+}
+
+/* Any other frame to name over an open connection; -1 if there is none. */
+int
+client_p2p_send(
+    struct client_p2p *p, const char *name, const char *frame, size_t len)
+{
+	struct p2p_link *l = link_for(p, name, true);
+
+	return l != NULL
+	    ? client_peer_send(l->sm, frame, len, net_loop_now(p->loop))
+	    : -1;
+}
+
+/* Whether a verified connection to name is open. */
+bool
+client_p2p_is_open(struct client_p2p *p, const char *name)
+{
+	return link_for(p, name, true) != NULL;
+}

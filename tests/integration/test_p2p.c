@@ -1,0 +1,288 @@
+/*
+ * P2P mode end to end with the headless client: messages go straight to
+ * the peer (the relay's counters prove it), and when the peer dies in the
+ * middle, what it had not acknowledged goes through the relay's queue and
+ * reaches it when it returns.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* Start `termgram ARGS...` with stdout to path; returns its pid. */
+static pid_t
+spawn(const char *path, const char *arg, ...)
+{
+	char *argv[32];
+	va_list ap;
+	pid_t pid;
+	int n = 0, fd;
+
+	argv[n++] = TERMGRAM_BIN_DIR "/termgram";
+	va_start(ap, arg);
+	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
+		argv[n++] = (char *)arg;
+	va_end(ap);
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int
+wait_exit(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+/* Count the lines "TS<TAB>alice<TAB>p N" of a recv output into seen. */
+static int
+count_lines(const char *path, unsigned char *seen, int max, int *dups)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int n, count = 0;
+	char *p;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if ((p = strstr(line, "\talice\tp ")) == NULL)
+			continue;
+		n = atoi(p + 9);
+		if (n < 1 || n > max)
+			continue;
+		if (seen[n] && dups != NULL)
+			(*dups)++;
+		seen[n] = 1;
+		count++;
+	}
+	fclose(f);
+	return count;
+}
+
+static char *
+numbered(int from, int to)
+{
+	char *s = malloc((size_t)(to - from + 1) * 16 + 1);
+	size_t k = 0;
+	int i;
+
+	for (i = from; i <= to; i++)
+		k += (size_t)sprintf(s + k, "p %d\n", i);
+	s[k] = '\0';
+	return s;
+}
+
+static void
+wait_log(struct relay *r, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 1000 && !relay_log_has(r, what); i++)
+		usleep(10000);
+	if (!relay_log_has(r, what))
+		fail_msg("the relay never logged \"%s\"", what);
+}
+
+static void
+p2p__messages_go_direct__the_relay_carries_none(void **state)
+{
+	struct relay r;
+	struct raw x;
+	char port[16], da[400], db[400], outb[400], out[4096], err[4096];
+	unsigned char seen[201];
+	unsigned long long relayed = 99, bytes = 99, stored = 99;
+	char *input;
+	pid_t bob;
+	int st, dups = 0;
+
+	(void)state;
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(relay_start(&r, "--log-level", "debug", NULL), 0);
+	snprintf(port, sizeof port, "%d", r.port);
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	snprintf(db, sizeof db, "%s/bob", r.dir);
+	snprintf(outb, sizeof outb, "%s.bob", r.dir);
+
+	bob = spawn(outb, "recv", "--port", port, "--user", "bob", "--data", db,
+	    "--p2p", "--count", "200", "--timeout", "60", NULL);
+	wait_log(&r, "bob logged in");
+	input = numbered(1, 200);
+	st = run_client(input, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "alice", "--data", da, "--p2p", "--stdin",
+	    "--timeout", "60", "bob", NULL);
+	free(input);
+	if (st != 0)
+		fail_msg("send exited %d: %s", st, err);
+	assert_int_equal(wait_exit(bob), 0);
+	assert_int_equal(count_lines(outb, seen, 200, &dups), 200);
+	assert_int_equal(dups, 0);
+
+	/* The handshake went through the relay; the messages did not. */
+	assert_true(relay_log_has(&r, "bob verified a ticket of alice: yes"));
+	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
+	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
+	assert_int_equal(raw_stats(&x, "bytes_relayed", &bytes), 0);
+	assert_int_equal(raw_stats(&x, "msgs_stored", &stored), 0);
+	assert_int_equal(relayed, 0);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(stored, 0);
+	raw_close(&x);
+	unlink(outb);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+static void
+p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
+{
+	struct relay r;
+	char port[16], da[400], db[400], out1[400], out2[400];
+	char out[8192], err[8192];
+	unsigned char seen[3001];
+	char *input;
+	pid_t bob, alice;
+	int i, st, first, dups = 0;
+
+	(void)state;
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(relay_start(&r, NULL), 0);
+	snprintf(port, sizeof port, "%d", r.port);
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	snprintf(db, sizeof db, "%s/bob", r.dir);
+	snprintf(out1, sizeof out1, "%s.bob1", r.dir);
+	snprintf(out2, sizeof out2, "%s.bob2", r.dir);
+
+	bob = spawn(out1, "recv", "--port", port, "--user", "bob", "--data", db,
+	    "--p2p", "--timeout", "60", NULL);
+	wait_log(&r, "bob logged in");
+	input = numbered(1, 3000);
+	alice = fork();
+	if (alice == 0) {
+		st = run_client(input, NULL, out, sizeof out, err, sizeof err,
+		    "send", "--port", port, "--user", "alice", "--data", da,
+		    "--p2p", "--stdin", "--timeout", "60", "bob", NULL);
+		if (st != 0)
+			fprintf(stderr, "send: %s\n", err);
+		_exit(st);
+	}
+	free(input);
+	/* Some arrive directly; then the receiver dies without a word. */
+	for (i = 0; i < 2000; i++) {
+		memset(seen, 0, sizeof seen);
+		if (count_lines(out1, seen, 3000, NULL) >= 50)
+			break;
+		usleep(5000);
+	}
+	kill(bob, SIGKILL);
+	wait_exit(bob);
+	/* The sender finishes: the rest is safe in the relay's queue. */
+	assert_int_equal(wait_exit(alice), 0);
+	memset(seen, 0, sizeof seen);
+	first = count_lines(out1, seen, 3000, &dups);
+	assert_true(first >= 50);
+	assert_int_equal(dups, 0);
+	fprintf(stderr, "%d of 3000 arrived directly before the kill\n", first);
+
+	/* bob returns and gets the rest, each once. */
+	bob = spawn(out2, "recv", "--port", port, "--user", "bob", "--data", db,
+	    "--p2p", "--count", "0", "--timeout", "3", NULL);
+	wait_exit(bob);
+	dups = 0;
+	{
+		unsigned char again[3001];
+		memset(again, 0, sizeof again);
+		count_lines(out2, again, 3000, &dups);
+		assert_int_equal(dups, 0);
+		for (i = 1; i <= 3000; i++)
+			seen[i] |= again[i];
+	}
+	for (i = 1; i <= 3000; i++) {
+		if (!seen[i])
+			fail_msg("message %d never arrived (%d came directly)",
+			    i, first);
+	}
+	unlink(out1);
+	unlink(out2);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+static void
+p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
+{
+	struct relay r;
+	struct raw x;
+	char port[16], da[400], db[400], outb[400], out[4096], err[4096];
+	unsigned char seen[21];
+	unsigned long long relayed = 0;
+	char *input;
+	pid_t bob;
+	int st;
+
+	(void)state;
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(relay_start(&r, NULL), 0);
+	snprintf(port, sizeof port, "%d", r.port);
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	snprintf(db, sizeof db, "%s/bob", r.dir);
+	snprintf(outb, sizeof outb, "%s.bob", r.dir);
+	/* bob takes no direct connections (p2p-port 0 in his LOGIN). */
+	bob = spawn(outb, "recv", "--port", port, "--user", "bob", "--data", db,
+	    "--count", "20", "--timeout", "60", NULL);
+	wait_log(&r, "bob logged in");
+	input = numbered(1, 20);
+	st = run_client(input, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "alice", "--data", da, "--p2p", "--stdin",
+	    "--timeout", "60", "bob", NULL);
+	free(input);
+	if (st != 0)
+		fail_msg("send exited %d: %s", st, err);
+	assert_int_equal(wait_exit(bob), 0);
+	assert_int_equal(count_lines(outb, seen, 20, NULL), 20);
+	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
+	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
+	assert_int_equal(relayed, 20);
+	raw_close(&x);
+	unlink(outb);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(p2p__messages_go_direct__the_relay_carries_none),
+	    cmocka_unit_test(
+	        p2p__peer_killed_midway__the_rest_waits_in_the_queue),
+	    cmocka_unit_test(
+	        p2p__and_relay_mode_clients_still_chat__through_the_relay),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
