@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the relay does for the same chat in relay mode and in P2P mode: one
 # sender sends N messages (termgram send --stdin) to one receiver
-# (termgram recv), both headless; the relay's CPU time (in 10 ms ticks),
-# the bytes and messages it relayed (STATS before and after), and the most
-# TCP connections it held meanwhile, per mode.
+# (termgram recv), both headless, in relay mode, P2P and P2P light: the
+# relay's CPU time (in 10 ms ticks), the bytes and messages it relayed
+# (STATS before and after), the most TCP connections it held meanwhile,
+# and those it holds once the chat is over and the receiver idles.
 #   usage: bench/p2p.sh [BUILD_DIR] [N]
 set -eu
 bin=${1:-build/release}
@@ -29,11 +30,12 @@ stats() {
 stat_of() { sed -n "s/^$2=//p" <<<"$1"; }
 
 seq 1 "$n" | sed 's/^/message number /' >"$tmp/input"
-printf '| mode | relay connections at most | relay CPU in all | per message | relay bytes per message | messages relayed | messages stored | wall time |\n'
-printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
-for mode in relay p2p; do
+printf '| mode | relay connections at most | when idle | relay CPU in all | per message | relay bytes per message | messages relayed | messages stored | wall time |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+for mode in relay p2p light; do
 	flag=""
 	[ "$mode" = p2p ] && flag=--p2p
+	[ "$mode" = light ] && flag=--light
 	rm -rf "$tmp/relay" "$tmp/a" "$tmp/b"
 	"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
 	    --log-level warn 2>"$tmp/relay.log" &
@@ -46,11 +48,11 @@ for mode in relay p2p; do
 	done
 	# shellcheck disable=SC2086
 	"$bin/termgram" recv --port "$port" --user bob --data "$tmp/b" $flag \
-	    --count "$n" --timeout 120 >"$tmp/recv.out" &
+	    --count 0 --timeout 600 >"$tmp/recv.out" &
 	recv_pid=$!
 	for _ in $(seq 200); do
 		s=$(stats "$port")
-		[ "$(stat_of "$s" sessions)" -ge 2 ] && break
+		[ $(($(stat_of "$s" sessions) + $(stat_of "$s" light))) -ge 2 ] && break
 		sleep 0.05
 	done
 	before=$(stats "$port")
@@ -67,19 +69,27 @@ for mode in relay p2p; do
 	# shellcheck disable=SC2086
 	"$bin/termgram" send --port "$port" --user alice --data "$tmp/a" $flag \
 	    --stdin --timeout 120 bob <"$tmp/input"
-	wait "$recv_pid"
+	for _ in $(seq 2400); do
+		[ "$(wc -l <"$tmp/recv.out")" -ge "$n" ] && break
+		sleep 0.05
+	done
 	end=$(date +%s.%N)
 	kill "$sampler" 2>/dev/null
 	wait "$sampler" 2>/dev/null || true
 	conns=$(sort -n "$tmp/sessions" | tail -n 1)
 	conns=$((${conns:-2} - 2))
+	# The receiver, idle: what does it keep of the relay?
+	sleep 3
+	idle=$(($(find "/proc/$relay_pid/fd" -lname 'socket:*' | wc -l) - 2))
+	kill "$recv_pid" 2>/dev/null
+	wait "$recv_pid" 2>/dev/null || true
 	t1=$(cpu_ticks "$relay_pid")
 	after=$(stats "$port")
 	got=$(wc -l <"$tmp/recv.out")
 	[ "$got" -eq "$n" ] || { echo "p2p.sh: $mode: $got of $n arrived" >&2; exit 1; }
 	hz=$(getconf CLK_TCK)
 	awk -v mode="$mode" -v n="$n" -v t="$((t1 - t0))" -v hz="$hz" \
-	    -v conns="$conns" \
+	    -v conns="$conns" -v idle="$idle" \
 	    -v b0="$(stat_of "$before" bytes_relayed)" \
 	    -v b1="$(stat_of "$after" bytes_relayed)" \
 	    -v m0="$(stat_of "$before" msgs_relayed)" \
@@ -88,8 +98,8 @@ for mode in relay p2p; do
 	    -v s1="$(stat_of "$after" msgs_stored)" \
 	    -v w="$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" \
 	    'BEGIN {
-		printf "| %s | %d | %d ms | %.2f µs | %.0f B | %d | %d | %.2f s |\n",
-		    mode, conns, t / hz * 1e3, t / hz * 1e6 / n,
+		printf "| %s | %d | %d | %d ms | %.2f µs | %.0f B | %d | %d | %.2f s |\n",
+		    mode, conns, idle, t / hz * 1e3, t / hz * 1e6 / n,
 		    (b1 - b0) / n, m1 - m0, s1 - s0, w
 	    }'
 	kill "$relay_pid"

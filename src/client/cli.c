@@ -51,6 +51,9 @@ static const char usage[] =
     "  --p2p        P2P mode: messages go straight to peers who take them,\n"
     "               by the relay when they cannot (docs/p2p.md)\n"
     "  --p2p-port P where peers reach you in P2P mode (default: any)\n"
+    "  --light      P2P light: no relay connection while idle; UDP ALIVE\n"
+    "               keeps you online (implies --p2p)\n"
+    "  --heartbeat S  heartbeat and ALIVE interval; the relay's (default 15)\n"
     "The password comes from TERMGRAM_PASSWORD (unset or empty: an open\n"
     "name).\n"
     "\n"
@@ -432,7 +435,9 @@ client_cli_main(int argc, char **argv)
 	    {"accept-files", no_argument, NULL, 'A'},
 	    {"dir", required_argument, NULL, 'D'},
 	    {"p2p", no_argument, NULL, 'P'},
-	    {"p2p-port", required_argument, NULL, 'Q'}, {NULL, 0, NULL, 0}};
+	    {"p2p-port", required_argument, NULL, 'Q'},
+	    {"light", no_argument, NULL, 'L'},
+	    {"heartbeat", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0}};
 	struct client_config cfg;
 	struct cli c;
 	char err[512], data[PATH_MAX], id[PROTO_MAX_ID + 1], *text = NULL;
@@ -516,6 +521,22 @@ client_cli_main(int argc, char **argv)
 			break;
 		case 'P':
 			cfg.p2p = true;
+			break;
+		case 'L':
+			cfg.p2p = true;
+			cfg.light = true;
+			break;
+		case 'B':
+			if (parse_ulong("--heartbeat", optarg, 3600, &v2) !=
+			        0 ||
+			    v2 == 0) {
+				if (v2 == 0)
+					fprintf(stderr,
+					    "termgram: --heartbeat: "
+					    "at least 1\n");
+				return 2;
+			}
+			cfg.heartbeat_s = (unsigned)v2;
 			break;
 		case 'Q':
 			if (parse_ulong("--p2p-port", optarg, 65535, &v2) != 0)

@@ -394,3 +394,17 @@ client_p2p_is_open(struct client_p2p *p, const char *name)
 {
 	return link_for(p, name, true) != NULL;
 }
+
+/* Whether a connection is being made (it needs the relay meanwhile). */
+bool
+client_p2p_is_busy(struct client_p2p *p)
+{
+	struct p2p_link *l;
+
+	for (l = p->links; l != NULL; l = l->next) {
+		enum client_peer_state st = client_peer_state(l->sm);
+		if (st != CLIENT_PEER_OPEN && st != CLIENT_PEER_CLOSED)
+			return true;
+	}
+	return false;
+}

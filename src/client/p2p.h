@@ -38,5 +38,6 @@ int client_p2p_send_msg(
     struct client_p2p *, const char *, const char *, const char *, size_t);
 int client_p2p_send(struct client_p2p *, const char *, const char *, size_t);
 bool client_p2p_is_open(struct client_p2p *, const char *);
+bool client_p2p_is_busy(struct client_p2p *);
 
 #endif

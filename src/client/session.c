@@ -1,9 +1,14 @@
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -12,6 +17,7 @@
 #include "client/store.h"
 #include "net/conn.h"
 #include "net/loop.h"
+#include "net/sock.h"
 #include "proto/b64.h"
 #include "proto/build.h"
 #include "proto/frame.h"
@@ -80,6 +86,16 @@ struct client_session {
 	struct client_xfers *xfers;
 	struct client_p2p *p2p; /* NULL unless in P2P mode */
 	bool from_direct; /* the frame being handled came from a peer */
+	/* P2P light: the relay connection is closed while idle, and ALIVE
+	 * datagrams keep us online. */
+	bool resting; /* light and without a relay connection */
+	bool alive_wait; /* an ALIVE sent before resting, not answered */
+	uint64_t last_work; /* last frame other than a heartbeat */
+	int ufd;
+	struct net_watch *uw;
+	struct net_timer alive, rest;
+	char *pending_relay; /* frames for the relay while resting */
+	size_t npending_relay;
 
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
@@ -531,6 +547,8 @@ handle(struct client_session *s, const struct proto_frame *fr)
 {
 	size_t n;
 
+	if (fr->verb != PROTO_V_PONG && fr->verb != PROTO_V_PING)
+		s->last_work = net_loop_now(s->loop);
 	if (s->p2p != NULL && !s->from_direct &&
 	    client_p2p_relay_frame(s->p2p, fr))
 		return;
@@ -551,6 +569,11 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		break;
 	case PROTO_V_SYNCED:
 		set_state(s, CLIENT_ONLINE, NULL, 0);
+		if (s->npending_relay > 0) {
+			net_conn_write(
+			    s->conn, s->pending_relay, s->npending_relay);
+			s->npending_relay = 0;
+		}
 		client_xfers_online(s->xfers, true);
 		if (s->ev->on_synced != NULL)
 			s->ev->on_synced(s->arg);
@@ -822,6 +845,117 @@ xio_changed(void *arg, const struct client_xfer *x)
 		s->ev->on_xfer(s->arg, x);
 }
 
+/* --- P2P light mode ------------------------------------------------------ */
+
+#define REST_CHECK_MS 500
+#define REST_AFTER_MS 1000 /* quiet this long before closing */
+
+static void
+alive_send(struct client_session *s)
+{
+	int n;
+
+	if (s->me[0] == '\0' || s->token[0] == '\0')
+		return;
+	n = snprintf(s->buf, 200, "ALIVE|%s|%s\n", s->me, s->token);
+	(void)net_udp_sendto(
+	    s->ufd, s->host, (uint16_t)s->cfg.port, s->buf, (size_t)n);
+}
+
+/* Open a relay connection again: something needs the relay. */
+static void
+light_wake(struct client_session *s)
+{
+	if (!s->resting)
+		return;
+	s->resting = false;
+	s->alive_wait = false;
+	session_connect(s);
+}
+
+static bool
+light_idle(struct client_session *s)
+{
+	return s->state == CLIENT_ONLINE && s->conn != NULL && s->nout == 0 &&
+	    s->nrcpts == 0 && s->nreads == 0 && s->npending_relay == 0 &&
+	    !client_p2p_is_busy(s->p2p) && !client_xfers_busy(s->xfers) &&
+	    client_xfers_count(s->xfers) == 0 &&
+	    net_loop_now(s->loop) - s->last_work >= REST_AFTER_MS;
+}
+
+/* Close the relay connection; ALIVE keeps our presence meanwhile. */
+static void
+light_rest(struct client_session *s)
+{
+	s->alive_wait = false;
+	if (!light_idle(s))
+		return;
+	net_conn_close(s->conn, true);
+	s->conn = NULL;
+	s->resting = true;
+	net_timer_stop(s->loop, &s->heartbeat);
+}
+
+static void
+rest_timer(struct net_timer *t, void *arg)
+{
+	struct client_session *s = arg;
+
+	/* Messages or read marks to send: back to the relay. */
+	if (s->resting && (s->nout > 0 || s->nreads > 0))
+		light_wake(s);
+	/* First an ALIVE, so the relay keeps us online when we leave;
+	 * again each tick until its answer comes (a datagram may be lost). */
+	if (!s->resting && light_idle(s)) {
+		s->alive_wait = true;
+		alive_send(s);
+	}
+	net_timer_start(s->loop, t, REST_CHECK_MS);
+}
+
+static void
+alive_timer(struct net_timer *t, void *arg)
+{
+	struct client_session *s = arg;
+
+	if (s->resting)
+		alive_send(s);
+	net_timer_start(s->loop, t, (uint64_t)s->cfg.heartbeat_s * 1000);
+}
+
+/* The relay's answers: ALIVE|pending, or ERR when our token is stale. */
+static void
+light_read(struct net_watch *w, short revents, void *arg)
+{
+	struct client_session *s = arg;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct proto_frame fr;
+	struct proto_error err;
+	char buf[512];
+	ssize_t n;
+
+	(void)w;
+	(void)revents;
+	while ((n = net_udp_recvfrom(
+	            s->ufd, buf, sizeof buf - 1, &from, &fromlen)) > 0) {
+		if (buf[n - 1] != '\n')
+			buf[n++] = '\n';
+		if (proto_frame_parse(buf, (size_t)n, &fr, &err) != PROTO_FRAME)
+			continue;
+		if (fr.verb == PROTO_V_ALIVE && fr.nargs == 1) {
+			if (s->alive_wait)
+				light_rest(s);
+			else if (s->resting && proto_slice_u64(fr.arg[0]) > 0)
+				light_wake(s); /* something waits for us */
+		} else if (fr.verb == PROTO_V_ERR && s->resting) {
+			/* Our light presence lapsed: log in again. */
+			s->token[0] = '\0';
+			light_wake(s);
+		}
+	}
+}
+
 /* --- P2P mode: what the direct connections need of the session ------ */
 
 static int
@@ -829,6 +963,16 @@ p2p_send_relay(void *arg, const char *p, size_t n)
 {
 	struct client_session *s = arg;
 
+	if (s->resting ||
+	    (s->cfg.light && s->conn != NULL && s->state != CLIENT_ONLINE)) {
+		/* Light: it goes once the connection is back. */
+		s->pending_relay =
+		    xrealloc(s->pending_relay, s->npending_relay + n);
+		memcpy(s->pending_relay + s->npending_relay, p, n);
+		s->npending_relay += n;
+		light_wake(s);
+		return 0;
+	}
 	if (s->conn == NULL || s->me[0] == '\0')
 		return -1;
 	return net_conn_write(s->conn, p, n);
@@ -946,7 +1090,8 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 			client_default_download_dir(dl, sizeof dl);
 		s->xfers = client_xfers_new(&io, dl, cfg->max_file_size);
 	}
-	if (cfg->p2p) {
+	s->ufd = -1;
+	if (cfg->p2p || cfg->light) {
 		static const struct client_p2p_hooks hooks = {
 		    .send_relay = p2p_send_relay,
 		    .fallback = p2p_fallback,
@@ -961,6 +1106,21 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 			client_session_free(s);
 			return NULL;
 		}
+	}
+	if (cfg->light) {
+		s->cfg.p2p = true;
+		if ((s->ufd = net_udp_socket(AF_INET)) == -1) {
+			snprintf(err, errlen, "no UDP socket for ALIVE: %s",
+			    strerror(errno));
+			client_session_free(s);
+			return NULL;
+		}
+		s->uw = net_loop_add_fd(loop, s->ufd, POLLIN, light_read, s);
+		net_timer_init(&s->rest, rest_timer, s);
+		net_timer_init(&s->alive, alive_timer, s);
+		net_timer_start(loop, &s->rest, REST_CHECK_MS);
+		net_timer_start(
+		    loop, &s->alive, (uint64_t)s->cfg.heartbeat_s * 1000);
 	}
 	net_loop_set_turn_hook(loop, session_turn_end, s);
 	return s;
@@ -980,6 +1140,14 @@ client_session_free(struct client_session *s)
 	if (s->conn != NULL)
 		net_conn_close(s->conn, true);
 	client_p2p_free(s->p2p);
+	if (s->uw != NULL) {
+		net_timer_stop(s->loop, &s->rest);
+		net_timer_stop(s->loop, &s->alive);
+		net_watch_remove(s->uw);
+	}
+	if (s->ufd != -1)
+		close(s->ufd);
+	free(s->pending_relay);
 	while (s->out_head != NULL)
 		out_remove(s, s->out_head);
 	util_map_free(s->out_by_id);

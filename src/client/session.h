@@ -42,6 +42,7 @@ struct client_config {
 	uint64_t max_file_size; /* 0: no limit */
 	bool p2p; /* messages go direct to peers that take them */
 	unsigned p2p_port; /* where peers reach us; 0: any free port */
+	bool light; /* P2P light: no relay connection while idle */
 };
 
 struct client_contact {

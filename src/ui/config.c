@@ -174,6 +174,13 @@ ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 				rc = -1;
 			} else
 				c->p2p = b;
+		} else if (strcmp(k, "light") == 0) {
+			if (parse_bool(v, &b) != 0) {
+				snprintf(err, (size_t)errlen,
+				    "%s line %d: light is on or off", path, n);
+				rc = -1;
+			} else
+				c->light = b;
 		} else if (strcmp(k, "p2p_port") == 0) {
 			port = strtol(v, &eq, 10);
 			if (*v == '\0' || *eq != '\0' || port < 0 ||

@@ -17,6 +17,7 @@ struct ui_config {
 	unsigned long long max_file_size; /* 0: no limit */
 	bool p2p; /* messages go straight to peers who take them */
 	unsigned p2p_port; /* where peers reach us; 0: any */
+	bool light; /* P2P light: no relay connection while idle */
 };
 
 void ui_config_defaults(struct ui_config *);

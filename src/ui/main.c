@@ -10,7 +10,7 @@
 
 static const char usage[] =
     "usage: termgram [--host H] [--port P] [--user NAME] [--data DIR]\n"
-    "                [--p2p] [--p2p-port P]\n"
+    "                [--p2p] [--p2p-port P] [--light]\n"
     "       termgram send|recv|who|sendfile|echo-bot [OPTIONS] ...\n"
     "\n"
     "Without a command, the full-screen client. Without --user (or user in\n"
@@ -18,7 +18,8 @@ static const char usage[] =
     "The password comes from TERMGRAM_PASSWORD or the login form.\n"
     "--p2p sends messages straight to peers who take them, and by the\n"
     "relay when they cannot (docs/p2p.md); --p2p-port sets where peers\n"
-    "reach you (default: any free port).\n"
+    "reach you (default: any free port); --light also lets the relay\n"
+    "connection go while idle (UDP ALIVE keeps you online).\n"
     "'termgram send --help' explains the headless commands.\n";
 
 int
@@ -31,7 +32,7 @@ main(int argc, char **argv)
 	    {"data", required_argument, NULL, 'd'},
 	    {"p2p", no_argument, NULL, 'P'},
 	    {"p2p-port", required_argument, NULL, 'Q'},
-	    {"help", no_argument, NULL, 'H'},
+	    {"light", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'H'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	struct ui_options o;
 	char *end;
@@ -71,6 +72,10 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			o.p2p = true;
+			break;
+		case 'L':
+			o.p2p = true;
+			o.light = true;
 			break;
 		case 'Q':
 			errno = 0;

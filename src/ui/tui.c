@@ -2119,6 +2119,8 @@ ui_tui_main(const struct ui_options *o)
 		t.cfg.port = o->port;
 	if (o->p2p)
 		t.cfg.p2p = true;
+	if (o->light)
+		t.cfg.light = true;
 	if (o->p2p_port != 0)
 		t.cfg.p2p_port = o->p2p_port;
 	if (o->user != NULL)
@@ -2165,8 +2167,9 @@ ui_tui_main(const struct ui_options *o)
 	client_config_defaults(&cc);
 	cc.host = t.cfg.host;
 	cc.port = t.cfg.port;
-	cc.p2p = t.cfg.p2p;
+	cc.p2p = t.cfg.p2p || t.cfg.light;
 	cc.p2p_port = t.cfg.p2p_port;
+	cc.light = t.cfg.light;
 	cc.user = t.cfg.user;
 	cc.password = password;
 	cc.data_dir = data;

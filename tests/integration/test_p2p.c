@@ -60,21 +60,23 @@ wait_exit(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
-/* Count the lines "TS<TAB>alice<TAB>p N" of a recv output into seen. */
+/* Count the lines "TS<TAB>FROM<TAB>p N" of a recv output into seen. */
 static int
-count_lines(const char *path, unsigned char *seen, int max, int *dups)
+count_from(
+    const char *path, const char *from, unsigned char *seen, int max, int *dups)
 {
-	char line[256];
+	char line[256], want[64];
 	FILE *f = fopen(path, "r");
 	int n, count = 0;
 	char *p;
 
 	if (f == NULL)
 		return 0;
+	snprintf(want, sizeof want, "\t%s\tp ", from);
 	while (fgets(line, sizeof line, f) != NULL) {
-		if ((p = strstr(line, "\talice\tp ")) == NULL)
+		if ((p = strstr(line, want)) == NULL)
 			continue;
-		n = atoi(p + 9);
+		n = atoi(p + strlen(want));
 		if (n < 1 || n > max)
 			continue;
 		if (seen[n] && dups != NULL)
@@ -84,6 +86,12 @@ count_lines(const char *path, unsigned char *seen, int max, int *dups)
 	}
 	fclose(f);
 	return count;
+}
+
+static int
+count_lines(const char *path, unsigned char *seen, int max, int *dups)
+{
+	return count_from(path, "alice", seen, max, dups);
 }
 
 static char *
@@ -272,6 +280,94 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/* Poll the relay's STATS until key has value (within ms). */
+static int
+stats_until(struct raw *x, const char *key, unsigned long long want, int ms)
+{
+	unsigned long long v = 0;
+	int waited;
+
+	for (waited = 0; waited <= ms; waited += 50) {
+		if (raw_stats(x, key, &v) != 0)
+			return -1;
+		if (v == want)
+			return 0;
+		usleep(50000);
+	}
+	fprintf(stderr, "%s stayed %llu, not %llu\n", key, v, want);
+	return -1;
+}
+
+static void
+p2p__light_client_holds_no_connection_between_operations(void **state)
+{
+	struct relay r;
+	struct raw x;
+	char port[16], da[400], db[400], outa[400], out[4096], err[4096];
+	unsigned long long relayed = 99;
+	pid_t alice;
+	int st;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
+	snprintf(port, sizeof port, "%d", r.port);
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	snprintf(db, sizeof db, "%s/bob", r.dir);
+	snprintf(outa, sizeof outa, "%s.alice", r.dir);
+	alice = spawn(outa, "recv", "--port", port, "--user", "alice", "--data",
+	    da, "--light", "--heartbeat", "1", "--count", "3", "--timeout",
+	    "60", NULL);
+	wait_log(&r, "alice logged in");
+
+	/* Between operations: no connection of hers, yet online. (Only the
+	 * connection asking STATS is there.) */
+	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
+	assert_int_equal(stats_until(&x, "light", 1, 10000), 0);
+	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
+	    "--port", port, "--user", "bob", "--data", db, NULL);
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "alice\tonline\t"));
+
+	/* A message through the relay: ALIVE says one waits; she fetches it
+	 * and rests again. */
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "bob", "--data", db, "--timeout", "30",
+	    "alice", "p 1", NULL);
+	if (st != 0)
+		fail_msg("send exited %d: %s", st, err);
+	for (st = 0; st < 200; st++) {
+		unsigned char seen[4] = {0};
+		if (count_from(outa, "bob", seen, 3, NULL) == 1)
+			break;
+		usleep(50000);
+	}
+	assert_true(st < 200);
+	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+
+	/* A P2P sender reaches her directly: she wakes only to have the
+	 * ticket checked. */
+	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "bob", "--data", db, "--p2p", "--timeout",
+	    "30", "alice", "p 2", NULL);
+	if (st != 0)
+		fail_msg("send exited %d: %s", st, err);
+	assert_int_equal(stats_until(&x, "msgs_relayed", relayed, 0), 0);
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "bob", "--data", db, "--timeout", "30",
+	    "alice", "p 3", NULL);
+	assert_int_equal(st, 0);
+	assert_int_equal(wait_exit(alice), 0);
+	{
+		unsigned char seen[4] = {0};
+		assert_int_equal(count_from(outa, "bob", seen, 3, NULL), 3);
+	}
+	raw_close(&x);
+	unlink(outa);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -281,6 +377,8 @@ main(void)
 	        p2p__peer_killed_midway__the_rest_waits_in_the_queue),
 	    cmocka_unit_test(
 	        p2p__and_relay_mode_clients_still_chat__through_the_relay),
+	    cmocka_unit_test(
+	        p2p__light_client_holds_no_connection_between_operations),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
