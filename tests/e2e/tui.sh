@@ -57,26 +57,36 @@ wait_gone() {
 
 pass() { echo "ok: $*"; }
 
-"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
-    2>"$tmp/relay.log" &
-relay_pid=$!
-for _ in $(seq 200); do
-	port=$(sed -n 's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
-	    "$tmp/relay.log")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-[ -n "${port:-}" ] || fail "the relay did not start"
+# start_relay NAME: a relay on a free port with its data in $tmp/NAME;
+# sets relay_port and started_pid.
+start_relay() {
+	"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/$1" \
+	    2>"$tmp/$1.log" &
+	started_pid=$!
+	relay_port=""
+	for _ in $(seq 200); do
+		relay_port=$(sed -n \
+		    's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
+		    "$tmp/$1.log")
+		[ -n "$relay_port" ] && break
+		sleep 0.05
+	done
+	[ -n "$relay_port" ] || fail "the relay $1 did not start"
+}
+
+start_relay relay
+relay_pid=$started_pid
+port=$relay_port
 
 # carol exists but stays offline.
 "$bin/termgram" who --port "$port" --user carol --data "$tmp/carol" \
     >/dev/null || fail "carol could not register"
 
-start() { # name
+start() { # name [port [options]]
 	mkdir -p "$tmp/$1-home"
 	tm new-session -d -x 100 -y 30 -s "$1" \
 	    "env TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp/$1-home \
-	    $bin/termgram --port $port \
+	    $bin/termgram --port ${2:-$port} ${3:-} \
 	    --user $1 --data $tmp/$1 2>>$tmp/$1.err; echo \"EXITED \$?\"; \
 	    sleep 600"
 }
@@ -213,26 +223,11 @@ pass "Ctrl-C quits cleanly"
 
 # P2P mode on a relay of their own: dave's message goes straight to erin
 # and shows the direct mark.
-"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay2" \
-    2>"$tmp/relay2.log" &
-relay2_pid=$!
-for _ in $(seq 200); do
-	port2=$(sed -n 's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
-	    "$tmp/relay2.log")
-	[ -n "$port2" ] && break
-	sleep 0.05
-done
-[ -n "${port2:-}" ] || fail "the second relay did not start"
-start_p2p() { # name
-	mkdir -p "$tmp/$1-home"
-	tm new-session -d -x 100 -y 30 -s "$1" \
-	    "env TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp/$1-home \
-	    $bin/termgram --port $port2 --p2p \
-	    --user $1 --data $tmp/$1 2>>$tmp/$1.err; echo \"EXITED \$?\"; \
-	    sleep 600"
-}
-start_p2p dave
-start_p2p erin
+start_relay relay2
+relay2_pid=$started_pid
+port2=$relay_port
+start dave "$port2" --p2p
+start erin "$port2" --p2p
 wait_for dave "dave @ 127.0.0.1:$port2 · connected"
 wait_for erin "erin @ 127.0.0.1:$port2 · connected"
 wait_for dave "● erin"

@@ -107,6 +107,23 @@ numbered(int from, int to)
 	return s;
 }
 
+/* alice, in P2P mode, sends "p 1" to "p N" to bob, one message a line;
+ * fails the test unless all are safe. */
+static void
+alice_sends(const char *port, const char *data, int n)
+{
+	static char out[8192], err[8192];
+	char *input = numbered(1, n);
+	int st;
+
+	st = run_client(input, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "alice", "--data", data, "--stdin",
+	    "--timeout", "60", "--p2p", "bob", NULL);
+	free(input);
+	if (st != 0)
+		fail_msg("send exited %d: %s", st, err);
+}
+
 static void
 wait_log(struct relay *r, const char *what)
 {
@@ -123,12 +140,11 @@ p2p__messages_go_direct__the_relay_carries_none(void **state)
 {
 	struct relay r;
 	struct raw x;
-	char port[16], da[400], db[400], outb[400], out[4096], err[4096];
+	char port[16], da[400], db[400], outb[400];
 	unsigned char seen[201];
 	unsigned long long relayed = 99, bytes = 99, stored = 99;
-	char *input;
 	pid_t bob;
-	int st, dups = 0;
+	int dups = 0;
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
@@ -141,13 +157,7 @@ p2p__messages_go_direct__the_relay_carries_none(void **state)
 	bob = spawn(outb, "recv", "--port", port, "--user", "bob", "--data", db,
 	    "--p2p", "--count", "200", "--timeout", "60", NULL);
 	wait_log(&r, "bob logged in");
-	input = numbered(1, 200);
-	st = run_client(input, NULL, out, sizeof out, err, sizeof err, "send",
-	    "--port", port, "--user", "alice", "--data", da, "--p2p", "--stdin",
-	    "--timeout", "60", "bob", NULL);
-	free(input);
-	if (st != 0)
-		fail_msg("send exited %d: %s", st, err);
+	alice_sends(port, da, 200);
 	assert_int_equal(wait_exit(bob), 0);
 	assert_int_equal(count_lines(outb, seen, 200, &dups), 200);
 	assert_int_equal(dups, 0);
@@ -245,12 +255,10 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 {
 	struct relay r;
 	struct raw x;
-	char port[16], da[400], db[400], outb[400], out[4096], err[4096];
+	char port[16], da[400], db[400], outb[400];
 	unsigned char seen[21];
 	unsigned long long relayed = 0;
-	char *input;
 	pid_t bob;
-	int st;
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
@@ -263,13 +271,7 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	bob = spawn(outb, "recv", "--port", port, "--user", "bob", "--data", db,
 	    "--count", "20", "--timeout", "60", NULL);
 	wait_log(&r, "bob logged in");
-	input = numbered(1, 20);
-	st = run_client(input, NULL, out, sizeof out, err, sizeof err, "send",
-	    "--port", port, "--user", "alice", "--data", da, "--p2p", "--stdin",
-	    "--timeout", "60", "bob", NULL);
-	free(input);
-	if (st != 0)
-		fail_msg("send exited %d: %s", st, err);
+	alice_sends(port, da, 20);
 	assert_int_equal(wait_exit(bob), 0);
 	assert_int_equal(count_lines(outb, seen, 20, NULL), 20);
 	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
