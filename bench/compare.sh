@@ -16,7 +16,8 @@
 #   usage: bench/compare.sh [BUILD_DIR]
 #   environment: REPS (3), PAIRS ("1 10 100 500"), TOTAL messages per run
 #   (50000), INFLIGHT windows ("64 8"), LOAD_S (10), IDLE (10000), SERVERS
-#   ("termgramd ngircd inspircd mosquitto")
+#   ("termgramd ngircd inspircd mosquitto"); KEEP=1 keeps the work folder
+#   (logs, every run's output) and says where it is
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -52,7 +53,7 @@ stop_server() {
 	wait "$spid" 2>/dev/null || true
 	spid=""
 }
-trap 'stop_server; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+trap 'stop_server; if [ -n "${KEEP:-}" ]; then echo "compare: kept $work" >&2; else rm -rf "$work"; fi' EXIT
 
 port=7840
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
