@@ -9,6 +9,7 @@
 # Prints both rates, their ratio and the latency percentiles.
 #   usage: bench/files.sh [BUILD_DIR] [SIZE_MIB]
 set -eu
+. "$(dirname "$0")/../scripts/relay.sh"
 bin=${1:-build/release}
 mib=${2:-1024}
 command -v socat >/dev/null 2>&1 || sh "$(dirname "$0")/../scripts/deps.sh" socat
@@ -36,12 +37,11 @@ cmp -s "$tmp/src.bin" "$tmp/raw.bin" || { echo "raw copy differs"; exit 1; }
 rm -f "$tmp/raw.bin"
 
 # 2. Through the relay.
-"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" --rate 0 \
-    --log-level warn 2>"$tmp/relay.log" &
-relay=$!
+relay_start "$bin" "$tmp/relay" "$tmp/relay.log" --rate 0 \
+    --log-level warn || exit 1
+relay=$relay_pid
+port=$relay_port
 pids="$relay"
-until port=$(sed -n 's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
-    "$tmp/relay.log") && [ -n "$port" ]; do sleep 0.05; done
 "$bin/termgram" who --port "$port" --user bob --data "$tmp/bob" >/dev/null
 "$bin/termgram" recv --port "$port" --user bob --data "$tmp/bob" \
     --accept-files --dir "$tmp/dl" --count 1 --timeout 600 >/dev/null &

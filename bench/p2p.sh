@@ -7,6 +7,7 @@
 # and those it holds once the chat is over and the receiver idles.
 #   usage: bench/p2p.sh [BUILD_DIR] [N]
 set -eu
+. "$(dirname "$0")/../scripts/relay.sh"
 bin=${1:-build/release}
 n=${2:-20000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-p2p.XXXXXX")
@@ -37,15 +38,9 @@ for mode in relay p2p light; do
 	[ "$mode" = p2p ] && flag=--p2p
 	[ "$mode" = light ] && flag=--light
 	rm -rf "$tmp/relay" "$tmp/a" "$tmp/b"
-	"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
-	    --log-level warn 2>"$tmp/relay.log" &
-	relay_pid=$!
-	port=""
-	for _ in $(seq 200); do
-		port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/relay.log")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	relay_start "$bin" "$tmp/relay" "$tmp/relay.log" --log-level warn ||
+		exit 1
+	port=$relay_port
 	# shellcheck disable=SC2086
 	"$bin/termgram" recv --port "$port" --user bob --data "$tmp/b" $flag \
 	    --count 0 --timeout 600 >"$tmp/recv.out" &

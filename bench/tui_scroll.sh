@@ -6,6 +6,7 @@
 # paging far up, and a /search that has to load the whole history.
 #   usage: bench/tui_scroll.sh [BUILD_DIR] [N]
 set -eu
+. "$(dirname "$0")/../scripts/relay.sh"
 bin=${1:-build/release}
 n=${2:-100000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-scroll.XXXXXX")
@@ -25,11 +26,8 @@ key_time() {
 	echo $(($(now_ms) - t0))
 }
 
-"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
-    --rate 0 2>"$tmp/relay.log" &
-relay_pid=$!
-until port=$(sed -n 's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
-    "$tmp/relay.log") && [ -n "$port" ]; do sleep 0.05; done
+relay_start "$bin" "$tmp/relay" "$tmp/relay.log" --rate 0 || exit 1
+port=$relay_port
 "$bin/termgram" who --port "$port" --user alice --data "$tmp/alice" >/dev/null
 t0=$(now_ms)
 seq 1 "$n" | sed 's/^/history line /' |

@@ -20,17 +20,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM
 
-"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/relay" \
-    2>"$tmp/relay.log" &
-relay_pid=$!
-port=""
-for _ in $(seq 100); do
-	port=$(sed -n 's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
-	    "$tmp/relay.log")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-[ -n "$port" ] || { cat "$tmp/relay.log"; exit 1; }
+. scripts/relay.sh
+relay_start "$bin" "$tmp/relay" "$tmp/relay.log" || exit 1
+port=$relay_port
 
 "$bin/termgram" echo-bot --port "$port" --user echo --data "$tmp/echo" \
     2>"$tmp/echo.log" &

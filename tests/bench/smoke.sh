@@ -5,6 +5,7 @@
 # benchmarks are for bench/compare.sh, not for CI.)
 #   usage: tests/bench/smoke.sh BUILD_DIR
 set -u
+. "$(dirname "$0")/../../scripts/relay.sh"
 bin=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-bench.XXXXXX")
 relay_pid=""
@@ -16,16 +17,9 @@ fail() {
 	failures=$((failures + 1))
 }
 
-"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/data" --rate 0 \
-    2>"$tmp/relay.log" &
-relay_pid=$!
-port=""
-for _ in $(seq 200); do
-	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/relay.log")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-[ -n "$port" ] || { cat "$tmp/relay.log"; echo "FAIL: relay did not start"; exit 1; }
+relay_start "$bin" "$tmp/data" "$tmp/relay.log" --rate 0 ||
+    { echo "FAIL: relay did not start"; exit 1; }
+port=$relay_port
 
 # Run a mode; it must exit 0 and print each expected key=value.
 run() {

@@ -4,6 +4,7 @@
 # the screen for the expected text with a deadline, never a fixed sleep.
 #   usage: tests/e2e/tui.sh BUILD_DIR
 set -u
+. "$(dirname "$0")/../../scripts/relay.sh"
 bin=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-e2e.XXXXXX")
 sock="tg-e2e-$$"
@@ -57,25 +58,8 @@ wait_gone() {
 
 pass() { echo "ok: $*"; }
 
-# start_relay NAME: a relay on a free port with its data in $tmp/NAME;
-# sets relay_port and started_pid.
-start_relay() {
-	"$bin/termgramd" --bind 127.0.0.1 --port 0 --data "$tmp/$1" \
-	    2>"$tmp/$1.log" &
-	started_pid=$!
-	relay_port=""
-	for _ in $(seq 200); do
-		relay_port=$(sed -n \
-		    's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' \
-		    "$tmp/$1.log")
-		[ -n "$relay_port" ] && break
-		sleep 0.05
-	done
-	[ -n "$relay_port" ] || fail "the relay $1 did not start"
-}
-
-start_relay relay
-relay_pid=$started_pid
+relay_start "$bin" "$tmp/relay" "$tmp/relay.log" ||
+    fail "the relay did not start"
 port=$relay_port
 
 # carol exists but stays offline.
@@ -223,8 +207,11 @@ pass "Ctrl-C quits cleanly"
 
 # P2P mode on a relay of their own: dave's message goes straight to erin
 # and shows the direct mark.
-start_relay relay2
-relay2_pid=$started_pid
+main_relay=$relay_pid
+relay_start "$bin" "$tmp/relay2" "$tmp/relay2.log" ||
+    fail "the second relay did not start"
+relay2_pid=$relay_pid
+relay_pid=$main_relay
 port2=$relay_port
 start dave "$port2" --p2p
 start erin "$port2" --p2p

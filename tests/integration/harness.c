@@ -435,12 +435,51 @@ raw_stats(struct raw *c, const char *key, unsigned long long *v)
  * Run termgram with arguments (NULL-terminated), feeding input on stdin,
  * capturing stdout and stderr. Returns the exit status.
  */
+/* termgram's argv: its path, then the arguments up to NULL. */
+static void
+client_argv(char *argv[32], const char *arg, va_list ap)
+{
+	int n = 0;
+
+	argv[n++] = TERMGRAM_BIN_DIR "/termgram";
+	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
+		argv[n++] = (char *)arg;
+	argv[n] = NULL;
+}
+
+/*
+ * Start termgram with arguments up to NULL in the background, its stdout
+ * to the file at path (stderr discarded). Returns its pid.
+ */
+pid_t
+spawn_client(const char *path, const char *arg, ...)
+{
+	char *argv[32];
+	va_list ap;
+	pid_t pid;
+	int fd;
+
+	va_start(ap, arg);
+	client_argv(argv, arg, ap);
+	va_end(ap);
+	pid = fork();
+	if (pid == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
 int
 run_client(const char *input, const char *unused, char *out, size_t outlen,
     char *err, size_t errlen, const char *arg, ...)
 {
 	char *argv[32];
-	int in[2], o[2], e[2], n = 0, st;
+	int in[2], o[2], e[2], st;
 	size_t no = 0, ne = 0, ni = 0, ilen = input != NULL ? strlen(input) : 0;
 	struct pollfd pfd[3];
 	va_list ap;
@@ -448,12 +487,9 @@ run_client(const char *input, const char *unused, char *out, size_t outlen,
 	ssize_t k;
 
 	(void)unused;
-	argv[n++] = TERMGRAM_BIN_DIR "/termgram";
 	va_start(ap, arg);
-	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
-		argv[n++] = (char *)arg;
+	client_argv(argv, arg, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	if (pipe(in) != 0 || pipe(o) != 0 || pipe(e) != 0)
 		return -1;
 	pid = fork();

@@ -47,6 +47,7 @@ bool raw_is_closed(struct raw *, int);
 int raw_login(struct raw *, int, const char *, const char *);
 int raw_stats(struct raw *, const char *, unsigned long long *);
 
+pid_t spawn_client(const char *, const char *, ...);
 int run_client(const char *, const char *, char *, size_t, char *, size_t,
     const char *, ...);
 char *h_b64(const char *);

@@ -23,33 +23,6 @@
 
 #include "harness.h"
 
-/* Start `termgram ARGS...` with stdout to path; returns its pid. */
-static pid_t
-spawn(const char *path, const char *arg, ...)
-{
-	char *argv[32];
-	va_list ap;
-	pid_t pid;
-	int n = 0, fd;
-
-	argv[n++] = TERMGRAM_BIN_DIR "/termgram";
-	va_start(ap, arg);
-	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
-		argv[n++] = (char *)arg;
-	va_end(ap);
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 static int
 wait_exit(pid_t pid)
 {
@@ -135,12 +108,37 @@ wait_log(struct relay *r, const char *what)
 		fail_msg("the relay never logged \"%s\"", what);
 }
 
+/* A relay, and where alice's and bob's stores and recv outputs go. */
+struct world {
+	struct relay r;
+	char port[16], da[400], db[400], out[400], out2[400];
+};
+
+/* Start the relay with one option (opt NULL: none). */
+static void
+world_start(struct world *w, const char *opt, const char *val)
+{
+	assert_int_equal(relay_start(&w->r, opt, val, NULL), 0);
+	snprintf(w->port, sizeof w->port, "%d", w->r.port);
+	snprintf(w->da, sizeof w->da, "%s/alice", w->r.dir);
+	snprintf(w->db, sizeof w->db, "%s/bob", w->r.dir);
+	snprintf(w->out, sizeof w->out, "%s.out", w->r.dir);
+	snprintf(w->out2, sizeof w->out2, "%s.out2", w->r.dir);
+}
+
+static void
+world_end(struct world *w)
+{
+	unlink(w->out);
+	unlink(w->out2);
+	assert_int_equal(relay_finish(&w->r), 0);
+}
+
 static void
 p2p__messages_go_direct__the_relay_carries_none(void **state)
 {
-	struct relay r;
+	struct world w;
 	struct raw x;
-	char port[16], da[400], db[400], outb[400];
 	unsigned char seen[201];
 	unsigned long long relayed = 99, bytes = 99, stored = 99;
 	pid_t bob;
@@ -148,23 +146,19 @@ p2p__messages_go_direct__the_relay_carries_none(void **state)
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
-	assert_int_equal(relay_start(&r, "--log-level", "debug", NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-	snprintf(outb, sizeof outb, "%s.bob", r.dir);
+	world_start(&w, "--log-level", "debug");
 
-	bob = spawn(outb, "recv", "--port", port, "--user", "bob", "--data", db,
-	    "--p2p", "--count", "200", "--timeout", "60", NULL);
-	wait_log(&r, "bob logged in");
-	alice_sends(port, da, 200);
+	bob = spawn_client(w.out, "recv", "--port", w.port, "--user", "bob",
+	    "--data", w.db, "--p2p", "--count", "200", "--timeout", "60", NULL);
+	wait_log(&w.r, "bob logged in");
+	alice_sends(w.port, w.da, 200);
 	assert_int_equal(wait_exit(bob), 0);
-	assert_int_equal(count_lines(outb, seen, 200, &dups), 200);
+	assert_int_equal(count_lines(w.out, seen, 200, &dups), 200);
 	assert_int_equal(dups, 0);
 
 	/* The handshake went through the relay; the messages did not. */
-	assert_true(relay_log_has(&r, "bob verified a ticket of alice: yes"));
-	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
+	assert_true(relay_log_has(&w.r, "bob verified a ticket of alice: yes"));
+	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
 	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
 	assert_int_equal(raw_stats(&x, "bytes_relayed", &bytes), 0);
 	assert_int_equal(raw_stats(&x, "msgs_stored", &stored), 0);
@@ -172,15 +166,13 @@ p2p__messages_go_direct__the_relay_carries_none(void **state)
 	assert_int_equal(bytes, 0);
 	assert_int_equal(stored, 0);
 	raw_close(&x);
-	unlink(outb);
-	assert_int_equal(relay_finish(&r), 0);
+	world_end(&w);
 }
 
 static void
 p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
 {
-	struct relay r;
-	char port[16], da[400], db[400], out1[400], out2[400];
+	struct world w;
 	char out[8192], err[8192];
 	unsigned char seen[3001];
 	char *input;
@@ -189,21 +181,16 @@ p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
-	assert_int_equal(relay_start(&r, NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-	snprintf(out1, sizeof out1, "%s.bob1", r.dir);
-	snprintf(out2, sizeof out2, "%s.bob2", r.dir);
+	world_start(&w, NULL, NULL);
 
-	bob = spawn(out1, "recv", "--port", port, "--user", "bob", "--data", db,
-	    "--p2p", "--timeout", "60", NULL);
-	wait_log(&r, "bob logged in");
+	bob = spawn_client(w.out, "recv", "--port", w.port, "--user", "bob",
+	    "--data", w.db, "--p2p", "--timeout", "60", NULL);
+	wait_log(&w.r, "bob logged in");
 	input = numbered(1, 3000);
 	alice = fork();
 	if (alice == 0) {
 		st = run_client(input, NULL, out, sizeof out, err, sizeof err,
-		    "send", "--port", port, "--user", "alice", "--data", da,
+		    "send", "--port", w.port, "--user", "alice", "--data", w.da,
 		    "--p2p", "--stdin", "--timeout", "60", "bob", NULL);
 		if (st != 0)
 			fprintf(stderr, "send: %s\n", err);
@@ -213,7 +200,7 @@ p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
 	/* Some arrive directly; then the receiver dies without a word. */
 	for (i = 0; i < 2000; i++) {
 		memset(seen, 0, sizeof seen);
-		if (count_lines(out1, seen, 3000, NULL) >= 50)
+		if (count_lines(w.out, seen, 3000, NULL) >= 50)
 			break;
 		usleep(5000);
 	}
@@ -222,20 +209,20 @@ p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
 	/* The sender finishes: the rest is safe in the relay's queue. */
 	assert_int_equal(wait_exit(alice), 0);
 	memset(seen, 0, sizeof seen);
-	first = count_lines(out1, seen, 3000, &dups);
+	first = count_lines(w.out, seen, 3000, &dups);
 	assert_true(first >= 50);
 	assert_int_equal(dups, 0);
 	fprintf(stderr, "%d of 3000 arrived directly before the kill\n", first);
 
 	/* bob returns and gets the rest, each once. */
-	bob = spawn(out2, "recv", "--port", port, "--user", "bob", "--data", db,
-	    "--p2p", "--count", "0", "--timeout", "3", NULL);
+	bob = spawn_client(w.out2, "recv", "--port", w.port, "--user", "bob",
+	    "--data", w.db, "--p2p", "--count", "0", "--timeout", "3", NULL);
 	wait_exit(bob);
 	dups = 0;
 	{
 		unsigned char again[3001];
 		memset(again, 0, sizeof again);
-		count_lines(out2, again, 3000, &dups);
+		count_lines(w.out2, again, 3000, &dups);
 		assert_int_equal(dups, 0);
 		for (i = 1; i <= 3000; i++)
 			seen[i] |= again[i];
@@ -245,41 +232,33 @@ p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
 			fail_msg("message %d never arrived (%d came directly)",
 			    i, first);
 	}
-	unlink(out1);
-	unlink(out2);
-	assert_int_equal(relay_finish(&r), 0);
+	world_end(&w);
 }
 
 static void
 p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 {
-	struct relay r;
+	struct world w;
 	struct raw x;
-	char port[16], da[400], db[400], outb[400];
 	unsigned char seen[21];
 	unsigned long long relayed = 0;
 	pid_t bob;
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
-	assert_int_equal(relay_start(&r, NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-	snprintf(outb, sizeof outb, "%s.bob", r.dir);
-	/* bob takes no direct connections (p2p-port 0 in his LOGIN). */
-	bob = spawn(outb, "recv", "--port", port, "--user", "bob", "--data", db,
-	    "--count", "20", "--timeout", "60", NULL);
-	wait_log(&r, "bob logged in");
-	alice_sends(port, da, 20);
+	world_start(&w, NULL, NULL);
+	/* bob takes no direct connections (p2p-w.port 0 in his LOGIN). */
+	bob = spawn_client(w.out, "recv", "--port", w.port, "--user", "bob",
+	    "--data", w.db, "--count", "20", "--timeout", "60", NULL);
+	wait_log(&w.r, "bob logged in");
+	alice_sends(w.port, w.da, 20);
 	assert_int_equal(wait_exit(bob), 0);
-	assert_int_equal(count_lines(outb, seen, 20, NULL), 20);
-	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
+	assert_int_equal(count_lines(w.out, seen, 20, NULL), 20);
+	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
 	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
 	assert_int_equal(relayed, 20);
 	raw_close(&x);
-	unlink(outb);
-	assert_int_equal(relay_finish(&r), 0);
+	world_end(&w);
 }
 
 /* Poll the relay's STATS until key has value (within ms). */
@@ -303,44 +282,40 @@ stats_until(struct raw *x, const char *key, unsigned long long want, int ms)
 static void
 p2p__light_client_holds_no_connection_between_operations(void **state)
 {
-	struct relay r;
+	struct world w;
 	struct raw x;
-	char port[16], da[400], db[400], outa[400], out[4096], err[4096];
+	char out[4096], err[4096];
 	unsigned long long relayed = 99;
 	pid_t alice;
 	int st;
 
 	(void)state;
-	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
-	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(da, sizeof da, "%s/alice", r.dir);
-	snprintf(db, sizeof db, "%s/bob", r.dir);
-	snprintf(outa, sizeof outa, "%s.alice", r.dir);
-	alice = spawn(outa, "recv", "--port", port, "--user", "alice", "--data",
-	    da, "--light", "--heartbeat", "1", "--count", "3", "--timeout",
-	    "60", NULL);
-	wait_log(&r, "alice logged in");
+	world_start(&w, "--heartbeat", "1");
+	alice = spawn_client(w.out, "recv", "--port", w.port, "--user", "alice",
+	    "--data", w.da, "--light", "--heartbeat", "1", "--count", "3",
+	    "--timeout", "60", NULL);
+	wait_log(&w.r, "alice logged in");
 
 	/* Between operations: no connection of hers, yet online. (Only the
 	 * connection asking STATS is there.) */
-	assert_int_equal(raw_login(&x, r.port, "carol", ""), 0);
+	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
 	assert_int_equal(stats_until(&x, "light", 1, 10000), 0);
 	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
-	    "--port", port, "--user", "bob", "--data", db, NULL);
+	    "--port", w.port, "--user", "bob", "--data", w.db, NULL);
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "alice\tonline\t"));
 
 	/* A message through the relay: ALIVE says one waits; she fetches it
 	 * and rests again. */
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
-	    "--port", port, "--user", "bob", "--data", db, "--timeout", "30",
-	    "alice", "p 1", NULL);
+	    "--port", w.port, "--user", "bob", "--data", w.db, "--timeout",
+	    "30", "alice", "p 1", NULL);
 	if (st != 0)
 		fail_msg("send exited %d: %s", st, err);
 	for (st = 0; st < 200; st++) {
 		unsigned char seen[4] = {0};
-		if (count_from(outa, "bob", seen, 3, NULL) == 1)
+		if (count_from(w.out, "bob", seen, 3, NULL) == 1)
 			break;
 		usleep(50000);
 	}
@@ -351,23 +326,22 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 	 * ticket checked. */
 	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
-	    "--port", port, "--user", "bob", "--data", db, "--p2p", "--timeout",
-	    "30", "alice", "p 2", NULL);
+	    "--port", w.port, "--user", "bob", "--data", w.db, "--p2p",
+	    "--timeout", "30", "alice", "p 2", NULL);
 	if (st != 0)
 		fail_msg("send exited %d: %s", st, err);
 	assert_int_equal(stats_until(&x, "msgs_relayed", relayed, 0), 0);
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
-	    "--port", port, "--user", "bob", "--data", db, "--timeout", "30",
-	    "alice", "p 3", NULL);
+	    "--port", w.port, "--user", "bob", "--data", w.db, "--timeout",
+	    "30", "alice", "p 3", NULL);
 	assert_int_equal(st, 0);
 	assert_int_equal(wait_exit(alice), 0);
 	{
 		unsigned char seen[4] = {0};
-		assert_int_equal(count_from(outa, "bob", seen, 3, NULL), 3);
+		assert_int_equal(count_from(w.out, "bob", seen, 3, NULL), 3);
 	}
 	raw_close(&x);
-	unlink(outa);
-	assert_int_equal(relay_finish(&r), 0);
+	world_end(&w);
 }
 
 int
