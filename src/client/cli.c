@@ -48,8 +48,8 @@ static const char usage[] =
     "  --user NAME  who you are (required)\n"
     "  --data DIR   your local store (default\n"
     "               $XDG_DATA_HOME/termgram/NAME@HOST)\n"
-    "  --p2p        P2P mode: messages go straight to peers who take them,\n"
-    "               by the relay when they cannot (docs/p2p.md)\n"
+    "  --p2p        P2P mode: messages and files go straight to peers who\n"
+    "               take them, by the relay when they cannot (docs/p2p.md)\n"
     "  --p2p-port P where peers reach you in P2P mode (default: any)\n"
     "  --light      P2P light: no relay connection while idle; UDP ALIVE\n"
     "               keeps you online (implies --p2p)\n"
@@ -299,8 +299,9 @@ cli_xfer(void *arg, const struct client_xfer *x)
 		if (x->state == CLIENT_XFER_DONE) {
 			print_progress(c, x, true);
 			fprintf(stderr,
-			    "termgram: %s verified and saved by %s\n", x->name,
-			    x->peer);
+			    "termgram: %s verified and saved by %s%s\n",
+			    x->name, x->peer,
+			    x->direct ? " (direct)" : " (through the relay)");
 			cli_finish(c, 0);
 		} else if (x->state == CLIENT_XFER_FAILED) {
 			fprintf(

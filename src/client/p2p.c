@@ -1,4 +1,5 @@
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,11 +95,11 @@ cool_down(struct client_p2p *p, const char *name)
 /* --- what the state machines ask for ------------------------------------ */
 
 static int
-io_send_peer(void *arg, const char *buf, size_t n)
+io_send_peer(void *arg, const char *hdr, size_t n, const void *p, size_t m)
 {
 	struct p2p_link *l = arg;
 
-	return l->conn != NULL ? net_conn_write(l->conn, buf, n) : -1;
+	return l->conn != NULL ? net_conn_write2(l->conn, hdr, n, p, m) : -1;
 }
 
 static int
@@ -155,6 +156,19 @@ io_frame(void *arg, const struct proto_frame *fr)
 	l->p->h.frame(l->p->h.arg, fr);
 }
 
+static void
+io_ended(void *arg, const char *why)
+{
+	struct p2p_link *l = arg;
+
+	const char *name = client_peer_name(l->sm);
+
+	(void)why;
+	/* Both may have dialled at once: the other connection carries on. */
+	if (link_for(l->p, name, true) == NULL)
+		l->p->h.lost(l->p->h.arg, name);
+}
+
 static struct p2p_link *
 link_new(struct client_p2p *p)
 {
@@ -175,6 +189,7 @@ static const struct client_peer_io peer_io = {
     .close = io_close,
     .fallback = io_fallback,
     .frame = io_frame,
+    .ended = io_ended,
 };
 
 static struct client_peer_io
@@ -350,6 +365,26 @@ client_p2p_relay_frame(struct client_p2p *p, const struct proto_frame *fr)
 	return fr->verb != PROTO_V_ERR;
 }
 
+/* The connection to name, open or being made; a new one is dialled. */
+static struct client_peer *
+dial(struct client_p2p *p, const char *name)
+{
+	struct client_peer_io io;
+	struct p2p_link *l;
+
+	if (!client_p2p_may_dial(p, name))
+		return NULL;
+	if ((l = link_for(p, name, false)) == NULL) {
+		if (p->nlinks >= P2P_MAX_LINKS)
+			return NULL;
+		l = link_new(p);
+		io = io_for(l);
+		l->sm = client_peer_dial(
+		    &io, p->h.me(p->h.arg), name, net_loop_now(p->loop));
+	}
+	return l->sm;
+}
+
 /*
  * Carry a MSG frame (id) to name directly: over an open connection, or one
  * being made. -1: not now (the peer could not be reached lately), so the
@@ -359,33 +394,63 @@ int
 client_p2p_send_msg(struct client_p2p *p, const char *name, const char *id,
     const char *frame, size_t len)
 {
-	struct client_peer_io io;
-	struct p2p_link *l;
+	struct client_peer *sm = dial(p, name);
 
-	if (p->h.me(p->h.arg)[0] == '\0' || cooling(p, name))
-		return -1;
-	if ((l = link_for(p, name, false)) == NULL) {
-		if (p->nlinks >= P2P_MAX_LINKS)
-			return -1;
-		l = link_new(p);
-		io = io_for(l);
-		l->sm = client_peer_dial(
-		    &io, p->h.me(p->h.arg), name, net_loop_now(p->loop));
-	}
-	return client_peer_send_msg(
-	    l->sm, id, frame, len, net_loop_now(p->loop));
+	return sm != NULL
+	    ? client_peer_send_msg(sm, id, frame, len, net_loop_now(p->loop))
+	    : -1;
 }
 
-/* Any other frame to name over an open connection; -1 if there is none. */
+/*
+ * A frame that wants no ACK (a file offer, by its transfer id) to name,
+ * over a connection that may first have to be made; if it never opens,
+ * the id comes back through the fallback hook. -1: not now.
+ */
 int
-client_p2p_send(
-    struct client_p2p *p, const char *name, const char *frame, size_t len)
+client_p2p_send_once(struct client_p2p *p, const char *name, const char *id,
+    const char *frame, size_t len)
+{
+	struct client_peer *sm = dial(p, name);
+
+	return sm != NULL
+	    ? client_peer_send_once(sm, id, frame, len, net_loop_now(p->loop))
+	    : -1;
+}
+
+/*
+ * Any other frame to name (header, then payload) over an open connection;
+ * -1 if there is none.
+ */
+int
+client_p2p_send(struct client_p2p *p, const char *name, const char *hdr,
+    size_t n, const void *payload, size_t m)
 {
 	struct p2p_link *l = link_for(p, name, true);
 
 	return l != NULL
-	    ? client_peer_send(l->sm, frame, len, net_loop_now(p->loop))
+	    ? client_peer_send(l->sm, hdr, n, payload, m, net_loop_now(p->loop))
 	    : -1;
+}
+
+/* Bytes queued on the open connection to name; SIZE_MAX without one. */
+size_t
+client_p2p_out_len(struct client_p2p *p, const char *name)
+{
+	struct p2p_link *l = link_for(p, name, true);
+
+	return l != NULL && l->conn != NULL ? net_conn_out_len(l->conn)
+	                                    : SIZE_MAX;
+}
+
+/* Whether a connection to name may be tried now (logged in, and the peer
+ * did not fail us lately). */
+bool
+client_p2p_may_dial(struct client_p2p *p, const char *name)
+{
+	const char *me = p->h.me(p->h.arg);
+
+	/* Notes to ourselves go by the relay, which keeps them. */
+	return me[0] != '\0' && strcasecmp(me, name) != 0 && !cooling(p, name);
 }
 
 /* Whether a verified connection to name is open. */

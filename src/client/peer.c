@@ -15,6 +15,7 @@ struct peer_msg {
 	char id[PROTO_MAX_ID + 1];
 	char *frame;
 	size_t len;
+	bool once; /* wants no ACK: forgotten once sent */
 	bool sent;
 	uint64_t sent_at;
 };
@@ -71,7 +72,7 @@ say(struct client_peer *p, bool relay, const char *fmt, ...)
 	if (relay)
 		p->io.send_relay(p->io.arg, buf, (size_t)n);
 	else
-		p->io.send_peer(p->io.arg, buf, (size_t)n);
+		p->io.send_peer(p->io.arg, buf, (size_t)n, NULL, 0);
 }
 
 /* Start dialling peer: the LOOKUP goes out now. */
@@ -181,6 +182,7 @@ static void
 peer_end(struct client_peer *p, bool close_conn, const char *reason)
 {
 	char id[PROTO_MAX_ID + 1];
+	bool was_open = p->state == CLIENT_PEER_OPEN;
 
 	if (p->state == CLIENT_PEER_CLOSED)
 		return;
@@ -193,6 +195,8 @@ peer_end(struct client_peer *p, bool close_conn, const char *reason)
 		msg_drop(p, p->head);
 		p->io.fallback(p->io.arg, id);
 	}
+	if (was_open && p->io.ended != NULL)
+		p->io.ended(p->io.arg, p->reason);
 }
 
 static void
@@ -201,18 +205,22 @@ msg_send(struct client_peer *p, struct peer_msg *m, uint64_t now)
 	m->sent = true;
 	m->sent_at = now;
 	p->last_used = now;
-	p->io.send_peer(p->io.arg, m->frame, m->len);
+	p->io.send_peer(p->io.arg, m->frame, m->len, NULL, 0);
+	if (m->once)
+		msg_drop(p, m);
 }
 
 static void
 peer_open(struct client_peer *p, uint64_t now)
 {
-	struct peer_msg *m;
+	struct peer_msg *m, *next;
 
 	p->state = CLIENT_PEER_OPEN;
 	p->last_used = now;
-	for (m = p->head; m != NULL; m = m->next)
+	for (m = p->head; m != NULL; m = next) {
+		next = m->next;
 		msg_send(p, m, now);
+	}
 }
 
 /* The message with this id got its ACK or RCPT: it is safe. */
@@ -295,7 +303,7 @@ refuse(struct client_peer *p, const char *why)
 
 	if (proto_build_err(
 	        buf, sizeof buf, &n, PROTO_ERR_FORBIDDEN, "-", 1, why) == 0)
-		p->io.send_peer(p->io.arg, buf, n);
+		p->io.send_peer(p->io.arg, buf, n, NULL, 0);
 	peer_end(p, true, why);
 }
 
@@ -402,14 +410,9 @@ client_peer_tick(struct client_peer *p, uint64_t now)
 	}
 }
 
-/*
- * A MSG frame with this id for the peer (either side may send once the
- * connection is open): sent now if it is, else when it opens; held until
- * settled. -1 when the connection is closed: send it by the relay.
- */
-int
-client_peer_send_msg(struct client_peer *p, const char *id, const char *frame,
-    size_t len, uint64_t now)
+static int
+msg_add(struct client_peer *p, const char *id, const char *frame, size_t len,
+    bool once, uint64_t now)
 {
 	struct peer_msg *m;
 
@@ -420,6 +423,7 @@ client_peer_send_msg(struct client_peer *p, const char *id, const char *frame,
 	snprintf(m->id, sizeof m->id, "%s", id);
 	m->frame = xmemdup(frame, len);
 	m->len = len;
+	m->once = once;
 	m->prev = p->tail;
 	if (p->tail != NULL)
 		p->tail->next = m;
@@ -433,13 +437,39 @@ client_peer_send_msg(struct client_peer *p, const char *id, const char *frame,
 	return 0;
 }
 
-/* Any other frame (RCPT, ACK, TYPING); -1 unless the connection is open. */
+/*
+ * A MSG frame with this id for the peer (either side may send once the
+ * connection is open): sent now if it is, else when it opens; held until
+ * settled. -1 when the connection is closed: send it by the relay.
+ */
 int
-client_peer_send(
-    struct client_peer *p, const char *frame, size_t len, uint64_t now)
+client_peer_send_msg(struct client_peer *p, const char *id, const char *frame,
+    size_t len, uint64_t now)
+{
+	return msg_add(p, id, frame, len, false, now);
+}
+
+/*
+ * A frame that wants no ACK (a file offer, by its transfer id): sent now
+ * or when the connection opens, and handed back by id if it never does.
+ */
+int
+client_peer_send_once(struct client_peer *p, const char *id, const char *frame,
+    size_t len, uint64_t now)
+{
+	return msg_add(p, id, frame, len, true, now);
+}
+
+/*
+ * Any other frame (RCPT, ACK, TYPING, a transfer's frames), header then
+ * payload; -1 unless the connection is open.
+ */
+int
+client_peer_send(struct client_peer *p, const char *hdr, size_t n,
+    const void *payload, size_t m, uint64_t now)
 {
 	if (p->state != CLIENT_PEER_OPEN)
 		return -1;
 	p->last_used = now;
-	return p->io.send_peer(p->io.arg, frame, len);
+	return p->io.send_peer(p->io.arg, hdr, n, payload, m);
 }

@@ -5,9 +5,11 @@
  * says PHELLO and waits for PWELCOME; the answering side waits for PHELLO,
  * asks the relay to VERIFY the ticket and answers PWELCOME. Messages given
  * to it wait until the connection is open, then go out and are tracked
- * until their ACK or RCPT comes back. When the connection cannot be made,
- * breaks, or an ACK is overdue, every message not settled is handed back
- * (by id) for the relay to carry. The owner feeds it events, and the time.
+ * until their ACK or RCPT comes back; a frame that wants no ACK (a file
+ * offer) may wait for the opening the same way. When the connection cannot
+ * be made, breaks, or an ACK is overdue, every message not settled (and
+ * every frame still waiting) is handed back by id for the relay to carry.
+ * The owner feeds it events, and the time.
  */
 #ifndef CLIENT_PEER_H
 #define CLIENT_PEER_H
@@ -38,8 +40,9 @@ enum client_peer_state {
 /* What the machine asks of its owner. */
 struct client_peer_io {
 	void *arg;
-	/* A frame to the peer over the direct connection. */
-	int (*send_peer)(void *, const char *, size_t);
+	/* A frame to the peer over the direct connection: header, then
+	 * payload (NULL, 0 for none). */
+	int (*send_peer)(void *, const char *, size_t, const void *, size_t);
 	/* A frame to the relay (LOOKUP, VERIFY). */
 	int (*send_relay)(void *, const char *, size_t);
 	/* Start a TCP connection to ip (brackets for IPv6) and port. */
@@ -50,6 +53,8 @@ struct client_peer_io {
 	void (*fallback)(void *, const char *);
 	/* A routed frame from the verified peer, for the session. */
 	void (*frame)(void *, const struct proto_frame *);
+	/* The connection, once open, has ended (may be NULL). */
+	void (*ended)(void *, const char *);
 };
 
 struct client_peer *client_peer_dial(
@@ -74,6 +79,9 @@ void client_peer_tick(struct client_peer *, uint64_t);
 
 int client_peer_send_msg(
     struct client_peer *, const char *, const char *, size_t, uint64_t);
-int client_peer_send(struct client_peer *, const char *, size_t, uint64_t);
+int client_peer_send_once(
+    struct client_peer *, const char *, const char *, size_t, uint64_t);
+int client_peer_send(
+    struct client_peer *, const char *, size_t, const void *, size_t, uint64_t);
 
 #endif

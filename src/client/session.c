@@ -301,7 +301,7 @@ rcpt_send(struct client_session *s, const struct rcpt_due *r, bool direct,
 		if (proto_build_rcpt(s->buf + n, sizeof s->buf - n, &k, s->me,
 		        r->to, r->id, state) != 0)
 			return;
-		if (client_p2p_send(s->p2p, r->to, s->buf, n + k) == 0)
+		if (client_p2p_send(s->p2p, r->to, s->buf, n + k, NULL, 0) == 0)
 			return;
 	}
 	/* The direct connection is gone: the relay forwards it as well. */
@@ -620,7 +620,7 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		if (proto_verb_is_file(fr->verb) &&
 		    proto_name_eq(
 		        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
-			client_xfers_frame(s->xfers, fr);
+			client_xfers_frame(s->xfers, fr, s->from_direct);
 		break;
 	}
 }
@@ -804,14 +804,34 @@ retry_timer(struct net_timer *t, void *arg)
 	out_pump(arg);
 }
 
+/* A transfer's frame by its route: the direct connection, or the relay. */
 static int
-xio_send(void *arg, const char *hdr, size_t n, const void *p, size_t m)
+xio_send(void *arg, const struct client_xfer *x, const char *hdr, size_t n,
+    const void *p, size_t m)
 {
 	struct client_session *s = arg;
 
+	if (x->direct)
+		return s->p2p != NULL
+		    ? client_p2p_send(s->p2p, x->peer, hdr, n, p, m)
+		    : -1;
 	if (s->conn == NULL || s->me[0] == '\0')
 		return -1;
 	return net_conn_write2(s->conn, hdr, n, p, m);
+}
+
+/* An offer; a direct one waits for its connection, or comes back to
+ * client_xfers_direct_failed through p2p_fallback. */
+static int
+xio_offer(void *arg, const struct client_xfer *x, const char *frame, size_t n)
+{
+	struct client_session *s = arg;
+
+	if (x->direct)
+		return s->p2p != NULL
+		    ? client_p2p_send_once(s->p2p, x->peer, x->id, frame, n)
+		    : -1;
+	return xio_send(arg, x, frame, n, NULL, 0);
 }
 
 /*
@@ -819,15 +839,36 @@ xio_send(void *arg, const char *hdr, size_t n, const void *p, size_t m)
  * chat message written meanwhile waits behind 256 KiB at most.
  */
 static size_t
-xio_room(void *arg)
+xio_room(void *arg, const struct client_xfer *x)
 {
 	struct client_session *s = arg;
 	size_t out;
 
-	if (s->conn == NULL || s->me[0] == '\0')
-		return 0;
-	out = net_conn_out_len(s->conn);
+	if (x->direct)
+		out = s->p2p != NULL ? client_p2p_out_len(s->p2p, x->peer)
+		                     : SIZE_MAX;
+	else if (s->conn == NULL || s->me[0] == '\0')
+		out = SIZE_MAX;
+	else
+		out = net_conn_out_len(s->conn);
 	return out < 256 * 1024 ? 256 * 1024 - out : 0;
+}
+
+/* P2P: a file goes direct when a connection is open, or may be made to a
+ * peer shown online (the relay is there to look it up), as messages do. */
+static bool
+xio_direct(void *arg, const char *peer)
+{
+	struct client_session *s = arg;
+	struct client_contact *c;
+
+	if (s->p2p == NULL)
+		return false;
+	if (client_p2p_is_open(s->p2p, peer))
+		return true;
+	return s->state == CLIENT_ONLINE &&
+	    (c = contact_find(s, peer)) != NULL && c->online &&
+	    client_p2p_may_dial(s->p2p, peer);
 }
 
 static const char *
@@ -878,8 +919,7 @@ light_idle(struct client_session *s)
 {
 	return s->state == CLIENT_ONLINE && s->conn != NULL && s->nout == 0 &&
 	    s->nrcpts == 0 && s->nreads == 0 && s->npending_relay == 0 &&
-	    !client_p2p_is_busy(s->p2p) && !client_xfers_busy(s->xfers) &&
-	    client_xfers_count(s->xfers) == 0 &&
+	    !client_p2p_is_busy(s->p2p) && !client_xfers_open(s->xfers) &&
 	    net_loop_now(s->loop) - s->last_work >= REST_AFTER_MS;
 }
 
@@ -893,6 +933,7 @@ light_rest(struct client_session *s)
 	net_conn_close(s->conn, true);
 	s->conn = NULL;
 	s->resting = true;
+	client_xfers_online(s->xfers, false);
 	net_timer_stop(s->loop, &s->heartbeat);
 }
 
@@ -901,8 +942,9 @@ rest_timer(struct net_timer *t, void *arg)
 {
 	struct client_session *s = arg;
 
-	/* Messages or read marks to send: back to the relay. */
-	if (s->resting && (s->nout > 0 || s->nreads > 0))
+	/* Messages, read marks or a file to send: back to the relay. */
+	if (s->resting &&
+	    (s->nout > 0 || s->nreads > 0 || client_xfers_busy(s->xfers)))
 		light_wake(s);
 	/* First an ALIVE, so the relay keeps us online when we leave;
 	 * again each tick until its answer comes (a datagram may be lost). */
@@ -986,8 +1028,11 @@ p2p_fallback(void *arg, const char *id)
 	struct out_msg *m;
 
 	m = util_map_get(s->out_by_id, id, strlen(id));
-	if (m == NULL)
-		return; /* settled meanwhile */
+	if (m == NULL) {
+		/* A file offer, else a message settled meanwhile. */
+		client_xfers_direct_failed(s->xfers, id);
+		return;
+	}
 	m->relay_only = true;
 	if (m->direct && m->sent) {
 		m->sent = false;
@@ -996,18 +1041,24 @@ p2p_fallback(void *arg, const char *id)
 	}
 }
 
-/* Chat frames from a verified peer; file transfers go by the relay. */
+/* Routed frames from a verified peer: chat and file transfers. */
 static void
 p2p_frame(void *arg, const struct proto_frame *fr)
 {
 	struct client_session *s = arg;
 
-	if (fr->verb != PROTO_V_MSG && fr->verb != PROTO_V_RCPT &&
-	    fr->verb != PROTO_V_TYPING)
-		return;
 	s->from_direct = true;
 	handle(s, fr);
 	s->from_direct = false;
+}
+
+/* The direct connection to peer ended: its transfers find another way. */
+static void
+p2p_lost(void *arg, const char *peer)
+{
+	struct client_session *s = arg;
+
+	client_xfers_direct_lost(s->xfers, peer);
 }
 
 static const char *
@@ -1081,7 +1132,14 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 	s->convos = client_convos_new(s->store);
 	{
 		struct client_xfer_io io = {
-		    s, xio_send, xio_room, xio_me, xio_changed};
+		    .arg = s,
+		    .send = xio_send,
+		    .offer = xio_offer,
+		    .room = xio_room,
+		    .direct = xio_direct,
+		    .me = xio_me,
+		    .changed = xio_changed,
+		};
 		char dl[4096];
 
 		if (cfg->download_dir != NULL && cfg->download_dir[0] != '\0')
@@ -1095,6 +1153,7 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 		static const struct client_p2p_hooks hooks = {
 		    .send_relay = p2p_send_relay,
 		    .fallback = p2p_fallback,
+		    .lost = p2p_lost,
 		    .frame = p2p_frame,
 		    .me = p2p_me,
 		};
@@ -1375,6 +1434,10 @@ int
 client_session_send_file(struct client_session *s, const char *to,
     const char *path, char *id, char *err, size_t errlen)
 {
+	if (strcasecmp(to, s->user) == 0) {
+		snprintf(err, errlen, "a file to yourself: it is here already");
+		return -1;
+	}
 	return client_xfers_offer(s->xfers, to, path, id, err, errlen);
 }
 

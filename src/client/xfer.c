@@ -159,6 +159,20 @@ client_xfers_has_work(const struct client_xfers *xs)
 	return false;
 }
 
+/* Whether any transfer is not finished (offers waiting included). */
+bool
+client_xfers_open(const struct client_xfers *xs)
+{
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		if (xs->x[i]->pub.state != CLIENT_XFER_DONE &&
+		    xs->x[i]->pub.state != CLIENT_XFER_FAILED)
+			return true;
+	}
+	return false;
+}
+
 /* Whether any transfer is still moving. */
 bool
 client_xfers_busy(const struct client_xfers *xs)
@@ -197,6 +211,13 @@ changed(struct client_xfers *xs, struct xfer *x)
 		xs->io.changed(xs->io.arg, &x->pub);
 }
 
+/* Whether the transfer's route is there to send on. */
+static bool
+route_up(const struct client_xfers *xs, const struct xfer *x)
+{
+	return x->pub.direct || xs->online;
+}
+
 /* Send a control frame: verb, me, peer, id, then an optional field. */
 static void
 send_ctl(struct client_xfers *xs, struct xfer *x, enum proto_verb v,
@@ -215,7 +236,7 @@ send_ctl(struct client_xfers *xs, struct xfer *x, enum proto_verb v,
 	if (text != NULL)
 		proto_writer_b64(&w, text, strlen(text));
 	if (proto_writer_end(&w, &n) == 0)
-		xs->io.send(xs->io.arg, xs->buf, n, NULL, 0);
+		xs->io.send(xs->io.arg, &x->pub, xs->buf, n, NULL, 0);
 }
 
 static void
@@ -228,7 +249,7 @@ send_num(
 	send_ctl(xs, x, v, s, NULL);
 }
 
-static void
+static int
 send_offer(struct client_xfers *xs, struct xfer *x)
 {
 	struct proto_writer w;
@@ -242,8 +263,30 @@ send_offer(struct client_xfers *xs, struct xfer *x)
 	proto_writer_u64(&w, x->pub.size);
 	proto_writer_str(&w, x->pub.sha_hex);
 	proto_writer_b64(&w, x->pub.name, strlen(x->pub.name));
-	if (proto_writer_end(&w, &n) == 0)
-		xs->io.send(xs->io.arg, xs->buf, n, NULL, 0);
+	if (proto_writer_end(&w, &n) != 0)
+		return -1;
+	return xs->io.offer(xs->io.arg, &x->pub, xs->buf, n);
+}
+
+/*
+ * Offer by the route that works now: direct when the session says so (and
+ * may_direct), else through the relay; paused while neither can take it.
+ * again: the same transfer once more, after a connection ended.
+ */
+static void
+offer_now(struct client_xfers *xs, struct xfer *x, bool may_direct, bool again)
+{
+	x->pub.reason[0] = '\0';
+	x->fdone_sent = false;
+	x->resuming = again;
+	x->pub.state = CLIENT_XFER_OFFERED;
+	x->pub.direct = may_direct && xs->io.direct != NULL &&
+	    xs->io.direct(xs->io.arg, x->pub.peer);
+	if (x->pub.direct && send_offer(xs, x) != 0)
+		x->pub.direct = false;
+	if (!x->pub.direct && (!xs->online || send_offer(xs, x) != 0))
+		x->pub.state = CLIENT_XFER_PAUSED;
+	changed(xs, x);
 }
 
 /* End a transfer with a reason; the receiver drops an unfinished .part
@@ -270,7 +313,7 @@ fail(struct client_xfers *xs, struct xfer *x, bool keep, const char *fmt, ...)
 static void
 cancel(struct client_xfers *xs, struct xfer *x, bool keep, const char *why)
 {
-	if (xs->online)
+	if (route_up(xs, x))
 		send_ctl(xs, x, PROTO_V_FCANCEL, NULL, why);
 	fail(xs, x, keep, "%s", why);
 }
@@ -495,7 +538,7 @@ client_xfers_cancel(struct client_xfers *xs, const char *id, const char *why)
 }
 
 static void
-on_offer(struct client_xfers *xs, const struct proto_frame *fr)
+on_offer(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
 {
 	struct xfer *x = find(xs, fr->arg[2].p, fr->arg[2].len);
 	char name[PROTO_MAX_TEXT + 1], err[256];
@@ -508,6 +551,8 @@ on_offer(struct client_xfers *xs, const struct proto_frame *fr)
 		    !proto_name_eq(fr->arg[0],
 		        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
 			return;
+		/* Answers go back the way the offer came. */
+		x->pub.direct = direct;
 		if (x->pub.state == CLIENT_XFER_ACTIVE ||
 		    x->pub.state == CLIENT_XFER_PAUSED)
 			accept_now(xs, x, err, sizeof err);
@@ -516,6 +561,7 @@ on_offer(struct client_xfers *xs, const struct proto_frame *fr)
 		return;
 	}
 	x = xfer_add(xs);
+	x->pub.direct = direct;
 	snprintf(x->pub.peer, sizeof x->pub.peer, "%.*s", (int)fr->arg[0].len,
 	    fr->arg[0].p);
 	snprintf(x->pub.id, sizeof x->pub.id, "%.*s", (int)fr->arg[2].len,
@@ -590,7 +636,7 @@ finish_receive(struct client_xfers *xs, struct xfer *x)
 	hash_final(x, sum);
 	sodium_bin2hex(hex, sizeof hex, sum, 32);
 	if (strcmp(hex, x->pub.sha_hex) != 0) {
-		if (xs->online)
+		if (route_up(xs, x))
 			send_ctl(xs, x, PROTO_V_FCANCEL, NULL,
 			    "SHA-256 mismatch: the data is not what was "
 			    "offered");
@@ -655,9 +701,14 @@ on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 	changed(xs, x);
 }
 
-/* A file frame addressed to us. */
+/*
+ * A file frame addressed to us; direct: it came over a direct connection.
+ * Frames of a transfer are taken from either route: one that has just
+ * been left may still deliver what was in flight, in order.
+ */
 void
-client_xfers_frame(struct client_xfers *xs, const struct proto_frame *fr)
+client_xfers_frame(
+    struct client_xfers *xs, const struct proto_frame *fr, bool direct)
 {
 	struct xfer *x;
 	char text[PROTO_MAX_TEXT + 1];
@@ -665,7 +716,7 @@ client_xfers_frame(struct client_xfers *xs, const struct proto_frame *fr)
 	uint64_t v;
 
 	if (fr->verb == PROTO_V_FOFFER) {
-		on_offer(xs, fr);
+		on_offer(xs, fr, direct);
 		return;
 	}
 	x = find(xs, fr->arg[2].p, fr->arg[2].len);
@@ -740,7 +791,8 @@ client_xfers_error(struct client_xfers *xs, const char *ref, const char *code,
 {
 	struct xfer *x = find(xs, ref, strlen(ref));
 
-	if (x == NULL || x->pub.state == CLIENT_XFER_DONE ||
+	/* A direct transfer's frames do not pass the relay. */
+	if (x == NULL || x->pub.direct || x->pub.state == CLIENT_XFER_DONE ||
 	    x->pub.state == CLIENT_XFER_FAILED)
 		return;
 	if (strcmp(code, "OFFLINE") == 0 && x->resuming) {
@@ -779,10 +831,7 @@ hash_some(struct client_xfers *xs, struct xfer *x)
 		return;
 	hash_final(x, sum);
 	sodium_bin2hex(x->pub.sha_hex, sizeof x->pub.sha_hex, sum, 32);
-	x->pub.state = xs->online ? CLIENT_XFER_OFFERED : CLIENT_XFER_PAUSED;
-	if (xs->online)
-		send_offer(xs, x);
-	changed(xs, x);
+	offer_now(xs, x, true, false);
 }
 
 /* Send what the window and the connection allow. */
@@ -797,7 +846,7 @@ send_some(struct client_xfers *xs, struct xfer *x)
 
 	while (x->pub.sent < x->pub.size &&
 	    x->pub.sent - x->pub.done < CLIENT_XFER_WINDOW &&
-	    xs->io.room(xs->io.arg) >= CLIENT_XFER_CHUNK) {
+	    xs->io.room(xs->io.arg, &x->pub) >= CLIENT_XFER_CHUNK) {
 		left = x->pub.size - x->pub.sent;
 		want =
 		    left < CLIENT_XFER_CHUNK ? (size_t)left : CLIENT_XFER_CHUNK;
@@ -816,7 +865,8 @@ send_some(struct client_xfers *xs, struct xfer *x)
 		proto_writer_u64(&w, x->pub.sent);
 		proto_writer_u64(&w, want);
 		if (proto_writer_end(&w, &n) != 0 ||
-		    xs->io.send(xs->io.arg, hdr, n, xs->data, want) != 0)
+		    xs->io.send(xs->io.arg, &x->pub, hdr, n, xs->data, want) !=
+		        0)
 			return;
 		x->pub.sent += want;
 	}
@@ -841,7 +891,7 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 		if (x->pub.state == CLIENT_XFER_HASHING)
 			hash_some(xs, x);
 		else if (x->pub.state == CLIENT_XFER_ACTIVE &&
-		    x->pub.outgoing && xs->online)
+		    x->pub.outgoing && route_up(xs, x))
 			send_some(xs, x);
 		if ((x->pub.state == CLIENT_XFER_ACTIVE ||
 		        x->pub.state == CLIENT_XFER_VERIFYING) &&
@@ -858,21 +908,11 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 	}
 }
 
-static void
-reoffer(struct client_xfers *xs, struct xfer *x)
-{
-	x->pub.state = CLIENT_XFER_OFFERED;
-	x->pub.reason[0] = '\0';
-	x->fdone_sent = false;
-	x->resuming = true;
-	send_offer(xs, x);
-	changed(xs, x);
-}
-
 /*
- * The connection came (logged in and synced) or went. Going: everything
- * moving pauses. Coming: the offers not yet done go out again, with the
- * same ids, and the receivers answer with how much they have.
+ * The relay connection came (logged in and synced) or went. Going: every
+ * transfer through it pauses. Coming: the offers not yet done go out
+ * again, with the same ids, and the receivers answer with how much they
+ * have.
  */
 void
 client_xfers_online(struct client_xfers *xs, bool online)
@@ -884,6 +924,8 @@ client_xfers_online(struct client_xfers *xs, bool online)
 	for (i = 0; i < xs->n; i++) {
 		x = xs->x[i];
 		if (!online) {
+			if (x->pub.direct)
+				continue;
 			if (x->pub.state == CLIENT_XFER_ACTIVE ||
 			    x->pub.state == CLIENT_XFER_VERIFYING ||
 			    (x->pub.outgoing &&
@@ -894,7 +936,7 @@ client_xfers_online(struct client_xfers *xs, bool online)
 			continue;
 		}
 		if (x->pub.outgoing && x->pub.state == CLIENT_XFER_PAUSED)
-			reoffer(xs, x);
+			offer_now(xs, x, true, true);
 	}
 }
 
@@ -911,6 +953,54 @@ client_xfers_peer_online(struct client_xfers *xs, const char *peer)
 		x = xs->x[i];
 		if (x->pub.outgoing && x->pub.state == CLIENT_XFER_PAUSED &&
 		    strcasecmp(x->pub.peer, peer) == 0)
-			reoffer(xs, x);
+			offer_now(xs, x, true, true);
 	}
+}
+
+/*
+ * The direct connection to peer ended. The sender offers its unfinished
+ * transfers again by whatever route works now (a new direct connection,
+ * or the relay), and the receiver resumes from what it has; a receiver in
+ * the middle waits for that offer.
+ */
+void
+client_xfers_direct_lost(struct client_xfers *xs, const char *peer)
+{
+	struct xfer *x;
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		x = xs->x[i];
+		if (!x->pub.direct || strcasecmp(x->pub.peer, peer) != 0 ||
+		    x->pub.state == CLIENT_XFER_DONE ||
+		    x->pub.state == CLIENT_XFER_FAILED)
+			continue;
+		x->pub.direct = false;
+		if (x->pub.outgoing)
+			offer_now(xs, x, true, true);
+		else if (x->pub.state == CLIENT_XFER_ACTIVE) {
+			x->pub.state = CLIENT_XFER_PAUSED;
+			snprintf(x->pub.reason, sizeof x->pub.reason,
+			    "the direct connection ended; waiting for %s",
+			    x->pub.peer);
+			changed(xs, x);
+		}
+	}
+}
+
+/*
+ * The direct connection for the offer of transfer id could not be made:
+ * it goes through the relay. False if id is no transfer of ours.
+ */
+bool
+client_xfers_direct_failed(struct client_xfers *xs, const char *id)
+{
+	struct xfer *x = find(xs, id, strlen(id));
+
+	if (x == NULL)
+		return false;
+	if (x->pub.outgoing && x->pub.direct &&
+	    x->pub.state == CLIENT_XFER_OFFERED)
+		offer_now(xs, x, false, x->resuming);
+	return true;
 }

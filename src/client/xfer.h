@@ -4,6 +4,12 @@
  * get their final name, resume after a dropped connection, cancel. The
  * session feeds it frames and gives it a way to send; it never blocks on
  * the network (file reads and writes are local and bounded per turn).
+ *
+ * Each transfer has a route: through the relay, or (P2P mode) over the
+ * direct connection to its peer. The sender picks it at every offer and
+ * the receiver follows the offer; when a direct connection ends, the
+ * sender offers again (with the same id, so the receiver resumes from its
+ * .part) by whatever route works then.
  */
 #ifndef CLIENT_XFER_H
 #define CLIENT_XFER_H
@@ -43,15 +49,24 @@ struct client_xfer {
 	char reason[256];
 	double rate; /* bytes per second, smoothed */
 	uint64_t started; /* monotonic ms */
+	bool direct; /* route: the direct connection, not the relay */
 };
 
 /* What the transfers need from the session. */
 struct client_xfer_io {
 	void *arg;
-	/* Queue a frame (header, then payload); -1 if it cannot go now. */
-	int (*send)(void *, const char *, size_t, const void *, size_t);
-	/* Bytes the connection can take before chat would wait behind it. */
-	size_t (*room)(void *);
+	/* Queue a frame of this transfer by its route (header, then
+	 * payload); -1 if it cannot go now. */
+	int (*send)(void *, const struct client_xfer *, const char *, size_t,
+	    const void *, size_t);
+	/* Send an offer by its route. A direct one may wait for the
+	 * connection to be made; if it never is, the session calls
+	 * client_xfers_direct_failed. -1 if it cannot go now. */
+	int (*offer)(void *, const struct client_xfer *, const char *, size_t);
+	/* Bytes the route can take before chat would wait behind it. */
+	size_t (*room)(void *, const struct client_xfer *);
+	/* Whether an offer to this peer should go direct (may be NULL). */
+	bool (*direct)(void *, const char *);
 	const char *(*me)(void *);
 	void (*changed)(void *, const struct client_xfer *);
 };
@@ -63,18 +78,22 @@ int client_xfers_offer(
     struct client_xfers *, const char *, const char *, char *, char *, size_t);
 int client_xfers_accept(struct client_xfers *, const char *, char *, size_t);
 int client_xfers_reject(struct client_xfers *, const char *, const char *);
-void client_xfers_frame(struct client_xfers *, const struct proto_frame *);
+void client_xfers_frame(
+    struct client_xfers *, const struct proto_frame *, bool);
 void client_xfers_error(
     struct client_xfers *, const char *, const char *, const char *);
 void client_xfers_pump(struct client_xfers *, uint64_t);
 void client_xfers_online(struct client_xfers *, bool);
 void client_xfers_peer_online(struct client_xfers *, const char *);
+void client_xfers_direct_lost(struct client_xfers *, const char *);
+bool client_xfers_direct_failed(struct client_xfers *, const char *);
 int client_xfers_cancel(struct client_xfers *, const char *, const char *);
 size_t client_xfers_count(const struct client_xfers *);
 const struct client_xfer *client_xfers_at(const struct client_xfers *, size_t);
 const struct client_xfer *client_xfers_find(
     const struct client_xfers *, const char *);
 bool client_xfers_busy(const struct client_xfers *);
+bool client_xfers_open(const struct client_xfers *);
 bool client_xfers_has_work(const struct client_xfers *);
 void client_xfer_safe_name(const char *, size_t, char *, size_t);
 int client_xfer_check_path(const char *, uint64_t *, char *, size_t);

@@ -16,7 +16,7 @@ static const char usage[] =
     "Without a command, the full-screen client. Without --user (or user in\n"
     "the config file, ~/.config/termgram/config) it asks who you are.\n"
     "The password comes from TERMGRAM_PASSWORD or the login form.\n"
-    "--p2p sends messages straight to peers who take them, and by the\n"
+    "--p2p sends messages and files straight to peers who take them, by the\n"
     "relay when they cannot (docs/p2p.md); --p2p-port sets where peers\n"
     "reach you (default: any free port); --light also lets the relay\n"
     "connection go while idle (UDP ALIVE keeps you online).\n"

@@ -299,13 +299,20 @@ human(double v, char *out, size_t len)
 	snprintf(out, len, u == 0 ? "%.0f %s" : "%.1f %s", v, unit[u]);
 }
 
-/* One line about a transfer: bar, percentage, bytes, rate, ETA. */
+/*
+ * One line about a transfer: bar, percentage, bytes, rate, ETA. It starts
+ * with its direction, ↑ or ↓, then ⇄ when it goes over a direct
+ * connection (P2P), as messages do.
+ */
 static void
 xfer_line(const struct client_xfer *x, int width, char *out, size_t len)
 {
 	char done[24], total[24], rate[24], bar[64 * 3 + 1], eta[32] = "";
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 	int bw = width / 5, i, k, o = 0;
+	const char *arrow = x->outgoing
+	    ? (x->direct ? "\xe2\x86\x91\xe2\x87\x84" : "\xe2\x86\x91")
+	    : (x->direct ? "\xe2\x86\x93\xe2\x87\x84" : "\xe2\x86\x93");
 
 	if (bw > 30)
 		bw = 30;
@@ -326,8 +333,7 @@ xfer_line(const struct client_xfer *x, int width, char *out, size_t len)
 		    (double)(x->size - x->done) / x->rate);
 	switch (x->state) {
 	case CLIENT_XFER_DONE:
-		snprintf(out, len, "%s %s %s: verified, %s%s",
-		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", x->name,
+		snprintf(out, len, "%s %s %s: verified, %s%s", arrow, x->name,
 		    total, x->outgoing ? "saved by " : "saved as ",
 		    x->outgoing ? x->peer : x->path);
 		return;
@@ -337,9 +343,9 @@ xfer_line(const struct client_xfer *x, int width, char *out, size_t len)
 		return;
 	case CLIENT_XFER_INCOMING:
 		snprintf(out, len,
-		    "\xe2\x86\x93 %s offers %s (%s): Ctrl-O "
+		    "%s %s offers %s (%s): Ctrl-O "
 		    "accept, Ctrl-X reject",
-		    x->peer, x->name, total);
+		    arrow, x->peer, x->name, total);
 		return;
 	case CLIENT_XFER_HASHING:
 		snprintf(out, len,
@@ -349,19 +355,18 @@ xfer_line(const struct client_xfer *x, int width, char *out, size_t len)
 		return;
 	case CLIENT_XFER_OFFERED:
 		snprintf(out, len,
-		    "\xe2\x86\x91 %s (%s): offered to %s, "
+		    "%s %s (%s): offered to %s, "
 		    "waiting for an answer (Ctrl-X cancels)",
-		    x->name, total, x->peer);
+		    arrow, x->name, total, x->peer);
 		return;
 	case CLIENT_XFER_PAUSED:
-		snprintf(out, len, "%s %s %s %3.0f%%: paused%s%s",
-		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", x->name, bar,
-		    f * 100, x->reason[0] != '\0' ? ", " : "", x->reason);
+		snprintf(out, len, "%s %s %s %3.0f%%: paused%s%s", arrow,
+		    x->name, bar, f * 100, x->reason[0] != '\0' ? ", " : "",
+		    x->reason);
 		return;
 	default:
-		snprintf(out, len, "%s %s %s %3.0f%% %s of %s, %s/s%s%s",
-		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", x->name, bar,
-		    f * 100, done, total, rate, eta,
+		snprintf(out, len, "%s %s %s %3.0f%% %s of %s, %s/s%s%s", arrow,
+		    x->name, bar, f * 100, done, total, rate, eta,
 		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
 	}
 }
@@ -1153,6 +1158,10 @@ dialog_open(struct tui *t, const char *text)
 {
 	if (t->sel[0] == '\0') {
 		notice(t, true, "Pick a contact first (Up/Down)");
+		return;
+	}
+	if (strcasecmp(t->sel, client_session_me(t->s)) == 0) {
+		notice(t, true, "A file to yourself: it is here already");
 		return;
 	}
 	t->dialog = true;

@@ -38,9 +38,11 @@ logf_(struct fake *f, const char *fmt, ...)
 }
 
 static int
-fk_peer(void *arg, const char *p, size_t n)
+fk_peer(void *arg, const char *p, size_t n, const void *payload, size_t m)
 {
 	logf_(arg, "peer %.*s", (int)n, p);
+	if (m > 0)
+		logf_(arg, "payload %.*s\n", (int)m, (const char *)payload);
 	return 0;
 }
 
@@ -84,6 +86,12 @@ fk_frame(void *arg, const struct proto_frame *fr)
 	strcat(f->frames, " ");
 }
 
+static void
+fk_ended(void *arg, const char *why)
+{
+	logf_(arg, "ended %s\n", why);
+}
+
 static struct fake fk;
 static const struct client_peer_io io = {
     .arg = &fk,
@@ -93,6 +101,7 @@ static const struct client_peer_io io = {
     .close = fk_close,
     .fallback = fk_fallback,
     .frame = fk_frame,
+    .ended = fk_ended,
 };
 
 static int
@@ -292,6 +301,58 @@ client_peer__falls_back__when_an_ack_is_overdue(void **state)
 	client_peer_free(p);
 }
 
+#define OFFER                                                                  \
+	"FOFFER|alice|bob|f1|5|"                                               \
+	"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824|"    \
+	"aGk=\n"
+#define FDATA "FDATA|alice|bob|f1|0|5\n"
+
+static void
+client_peer__sends_once__a_file_offer_and_its_data(void **state)
+{
+	struct client_peer *p;
+	char line[128];
+
+	(void)state;
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	assert_int_equal(
+	    client_peer_send_once(p, "f1", OFFER, strlen(OFFER), 0), 0);
+	/* Data needs an open connection; the offer waits for it. */
+	assert_int_equal(
+	    client_peer_send(p, FDATA, strlen(FDATA), "hello", 5, 0), -1);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|4000|%s", T);
+	relay_says(p, line, 1);
+	client_peer_connected(p, 2);
+	assert_null(strstr(fk.log, "peer FOFFER"));
+	peer_says(p, "PWELCOME|bob|alice", 3);
+	expect_log("peer " OFFER);
+	/* It wants no ACK: nothing pending, nothing overdue. */
+	assert_int_equal(client_peer_pending(p), 0);
+	client_peer_tick(p, 3 + CLIENT_PEER_ACK_MS);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	assert_int_equal(
+	    client_peer_send(p, FDATA, strlen(FDATA), "hello", 5, 4), 0);
+	expect_log("peer " FDATA "payload hello\n");
+	/* The peer's transfer frames go to the session. */
+	peer_says(p, "FACK|bob|alice|f1|5", 5);
+	assert_string_equal(fk.frames, "FACK ");
+	/* Once open, its end is told; nothing comes back. */
+	client_peer_closed(p, "connection reset");
+	expect_log("ended connection reset\n");
+	assert_string_equal(fk.fallback, "");
+	client_peer_free(p);
+
+	/* Never open: the offer comes back by its id, no end is told. */
+	reset(NULL);
+	fk.connect_fails = true;
+	p = client_peer_dial(&io, "alice", "bob", 0);
+	client_peer_send_once(p, "f1", OFFER, strlen(OFFER), 0);
+	relay_says(p, line, 1);
+	assert_string_equal(fk.fallback, "f1 ");
+	assert_null(strstr(fk.log, "ended"));
+	client_peer_free(p);
+}
+
 static void
 client_peer__refuses__a_welcome_from_someone_else(void **state)
 {
@@ -477,6 +538,8 @@ main(void)
 	        client_peer__falls_back__only_what_is_not_settled, reset),
 	    cmocka_unit_test_setup(
 	        client_peer__falls_back__when_an_ack_is_overdue, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__sends_once__a_file_offer_and_its_data, reset),
 	    cmocka_unit_test_setup(
 	        client_peer__refuses__a_welcome_from_someone_else, reset),
 	    cmocka_unit_test_setup(

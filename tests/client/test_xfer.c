@@ -1,6 +1,7 @@
 /*
  * The transfer state machine without sockets: two client_xfers, alice's
- * and bob's, wired back to back through the frame decoder.
+ * and bob's, wired back to back through the frame decoder, by two routes:
+ * the relay, and (P2P mode) a direct connection.
  */
 #include <sys/stat.h>
 
@@ -20,12 +21,23 @@
 #include "client/xfer.h"
 #include "proto/frame.h"
 
+enum { RELAY, DIRECT };
+
+/* Frames on their way to the peer by one route. */
+struct wire {
+	char *buf;
+	size_t len, cap;
+	size_t total; /* bytes it ever carried */
+};
+
 struct side {
 	const char *me;
 	struct client_xfers *xs;
 	struct side *peer;
-	char *wire; /* frames on their way to peer */
-	size_t len, cap;
+	struct wire w[2];
+	bool p2p; /* offers go direct */
+	bool dial_fails; /* an offer's direct connection cannot be made */
+	char failed[80]; /* the offer handed back */
 	int changes;
 	int tamper; /* flip a byte of the Nth FDATA */
 	int fdatas;
@@ -33,31 +45,55 @@ struct side {
 };
 
 static int
-io_send(void *arg, const char *h, size_t n, const void *p, size_t m)
+io_send(void *arg, const struct client_xfer *x, const char *h, size_t n,
+    const void *p, size_t m)
 {
 	struct side *s = arg;
+	struct wire *w = &s->w[x->direct ? DIRECT : RELAY];
 
-	if (s->len + n + m > s->cap) {
-		s->cap = (s->len + n + m) * 2;
-		s->wire = realloc(s->wire, s->cap);
+	if (w->len + n + m > w->cap) {
+		w->cap = (w->len + n + m) * 2;
+		w->buf = realloc(w->buf, w->cap);
 	}
-	memcpy(s->wire + s->len, h, n);
-	s->len += n;
+	memcpy(w->buf + w->len, h, n);
+	w->len += n;
 	if (m > 0) {
-		memcpy(s->wire + s->len, p, m);
+		memcpy(w->buf + w->len, p, m);
 		if (strncmp(h, "FDATA", 5) == 0 && ++s->fdatas == s->tamper)
-			s->wire[s->len] ^= 1;
-		s->len += m;
+			w->buf[w->len] ^= 1;
+		w->len += m;
 	}
+	w->total += n + m;
 	return 0;
 }
 
-static size_t
-io_room(void *arg)
+static int
+io_offer(void *arg, const struct client_xfer *x, const char *h, size_t n)
 {
 	struct side *s = arg;
 
-	return s->len < (256 << 10) ? (256 << 10) - s->len : 0;
+	if (x->direct && s->dial_fails) {
+		/* Handed back later, as the P2P layer would. */
+		snprintf(s->failed, sizeof s->failed, "%s", x->id);
+		return 0;
+	}
+	return io_send(arg, x, h, n, NULL, 0);
+}
+
+static size_t
+io_room(void *arg, const struct client_xfer *x)
+{
+	struct side *s = arg;
+	size_t len = s->w[x->direct ? DIRECT : RELAY].len;
+
+	return len < (256 << 10) ? (256 << 10) - len : 0;
+}
+
+static bool
+io_direct(void *arg, const char *peer)
+{
+	(void)peer;
+	return ((struct side *)arg)->p2p;
 }
 
 static const char *
@@ -75,28 +111,40 @@ io_changed(void *arg, const struct client_xfer *x)
 	s->last = x;
 }
 
-/* Deliver what s sent to its peer. */
+/* Deliver what s sent to its peer, by both routes. */
 static void
 deliver(struct side *s)
 {
 	struct proto_decoder d;
 	struct proto_frame fr;
 	struct proto_error err;
-	size_t off = 0, used;
-	char *buf = s->wire;
-	size_t len = s->len;
+	size_t off, used, len;
+	char *buf;
+	int r;
 
-	s->wire = NULL;
-	s->len = s->cap = 0;
-	proto_decoder_init(&d, PROTO_MAX_FRAME);
-	while (off < len &&
-	    proto_decoder_next(&d, buf + off, len - off, &fr, &err, &used) ==
-	        PROTO_FRAME) {
-		client_xfers_frame(s->peer->xs, &fr);
-		off += used;
+	for (r = RELAY; r <= DIRECT; r++) {
+		buf = s->w[r].buf;
+		len = s->w[r].len;
+		s->w[r].buf = NULL;
+		s->w[r].len = s->w[r].cap = 0;
+		proto_decoder_init(&d, PROTO_MAX_FRAME);
+		for (off = 0; off < len; off += used) {
+			assert_int_equal(proto_decoder_next(&d, buf + off,
+			                     len - off, &fr, &err, &used),
+			    PROTO_FRAME);
+			client_xfers_frame(s->peer->xs, &fr, r == DIRECT);
+		}
+		free(buf);
 	}
-	assert_int_equal(off, len);
-	free(buf);
+}
+
+/* A connection drops with frames in flight: they are lost. */
+static void
+drop(struct side *s, int r)
+{
+	free(s->w[r].buf);
+	s->w[r].buf = NULL;
+	s->w[r].len = s->w[r].cap = 0;
 }
 
 static char dir[256];
@@ -123,8 +171,15 @@ static int
 setup(void **state)
 {
 	struct client_xfer_io ia = {
-	    &alice, io_send, io_room, io_me, io_changed};
-	struct client_xfer_io ib = {&bob, io_send, io_room, io_me, io_changed};
+	    .arg = &alice,
+	    .send = io_send,
+	    .offer = io_offer,
+	    .room = io_room,
+	    .direct = io_direct,
+	    .me = io_me,
+	    .changed = io_changed,
+	};
+	struct client_xfer_io ib = ia;
 	char dl[300];
 
 	(void)state;
@@ -134,6 +189,7 @@ setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(dl, sizeof dl, "%s/dl", dir);
+	ib.arg = &bob;
 	memset(&alice, 0, sizeof alice);
 	memset(&bob, 0, sizeof bob);
 	alice.me = "alice";
@@ -155,8 +211,10 @@ teardown(void **state)
 	(void)state;
 	client_xfers_free(alice.xs);
 	client_xfers_free(bob.xs);
-	free(alice.wire);
-	free(bob.wire);
+	drop(&alice, RELAY);
+	drop(&alice, DIRECT);
+	drop(&bob, RELAY);
+	drop(&bob, DIRECT);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -240,9 +298,7 @@ client_xfer__resumes__from_the_part_after_reconnect(void **state)
 	had = b->done;
 	assert_true(had >= 2 * 1024 * 1024 && had < 5 * 1024 * 1024);
 	/* The connection drops with frames in flight; they are lost. */
-	free(alice.wire);
-	alice.wire = NULL;
-	alice.len = alice.cap = 0;
+	drop(&alice, RELAY);
 	client_xfers_online(alice.xs, false);
 	client_xfers_online(bob.xs, false);
 	assert_int_equal(b->state, CLIENT_XFER_PAUSED);
@@ -332,6 +388,104 @@ client_xfer__handles__empty_file_reject_and_limit(void **state)
 	assert_string_equal(err, "no such file");
 }
 
+static void
+client_xfer__goes_direct__and_the_relay_carries_nothing(void **state)
+{
+	char path[400], id[80];
+	const struct client_xfer *a, *b;
+
+	(void)state;
+	alice.p2p = true;
+	write_file("direct.bin", 3 * 1024 * 1024 + 5, path, sizeof path);
+	offer_and_accept(path, id);
+	a = client_xfers_find(alice.xs, id);
+	b = client_xfers_find(bob.xs, id);
+	assert_true(a->direct);
+	assert_true(b->direct); /* it follows the offer */
+	run(10, false, 0);
+	/* The relay going away does not stop a direct transfer. */
+	client_xfers_online(alice.xs, false);
+	client_xfers_online(bob.xs, false);
+	assert_int_equal(a->state, CLIENT_XFER_ACTIVE);
+	assert_int_equal(b->state, CLIENT_XFER_ACTIVE);
+	run(200, false, 0);
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+	assert_int_equal(alice.w[RELAY].total, 0);
+	assert_int_equal(bob.w[RELAY].total, 0);
+	assert_true(alice.w[DIRECT].total > 3 * 1024 * 1024);
+}
+
+static void
+client_xfer__resumes__by_the_relay_when_the_direct_connection_ends(void **state)
+{
+	char path[400], id[80];
+	const struct client_xfer *a, *b;
+	uint64_t had;
+
+	(void)state;
+	alice.p2p = true;
+	write_file("cut.bin", 5 * 1024 * 1024, path, sizeof path);
+	offer_and_accept(path, id);
+	run(1000, true, 2 * 1024 * 1024);
+	a = client_xfers_find(alice.xs, id);
+	b = client_xfers_find(bob.xs, id);
+	had = b->done;
+	assert_true(had >= 2 * 1024 * 1024 && had < 5 * 1024 * 1024);
+	/* The direct connection breaks with data in flight, and bob cannot
+	 * be reached directly any more. */
+	drop(&alice, DIRECT);
+	drop(&bob, DIRECT);
+	alice.p2p = false;
+	client_xfers_direct_lost(bob.xs, "alice");
+	assert_int_equal(b->state, CLIENT_XFER_PAUSED);
+	assert_false(b->direct);
+	assert_non_null(strstr(b->reason, "waiting for alice"));
+	client_xfers_direct_lost(alice.xs, "bob");
+	assert_int_equal(a->state, CLIENT_XFER_OFFERED);
+	assert_false(a->direct);
+	run(400, false, 0);
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+	/* The relay carried only what was missing. */
+	assert_true(alice.w[RELAY].total < 5 * 1024 * 1024 - had + 65536);
+	assert_true(alice.w[RELAY].total > 5 * 1024 * 1024 - had);
+}
+
+static void
+client_xfer__offers_by_the_relay__when_no_direct_connection_is_made(
+    void **state)
+{
+	char path[400], id[80], err[256];
+	const struct client_xfer *a, *b;
+
+	(void)state;
+	alice.p2p = true;
+	alice.dial_fails = true;
+	write_file("fallback.txt", 300000, path, sizeof path);
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, err, sizeof err), 0);
+	run(3, false, 0);
+	assert_string_equal(alice.failed, id);
+	assert_null(client_xfers_find(bob.xs, id));
+	assert_false(client_xfers_direct_failed(alice.xs, "m-not-a-transfer"));
+	assert_true(client_xfers_direct_failed(alice.xs, id));
+	a = client_xfers_find(alice.xs, id);
+	assert_false(a->direct);
+	assert_int_equal(a->state, CLIENT_XFER_OFFERED);
+	run(3, false, 0);
+	b = client_xfers_find(bob.xs, id);
+	assert_non_null(b);
+	assert_false(b->direct);
+	assert_int_equal(client_xfers_accept(bob.xs, id, err, sizeof err), 0);
+	run(50, false, 0);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+	assert_int_equal(alice.w[DIRECT].total, 0);
+}
+
 struct name_case {
 	const char *in;
 	const char *out;
@@ -391,6 +545,15 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        client_xfer__handles__empty_file_reject_and_limit, setup,
 	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__goes_direct__and_the_relay_carries_nothing, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__resumes__by_the_relay_when_the_direct_connection_ends,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__offers_by_the_relay__when_no_direct_connection_is_made,
+	        setup, teardown),
 	    cmocka_unit_test(client_xfer__neutralises__names_from_the_wire),
 	};
 

@@ -231,6 +231,19 @@ tm send-keys -t dave Enter
 wait_for dave "dave: straight to you +⇄✓✓"
 wait_for erin "dave: straight to you"
 pass "in P2P mode a message goes straight to the peer, marked ⇄"
+head -c 20M /dev/urandom >"$tmp/p2p.bin"
+tm send-keys -t dave C-f
+wait_for dave "Send a file to erin"
+tm send-keys -t dave -l "$tmp/p2p.bin"
+wait_for dave "p2p.bin — 20.0 MiB"
+tm send-keys -t dave Enter
+wait_for erin "↓⇄ dave offers p2p.bin \\(20.0 MiB\\): Ctrl-O accept"
+tm send-keys -t erin C-o
+wait_for erin "↓⇄ p2p.bin 20.0 MiB: verified, saved as" 60
+wait_for dave "↑⇄ p2p.bin 20.0 MiB: verified, saved by erin" 30
+cmp -s "$tmp/p2p.bin" "$tmp/erin-home/Downloads/termgram/p2p.bin" ||
+    fail "the file sent directly differs"
+pass "in P2P mode a file goes straight to the peer, marked ⇄"
 kill "$relay2_pid" 2>/dev/null
 
 for s in alice bob dave erin; do

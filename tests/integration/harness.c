@@ -368,6 +368,37 @@ raw_is_closed(struct raw *c, int ms)
 	return false;
 }
 
+/* A file of mib MiB of random bytes. */
+void
+h_random_file(const char *path, size_t mib)
+{
+	static char buf[1 << 20];
+	FILE *in = fopen("/dev/urandom", "r"), *out = fopen(path, "w");
+	size_t i;
+
+	if (in == NULL || out == NULL) {
+		fprintf(stderr, "cannot write %s\n", path);
+		abort();
+	}
+	for (i = 0; i < mib; i++) {
+		if (fread(buf, 1, sizeof buf, in) != sizeof buf ||
+		    fwrite(buf, 1, sizeof buf, out) != sizeof buf)
+			abort();
+	}
+	fclose(in);
+	fclose(out);
+}
+
+/* Whether two files hold the same bytes. */
+bool
+h_same_file(const char *a, const char *b)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
 /* Base64 of a string, in a static buffer. */
 char *
 h_b64(const char *s)

@@ -51,5 +51,7 @@ pid_t spawn_client(const char *, const char *, ...);
 int run_client(const char *, const char *, char *, size_t, char *, size_t,
     const char *, ...);
 char *h_b64(const char *);
+void h_random_file(const char *, size_t);
+bool h_same_file(const char *, const char *);
 
 #endif

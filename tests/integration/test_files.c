@@ -32,30 +32,6 @@
 
 static char out[1 << 16], err[1 << 16];
 
-static void
-make_random(const char *path, size_t mib)
-{
-	static unsigned char buf[1 << 20];
-	FILE *f = fopen(path, "w");
-	size_t i;
-
-	assert_non_null(f);
-	for (i = 0; i < mib; i++) {
-		randombytes_buf(buf, sizeof buf);
-		assert_int_equal(fwrite(buf, 1, sizeof buf, f), sizeof buf);
-	}
-	fclose(f);
-}
-
-static bool
-same_file(const char *a, const char *b)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
-	return system(cmd) == 0;
-}
-
 static int
 free_port(void)
 {
@@ -136,7 +112,7 @@ files__arrive_identical__200_mib(void **state)
 	snprintf(dl, sizeof dl, "%s/downloads", r.dir);
 	snprintf(ro, sizeof ro, "%s/recv.out", r.dir);
 	snprintf(src, sizeof src, "%s/big file 你好.bin", r.dir);
-	make_random(src, 200);
+	h_random_file(src, 200);
 	rx = start_receiver(port, db, dl, ro);
 	wait_log(&r, "bob logged in");
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
@@ -149,7 +125,7 @@ files__arrive_identical__200_mib(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	snprintf(dst, sizeof dst, "%s/big file 你好.bin", dl);
 	assert_true(file_has(ro, "FILE\talice\t"));
-	assert_true(same_file(src, dst));
+	assert_true(h_same_file(src, dst));
 	assert_int_equal(relay_finish(&r), 0);
 }
 
@@ -177,7 +153,7 @@ files__resume__after_relay_restart(void **state)
 	snprintf(dl, sizeof dl, "%s/downloads", r.dir);
 	snprintf(ro, sizeof ro, "%s/recv.out", r.dir);
 	snprintf(src, sizeof src, "%s/resume.bin", r.dir);
-	make_random(src, 300);
+	h_random_file(src, 300);
 	rx = start_receiver(port, db, dl, ro);
 	wait_log(&r, "bob logged in");
 	tx = fork();
@@ -217,7 +193,7 @@ files__resume__after_relay_restart(void **state)
 	assert_int_equal(waitpid(rx, &st, 0), rx);
 	assert_int_equal(WEXITSTATUS(st), 0);
 	snprintf(dst, sizeof dst, "%s/resume.bin", dl);
-	assert_true(same_file(src, dst));
+	assert_true(h_same_file(src, dst));
 	assert_int_not_equal(stat(part, &sb), 0); /* renamed */
 	assert_int_equal(relay_finish(&r), 0);
 }

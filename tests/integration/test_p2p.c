@@ -1,13 +1,15 @@
 /*
- * P2P mode end to end with the headless client: messages go straight to
- * the peer (the relay's counters prove it), and when the peer dies in the
- * middle, what it had not acknowledged goes through the relay's queue and
- * reaches it when it returns.
+ * P2P mode end to end with the headless client: messages and files go
+ * straight to the peer (the relay's counters prove it), and when the peer
+ * dies in the middle, what it had not acknowledged goes through the
+ * relay's queue and reaches it when it returns; a file resumes through the
+ * relay from what had arrived.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -108,10 +110,11 @@ wait_log(struct relay *r, const char *what)
 		fail_msg("the relay never logged \"%s\"", what);
 }
 
-/* A relay, and where alice's and bob's stores and recv outputs go. */
+/* A relay, and where alice's and bob's stores, recv outputs and
+ * downloads go. */
 struct world {
 	struct relay r;
-	char port[16], da[400], db[400], out[400], out2[400];
+	char port[16], da[400], db[400], out[400], out2[400], dl[400];
 };
 
 /* Start the relay with one option (opt NULL: none). */
@@ -124,6 +127,7 @@ world_start(struct world *w, const char *opt, const char *val)
 	snprintf(w->db, sizeof w->db, "%s/bob", w->r.dir);
 	snprintf(w->out, sizeof w->out, "%s.out", w->r.dir);
 	snprintf(w->out2, sizeof w->out2, "%s.out2", w->r.dir);
+	snprintf(w->dl, sizeof w->dl, "%s/downloads", w->r.dir);
 }
 
 static void
@@ -132,6 +136,17 @@ world_end(struct world *w)
 	unlink(w->out);
 	unlink(w->out2);
 	assert_int_equal(relay_finish(&w->r), 0);
+}
+
+/* bob receives files, accepting them, in P2P mode (mode "--p2p") or
+ * relay mode (mode "--relay"); count 0: no end. */
+static pid_t
+bob_takes_files(
+    struct world *w, const char *out, const char *mode, const char *count)
+{
+	return spawn_client(out, "recv", "--port", w->port, "--user", "bob",
+	    "--data", w->db, "--accept-files", "--dir", w->dl, "--count", count,
+	    "--timeout", "120", strcmp(mode, "--p2p") == 0 ? mode : NULL, NULL);
 }
 
 static void
@@ -242,17 +257,30 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	struct raw x;
 	unsigned char seen[21];
 	unsigned long long relayed = 0;
+	char src[400], dst[400];
+	static char out[8192], err[8192];
 	pid_t bob;
+	int st;
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
 	world_start(&w, NULL, NULL);
-	/* bob takes no direct connections (p2p-w.port 0 in his LOGIN). */
-	bob = spawn_client(w.out, "recv", "--port", w.port, "--user", "bob",
-	    "--data", w.db, "--count", "20", "--timeout", "60", NULL);
+	/* bob takes no direct connections (p2p-port 0 in his LOGIN). */
+	bob = bob_takes_files(&w, w.out, "--relay", "21");
 	wait_log(&w.r, "bob logged in");
 	alice_sends(w.port, w.da, 20);
+	/* A file, too, goes by the relay. */
+	snprintf(src, sizeof src, "%s/mixed.bin", w.r.dir);
+	h_random_file(src, 2);
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+	    "sendfile", "--port", w.port, "--user", "alice", "--data", w.da,
+	    "--p2p", "--timeout", "60", "bob", src, NULL);
+	if (st != 0)
+		fail_msg("sendfile exited %d: %s", st, err);
+	assert_non_null(strstr(err, "saved by bob (through the relay)"));
 	assert_int_equal(wait_exit(bob), 0);
+	snprintf(dst, sizeof dst, "%s/mixed.bin", w.dl);
+	assert_true(h_same_file(src, dst));
 	assert_int_equal(count_lines(w.out, seen, 20, NULL), 20);
 	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
 	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
@@ -344,6 +372,131 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 	world_end(&w);
 }
 
+static unsigned long long
+stat_of(struct world *w, const char *key)
+{
+	struct raw x;
+	unsigned long long v = 0;
+
+	assert_int_equal(raw_login(&x, w->r.port, "carol", ""), 0);
+	assert_int_equal(raw_stats(&x, key, &v), 0);
+	raw_close(&x);
+	return v;
+}
+
+static void
+p2p__files_go_direct__the_relay_carries_none(void **state)
+{
+	struct world w;
+	char src[400], dst[400];
+	static char out[8192], err[8192];
+	pid_t bob;
+	int st;
+
+	(void)state;
+	world_start(&w, NULL, NULL);
+	snprintf(src, sizeof src, "%s/direct 你好.bin", w.r.dir);
+	h_random_file(src, 64);
+	bob = bob_takes_files(&w, w.out, "--p2p", "1");
+	wait_log(&w.r, "bob logged in");
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+	    "sendfile", "--port", w.port, "--user", "alice", "--data", w.da,
+	    "--p2p", "bob", src, NULL);
+	if (st != 0)
+		fail_msg("sendfile exited %d: %s", st, err);
+	assert_non_null(strstr(err, "verified and saved by bob (direct)"));
+	assert_int_equal(wait_exit(bob), 0);
+	snprintf(dst, sizeof dst, "%s/direct 你好.bin", w.dl);
+	assert_true(h_same_file(src, dst));
+	/* Not one byte of it, nor of its offer, passed the relay. */
+	assert_int_equal(stat_of(&w, "bytes_relayed"), 0);
+	assert_int_equal(stat_of(&w, "msgs_relayed"), 0);
+	world_end(&w);
+}
+
+/* The size of bob's .part of alice's transfer (-1: none yet). */
+static long long
+part_size(const char *dl)
+{
+	char path[1024];
+	struct dirent *e;
+	struct stat sb;
+	long long size = -1;
+	DIR *d = opendir(dl);
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ".alice-", 7) != 0 ||
+		    strstr(e->d_name, ".part") == NULL)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dl, e->d_name);
+		if (stat(path, &sb) == 0)
+			size = (long long)sb.st_size;
+	}
+	closedir(d);
+	return size;
+}
+
+/*
+ * The receiver dies in the middle of a direct transfer. The sender sees
+ * the connection end, finds the peer gone, and waits; the receiver comes
+ * back in relay mode, so the same transfer is offered again through the
+ * relay, the receiver answers with what its .part holds, and only the
+ * rest passes the relay. The file verifies.
+ */
+static void
+p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
+{
+	struct world w;
+	char src[400], dst[400];
+	static char out[8192], err[8192];
+	unsigned long long relayed;
+	long long had = -1, size = 256ll << 20;
+	pid_t bob, alice;
+	int i, st;
+
+	(void)state;
+	world_start(&w, NULL, NULL);
+	snprintf(src, sizeof src, "%s/cut.bin", w.r.dir);
+	h_random_file(src, 256);
+	bob = bob_takes_files(&w, w.out, "--p2p", "0");
+	wait_log(&w.r, "bob logged in");
+	alice = fork();
+	if (alice == 0) {
+		st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+		    "sendfile", "--port", w.port, "--user", "alice", "--data",
+		    w.da, "--p2p", "--timeout", "120", "bob", src, NULL);
+		if (st != 0)
+			fprintf(stderr, "sendfile: %s\n", err);
+		else if (strstr(err, "(through the relay)") == NULL)
+			st = 3;
+		_exit(st);
+	}
+	for (i = 0; i < 20000 && had < (16 << 20); i++) {
+		had = part_size(w.dl);
+		usleep(1000);
+	}
+	kill(bob, SIGKILL);
+	wait_exit(bob);
+	had = part_size(w.dl);
+	assert_true(had > 0 && had < size);
+	assert_int_equal(stat_of(&w, "bytes_relayed"), 0);
+	print_message("receiver killed with %lld of %lld bytes\n", had, size);
+
+	bob = bob_takes_files(&w, w.out2, "--relay", "1");
+	assert_int_equal(wait_exit(alice), 0);
+	assert_int_equal(wait_exit(bob), 0);
+	snprintf(dst, sizeof dst, "%s/cut.bin", w.dl);
+	assert_true(h_same_file(src, dst));
+	assert_int_equal(part_size(w.dl), -1); /* renamed */
+	relayed = stat_of(&w, "bytes_relayed");
+	print_message("then %llu bytes through the relay\n", relayed);
+	assert_true(relayed > 0);
+	assert_true(relayed < (unsigned long long)(size - had) + (1 << 20));
+	world_end(&w);
+}
+
 int
 main(void)
 {
@@ -355,6 +508,9 @@ main(void)
 	        p2p__and_relay_mode_clients_still_chat__through_the_relay),
 	    cmocka_unit_test(
 	        p2p__light_client_holds_no_connection_between_operations),
+	    cmocka_unit_test(p2p__files_go_direct__the_relay_carries_none),
+	    cmocka_unit_test(
+	        p2p__file_resumes_through_the_relay__after_the_receiver_dies),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
