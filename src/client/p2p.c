@@ -442,6 +442,18 @@ client_p2p_out_len(struct client_p2p *p, const char *name)
 	                                    : SIZE_MAX;
 }
 
+/* name came back online: dial it again without waiting out the minute. */
+void
+client_p2p_forget_failure(struct client_p2p *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof p->cool / sizeof p->cool[0]; i++) {
+		if (strcasecmp(p->cool[i].name, name) == 0)
+			p->cool[i].until = 0;
+	}
+}
+
 /* Whether a connection to name may be tried now (logged in, and the peer
  * did not fail us lately). */
 bool

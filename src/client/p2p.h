@@ -47,6 +47,7 @@ int client_p2p_send(struct client_p2p *, const char *, const char *, size_t,
 size_t client_p2p_out_len(struct client_p2p *, const char *);
 bool client_p2p_is_open(struct client_p2p *, const char *);
 bool client_p2p_may_dial(struct client_p2p *, const char *);
+void client_p2p_forget_failure(struct client_p2p *, const char *);
 bool client_p2p_is_busy(struct client_p2p *);
 
 #endif

@@ -395,8 +395,13 @@ contact_set(struct client_session *s, struct proto_slice name, bool online,
 		c->unread = (unsigned)(uintptr_t)util_map_remove(
 		    s->unread0, c->name, name.len);
 	}
-	if (online && !c->online)
+	if (online && !c->online) {
+		c->online = true;
+		/* Back online: perhaps reachable again, on a new port. */
+		if (s->p2p != NULL)
+			client_p2p_forget_failure(s->p2p, c->name);
 		client_xfers_peer_online(s->xfers, c->name);
+	}
 	c->online = online;
 	c->last_seen = seen;
 	if (s->ev->on_contact != NULL)

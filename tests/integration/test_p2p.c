@@ -257,7 +257,7 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	struct raw x;
 	unsigned char seen[21];
 	unsigned long long relayed = 0;
-	char src[400], dst[400];
+	char src[1024], dst[1024];
 	static char out[8192], err[8192];
 	pid_t bob;
 	int st;
@@ -388,7 +388,7 @@ static void
 p2p__files_go_direct__the_relay_carries_none(void **state)
 {
 	struct world w;
-	char src[400], dst[400];
+	char src[1024], dst[1024];
 	static char out[8192], err[8192];
 	pid_t bob;
 	int st;
@@ -449,7 +449,7 @@ static void
 p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 {
 	struct world w;
-	char src[400], dst[400];
+	char src[1024], dst[1024];
 	static char out[8192], err[8192];
 	unsigned long long relayed;
 	long long had = -1, size = 256ll << 20;
