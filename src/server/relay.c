@@ -704,6 +704,21 @@ fail:
 	    "the relay could not store the message");
 }
 
+/* Keep a frame for to's next login, to be sent once (a RCPT, an offer). */
+static void
+queue_once(
+    struct srv_sess *s, struct srv_user *to, const struct proto_frame *fr)
+{
+	struct server_relay *r = s->r;
+
+	if (server_store_queue_add(r->store, to->key, SERVER_QUEUE_ONCE,
+	        s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms()) < 0)
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(r->store));
+	else
+		r->st.queue_depth++;
+}
+
 static void
 route_rcpt(
     struct srv_sess *s, const struct proto_frame *fr, struct srv_user *to)
@@ -712,7 +727,6 @@ route_rcpt(
 	struct srv_msg *m;
 	char key[sizeof m->key];
 	size_t klen;
-	int64_t seq;
 
 	/* The receipt settles the message it names, if the relay has it. */
 	klen = msg_key(key, to, fr->arg[2]);
@@ -733,13 +747,7 @@ route_rcpt(
 		forward(to->sess, fr);
 		return;
 	}
-	seq = server_store_queue_add(r->store, to->key, SERVER_QUEUE_RCPT,
-	    s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms());
-	if (seq < 0)
-		server_log(SERVER_LOG_ERROR, "store: %s",
-		    server_store_error(r->store));
-	else
-		r->st.queue_depth++;
+	queue_once(s, to, fr);
 }
 
 static void
@@ -795,6 +803,12 @@ route(struct srv_sess *s, const struct proto_frame *fr)
 		break;
 	}
 	dst = to->sess;
+	if (dst == NULL && to->light && fr->verb == PROTO_V_FOFFER) {
+		/* Online without a connection: the offer waits in its queue,
+		 * and the next ALIVE answer calls it back. */
+		queue_once(s, to, fr);
+		return;
+	}
 	if (dst == NULL || dst->gone) {
 		/* Typing is never stored; a transfer needs its peer online. */
 		if (fr->verb != PROTO_V_TYPING)

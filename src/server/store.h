@@ -14,7 +14,9 @@
 
 struct server_store;
 
-enum server_queue_kind { SERVER_QUEUE_MSG = 0, SERVER_QUEUE_RCPT = 1 };
+/* MSG: kept until its RCPT; ONCE (a RCPT, a file offer): deleted once
+ * delivered. */
+enum server_queue_kind { SERVER_QUEUE_MSG = 0, SERVER_QUEUE_ONCE = 1 };
 
 /* One queued frame as read back. */
 struct server_queued {

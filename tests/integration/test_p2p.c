@@ -497,6 +497,46 @@ p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 	world_end(&w);
 }
 
+/*
+ * A light client holds no connection yet shows online: a file offered to
+ * it through the relay (by a relay-mode sender) waits in its queue, the
+ * next ALIVE answer wakes it, and the transfer goes through the relay.
+ */
+static void
+p2p__light_client_gets_a_file_offered_through_the_relay(void **state)
+{
+	struct world w;
+	struct raw x;
+	char src[1024], dst[1024];
+	static char out[8192], err[8192];
+	pid_t alice;
+	int st;
+
+	(void)state;
+	world_start(&w, "--heartbeat", "1");
+	alice = spawn_client(w.out, "recv", "--port", w.port, "--user", "alice",
+	    "--data", w.da, "--light", "--heartbeat", "1", "--accept-files",
+	    "--dir", w.dl, "--count", "1", "--timeout", "60", NULL);
+	wait_log(&w.r, "alice logged in");
+	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
+	assert_int_equal(stats_until(&x, "light", 1, 10000), 0);
+	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+	raw_close(&x);
+
+	snprintf(src, sizeof src, "%s/to light.bin", w.r.dir);
+	h_random_file(src, 4);
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+	    "sendfile", "--port", w.port, "--user", "bob", "--data", w.db,
+	    "--timeout", "60", "alice", src, NULL);
+	if (st != 0)
+		fail_msg("sendfile exited %d: %s", st, err);
+	assert_non_null(strstr(err, "saved by alice (through the relay)"));
+	assert_int_equal(wait_exit(alice), 0);
+	snprintf(dst, sizeof dst, "%s/to light.bin", w.dl);
+	assert_true(h_same_file(src, dst));
+	world_end(&w);
+}
+
 int
 main(void)
 {
@@ -511,6 +551,8 @@ main(void)
 	    cmocka_unit_test(p2p__files_go_direct__the_relay_carries_none),
 	    cmocka_unit_test(
 	        p2p__file_resumes_through_the_relay__after_the_receiver_dies),
+	    cmocka_unit_test(
+	        p2p__light_client_gets_a_file_offered_through_the_relay),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
