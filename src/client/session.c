@@ -90,6 +90,7 @@ struct client_session {
 	 * datagrams keep us online. */
 	bool resting; /* light and without a relay connection */
 	bool alive_wait; /* an ALIVE sent before resting, not answered */
+	uint64_t alive_ms; /* ALIVE interval: ours or the relay's, shorter */
 	uint64_t last_work; /* last frame other than a heartbeat */
 	int ufd;
 	struct net_watch *uw;
@@ -105,6 +106,7 @@ static void session_connect(struct client_session *);
 static struct client_contact *contact_find(
     struct client_session *, const char *);
 static void session_lost(struct client_session *, const char *, bool);
+static void alive_learn(struct client_session *, struct proto_slice);
 
 /* Default settings: the standard port, 15 s heartbeats, reconnecting. */
 void
@@ -574,6 +576,9 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		break;
 	case PROTO_V_SYNCED:
 		set_state(s, CLIENT_ONLINE, NULL, 0);
+		/* Light: learn the relay's heartbeat, which ALIVE must keep. */
+		if (s->cfg.light)
+			net_conn_write(s->conn, "STATS\n", 6);
 		if (s->npending_relay > 0) {
 			net_conn_write(
 			    s->conn, s->pending_relay, s->npending_relay);
@@ -608,6 +613,10 @@ handle(struct client_session *s, const struct proto_frame *fr)
 		break;
 	case PROTO_V_ERR:
 		on_err(s, fr);
+		break;
+	case PROTO_V_STATS:
+		if (s->cfg.light && fr->nargs == 1)
+			alive_learn(s, fr->arg[0]);
 		break;
 	case PROTO_V_TYPING:
 		if (s->ev->on_typing != NULL &&
@@ -967,7 +976,31 @@ alive_timer(struct net_timer *t, void *arg)
 
 	if (s->resting)
 		alive_send(s);
-	net_timer_start(s->loop, t, (uint64_t)s->cfg.heartbeat_s * 1000);
+	net_timer_start(s->loop, t, s->alive_ms);
+}
+
+/*
+ * The relay's STATS: its heartbeat_s is the interval whose three misses
+ * make us offline, so ALIVE goes at least that often.
+ */
+static void
+alive_learn(struct client_session *s, struct proto_slice b64)
+{
+	char kv[2048];
+	const char *p;
+	size_t n;
+	uint64_t ms;
+
+	if (proto_b64_decode(b64.p, b64.len, kv, sizeof kv - 1, &n) != 0)
+		return;
+	kv[n] = '\0';
+	if ((p = strstr(kv, "\nheartbeat_s=")) == NULL)
+		return;
+	ms = strtoull(p + 13, NULL, 10) * 1000;
+	if (ms > 0 && ms < s->alive_ms) {
+		s->alive_ms = ms;
+		net_timer_start(s->loop, &s->alive, ms);
+	}
 }
 
 /* The relay's answers: ALIVE|pending, or ERR when our token is stale. */
@@ -1182,9 +1215,9 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 		s->uw = net_loop_add_fd(loop, s->ufd, POLLIN, light_read, s);
 		net_timer_init(&s->rest, rest_timer, s);
 		net_timer_init(&s->alive, alive_timer, s);
+		s->alive_ms = (uint64_t)s->cfg.heartbeat_s * 1000;
 		net_timer_start(loop, &s->rest, REST_CHECK_MS);
-		net_timer_start(
-		    loop, &s->alive, (uint64_t)s->cfg.heartbeat_s * 1000);
+		net_timer_start(loop, &s->alive, s->alive_ms);
 	}
 	net_loop_set_turn_hook(loop, session_turn_end, s);
 	return s;

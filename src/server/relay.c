@@ -1079,15 +1079,15 @@ send_stats(struct srv_sess *s)
 	    "uptime_s=%llu\nsessions=%u\nusers=%zu\nframes_in=%llu\n"
 	    "frames_out=%llu\nmsgs_stored=%llu\nmsgs_relayed=%llu\n"
 	    "bytes_relayed=%llu\nqueue_depth=%lld\ngrace_pending=%zu\n"
-	    "grace_ms=%u\nlight=%zu\n",
+	    "grace_ms=%u\nlight=%zu\nheartbeat_s=%u\n",
 	    (unsigned long long)((net_clock_ms() - r->started) / 1000),
 	    r->nsessions, r->nusers, (unsigned long long)r->st.frames_in,
 	    (unsigned long long)r->st.frames_out,
 	    (unsigned long long)r->st.msgs_stored,
 	    (unsigned long long)r->st.msgs_relayed,
 	    (unsigned long long)r->st.bytes_relayed,
-	    (long long)r->st.queue_depth, r->ngrace, r->cfg.grace_ms,
-	    r->nlight);
+	    (long long)r->st.queue_depth, r->ngrace, r->cfg.grace_ms, r->nlight,
+	    r->cfg.heartbeat_s);
 	proto_writer_init(&w, r->out, sizeof r->out);
 	proto_writer_begin(&w, PROTO_V_STATS);
 	proto_writer_b64(&w, kv, (size_t)len);

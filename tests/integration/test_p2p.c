@@ -319,9 +319,9 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 
 	(void)state;
 	world_start(&w, "--heartbeat", "1");
+	/* Her own interval is the default 15 s: she learns the relay's. */
 	alice = spawn_client(w.out, "recv", "--port", w.port, "--user", "alice",
-	    "--data", w.da, "--light", "--heartbeat", "1", "--count", "3",
-	    "--timeout", "60", NULL);
+	    "--data", w.da, "--light", "--count", "3", "--timeout", "60", NULL);
 	wait_log(&w.r, "alice logged in");
 
 	/* Between operations: no connection of hers, yet online. (Only the
@@ -329,6 +329,14 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
 	assert_int_equal(stats_until(&x, "light", 1, 10000), 0);
 	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+	/* And she stays so for four of the relay's intervals. */
+	for (st = 0; st < 40; st++) {
+		unsigned long long light = 0;
+		assert_int_equal(raw_stats(&x, "light", &light), 0);
+		assert_int_equal(light, 1);
+		usleep(100000);
+	}
+	assert_false(relay_log_has(&w.r, "alice left"));
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
 	    "--port", w.port, "--user", "bob", "--data", w.db, NULL);
 	assert_int_equal(st, 0);
