@@ -160,7 +160,6 @@ static void
 io_ended(void *arg, const char *why)
 {
 	struct p2p_link *l = arg;
-
 	const char *name = client_peer_name(l->sm);
 
 	(void)why;
