@@ -149,6 +149,42 @@ bob_takes_files(
 	    "--timeout", "120", strcmp(mode, "--p2p") == 0 ? mode : NULL, NULL);
 }
 
+/*
+ * from (alice or bob) sends the file at src to to with termgram sendfile,
+ * in P2P mode or not. Its exit status; what it said on stderr in *said.
+ */
+static int
+send_file(struct world *w, const char *from, const char *to, const char *src,
+    bool p2p, const char **said)
+{
+	static char out[8192], err[8192];
+	const char *data = strcmp(from, "alice") == 0 ? w->da : w->db;
+
+	*said = err;
+	if (p2p)
+		return run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+		    "sendfile", "--port", w->port, "--user", from, "--data",
+		    data, "--p2p", "--timeout", "120", to, src, NULL);
+	return run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+	    "sendfile", "--port", w->port, "--user", from, "--data", data,
+	    "--timeout", "120", to, src, NULL);
+}
+
+/* The same, which must succeed and say how the file went: how is
+ * "(direct)" or "(through the relay)". */
+static void
+file_goes(struct world *w, const char *from, const char *to, const char *src,
+    bool p2p, const char *how)
+{
+	const char *said;
+	int st = send_file(w, from, to, src, p2p, &said);
+
+	if (st != 0)
+		fail_msg("sendfile exited %d: %s", st, said);
+	if (strstr(said, how) == NULL)
+		fail_msg("sendfile did not say %s: %s", how, said);
+}
+
 static void
 p2p__messages_go_direct__the_relay_carries_none(void **state)
 {
@@ -258,9 +294,7 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	unsigned char seen[21];
 	unsigned long long relayed = 0;
 	char src[1024], dst[1024];
-	static char out[8192], err[8192];
 	pid_t bob;
-	int st;
 
 	(void)state;
 	memset(seen, 0, sizeof seen);
@@ -272,12 +306,7 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	/* A file, too, goes by the relay. */
 	snprintf(src, sizeof src, "%s/mixed.bin", w.r.dir);
 	h_random_file(src, 2);
-	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
-	    "sendfile", "--port", w.port, "--user", "alice", "--data", w.da,
-	    "--p2p", "--timeout", "60", "bob", src, NULL);
-	if (st != 0)
-		fail_msg("sendfile exited %d: %s", st, err);
-	assert_non_null(strstr(err, "saved by bob (through the relay)"));
+	file_goes(&w, "alice", "bob", src, true, "(through the relay)");
 	assert_int_equal(wait_exit(bob), 0);
 	snprintf(dst, sizeof dst, "%s/mixed.bin", w.dl);
 	assert_true(h_same_file(src, dst));
@@ -397,9 +426,7 @@ p2p__files_go_direct__the_relay_carries_none(void **state)
 {
 	struct world w;
 	char src[1024], dst[1024];
-	static char out[8192], err[8192];
 	pid_t bob;
-	int st;
 
 	(void)state;
 	world_start(&w, NULL, NULL);
@@ -407,12 +434,7 @@ p2p__files_go_direct__the_relay_carries_none(void **state)
 	h_random_file(src, 64);
 	bob = bob_takes_files(&w, w.out, "--p2p", "1");
 	wait_log(&w.r, "bob logged in");
-	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
-	    "sendfile", "--port", w.port, "--user", "alice", "--data", w.da,
-	    "--p2p", "bob", src, NULL);
-	if (st != 0)
-		fail_msg("sendfile exited %d: %s", st, err);
-	assert_non_null(strstr(err, "verified and saved by bob (direct)"));
+	file_goes(&w, "alice", "bob", src, true, "(direct)");
 	assert_int_equal(wait_exit(bob), 0);
 	snprintf(dst, sizeof dst, "%s/direct 你好.bin", w.dl);
 	assert_true(h_same_file(src, dst));
@@ -458,7 +480,6 @@ p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 {
 	struct world w;
 	char src[1024], dst[1024];
-	static char out[8192], err[8192];
 	unsigned long long relayed;
 	long long had = -1, size = 256ll << 20;
 	pid_t bob, alice;
@@ -472,12 +493,11 @@ p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 	wait_log(&w.r, "bob logged in");
 	alice = fork();
 	if (alice == 0) {
-		st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
-		    "sendfile", "--port", w.port, "--user", "alice", "--data",
-		    w.da, "--p2p", "--timeout", "120", "bob", src, NULL);
+		const char *said;
+		st = send_file(&w, "alice", "bob", src, true, &said);
 		if (st != 0)
-			fprintf(stderr, "sendfile: %s\n", err);
-		else if (strstr(err, "(through the relay)") == NULL)
+			fprintf(stderr, "sendfile: %s\n", said);
+		else if (strstr(said, "(through the relay)") == NULL)
 			st = 3;
 		_exit(st);
 	}
@@ -516,9 +536,7 @@ p2p__light_client_gets_a_file_offered_through_the_relay(void **state)
 	struct world w;
 	struct raw x;
 	char src[1024], dst[1024];
-	static char out[8192], err[8192];
 	pid_t alice;
-	int st;
 
 	(void)state;
 	world_start(&w, "--heartbeat", "1");
@@ -533,12 +551,7 @@ p2p__light_client_gets_a_file_offered_through_the_relay(void **state)
 
 	snprintf(src, sizeof src, "%s/to light.bin", w.r.dir);
 	h_random_file(src, 4);
-	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err,
-	    "sendfile", "--port", w.port, "--user", "bob", "--data", w.db,
-	    "--timeout", "60", "alice", src, NULL);
-	if (st != 0)
-		fail_msg("sendfile exited %d: %s", st, err);
-	assert_non_null(strstr(err, "saved by alice (through the relay)"));
+	file_goes(&w, "bob", "alice", src, false, "(through the relay)");
 	assert_int_equal(wait_exit(alice), 0);
 	snprintf(dst, sizeof dst, "%s/to light.bin", w.dl);
 	assert_true(h_same_file(src, dst));
