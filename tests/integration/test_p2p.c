@@ -138,6 +138,26 @@ world_end(struct world *w)
 	assert_int_equal(relay_finish(&w->r), 0);
 }
 
+/* A file of mib MiB of random bytes named name in the world's folder;
+ * its path goes to src. */
+static void
+world_file(struct world *w, const char *name, size_t mib, char *src, size_t len)
+{
+	snprintf(src, len, "%s/%s", w->r.dir, name);
+	h_random_file(src, mib);
+}
+
+/* Whether the file named name is in the downloads, identical. */
+static bool
+arrived(struct world *w, const char *name)
+{
+	char src[1024], dst[1024];
+
+	snprintf(src, sizeof src, "%s/%s", w->r.dir, name);
+	snprintf(dst, sizeof dst, "%s/%s", w->dl, name);
+	return h_same_file(src, dst);
+}
+
 /* bob receives files, accepting them, in P2P mode (mode "--p2p") or
  * relay mode (mode "--relay"); count 0: no end. */
 static pid_t
@@ -293,7 +313,7 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	struct raw x;
 	unsigned char seen[21];
 	unsigned long long relayed = 0;
-	char src[1024], dst[1024];
+	char src[1024];
 	pid_t bob;
 
 	(void)state;
@@ -304,12 +324,10 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	wait_log(&w.r, "bob logged in");
 	alice_sends(w.port, w.da, 20);
 	/* A file, too, goes by the relay. */
-	snprintf(src, sizeof src, "%s/mixed.bin", w.r.dir);
-	h_random_file(src, 2);
+	world_file(&w, "mixed.bin", 2, src, sizeof src);
 	file_goes(&w, "alice", "bob", src, true, "(through the relay)");
 	assert_int_equal(wait_exit(bob), 0);
-	snprintf(dst, sizeof dst, "%s/mixed.bin", w.dl);
-	assert_true(h_same_file(src, dst));
+	assert_true(arrived(&w, "mixed.bin"));
 	assert_int_equal(count_lines(w.out, seen, 20, NULL), 20);
 	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
 	assert_int_equal(raw_stats(&x, "msgs_relayed", &relayed), 0);
@@ -425,19 +443,17 @@ static void
 p2p__files_go_direct__the_relay_carries_none(void **state)
 {
 	struct world w;
-	char src[1024], dst[1024];
+	char src[1024];
 	pid_t bob;
 
 	(void)state;
 	world_start(&w, NULL, NULL);
-	snprintf(src, sizeof src, "%s/direct 你好.bin", w.r.dir);
-	h_random_file(src, 64);
+	world_file(&w, "direct 你好.bin", 64, src, sizeof src);
 	bob = bob_takes_files(&w, w.out, "--p2p", "1");
 	wait_log(&w.r, "bob logged in");
 	file_goes(&w, "alice", "bob", src, true, "(direct)");
 	assert_int_equal(wait_exit(bob), 0);
-	snprintf(dst, sizeof dst, "%s/direct 你好.bin", w.dl);
-	assert_true(h_same_file(src, dst));
+	assert_true(arrived(&w, "direct 你好.bin"));
 	/* Not one byte of it, nor of its offer, passed the relay. */
 	assert_int_equal(stat_of(&w, "bytes_relayed"), 0);
 	assert_int_equal(stat_of(&w, "msgs_relayed"), 0);
@@ -479,7 +495,7 @@ static void
 p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 {
 	struct world w;
-	char src[1024], dst[1024];
+	char src[1024];
 	unsigned long long relayed;
 	long long had = -1, size = 256ll << 20;
 	pid_t bob, alice;
@@ -487,8 +503,7 @@ p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 
 	(void)state;
 	world_start(&w, NULL, NULL);
-	snprintf(src, sizeof src, "%s/cut.bin", w.r.dir);
-	h_random_file(src, 256);
+	world_file(&w, "cut.bin", 256, src, sizeof src);
 	bob = bob_takes_files(&w, w.out, "--p2p", "0");
 	wait_log(&w.r, "bob logged in");
 	alice = fork();
@@ -515,8 +530,7 @@ p2p__file_resumes_through_the_relay__after_the_receiver_dies(void **state)
 	bob = bob_takes_files(&w, w.out2, "--relay", "1");
 	assert_int_equal(wait_exit(alice), 0);
 	assert_int_equal(wait_exit(bob), 0);
-	snprintf(dst, sizeof dst, "%s/cut.bin", w.dl);
-	assert_true(h_same_file(src, dst));
+	assert_true(arrived(&w, "cut.bin"));
 	assert_int_equal(part_size(w.dl), -1); /* renamed */
 	relayed = stat_of(&w, "bytes_relayed");
 	print_message("then %llu bytes through the relay\n", relayed);
@@ -535,7 +549,7 @@ p2p__light_client_gets_a_file_offered_through_the_relay(void **state)
 {
 	struct world w;
 	struct raw x;
-	char src[1024], dst[1024];
+	char src[1024];
 	pid_t alice;
 
 	(void)state;
@@ -549,12 +563,10 @@ p2p__light_client_gets_a_file_offered_through_the_relay(void **state)
 	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
 	raw_close(&x);
 
-	snprintf(src, sizeof src, "%s/to light.bin", w.r.dir);
-	h_random_file(src, 4);
+	world_file(&w, "to light.bin", 4, src, sizeof src);
 	file_goes(&w, "bob", "alice", src, false, "(through the relay)");
 	assert_int_equal(wait_exit(alice), 0);
-	snprintf(dst, sizeof dst, "%s/to light.bin", w.dl);
-	assert_true(h_same_file(src, dst));
+	assert_true(arrived(&w, "to light.bin"));
 	world_end(&w);
 }
 
