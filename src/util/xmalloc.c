@@ -89,3 +89,26 @@ xmemdup(const void *s, size_t n)
 		memcpy(p, s, n);
 	return p;
 }
+
+/*
+ * Grow an array of elements of size bytes so that it holds at least need:
+ * the capacity *cap doubles, starting at first, and is updated. Returns the
+ * (possibly moved) array; an array that is large enough comes back as is.
+ */
+void *
+xgrow(void *p, size_t *cap, size_t need, size_t first, size_t size)
+{
+	size_t n;
+
+	if (need <= *cap)
+		return p;
+	n = *cap != 0 ? *cap : (first != 0 ? first : 1);
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			xmalloc_fatal(SIZE_MAX);
+		n *= 2;
+	}
+	p = xreallocarray(p, n, size);
+	*cap = n;
+	return p;
+}

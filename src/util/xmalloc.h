@@ -15,5 +15,13 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 void *xmemdup(const void *, size_t);
+void *xgrow(void *, size_t *, size_t, size_t, size_t);
+
+/*
+ * Make room for at least need elements in the array *arr whose capacity is
+ * *cap, doubling from first; the one way arrays grow in this project.
+ */
+#define XGROW(arr, cap, need, first)                                           \
+	((arr) = xgrow((arr), &(cap), (need), (first), sizeof *(arr)))
 
 #endif
