@@ -7,12 +7,25 @@ function(tg_unit_test name src)
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 endfunction()
 
+# The same unit test again with the loop waiting in poll() instead of
+# epoll (src/net/loop.c), so both backends run in CI.
+function(tg_unit_test_poll name)
+  add_test(NAME ${name}_poll COMMAND ${name})
+  set_tests_properties(${name}_poll PROPERTIES TIMEOUT 120
+    ENVIRONMENT "TERMGRAM_LOOP=poll;ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endfunction()
+
 tg_unit_test(test_proto_b64 tests/proto/test_b64.c tg_proto)
 tg_unit_test(test_proto_utf8 tests/proto/test_utf8.c tg_proto)
 tg_unit_test(test_proto_frame tests/proto/test_frame.c tg_proto)
 tg_unit_test(test_proto_build tests/proto/test_build.c tg_proto)
 tg_unit_test(test_net_loop tests/net/test_loop.c tg_net)
 tg_unit_test(test_net_conn tests/net/test_conn.c tg_net)
+tg_unit_test_poll(test_net_loop)
+if(TERMGRAM_HAVE_EPOLL)
+  target_compile_definitions(test_net_loop PRIVATE TERMGRAM_HAVE_EPOLL)
+endif()
+tg_unit_test_poll(test_net_conn)
 tg_unit_test(test_client_roster tests/client/test_roster.c tg_client)
 tg_unit_test(test_client_xfer tests/client/test_xfer.c tg_client)
 tg_unit_test(test_client_peer tests/client/test_peer.c tg_client)

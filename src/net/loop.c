@@ -1,16 +1,14 @@
 /*
- * The event loop: one epoll_wait() per turn, timers in a binary heap,
- * end-of-turn flushes and deferred frees. epoll, not poll(): poll() hands
- * the kernel every descriptor on every turn, and with a thousand mostly
- * quiet sessions that cost the relay most of a core (docs/performance.md).
- * Watches keep poll()'s vocabulary (POLLIN, POLLOUT, level-triggered).
+ * The event loop: one wait per turn, timers in a binary heap, end-of-turn
+ * flushes and deferred frees. The wait is epoll on Linux and poll()
+ * elsewhere (loop_epoll.c, loop_poll.c); TERMGRAM_LOOP=poll in the
+ * environment picks poll() on Linux too, so the tests run both. Watches
+ * keep poll()'s vocabulary (POLLIN, POLLOUT, level-triggered) whichever
+ * backend waits.
  */
-#include <sys/epoll.h>
 #include <sys/types.h>
 
-#include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,21 +17,9 @@
 #include <unistd.h>
 
 #include "net/loop.h"
+#include "net/loop_backend.h"
 #include "net/sock.h"
 #include "util/xmalloc.h"
-
-struct net_watch {
-	struct net_loop *loop;
-	int fd;
-	short events;
-	bool always; /* epoll refuses regular files: always ready, as
-	                poll() would say */
-	bool dead;
-	bool flush_pending;
-	net_io_cb io;
-	net_flush_cb flush;
-	void *arg;
-};
 
 struct net_deferred {
 	net_free_cb fn;
@@ -51,9 +37,8 @@ struct net_sighandler {
 struct net_loop {
 	struct net_watch **w;
 	size_t nw, capw;
-	int ep;
-	struct epoll_event *ev;
-	size_t capev;
+	const struct net_backend *be;
+	void *bed; /* the backend's data */
 	size_t nalways;
 	bool dead_watches;
 
@@ -94,6 +79,24 @@ net_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The backend: epoll where the system has it, unless TERMGRAM_LOOP says
+ * poll (tests run the loop both ways); poll() everywhere else.
+ */
+static const struct net_backend *
+net_loop_pick_backend(void)
+{
+#ifdef TERMGRAM_HAVE_EPOLL
+	const char *env = getenv("TERMGRAM_LOOP");
+
+	if (env != NULL && strcmp(env, "poll") == 0)
+		return &net_backend_poll;
+	return &net_backend_epoll;
+#else
+	return &net_backend_poll;
+#endif
+}
+
 /* Create an empty loop. */
 struct net_loop *
 net_loop_new(void)
@@ -102,9 +105,16 @@ net_loop_new(void)
 
 	loop = xcalloc(1, sizeof *loop);
 	loop->now = net_clock_ms();
-	if ((loop->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		err(1, "epoll_create1");
+	loop->be = net_loop_pick_backend();
+	loop->bed = loop->be->create();
 	return loop;
+}
+
+/* The name of the backend that waits: "epoll" or "poll". */
+const char *
+net_loop_backend(const struct net_loop *loop)
+{
+	return loop->be->name;
 }
 
 static void
@@ -153,9 +163,8 @@ net_loop_free(struct net_loop *loop)
 		close(net_sigpipe[1]);
 		net_sigpipe[0] = net_sigpipe[1] = -1;
 	}
-	close(loop->ep);
+	loop->be->destroy(loop->bed);
 	free(loop->w);
-	free(loop->ev);
 	free(loop->flush);
 	free(loop->defer);
 	free(loop->heap);
@@ -195,30 +204,10 @@ net_loop_set_turn_hook(struct net_loop *loop, net_hook_cb cb, void *arg)
 void
 net_loop_defer_free(struct net_loop *loop, net_free_cb fn, void *p)
 {
-	if (loop->ndefer == loop->capdefer) {
-		loop->capdefer = loop->capdefer ? loop->capdefer * 2 : 16;
-		loop->defer = xreallocarray(
-		    loop->defer, loop->capdefer, sizeof *loop->defer);
-	}
+	XGROW(loop->defer, loop->capdefer, loop->ndefer + 1, 16);
 	loop->defer[loop->ndefer].fn = fn;
 	loop->defer[loop->ndefer].p = p;
 	loop->ndefer++;
-}
-
-static uint32_t
-net_to_epoll(short events)
-{
-	return (events & POLLIN ? EPOLLIN : 0) |
-	    (events & POLLOUT ? EPOLLOUT : 0);
-}
-
-static short
-net_from_epoll(uint32_t events)
-{
-	return (short)((events & EPOLLIN ? POLLIN : 0) |
-	    (events & EPOLLOUT ? POLLOUT : 0) |
-	    (events & EPOLLERR ? POLLERR : 0) |
-	    (events & EPOLLHUP ? POLLHUP : 0));
 }
 
 /* Watch fd for events (POLLIN, POLLOUT); io is called when they occur. */
@@ -234,18 +223,11 @@ net_loop_add_fd(
 	w->events = events;
 	w->io = io;
 	w->arg = arg;
-	if (epoll_ctl(loop->ep, EPOLL_CTL_ADD, fd,
-	        &(struct epoll_event){
-	            .events = net_to_epoll(events), .data.ptr = w}) == -1) {
-		if (errno != EPERM)
-			err(1, "epoll_ctl");
+	if (loop->be->add(loop->bed, w) == -1) {
 		w->always = true;
 		loop->nalways++;
 	}
-	if (loop->nw == loop->capw) {
-		loop->capw = loop->capw ? loop->capw * 2 : 64;
-		loop->w = xreallocarray(loop->w, loop->capw, sizeof *loop->w);
-	}
+	XGROW(loop->w, loop->capw, loop->nw + 1, 64);
 	loop->w[loop->nw++] = w;
 	return w;
 }
@@ -261,7 +243,7 @@ net_watch_remove(struct net_watch *w)
 	if (w->always)
 		w->loop->nalways--;
 	else
-		epoll_ctl(w->loop->ep, EPOLL_CTL_DEL, w->fd, NULL);
+		w->loop->be->remove(w->loop->bed, w);
 }
 
 /* Change what the watch waits for. */
@@ -272,9 +254,7 @@ net_watch_set_events(struct net_watch *w, short events)
 		return;
 	w->events = events;
 	if (!w->always)
-		epoll_ctl(w->loop->ep, EPOLL_CTL_MOD, w->fd,
-		    &(struct epoll_event){
-		        .events = net_to_epoll(events), .data.ptr = w});
+		w->loop->be->modify(w->loop->bed, w);
 }
 
 /* What the watch waits for. */
@@ -314,11 +294,7 @@ net_watch_want_flush(struct net_watch *w)
 	if (w->flush_pending || w->dead || w->flush == NULL)
 		return;
 	w->flush_pending = true;
-	if (loop->nflush == loop->capflush) {
-		loop->capflush = loop->capflush ? loop->capflush * 2 : 64;
-		loop->flush = xreallocarray(
-		    loop->flush, loop->capflush, sizeof *loop->flush);
-	}
+	XGROW(loop->flush, loop->capflush, loop->nflush + 1, 64);
 	loop->flush[loop->nflush++] = w;
 }
 
@@ -394,11 +370,7 @@ net_timer_start(struct net_loop *loop, struct net_timer *t, uint64_t delay)
 		net_timer_stop(loop, t);
 	t->when = net_clock_ms() + delay;
 	t->seq = loop->timer_seq++;
-	if (loop->nheap == loop->capheap) {
-		loop->capheap = loop->capheap ? loop->capheap * 2 : 64;
-		loop->heap = xreallocarray(
-		    loop->heap, loop->capheap, sizeof *loop->heap);
-	}
+	XGROW(loop->heap, loop->capheap, loop->nheap + 1, 64);
 	t->active = true;
 	heap_set(loop, loop->nheap++, t);
 	heap_up(loop, t->slot);
@@ -531,10 +503,11 @@ net_loop_end_turn(struct net_loop *loop)
 int
 net_loop_run_once(struct net_loop *loop, int max_wait)
 {
+	struct net_ready *ready = NULL;
+	struct net_watch *w;
 	size_t i, n;
 	int timeout = max_wait, rc;
 	uint64_t now;
-	struct net_watch *w;
 
 	net_loop_end_turn(loop);
 	now = net_clock_ms();
@@ -549,12 +522,7 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 	if (loop->nflush > 0 || loop->ndefer > 0 || loop->nalways > 0)
 		timeout = 0;
 
-	if (loop->capev < loop->nw + 1) {
-		loop->capev = loop->nw + 64;
-		loop->ev =
-		    xreallocarray(loop->ev, loop->capev, sizeof *loop->ev);
-	}
-	rc = epoll_wait(loop->ep, loop->ev, (int)loop->capev, timeout);
+	rc = loop->be->wait(loop->bed, timeout, &ready);
 	loop->now = net_clock_ms();
 	if (rc == -1) {
 		if (errno != EINTR)
@@ -564,9 +532,9 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 	/* A watch removed by an earlier callback of this turn is marked
 	 * dead and freed only at the end of the turn. */
 	for (i = 0; i < (size_t)rc; i++) {
-		w = loop->ev[i].data.ptr;
+		w = ready[i].w;
 		if (!w->dead)
-			w->io(w, net_from_epoll(loop->ev[i].events), w->arg);
+			w->io(w, ready[i].revents, w->arg);
 	}
 	for (i = 0, n = loop->nw; i < n && loop->nalways > 0; i++) {
 		w = loop->w[i];
@@ -578,7 +546,7 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 	return rc;
 }
 
-/* Run turns until net_loop_stop(); 0, or -1 if epoll_wait() failed. */
+/* Run turns until net_loop_stop(); 0, or -1 if the wait failed. */
 int
 net_loop_run(struct net_loop *loop)
 {

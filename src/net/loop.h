@@ -1,10 +1,15 @@
 /*
- * The event loop shared by relay and client (epoll, level-triggered, in
- * poll()'s vocabulary): file descriptor watches, timers on the monotonic
- * clock, signals through a self-pipe, and an end-of-turn sequence (turn
- * hook, pending flushes, deferred frees) so that work of one turn is
- * batched: the relay commits its store in the hook, then the flushes send
- * what the turn produced.
+ * The event loop shared by relay and client (level-triggered, in poll()'s
+ * vocabulary): file descriptor watches, timers on the monotonic clock,
+ * signals through a self-pipe, and an end-of-turn sequence (turn hook,
+ * pending flushes, deferred frees) so that work of one turn is batched:
+ * the relay commits its store in the hook, then the flushes send what the
+ * turn produced.
+ *
+ * It waits with epoll where the system has it and with poll() elsewhere.
+ * The environment variable TERMGRAM_LOOP=poll makes a loop created while
+ * it is set use poll() on Linux too (any other value: the default), so
+ * the tests run the loop both ways.
  */
 #ifndef NET_LOOP_H
 #define NET_LOOP_H
@@ -38,6 +43,7 @@ uint64_t net_clock_ms(void);
 
 struct net_loop *net_loop_new(void);
 void net_loop_free(struct net_loop *);
+const char *net_loop_backend(const struct net_loop *);
 int net_loop_run(struct net_loop *);
 int net_loop_run_once(struct net_loop *, int);
 void net_loop_stop(struct net_loop *);

@@ -252,6 +252,25 @@ net_loop__reports_events_asked_for_later(void **state)
 	net_loop_free(loop);
 }
 
+/* TERMGRAM_LOOP=poll picks poll(); CI runs this file both ways. */
+static void
+net_loop__uses_backend__named_by_environment(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	const char *env = getenv("TERMGRAM_LOOP");
+	const char *want = "poll";
+
+	(void)state;
+#ifdef TERMGRAM_HAVE_EPOLL
+	if (env == NULL || strcmp(env, "poll") != 0)
+		want = "epoll";
+#else
+	(void)env;
+#endif
+	assert_string_equal(net_loop_backend(loop), want);
+	net_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -264,6 +283,7 @@ main(void)
 	    cmocka_unit_test(
 	        net_loop__skips_a_watch_removed_earlier_in_the_turn),
 	    cmocka_unit_test(net_loop__reports_events_asked_for_later),
+	    cmocka_unit_test(net_loop__uses_backend__named_by_environment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
