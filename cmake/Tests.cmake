@@ -15,6 +15,8 @@ function(tg_unit_test_poll name)
     ENVIRONMENT "TERMGRAM_LOOP=poll;ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 endfunction()
 
+tg_unit_test(test_util_map tests/util/test_map.c tg_util)
+tg_unit_test(test_util_xmalloc tests/util/test_xmalloc.c tg_util)
 tg_unit_test(test_proto_b64 tests/proto/test_b64.c tg_proto)
 tg_unit_test(test_proto_utf8 tests/proto/test_utf8.c tg_proto)
 tg_unit_test(test_proto_frame tests/proto/test_frame.c tg_proto)

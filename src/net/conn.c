@@ -1,4 +1,5 @@
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -22,7 +23,7 @@
 #define NET_LINGER_MS 5000
 
 struct net_chunk {
-	struct net_chunk *next;
+	TAILQ_ENTRY(net_chunk) link;
 	size_t off; /* first byte not yet written */
 	size_t len; /* bytes filled */
 	size_t cap;
@@ -30,6 +31,8 @@ struct net_chunk {
 };
 
 #define NET_CHUNK (NET_BLOCK - sizeof(struct net_chunk))
+
+TAILQ_HEAD(net_chunks, net_chunk);
 
 struct net_conn {
 	struct net_loop *loop;
@@ -42,7 +45,7 @@ struct net_conn {
 	size_t read_cap; /* bytes read per turn */
 	bool paused;
 
-	struct net_chunk *head, *tail;
+	struct net_chunks chunks; /* the output queue, oldest first */
 	size_t out; /* bytes queued */
 	size_t low, high, hard;
 	bool over_high;
@@ -80,7 +83,6 @@ net_chunk_new(bool first, size_t n)
 		cap = n;
 		ch = xmalloc(sizeof *ch + cap);
 	}
-	ch->next = NULL;
 	ch->off = ch->len = 0;
 	ch->cap = cap;
 	return ch;
@@ -99,11 +101,11 @@ static void
 net_conn_free(void *p)
 {
 	struct net_conn *c = p;
-	struct net_chunk *ch, *next;
+	struct net_chunk *ch;
 
 	net_timer_stop(c->loop, &c->linger);
-	for (ch = c->head; ch != NULL; ch = next) {
-		next = ch->next;
+	while ((ch = TAILQ_FIRST(&c->chunks)) != NULL) {
+		TAILQ_REMOVE(&c->chunks, ch, link);
 		net_chunk_free(ch);
 	}
 	net_buf_fini(&c->in);
@@ -160,6 +162,7 @@ net_conn_new(
 	c->low = NET_CONN_LOW;
 	c->high = NET_CONN_HIGH;
 	c->hard = NET_CONN_HARD;
+	TAILQ_INIT(&c->chunks);
 	net_buf_init(&c->in);
 	net_timer_init(&c->linger, net_conn_linger_done, c);
 	c->watch = net_loop_add_fd(loop, fd, POLLIN, net_conn_io, c);
@@ -257,17 +260,13 @@ net_conn_update_events(struct net_conn *c)
 static void
 net_conn_queue(struct net_conn *c, const char *p, size_t n)
 {
-	struct net_chunk *ch = c->tail;
+	struct net_chunk *ch = TAILQ_LAST(&c->chunks, net_chunks);
 	size_t k;
 
 	while (n > 0) {
 		if (ch == NULL || ch->len == ch->cap) {
 			ch = net_chunk_new(ch == NULL, n);
-			if (c->tail != NULL)
-				c->tail->next = ch;
-			else
-				c->head = ch;
-			c->tail = ch;
+			TAILQ_INSERT_TAIL(&c->chunks, ch, link);
 		}
 		k = ch->cap - ch->len;
 		if (k > n)
@@ -323,7 +322,8 @@ net_conn_flush(struct net_conn *c)
 
 	while (c->out > 0 && c->watch != NULL) {
 		cnt = 0;
-		for (ch = c->head; ch != NULL && cnt < NET_IOV; ch = ch->next) {
+		for (ch = TAILQ_FIRST(&c->chunks); ch != NULL && cnt < NET_IOV;
+		     ch = TAILQ_NEXT(ch, link)) {
 			iov[cnt].iov_base = ch->data + ch->off;
 			iov[cnt].iov_len = ch->len - ch->off;
 			cnt++;
@@ -345,16 +345,14 @@ net_conn_flush(struct net_conn *c)
 		left = (size_t)n;
 		c->out -= left;
 		while (left > 0) {
-			ch = c->head;
+			ch = TAILQ_FIRST(&c->chunks);
 			k = ch->len - ch->off;
 			if (k > left)
 				k = left;
 			ch->off += k;
 			left -= k;
 			if (ch->off == ch->len) {
-				c->head = ch->next;
-				if (c->head == NULL)
-					c->tail = NULL;
+				TAILQ_REMOVE(&c->chunks, ch, link);
 				net_chunk_free(ch);
 			}
 		}

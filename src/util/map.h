@@ -16,6 +16,7 @@ void *util_map_get(const struct util_map *, const void *, size_t);
 void util_map_set(struct util_map *, const void *, size_t, void *);
 void *util_map_remove(struct util_map *, const void *, size_t);
 size_t util_map_count(const struct util_map *);
+size_t util_map_nbuckets(const struct util_map *);
 void util_map_each(const struct util_map *,
     void (*)(const void *, size_t, void *, void *), void *);
 
