@@ -17,6 +17,7 @@ endfunction()
 
 tg_unit_test(test_util_map tests/util/test_map.c tg_util)
 tg_unit_test(test_util_xmalloc tests/util/test_xmalloc.c tg_util)
+tg_unit_test(test_db tests/db/test_db.c tg_db)
 tg_unit_test(test_proto_b64 tests/proto/test_b64.c tg_proto)
 tg_unit_test(test_proto_utf8 tests/proto/test_utf8.c tg_proto)
 tg_unit_test(test_proto_frame tests/proto/test_frame.c tg_proto)

@@ -14,6 +14,7 @@ check() { # folder, forbidden include pattern, why
 }
 check util '(curses|ncurses|sys/socket|poll\.h|sqlite3|sodium|b64/|(proto|net|server|client|ui)/)' 'util is the base: libc only'
 check proto '(curses|ncurses|sys/socket|poll\.h|sqlite3|sodium|stdio_ext|unistd\.h|time\.h|(net|server|client|ui|util)/)' 'proto is pure: no I/O, no upper layers'
+check db '(curses|ncurses|sys/socket|netinet/|arpa/inet|poll\.h|sodium|b64/|(proto|net|server|client|ui)/)' 'db is SQLite over util: no sockets, no chat, no UI'
 check net '(curses|ncurses|sqlite3|sodium|b64/|(proto|server|client|ui)/)' 'net knows nothing of chat, storage or the UI'
 check server '(curses|ncurses|(client|ui)/)' 'the relay never links the client or curses'
 check client '(curses|ncurses|(server|ui)/)' 'the client core never includes curses'

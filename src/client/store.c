@@ -1,19 +1,12 @@
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sqlite3.h>
 
 #include "client/store.h"
-#include "util/sys.h"
+#include "db/db.h"
 #include "util/xmalloc.h"
 
 enum {
-	CS_BEGIN,
-	CS_COMMIT,
 	CS_ADD,
 	CS_STATE,
 	CS_OUTBOX,
@@ -27,8 +20,6 @@ enum {
 };
 
 static const char *const cs_sql[CS_COUNT] = {
-    [CS_BEGIN] = "BEGIN IMMEDIATE",
-    [CS_COMMIT] = "COMMIT",
     [CS_ADD] = "INSERT OR IGNORE INTO messages(peer_key, peer, sender_key, "
                "sender, msg_id, ts, body, outgoing, state) VALUES "
                "(lower(?1), ?1, lower(?2), ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -83,130 +74,73 @@ static const char cs_schema[] =
     "CREATE INDEX IF NOT EXISTS messages_outbox ON messages(outgoing, state) "
     "  WHERE state = 0;";
 
-struct client_store {
-	sqlite3 *db;
-	sqlite3_stmt *st[CS_COUNT];
-	bool txn;
-	char err[256];
-};
+/* A store from before P2P mode gains the column (an error here only says
+ * it has it already). */
+static const char cs_upgrade[] =
+    "ALTER TABLE messages ADD COLUMN direct INTEGER NOT NULL DEFAULT 0";
 
-static int
-cs_fail(struct client_store *s, const char *what)
-{
-	snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
-	return -1;
-}
+struct client_store {
+	struct db *db;
+};
 
 /* The last error. */
 const char *
 client_store_error(const struct client_store *s)
 {
-	return s->err;
+	return db_error(s->db);
 }
 
 /* Open (creating) the store in dir/client.db. */
 struct client_store *
 client_store_open(const char *dir, char *err, size_t errlen)
 {
+	const struct db_spec spec = {
+	    .file = "client.db",
+	    .schema = cs_schema,
+	    .upgrade = cs_upgrade,
+	    .sql = cs_sql,
+	    .nsql = CS_COUNT,
+	    .sync_full = false,
+	};
 	struct client_store *s;
-	char path[4096];
-	int i;
+	struct db *db;
 
-	if (util_mkdir_p(dir, err, errlen) != 0)
+	if ((db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
-	snprintf(path, sizeof path, "%s/client.db", dir);
 	s = xcalloc(1, sizeof *s);
-	if (sqlite3_open_v2(path, &s->db,
-	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	            SQLITE_OPEN_NOMUTEX,
-	        NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(s->db, 2000);
-	if (sqlite3_exec(s->db,
-	        "PRAGMA journal_mode=WAL;"
-	        "PRAGMA synchronous=NORMAL;",
-	        NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, cs_schema, NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	/* A store from before P2P mode gains the column (an error here only
-	 * says it has it already). */
-	(void)sqlite3_exec(s->db,
-	    "ALTER TABLE messages ADD COLUMN direct INTEGER NOT NULL "
-	    "DEFAULT 0",
-	    NULL, NULL, NULL);
-	for (i = 0; i < CS_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, cs_sql[i], -1,
-		        SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		        NULL) != SQLITE_OK)
-			goto fail;
-	}
+	s->db = db;
 	return s;
-fail:
-	snprintf(err, errlen, "%s: %s", path,
-	    s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
-	client_store_close(s);
-	return NULL;
 }
 
 /* Commit and close. */
 void
 client_store_close(struct client_store *s)
 {
-	int i;
-
 	if (s == NULL)
 		return;
-	if (s->txn)
-		client_store_commit(s);
-	for (i = 0; i < CS_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close(s->db);
+	db_close(s->db);
 	free(s);
-}
-
-static int
-cs_step(struct client_store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return cs_fail(s, what);
-	return 0;
 }
 
 /* Open the turn's transaction if needed. */
 int
 client_store_begin(struct client_store *s)
 {
-	if (s->txn)
-		return 0;
-	if (cs_step(s, s->st[CS_BEGIN], "begin") != 0)
-		return -1;
-	s->txn = true;
-	return 0;
+	return db_begin(s->db);
 }
 
 /* Commit the turn's transaction, if open. */
 int
 client_store_commit(struct client_store *s)
 {
-	if (!s->txn)
-		return 0;
-	s->txn = false;
-	if (cs_step(s, s->st[CS_COMMIT], "commit") != 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return db_commit(s->db);
 }
 
 /* Whether a transaction is open. */
 bool
 client_store_in_txn(const struct client_store *s)
 {
-	return s->txn;
+	return db_in_txn(s->db);
 }
 
 static int
@@ -214,7 +148,7 @@ cs_add(struct client_store *s, const char *peer, const char *sender,
     const char *id, uint64_t ts, const char *body, size_t len, bool out,
     enum client_msg_state state)
 {
-	sqlite3_stmt *st = s->st[CS_ADD];
+	sqlite3_stmt *st = db_stmt(s->db, CS_ADD);
 
 	if (client_store_begin(s) != 0)
 		return -1;
@@ -225,9 +159,9 @@ cs_add(struct client_store *s, const char *peer, const char *sender,
 	sqlite3_bind_blob(st, 5, len > 0 ? body : "", (int)len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, out);
 	sqlite3_bind_int(st, 7, (int)state);
-	if (cs_step(s, st, "add message") != 0)
+	if (db_step(s->db, st, "add message") != 0)
 		return -1;
-	return sqlite3_changes(s->db);
+	return db_changes(s->db);
 }
 
 /* Put a message of ours into history and the outbox. */
@@ -253,12 +187,12 @@ client_store_add_incoming(struct client_store *s, const char *from,
 int
 client_store_set_direct(struct client_store *s, const char *id)
 {
-	sqlite3_stmt *st = s->st[CS_DIRECT];
+	sqlite3_stmt *st = db_stmt(s->db, CS_DIRECT);
 
 	if (client_store_begin(s) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return cs_step(s, st, "set direct");
+	return db_step(s->db, st, "set direct");
 }
 
 /* Move one of our messages to a later state (failed is final). */
@@ -266,13 +200,13 @@ int
 client_store_set_state(
     struct client_store *s, const char *id, enum client_msg_state state)
 {
-	sqlite3_stmt *st = s->st[CS_STATE];
+	sqlite3_stmt *st = db_stmt(s->db, CS_STATE);
 
 	if (client_store_begin(s) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)state);
-	return cs_step(s, st, "set state");
+	return db_step(s->db, st, "set state");
 }
 
 static void
@@ -302,16 +236,14 @@ cs_each(
 		cb(arg, &m);
 		n++;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? n : cs_fail(s, "read messages");
+	return db_finish(s->db, st, rc, "read messages") == 0 ? n : -1;
 }
 
 /* Every message still in the outbox, oldest first. */
 int
 client_store_outbox(struct client_store *s, client_store_msg_cb cb, void *arg)
 {
-	return cs_each(s, s->st[CS_OUTBOX], cb, arg);
+	return cs_each(s, db_stmt(s->db, CS_OUTBOX), cb, arg);
 }
 
 /* Up to limit messages with peer before rowid, newest first. */
@@ -319,7 +251,7 @@ int
 client_store_history(struct client_store *s, const char *peer, int64_t before,
     int limit, client_store_msg_cb cb, void *arg)
 {
-	sqlite3_stmt *st = s->st[CS_HISTORY];
+	sqlite3_stmt *st = db_stmt(s->db, CS_HISTORY);
 
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, before);
@@ -331,7 +263,7 @@ client_store_history(struct client_store *s, const char *peer, int64_t before,
 int
 client_store_unread(struct client_store *s, client_store_msg_cb cb, void *arg)
 {
-	return cs_each(s, s->st[CS_UNREAD], cb, arg);
+	return cs_each(s, db_stmt(s->db, CS_UNREAD), cb, arg);
 }
 
 /* Mark a received message as seen. */
@@ -339,13 +271,13 @@ int
 client_store_mark_seen(
     struct client_store *s, const char *sender, const char *id)
 {
-	sqlite3_stmt *st = s->st[CS_SEEN];
+	sqlite3_stmt *st = db_stmt(s->db, CS_SEEN);
 
 	if (client_store_begin(s) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return cs_step(s, st, "mark seen");
+	return db_step(s->db, st, "mark seen");
 }
 
 /* Call cb(arg, peer, count) for every peer with unseen messages. */
@@ -353,14 +285,13 @@ int
 client_store_unread_counts(struct client_store *s,
     void (*cb)(void *, const char *, unsigned), void *arg)
 {
-	sqlite3_stmt *st = s->st[CS_UNREAD_COUNTS];
+	sqlite3_stmt *st = db_stmt(s->db, CS_UNREAD_COUNTS);
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb(arg, (const char *)sqlite3_column_text(st, 0),
 		    (unsigned)sqlite3_column_int(st, 1));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : cs_fail(s, "unread counts");
+	return db_finish(s->db, st, rc, "unread counts");
 }
 
 /* Every unseen message from peer, oldest first. */
@@ -368,7 +299,7 @@ int
 client_store_unread_of(
     struct client_store *s, const char *peer, client_store_msg_cb cb, void *arg)
 {
-	sqlite3_stmt *st = s->st[CS_UNREAD_OF];
+	sqlite3_stmt *st = db_stmt(s->db, CS_UNREAD_OF);
 
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_TRANSIENT);
 	return cs_each(s, st, cb, arg);

@@ -1,19 +1,12 @@
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sqlite3.h>
 
+#include "db/db.h"
 #include "server/store.h"
-#include "util/sys.h"
 #include "util/xmalloc.h"
 
 enum {
-	ST_BEGIN,
-	ST_COMMIT,
 	ST_USERS,
 	ST_ADD_USER,
 	ST_LAST_SEEN,
@@ -27,8 +20,6 @@ enum {
 };
 
 static const char *const store_sql[ST_COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
     [ST_USERS] = "SELECT name, pwhash, last_seen FROM users ORDER BY rowid",
     [ST_ADD_USER] = "INSERT INTO users(key, name, pwhash, created, "
                     "last_seen) VALUES (lower(?1), ?1, ?2, ?3, 0)",
@@ -66,24 +57,14 @@ static const char store_schema[] =
     "CREATE INDEX IF NOT EXISTS queue_by_rcpt ON queue(rcpt, seq);";
 
 struct server_store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
-	bool txn;
-	char err[256];
+	struct db *db;
 };
-
-static int
-store_fail(struct server_store *s, const char *what)
-{
-	snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
-	return -1;
-}
 
 /* The last error, for the log. */
 const char *
 server_store_error(const struct server_store *s)
 {
-	return s->err;
+	return db_error(s->db);
 }
 
 /*
@@ -94,113 +75,52 @@ server_store_error(const struct server_store *s)
 struct server_store *
 server_store_open(const char *dir, bool sync_full, char *err, size_t errlen)
 {
+	const struct db_spec spec = {
+	    .file = "relay.db",
+	    .schema = store_schema,
+	    .sql = store_sql,
+	    .nsql = ST_COUNT,
+	    .sync_full = sync_full,
+	};
 	struct server_store *s;
-	char *path;
-	size_t n;
-	int i;
+	struct db *db;
 
-	if (util_mkdir_p(dir, err, errlen) != 0)
+	if ((db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
-	n = strlen(dir) + sizeof "/relay.db";
-	path = xmalloc(n);
-	snprintf(path, n, "%s/relay.db", dir);
 	s = xcalloc(1, sizeof *s);
-	if (sqlite3_open_v2(path, &s->db,
-	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	            SQLITE_OPEN_NOMUTEX,
-	        NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		    s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(s->db, 2000);
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_exec(s->db,
-	        sync_full ? "PRAGMA synchronous=FULL"
-	                  : "PRAGMA synchronous=NORMAL",
-	        NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, store_schema, NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
-		goto fail;
-	}
-	for (i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
-		        SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		        NULL) != SQLITE_OK) {
-			snprintf(
-			    err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
-			goto fail;
-		}
-	}
-	free(path);
+	s->db = db;
 	return s;
-fail:
-	free(path);
-	server_store_close(s);
-	return NULL;
 }
 
 /* Commit what is open and close the database cleanly. */
 void
 server_store_close(struct server_store *s)
 {
-	int i;
-
 	if (s == NULL)
 		return;
-	if (s->txn)
-		server_store_commit(s);
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close(s->db);
+	db_close(s->db);
 	free(s);
-}
-
-static int
-store_step_done(struct server_store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc;
-
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_fail(s, what);
-	return 0;
 }
 
 /* Open the turn's transaction if it is not open yet. */
 int
 server_store_begin(struct server_store *s)
 {
-	if (s->txn)
-		return 0;
-	if (store_step_done(s, s->st[ST_BEGIN], "begin") != 0)
-		return -1;
-	s->txn = true;
-	return 0;
+	return db_begin(s->db);
 }
 
 /* Commit the turn's transaction, if one is open. */
 int
 server_store_commit(struct server_store *s)
 {
-	if (!s->txn)
-		return 0;
-	s->txn = false;
-	if (store_step_done(s, s->st[ST_COMMIT], "commit") != 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return db_commit(s->db);
 }
 
 /* Whether a transaction is open. */
 bool
 server_store_in_txn(const struct server_store *s)
 {
-	return s->txn;
+	return db_in_txn(s->db);
 }
 
 /* Call cb(arg, name, pwhash or NULL, last_seen) for every user. */
@@ -208,7 +128,7 @@ int
 server_store_load_users(
     struct server_store *s, server_store_user_cb cb, void *arg)
 {
-	sqlite3_stmt *st = s->st[ST_USERS];
+	sqlite3_stmt *st = db_stmt(s->db, ST_USERS);
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -216,8 +136,7 @@ server_store_load_users(
 		    (const char *)sqlite3_column_text(st, 1),
 		    (uint64_t)sqlite3_column_int64(st, 2));
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "load users");
+	return db_finish(s->db, st, rc, "load users");
 }
 
 /* Register a user; pwhash NULL for an open name. */
@@ -225,7 +144,7 @@ int
 server_store_add_user(
     struct server_store *s, const char *name, const char *pwhash, uint64_t now)
 {
-	sqlite3_stmt *st = s->st[ST_ADD_USER];
+	sqlite3_stmt *st = db_stmt(s->db, ST_ADD_USER);
 
 	if (server_store_begin(s) != 0)
 		return -1;
@@ -233,20 +152,20 @@ server_store_add_user(
 	if (pwhash != NULL)
 		sqlite3_bind_text(st, 2, pwhash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-	return store_step_done(s, st, "add user");
+	return db_step(s->db, st, "add user");
 }
 
 /* Remember when a user was last seen. */
 int
 server_store_set_last_seen(struct server_store *s, const char *key, uint64_t ts)
 {
-	sqlite3_stmt *st = s->st[ST_LAST_SEEN];
+	sqlite3_stmt *st = db_stmt(s->db, ST_LAST_SEEN);
 
 	if (server_store_begin(s) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)ts);
-	return store_step_done(s, st, "last seen");
+	return db_step(s->db, st, "last seen");
 }
 
 static void
@@ -270,7 +189,7 @@ int
 server_store_load_msgs(
     struct server_store *s, server_store_queue_cb cb, void *arg)
 {
-	sqlite3_stmt *st = s->st[ST_LOAD_MSGS];
+	sqlite3_stmt *st = db_stmt(s->db, ST_LOAD_MSGS);
 	struct server_queued q;
 	int rc;
 
@@ -278,8 +197,7 @@ server_store_load_msgs(
 		store_row(st, &q, false);
 		cb(arg, &q);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "load queue");
+	return db_finish(s->db, st, rc, "load queue");
 }
 
 /* Queue a frame for rcpt; returns its sequence number, or -1. */
@@ -288,7 +206,7 @@ server_store_queue_add(struct server_store *s, const char *rcpt,
     enum server_queue_kind kind, const char *sender, const char *id,
     const char *frame, size_t len, uint64_t now)
 {
-	sqlite3_stmt *st = s->st[ST_QADD];
+	sqlite3_stmt *st = db_stmt(s->db, ST_QADD);
 
 	if (server_store_begin(s) != 0)
 		return -1;
@@ -298,21 +216,21 @@ server_store_queue_add(struct server_store *s, const char *rcpt,
 	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, frame, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-	if (store_step_done(s, st, "queue") != 0)
+	if (db_step(s->db, st, "queue") != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	return db_last_rowid(s->db);
 }
 
 /* Delete a queued frame. */
 int
 server_store_queue_delete(struct server_store *s, int64_t seq)
 {
-	sqlite3_stmt *st = s->st[ST_QDEL];
+	sqlite3_stmt *st = db_stmt(s->db, ST_QDEL);
 
 	if (server_store_begin(s) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, seq);
-	return store_step_done(s, st, "unqueue");
+	return db_step(s->db, st, "unqueue");
 }
 
 /*
@@ -323,7 +241,7 @@ int
 server_store_queue_fetch(struct server_store *s, const char *rcpt,
     int64_t after, int limit, server_store_queue_cb cb, void *arg)
 {
-	sqlite3_stmt *st = s->st[ST_QFETCH];
+	sqlite3_stmt *st = db_stmt(s->db, ST_QFETCH);
 	struct server_queued q;
 	int rc, n = 0;
 
@@ -335,34 +253,22 @@ server_store_queue_fetch(struct server_store *s, const char *rcpt,
 		cb(arg, &q);
 		n++;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? n : store_fail(s, "fetch queue");
+	return db_finish(s->db, st, rc, "fetch queue") == 0 ? n : -1;
 }
 
 /* How many frames are queued in all. */
 int64_t
 server_store_queue_depth(struct server_store *s)
 {
-	sqlite3_stmt *st = s->st[ST_QDEPTH];
-	int64_t n = -1;
-
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return db_count(db_stmt(s->db, ST_QDEPTH));
 }
 
 /* How many frames wait for one user (by key), or -1. */
 int64_t
 server_store_queue_count(struct server_store *s, const char *rcpt)
 {
-	sqlite3_stmt *st = s->st[ST_QCOUNT];
-	int64_t n = -1;
+	sqlite3_stmt *st = db_stmt(s->db, ST_QCOUNT);
 
 	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return db_count(st);
 }

@@ -1,0 +1,233 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db/db.h"
+#include "util/sys.h"
+#include "util/xmalloc.h"
+
+enum { DB_BEGIN, DB_COMMIT, DB_OWN };
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *own[DB_OWN]; /* BEGIN IMMEDIATE, COMMIT */
+	sqlite3_stmt **st; /* the store's statements */
+	size_t nst;
+	bool txn;
+	char err[256];
+};
+
+/* Keep "what: SQLite's message" as the last error; returns -1. */
+int
+db_fail(struct db *db, const char *what)
+{
+	snprintf(
+	    db->err, sizeof db->err, "%s: %s", what, sqlite3_errmsg(db->h));
+	return -1;
+}
+
+/* The last error, for the log or the user. */
+const char *
+db_error(const struct db *db)
+{
+	return db->err;
+}
+
+static int
+db_prepare(struct db *db, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	           NULL) == SQLITE_OK
+	    ? 0
+	    : -1;
+}
+
+/* Pragmas, schema, upgrade and statements of a database just opened. */
+static int
+db_setup(struct db *db, const struct db_spec *spec)
+{
+	size_t i;
+
+	sqlite3_busy_timeout(db->h, 2000);
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_exec(db->h,
+	        spec->sync_full ? "PRAGMA synchronous=FULL"
+	                        : "PRAGMA synchronous=NORMAL",
+	        NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db->h, spec->schema, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	/* An upgrade fails once it has been applied (a column that exists
+	 * already): that error says nothing. */
+	if (spec->upgrade != NULL)
+		(void)sqlite3_exec(db->h, spec->upgrade, NULL, NULL, NULL);
+	if (db_prepare(db, "BEGIN IMMEDIATE", &db->own[DB_BEGIN]) != 0 ||
+	    db_prepare(db, "COMMIT", &db->own[DB_COMMIT]) != 0)
+		return -1;
+	db->st = xcalloc(spec->nsql, sizeof *db->st);
+	db->nst = spec->nsql;
+	for (i = 0; i < spec->nsql; i++) {
+		if (db_prepare(db, spec->sql[i], &db->st[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open (creating the folder and the file if needed) dir/spec->file. On
+ * failure err says "path: why".
+ */
+struct db *
+db_open(const char *dir, const struct db_spec *spec, char *err, size_t errlen)
+{
+	struct db *db;
+	char *path;
+	size_t n;
+
+	if (util_mkdir_p(dir, err, errlen) != 0)
+		return NULL;
+	n = strlen(dir) + 1 + strlen(spec->file) + 1;
+	path = xmalloc(n);
+	snprintf(path, n, "%s/%s", dir, spec->file);
+	db = xcalloc(1, sizeof *db);
+	if (sqlite3_open_v2(path, &db->h,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK ||
+	    db_setup(db, spec) != 0) {
+		snprintf(err, errlen, "%s: %s", path,
+		    db->h != NULL ? sqlite3_errmsg(db->h) : "cannot open");
+		free(path);
+		db_close(db);
+		return NULL;
+	}
+	free(path);
+	return db;
+}
+
+/* Commit what is open and close the database cleanly. */
+void
+db_close(struct db *db)
+{
+	size_t i;
+
+	if (db == NULL)
+		return;
+	if (db->txn)
+		db_commit(db);
+	for (i = 0; i < db->nst; i++)
+		sqlite3_finalize(db->st[i]);
+	for (i = 0; i < DB_OWN; i++)
+		sqlite3_finalize(db->own[i]);
+	sqlite3_close(db->h);
+	free(db->st);
+	free(db);
+}
+
+/* Statement i of the spec's table. */
+sqlite3_stmt *
+db_stmt(struct db *db, size_t i)
+{
+	return db->st[i];
+}
+
+/*
+ * Run a statement that returns no rows (or whose first row is enough),
+ * then reset it and clear its bindings. 0, or -1 with "what: why".
+ */
+int
+db_step(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, what);
+	return 0;
+}
+
+/*
+ * After the rows: reset the statement and clear its bindings; rc is the
+ * last sqlite3_step() result. 0 if the rows ran out, -1 on an error.
+ */
+int
+db_finish(struct db *db, sqlite3_stmt *st, int rc, const char *what)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, what);
+}
+
+/* The first column of the first row as a number (a count), or -1. */
+int64_t
+db_count(sqlite3_stmt *st)
+{
+	int64_t n = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+/* Open the turn's transaction if it is not open yet. */
+int
+db_begin(struct db *db)
+{
+	if (db->txn)
+		return 0;
+	if (db_step(db, db->own[DB_BEGIN], "begin") != 0)
+		return -1;
+	db->txn = true;
+	return 0;
+}
+
+/* Commit the turn's transaction, if one is open; a failed one is rolled
+ * back. */
+int
+db_commit(struct db *db)
+{
+	if (!db->txn)
+		return 0;
+	db->txn = false;
+	if (db_step(db, db->own[DB_COMMIT], "commit") != 0) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Undo the turn's transaction, if one is open. */
+void
+db_rollback(struct db *db)
+{
+	if (!db->txn)
+		return;
+	db->txn = false;
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Whether a transaction is open. */
+bool
+db_in_txn(const struct db *db)
+{
+	return db->txn;
+}
+
+/* The rowid of the last row inserted. */
+int64_t
+db_last_rowid(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+/* How many rows the last statement changed. */
+int
+db_changes(struct db *db)
+{
+	return sqlite3_changes(db->h);
+}
