@@ -1,3 +1,5 @@
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,21 +8,27 @@
 
 #define NET_SPARE_BLOCKS 256 /* at most 4 MiB kept for reuse */
 
-/* Freed blocks, linked through their first bytes; one loop per process. */
-static void *net_spare;
+/* A freed block, linked through its first bytes. */
+struct net_spare_block {
+	SLIST_ENTRY(net_spare_block) link;
+};
+
+/* The freed blocks; one loop per process. */
+static SLIST_HEAD(, net_spare_block) net_spare = SLIST_HEAD_INITIALIZER(
+    net_spare);
 static size_t net_nspare;
 
 /* A block of NET_BLOCK bytes. */
 void *
 net_block_get(void)
 {
-	void *p = net_spare;
+	struct net_spare_block *sb = SLIST_FIRST(&net_spare);
 
-	if (p == NULL)
+	if (sb == NULL)
 		return xmalloc(NET_BLOCK);
-	memcpy(&net_spare, p, sizeof net_spare);
+	SLIST_REMOVE_HEAD(&net_spare, link);
 	net_nspare--;
-	return p;
+	return sb;
 }
 
 /* Give a block back; past the spare limit it goes back to malloc. */
@@ -33,8 +41,7 @@ net_block_put(void *p)
 		free(p);
 		return;
 	}
-	memcpy(p, &net_spare, sizeof net_spare);
-	net_spare = p;
+	SLIST_INSERT_HEAD(&net_spare, (struct net_spare_block *)p, link);
 	net_nspare++;
 }
 
@@ -64,7 +71,7 @@ net_buf_fini(struct net_buf *b)
 char *
 net_buf_space(struct net_buf *b, size_t want, size_t *avail)
 {
-	size_t used = b->len - b->off, ncap;
+	size_t used = b->len - b->off;
 
 	if (b->cap - b->len < want) {
 		if (b->off > 0) {
@@ -75,13 +82,8 @@ net_buf_space(struct net_buf *b, size_t want, size_t *avail)
 		if (b->cap == 0 && want <= NET_BLOCK) {
 			b->data = net_block_get();
 			b->cap = NET_BLOCK;
-		} else if (b->cap - b->len < want) {
-			ncap = b->cap == 0 ? NET_BLOCK : b->cap;
-			while (ncap - b->len < want)
-				ncap *= 2;
-			b->data = xrealloc(b->data, ncap);
-			b->cap = ncap;
-		}
+		} else
+			XGROW(b->data, b->cap, b->len + want, NET_BLOCK);
 	}
 	if (avail != NULL)
 		*avail = b->cap - b->len;
