@@ -61,6 +61,18 @@ teardown(void **state)
 	return 0;
 }
 
+/* Open the fixture's database in folder dir; the test fails if it cannot. */
+static struct db *
+open_db(struct fixture *f, const char *dir)
+{
+	char err[256];
+	struct db *db;
+
+	if ((db = db_open(dir, &f->spec, err, sizeof err)) == NULL)
+		fail_msg("%s", err);
+	return db;
+}
+
 static int
 add(struct db *db, const char *name)
 {
@@ -91,12 +103,11 @@ static void
 db__opens__in_wal_mode_creating_the_folder(void **state)
 {
 	struct fixture *f = *state;
-	char err[256], path[160], got[32];
+	char path[160], got[32];
 	struct stat sb;
 	struct db *db;
 
-	db = db_open(f->sub, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->sub);
 	snprintf(path, sizeof path, "%s/test.db", f->sub);
 	assert_int_equal(stat(path, &sb), 0);
 	first_text(db, T_JOURNAL, got, sizeof got);
@@ -105,8 +116,7 @@ db__opens__in_wal_mode_creating_the_folder(void **state)
 	assert_string_equal(got, "1"); /* NORMAL */
 	db_close(db);
 	f->spec.sync_full = true;
-	db = db_open(f->sub, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->sub);
 	first_text(db, T_SYNC, got, sizeof got);
 	assert_string_equal(got, "2"); /* FULL */
 	db_close(db);
@@ -116,11 +126,9 @@ static void
 db__keeps__committed_rows_across_reopen(void **state)
 {
 	struct fixture *f = *state;
-	char err[256];
 	struct db *db;
 
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	assert_false(db_in_txn(db));
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(db_begin(db), 0); /* already open: nothing */
@@ -134,8 +142,7 @@ db__keeps__committed_rows_across_reopen(void **state)
 	assert_false(db_in_txn(db));
 	assert_int_equal(db_commit(db), 0); /* none open: nothing */
 	db_close(db);
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	assert_int_equal(count(db), 2);
 	db_close(db);
 }
@@ -144,11 +151,9 @@ static void
 db__forgets__rows_rolled_back(void **state)
 {
 	struct fixture *f = *state;
-	char err[256];
 	struct db *db;
 
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(add(db, "alice"), 0);
 	assert_int_equal(count(db), 1);
@@ -163,16 +168,13 @@ static void
 db__commits__open_transaction_on_close(void **state)
 {
 	struct fixture *f = *state;
-	char err[256];
 	struct db *db;
 
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(add(db, "carol"), 0);
 	db_close(db);
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	assert_int_equal(count(db), 1);
 	db_close(db);
 }
@@ -182,11 +184,9 @@ static void
 db__reports__failed_step_with_what_and_why(void **state)
 {
 	struct fixture *f = *state;
-	char err[256];
 	struct db *db;
 
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	assert_string_equal(db_error(db), "");
 	assert_int_equal(add(db, "dave"), 0);
 	assert_int_equal(add(db, "dave"), -1);
@@ -201,13 +201,11 @@ db__reads__rows_until_done(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const names[] = {"x", "y", "z"};
-	char err[256];
 	struct db *db;
 	sqlite3_stmt *st;
 	int rc, n = 0;
 
-	db = db_open(f->dir, &f->spec, err, sizeof err);
-	assert_non_null(db);
+	db = open_db(f, f->dir);
 	for (n = 0; n < 3; n++)
 		assert_int_equal(add(db, names[n]), 0);
 	st = db_stmt(db, T_NAMES);
@@ -242,14 +240,12 @@ static void
 db__ignores__error_of_an_applied_upgrade(void **state)
 {
 	struct fixture *f = *state;
-	char err[256];
 	struct db *db;
 	int i;
 
 	f->spec.upgrade = "ALTER TABLE t ADD COLUMN extra INTEGER DEFAULT 7";
 	for (i = 0; i < 2; i++) {
-		db = db_open(f->dir, &f->spec, err, sizeof err);
-		assert_non_null(db);
+		db = open_db(f, f->dir);
 		assert_string_equal(db_error(db), "");
 		db_close(db);
 	}
