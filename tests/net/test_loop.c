@@ -252,6 +252,66 @@ net_loop__reports_events_asked_for_later(void **state)
 	net_loop_free(loop);
 }
 
+struct many_ctx {
+	int fd[4][2];
+	struct net_watch *w[4];
+	int calls[4];
+};
+
+static void
+on_many(struct net_watch *w, short revents, void *arg)
+{
+	struct many_ctx *m = arg;
+	char b[8];
+	int i;
+
+	assert_true(revents & POLLIN);
+	for (i = 0; i < 4 && m->w[i] != w; i++)
+		;
+	assert_true(i < 4);
+	assert_int_equal(net_watch_fd(w), m->fd[i][0]);
+	m->calls[i]++;
+	(void)!read(m->fd[i][0], b, sizeof b);
+}
+
+/* Watches removed in an earlier turn leave the others whole: each ready
+ * descriptor still reaches its own watch (poll() fills a removed slot
+ * with the last watch). */
+static void
+net_loop__dispatches_to_the_right_watch__after_removals(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct many_ctx m;
+	int i;
+
+	(void)state;
+	memset(&m, 0, sizeof m);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pipe(m.fd[i]), 0);
+		m.w[i] = net_loop_add_fd(loop, m.fd[i][0], POLLIN, on_many, &m);
+	}
+	net_watch_remove(m.w[0]);
+	net_watch_remove(m.w[3]);
+	m.w[0] = m.w[3] = NULL; /* freed at the end of the turn */
+	assert_int_equal(net_loop_run_once(loop, 0), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(write(m.fd[i][1], "x", 1), 1);
+	assert_int_equal(net_loop_run_once(loop, 1000), 2);
+	assert_int_equal(m.calls[0] + m.calls[3], 0);
+	assert_int_equal(m.calls[1], 1);
+	assert_int_equal(m.calls[2], 1);
+	net_watch_set_events(m.w[1], 0);
+	assert_int_equal(write(m.fd[2][1], "y", 1), 1);
+	assert_int_equal(net_loop_run_once(loop, 1000), 1);
+	assert_int_equal(m.calls[1], 1);
+	assert_int_equal(m.calls[2], 2);
+	for (i = 0; i < 4; i++) {
+		close(m.fd[i][0]);
+		close(m.fd[i][1]);
+	}
+	net_loop_free(loop);
+}
+
 /* TERMGRAM_LOOP=poll picks poll(); CI runs this file both ways. */
 static void
 net_loop__uses_backend__named_by_environment(void **state)
@@ -283,6 +343,8 @@ main(void)
 	    cmocka_unit_test(
 	        net_loop__skips_a_watch_removed_earlier_in_the_turn),
 	    cmocka_unit_test(net_loop__reports_events_asked_for_later),
+	    cmocka_unit_test(
+	        net_loop__dispatches_to_the_right_watch__after_removals),
 	    cmocka_unit_test(net_loop__uses_backend__named_by_environment),
 	};
 
