@@ -77,9 +77,8 @@ cmd_args_number(struct cmd_args *a, int ch, char *err, size_t len)
 		if (cmd_args_ulong("--port", optarg, 65535, &v, err, len) != 0)
 			return -1;
 		if (v == 0) {
-			snprintf(err, len,
-			    "--port: 0 is not a port to connect "
-			    "to");
+			snprintf(
+			    err, len, "--port: 0 is not a port to connect to");
 			return -1;
 		}
 		a->cfg.port = (unsigned)v;
@@ -100,13 +99,15 @@ cmd_args_number(struct cmd_args *a, int ch, char *err, size_t len)
 		}
 		a->cfg.heartbeat_s = (unsigned)v;
 		return 0;
+	case 'Q':
+		if (cmd_args_ulong("--p2p-port", optarg, 65535, &v, err, len) !=
+		    0)
+			return -1;
+		a->cfg.p2p = true;
+		a->cfg.p2p_port = (unsigned)v;
+		return 0;
 	}
-	/* 'Q' */
-	if (cmd_args_ulong("--p2p-port", optarg, 65535, &v, err, len) != 0)
-		return -1;
-	a->cfg.p2p = true;
-	a->cfg.p2p_port = (unsigned)v;
-	return 0;
+	return -1;
 }
 
 /* Take one option that getopt returned. */
