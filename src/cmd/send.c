@@ -112,14 +112,16 @@ cmd_send_main(const struct cmd_args *a)
 {
 	struct cmd_send c = {.waiting = util_map_new()};
 	struct cmd_run r;
-	int status = 1;
+	int rc, status = 1;
 
 	if (cmd_run_open(&r, a, &cmd_send_events, &c) != 0)
 		goto out;
 	r.on_timeout = cmd_send_timeout;
-	if ((a->use_stdin ? cmd_send_stdin(&r, a->argv[0])
-	                  : cmd_send_words(
-	                        &r, a->argv[0], a->argc - 1, a->argv + 1)) != 0)
+	if (a->use_stdin)
+		rc = cmd_send_stdin(&r, a->argv[0]);
+	else
+		rc = cmd_send_words(&r, a->argv[0], a->argc - 1, a->argv + 1);
+	if (rc != 0)
 		goto out;
 	status = 0;
 	if (util_map_count(c.waiting) > 0)
