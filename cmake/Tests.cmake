@@ -35,6 +35,7 @@ tg_unit_test(test_client_peer tests/client/test_peer.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
+tg_unit_test(test_cmd_args tests/cmd/test_args.c tg_cmd)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)

@@ -1,11 +1,11 @@
-/* termgram: the client program, full-screen or headless. */
+/* The full-screen client's command line: its options, then the TUI. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cli.h"
+#include "ui/main.h"
 #include "ui/tui.h"
 
 static const char usage[] =
@@ -22,8 +22,30 @@ static const char usage[] =
     "connection go while idle (UDP ALIVE keeps you online).\n"
     "'termgram send --help' explains the headless commands.\n";
 
+/* Read a port 1-65535 for option opt, or say why not. */
+static int
+ui_main_port(const char *opt, const char *s, unsigned *out)
+{
+	char *end;
+	long port;
+
+	errno = 0;
+	port = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 1 || port > 65535) {
+		fprintf(stderr, "termgram: %s: '%s' is not a port 1-65535\n",
+		    opt, s);
+		return -1;
+	}
+	*out = (unsigned)port;
+	return 0;
+}
+
+/*
+ * The termgram program without a headless command: options, then the
+ * full-screen client. Returns the exit status.
+ */
 int
-main(int argc, char **argv)
+ui_main_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"host", required_argument, NULL, 'h'},
@@ -35,16 +57,8 @@ main(int argc, char **argv)
 	    {"light", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'H'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	struct ui_options o;
-	char *end;
-	long port;
 	int ch;
 
-	if (argc >= 2 &&
-	    (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0 ||
-	        strcmp(argv[1], "who") == 0 ||
-	        strcmp(argv[1], "echo-bot") == 0 ||
-	        strcmp(argv[1], "sendfile") == 0))
-		return client_cli_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof o);
 	while ((ch = getopt_long(argc, argv, "V", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -52,17 +66,8 @@ main(int argc, char **argv)
 			o.host = optarg;
 			break;
 		case 'p':
-			errno = 0;
-			port = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || port < 1 ||
-			    port > 65535) {
-				fprintf(stderr,
-				    "termgram: --port: '%s' is not "
-				    "a port 1-65535\n",
-				    optarg);
+			if (ui_main_port("--port", optarg, &o.port) != 0)
 				return 2;
-			}
-			o.port = (unsigned)port;
 			break;
 		case 'u':
 			o.user = optarg;
@@ -78,18 +83,10 @@ main(int argc, char **argv)
 			o.light = true;
 			break;
 		case 'Q':
-			errno = 0;
-			port = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || port < 1 ||
-			    port > 65535) {
-				fprintf(stderr,
-				    "termgram: --p2p-port: '%s' is not "
-				    "a port 1-65535\n",
-				    optarg);
+			if (ui_main_port("--p2p-port", optarg, &o.p2p_port) !=
+			    0)
 				return 2;
-			}
 			o.p2p = true;
-			o.p2p_port = (unsigned)port;
 			break;
 		case 'H':
 			fputs(usage, stdout);

@@ -1,0 +1,230 @@
+/* A headless command's command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/args.h"
+#include "cmd/cmd.h"
+#include "proto/frame.h"
+
+static const struct option cmd_args_longopts[] = {
+    {"host", required_argument, NULL, 'h'},
+    {"port", required_argument, NULL, 'p'},
+    {"user", required_argument, NULL, 'u'},
+    {"data", required_argument, NULL, 'd'},
+    {"count", required_argument, NULL, 'c'},
+    {"timeout", required_argument, NULL, 't'},
+    {"stdin", no_argument, NULL, 's'},
+    {"help", no_argument, NULL, 'H'},
+    {"accept-files", no_argument, NULL, 'A'},
+    {"dir", required_argument, NULL, 'D'},
+    {"p2p", no_argument, NULL, 'P'},
+    {"p2p-port", required_argument, NULL, 'Q'},
+    {"light", no_argument, NULL, 'L'},
+    {"heartbeat", required_argument, NULL, 'B'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Which CMD_OPT_* an option needs the command to take; 0: every one. */
+static unsigned
+cmd_args_needs(int ch)
+{
+	switch (ch) {
+	case 'c':
+		return CMD_OPT_COUNT;
+	case 't':
+		return CMD_OPT_TIMEOUT;
+	case 's':
+		return CMD_OPT_STDIN;
+	case 'A':
+		return CMD_OPT_ACCEPT;
+	case 'D':
+		return CMD_OPT_DIR;
+	}
+	return 0;
+}
+
+/* Read a decimal number from 0 to max, or say why not. */
+static int
+cmd_args_ulong(const char *opt, const char *s, unsigned long max,
+    unsigned long *out, char *err, size_t len)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *s == '-' || *end != '\0' || v > max) {
+		snprintf(err, len, "%s: '%s' is not a number up to %lu", opt, s,
+		    max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Take a number option's value into what it sets. */
+static int
+cmd_args_number(struct cmd_args *a, int ch, char *err, size_t len)
+{
+	unsigned long v;
+
+	switch (ch) {
+	case 'p':
+		if (cmd_args_ulong("--port", optarg, 65535, &v, err, len) != 0)
+			return -1;
+		if (v == 0) {
+			snprintf(
+			    err, len, "--port: 0 is not a port to connect to");
+			return -1;
+		}
+		a->cfg.port = (unsigned)v;
+		return 0;
+	case 'c':
+		return cmd_args_ulong(
+		    "--count", optarg, ULONG_MAX / 2, &a->count, err, len);
+	case 't':
+		return cmd_args_ulong(
+		    "--timeout", optarg, 86400 * 365, &a->timeout, err, len);
+	case 'B':
+		if (cmd_args_ulong("--heartbeat", optarg, 3600, &v, err, len) !=
+		    0)
+			return -1;
+		if (v == 0) {
+			snprintf(err, len, "--heartbeat: at least 1");
+			return -1;
+		}
+		a->cfg.heartbeat_s = (unsigned)v;
+		return 0;
+	case 'Q':
+		if (cmd_args_ulong("--p2p-port", optarg, 65535, &v, err, len) !=
+		    0)
+			return -1;
+		a->cfg.p2p = true;
+		a->cfg.p2p_port = (unsigned)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Take one option that getopt returned. */
+static enum cmd_args_result
+cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
+{
+	if ((cmd_args_needs(ch) & a->cmd->opts) != cmd_args_needs(ch)) {
+		snprintf(
+		    err, len, "that option does not go with %s", a->cmd->name);
+		return CMD_ARGS_BAD;
+	}
+	switch (ch) {
+	case 'h':
+		a->cfg.host = optarg;
+		break;
+	case 'u':
+		a->cfg.user = optarg;
+		break;
+	case 'd':
+		a->cfg.data_dir = optarg;
+		break;
+	case 's':
+		a->use_stdin = true;
+		break;
+	case 'A':
+		a->accept_files = true;
+		break;
+	case 'D':
+		a->cfg.download_dir = optarg;
+		break;
+	case 'P':
+		a->cfg.p2p = true;
+		break;
+	case 'L':
+		a->cfg.p2p = true;
+		a->cfg.light = true;
+		break;
+	case 'p':
+	case 'c':
+	case 't':
+	case 'B':
+	case 'Q':
+		if (cmd_args_number(a, ch, err, len) != 0)
+			return CMD_ARGS_BAD;
+		break;
+	case 'H':
+		return CMD_ARGS_HELP;
+	default: /* getopt has said what was wrong */
+		return CMD_ARGS_USAGE;
+	}
+	return CMD_ARGS_OK;
+}
+
+/* Check what the options left, and fill in the defaults. */
+static enum cmd_args_result
+cmd_args_check(struct cmd_args *a, char *err, size_t len)
+{
+	const struct client_config *cfg = &a->cfg;
+	int min = a->cmd->min_args, max = a->cmd->max_args;
+	const char *pw;
+
+	if (cfg->user == NULL) {
+		snprintf(err, len, "--user NAME is required");
+		return CMD_ARGS_BAD;
+	}
+	if (!proto_is_name(cfg->user, strlen(cfg->user))) {
+		snprintf(err, len,
+		    "'%s' is not a valid name: 1-32 of A-Z a-z 0-9 _ . -",
+		    cfg->user);
+		return CMD_ARGS_BAD;
+	}
+	if (a->use_stdin) /* standard input stands in for TEXT */
+		min = max = 1;
+	if (a->argc < min || (max >= 0 && a->argc > max)) {
+		snprintf(err, len, "%s: wrong arguments", a->cmd->name);
+		return CMD_ARGS_USAGE;
+	}
+	if (cfg->data_dir == NULL) {
+		if (client_default_data_dir(
+		        cfg->user, cfg->host, a->data, sizeof a->data) != 0) {
+			snprintf(err, len, "no HOME; give --data");
+			return CMD_ARGS_BAD;
+		}
+		a->cfg.data_dir = a->data;
+	}
+	pw = getenv("TERMGRAM_PASSWORD");
+	a->cfg.password = pw != NULL ? pw : "";
+	return CMD_ARGS_OK;
+}
+
+/*
+ * Parse the command line of cmd; argv[0] is its name. On anything but
+ * CMD_ARGS_OK, err says what was wrong (it may be empty for
+ * CMD_ARGS_USAGE: getopt has said it).
+ */
+enum cmd_args_result
+cmd_args_parse(struct cmd_args *a, const struct cmd_entry *cmd, int argc,
+    char **argv, char *err, size_t len)
+{
+	enum cmd_args_result r;
+	int ch;
+
+	memset(a, 0, sizeof *a);
+	a->cmd = cmd;
+	a->timeout = cmd->timeout;
+	client_config_defaults(&a->cfg);
+	a->cfg.user = NULL;
+	a->cfg.data_dir = NULL;
+	if (len > 0)
+		err[0] = '\0';
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", cmd_args_longopts, NULL)) !=
+	    -1) {
+		if ((r = cmd_args_option(a, ch, err, len)) != CMD_ARGS_OK)
+			return r;
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	return cmd_args_check(a, err, len);
+}

@@ -1,0 +1,107 @@
+/* The table of headless commands, and running one. */
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/args.h"
+#include "cmd/cmd.h"
+#include "cmd/run.h"
+
+static const struct cmd_entry cmd_table[] = {
+    {"send", cmd_send_main, CMD_OPT_TIMEOUT | CMD_OPT_STDIN, 2, -1, 30},
+    {"recv", cmd_recv_main,
+        CMD_OPT_COUNT | CMD_OPT_TIMEOUT | CMD_OPT_ACCEPT | CMD_OPT_DIR, 0, 0,
+        0},
+    {"who", cmd_who_main, 0, 0, 0, 0},
+    {"sendfile", cmd_sendfile_main, CMD_OPT_TIMEOUT, 2, 2, 0},
+    {"echo-bot", cmd_echo_main, CMD_OPT_TIMEOUT, 0, 0, 0},
+};
+
+/*
+ * One text for every command: its lines interleave them (recv's file
+ * mode comes after sendfile), so it is kept whole rather than assembled
+ * from the table.
+ */
+static const char cmd_usage[] =
+    "usage: termgram send [OPTIONS] [--stdin] [--timeout S] TO [TEXT...]\n"
+    "       termgram recv [OPTIONS] [--count N] [--timeout S]\n"
+    "       termgram sendfile [OPTIONS] [--timeout S] TO PATH\n"
+    "       termgram recv [OPTIONS] --accept-files [--dir DIR] ...\n"
+    "       termgram who  [OPTIONS]\n"
+    "       termgram echo-bot [OPTIONS]\n"
+    "\n"
+    "OPTIONS (any order, before the command's own arguments):\n"
+    "  --host H     the relay (default 127.0.0.1)\n"
+    "  --port P     its port (default 7733)\n"
+    "  --user NAME  who you are (required)\n"
+    "  --data DIR   your local store (default\n"
+    "               $XDG_DATA_HOME/termgram/NAME@HOST)\n"
+    "  --p2p        P2P mode: messages and files go straight to peers who\n"
+    "               take them, by the relay when they cannot (docs/p2p.md)\n"
+    "  --p2p-port P where peers reach you in P2P mode (default: any)\n"
+    "  --light      P2P light: no relay connection while idle; UDP ALIVE\n"
+    "               keeps you online (implies --p2p)\n"
+    "  --heartbeat S  heartbeat interval (default 15); ALIVE goes at this\n"
+    "               or the relay's, whichever is shorter\n"
+    "The password comes from TERMGRAM_PASSWORD (unset or empty: an open\n"
+    "name).\n"
+    "\n"
+    "send   sends TEXT (or, with --stdin, every line of standard input as\n"
+    "       its own message) and waits until each is safe: stored by the\n"
+    "       relay or delivered. Exit 0 when all are; 1 otherwise (what was\n"
+    "       not confirmed stays in the outbox and goes with the next\n"
+    "       connection).\n"
+    "recv   prints each new message as TS<TAB>FROM<TAB>TEXT (\\n, \\t, \\r\n"
+    "       and \\\\ escaped) and confirms it once stored; stops after N\n"
+    "       messages (exit 1 if the timeout comes first) or S seconds.\n"
+    "who    prints the contact list: NAME<TAB>online|offline<TAB>LAST-SEEN\n"
+    "       (milliseconds since the epoch).\n"
+    "sendfile  offers PATH to TO and sends it once accepted, with progress\n"
+    "       on stderr; exit 0 when the receiver has verified it (SHA-256)\n"
+    "       and saved it, 1 if it was refused, cancelled or failed.\n"
+    "recv --accept-files  also accepts every file offered, into --dir DIR\n"
+    "       (default $XDG_DOWNLOAD_DIR/termgram or ~/Downloads/termgram),\n"
+    "       and prints FILE<TAB>FROM<TAB>PATH<TAB>SIZE when one is saved;\n"
+    "       --count counts files too.\n"
+    "echo-bot  answers every message with the same text in upper case,\n"
+    "       until interrupted.\n";
+
+/* The command of this name, or NULL. */
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
+/* Run a headless command; argv[0] is its name. Returns the exit status. */
+int
+cmd_main(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	struct cmd_args a;
+	char err[512];
+
+	switch (cmd_args_parse(&a, cmd, argc, argv, err, sizeof err)) {
+	case CMD_ARGS_OK:
+		break;
+	case CMD_ARGS_HELP:
+		fputs(cmd_usage, stdout);
+		return 0;
+	case CMD_ARGS_BAD:
+		fprintf(stderr, "termgram: %s\n", err);
+		return 2;
+	case CMD_ARGS_USAGE:
+		if (err[0] != '\0')
+			fprintf(stderr, "termgram: %s\n", err);
+		fputs(cmd_usage, stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setlocale(LC_CTYPE, "");
+	return cmd->run(&a);
+}

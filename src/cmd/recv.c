@@ -1,0 +1,147 @@
+/* termgram recv: print what arrives, and take files if asked. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/args.h"
+#include "cmd/run.h"
+
+struct cmd_recv {
+	unsigned long count; /* stop after these; 0: never */
+	unsigned long got;
+	bool accept_files; /* take every offer */
+};
+
+/* Print text on one line: escape what would break it. */
+static void
+cmd_recv_escaped(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\0':
+			fputs("\\0", stdout);
+			break;
+		default:
+			putchar(p[i]);
+		}
+	}
+}
+
+/* One more message or file printed: done when --count is reached. */
+static void
+cmd_recv_counted(struct cmd_run *r)
+{
+	struct cmd_recv *c = r->self;
+
+	if (c->count > 0 && ++c->got >= c->count)
+		cmd_run_finish(r, 0);
+}
+
+/* Print a received message once and remember that it was shown. */
+static void
+cmd_recv_show(struct cmd_run *r, const struct client_msg *m)
+{
+	if (r->done)
+		return;
+	client_store_mark_seen(client_session_store(r->s), m->sender, m->id);
+	printf("%llu\t%s\t", (unsigned long long)m->ts, m->sender);
+	cmd_recv_escaped(m->body, m->len);
+	putchar('\n');
+	fflush(stdout);
+	cmd_recv_counted(r);
+}
+
+/* A message from the store that arrived earlier but was never shown. */
+static void
+cmd_recv_on_unread(void *arg, const struct client_msg *m)
+{
+	cmd_recv_show(arg, m);
+}
+
+/* A message: print it if it is new. */
+static void
+cmd_recv_on_message(void *arg, const struct client_msg *m, bool fresh)
+{
+	if (fresh)
+		cmd_recv_show(arg, m);
+}
+
+/* A file offered to us: take it if asked; say when it is saved. */
+static void
+cmd_recv_on_xfer(void *arg, const struct client_xfer *x)
+{
+	struct cmd_run *r = arg;
+	struct cmd_recv *c = r->self;
+	char err[256];
+
+	if (x->outgoing)
+		return;
+	if (x->state == CLIENT_XFER_INCOMING && c->accept_files) {
+		if (client_xfers_accept(client_session_xfers(r->s), x->id, err,
+		        sizeof err) != 0)
+			fprintf(stderr, "termgram: %s\n", err);
+	} else if (x->state == CLIENT_XFER_DONE) {
+		printf("FILE\t%s\t%s\t%llu\n", x->peer, x->path,
+		    (unsigned long long)x->size);
+		fflush(stdout);
+		cmd_recv_counted(r);
+	} else if (x->state == CLIENT_XFER_FAILED)
+		fprintf(stderr, "termgram: file %s from %s: %s\n", x->name,
+		    x->peer, x->reason);
+}
+
+static const struct client_events cmd_recv_events = {
+    .on_xfer = cmd_recv_on_xfer,
+    .on_state = cmd_run_on_state,
+    .on_message = cmd_recv_on_message,
+    .on_error = cmd_run_on_error,
+};
+
+/* The deadline came: a failure only if --count was not reached. */
+static int
+cmd_recv_timeout(struct cmd_run *r)
+{
+	struct cmd_recv *c = r->self;
+
+	if (c->count == 0)
+		return 0;
+	fprintf(stderr, "termgram: %lu of %lu messages before the timeout\n",
+	    c->got, c->count);
+	return 1;
+}
+
+/* termgram recv [--count N] [--accept-files [--dir DIR]]. */
+int
+cmd_recv_main(const struct cmd_args *a)
+{
+	struct cmd_recv c = {
+	    .count = a->count, .accept_files = a->accept_files};
+	struct cmd_run r;
+	int status = 1;
+
+	if (cmd_run_open(&r, a, &cmd_recv_events, &c) != 0)
+		goto out;
+	r.on_timeout = cmd_recv_timeout;
+	/* What arrived earlier (during a send, say) but was never shown. */
+	if (client_store_unread(
+	        client_session_store(r.s), cmd_recv_on_unread, &r) < 0)
+		fprintf(stderr, "termgram: %s\n",
+		    client_store_error(client_session_store(r.s)));
+	status = cmd_run_wait(&r, a->timeout);
+out:
+	cmd_run_close(&r);
+	return status;
+}

@@ -1,0 +1,123 @@
+/* The loop and the session around every headless command. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/args.h"
+#include "cmd/run.h"
+
+/* End the command with this exit status; the first call wins. */
+void
+cmd_run_finish(struct cmd_run *r, int status)
+{
+	if (r->done)
+		return;
+	r->done = true;
+	r->status = status;
+	net_loop_stop(r->loop);
+}
+
+/* The connection's state: say why it waits or failed. */
+void
+cmd_run_on_state(
+    void *arg, enum client_conn_state st, const char *detail, uint64_t retry)
+{
+	struct cmd_run *r = arg;
+
+	if (st == CLIENT_WAITING)
+		fprintf(stderr, "termgram: %s; retrying in %.1f s\n",
+		    detail != NULL ? detail : "disconnected",
+		    (double)retry / 1000);
+	else if (st == CLIENT_FAILED) {
+		fprintf(stderr, "termgram: %s\n",
+		    detail != NULL ? detail : "refused");
+		cmd_run_finish(r, 1);
+	}
+}
+
+/* An ERR from the relay: say it, and go on. */
+void
+cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
+{
+	(void)arg;
+	fprintf(stderr, "termgram: relay error %s%s%s: %s\n", code,
+	    strcmp(ref, "-") != 0 ? " about " : "",
+	    strcmp(ref, "-") != 0 ? ref : "", text);
+}
+
+/* The deadline passed. */
+static void
+cmd_run_timeout(struct net_timer *t, void *arg)
+{
+	struct cmd_run *r = arg;
+
+	(void)t;
+	cmd_run_finish(r, r->on_timeout != NULL ? r->on_timeout(r) : 1);
+}
+
+/* SIGINT or SIGTERM: stop, with the shell's status for an interrupt. */
+static void
+cmd_run_signal(struct net_loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	cmd_run_finish(arg, 130);
+}
+
+/*
+ * Make the loop and the session; ev's callbacks get r, the command's
+ * state is self. On failure say why and return -1 (close r all the same).
+ */
+int
+cmd_run_open(struct cmd_run *r, const struct cmd_args *a,
+    const struct client_events *ev, void *self)
+{
+	char err[512];
+
+	memset(r, 0, sizeof *r);
+	r->self = self;
+	r->loop = net_loop_new();
+	net_timer_init(&r->deadline, cmd_run_timeout, r);
+	r->s = client_session_new(r->loop, &a->cfg, ev, r, err, sizeof err);
+	if (r->s == NULL) {
+		fprintf(stderr, "termgram: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Connect and run until the command is done, the deadline (seconds; 0:
+ * none) passes or a signal comes. Returns the exit status.
+ */
+int
+cmd_run_wait(struct cmd_run *r, unsigned long timeout)
+{
+	if (r->done)
+		return r->status;
+	r->ran = true;
+	if (timeout > 0)
+		net_timer_start(
+		    r->loop, &r->deadline, (uint64_t)timeout * 1000);
+	net_loop_signal(r->loop, SIGINT, cmd_run_signal, r);
+	net_loop_signal(r->loop, SIGTERM, cmd_run_signal, r);
+	client_session_start(r->s);
+	net_loop_run(r->loop);
+	return r->status;
+}
+
+/* Say goodbye if connected, give the last frames a moment, free all. */
+void
+cmd_run_close(struct cmd_run *r)
+{
+	int i;
+
+	if (r->ran) {
+		client_session_stop(r->s);
+		net_timer_stop(r->loop, &r->deadline);
+		for (i = 0; i < 3; i++)
+			net_loop_run_once(r->loop, 10);
+	}
+	client_session_free(r->s);
+	net_loop_free(r->loop);
+}
