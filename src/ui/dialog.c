@@ -207,11 +207,9 @@ complete(struct tui *t)
 void
 ui_dialog_key(struct tui *t, int key)
 {
-	switch (key) {
-	case UI_KEY_PASTE_BEGIN:
-	case UI_KEY_PASTE_END:
-		t->paste = key == UI_KEY_PASTE_BEGIN;
+	if (ui_input_paste_key(t, &t->path, key))
 		return;
+	switch (key) {
 	case UI_KEY_ESC:
 		t->dialog = false;
 		return;
@@ -222,10 +220,7 @@ ui_dialog_key(struct tui *t, int key)
 			complete(t);
 		return;
 	case UI_KEY_ENTER:
-		if (t->paste)
-			ui_editor_insert(&t->path, "\n", 1);
-		else
-			send_paths(t);
+		send_paths(t);
 		return;
 	default:
 		ui_editor_key(&t->path, key);

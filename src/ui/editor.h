@@ -1,8 +1,9 @@
 /*
- * The input line's editor, without curses: UTF-8 text with a cursor that
- * moves by whole characters (a code point and its combining marks), the
- * usual kill keys, and the arithmetic of horizontal scrolling by display
- * width.
+ * The editor of every text field (the input line, the file dialog, the
+ * login form), without curses: UTF-8 text with a cursor that moves by
+ * whole characters (a code point and its combining marks), the usual kill
+ * keys, one key path for all fields, and the arithmetic of horizontal
+ * scrolling by display width.
  */
 #ifndef UI_EDITOR_H
 #define UI_EDITOR_H

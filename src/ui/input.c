@@ -179,15 +179,35 @@ mouse(struct tui *t)
 #endif
 }
 
-/* The input line's own keys; false for the editor's. */
-static bool
-own_key(struct tui *t, int key)
+/*
+ * The keys of a paste in field e: its brackets, and Enter inside it as a
+ * line break. False for any other key.
+ */
+bool
+ui_input_paste_key(struct tui *t, struct ui_editor *e, int key)
 {
 	switch (key) {
 	case UI_KEY_PASTE_BEGIN:
 	case UI_KEY_PASTE_END:
 		t->paste = key == UI_KEY_PASTE_BEGIN;
-		break;
+		return true;
+	case UI_KEY_ENTER:
+		if (!t->paste)
+			return false;
+		ui_editor_insert(e, "\n", 1);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The input line's own keys; false for the editor's. */
+static bool
+own_key(struct tui *t, int key)
+{
+	if (ui_input_paste_key(t, &t->ed, key))
+		return true;
+	switch (key) {
 	case UI_KEY_UP:
 	case UI_KEY_CTRL('P'):
 		ui_sidebar_move(t, -1);
@@ -203,10 +223,7 @@ own_key(struct tui *t, int key)
 		ui_pane_scroll(t, ui_pane_page(t));
 		break;
 	case UI_KEY_ENTER:
-		if (t->paste)
-			ui_editor_insert(&t->ed, "\n", 1);
-		else
-			enter(t);
+		enter(t);
 		break;
 	case UI_KEY_F1:
 		t->help = true;

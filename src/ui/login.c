@@ -91,7 +91,8 @@ submit(struct login *l, struct ui_config *cfg, char *password, size_t pwlen)
 		l->cur = 2;
 		return -1;
 	}
-	snprintf(cfg->host, sizeof cfg->host, "%s", relay);
+	snprintf(cfg->host, sizeof cfg->host, "%.*s", (int)sizeof cfg->host - 1,
+	    relay);
 	return 0;
 }
 

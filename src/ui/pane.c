@@ -246,11 +246,11 @@ draw_mark(struct tui *t, int row, const struct client_entry *e)
 	wattroff(w, ui_tui_pair(t, color) | A_BOLD);
 }
 
-/* Line j (the date line aside) of a message: time and name on the first. */
+/* Line j of message e, wrapped in m: time and name on the first. */
 static void
-draw_text(struct tui *t, int row, const struct client_entry *e, size_t j)
+draw_text(struct tui *t, int row, const struct client_entry *e,
+    const struct ui_entry_text *m, size_t j)
 {
-	const struct ui_entry_text *m = t->lines;
 	const struct ui_span *l = &m->line[j];
 	WINDOW *w = t->conv;
 	int width = getmaxx(w);
@@ -285,17 +285,18 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
     const struct ui_view *v, int row, int h)
 {
 	struct client_entry *e = &c->e[i];
+	struct ui_entry_text *m = t->lines; /* storage, filled here */
 	int skip = i == v->top ? v->top_line : 0;
 	int n, j, width = getmaxx(t->conv);
 
-	n = ui_format_entry(c, i, text_cols(t), t->lines);
+	n = ui_format_entry(c, i, text_cols(t), m);
 	for (j = skip; j < n && row < h; j++, row++) {
 		wmove(t->conv, row, 0);
-		if (t->lines->date && j == 0) {
+		if (m->date && j == 0) {
 			draw_day(t, row, e);
 			continue;
 		}
-		draw_text(t, row, e, (size_t)(j - t->lines->date));
+		draw_text(t, row, e, m, (size_t)(j - m->date));
 		if (e->outgoing && j == n - 1)
 			draw_mark(t, row, e);
 		if (v->hit == (long)i)

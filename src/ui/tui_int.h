@@ -114,6 +114,7 @@ void ui_status_draw_help(struct tui *);
 /* input.c: keys, the input line, commands. */
 int ui_input_key_of(int, wint_t);
 void ui_input_key(struct tui *, int);
+bool ui_input_paste_key(struct tui *, struct ui_editor *, int);
 void ui_input_draw(struct tui *);
 void ui_input_ready(void *);
 

@@ -118,7 +118,7 @@ static const struct config_case {
 static void
 ui_config__load__does_what_its_table_line_says(void **state)
 {
-	char sum[1400], err[256];
+	char sum[1600], err[256];
 	size_t i;
 	int rc;
 
