@@ -36,6 +36,9 @@ tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
 tg_unit_test(test_cmd_args tests/cmd/test_args.c tg_cmd)
+tg_unit_test(test_ui_config tests/ui/test_config.c tg_ui)
+tg_unit_test(test_ui_view tests/ui/test_view.c tg_ui)
+tg_unit_test(test_ui_format tests/ui/test_format.c tg_ui)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)

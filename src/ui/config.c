@@ -37,6 +37,7 @@ ui_config_path(char *out, int len)
 	return -1;
 }
 
+/* s without the blanks around it (the end is cut in place). */
 static char *
 trim(char *s)
 {
@@ -51,6 +52,7 @@ trim(char *s)
 	return s;
 }
 
+/* A size with an optional K, M, G or T (and B or iB) into out. */
 static int
 parse_size(const char *v, unsigned long long *out)
 {
@@ -83,6 +85,23 @@ parse_size(const char *v, unsigned long long *out)
 	return 0;
 }
 
+/* A port in min..65535 into out; -1 with msg in why. */
+static int
+parse_port(
+    const char *v, long min, unsigned *out, const char **why, const char *msg)
+{
+	char *end;
+	long port = strtol(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || port < min || port > 65535) {
+		*why = msg;
+		return -1;
+	}
+	*out = (unsigned)port;
+	return 0;
+}
+
+/* on/yes/true or off/no/false into out. */
 static int
 parse_bool(const char *v, bool *out)
 {
@@ -97,6 +116,132 @@ parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+/* Each key's reader: 0, or -1 with what is wrong in why. */
+static int
+set_host(struct ui_config *c, const char *v, const char **why)
+{
+	(void)why;
+	snprintf(c->host, sizeof c->host, "%s", v);
+	return 0;
+}
+
+static int
+set_port(struct ui_config *c, const char *v, const char **why)
+{
+	return parse_port(v, 1, &c->port, why, "port must be 1-65535");
+}
+
+static int
+set_user(struct ui_config *c, const char *v, const char **why)
+{
+	(void)why;
+	snprintf(c->user, sizeof c->user, "%s", v);
+	return 0;
+}
+
+static int
+set_theme(struct ui_config *c, const char *v, const char **why)
+{
+	if (strcmp(v, "mono") == 0)
+		c->color = false;
+	else if (strcmp(v, "default") != 0) {
+		*why = "theme is default or mono";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_bell(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "bell is on or off";
+	return parse_bool(v, &c->bell);
+}
+
+static int
+set_p2p(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "p2p is on or off";
+	return parse_bool(v, &c->p2p);
+}
+
+static int
+set_light(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "light is on or off";
+	return parse_bool(v, &c->light);
+}
+
+static int
+set_p2p_port(struct ui_config *c, const char *v, const char **why)
+{
+	return parse_port(v, 0, &c->p2p_port, why, "p2p_port must be 0-65535");
+}
+
+static int
+set_download_dir(struct ui_config *c, const char *v, const char **why)
+{
+	const char *home = getenv("HOME");
+
+	(void)why;
+	if (v[0] == '~' && v[1] == '/' && home != NULL)
+		snprintf(c->download_dir, sizeof c->download_dir, "%s%s", home,
+		    v + 1);
+	else
+		snprintf(c->download_dir, sizeof c->download_dir, "%s", v);
+	return 0;
+}
+
+static int
+set_max_file_size(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "max_file_size is a number with K, M, G or T (0: no limit)";
+	return parse_size(v, &c->max_file_size);
+}
+
+static const struct {
+	const char *key;
+	int (*set)(struct ui_config *, const char *, const char **);
+} keys[] = {
+    {"host", set_host},
+    {"port", set_port},
+    {"user", set_user},
+    {"theme", set_theme},
+    {"bell", set_bell},
+    {"p2p", set_p2p},
+    {"light", set_light},
+    {"p2p_port", set_p2p_port},
+    {"download_dir", set_download_dir},
+    {"max_file_size", set_max_file_size},
+};
+
+/* One line of the file; -1 with what is wrong in why (or in unknown). */
+static int
+config_line(struct ui_config *c, char *line, const char **why, char *unknown,
+    size_t len)
+{
+	char *k, *v, *eq;
+	size_t i;
+
+	k = trim(line);
+	if (*k == '#' || *k == '\0')
+		return 0;
+	if ((eq = strchr(k, '=')) == NULL) {
+		*why = "expected key = value";
+		return -1;
+	}
+	*eq = '\0';
+	k = trim(k);
+	v = trim(eq + 1);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(k, keys[i].key) == 0)
+			return keys[i].set(c, v, why);
+	}
+	snprintf(unknown, len, "unknown key '%s'", k);
+	*why = unknown;
+	return -1;
+}
+
 /*
  * Read the file at path over c. A missing file is fine (0). A bad line is
  * reported in err ("config line 3: ...") and -1 returned; the lines before
@@ -106,10 +251,9 @@ int
 ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 {
 	FILE *f;
-	char line[2048], *k, *v, *eq;
+	char line[2048], unknown[2100];
+	const char *why;
 	int n = 0, rc = 0;
-	long port;
-	bool b;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -119,100 +263,9 @@ ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
 		n++;
-		k = trim(line);
-		if (*k == '#' || *k == '\0')
-			continue;
-		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, (size_t)errlen,
-			    "%s line %d: expected "
-			    "key = value",
-			    path, n);
-			rc = -1;
-			continue;
-		}
-		*eq = '\0';
-		k = trim(k);
-		v = trim(eq + 1);
-		if (strcmp(k, "host") == 0)
-			snprintf(c->host, sizeof c->host, "%s", v);
-		else if (strcmp(k, "port") == 0) {
-			port = strtol(v, &eq, 10);
-			if (*v == '\0' || *eq != '\0' || port < 1 ||
-			    port > 65535) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: "
-				    "port must be 1-65535",
-				    path, n);
-				rc = -1;
-			} else
-				c->port = (unsigned)port;
-		} else if (strcmp(k, "user") == 0)
-			snprintf(c->user, sizeof c->user, "%s", v);
-		else if (strcmp(k, "theme") == 0) {
-			if (strcmp(v, "mono") == 0)
-				c->color = false;
-			else if (strcmp(v, "default") != 0) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: "
-				    "theme is default or mono",
-				    path, n);
-				rc = -1;
-			}
-		} else if (strcmp(k, "bell") == 0) {
-			if (parse_bool(v, &b) != 0) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: "
-				    "bell is on or off",
-				    path, n);
-				rc = -1;
-			} else
-				c->bell = b;
-		} else if (strcmp(k, "p2p") == 0) {
-			if (parse_bool(v, &b) != 0) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: p2p is on or off", path, n);
-				rc = -1;
-			} else
-				c->p2p = b;
-		} else if (strcmp(k, "light") == 0) {
-			if (parse_bool(v, &b) != 0) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: light is on or off", path, n);
-				rc = -1;
-			} else
-				c->light = b;
-		} else if (strcmp(k, "p2p_port") == 0) {
-			port = strtol(v, &eq, 10);
-			if (*v == '\0' || *eq != '\0' || port < 0 ||
-			    port > 65535) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: p2p_port must be 0-65535",
-				    path, n);
-				rc = -1;
-			} else
-				c->p2p_port = (unsigned)port;
-		} else if (strcmp(k, "download_dir") == 0) {
-			const char *home = getenv("HOME");
-			if (v[0] == '~' && v[1] == '/' && home != NULL)
-				snprintf(c->download_dir,
-				    sizeof c->download_dir, "%s%s", home,
-				    v + 1);
-			else
-				snprintf(c->download_dir,
-				    sizeof c->download_dir, "%s", v);
-		} else if (strcmp(k, "max_file_size") == 0) {
-			if (parse_size(v, &c->max_file_size) != 0) {
-				snprintf(err, (size_t)errlen,
-				    "%s line %d: max_file_size is a number "
-				    "with K, M, G or T (0: no limit)",
-				    path, n);
-				rc = -1;
-			}
-		} else {
-			snprintf(err, (size_t)errlen,
-			    "%s line %d: unknown key "
-			    "'%s'",
-			    path, n, k);
+		if (config_line(c, line, &why, unknown, sizeof unknown) != 0) {
+			snprintf(err, (size_t)errlen, "%s line %d: %s", path, n,
+			    why);
 			rc = -1;
 		}
 	}

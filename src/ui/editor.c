@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "ui/editor.h"
 #include "ui/text.h"
@@ -201,4 +202,66 @@ ui_editor_scroll(struct ui_editor *e, int cols)
 		e->view = q;
 	}
 	return acc;
+}
+
+/* Insert the character c as UTF-8; false if it has no encoding. */
+static bool
+insert_char(struct ui_editor *e, int c)
+{
+	char u[8];
+	mbstate_t st;
+	size_t n;
+
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(u, (wchar_t)c, &st);
+	if (n == (size_t)-1)
+		return false;
+	ui_editor_insert(e, u, n);
+	return true;
+}
+
+/*
+ * The one key path of every field: the input line, the file dialog and
+ * the login form hand each key here first and act on it themselves only
+ * when it comes back unused (Enter, Tab, Esc, Up/Down, their own keys).
+ */
+enum ui_editor_result
+ui_editor_key(struct ui_editor *e, int key)
+{
+	switch (key) {
+	case UI_KEY_LEFT:
+		ui_editor_left(e);
+		break;
+	case UI_KEY_RIGHT:
+		ui_editor_right(e);
+		break;
+	case UI_KEY_HOME:
+	case UI_KEY_CTRL('A'):
+		ui_editor_home(e);
+		break;
+	case UI_KEY_END:
+	case UI_KEY_CTRL('E'):
+		ui_editor_end(e);
+		break;
+	case UI_KEY_BACKSPACE:
+		ui_editor_backspace(e);
+		break;
+	case UI_KEY_DELETE:
+		ui_editor_delete(e);
+		break;
+	case UI_KEY_CTRL('K'):
+		ui_editor_kill_end(e);
+		break;
+	case UI_KEY_CTRL('U'):
+		ui_editor_kill_start(e);
+		break;
+	case UI_KEY_CTRL('W'):
+		ui_editor_kill_word(e);
+		break;
+	default:
+		if (key < 0x20 || key >= UI_KEY_BASE)
+			return UI_EDITOR_UNUSED;
+		return insert_char(e, key) ? UI_EDITOR_TYPED : UI_EDITOR_EDITED;
+	}
+	return UI_EDITOR_EDITED;
 }

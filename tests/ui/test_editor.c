@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -119,6 +120,79 @@ ui_editor__scrolls__to_keep_the_cursor_visible(void **state)
 	ui_editor_fini(&e);
 }
 
+/*
+ * One key on a field, one line each: the text before and after, '|' where
+ * the cursor is, and what the editor says it did.
+ */
+static const struct key_case {
+	const char *before;
+	int key;
+	const char *after;
+	enum ui_editor_result result;
+} key_cases[] = {
+    {"ab|cd", UI_KEY_LEFT, "a|bcd", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_RIGHT, "abc|d", UI_EDITOR_EDITED},
+    {"|abcd", UI_KEY_LEFT, "|abcd", UI_EDITOR_EDITED},
+    {"abcd|", UI_KEY_RIGHT, "abcd|", UI_EDITOR_EDITED},
+    {"a|你b", UI_KEY_RIGHT, "a你|b", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_HOME, "|abcd", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_END, "abcd|", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_CTRL('A'), "|abcd", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_CTRL('E'), "abcd|", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_BACKSPACE, "a|cd", UI_EDITOR_EDITED},
+    {"|abcd", UI_KEY_BACKSPACE, "|abcd", UI_EDITOR_EDITED},
+    {"a你|b", UI_KEY_BACKSPACE, "a|b", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_DELETE, "ab|d", UI_EDITOR_EDITED},
+    {"abcd|", UI_KEY_DELETE, "abcd|", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_CTRL('K'), "ab|", UI_EDITOR_EDITED},
+    {"ab|cd", UI_KEY_CTRL('U'), "|cd", UI_EDITOR_EDITED},
+    {"one two|", UI_KEY_CTRL('W'), "one |", UI_EDITOR_EDITED},
+    {"one two  |x", UI_KEY_CTRL('W'), "one |x", UI_EDITOR_EDITED},
+    {"ab|", 'c', "abc|", UI_EDITOR_TYPED},
+    {"|b", 0x4f60, "你|b", UI_EDITOR_TYPED},
+    {"a|b", ' ', "a |b", UI_EDITOR_TYPED},
+    {"ab|", UI_KEY_ENTER, "ab|", UI_EDITOR_UNUSED},
+    {"ab|", '\t', "ab|", UI_EDITOR_UNUSED},
+    {"ab|", UI_KEY_ESC, "ab|", UI_EDITOR_UNUSED},
+    {"ab|", UI_KEY_CTRL('F'), "ab|", UI_EDITOR_UNUSED},
+    {"ab|", UI_KEY_UP, "ab|", UI_EDITOR_UNUSED},
+    {"ab|", UI_KEY_PGUP, "ab|", UI_EDITOR_UNUSED},
+    {"ab|", UI_KEY_PASTE_BEGIN, "ab|", UI_EDITOR_UNUSED},
+};
+
+/* Fill e from a case's text: '|' marks the cursor. */
+static void
+editor_from(struct ui_editor *e, const char *s)
+{
+	const char *bar = strchr(s, '|');
+
+	ui_editor_set(e, s, (size_t)(bar - s));
+	ui_editor_insert(e, bar + 1, strlen(bar + 1));
+	e->cur = (size_t)(bar - s);
+}
+
+static void
+ui_editor__key__does_what_its_table_line_says(void **state)
+{
+	struct ui_editor e;
+	char got[64];
+	size_t i;
+
+	(void)state;
+	ui_editor_init(&e);
+	for (i = 0; i < sizeof key_cases / sizeof key_cases[0]; i++) {
+		editor_from(&e, key_cases[i].before);
+		assert_int_equal(
+		    ui_editor_key(&e, key_cases[i].key), key_cases[i].result);
+		snprintf(got, sizeof got, "%.*s|%.*s", (int)e.cur, e.buf,
+		    (int)(e.len - e.cur), e.buf + e.cur);
+		if (strcmp(got, key_cases[i].after) != 0)
+			fail_msg("case %zu (%s): got %s, want %s", i,
+			    key_cases[i].before, got, key_cases[i].after);
+	}
+	ui_editor_fini(&e);
+}
+
 int
 main(void)
 {
@@ -127,6 +201,7 @@ main(void)
 	    cmocka_unit_test(ui_editor__deletes__whole_characters),
 	    cmocka_unit_test(ui_editor__kills__word_start_and_end),
 	    cmocka_unit_test(ui_editor__scrolls__to_keep_the_cursor_visible),
+	    cmocka_unit_test(ui_editor__key__does_what_its_table_line_says),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,270 @@
+/*
+ * The UI's text without curses. The drawing files only place what these
+ * functions compose; the tests read it here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui/format.h"
+
+/* A byte count for people: "512 B", "1.5 MiB". */
+void
+ui_format_size(double v, char *out, size_t len)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, u == 0 ? "%.0f %s" : "%.1f %s", v, unit[u]);
+}
+
+/* Whether a transfer is under way (it gets a bar above the status). */
+bool
+ui_format_xfer_is_moving(const struct client_xfer *x)
+{
+	return x->state == CLIENT_XFER_ACTIVE ||
+	    x->state == CLIENT_XFER_HASHING ||
+	    x->state == CLIENT_XFER_VERIFYING ||
+	    x->state == CLIENT_XFER_OFFERED || x->state == CLIENT_XFER_PAUSED;
+}
+
+/* A bar of width/5 cells (6 to 30), f of it full: █ and ░. */
+static void
+xfer_bar(double f, int width, char *bar)
+{
+	int bw = width / 5, i, k, o = 0;
+
+	if (bw > 30)
+		bw = 30;
+	if (bw < 6)
+		bw = 6;
+	k = (int)(f * bw + 0.5);
+	for (i = 0; i < bw; i++) {
+		memcpy(bar + o, i < k ? "\xe2\x96\x88" : "\xe2\x96\x91", 3);
+		o += 3;
+	}
+	bar[o] = '\0';
+}
+
+/* The line of a transfer that is not moving, or false. */
+static bool
+xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
+    char *out, size_t len)
+{
+	switch (x->state) {
+	case CLIENT_XFER_DONE:
+		snprintf(out, len, "%s %s %s: verified, %s%s", arrow, x->name,
+		    total, x->outgoing ? "saved by " : "saved as ",
+		    x->outgoing ? x->peer : x->path);
+		return true;
+	case CLIENT_XFER_FAILED:
+		snprintf(
+		    out, len, "%s %s: %s", "\xe2\x9c\x97", x->name, x->reason);
+		return true;
+	case CLIENT_XFER_INCOMING:
+		snprintf(out, len,
+		    "%s %s offers %s (%s): Ctrl-O "
+		    "accept, Ctrl-X reject",
+		    arrow, x->peer, x->name, total);
+		return true;
+	case CLIENT_XFER_HASHING:
+		snprintf(out, len,
+		    "\xe2\x86\x91 %s (%s): computing its "
+		    "SHA-256\xe2\x80\xa6",
+		    x->name, total);
+		return true;
+	case CLIENT_XFER_OFFERED:
+		snprintf(out, len,
+		    "%s %s (%s): offered to %s, "
+		    "waiting for an answer (Ctrl-X cancels)",
+		    arrow, x->name, total, x->peer);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * One line about a transfer, for a line width columns wide: bar,
+ * percentage, bytes, rate, ETA. It starts with its direction, ↑ or ↓,
+ * then ⇄ when it goes over a direct connection (P2P), as messages do.
+ */
+void
+ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
+{
+	char done[24], total[24], rate[24], bar[64 * 3 + 1], eta[32] = "";
+	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
+	const char *arrow = x->outgoing
+	    ? (x->direct ? "\xe2\x86\x91\xe2\x87\x84" : "\xe2\x86\x91")
+	    : (x->direct ? "\xe2\x86\x93\xe2\x87\x84" : "\xe2\x86\x93");
+
+	ui_format_size((double)x->size, total, sizeof total);
+	if (xfer_still(x, arrow, total, out, len))
+		return;
+	ui_format_size((double)x->done, done, sizeof done);
+	ui_format_size(x->rate, rate, sizeof rate);
+	xfer_bar(f, width, bar);
+	if (x->rate > 1 && x->size > x->done)
+		snprintf(eta, sizeof eta, ", %.0f s left",
+		    (double)(x->size - x->done) / x->rate);
+	if (x->state == CLIENT_XFER_PAUSED)
+		snprintf(out, len, "%s %s %s %3.0f%%: paused%s%s", arrow,
+		    x->name, bar, f * 100, x->reason[0] != '\0' ? ", " : "",
+		    x->reason);
+	else
+		snprintf(out, len, "%s %s %s %3.0f%% %s of %s, %s/s%s%s", arrow,
+		    x->name, bar, f * 100, done, total, rate, eta,
+		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+}
+
+/*
+ * The number at the end of a sidebar row: unread messages (">999" past
+ * that), else the percentage of an active transfer x (may be NULL), else
+ * nothing.
+ */
+void
+ui_format_badge(
+    unsigned unread, const struct client_xfer *x, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (unread > 0)
+		snprintf(out, len, "%s%u", unread > 999 ? ">" : "",
+		    unread > 999 ? 999 : unread);
+	else if (x != NULL && x->state == CLIENT_XFER_ACTIVE)
+		snprintf(out, len, "%d%%",
+		    (int)(x->size > 0 ? 100 * x->done / x->size : 100));
+}
+
+/* The delivery mark of an outgoing message, and its colour. */
+const char *
+ui_format_mark(const struct client_entry *e, enum ui_color *color)
+{
+	*color = UI_COLOR_MARK;
+	switch (e->state) {
+	case CLIENT_MSG_PENDING:
+		*color = UI_COLOR_DIM;
+		return "\xe2\x80\xa6"; /* … */
+	case CLIENT_MSG_STORED:
+		*color = UI_COLOR_DIM;
+		return "\xe2\x9c\x93"; /* ✓ */
+	case CLIENT_MSG_DELIVERED:
+		*color = UI_COLOR_DIM;
+		return "\xe2\x9c\x93\xe2\x9c\x93"; /* ✓✓ */
+	case CLIENT_MSG_READ:
+		return "\xe2\x9c\x93\xe2\x9c\x93";
+	case CLIENT_MSG_FAILED:
+		*color = UI_COLOR_ERROR;
+		return "\xe2\x9c\x97"; /* ✗ */
+	default:
+		return "";
+	}
+}
+
+/* The status line: " me @ relay · connection · N pending". */
+void
+ui_format_status(const struct ui_status_info *s, char *out, size_t len)
+{
+	char st[200];
+	int n;
+
+	switch (s->state) {
+	case CLIENT_WAITING:
+		snprintf(st, sizeof st, "reconnecting in %llu s\xe2\x80\xa6",
+		    (unsigned long long)(s->retry_at > s->now
+		            ? (s->retry_at - s->now + 999) / 1000
+		            : 0));
+		break;
+	case CLIENT_FAILED:
+		snprintf(st, sizeof st, "refused: %s", s->detail);
+		break;
+	default:
+		snprintf(st, sizeof st, "%s", client_state_name(s->state));
+	}
+	n = snprintf(out, len, " %s @ %s \xc2\xb7 %s", s->me, s->relay, st);
+	if (s->pending > 0 && n > 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, " \xc2\xb7 %zu pending",
+		    s->pending);
+}
+
+/* A wall-clock time of day, "HH:MM", in local time. */
+const char *
+ui_format_clock(uint64_t ms, char *buf, size_t len)
+{
+	time_t tt = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, len, "%H:%M", &tm);
+	return buf;
+}
+
+/* The date line above a new day's first message. */
+void
+ui_format_day(uint64_t ms, char *buf, size_t len)
+{
+	time_t tt = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, len, " %A %d %B %Y ", &tm);
+}
+
+/* After a contact's name in the header: online, or when last seen. */
+void
+ui_format_presence(bool online, uint64_t last_seen, char *out, size_t len)
+{
+	char at[64];
+
+	if (online)
+		snprintf(out, len, "  online");
+	else if (last_seen > 0)
+		snprintf(out, len, "  offline, last seen %s",
+		    ui_format_clock(last_seen, at, sizeof at));
+	else
+		snprintf(out, len, "  offline");
+}
+
+/* Whether entry i is on another day than the one before it. */
+static bool
+new_day(const struct client_convo *c, size_t i)
+{
+	time_t a, b;
+	struct tm ta, tb;
+
+	if (i == 0)
+		return true;
+	a = (time_t)(c->e[i - 1].ts / 1000);
+	b = (time_t)(c->e[i].ts / 1000);
+	localtime_r(&a, &ta);
+	localtime_r(&b, &tb);
+	return ta.tm_yday != tb.tm_yday || ta.tm_year != tb.tm_year;
+}
+
+/*
+ * Entry i of c as the pane shows it at width columns of text: a date line
+ * when the day changes, then "name: body" wrapped. Fills out; returns its
+ * screen lines.
+ */
+int
+ui_format_entry(const struct client_convo *c, size_t i, int width,
+    struct ui_entry_text *out)
+{
+	const struct client_entry *e = &c->e[i];
+	size_t n;
+
+	out->date = new_day(c, i);
+	out->namelen = strlen(e->sender);
+	memcpy(out->text, e->sender, out->namelen);
+	memcpy(out->text + out->namelen, ": ", 2);
+	n = e->len < UI_ENTRY_BODY ? e->len : UI_ENTRY_BODY;
+	memcpy(out->text + out->namelen + 2, e->body, n);
+	n += out->namelen + 2;
+	out->nline = ui_wrap(out->text, n, width, out->line, UI_ENTRY_LINES);
+	if (out->nline > UI_ENTRY_LINES)
+		out->nline = UI_ENTRY_LINES;
+	return (int)out->nline + out->date;
+}

@@ -1,0 +1,326 @@
+/*
+ * The keyboard: curses' keys translated once into the editor's
+ * (ui/editor.h), the input line's own keys, its commands, and sending
+ * what was typed. The editing keys themselves are ui_editor_key's.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui/tui_int.h"
+#include "util/xmalloc.h"
+
+#define LONG_PASTE 4096
+#define LONG_LINES 20
+
+/* A curses key (wget_wch's kind and code) as the editor's key. */
+int
+ui_input_key_of(int kind, wint_t ch)
+{
+	static const struct {
+		int curses, key;
+	} keys[] = {
+	    {KEY_ENTER, UI_KEY_ENTER},
+	    {KEY_BACKSPACE, UI_KEY_BACKSPACE},
+	    {KEY_DC, UI_KEY_DELETE},
+	    {KEY_LEFT, UI_KEY_LEFT},
+	    {KEY_RIGHT, UI_KEY_RIGHT},
+	    {KEY_UP, UI_KEY_UP},
+	    {KEY_DOWN, UI_KEY_DOWN},
+	    {KEY_HOME, UI_KEY_HOME},
+	    {KEY_END, UI_KEY_END},
+	    {KEY_PPAGE, UI_KEY_PGUP},
+	    {KEY_NPAGE, UI_KEY_PGDN},
+	    {KEY_BTAB, UI_KEY_BTAB},
+	    {KEY_F(1), UI_KEY_F1},
+	    {KEY_MOUSE, UI_KEY_MOUSE},
+	    {KEY_RESIZE, UI_KEY_RESIZE},
+	    {UI_KEY_PASTE_BEGIN_CURSES, UI_KEY_PASTE_BEGIN},
+	    {UI_KEY_PASTE_END_CURSES, UI_KEY_PASTE_END},
+	};
+	size_t i;
+
+	if (kind == KEY_CODE_YES) {
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			if (keys[i].curses == (int)ch)
+				return keys[i].key;
+		}
+		return UI_KEY_NONE;
+	}
+	if (kind != OK)
+		return UI_KEY_NONE;
+	if (ch == '\r' || ch == '\n')
+		return UI_KEY_ENTER;
+	if (ch == 127 || ch == 8)
+		return UI_KEY_BACKSPACE;
+	return (int)ch;
+}
+
+/* Send the line to the selected contact; a long one asks first. */
+static void
+send_line(struct tui *t)
+{
+	char id[80], err[256];
+	size_t lines = 0, i;
+
+	if (t->ed.len == 0)
+		return;
+	if (t->sel[0] == '\0') {
+		ui_tui_notice(t, true, "Pick a contact first (Up/Down)");
+		return;
+	}
+	for (i = 0; i < t->ed.len; i++)
+		lines += t->ed.buf[i] == '\n';
+	if (!t->confirm && (t->ed.len > LONG_PASTE || lines > LONG_LINES)) {
+		t->confirm = true;
+		t->dirty = true;
+		return;
+	}
+	t->confirm = false;
+	if (client_session_send(
+	        t->s, t->sel, t->ed.buf, t->ed.len, id, err, sizeof err) != 0) {
+		ui_tui_notice(t, true, "Not sent: %s", err);
+		return;
+	}
+	if (t->typing_to[0] != '\0') {
+		client_session_typing(t->s, t->typing_to, false);
+		t->typing_to[0] = '\0';
+	}
+	ui_editor_clear(&t->ed);
+	ui_pane_view(t, t->sel)->follow = true;
+	t->dirty = true;
+}
+
+/* A line starting with '/': a command. */
+static void
+run_command(struct tui *t, char *cmd)
+{
+	char *arg = strchr(cmd, ' ');
+
+	if (arg != NULL) {
+		*arg++ = '\0';
+		while (*arg == ' ')
+			arg++;
+	} else
+		arg = cmd + strlen(cmd);
+	if (strcmp(cmd, "/help") == 0)
+		t->help = true;
+	else if (strcmp(cmd, "/quit") == 0 || strcmp(cmd, "/exit") == 0)
+		t->quit = true;
+	else if (strcmp(cmd, "/clear") == 0) {
+		if (t->sel[0] != '\0') {
+			client_convo_clear(client_convos_get(
+			    client_session_convos(t->s), t->sel));
+			ui_pane_view(t, t->sel)->follow = true;
+		}
+	} else if (strcmp(cmd, "/search") == 0)
+		ui_pane_search(t, arg);
+	else if (strcmp(cmd, "/send") == 0)
+		ui_dialog_open(t, arg);
+	else if (strcmp(cmd, "/accept") == 0)
+		ui_bars_accept(t);
+	else if (strcmp(cmd, "/reject") == 0 || strcmp(cmd, "/cancel") == 0)
+		ui_bars_stop(t);
+	else
+		ui_tui_notice(
+		    t, true, "Unknown command %s: /help lists them", cmd);
+	t->dirty = true;
+}
+
+/* Enter: a command, or a message. */
+static void
+enter(struct tui *t)
+{
+	char *cmd;
+
+	if (t->ed.len > 0 && t->ed.buf[0] == '/' && !t->confirm &&
+	    memchr(t->ed.buf, '\n', t->ed.len) == NULL) {
+		cmd = xstrndup(t->ed.buf, t->ed.len);
+		ui_editor_clear(&t->ed);
+		run_command(t, cmd);
+		free(cmd);
+		return;
+	}
+	send_line(t);
+}
+
+/* A character typed: tell an online peer once that we are typing. */
+static void
+typed(struct tui *t)
+{
+	long i;
+
+	if (t->typing_to[0] != '\0' || t->sel[0] == '\0' ||
+	    (i = ui_sidebar_index(t, t->sel)) < 0 || !t->roster[i].online ||
+	    (t->ed.len > 0 && t->ed.buf[0] == '/'))
+		return;
+	snprintf(t->typing_to, sizeof t->typing_to, "%s", t->sel);
+	client_session_typing(t->s, t->sel, true);
+}
+
+/* A click picks a contact; the wheel scrolls the pane. */
+static void
+mouse(struct tui *t)
+{
+	MEVENT me;
+
+	if (getmouse(&me) != OK || t->too_small)
+		return;
+	if (me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
+		if (me.x < t->sw)
+			ui_sidebar_click(t, me.y);
+		return;
+	}
+	if (me.bstate & BUTTON4_PRESSED)
+		ui_pane_scroll(t, -3);
+#ifdef BUTTON5_PRESSED
+	else if (me.bstate & BUTTON5_PRESSED)
+		ui_pane_scroll(t, 3);
+#endif
+}
+
+/*
+ * The keys of a paste in field e: its brackets, and Enter inside it as a
+ * line break. False for any other key.
+ */
+bool
+ui_input_paste_key(struct tui *t, struct ui_editor *e, int key)
+{
+	switch (key) {
+	case UI_KEY_PASTE_BEGIN:
+	case UI_KEY_PASTE_END:
+		t->paste = key == UI_KEY_PASTE_BEGIN;
+		return true;
+	case UI_KEY_ENTER:
+		if (!t->paste)
+			return false;
+		ui_editor_insert(e, "\n", 1);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The input line's own keys; false for the editor's. */
+static bool
+own_key(struct tui *t, int key)
+{
+	if (ui_input_paste_key(t, &t->ed, key))
+		return true;
+	switch (key) {
+	case UI_KEY_UP:
+	case UI_KEY_CTRL('P'):
+		ui_sidebar_move(t, -1);
+		break;
+	case UI_KEY_DOWN:
+	case UI_KEY_CTRL('N'):
+		ui_sidebar_move(t, 1);
+		break;
+	case UI_KEY_PGUP:
+		ui_pane_scroll(t, -ui_pane_page(t));
+		break;
+	case UI_KEY_PGDN:
+		ui_pane_scroll(t, ui_pane_page(t));
+		break;
+	case UI_KEY_ENTER:
+		enter(t);
+		break;
+	case UI_KEY_F1:
+		t->help = true;
+		break;
+	case UI_KEY_MOUSE:
+		mouse(t);
+		break;
+	case UI_KEY_CTRL('F'):
+		ui_dialog_open(t, "");
+		break;
+	case UI_KEY_CTRL('O'):
+		ui_bars_accept(t);
+		break;
+	case UI_KEY_CTRL('X'):
+		ui_bars_stop(t);
+		break;
+	case '\t':
+		ui_editor_insert(&t->ed, "    ", 4);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* One key: help, the dialog and the long-message question come first. */
+void
+ui_input_key(struct tui *t, int key)
+{
+	t->dirty = true;
+	if (key == UI_KEY_RESIZE)
+		return; /* handled through SIGWINCH */
+	if (t->help) {
+		t->help = false;
+		return;
+	}
+	if (t->dialog) {
+		ui_dialog_key(t, key);
+		return;
+	}
+	if (t->confirm) {
+		if (key == 'y' || key == 'Y')
+			send_line(t);
+		else
+			t->confirm = false;
+		return;
+	}
+	if (own_key(t, key))
+		return;
+	/* End at the end of the line also jumps to the newest message. */
+	if (key == UI_KEY_END && t->ed.cur == t->ed.len && t->sel[0] != '\0')
+		ui_view_follow(ui_pane_view(t, t->sel));
+	if (ui_editor_key(&t->ed, key) == UI_EDITOR_TYPED)
+		typed(t);
+}
+
+/* The keyboard is readable: take every key waiting, then draw once. */
+void
+ui_input_ready(void *arg)
+{
+	struct tui *t = arg;
+	wint_t ch;
+	int kind, i;
+
+	/* A paste can be long: take it all now, then draw once. */
+	for (i = 0; i < 1 << 20; i++) {
+		kind = wget_wch(t->input != NULL ? t->input : stdscr, &ch);
+		if (kind == ERR)
+			break;
+		ui_input_key(t, ui_input_key_of(kind, ch));
+		if (t->quit)
+			break;
+	}
+}
+
+/* The input line, or the long-message question. */
+void
+ui_input_draw(struct tui *t)
+{
+	WINDOW *w = t->input;
+	int col, room;
+
+	werase(w);
+	if (t->confirm) {
+		wattron(w, A_BOLD);
+		mvwprintw(w, 0, 0,
+		    "Send this long message (%zu bytes) to %s? y/n", t->ed.len,
+		    t->sel);
+		wattroff(w, A_BOLD);
+		wnoutrefresh(w);
+		return;
+	}
+	mvwaddstr(w, 0, 0, t->paste ? "\xe2\x80\xa6 " : "> ");
+	room = t->cols - 3;
+	col = ui_editor_scroll(&t->ed, room);
+	ui_tui_put(w, t->ed.buf != NULL ? t->ed.buf + t->ed.view : "",
+	    t->ed.len - t->ed.view, room);
+	wmove(w, 0, 2 + col);
+	wnoutrefresh(w);
+}

@@ -1,0 +1,297 @@
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "ui/format.h"
+
+static int
+setup(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return setlocale(LC_CTYPE, "C.UTF-8") == NULL ? -1 : 0;
+}
+
+static void
+ui_format__size__picks_the_unit(void **state)
+{
+	static const struct {
+		double v;
+		const char *want;
+	} cases[] = {
+	    {0, "0 B"},
+	    {1023, "1023 B"},
+	    {1024, "1.0 KiB"},
+	    {1536, "1.5 KiB"},
+	    {5.0 * 1024 * 1024, "5.0 MiB"},
+	    {3.0 * 1024 * 1024 * 1024, "3.0 GiB"},
+	    {2048.0 * 1024 * 1024 * 1024 * 1024, "2048.0 TiB"},
+	};
+	char out[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ui_format_size(cases[i].v, out, sizeof out);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
+/* A transfer of 4 MiB to or from bob, half done at 1 MiB/s. */
+static void
+xfer_init(struct client_xfer *x, enum client_xfer_state st, bool out)
+{
+	memset(x, 0, sizeof *x);
+	snprintf(x->peer, sizeof x->peer, "bob");
+	snprintf(x->name, sizeof x->name, "a.bin");
+	snprintf(x->path, sizeof x->path, "/home/u/a.bin");
+	x->outgoing = out;
+	x->state = st;
+	x->size = 4 << 20;
+	x->done = 2 << 20;
+	x->rate = 1 << 20;
+}
+
+static void
+ui_format__xfer__says_each_state(void **state)
+{
+	static const struct {
+		enum client_xfer_state st;
+		bool out, direct;
+		const char *want;
+	} cases[] = {
+	    {CLIENT_XFER_ACTIVE, true, false,
+	        "\xe2\x86\x91 a.bin "
+	        "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88"
+	        "\xe2\x96\x91\xe2\x96\x91\xe2\x96\x91"
+	        "  50% 2.0 MiB of 4.0 MiB, 1.0 MiB/s, 2 s left"},
+	    {CLIENT_XFER_VERIFYING, true, false, ", verifying"},
+	    {CLIENT_XFER_ACTIVE, false, true,
+	        "\xe2\x86\x93\xe2\x87\x84 a.bin "},
+	    {CLIENT_XFER_PAUSED, false, false, "  50%: paused"},
+	    {CLIENT_XFER_DONE, true, false,
+	        "\xe2\x86\x91 a.bin 4.0 MiB: verified, saved by bob"},
+	    {CLIENT_XFER_DONE, false, false,
+	        "\xe2\x86\x93 a.bin 4.0 MiB: verified, saved as /home/u/a.bin"},
+	    {CLIENT_XFER_FAILED, false, false, "\xe2\x9c\x97 a.bin: "},
+	    {CLIENT_XFER_INCOMING, false, false,
+	        "\xe2\x86\x93 bob offers a.bin (4.0 MiB): Ctrl-O accept, "
+	        "Ctrl-X reject"},
+	    {CLIENT_XFER_HASHING, true, false,
+	        "\xe2\x86\x91 a.bin (4.0 MiB): computing its SHA-256"},
+	    {CLIENT_XFER_OFFERED, true, false,
+	        "\xe2\x86\x91 a.bin (4.0 MiB): offered to bob, waiting"},
+	};
+	struct client_xfer x;
+	char line[5200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		xfer_init(&x, cases[i].st, cases[i].out);
+		x.direct = cases[i].direct;
+		ui_format_xfer(&x, 30, line, sizeof line);
+		if (strstr(line, cases[i].want) == NULL)
+			fail_msg("case %zu: got \"%s\"", i, line);
+	}
+}
+
+static void
+ui_format__xfer__bar_is_a_fifth_of_the_width_from_6_to_30(void **state)
+{
+	struct client_xfer x;
+	char line[5200];
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_ACTIVE, true);
+	x.done = x.size;
+	ui_format_xfer(&x, 10, line, sizeof line); /* at least 6 */
+	assert_non_null(strstr(line,
+	    " a.bin \xe2\x96\x88\xe2\x96\x88"
+	    "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88"
+	    "\xe2\x96\x88 100%"));
+	ui_format_xfer(&x, 500, line, sizeof line); /* at most 30 */
+	assert_non_null(strstr(line, "\xe2\x96\x88 100%"));
+	assert_int_equal(
+	    (strstr(line, " 100%") - strstr(line, "\xe2\x96\x88")) / 3, 30);
+	assert_null(strstr(line, "left")); /* nothing left: no ETA */
+}
+
+static void
+ui_format__xfer_is_moving__while_under_way(void **state)
+{
+	struct client_xfer x;
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_ACTIVE, true);
+	assert_true(ui_format_xfer_is_moving(&x));
+	x.state = CLIENT_XFER_PAUSED;
+	assert_true(ui_format_xfer_is_moving(&x));
+	x.state = CLIENT_XFER_INCOMING;
+	assert_false(ui_format_xfer_is_moving(&x));
+	x.state = CLIENT_XFER_DONE;
+	assert_false(ui_format_xfer_is_moving(&x));
+}
+
+static void
+ui_format__badge__unread_before_progress(void **state)
+{
+	struct client_xfer x;
+	char b[16];
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_ACTIVE, false);
+	ui_format_badge(0, NULL, b, sizeof b);
+	assert_string_equal(b, "");
+	ui_format_badge(0, &x, b, sizeof b);
+	assert_string_equal(b, "50%");
+	ui_format_badge(1, &x, b, sizeof b);
+	assert_string_equal(b, "1");
+	ui_format_badge(999, &x, b, sizeof b);
+	assert_string_equal(b, "999");
+	ui_format_badge(1000, NULL, b, sizeof b);
+	assert_string_equal(b, ">999");
+	x.state = CLIENT_XFER_INCOMING;
+	ui_format_badge(0, &x, b, sizeof b);
+	assert_string_equal(b, "");
+}
+
+static void
+ui_format__mark__by_delivery_state(void **state)
+{
+	struct client_entry e = {.state = CLIENT_MSG_PENDING};
+	enum ui_color c;
+
+	(void)state;
+	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x80\xa6");
+	assert_int_equal(c, UI_COLOR_DIM);
+	e.state = CLIENT_MSG_STORED;
+	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x9c\x93");
+	e.state = CLIENT_MSG_DELIVERED;
+	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x9c\x93\xe2\x9c\x93");
+	assert_int_equal(c, UI_COLOR_DIM);
+	e.state = CLIENT_MSG_READ;
+	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x9c\x93\xe2\x9c\x93");
+	assert_int_equal(c, UI_COLOR_MARK);
+	e.state = CLIENT_MSG_FAILED;
+	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x9c\x97");
+	assert_int_equal(c, UI_COLOR_ERROR);
+	e.state = CLIENT_MSG_RECEIVED;
+	assert_string_equal(ui_format_mark(&e, &c), "");
+}
+
+static void
+ui_format__status__connection_and_pending(void **state)
+{
+	struct ui_status_info s = {.me = "alice",
+	    .relay = "lan:7733",
+	    .state = CLIENT_ONLINE,
+	    .detail = "",
+	    .now = 10000};
+	char line[512];
+
+	(void)state;
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line, " alice @ lan:7733 \xc2\xb7 connected");
+	s.pending = 3;
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(
+	    line, " alice @ lan:7733 \xc2\xb7 connected \xc2\xb7 3 pending");
+	s.pending = 0;
+	s.state = CLIENT_WAITING;
+	s.retry_at = 11500; /* rounds up */
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(
+	    line, " alice @ lan:7733 \xc2\xb7 reconnecting in 2 s\xe2\x80\xa6");
+	s.retry_at = 5000; /* past: 0 */
+	ui_format_status(&s, line, sizeof line);
+	assert_non_null(strstr(line, "reconnecting in 0 s"));
+	s.state = CLIENT_FAILED;
+	s.detail = "wrong password";
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(
+	    line, " alice @ lan:7733 \xc2\xb7 refused: wrong password");
+	ui_format_status(&s, line, 12); /* cut, never overrun */
+	assert_int_equal(strlen(line), 11);
+}
+
+static void
+ui_format__times__clock_day_and_presence(void **state)
+{
+	/* 2024-03-05 14:07:09 UTC, a Tuesday. */
+	uint64_t ms = 1709647629000ULL;
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(ui_format_clock(ms, buf, sizeof buf), "14:07");
+	ui_format_day(ms, buf, sizeof buf);
+	assert_string_equal(buf, " Tuesday 05 March 2024 ");
+	ui_format_presence(true, ms, buf, sizeof buf);
+	assert_string_equal(buf, "  online");
+	ui_format_presence(false, ms, buf, sizeof buf);
+	assert_string_equal(buf, "  offline, last seen 14:07");
+	ui_format_presence(false, 0, buf, sizeof buf);
+	assert_string_equal(buf, "  offline");
+}
+
+static void
+ui_format__entry__wraps_with_a_date_line_when_the_day_changes(void **state)
+{
+	static char hello[] = "hello world", long_body[UI_ENTRY_BODY + 100];
+	struct client_entry e[3] = {
+	    {.sender = "al", .ts = 1709647629000ULL, .body = hello, .len = 11},
+	    {.sender = "al", .ts = 1709647689000ULL, .body = hello, .len = 11},
+	    {.sender = "bo", .ts = 1709747629000ULL, .body = long_body},
+	};
+	struct client_convo c = {.e = e, .n = 3};
+	struct ui_entry_text *t = malloc(sizeof *t);
+
+	(void)state;
+	/* "al: hello world" at 10 columns: "al: hello", "world". */
+	assert_int_equal(ui_format_entry(&c, 0, 10, t), 3);
+	assert_true(t->date);
+	assert_int_equal(t->namelen, 2);
+	assert_int_equal(t->nline, 2);
+	assert_memory_equal(t->text + t->line[0].off, "al: hello", 9);
+	assert_int_equal(t->line[0].len, 9);
+	assert_memory_equal(t->text + t->line[1].off, "world", 5);
+	/* The same day: no date line. */
+	assert_int_equal(ui_format_entry(&c, 1, 80, t), 1);
+	assert_false(t->date);
+	/* A new day, and a body past what is shown: cut to UI_ENTRY_BODY. */
+	memset(long_body, 'x', sizeof long_body);
+	e[2].len = sizeof long_body;
+	assert_int_equal(ui_format_entry(&c, 2, 4000, t), 1 + 9);
+	assert_true(t->date);
+	assert_int_equal(t->line[8].off + t->line[8].len, 4 + UI_ENTRY_BODY);
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(ui_format__size__picks_the_unit),
+	    cmocka_unit_test(ui_format__xfer__says_each_state),
+	    cmocka_unit_test(
+	        ui_format__xfer__bar_is_a_fifth_of_the_width_from_6_to_30),
+	    cmocka_unit_test(ui_format__xfer_is_moving__while_under_way),
+	    cmocka_unit_test(ui_format__badge__unread_before_progress),
+	    cmocka_unit_test(ui_format__mark__by_delivery_state),
+	    cmocka_unit_test(ui_format__status__connection_and_pending),
+	    cmocka_unit_test(ui_format__times__clock_day_and_presence),
+	    cmocka_unit_test(
+	        ui_format__entry__wraps_with_a_date_line_when_the_day_changes),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
