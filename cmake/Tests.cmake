@@ -19,6 +19,7 @@ tg_unit_test(test_client_peer tests/client/test_peer.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
+tg_unit_test(test_server_router tests/server/test_router.c tg_server)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)
