@@ -363,15 +363,12 @@ tickets_sweep(struct server_relay *r)
 	}
 }
 
-/* Send the datagram w holds back to where the request came from. */
+/* Send the n bytes in r->out back to where the request came from. */
 static void
-udp_reply(struct server_relay *r, struct proto_writer *w,
-    const struct sockaddr_storage *from, socklen_t fromlen)
+udp_reply(struct server_relay *r, size_t n, const struct sockaddr_storage *from,
+    socklen_t fromlen)
 {
-	size_t n;
-
-	if (proto_writer_end(w, &n) == 0)
-		(void)net_udp_reply(r->dir.ufd, from, fromlen, r->out, n);
+	(void)net_udp_reply(r->dir.ufd, from, fromlen, r->out, n);
 }
 
 /*
@@ -384,19 +381,16 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
     const struct sockaddr_storage *from, socklen_t fromlen)
 {
 	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
-	struct proto_writer w;
 	int64_t pending;
+	size_t n;
 
-	proto_writer_init(&w, r->out, sizeof r->out);
 	if (u == NULL || u->token[0] == '\0' ||
 	    (u->sess == NULL && !u->light) ||
 	    !proto_slice_eq(fr->arg[1], u->token)) {
-		proto_writer_begin(&w, PROTO_V_ERR);
-		proto_writer_str(&w, proto_err_name(PROTO_ERR_AUTH_FAILED));
-		proto_writer_str(&w, "-");
-		proto_writer_b64(&w, "unknown or expired session token",
-		    strlen("unknown or expired session token"));
-		udp_reply(r, &w, from, fromlen);
+		if (proto_build_err(r->out, sizeof r->out, &n,
+		        PROTO_ERR_AUTH_FAILED, NULL, 0,
+		        "unknown or expired session token") == 0)
+			udp_reply(r, n, from, fromlen);
 		return;
 	}
 	if (!u->light) {
@@ -407,9 +401,9 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
 	    net_loop_now(r->loop) + 3ULL * r->cfg.heartbeat_s * 1000;
 	net_addr_format(from, u->light_ip, sizeof u->light_ip);
 	pending = server_store_queue_count(r->store, u->key);
-	proto_writer_begin(&w, PROTO_V_ALIVE);
-	proto_writer_u64(&w, pending > 0 ? (uint64_t)pending : 0);
-	udp_reply(r, &w, from, fromlen);
+	if (proto_build_alive_reply(r->out, sizeof r->out, &n,
+	        pending > 0 ? (uint64_t)pending : 0) == 0)
+		udp_reply(r, n, from, fromlen);
 }
 
 /* DISCOVER: the relay's name and port, to whoever asks on the LAN. */
@@ -420,6 +414,7 @@ udp_discover(struct server_relay *r, const struct sockaddr_storage *from,
 	struct proto_writer w;
 	char host[256];
 	const char *name = r->cfg.name;
+	size_t n;
 
 	if (name == NULL) {
 		if (gethostname(host, sizeof host) != 0)
@@ -431,7 +426,8 @@ udp_discover(struct server_relay *r, const struct sockaddr_storage *from,
 	proto_writer_begin(&w, PROTO_V_RELAY);
 	proto_writer_b64(&w, name, strlen(name));
 	proto_writer_u64(&w, (uint64_t)r->port);
-	udp_reply(r, &w, from, fromlen);
+	if (proto_writer_end(&w, &n) == 0)
+		udp_reply(r, n, from, fromlen);
 }
 
 /*

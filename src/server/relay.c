@@ -106,7 +106,8 @@ static void
 relay_accept(struct net_watch *w, short revents, void *arg)
 {
 	struct server_relay *r = arg;
-	char ip[NET_ADDRSTRLEN];
+	char ip[NET_ADDRSTRLEN], full[128];
+	size_t n;
 	int i, fd;
 
 	(void)revents;
@@ -126,9 +127,10 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 			return;
 		}
 		if (r->ss.n >= r->cfg.max_sessions) {
-			static const char full[] =
-			    "ERR|INTERNAL|-|dGhlIHJlbGF5IGlzIGZ1bGw=\n";
-			(void)!write(fd, full, sizeof full - 1);
+			if (proto_build_err(full, sizeof full, &n,
+			        PROTO_ERR_INTERNAL, NULL, 0,
+			        "the relay is full") == 0)
+				(void)!write(fd, full, n);
 			close(fd);
 			server_log(SERVER_LOG_WARN,
 			    "refused %s: %u sessions already", ip, r->ss.n);

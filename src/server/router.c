@@ -475,28 +475,6 @@ route_live(struct server_router *rt, struct srv_sess *s,
 		rt->io->block_on(s, dst);
 }
 
-/* The field a routed frame's errors refer to, or "-". */
-static struct proto_slice
-route_ref(const struct proto_frame *fr)
-{
-	static const int ref_arg[PROTO_V_COUNT] = {
-	    [PROTO_V_MSG] = 3,
-	    [PROTO_V_RCPT] = 2,
-	    [PROTO_V_TYPING] = -1,
-	    [PROTO_V_FOFFER] = 2,
-	    [PROTO_V_FACCEPT] = 2,
-	    [PROTO_V_FREJECT] = 2,
-	    [PROTO_V_FDATA] = 2,
-	    [PROTO_V_FACK] = 2,
-	    [PROTO_V_FDONE] = 2,
-	    [PROTO_V_FCANCEL] = 2,
-	};
-
-	if (ref_arg[fr->verb] > 0)
-		return fr->arg[ref_arg[fr->verb]];
-	return server_no_ref;
-}
-
 /*
  * A routed frame from s's user: it must say it is from that user, and go
  * to a registered one.
@@ -505,7 +483,7 @@ void
 server_router_route(
     struct server_router *rt, struct srv_sess *s, const struct proto_frame *fr)
 {
-	struct proto_slice ref = route_ref(fr);
+	struct proto_slice ref = proto_frame_ref(fr);
 	struct proto_slice from = fr->arg[0], to_name = fr->arg[1];
 	struct proto_slice own = {s->user->name, s->user->namelen};
 	struct srv_user *to = s->last_to;

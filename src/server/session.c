@@ -104,7 +104,7 @@ const struct server_router_io server_session_io = {
 
 /* Take cost from s's budget, refilled at the configured rate. */
 static bool
-rate_ok(struct srv_sess *s, double cost)
+rate_ok(struct srv_sess *s, unsigned cost)
 {
 	struct server_relay *r = s->r;
 	uint64_t now = net_loop_now(r->loop);
@@ -199,7 +199,8 @@ session_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	if (proto_writer_end(&w, &n) == 0)
 		server_session_send(s, r->out, n);
 	server_directory_send_users(r, s);
-	server_session_send(s, "SYNCED\n", 7);
+	if (proto_build_bare(r->out, sizeof r->out, &n, PROTO_V_SYNCED) == 0)
+		server_session_send(s, r->out, n);
 	s->cursor = 0;
 	s->backlog = true;
 	server_router_sync(&r->rt, s);
@@ -213,12 +214,16 @@ static void
 session_replace(struct srv_user *u)
 {
 	struct srv_sess *old = u->sess;
+	struct server_relay *r;
+	size_t n;
 
 	if (old == NULL)
 		return;
+	r = old->r;
 	server_log(
 	    SERVER_LOG_INFO, "%s: session from %s replaced", u->name, old->ip);
-	server_session_send(old, "BYE|replaced\n", 13);
+	if (proto_build_bye(r->out, sizeof r->out, &n, "replaced") == 0)
+		server_session_send(old, r->out, n);
 	server_session_close(old, NULL, NULL);
 }
 
@@ -342,39 +347,15 @@ session_login(struct srv_sess *s, const struct proto_frame *fr)
 		session_welcome(s, u, port);
 }
 
-/* What a frame costs of the rate budget. */
-static double
-verb_cost(enum proto_verb v)
-{
-	switch (v) {
-	case PROTO_V_FDATA:
-	case PROTO_V_FACK:
-		return 0; /* flow-controlled by the transfer window */
-	case PROTO_V_LOGIN:
-	case PROTO_V_RESUME:
-	case PROTO_V_STATS:
-		return 10;
-	default:
-		return 1;
-	}
-}
-
-/* PING|...: PONG with the same fields. */
+/* PING|token: PONG|token. */
 static void
 session_pong(struct srv_sess *s, const struct proto_frame *fr)
 {
 	struct server_relay *r = s->r;
 	size_t n;
 
-	memcpy(r->out, "PONG", 4);
-	n = 4 + (fr->hdrlen - 4);
-	memcpy(r->out + 4, fr->raw + 4, fr->hdrlen - 4);
-	/* Drop a CR the client may have sent. */
-	if (n >= 2 && r->out[n - 2] == '\r') {
-		r->out[n - 2] = '\n';
-		n--;
-	}
-	server_session_send(s, r->out, n);
+	if (proto_build_pong(r->out, sizeof r->out, &n, fr) == 0)
+		server_session_send(s, r->out, n);
 }
 
 /* A request of a logged-in user, not a routed one. */
@@ -421,15 +402,13 @@ session_request(struct srv_sess *s, const struct proto_frame *fr)
 static void
 session_frame(struct srv_sess *s, const struct proto_frame *fr)
 {
-	struct proto_slice ref = server_no_ref;
+	struct proto_slice ref;
 
 	s->r->st.frames_in++;
-	if (!rate_ok(s, verb_cost(fr->verb))) {
-		if (fr->verb == PROTO_V_MSG)
-			ref = fr->arg[3];
-		else if (proto_verb_is_routed(fr->verb) &&
-		    fr->verb != PROTO_V_TYPING)
-			ref = fr->arg[2];
+	if (!rate_ok(s, proto_verb_cost(fr->verb))) {
+		/* Only a routed frame's errors name it. */
+		ref = proto_verb_is_routed(fr->verb) ? proto_frame_ref(fr)
+		                                     : server_no_ref;
 		server_session_err(
 		    s, PROTO_ERR_RATE_LIMIT, ref, "too many frames; slow down");
 		return;
@@ -449,36 +428,36 @@ session_frame(struct srv_sess *s, const struct proto_frame *fr)
 		session_request(s, fr);
 }
 
+/* One frame of the input, or the refusal of one; STOP once closed or paused. */
+static enum proto_feed
+session_feed(
+    void *arg, const struct proto_frame *fr, const struct proto_error *err)
+{
+	struct srv_sess *s = arg;
+
+	s->last_in = net_loop_now(s->r->loop);
+	if (err != NULL) {
+		s->r->st.frames_in++;
+		server_session_err(s, err->code, err->ref, err->text);
+		if (err->fatal)
+			server_session_close(s, NULL, err->text);
+	} else
+		session_frame(s, fr);
+	return s->gone || s->blocked_on != NULL ? PROTO_FEED_STOP
+	                                        : PROTO_FEED_GO;
+}
+
 /* Handle every complete frame in the input, unless paused or closed. */
 static void
 session_process(struct srv_sess *s)
 {
-	struct proto_frame fr;
-	struct proto_error err;
 	const char *p;
-	size_t len, used, done = 0;
-	enum proto_status st;
+	size_t len, done;
 
-	if (s->gone)
+	if (s->gone || s->blocked_on != NULL)
 		return;
 	p = net_conn_input(s->conn, &len);
-	while (!s->gone && s->blocked_on == NULL && done < len) {
-		st = proto_decoder_next(
-		    &s->dec, p + done, len - done, &fr, &err, &used);
-		if (st == PROTO_NEED_MORE)
-			break;
-		s->last_in = net_loop_now(s->r->loop);
-		if (st == PROTO_ERROR) {
-			s->r->st.frames_in++;
-			server_session_err(s, err.code, err.ref, err.text);
-			if (err.fatal) {
-				server_session_close(s, NULL, err.text);
-				return;
-			}
-		} else
-			session_frame(s, &fr);
-		done += used;
-	}
+	done = proto_decoder_feed(&s->dec, p, len, session_feed, s);
 	if (!s->gone)
 		net_conn_consume(s->conn, done);
 }
@@ -541,15 +520,14 @@ void
 server_session_close(struct srv_sess *s, const char *bye, const char *why)
 {
 	struct server_relay *r = s->r;
-	char line[64];
-	int n;
+	char line[PROTO_MAX_WORD + 8];
+	size_t n;
 
 	if (s->gone)
 		return;
-	if (bye != NULL && s->conn != NULL) {
-		n = snprintf(line, sizeof line, "BYE|%s\n", bye);
-		net_conn_write(s->conn, line, (size_t)n);
-	}
+	if (bye != NULL && s->conn != NULL &&
+	    proto_build_bye(line, sizeof line, &n, bye) == 0)
+		net_conn_write(s->conn, line, n);
 	s->gone = true;
 	if (s->conn != NULL)
 		net_conn_close(s->conn, true);
