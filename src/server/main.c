@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -54,6 +55,7 @@ static const char usage[] =
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
 
+/* A number from min to max for opt, or -1 and a word on stderr. */
 static int
 parse_num(const char *opt, const char *s, unsigned long long min,
     unsigned long long max, unsigned long long *out)
@@ -75,6 +77,7 @@ parse_num(const char *opt, const char *s, unsigned long long min,
 	return 0;
 }
 
+/* SIGINT, SIGTERM: leave the loop, to shut down in order. */
 static void
 on_signal(struct net_loop *loop, int signo, void *arg)
 {
@@ -108,170 +111,188 @@ raise_fd_limit(unsigned sessions)
 	return rl.rlim_cur > 64 ? (unsigned)(rl.rlim_cur - 64) : 1;
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-	    {"bind", required_argument, NULL, 'b'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"data", required_argument, NULL, 'd'},
-	    {"heartbeat", required_argument, NULL, 'H'},
-	    {"max-frame", required_argument, NULL, 'F'},
-	    {"log-level", required_argument, NULL, 'l'},
-	    {"grace-ms", required_argument, NULL, 'g'},
-	    {"max-sessions", required_argument, NULL, 's'},
-	    {"rate", required_argument, NULL, 'r'},
-	    {"max-output", required_argument, NULL, 'o'},
-	    {"sync", required_argument, NULL, 'S'},
-	    {"max-stall", required_argument, NULL, 'T'},
-	    {"ticket-seconds", required_argument, NULL, 't'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
-	struct server_config cfg;
-	struct server_relay *r;
-	struct net_loop *loop;
-	enum server_log_level level;
-	unsigned long long v;
-	char err[512], data[PATH_MAX];
-	const char *base;
-	uint64_t deadline;
-	unsigned fit;
-	bool max_sessions_set = false;
-	int c;
+/*
+ * The options that set a number or a string of the configuration: where
+ * it goes and its bounds. The others are handled in set_other().
+ */
+enum opt_kind { OPT_STR, OPT_UINT, OPT_SIZE, OPT_OTHER };
 
-	server_config_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			cfg.bind = optarg;
-			break;
-		case 'p':
-			if (parse_num("--port", optarg, 0, 65535, &v) != 0)
-				goto bad;
-			cfg.port = (unsigned)v;
-			break;
-		case 'd':
-			cfg.data_dir = optarg;
-			break;
-		case 'H':
-			if (parse_num("--heartbeat", optarg, 1, 3600, &v) != 0)
-				goto bad;
-			cfg.heartbeat_s = (unsigned)v;
-			break;
-		case 'F':
-			if (parse_num("--max-frame", optarg, PROTO_MIN_FRAME,
-			        16 * 1024 * 1024, &v) != 0)
-				goto bad;
-			cfg.max_frame = (size_t)v;
-			break;
-		case 'l':
-			if (server_log_parse_level(optarg, &level) != 0) {
-				fprintf(stderr,
-				    "termgramd: --log-level: '%s' "
-				    "is not error, warn, info or debug\n",
-				    optarg);
-				goto bad;
-			}
-			server_log_set_level(level);
-			break;
-		case 'g':
-			if (parse_num("--grace-ms", optarg, 0, 1000, &v) != 0)
-				goto bad;
-			cfg.grace_ms = (unsigned)v;
-			break;
-		case 's':
-			if (parse_num(
-			        "--max-sessions", optarg, 1, 1000000, &v) != 0)
-				goto bad;
-			cfg.max_sessions = (unsigned)v;
-			max_sessions_set = true;
-			break;
-		case 'r':
-			if (parse_num("--rate", optarg, 0, 100000000, &v) != 0)
-				goto bad;
-			cfg.rate = (unsigned)v;
-			break;
-		case 'o':
-			if (parse_num("--max-output", optarg, 1024 * 1024,
-			        1ULL << 34, &v) != 0)
-				goto bad;
-			cfg.max_output = (size_t)v;
-			break;
-		case 'S':
-			if (strcmp(optarg, "full") == 0)
-				cfg.sync_full = true;
-			else if (strcmp(optarg, "normal") == 0)
-				cfg.sync_full = false;
-			else {
-				fprintf(stderr,
-				    "termgramd: --sync: '%s' is "
-				    "not full or normal\n",
-				    optarg);
-				goto bad;
-			}
-			break;
-		case 'T':
-			if (parse_num("--max-stall", optarg, 1, 3600, &v) != 0)
-				goto bad;
-			cfg.max_stall_s = (unsigned)v;
-			break;
-		case 't':
-			if (parse_num(
-			        "--ticket-seconds", optarg, 1, 3600, &v) != 0)
-				goto bad;
-			cfg.ticket_s = (unsigned)v;
-			break;
-		case 'n':
-			if (*optarg == '\0' || strlen(optarg) > 200) {
-				fprintf(stderr,
-				    "termgramd: --name: 1 to 200 "
-				    "bytes\n");
-				goto bad;
-			}
-			cfg.name = optarg;
-			break;
-		case 'h':
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t off; /* in struct server_config */
+	unsigned long long min, max;
+};
+
+#define CFG(field) offsetof(struct server_config, field)
+
+static const struct opt opts[] = {
+    {"bind", OPT_STR, CFG(bind), 0, 0},
+    {"port", OPT_UINT, CFG(port), 0, 65535},
+    {"data", OPT_STR, CFG(data_dir), 0, 0},
+    {"heartbeat", OPT_UINT, CFG(heartbeat_s), 1, 3600},
+    {"max-frame", OPT_SIZE, CFG(max_frame), PROTO_MIN_FRAME, 16 * 1024 * 1024},
+    {"log-level", OPT_OTHER, 0, 0, 0},
+    {"grace-ms", OPT_UINT, CFG(grace_ms), 0, 1000},
+    {"max-sessions", OPT_UINT, CFG(max_sessions), 1, 1000000},
+    {"rate", OPT_UINT, CFG(rate), 0, 100000000},
+    {"max-output", OPT_SIZE, CFG(max_output), 1024 * 1024, 1ULL << 34},
+    {"sync", OPT_OTHER, 0, 0, 0},
+    {"max-stall", OPT_UINT, CFG(max_stall_s), 1, 3600},
+    {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},
+    {"name", OPT_OTHER, 0, 0, 0},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+/* The options that are not in the table's terms: a word, or a name. */
+static int
+set_other(const char *name, const char *arg, struct server_config *cfg)
+{
+	enum server_log_level level;
+
+	if (strcmp(name, "log-level") == 0) {
+		if (server_log_parse_level(arg, &level) != 0) {
+			fprintf(stderr,
+			    "termgramd: --log-level: '%s' "
+			    "is not error, warn, info or debug\n",
+			    arg);
+			return -1;
+		}
+		server_log_set_level(level);
+	} else if (strcmp(name, "sync") == 0) {
+		if (strcmp(arg, "full") == 0)
+			cfg->sync_full = true;
+		else if (strcmp(arg, "normal") == 0)
+			cfg->sync_full = false;
+		else {
+			fprintf(stderr,
+			    "termgramd: --sync: '%s' is "
+			    "not full or normal\n",
+			    arg);
+			return -1;
+		}
+	} else {
+		if (*arg == '\0' || strlen(arg) > 200) {
+			fprintf(stderr, "termgramd: --name: 1 to 200 bytes\n");
+			return -1;
+		}
+		cfg->name = arg;
+	}
+	return 0;
+}
+
+/* Set what option o says from its argument. */
+static int
+set_option(const struct opt *o, const char *arg, struct server_config *cfg)
+{
+	char *field = (char *)cfg + o->off;
+	char optname[32];
+	unsigned long long v;
+
+	if (o->kind == OPT_OTHER)
+		return set_other(o->name, arg, cfg);
+	if (o->kind == OPT_STR) {
+		memcpy(field, &arg, sizeof arg);
+		return 0;
+	}
+	snprintf(optname, sizeof optname, "--%s", o->name);
+	if (parse_num(optname, arg, o->min, o->max, &v) != 0)
+		return -1;
+	if (o->kind == OPT_UINT)
+		*(unsigned *)(void *)field = (unsigned)v;
+	else
+		*(size_t *)(void *)field = (size_t)v;
+	return 0;
+}
+
+/*
+ * The command line into cfg. Returns 0 to run, 1 when the answer was
+ * printed (--help, --version), -1 on a usage error.
+ */
+static int
+parse_args(
+    int argc, char **argv, struct server_config *cfg, bool *max_sessions_set)
+{
+	struct option longopts[NOPTS + 3];
+	size_t i;
+	int c, idx;
+
+	for (i = 0; i < NOPTS; i++)
+		longopts[i] =
+		    (struct option){opts[i].name, required_argument, NULL, 0};
+	longopts[i++] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[i++] = (struct option){"version", no_argument, NULL, 'V'};
+	longopts[i] = (struct option){NULL, 0, NULL, 0};
+	while ((c = getopt_long(argc, argv, "hV", longopts, &idx)) != -1) {
+		if (c == 'h') {
 			fputs(usage, stdout);
-			return 0;
-		case 'V':
+			return 1;
+		}
+		if (c == 'V') {
 			printf("termgramd %s (protocol %d)\n", TERMGRAM_VERSION,
 			    PROTO_VERSION);
-			return 0;
-		default:
-			goto bad;
+			return 1;
 		}
+		if (c != 0 || set_option(&opts[idx], optarg, cfg) != 0)
+			return -1;
+		if (opts[idx].off == CFG(max_sessions))
+			*max_sessions_set = true;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "termgramd: unexpected argument '%s'\n",
 		    argv[optind]);
-		goto bad;
+		return -1;
 	}
-	if (cfg.data_dir == NULL) {
-		if ((base = getenv("XDG_STATE_HOME")) != NULL && *base == '/')
-			snprintf(data, sizeof data, "%s/termgram", base);
-		else if ((base = getenv("HOME")) != NULL && *base != '\0')
-			snprintf(data, sizeof data, "%s/.local/state/termgram",
-			    base);
-		else {
-			fprintf(stderr, "termgramd: no HOME; give --data\n");
-			return 2;
-		}
-		cfg.data_dir = data;
-	}
+	return 0;
+}
 
-	signal(SIGPIPE, SIG_IGN);
-	if ((fit = raise_fd_limit(cfg.max_sessions)) < cfg.max_sessions) {
-		/* The default follows the system; a number asked for is
-		 * kept, and its shortfall said. */
-		server_log(max_sessions_set ? SERVER_LOG_WARN : SERVER_LOG_INFO,
-		    "open files limited (ulimit -n): about %u sessions%s", fit,
-		    max_sessions_set ? ", fewer than --max-sessions" : "");
-		if (!max_sessions_set)
-			cfg.max_sessions = fit;
+/* Without --data: $XDG_STATE_HOME/termgram or ~/.local/state/termgram. */
+static int
+default_data_dir(char *data, size_t len)
+{
+	const char *base;
+
+	if ((base = getenv("XDG_STATE_HOME")) != NULL && *base == '/')
+		snprintf(data, len, "%s/termgram", base);
+	else if ((base = getenv("HOME")) != NULL && *base != '\0')
+		snprintf(data, len, "%s/.local/state/termgram", base);
+	else {
+		fprintf(stderr, "termgramd: no HOME; give --data\n");
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Fit the sessions to the open-files limit: the default follows the
+ * system; a number asked for is kept, and its shortfall said.
+ */
+static void
+fit_sessions(struct server_config *cfg, bool max_sessions_set)
+{
+	unsigned fit;
+
+	if ((fit = raise_fd_limit(cfg->max_sessions)) >= cfg->max_sessions)
+		return;
+	server_log(max_sessions_set ? SERVER_LOG_WARN : SERVER_LOG_INFO,
+	    "open files limited (ulimit -n): about %u sessions%s", fit,
+	    max_sessions_set ? ", fewer than --max-sessions" : "");
+	if (!max_sessions_set)
+		cfg->max_sessions = fit;
+}
+
+/* Run the relay until a signal, then shut it down. */
+static int
+run(const struct server_config *cfg)
+{
+	struct server_relay *r;
+	struct net_loop *loop;
+	char err[512];
+	uint64_t deadline;
+
 	loop = net_loop_new();
-	r = server_relay_new(loop, &cfg, err, sizeof err);
+	r = server_relay_new(loop, cfg, err, sizeof err);
 	if (r == NULL) {
 		fprintf(stderr, "termgramd: %s\n", err);
 		net_loop_free(loop);
@@ -296,7 +317,30 @@ main(int argc, char **argv)
 	server_relay_free(r);
 	net_loop_free(loop);
 	return 0;
-bad:
-	fputs(usage, stderr);
-	return 2;
+}
+
+/* termgramd [options]: see usage. */
+int
+main(int argc, char **argv)
+{
+	struct server_config cfg;
+	char data[PATH_MAX];
+	bool max_sessions_set = false;
+	int rc;
+
+	server_config_defaults(&cfg);
+	if ((rc = parse_args(argc, argv, &cfg, &max_sessions_set)) != 0) {
+		if (rc > 0)
+			return 0;
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (cfg.data_dir == NULL) {
+		if (default_data_dir(data, sizeof data) != 0)
+			return 2;
+		cfg.data_dir = data;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	fit_sessions(&cfg, max_sessions_set);
+	return run(&cfg);
 }

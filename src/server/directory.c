@@ -1,0 +1,521 @@
+/*
+ * The directory: registered users and their presence (USER lines, batched
+ * per turn), LOOKUP tickets and VERIFY for P2P mode, and the UDP side with
+ * light presence (ALIVE) and DISCOVER (PROTOCOL.md sections 2, 3 and 5).
+ */
+#include <sys/types.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "net/loop.h"
+#include "net/sock.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+#include "server/log.h"
+#include "server/relay_int.h"
+#include "server/store.h"
+#include "util/map.h"
+#include "util/sys.h"
+#include "util/xmalloc.h"
+
+#define TICKETS_PER_USER 64 /* outstanding LOOKUP tickets of one user */
+
+/* Set up an empty directory. */
+void
+server_directory_init(struct server_directory *d)
+{
+	memset(d, 0, sizeof *d);
+	d->pres_gen = 1; /* users start at 0: in no batch */
+	d->users = util_map_new();
+	d->tickets = util_map_new();
+	TAILQ_INIT(&d->tklist);
+	d->ufd = -1;
+}
+
+/* Free the users and tickets; the UDP socket is closed already. */
+void
+server_directory_fini(struct server_directory *d)
+{
+	struct srv_ticket *t;
+	size_t i;
+
+	while ((t = TAILQ_FIRST(&d->tklist)) != NULL) {
+		TAILQ_REMOVE(&d->tklist, t, entry);
+		free(t);
+	}
+	util_map_free(d->tickets);
+	for (i = 0; i < d->nusers; i++) {
+		free(d->list[i]->pwhash);
+		free(d->list[i]);
+	}
+	free(d->list);
+	free(d->clist);
+	free(d->pres);
+	free(d->pent);
+	util_map_free(d->users);
+}
+
+/* A name's key: the name in lower case. */
+static void
+name_key(char *key, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+		key[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	key[len] = '\0';
+}
+
+/* The user of that name, whatever its case, or NULL. */
+struct srv_user *
+server_directory_find(struct server_directory *d, struct proto_slice name)
+{
+	char key[PROTO_MAX_NAME + 1];
+
+	if (name.len > PROTO_MAX_NAME)
+		return NULL;
+	name_key(key, name.p, name.len);
+	return util_map_get(d->users, key, name.len);
+}
+
+/* Register a user in memory (the store has it already). */
+struct srv_user *
+server_directory_add(struct server_directory *d, const char *name,
+    const char *pwhash, uint64_t last_seen)
+{
+	struct srv_user *u;
+	size_t len = strlen(name);
+
+	u = xcalloc(1, sizeof *u);
+	memcpy(u->name, name, len);
+	u->namelen = len;
+	name_key(u->key, name, len);
+	u->pwhash = pwhash != NULL ? xstrdup(pwhash) : NULL;
+	u->last_seen = last_seen;
+	u->order = d->nusers;
+	XGROW(d->list, d->capusers, d->nusers + 1, 64);
+	d->list[d->nusers++] = u;
+	util_map_set(d->users, u->key, len, u);
+	return u;
+}
+
+/* One user from the store, at start. */
+static void
+directory_load_user(
+    void *arg, const char *name, const char *pwhash, uint64_t seen)
+{
+	server_directory_add(arg, name, pwhash, seen);
+}
+
+/* Load every registered user from the store. */
+int
+server_directory_load(struct server_directory *d, struct server_store *store)
+{
+	return server_store_load_users(store, directory_load_user, d);
+}
+
+/* A fresh random token in hex: a session's, or a ticket's. */
+void
+server_directory_make_token(char *out)
+{
+	unsigned char raw[TOKEN_LEN / 2];
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, TOKEN_LEN + 1, raw, sizeof raw);
+}
+
+/*
+ * The user's USER line, built again only when the presence it tells has
+ * changed: every login sends every line, and tells every session.
+ */
+static const char *
+user_line(struct srv_user *u, size_t *len)
+{
+	struct proto_writer w;
+	bool online = u->sess != NULL || u->light;
+
+	if (u->linelen == 0 || u->line_online != online ||
+	    u->line_seen != u->last_seen) {
+		proto_writer_init(&w, u->line, sizeof u->line);
+		proto_writer_begin(&w, PROTO_V_USER);
+		proto_writer_str(&w, u->name);
+		proto_writer_str(&w, online ? "online" : "offline");
+		proto_writer_u64(&w, u->last_seen);
+		if (proto_writer_end(&w, &u->linelen) != 0)
+			u->linelen = 0;
+		u->line_online = online;
+		u->line_seen = u->last_seen;
+	}
+	*len = u->linelen;
+	return u->line;
+}
+
+/* The contact list: one USER line per registered user, in one write. */
+void
+server_directory_send_users(struct server_relay *r, struct srv_sess *s)
+{
+	struct server_directory *d = &r->dir;
+	const char *line;
+	size_t i, n, len = 0;
+
+	for (i = 0; i < d->nusers; i++) {
+		line = user_line(d->list[i], &n);
+		XGROW(d->clist, d->capclist, len + n, 4096);
+		memcpy(d->clist + len, line, n);
+		len += n;
+	}
+	if (len > 0 && !s->gone) {
+		server_session_send(s, d->clist, len);
+		r->st.frames_out += d->nusers - 1;
+	}
+}
+
+/*
+ * Tell every logged-in session about u's presence, at the end of the turn:
+ * when many log in at once (everyone, after the relay restarts), each
+ * session gets the turn's changes in one write rather than one per login.
+ */
+void
+server_directory_presence(struct server_relay *r, struct srv_user *u)
+{
+	struct server_directory *d = &r->dir;
+	const char *line;
+	size_t n;
+
+	line = user_line(u, &n);
+	XGROW(d->pres, d->cappres, d->lenpres + n, 4096);
+	XGROW(d->pent, d->cappent, d->npres + 1, 64);
+	d->pent[d->npres].u = u;
+	d->pent[d->npres].off = d->lenpres;
+	d->pent[d->npres].len = n;
+	d->npres++;
+	memcpy(d->pres + d->lenpres, line, n);
+	d->lenpres += n;
+	u->pres_gen = d->pres_gen;
+}
+
+/* The turn's presence lines to s, but none about s's own user. */
+static void
+presence_send(struct server_relay *r, struct srv_sess *s)
+{
+	struct server_directory *d = &r->dir;
+	size_t i, from = 0, lines = 0;
+
+	if (s->user->pres_gen != d->pres_gen) {
+		server_session_send(s, d->pres, d->lenpres);
+		r->st.frames_out += d->npres - 1;
+		return;
+	}
+	for (i = 0; i <= d->npres && !s->gone; i++) {
+		if (i < d->npres && d->pent[i].u != s->user) {
+			lines++;
+			continue;
+		}
+		/* Send the run before this line of s's own, skip it. */
+		if (lines > 0) {
+			server_session_send(s, d->pres + from,
+			    (i < d->npres ? d->pent[i].off : d->lenpres) -
+			        from);
+			r->st.frames_out += lines - 1;
+		}
+		lines = 0;
+		if (i < d->npres)
+			from = d->pent[i].off + d->pent[i].len;
+	}
+}
+
+/* Send the turn's presence batch to every logged-in session. */
+void
+server_directory_presence_flush(struct server_relay *r)
+{
+	struct server_directory *d = &r->dir;
+	struct srv_sess *s;
+
+	if (d->npres == 0)
+		return;
+	LIST_FOREACH(s, &r->ss.list, entry)
+	{
+		if (s->user != NULL && !s->gone)
+			presence_send(r, s);
+	}
+	d->npres = d->lenpres = 0;
+	d->pres_gen++;
+}
+
+/* A new ticket that lets asker prove itself to target. */
+static struct srv_ticket *
+ticket_new(
+    struct server_relay *r, struct srv_user *asker, struct srv_user *target)
+{
+	struct srv_ticket *t;
+
+	t = xcalloc(1, sizeof *t);
+	t->asker = asker;
+	t->target = target;
+	t->expires = net_loop_now(r->loop) + r->cfg.ticket_s * 1000ULL;
+	server_directory_make_token(t->id);
+	TAILQ_INSERT_TAIL(&r->dir.tklist, t, entry);
+	util_map_set(r->dir.tickets, t->id, TOKEN_LEN, t);
+	asker->ntickets++;
+	return t;
+}
+
+/*
+ * LOOKUP|name: where the peer takes direct connections, and a ticket that
+ * lets the asker prove to it who it is. The address is the one the relay
+ * saw the peer come from: its connection, or its last ALIVE.
+ */
+void
+server_directory_lookup(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct server_relay *r = s->r;
+	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
+	struct srv_ticket *t;
+	struct proto_writer w;
+	size_t n;
+
+	if (u == NULL) {
+		server_session_errf(s, PROTO_ERR_NO_SUCH_USER, fr->arg[0],
+		    "no user named %.*s on this relay", (int)fr->arg[0].len,
+		    fr->arg[0].p);
+		return;
+	}
+	if (u->sess == NULL && !u->light) {
+		server_session_errf(
+		    s, PROTO_ERR_OFFLINE, fr->arg[0], "%s is offline", u->name);
+		return;
+	}
+	if (s->user->ntickets >= TICKETS_PER_USER) {
+		server_session_err(s, PROTO_ERR_RATE_LIMIT, fr->arg[0],
+		    "too many tickets outstanding; use them or wait a minute");
+		return;
+	}
+	t = ticket_new(r, s->user, u);
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_PEER);
+	proto_writer_str(&w, u->name);
+	proto_writer_str(&w, u->sess != NULL ? u->sess->ip : u->light_ip);
+	proto_writer_u64(&w, u->p2p_port);
+	proto_writer_str(&w, t->id);
+	if (proto_writer_end(&w, &n) == 0)
+		server_session_send(s, r->out, n);
+}
+
+/*
+ * VERIFY|A|ticket from B: yes once, if the ticket is one the relay gave A
+ * for B and it has not expired. Anything else is no, and a wrong try does
+ * not use the ticket up.
+ */
+void
+server_directory_verify(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct server_relay *r = s->r;
+	struct srv_ticket *t = NULL;
+	struct proto_writer w;
+	bool yes = false;
+	size_t n;
+
+	if (fr->arg[1].len == TOKEN_LEN)
+		t = util_map_get(r->dir.tickets, fr->arg[1].p, TOKEN_LEN);
+	if (t != NULL && !t->used && t->target == s->user &&
+	    net_loop_now(r->loop) < t->expires &&
+	    proto_name_eq(fr->arg[0],
+	        (struct proto_slice){t->asker->name, t->asker->namelen})) {
+		t->used = true;
+		util_map_remove(r->dir.tickets, t->id, TOKEN_LEN);
+		yes = true;
+	}
+	server_log(SERVER_LOG_DEBUG, "%s verified a ticket of %.*s: %s",
+	    s->user->name, (int)fr->arg[0].len, fr->arg[0].p,
+	    yes ? "yes" : "no");
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_VERIFIED);
+	proto_writer_field(&w, fr->arg[0].p, fr->arg[0].len);
+	proto_writer_field(&w, fr->arg[1].p, fr->arg[1].len);
+	proto_writer_str(&w, yes ? "yes" : "no");
+	if (proto_writer_end(&w, &n) == 0)
+		server_session_send(s, r->out, n);
+}
+
+/* Drop tickets that expired or were used; they leave in creation order. */
+static void
+tickets_sweep(struct server_relay *r)
+{
+	struct server_directory *d = &r->dir;
+	uint64_t now = net_loop_now(r->loop);
+	struct srv_ticket *t;
+
+	while ((t = TAILQ_FIRST(&d->tklist)) != NULL &&
+	    (t->used || t->expires <= now)) {
+		TAILQ_REMOVE(&d->tklist, t, entry);
+		if (!t->used)
+			util_map_remove(d->tickets, t->id, TOKEN_LEN);
+		t->asker->ntickets--;
+		free(t);
+	}
+}
+
+/* Send the n bytes in r->out back to where the request came from. */
+static void
+udp_reply(struct server_relay *r, size_t n, const struct sockaddr_storage *from,
+    socklen_t fromlen)
+{
+	(void)net_udp_reply(r->dir.ufd, from, fromlen, r->out, n);
+}
+
+/*
+ * ALIVE|name|token keeps a user online without a TCP connection, for
+ * three heartbeat intervals; the answer is how many frames wait for it.
+ * A token that is not the user's gets AUTH_FAILED: log in again.
+ */
+static void
+udp_alive(struct server_relay *r, const struct proto_frame *fr,
+    const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
+	int64_t pending;
+	size_t n;
+
+	if (u == NULL || u->token[0] == '\0' ||
+	    (u->sess == NULL && !u->light) ||
+	    !proto_slice_eq(fr->arg[1], u->token)) {
+		if (proto_build_err(r->out, sizeof r->out, &n,
+		        PROTO_ERR_AUTH_FAILED, NULL, 0,
+		        "unknown or expired session token") == 0)
+			udp_reply(r, n, from, fromlen);
+		return;
+	}
+	if (!u->light) {
+		u->light = true;
+		r->dir.nlight++;
+	}
+	u->light_until =
+	    net_loop_now(r->loop) + 3ULL * r->cfg.heartbeat_s * 1000;
+	net_addr_format(from, u->light_ip, sizeof u->light_ip);
+	pending = server_store_queue_count(r->store, u->key);
+	if (proto_build_alive_reply(r->out, sizeof r->out, &n,
+	        pending > 0 ? (uint64_t)pending : 0) == 0)
+		udp_reply(r, n, from, fromlen);
+}
+
+/* DISCOVER: the relay's name and port, to whoever asks on the LAN. */
+static void
+udp_discover(struct server_relay *r, const struct sockaddr_storage *from,
+    socklen_t fromlen)
+{
+	struct proto_writer w;
+	char host[256];
+	const char *name = r->cfg.name;
+	size_t n;
+
+	if (name == NULL) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "termgramd");
+		host[sizeof host - 1] = '\0';
+		name = host;
+	}
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_RELAY);
+	proto_writer_b64(&w, name, strlen(name));
+	proto_writer_u64(&w, (uint64_t)r->port);
+	if (proto_writer_end(&w, &n) == 0)
+		udp_reply(r, n, from, fromlen);
+}
+
+/*
+ * Datagrams: ALIVE and DISCOVER are answered; anything else is dropped
+ * without a word, so the relay never answers a forged source address
+ * with more bytes than it was sent.
+ */
+static void
+udp_read(struct net_watch *wt, short revents, void *arg)
+{
+	struct server_relay *r = arg;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct proto_frame fr;
+	struct proto_error err;
+	char buf[1024];
+	ssize_t n;
+	int i;
+
+	(void)wt;
+	(void)revents;
+	for (i = 0; i < 64; i++) {
+		n = net_udp_recvfrom(
+		    r->dir.ufd, buf, sizeof buf - 1, &from, &fromlen);
+		if (n <= 0)
+			return;
+		if (buf[n - 1] != '\n')
+			buf[n++] = '\n';
+		if (proto_frame_parse(buf, (size_t)n, &fr, &err) != PROTO_FRAME)
+			continue;
+		if (fr.verb == PROTO_V_ALIVE && fr.nargs == 2)
+			udp_alive(r, &fr, &from, fromlen);
+		else if (fr.verb == PROTO_V_DISCOVER &&
+		    proto_slice_u64(fr.arg[0]) == PROTO_VERSION)
+			udp_discover(r, &from, fromlen);
+	}
+}
+
+/* Take the bound UDP socket fd and answer what comes in on it. */
+void
+server_directory_udp_start(struct server_relay *r, int fd)
+{
+	r->dir.ufd = fd;
+	r->dir.uw = net_loop_add_fd(r->loop, fd, POLLIN, udp_read, r);
+}
+
+/* Stop answering datagrams and close the socket. */
+void
+server_directory_udp_stop(struct server_relay *r)
+{
+	if (r->dir.uw != NULL)
+		net_watch_remove(r->dir.uw);
+	r->dir.uw = NULL;
+	if (r->dir.ufd != -1)
+		close(r->dir.ufd);
+	r->dir.ufd = -1;
+}
+
+/* Light presences not renewed for three intervals end: offline. */
+static void
+light_sweep(struct server_relay *r)
+{
+	struct server_directory *d = &r->dir;
+	uint64_t now = net_loop_now(r->loop);
+	struct srv_user *u;
+	size_t i;
+
+	for (i = 0; i < d->nusers && d->nlight > 0; i++) {
+		u = d->list[i];
+		if (!u->light || u->light_until > now)
+			continue;
+		u->light = false;
+		d->nlight--;
+		if (u->sess != NULL)
+			continue;
+		u->token[0] = '\0';
+		u->last_seen = util_wall_ms();
+		server_store_set_last_seen(r->store, u->key, u->last_seen);
+		server_directory_presence(r, u);
+		server_log(SERVER_LOG_INFO,
+		    "%s left (no ALIVE for three intervals)", u->name);
+	}
+}
+
+/* Once a second: expired tickets and light presences go. */
+void
+server_directory_sweep(struct server_relay *r)
+{
+	tickets_sweep(r);
+	light_sweep(r);
+}

@@ -1,0 +1,238 @@
+/*
+ * The relay's insides, shared by its files and by nothing else: sessions
+ * (session.c), the router with its grace list and ACKs (router.c), the
+ * directory of users, presence, tickets and UDP (directory.c), and the
+ * relay's own life that holds them together (relay.c).
+ */
+#ifndef SERVER_RELAY_INT_H
+#define SERVER_RELAY_INT_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/loop.h"
+#include "net/sock.h"
+#include "proto/err.h"
+#include "proto/frame.h"
+#include "server/relay.h"
+
+#define TOKEN_LEN 32 /* hex characters of a session token */
+
+struct net_conn;
+struct server_store;
+struct util_map;
+struct srv_sess;
+
+struct srv_user {
+	char key[PROTO_MAX_NAME + 1]; /* lower case */
+	char name[PROTO_MAX_NAME + 1]; /* as registered */
+	size_t namelen;
+	char *pwhash; /* NULL: an open name */
+	uint64_t last_seen; /* wall clock ms */
+	struct srv_sess *sess; /* online session, or NULL */
+	char token[TOKEN_LEN + 1];
+	size_t order; /* registration order */
+	/* The USER line last built for this user, and what it said. */
+	char line[80];
+	size_t linelen;
+	bool line_online;
+	uint64_t line_seen;
+	uint64_t pres_gen; /* has a line in this turn's presence batch */
+	/* P2P: where its peers reach it, and its light presence. */
+	unsigned p2p_port; /* from its last LOGIN or RESUME */
+	bool light; /* ALIVE datagrams keep it online */
+	uint64_t light_until; /* monotonic ms */
+	char light_ip[NET_ADDRSTRLEN]; /* where its ALIVE came from */
+	unsigned ntickets; /* LOOKUP tickets it holds */
+};
+
+/* A LOOKUP ticket: single use, binds (asker, target), expires. */
+struct srv_ticket {
+	TAILQ_ENTRY(srv_ticket) entry; /* creation order = expiry order */
+	struct srv_user *asker, *target;
+	uint64_t expires; /* monotonic ms */
+	bool used;
+	char id[TOKEN_LEN + 1];
+};
+
+struct srv_sess {
+	struct server_relay *r;
+	struct net_conn *conn; /* NULL once lost */
+	struct proto_decoder dec;
+	struct srv_user *user; /* NULL until WELCOME */
+	struct srv_user *last_to; /* whom it sent to last (users stay) */
+	char ip[NET_ADDRSTRLEN];
+	unsigned p2p_port;
+	uint64_t last_in; /* monotonic ms */
+	double tokens; /* rate budget */
+	uint64_t tokens_at;
+	int64_t cursor; /* queue rows sent up to */
+	bool backlog; /* rows past cursor wait */
+	bool gone;
+	bool kick; /* input waits since unblocked */
+	uint64_t full_since; /* output above high since (0: it is not) */
+	struct srv_sess *blocked_on; /* paused: this one is full */
+	LIST_ENTRY(srv_sess) entry;
+};
+
+/* A MSG the relay answers for: waiting for its RCPT, or stored. */
+struct srv_msg {
+	TAILQ_ENTRY(srv_msg) entry; /* grace list (oldest first), or pool */
+	uint64_t deadline;
+	int64_t seq; /* > 0 once stored */
+	struct srv_user *sender, *rcpt;
+	char *frame; /* kept during the grace period */
+	char small[256]; /* where a short frame is kept, without malloc */
+	size_t len;
+	char id[PROTO_MAX_ID + 1];
+	size_t klen;
+	char key[PROTO_MAX_NAME + 1 + PROTO_MAX_ID + 1];
+};
+
+struct srv_ack {
+	struct srv_user *user;
+	char id[PROTO_MAX_ID + 1];
+};
+
+struct srv_stats {
+	uint64_t frames_in, frames_out;
+	uint64_t msgs_stored, msgs_relayed, bytes_relayed;
+	int64_t queue_depth;
+};
+
+/* Users, their presence, LOOKUP tickets and the UDP side (directory.c). */
+struct server_directory {
+	struct util_map *users; /* key -> srv_user */
+	struct srv_user **list; /* registration order */
+	size_t nusers, capusers;
+	char *clist; /* the contact list, assembled for a login */
+	size_t capclist;
+	char *pres; /* presence changes of this turn, for everyone */
+	size_t lenpres, cappres;
+	struct srv_pres {
+		struct srv_user *u;
+		size_t off, len;
+	} * pent; /* whose line is where in pres */
+	size_t npres, cappent;
+	uint64_t pres_gen;
+	struct util_map *tickets; /* unused ones, by id */
+	TAILQ_HEAD(, srv_ticket) tklist;
+	size_t nlight; /* users whose light presence is alive */
+	int ufd; /* UDP: ALIVE and DISCOVER */
+	struct net_watch *uw;
+};
+
+/*
+ * What the router needs of sessions, and nothing more: the relay passes
+ * the real ones (session.c), the router's test passes fakes.
+ */
+struct server_router_io {
+	/* Write a whole frame to s (which may drop s if it is too slow). */
+	void (*send)(struct srv_sess *, const char *, size_t);
+	/* Whether s's output is over its high mark. */
+	bool (*is_full)(struct srv_sess *);
+	/* Stop reading from s until dst drains. */
+	void (*block_on)(struct srv_sess *, struct srv_sess *);
+};
+
+/* Routing, the grace list, ACKs and store-and-forward (router.c). */
+struct server_router {
+	struct net_loop *loop;
+	struct server_store *store;
+	struct server_directory *dir;
+	struct srv_stats *st;
+	unsigned grace_ms; /* RCPT wait before storing */
+	const struct server_router_io *io;
+	struct util_map *msgs; /* sender|id -> srv_msg */
+	TAILQ_HEAD(, srv_msg) grace; /* oldest first */
+	TAILQ_HEAD(, srv_msg) pool; /* free records */
+	size_t npool, ngrace;
+	struct srv_ack *acks; /* sent after the commit */
+	size_t nacks, capacks;
+	struct net_timer timer;
+	char out[PROTO_MAX_FRAME + 256];
+};
+
+/* The sessions of the relay (session.c). */
+struct server_sessions {
+	LIST_HEAD(, srv_sess) list; /* newest first */
+	unsigned n;
+	struct net_timer kick;
+};
+
+struct server_relay {
+	struct net_loop *loop;
+	struct server_config cfg;
+	struct server_store *store;
+	int lfd;
+	struct net_watch *lw;
+	int port;
+	char addr[NET_ADDRSTRLEN + 8];
+	struct net_timer sweep, accept_again;
+	bool shutting_down;
+	uint64_t trim_mark; /* frames_out at the last sweep */
+	bool trim_wanted;
+	uint64_t started; /* monotonic ms */
+
+	struct server_directory dir;
+	struct server_router rt;
+	struct server_sessions ss;
+	struct srv_stats st;
+	char out[PROTO_MAX_FRAME + 256];
+};
+
+extern const struct proto_slice server_no_ref;
+
+/* session.c */
+extern const struct server_router_io server_session_io;
+void server_session_new(struct server_relay *, int, const char *);
+void server_session_send(struct srv_sess *, const char *, size_t);
+void server_session_err(
+    struct srv_sess *, enum proto_err, struct proto_slice, const char *);
+void server_session_errf(struct srv_sess *, enum proto_err, struct proto_slice,
+    const char *, ...) __attribute__((format(printf, 4, 5)));
+void server_session_close(struct srv_sess *, const char *, const char *);
+void server_session_sweep(struct server_relay *, uint64_t);
+void server_sessions_init(struct server_relay *);
+void server_sessions_close_all(
+    struct server_relay *, const char *, const char *);
+
+/* router.c */
+void server_router_init(struct server_router *, struct net_loop *,
+    struct server_store *, struct server_directory *, struct srv_stats *,
+    unsigned, const struct server_router_io *);
+void server_router_fini(struct server_router *);
+int server_router_load(struct server_router *);
+void server_router_route(
+    struct server_router *, struct srv_sess *, const struct proto_frame *);
+void server_router_expire(struct server_router *, uint64_t);
+void server_router_flush(struct server_router *, const struct srv_user *);
+void server_router_sync(struct server_router *, struct srv_sess *);
+void server_router_commit(struct server_router *);
+
+/* directory.c */
+void server_directory_init(struct server_directory *);
+void server_directory_fini(struct server_directory *);
+int server_directory_load(struct server_directory *, struct server_store *);
+struct srv_user *server_directory_find(
+    struct server_directory *, struct proto_slice);
+struct srv_user *server_directory_add(
+    struct server_directory *, const char *, const char *, uint64_t);
+void server_directory_make_token(char *);
+void server_directory_send_users(struct server_relay *, struct srv_sess *);
+void server_directory_presence(struct server_relay *, struct srv_user *);
+void server_directory_presence_flush(struct server_relay *);
+void server_directory_lookup(struct srv_sess *, const struct proto_frame *);
+void server_directory_verify(struct srv_sess *, const struct proto_frame *);
+void server_directory_udp_start(struct server_relay *, int);
+void server_directory_udp_stop(struct server_relay *);
+void server_directory_sweep(struct server_relay *);
+
+/* relay.c */
+void server_relay_send_stats(struct srv_sess *);
+
+#endif

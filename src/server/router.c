@@ -1,0 +1,576 @@
+/*
+ * The router: MSG, RCPT, TYPING and file frames from one user to another
+ * (PROTOCOL.md section 3). A MSG to an online user is forwarded at once
+ * and waits in the grace list for its RCPT; one that gets none in time,
+ * or whose recipient is offline or behind, goes to the store. Either way
+ * the sender's ACK follows the commit of the turn. Sessions are reached
+ * only through struct server_router_io, so the router runs without sockets.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/loop.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+#include "server/log.h"
+#include "server/relay_int.h"
+#include "server/store.h"
+#include "util/map.h"
+#include "util/sys.h"
+#include "util/xmalloc.h"
+
+#define MSG_POOL 4096
+#define SYNC_BATCH 256
+
+static void router_timer(struct net_timer *, void *);
+
+/* Set up a router over a directory and a store; io reaches sessions. */
+void
+server_router_init(struct server_router *rt, struct net_loop *loop,
+    struct server_store *store, struct server_directory *dir,
+    struct srv_stats *st, unsigned grace_ms, const struct server_router_io *io)
+{
+	memset(rt, 0, sizeof *rt);
+	rt->loop = loop;
+	rt->store = store;
+	rt->dir = dir;
+	rt->st = st;
+	rt->grace_ms = grace_ms;
+	rt->io = io;
+	rt->msgs = util_map_new();
+	TAILQ_INIT(&rt->grace);
+	TAILQ_INIT(&rt->pool);
+	net_timer_init(&rt->timer, router_timer, rt);
+}
+
+/* Free a message record and the frame it keeps. */
+static void
+router_free_msg(const void *k, size_t len, void *v, void *arg)
+{
+	struct srv_msg *m = v;
+
+	(void)k;
+	(void)len;
+	(void)arg;
+	if (m->frame != m->small)
+		free(m->frame);
+	free(m);
+}
+
+/* Free every record; what waits in the grace list is not stored. */
+void
+server_router_fini(struct server_router *rt)
+{
+	struct srv_msg *m;
+
+	net_timer_stop(rt->loop, &rt->timer);
+	if (rt->msgs != NULL) {
+		util_map_each(rt->msgs, router_free_msg, NULL);
+		util_map_free(rt->msgs);
+	}
+	while ((m = TAILQ_FIRST(&rt->pool)) != NULL) {
+		TAILQ_REMOVE(&rt->pool, m, entry);
+		free(m);
+	}
+	free(rt->acks);
+}
+
+/* Promise u an ACK for id once the turn's transaction commits. */
+static void
+ack_later(struct server_router *rt, struct srv_user *u, const char *id)
+{
+	XGROW(rt->acks, rt->capacks, rt->nacks + 1, 256);
+	rt->acks[rt->nacks].user = u;
+	snprintf(
+	    rt->acks[rt->nacks].id, sizeof rt->acks[rt->nacks].id, "%s", id);
+	rt->nacks++;
+}
+
+/* Take m out of the grace list. */
+static void
+grace_unlink(struct server_router *rt, struct srv_msg *m)
+{
+	rt->ngrace--;
+	TAILQ_REMOVE(&rt->grace, m, entry);
+}
+
+/*
+ * Message records come from a free list: the hot path (forward, then the
+ * RCPT within the grace period) allocates nothing once it is warm.
+ */
+static struct srv_msg *
+msg_new(struct server_router *rt)
+{
+	struct srv_msg *m = TAILQ_FIRST(&rt->pool);
+
+	if (m != NULL) {
+		TAILQ_REMOVE(&rt->pool, m, entry);
+		rt->npool--;
+	} else
+		m = xmalloc(sizeof *m);
+	m->deadline = 0;
+	m->seq = 0;
+	m->frame = NULL;
+	m->len = 0;
+	return m;
+}
+
+/* Forget the frame a message kept for its grace period. */
+static void
+msg_drop_frame(struct srv_msg *m)
+{
+	if (m->frame != m->small)
+		free(m->frame);
+	m->frame = NULL;
+	m->len = 0;
+}
+
+/* Keep a copy of the frame while its RCPT may still come. */
+static void
+msg_keep_frame(struct srv_msg *m, const char *p, size_t n)
+{
+	m->frame = n <= sizeof m->small ? m->small : xmalloc(n);
+	memcpy(m->frame, p, n);
+	m->len = n;
+}
+
+/* The relay no longer answers for m: back to the free list. */
+static void
+msg_free(struct server_router *rt, struct srv_msg *m)
+{
+	util_map_remove(rt->msgs, m->key, m->klen);
+	msg_drop_frame(m);
+	if (rt->npool < MSG_POOL) {
+		TAILQ_INSERT_HEAD(&rt->pool, m, entry);
+		rt->npool++;
+	} else
+		free(m);
+}
+
+/*
+ * Store a message in the queue (in this turn's transaction) and promise
+ * the sender an ACK once it commits. Returns -1 if the store failed; the
+ * sender then gets ERR|INTERNAL and keeps the message in its outbox.
+ */
+static int
+msg_store(
+    struct server_router *rt, struct srv_msg *m, const char *frame, size_t len)
+{
+	int64_t seq;
+
+	seq = server_store_queue_add(rt->store, m->rcpt->key, SERVER_QUEUE_MSG,
+	    m->sender->key, m->id, frame, len, util_wall_ms());
+	if (seq < 0) {
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(rt->store));
+		return -1;
+	}
+	m->seq = seq;
+	rt->st->msgs_stored++;
+	rt->st->queue_depth++;
+	ack_later(rt, m->sender, m->id);
+	return 0;
+}
+
+/* The grace period ran out for a forwarded message: store it now. */
+static void
+msg_grace_expire(struct server_router *rt, struct srv_msg *m)
+{
+	struct srv_sess *s = m->rcpt->sess;
+
+	grace_unlink(rt, m);
+	if (msg_store(rt, m, m->frame, m->len) != 0) {
+		msg_free(rt, m);
+		return;
+	}
+	msg_drop_frame(m);
+	/* The recipient has it already; nothing older waits for it. */
+	if (s != NULL && !s->backlog && m->seq > s->cursor)
+		s->cursor = m->seq;
+}
+
+/* Store every forwarded message whose grace period ended by now. */
+void
+server_router_expire(struct server_router *rt, uint64_t now)
+{
+	struct srv_msg *m;
+
+	while ((m = TAILQ_FIRST(&rt->grace)) != NULL && m->deadline <= now)
+		msg_grace_expire(rt, m);
+}
+
+/* The grace timer: expire what is due, wait for the next one. */
+static void
+router_timer(struct net_timer *t, void *arg)
+{
+	struct server_router *rt = arg;
+	uint64_t now = net_clock_ms();
+	struct srv_msg *m;
+
+	server_router_expire(rt, now);
+	if ((m = TAILQ_FIRST(&rt->grace)) != NULL)
+		net_timer_start(rt->loop, t, m->deadline - now);
+}
+
+/* A recipient went away (u; NULL: all): store what it did not confirm. */
+void
+server_router_flush(struct server_router *rt, const struct srv_user *u)
+{
+	struct srv_msg *m, *next;
+
+	for (m = TAILQ_FIRST(&rt->grace); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, entry);
+		if (u == NULL || m->rcpt == u)
+			msg_grace_expire(rt, m);
+	}
+	if (u == NULL)
+		net_timer_stop(rt->loop, &rt->timer);
+}
+
+/*
+ * The end of the turn: commit, then send the ACKs it promised. If the
+ * commit fails nothing is acknowledged and senders keep their outboxes.
+ */
+void
+server_router_commit(struct server_router *rt)
+{
+	struct srv_ack *a;
+	size_t i, n;
+
+	if (!server_store_in_txn(rt->store) && rt->nacks == 0)
+		return;
+	if (server_store_commit(rt->store) != 0) {
+		server_log(SERVER_LOG_ERROR, "store: commit failed: %s",
+		    server_store_error(rt->store));
+		rt->nacks = 0;
+		return;
+	}
+	for (i = 0; i < rt->nacks; i++) {
+		a = &rt->acks[i];
+		if (a->user->sess == NULL || a->user->sess->gone)
+			continue;
+		if (proto_build_ack(rt->out, sizeof rt->out, &n, a->id) == 0)
+			rt->io->send(a->user->sess, rt->out, n);
+	}
+	rt->nacks = 0;
+}
+
+/* One stored message, at start: the relay answers for it again. */
+static void
+router_load_msg(void *arg, const struct server_queued *q)
+{
+	struct server_router *rt = arg;
+	struct srv_user *snd, *rcp;
+	struct srv_msg *m;
+	struct proto_slice sn = {q->sender, strlen(q->sender)};
+	struct proto_slice rn = {q->rcpt, strlen(q->rcpt)};
+
+	snd = server_directory_find(rt->dir, sn);
+	rcp = server_directory_find(rt->dir, rn);
+	if (snd == NULL || rcp == NULL || strlen(q->id) > PROTO_MAX_ID)
+		return;
+	m = msg_new(rt);
+	m->sender = snd;
+	m->rcpt = rcp;
+	m->seq = q->seq;
+	snprintf(m->id, sizeof m->id, "%s", q->id);
+	m->klen =
+	    (size_t)snprintf(m->key, sizeof m->key, "%s|%s", snd->key, q->id);
+	util_map_set(rt->msgs, m->key, m->klen, m);
+}
+
+/* Load the stored messages, once the directory has its users. */
+int
+server_router_load(struct server_router *rt)
+{
+	return server_store_load_msgs(rt->store, router_load_msg, rt);
+}
+
+/* Send an ERR about the frame ref names to s. */
+static void router_errf(struct server_router *, struct srv_sess *,
+    enum proto_err, struct proto_slice, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+router_errf(struct server_router *rt, struct srv_sess *s, enum proto_err code,
+    struct proto_slice ref, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (proto_build_err(
+	        rt->out, sizeof rt->out, &n, code, ref.p, ref.len, text) == 0)
+		rt->io->send(s, rt->out, n);
+}
+
+/* Forward a frame as it came; counts it as relayed. */
+static void
+forward(
+    struct server_router *rt, struct srv_sess *to, const struct proto_frame *fr)
+{
+	rt->io->send(to, fr->raw, fr->rawlen);
+	rt->st->bytes_relayed += fr->rawlen;
+	if (fr->verb == PROTO_V_MSG)
+		rt->st->msgs_relayed++;
+}
+
+/* The key of a message: "sender-key|id" (a name never holds '|'). */
+static size_t
+msg_key(char *key, const struct srv_user *sender, struct proto_slice id)
+{
+	size_t n = sender->namelen; /* the key is the name, lower case */
+
+	memcpy(key, sender->key, n);
+	key[n++] = '|';
+	memcpy(key + n, id.p, id.len);
+	key[n + id.len] = '\0';
+	return n + id.len;
+}
+
+/* A new record for the MSG fr from s to to, known by its key. */
+static struct srv_msg *
+msg_add(struct server_router *rt, struct srv_sess *s,
+    const struct proto_frame *fr, struct srv_user *to, const char *key,
+    size_t klen)
+{
+	struct srv_msg *m = msg_new(rt);
+
+	m->sender = s->user;
+	m->rcpt = to;
+	memcpy(m->id, fr->arg[3].p, fr->arg[3].len);
+	m->id[fr->arg[3].len] = '\0';
+	memcpy(m->key, key, klen + 1);
+	m->klen = klen;
+	util_map_set(rt->msgs, m->key, m->klen, m);
+	return m;
+}
+
+/* Wait for m's RCPT until the grace period ends; keep its frame. */
+static void
+grace_add(
+    struct server_router *rt, struct srv_msg *m, const struct proto_frame *fr)
+{
+	msg_keep_frame(m, fr->raw, fr->rawlen);
+	m->deadline = net_loop_now(rt->loop) + rt->grace_ms;
+	TAILQ_INSERT_TAIL(&rt->grace, m, entry);
+	rt->ngrace++;
+	if (!net_timer_is_active(&rt->timer))
+		net_timer_start(rt->loop, &rt->timer, rt->grace_ms);
+}
+
+/* MSG: forward to an online reader that keeps up, else store. */
+static void
+route_msg(struct server_router *rt, struct srv_sess *s,
+    const struct proto_frame *fr, struct srv_user *to)
+{
+	struct srv_sess *dst = to->sess;
+	struct srv_msg *m;
+	char key[sizeof m->key];
+	size_t klen;
+
+	klen = msg_key(key, s->user, fr->arg[3]);
+	m = util_map_get(rt->msgs, key, klen);
+	if (m != NULL) {
+		/* A resend of a message the relay still answers for. */
+		if (m->seq > 0)
+			ack_later(rt, m->sender, m->id);
+		return;
+	}
+	m = msg_add(rt, s, fr, to, key, klen);
+	if (dst != NULL && !dst->gone && !dst->backlog &&
+	    !rt->io->is_full(dst)) {
+		forward(rt, dst, fr);
+		if (rt->grace_ms > 0) {
+			grace_add(rt, m, fr);
+			return;
+		}
+		if (msg_store(rt, m, fr->raw, fr->rawlen) != 0)
+			goto fail;
+		if (m->seq > dst->cursor)
+			dst->cursor = m->seq;
+		return;
+	}
+	/* Offline, or too far behind: the store keeps it. */
+	if (msg_store(rt, m, fr->raw, fr->rawlen) != 0)
+		goto fail;
+	if (dst != NULL && !dst->gone)
+		dst->backlog = true;
+	return;
+fail:
+	msg_free(rt, m);
+	router_errf(rt, s, PROTO_ERR_INTERNAL, fr->arg[3],
+	    "the relay could not store the message");
+}
+
+/* Keep a frame for to's next login, to be sent once (a RCPT, an offer). */
+static void
+queue_once(struct server_router *rt, struct srv_sess *s, struct srv_user *to,
+    const struct proto_frame *fr)
+{
+	if (server_store_queue_add(rt->store, to->key, SERVER_QUEUE_ONCE,
+	        s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms()) < 0)
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(rt->store));
+	else
+		rt->st->queue_depth++;
+}
+
+/* RCPT: settles the message it names, and goes to its sender. */
+static void
+route_rcpt(struct server_router *rt, struct srv_sess *s,
+    const struct proto_frame *fr, struct srv_user *to)
+{
+	struct srv_msg *m;
+	char key[sizeof m->key];
+	size_t klen;
+
+	klen = msg_key(key, to, fr->arg[2]);
+	m = util_map_get(rt->msgs, key, klen);
+	if (m != NULL && m->rcpt == s->user) {
+		if (m->seq > 0) {
+			if (server_store_queue_delete(rt->store, m->seq) == 0)
+				rt->st->queue_depth--;
+			else
+				server_log(SERVER_LOG_ERROR, "store: %s",
+				    server_store_error(rt->store));
+		} else
+			grace_unlink(rt, m);
+		msg_free(rt, m);
+	}
+	if (to->sess != NULL && !to->sess->gone) {
+		forward(rt, to->sess, fr);
+		return;
+	}
+	queue_once(rt, s, to, fr);
+}
+
+/* TYPING and file frames: only to a peer online now. */
+static void
+route_live(struct server_router *rt, struct srv_sess *s,
+    const struct proto_frame *fr, struct srv_user *to, struct proto_slice ref)
+{
+	struct srv_sess *dst = to->sess;
+
+	if (dst == NULL && to->light && fr->verb == PROTO_V_FOFFER) {
+		/* Online without a connection: the offer waits in its queue,
+		 * and the next ALIVE answer calls it back. */
+		queue_once(rt, s, to, fr);
+		return;
+	}
+	if (dst == NULL || dst->gone) {
+		/* Typing is never stored; a transfer needs its peer online. */
+		if (fr->verb != PROTO_V_TYPING)
+			router_errf(rt, s, PROTO_ERR_OFFLINE, ref,
+			    "%s is offline", to->name);
+		return;
+	}
+	forward(rt, dst, fr);
+	if (!dst->gone && rt->io->is_full(dst))
+		rt->io->block_on(s, dst);
+}
+
+/*
+ * A routed frame from s's user: it must say it is from that user, and go
+ * to a registered one.
+ */
+void
+server_router_route(
+    struct server_router *rt, struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct proto_slice ref = proto_frame_ref(fr);
+	struct proto_slice from = fr->arg[0], to_name = fr->arg[1];
+	struct proto_slice own = {s->user->name, s->user->namelen};
+	struct srv_user *to = s->last_to;
+
+	if (!proto_name_eq(from, own)) {
+		router_errf(rt, s, PROTO_ERR_FORBIDDEN, ref,
+		    "you are %s and cannot send as %.*s", s->user->name,
+		    (int)from.len, from.p);
+		return;
+	}
+	/* A conversation sends to the same user frame after frame: one
+	 * name comparison instead of a hash lookup. */
+	if (to == NULL ||
+	    !proto_name_eq(
+	        to_name, (struct proto_slice){to->name, to->namelen})) {
+		if ((to = server_directory_find(rt->dir, to_name)) == NULL) {
+			router_errf(rt, s, PROTO_ERR_NO_SUCH_USER, ref,
+			    "no user named %.*s on this relay",
+			    (int)to_name.len, to_name.p);
+			return;
+		}
+		s->last_to = to;
+	}
+	if (fr->verb == PROTO_V_MSG)
+		route_msg(rt, s, fr, to);
+	else if (fr->verb == PROTO_V_RCPT)
+		route_rcpt(rt, s, fr, to);
+	else
+		route_live(rt, s, fr, to, ref);
+}
+
+/* Queued frames for a session, in batches while its output has room. */
+struct sync_ctx {
+	struct server_router *rt;
+	struct srv_sess *s;
+	int64_t *rcpt_rows;
+	size_t nrcpt;
+	int64_t last;
+};
+
+/* One queued frame to the session being synced. */
+static void
+sync_row(void *arg, const struct server_queued *q)
+{
+	struct sync_ctx *c = arg;
+
+	c->last = q->seq;
+	c->rt->io->send(c->s, q->frame, q->len);
+	c->rt->st->bytes_relayed += q->len;
+	if (q->kind == SERVER_QUEUE_MSG)
+		c->rt->st->msgs_relayed++;
+	else
+		c->rcpt_rows[c->nrcpt++] = q->seq;
+}
+
+/*
+ * Store-and-forward: send s what waits for it past its cursor while its
+ * output has room. A receipt is done once handed over; messages wait for
+ * their own RCPT.
+ */
+void
+server_router_sync(struct server_router *rt, struct srv_sess *s)
+{
+	int64_t rows[SYNC_BATCH];
+	struct sync_ctx c;
+	size_t i;
+	int n;
+
+	while (s->backlog && !s->gone && !rt->io->is_full(s)) {
+		c.rt = rt;
+		c.s = s;
+		c.rcpt_rows = rows;
+		c.nrcpt = 0;
+		c.last = s->cursor;
+		n = server_store_queue_fetch(rt->store, s->user->key, s->cursor,
+		    SYNC_BATCH, sync_row, &c);
+		if (n < 0) {
+			server_log(SERVER_LOG_ERROR, "store: %s",
+			    server_store_error(rt->store));
+			return;
+		}
+		s->cursor = c.last;
+		for (i = 0; i < c.nrcpt; i++) {
+			if (server_store_queue_delete(rt->store, rows[i]) == 0)
+				rt->st->queue_depth--;
+		}
+		if (n < SYNC_BATCH)
+			s->backlog = false;
+	}
+}

@@ -1,0 +1,624 @@
+/*
+ * Sessions: one per TCP connection. Reading and decoding its frames, the
+ * rate budget, LOGIN and RESUME, the dispatch of what a logged-in user
+ * asks for, the output limits (a reader too slow is dropped; a sender to a
+ * full reader is paused), and the close, which is deferred to the end of
+ * the turn (PROTOCOL.md sections 1, 2, 6 and 7).
+ */
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "net/conn.h"
+#include "net/loop.h"
+#include "proto/build.h"
+#include "proto/frame.h"
+#include "server/log.h"
+#include "server/relay_int.h"
+#include "server/store.h"
+#include "util/sys.h"
+#include "util/xmalloc.h"
+
+#define OUT_LOW (256 * 1024)
+#define OUT_HIGH (1024 * 1024)
+
+const struct proto_slice server_no_ref = {"-", 1};
+
+static void session_process(struct srv_sess *);
+
+/* Write a whole frame to a session; a peer past its hard cap is dropped. */
+void
+server_session_send(struct srv_sess *s, const char *p, size_t n)
+{
+	if (s->gone)
+		return;
+	if (net_conn_write(s->conn, p, n) != 0) {
+		server_log(SERVER_LOG_WARN,
+		    "%s (%s): output over %zu bytes, disconnected as too slow",
+		    s->user != NULL ? s->user->name : "-", s->ip,
+		    s->r->cfg.max_output);
+		server_session_close(s, "too-slow", NULL);
+		return;
+	}
+	s->r->st.frames_out++;
+}
+
+/* ERR|code|ref|text to s. */
+void
+server_session_err(struct srv_sess *s, enum proto_err code,
+    struct proto_slice ref, const char *text)
+{
+	struct server_relay *r = s->r;
+	size_t n;
+
+	if (proto_build_err(
+	        r->out, sizeof r->out, &n, code, ref.p, ref.len, text) == 0)
+		server_session_send(s, r->out, n);
+}
+
+/* ERR|code|ref|text to s, the text from a format. */
+void
+server_session_errf(struct srv_sess *s, enum proto_err code,
+    struct proto_slice ref, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	server_session_err(s, code, ref, text);
+}
+
+/* Whether s's output is over its high mark. */
+static bool
+session_is_full(struct srv_sess *s)
+{
+	return s->conn != NULL && net_conn_is_full(s->conn);
+}
+
+/*
+ * Stop reading from s until dst drains: a transfer must not fill the
+ * relay's memory faster than its reader takes it.
+ */
+static void
+session_block_on(struct srv_sess *s, struct srv_sess *dst)
+{
+	if (s == dst || s->blocked_on != NULL)
+		return;
+	s->blocked_on = dst;
+	net_conn_pause(s->conn, true);
+}
+
+/* The router reaches sessions through these. */
+const struct server_router_io server_session_io = {
+    .send = server_session_send,
+    .is_full = session_is_full,
+    .block_on = session_block_on,
+};
+
+/* Take cost from s's budget, refilled at the configured rate. */
+static bool
+rate_ok(struct srv_sess *s, unsigned cost)
+{
+	struct server_relay *r = s->r;
+	uint64_t now = net_loop_now(r->loop);
+	double cap = (double)r->cfg.rate * 2;
+
+	if (r->cfg.rate == 0 || cost == 0)
+		return true;
+	s->tokens += (double)(now - s->tokens_at) * r->cfg.rate / 1000.0;
+	s->tokens_at = now;
+	if (s->tokens > cap)
+		s->tokens = cap;
+	if (s->tokens < cost)
+		return false;
+	s->tokens -= cost;
+	return true;
+}
+
+/*
+ * Resume the sessions that waited for s to drain (or to go). Their
+ * buffered input is handled from a timer, never from inside another
+ * session's callback.
+ */
+static void
+unblock_waiters(struct srv_sess *s)
+{
+	struct server_relay *r = s->r;
+	struct srv_sess *o;
+
+	LIST_FOREACH(o, &r->ss.list, entry)
+	{
+		if (o->blocked_on != s)
+			continue;
+		o->blocked_on = NULL;
+		o->kick = true;
+		if (o->conn != NULL)
+			net_conn_pause(o->conn, false);
+		net_timer_start(r->loop, &r->ss.kick, 0);
+	}
+}
+
+/* Handle the input of the sessions that were unblocked. */
+static void
+kick_timer(struct net_timer *t, void *arg)
+{
+	struct server_relay *r = arg;
+	struct srv_sess *o;
+
+	(void)t;
+	LIST_FOREACH(o, &r->ss.list, entry)
+	{
+		if (o->kick) {
+			o->kick = false;
+			session_process(o);
+		}
+	}
+}
+
+/* s's output went below its low mark: more of its queue, and waiters. */
+static void
+session_drained(struct net_conn *c, void *arg)
+{
+	struct srv_sess *s = arg;
+
+	(void)c;
+	server_router_sync(&s->r->rt, s);
+	unblock_waiters(s);
+}
+
+/* s is u's now: WELCOME, the contact list, then what waits for u. */
+static void
+session_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
+{
+	struct server_relay *r = s->r;
+	struct proto_writer w;
+	size_t n;
+	bool was_online = u->light; /* a light client, back for a moment */
+
+	s->user = u;
+	s->p2p_port = p2p_port;
+	u->p2p_port = p2p_port;
+	u->sess = s;
+	u->last_seen = util_wall_ms();
+	server_directory_make_token(u->token);
+	server_store_set_last_seen(r->store, u->key, u->last_seen);
+
+	proto_writer_init(&w, r->out, sizeof r->out);
+	proto_writer_begin(&w, PROTO_V_WELCOME);
+	proto_writer_str(&w, u->name);
+	proto_writer_str(&w, u->token);
+	proto_writer_u64(&w, r->cfg.max_frame);
+	proto_writer_u64(&w, util_wall_ms());
+	if (proto_writer_end(&w, &n) == 0)
+		server_session_send(s, r->out, n);
+	server_directory_send_users(r, s);
+	if (proto_build_bare(r->out, sizeof r->out, &n, PROTO_V_SYNCED) == 0)
+		server_session_send(s, r->out, n);
+	s->cursor = 0;
+	s->backlog = true;
+	server_router_sync(&r->rt, s);
+	if (!was_online)
+		server_directory_presence(r, u);
+	server_log(SERVER_LOG_INFO, "%s logged in from %s", u->name, s->ip);
+}
+
+/* Take the name over from its current session. */
+static void
+session_replace(struct srv_user *u)
+{
+	struct srv_sess *old = u->sess;
+	struct server_relay *r;
+	size_t n;
+
+	if (old == NULL)
+		return;
+	r = old->r;
+	server_log(
+	    SERVER_LOG_INFO, "%s: session from %s replaced", u->name, old->ip);
+	if (proto_build_bye(r->out, sizeof r->out, &n, "replaced") == 0)
+		server_session_send(old, r->out, n);
+	server_session_close(old, NULL, NULL);
+}
+
+/* RESUME|version|name|token|port: the token must be u's, and alive. */
+static void
+login_resume(struct srv_sess *s, const struct proto_frame *fr,
+    struct srv_user *u, unsigned port)
+{
+	if (u == NULL || (u->sess == NULL && !u->light) ||
+	    u->token[0] == '\0' || !proto_slice_eq(fr->arg[2], u->token)) {
+		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
+		    "unknown or expired session token");
+		server_session_close(s, NULL, NULL);
+		return;
+	}
+	session_replace(u);
+	session_welcome(s, u, port);
+}
+
+/*
+ * PROTOCOL.md section 2: a name online already is refused unless it is
+ * owned and the password matches; then the new session wins. Returns -1
+ * when s was refused (and closed).
+ */
+static int
+login_check(
+    struct srv_sess *s, struct srv_user *u, const char *pw, size_t pwlen)
+{
+	if (u->pwhash != NULL) {
+		if (crypto_pwhash_str_verify(u->pwhash, pw, pwlen) != 0) {
+			server_log(SERVER_LOG_INFO,
+			    "%s: wrong password from %s", u->name, s->ip);
+			if (u->sess != NULL)
+				server_session_errf(s, PROTO_ERR_NAME_IN_USE,
+				    server_no_ref, "%s is online already",
+				    u->name);
+			else
+				server_session_err(s, PROTO_ERR_AUTH_FAILED,
+				    server_no_ref,
+				    "wrong password for this name");
+			server_session_close(s, NULL, NULL);
+			return -1;
+		}
+		session_replace(u);
+	} else if (u->sess != NULL) {
+		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
+		    "%s is online already (an open name cannot be taken over;"
+		    " register a name with a password to own it)",
+		    u->name);
+		server_session_close(s, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new name: owned if a password came with it. NULL: s was refused. */
+static struct srv_user *
+login_register(
+    struct srv_sess *s, struct proto_slice nm, const char *pw, size_t pwlen)
+{
+	struct server_relay *r = s->r;
+	struct srv_user *u;
+	char name[PROTO_MAX_NAME + 1];
+	char hash[crypto_pwhash_STRBYTES];
+
+	memcpy(name, nm.p, nm.len);
+	name[nm.len] = '\0';
+	if (pwlen > 0 &&
+	    crypto_pwhash_str(hash, pw, pwlen,
+	        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
+		    "out of memory hashing the password");
+		server_session_close(s, NULL, NULL);
+		return NULL;
+	}
+	if (server_store_add_user(
+	        r->store, name, pwlen > 0 ? hash : NULL, util_wall_ms()) != 0) {
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(r->store));
+		server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
+		    "the relay could not register the name");
+		server_session_close(s, NULL, NULL);
+		return NULL;
+	}
+	u = server_directory_add(&r->dir, name, pwlen > 0 ? hash : NULL, 0);
+	server_log(SERVER_LOG_INFO, "%s registered (%s name)", u->name,
+	    pwlen > 0 ? "owned" : "open");
+	return u;
+}
+
+/* LOGIN|version|name|password|port or RESUME|version|name|token|port. */
+static void
+session_login(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct srv_user *u;
+	char pw[PROTO_MAX_TEXT + 1];
+	size_t pwlen = 0;
+	unsigned port = (unsigned)proto_slice_u64(fr->arg[3]);
+
+	if (proto_slice_u64(fr->arg[0]) != PROTO_VERSION) {
+		server_session_err(s, PROTO_ERR_BAD_FIELD, server_no_ref,
+		    "this relay speaks protocol version 1");
+		server_session_close(s, NULL, NULL);
+		return;
+	}
+	u = server_directory_find(&s->r->dir, fr->arg[1]);
+	if (fr->verb == PROTO_V_RESUME) {
+		login_resume(s, fr, u, port);
+		return;
+	}
+	if (proto_text_decode(fr->arg[2], pw, sizeof pw - 1, &pwlen) != 0)
+		pwlen = 0;
+	pw[pwlen] = '\0';
+	if (u != NULL && login_check(s, u, pw, pwlen) != 0)
+		u = NULL;
+	else if (u == NULL)
+		u = login_register(s, fr->arg[1], pw, pwlen);
+	sodium_memzero(pw, sizeof pw);
+	if (u != NULL)
+		session_welcome(s, u, port);
+}
+
+/* PING|token: PONG|token. */
+static void
+session_pong(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct server_relay *r = s->r;
+	size_t n;
+
+	if (proto_build_pong(r->out, sizeof r->out, &n, fr) == 0)
+		server_session_send(s, r->out, n);
+}
+
+/* A request of a logged-in user, not a routed one. */
+static void
+session_request(struct srv_sess *s, const struct proto_frame *fr)
+{
+	switch (fr->verb) {
+	case PROTO_V_PING:
+		session_pong(s, fr);
+		return;
+	case PROTO_V_PONG:
+		return;
+	case PROTO_V_BYE:
+		server_session_close(s, NULL, "said bye");
+		return;
+	case PROTO_V_STATS:
+		if (fr->nargs == 0) {
+			server_relay_send_stats(s);
+			return;
+		}
+		break;
+	case PROTO_V_LOOKUP:
+		server_directory_lookup(s, fr);
+		return;
+	case PROTO_V_VERIFY:
+		server_directory_verify(s, fr);
+		return;
+	case PROTO_V_LOGIN:
+	case PROTO_V_RESUME:
+		server_session_err(
+		    s, PROTO_ERR_BAD_FRAME, server_no_ref, "already logged in");
+		return;
+	case PROTO_V_ERR:
+		server_log(SERVER_LOG_DEBUG, "%s sent an ERR", s->user->name);
+		return;
+	default:
+		break;
+	}
+	server_session_errf(s, PROTO_ERR_BAD_VERB, server_no_ref,
+	    "%s is not a request this relay serves", proto_verb_name(fr->verb));
+}
+
+/* One decoded frame: rate, login, then routing or a request. */
+static void
+session_frame(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct proto_slice ref;
+
+	s->r->st.frames_in++;
+	if (!rate_ok(s, proto_verb_cost(fr->verb))) {
+		/* Only a routed frame's errors name it. */
+		ref = proto_verb_is_routed(fr->verb) ? proto_frame_ref(fr)
+		                                     : server_no_ref;
+		server_session_err(
+		    s, PROTO_ERR_RATE_LIMIT, ref, "too many frames; slow down");
+		return;
+	}
+	if (s->user == NULL) {
+		if (fr->verb == PROTO_V_LOGIN || fr->verb == PROTO_V_RESUME)
+			session_login(s, fr);
+		else
+			server_session_errf(s, PROTO_ERR_NOT_LOGGED_IN,
+			    server_no_ref, "send LOGIN or RESUME first, not %s",
+			    proto_verb_name(fr->verb));
+		return;
+	}
+	if (proto_verb_is_routed(fr->verb))
+		server_router_route(&s->r->rt, s, fr);
+	else
+		session_request(s, fr);
+}
+
+/* One frame of the input, or the refusal of one; STOP once closed or paused. */
+static enum proto_feed
+session_feed(
+    void *arg, const struct proto_frame *fr, const struct proto_error *err)
+{
+	struct srv_sess *s = arg;
+
+	s->last_in = net_loop_now(s->r->loop);
+	if (err != NULL) {
+		s->r->st.frames_in++;
+		server_session_err(s, err->code, err->ref, err->text);
+		if (err->fatal)
+			server_session_close(s, NULL, err->text);
+	} else
+		session_frame(s, fr);
+	return s->gone || s->blocked_on != NULL ? PROTO_FEED_STOP
+	                                        : PROTO_FEED_GO;
+}
+
+/* Handle every complete frame in the input, unless paused or closed. */
+static void
+session_process(struct srv_sess *s)
+{
+	const char *p;
+	size_t len, done;
+
+	if (s->gone || s->blocked_on != NULL)
+		return;
+	p = net_conn_input(s->conn, &len);
+	done = proto_decoder_feed(&s->dec, p, len, session_feed, s);
+	if (!s->gone)
+		net_conn_consume(s->conn, done);
+}
+
+/* Input arrived. */
+static void
+session_read(struct net_conn *c, void *arg)
+{
+	(void)c;
+	session_process(arg);
+}
+
+/* The connection ended under us. */
+static void
+session_lost(struct net_conn *c, void *arg, const char *why)
+{
+	struct srv_sess *s = arg;
+
+	(void)c;
+	s->conn = NULL;
+	server_session_close(s, NULL, why);
+}
+
+/* Free a session, at the end of the turn it closed in. */
+static void
+session_free(void *p)
+{
+	free(p);
+}
+
+/* u's session s ended: offline, unless ALIVE keeps it. */
+static void
+session_user_left(struct srv_sess *s, const char *bye, const char *why)
+{
+	struct server_relay *r = s->r;
+	struct srv_user *u = s->user;
+
+	u->sess = NULL;
+	server_router_flush(&r->rt, u);
+	if (u->light) {
+		server_log(SERVER_LOG_DEBUG,
+		    "%s: connection closed, light presence goes on", u->name);
+		return;
+	}
+	u->token[0] = '\0';
+	u->last_seen = util_wall_ms();
+	server_store_set_last_seen(r->store, u->key, u->last_seen);
+	server_directory_presence(r, u);
+	server_log(SERVER_LOG_INFO, "%s left (%s)", u->name,
+	    why != NULL       ? why
+	        : bye != NULL ? bye
+	                      : "closed");
+}
+
+/*
+ * End a session: with bye, say BYE|bye first. The connection is flushed
+ * and closed; the session is freed at the end of the turn.
+ */
+void
+server_session_close(struct srv_sess *s, const char *bye, const char *why)
+{
+	struct server_relay *r = s->r;
+	char line[PROTO_MAX_WORD + 8];
+	size_t n;
+
+	if (s->gone)
+		return;
+	if (bye != NULL && s->conn != NULL &&
+	    proto_build_bye(line, sizeof line, &n, bye) == 0)
+		net_conn_write(s->conn, line, n);
+	s->gone = true;
+	if (s->conn != NULL)
+		net_conn_close(s->conn, true);
+	s->conn = NULL;
+	LIST_REMOVE(s, entry);
+	r->ss.n--;
+	unblock_waiters(s);
+	if (s->user != NULL && s->user->sess == s)
+		session_user_left(s, bye, why);
+	else if (why != NULL)
+		server_log(
+		    SERVER_LOG_DEBUG, "%s: connection ended: %s", s->ip, why);
+	net_loop_defer_free(r->loop, session_free, s);
+}
+
+static const struct net_conn_cb session_cb = {
+    .on_read = session_read,
+    .on_drain = session_drained,
+    .on_close = session_lost,
+};
+
+/* A session for an accepted connection. */
+void
+server_session_new(struct server_relay *r, int fd, const char *ip)
+{
+	struct srv_sess *s;
+
+	s = xcalloc(1, sizeof *s);
+	s->r = r;
+	snprintf(s->ip, sizeof s->ip, "%s", ip);
+	s->conn = net_conn_new(r->loop, fd, &session_cb, s);
+	net_conn_set_limits(s->conn, OUT_LOW, OUT_HIGH, r->cfg.max_output);
+	proto_decoder_init(&s->dec, r->cfg.max_frame);
+	s->last_in = net_loop_now(r->loop);
+	s->tokens = (double)r->cfg.rate * 2;
+	s->tokens_at = s->last_in;
+	LIST_INSERT_HEAD(&r->ss.list, s, entry);
+	r->ss.n++;
+}
+
+/*
+ * Drop sessions silent for three heartbeat intervals, and readers whose
+ * output stays over its high mark past the age limit: they hold up
+ * whoever sends to them.
+ */
+void
+server_session_sweep(struct server_relay *r, uint64_t now)
+{
+	struct srv_sess *s, *next;
+	uint64_t limit = 3ULL * r->cfg.heartbeat_s * 1000;
+
+	for (s = LIST_FIRST(&r->ss.list); s != NULL; s = next) {
+		next = LIST_NEXT(s, entry);
+		if (now - s->last_in > limit) {
+			server_session_close(
+			    s, "idle", "silent for three heartbeats");
+			continue;
+		}
+		if (s->conn == NULL || !net_conn_is_full(s->conn))
+			s->full_since = 0;
+		else if (s->full_since == 0)
+			s->full_since = now;
+		else if (now - s->full_since > r->cfg.max_stall_s * 1000ULL) {
+			server_log(SERVER_LOG_WARN,
+			    "%s (%s): read nothing for %u s, disconnected as "
+			    "too slow",
+			    s->user != NULL ? s->user->name : "-", s->ip,
+			    r->cfg.max_stall_s);
+			server_session_close(s, "too-slow", "too slow");
+		}
+	}
+}
+
+/* Say bye to every session (why: in the log). */
+void
+server_sessions_close_all(
+    struct server_relay *r, const char *bye, const char *why)
+{
+	struct srv_sess *s, *next;
+
+	for (s = LIST_FIRST(&r->ss.list); s != NULL; s = next) {
+		next = LIST_NEXT(s, entry);
+		server_session_close(s, bye, why);
+	}
+}
+
+/* No sessions yet. */
+void
+server_sessions_init(struct server_relay *r)
+{
+	LIST_INIT(&r->ss.list);
+	r->ss.n = 0;
+	net_timer_init(&r->ss.kick, kick_timer, r);
+}

@@ -1,0 +1,375 @@
+/*
+ * The router without sockets: decoded frames go in from fake sessions that
+ * write down what they were sent; the store is a real one in a temporary
+ * folder. Where a MSG goes (forwarded, kept for its grace period, stored),
+ * when its sender's ACK comes, and which ERR answers a frame that cannot go.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "net/loop.h"
+#include "proto/frame.h"
+#include "server/relay_int.h"
+#include "server/store.h"
+
+/* A session that keeps what it was sent; the struct comes first. */
+struct fake_sess {
+	struct srv_sess s;
+	char log[8192];
+	bool full; /* its output is over the high mark */
+	struct srv_sess *blocked_on;
+};
+
+static void
+fk_send(struct srv_sess *s, const char *p, size_t n)
+{
+	struct fake_sess *f = (struct fake_sess *)s;
+	size_t len = strlen(f->log);
+
+	snprintf(f->log + len, sizeof f->log - len, "%.*s", (int)n, p);
+}
+
+static bool
+fk_is_full(struct srv_sess *s)
+{
+	return ((struct fake_sess *)s)->full;
+}
+
+static void
+fk_block_on(struct srv_sess *s, struct srv_sess *dst)
+{
+	((struct fake_sess *)s)->blocked_on = dst;
+}
+
+static const struct server_router_io fake_io = {
+    .send = fk_send,
+    .is_full = fk_is_full,
+    .block_on = fk_block_on,
+};
+
+/* A router over three users, alice, bob and carol, all offline. */
+struct world {
+	char dir[64];
+	struct net_loop *loop;
+	struct server_store *store;
+	struct server_directory users;
+	struct srv_stats st;
+	struct server_router rt;
+	struct srv_user *alice, *bob, *carol;
+	struct fake_sess sa, sb;
+};
+
+static int
+setup(void **state)
+{
+	struct world *w = calloc(1, sizeof *w);
+	char err[256];
+
+	snprintf(w->dir, sizeof w->dir, "/tmp/tg_router.XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	w->loop = net_loop_new();
+	w->store = server_store_open(w->dir, false, err, sizeof err);
+	assert_non_null(w->store);
+	server_directory_init(&w->users);
+	w->alice = server_directory_add(&w->users, "alice", NULL, 0);
+	w->bob = server_directory_add(&w->users, "bob", NULL, 0);
+	w->carol = server_directory_add(&w->users, "Carol", NULL, 0);
+	server_router_init(
+	    &w->rt, w->loop, w->store, &w->users, &w->st, 200, &fake_io);
+	*state = w;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+	char cmd[128];
+
+	server_router_fini(&w->rt);
+	server_store_close(w->store);
+	server_directory_fini(&w->users);
+	net_loop_free(w->loop);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
+	assert_int_equal(system(cmd), 0);
+	free(w);
+	return 0;
+}
+
+/* u logs in on the fake session f. */
+static void
+online(struct fake_sess *f, struct srv_user *u)
+{
+	memset(f, 0, sizeof *f);
+	f->s.user = u;
+	u->sess = &f->s;
+}
+
+/* The frame line, from s, into the router. */
+static void
+feed(struct world *w, struct fake_sess *from, const char *line)
+{
+	struct proto_frame fr;
+	struct proto_error err;
+
+	assert_int_equal(
+	    proto_frame_parse(line, strlen(line), &fr, &err), PROTO_FRAME);
+	server_router_route(&w->rt, &from->s, &fr);
+}
+
+#define MSG_A_B "MSG|alice|bob|1700000000000|m1|aGk=\n"
+
+static void
+router__forwards__msg_to_online_user_unchanged(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	feed(w, &w->sa, MSG_A_B);
+	assert_string_equal(w->sb.log, MSG_A_B);
+	assert_string_equal(w->sa.log, "");
+	assert_int_equal(w->rt.ngrace, 1);
+	assert_int_equal(w->st.msgs_relayed, 1);
+}
+
+static void
+router__settles__msg_by_rcpt_without_storing(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	feed(w, &w->sa, MSG_A_B);
+	feed(w, &w->sb, "RCPT|bob|alice|m1|delivered\n");
+	assert_string_equal(w->sa.log, "RCPT|bob|alice|m1|delivered\n");
+	assert_int_equal(w->rt.ngrace, 0);
+	/* Nothing waits in the store and no ACK is due: the RCPT is it. */
+	server_router_expire(&w->rt, UINT64_MAX);
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "RCPT|bob|alice|m1|delivered\n");
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 0);
+	assert_int_equal(w->st.msgs_stored, 0);
+}
+
+static void
+router__acks__msg_after_grace_and_commit(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	feed(w, &w->sa, MSG_A_B);
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "");
+	server_router_expire(&w->rt, UINT64_MAX);
+	assert_int_equal(w->rt.ngrace, 0);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+	assert_string_equal(w->sa.log, ""); /* not before the commit */
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
+	/* bob has it already: his cursor is past it. */
+	assert_true(w->sb.s.cursor > 0);
+}
+
+static void
+router__stores__unconfirmed_msgs_of_leaving_reader(void **state)
+{
+	struct world *w = *state;
+	struct fake_sess sc;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	online(&sc, w->carol);
+	feed(w, &w->sa, MSG_A_B);
+	feed(w, &w->sa, "MSG|alice|carol|1700000000000|m2|aGk=\n");
+	w->bob->sess = NULL;
+	server_router_flush(&w->rt, w->bob);
+	assert_int_equal(w->rt.ngrace, 1); /* carol's still waits */
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
+	w->carol->sess = NULL;
+}
+
+static void
+router__stores_and_acks__msg_to_offline_user(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	feed(w, &w->sa, MSG_A_B);
+	assert_int_equal(w->rt.ngrace, 0);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+	assert_int_equal(w->st.msgs_stored, 1);
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
+	/* A resend of a stored message is acknowledged again, not stored. */
+	feed(w, &w->sa, MSG_A_B);
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\nACK|m1|stored\n");
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+}
+
+static void
+router__stores__msg_to_full_reader(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	w->sb.full = true;
+	feed(w, &w->sa, MSG_A_B);
+	assert_string_equal(w->sb.log, "");
+	assert_true(w->sb.s.backlog);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+}
+
+static void
+router__forbids__spoofed_sender(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	feed(w, &w->sa, "MSG|carol|bob|1700000000000|m7|aGk=\n");
+	assert_string_equal(w->sb.log, "");
+	assert_true(strncmp(w->sa.log, "ERR|FORBIDDEN|m7|", 17) == 0);
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa,
+	    "FOFFER|bob|carol|x9|10|"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "|YQ==\n");
+	assert_true(strncmp(w->sa.log, "ERR|FORBIDDEN|x9|", 17) == 0);
+}
+
+static void
+router__answers__no_such_user(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	feed(w, &w->sa, "MSG|alice|dave|1700000000000|m2|aGk=\n");
+	assert_true(strncmp(w->sa.log, "ERR|NO_SUCH_USER|m2|", 20) == 0);
+	assert_int_equal(server_store_queue_count(w->store, "dave"), 0);
+}
+
+static void
+router__matches__recipient_in_any_case(void **state)
+{
+	struct world *w = *state;
+	struct fake_sess sc;
+
+	online(&w->sa, w->alice);
+	online(&sc, w->carol);
+	feed(w, &w->sa, "TYPING|alice|CAROL|on\n");
+	assert_string_equal(sc.log, "TYPING|alice|CAROL|on\n");
+	w->carol->sess = NULL;
+}
+
+static void
+router__forwards__rcpt_to_sender(void **state)
+{
+	struct world *w = *state;
+
+	/* alice sent while bob was away; he reads it later. */
+	online(&w->sa, w->alice);
+	feed(w, &w->sa, MSG_A_B);
+	server_router_commit(&w->rt);
+	w->sa.log[0] = '\0';
+	online(&w->sb, w->bob);
+	feed(w, &w->sb, "RCPT|bob|alice|m1|read\n");
+	assert_string_equal(w->sa.log, "RCPT|bob|alice|m1|read\n");
+	/* The receipt settles the stored message. */
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 0);
+}
+
+static void
+router__queues__rcpt_to_offline_sender(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sb, w->bob);
+	feed(w, &w->sb, "RCPT|bob|alice|m1|read\n");
+	assert_string_equal(w->sb.log, "");
+	assert_int_equal(server_store_queue_count(w->store, "alice"), 1);
+}
+
+static void
+router__answers__file_frames_to_offline_user(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	feed(w, &w->sa, "FACCEPT|alice|bob|x1|0\n");
+	assert_true(strncmp(w->sa.log, "ERR|OFFLINE|x1|", 15) == 0);
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa, "FCANCEL|alice|bob|x2|YnllYnll\n");
+	assert_true(strncmp(w->sa.log, "ERR|OFFLINE|x2|", 15) == 0);
+	/* Typing is never stored and never answered. */
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa, "TYPING|alice|bob|on\n");
+	assert_string_equal(w->sa.log, "");
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 0);
+}
+
+static void
+router__pauses__sender_to_full_reader(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sa, w->alice);
+	online(&w->sb, w->bob);
+	feed(w, &w->sa, "FACCEPT|alice|bob|x1|0\n");
+	assert_null(w->sa.blocked_on);
+	w->sb.full = true;
+	feed(w, &w->sa, "FDONE|alice|bob|x1\n");
+	assert_string_equal(
+	    w->sb.log, "FACCEPT|alice|bob|x1|0\nFDONE|alice|bob|x1\n");
+	assert_ptr_equal(w->sa.blocked_on, &w->sb.s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        router__forwards__msg_to_online_user_unchanged, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__settles__msg_by_rcpt_without_storing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__acks__msg_after_grace_and_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__stores__unconfirmed_msgs_of_leaving_reader, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__stores_and_acks__msg_to_offline_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__stores__msg_to_full_reader, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__forbids__spoofed_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__answers__no_such_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__matches__recipient_in_any_case, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__forwards__rcpt_to_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__queues__rcpt_to_offline_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__answers__file_frames_to_offline_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__pauses__sender_to_full_reader, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
