@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The screen's layout, compared with golden screens at several sizes: the
+# main screen with a few contacts and a short conversation, the help box,
+# the file dialog, and the screen that says the terminal is too small.
+#   usage: tests/e2e/layout.sh BUILD_DIR   (GENERATE=1: rewrite the goldens)
+. "$(dirname "$0")/lib.sh"
+start "$1"
+
+# Everyone exists before the clients start, so each opens the same first
+# conversation every time: alice's is bob, bob's is alice. carol stays
+# offline.
+for u in alice bob carol; do
+	cli "$u" who >/dev/null || fail "$u could not register"
+done
+client alice
+client bob
+wait_for alice "alice @ 127.0.0.1:$port · connected"
+wait_for bob "bob @ 127.0.0.1:$port · connected"
+wait_row alice 1 "│  bob  online"
+wait_row bob 1 "│  alice  online"
+
+say alice "hello bob"
+wait_for bob "alice: hello bob"
+say bob "hi alice — 你好, 三点见"
+wait_for alice "bob: hi alice — 你好, 三点见"
+say alice "a longer message, so that the pane wraps it when the terminal is narrow: at eighty columns only about fifty are left for the text"
+wait_for bob "alice: a longer message"
+pass "a short conversation between alice and bob"
+
+head -c 1572864 /dev/zero >"$tmp/alice-home/report.pdf"
+for size in 80x24 100x30 120x35 200x50 60x12; do
+	resize alice "$size"
+	golden alice main
+	keys alice F1
+	golden alice help
+	keys alice x
+	wait_gone alice "termgram keys"
+	relayout alice
+	golden alice main
+	keys alice C-f
+	text alice "~/report.pdf"
+	golden alice dialog
+	keys alice Escape
+	wait_gone alice "Send a file to bob"
+	relayout alice
+	golden alice main
+	pass "at $size: the main screen, the help box and the file dialog"
+done
+
+for size in 59x12 60x11 40x10; do
+	resize alice "$size"
+	golden alice small
+done
+resize alice 100x30
+golden alice main
+pass "too small says so; larger again lays everything out again"
+finish
