@@ -67,7 +67,7 @@ wait_for alice "English words to wrap too"
 pass "a long CJK message wraps by display width"
 
 # A paste of several lines is one message with its line breaks.
-paste alice $'first pasted line\nsecond pasted line'
+paste_text alice $'first pasted line\nsecond pasted line'
 wait_for alice "> first pasted line↵second pasted line"
 keys alice Enter
 wait_for bob "alice: first pasted line"
@@ -76,7 +76,7 @@ pass "a bracketed paste of two lines is sent as one message"
 
 # More than 20 lines asks first; n keeps the text, y sends it.
 rows=$(seq -f 'row %g of the long paste' 25)
-paste alice "$rows"
+paste_text alice "$rows"
 wait_for alice "^> .*↵row 25 of the long paste$"
 ask="^Send this long message \\(${#rows} bytes\\) to bob\\? y/n$"
 keys alice Enter

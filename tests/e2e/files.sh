@@ -70,7 +70,7 @@ mkdir -p "$tmp/my docs"
 head -c 200M /dev/urandom >"$tmp/my docs/季度 report.bin"
 keys alice C-f
 wait_for alice "Send a file to bob"
-paste alice "$(printf "'%s' " "$tmp/my docs/季度 report.bin")"
+paste_text alice "$(printf "'%s' " "$tmp/my docs/季度 report.bin")"
 wait_for alice "季度 report.bin — 200.0 MiB"
 keys alice Enter
 wait_for bob "alice offers 季度 report.bin \\(200.0 MiB\\): Ctrl-O accept"

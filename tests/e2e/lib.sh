@@ -42,8 +42,8 @@ sessions() { tm list-sessions -F '#S' 2>/dev/null; }
 size_of() { tm display-message -p -t "$1" '#{window_width}x#{window_height}'; }
 pass() { echo "ok: $*"; }
 
-# fail MESSAGE: say what went wrong, show every screen and the relay's
-# last words, and stop the script.
+# fail MESSAGE: say what went wrong, show every screen, the relays' last
+# words and what the clients wrote to stderr, and stop the script.
 fail() {
 	local s f
 
@@ -52,8 +52,8 @@ fail() {
 		echo "--- $s's screen ($(size_of "$s")):"
 		screen "$s"
 	done
-	for f in "$tmp"/relay*.log; do
-		[ -f "$f" ] || continue
+	for f in "$tmp"/relay*.log "$tmp"/*.err; do
+		[ -s "$f" ] || continue
 		echo "--- $(basename "$f"):"
 		tail -n 20 "$f"
 	done
@@ -110,8 +110,8 @@ wait_cursor() {
 }
 
 # Keys: keys SESSION KEY... (tmux key names), text SESSION TEXT (literal),
-# say SESSION TEXT (literal, then Enter), paste SESSION TEXT (bracketed,
-# as a terminal pastes).
+# say SESSION TEXT (literal, then Enter), paste_text SESSION TEXT
+# (bracketed, as a terminal pastes).
 # tmux sends Home and End as ESC[1~ and ESC[4~ whatever TERM says; the
 # clients' TERM is xterm-256color, so they are sent as an xterm sends them.
 keys() {
@@ -131,7 +131,7 @@ say() {
 	text "$1" "$2"
 	keys "$1" Enter
 }
-paste() {
+paste_text() {
 	printf '%s' "$2" | tm load-buffer -
 	tm paste-buffer -p -t "$1"
 }
@@ -307,7 +307,7 @@ quit() {
 # finish: every client still running quits with Ctrl-C and exits 0, and
 # none wrote to stderr (the sanitizers write there).
 finish() {
-	local s f bad=0
+	local s f pid bad=0
 
 	for s in $(sessions); do
 		if shows "$s" "termgram — log in"; then
@@ -324,5 +324,14 @@ finish() {
 		bad=1
 	done
 	[ $bad -eq 0 ] || fail "a client wrote to stderr"
+	# The relays stop on SIGTERM with 0, and no sanitizer spoke.
+	for pid in $relays; do
+		kill -TERM "$pid" 2>/dev/null || continue
+		wait "$pid" || fail "a relay exited with $? on SIGTERM"
+	done
+	if grep -lE "Sanitizer|runtime error" "$tmp"/relay*.log; then
+		fail "a relay's sanitizers found something"
+	fi
+	relays=""
 	echo "$e2e_name: all passed"
 }

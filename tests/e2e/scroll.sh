@@ -18,6 +18,8 @@ seq -f 'message %03g' 250 | cli bob send --stdin alice ||
     fail "bob could not send"
 
 msg_row() { row_shows "$1" "$2" "^.{25}│ [0-9]{2}:[0-9]{2} bob: message $3$"; }
+# msg_at SESSION ROW N: until row ROW shows bob's message N.
+msg_at() { wait_row "$1" "$2" "^.{25}│ [0-9]{2}:[0-9]{2} bob: message $3$"; }
 pane_shows() { msg_row "$1" 2 "$2" && msg_row "$1" 28 "$3"; }
 # pane SESSION FIRST LAST: the pane shows messages FIRST to LAST.
 pane() {
@@ -41,6 +43,8 @@ pane alice 198 224
 scrolled
 pass "PgUp and PgDn move by the pane's height less one line"
 
+# The wheel as an xterm reports it in SGR mouse mode: button 64 up, 65
+# down, at column 50, row 10 of the pane.
 text alice $'\e[<64;50;10M'
 pane alice 195 221
 text alice $'\e[<65;50;10M'
@@ -58,7 +62,7 @@ pass "a new message while scrolled up does not move the view; the header says so
 # 26 lines down would leave only 25 below the top: it sticks to the end.
 keys alice NPage
 wait_row alice 28 "bob: message 251, while alice reads older ones$"
-msg_row alice 2 225 || fail "alice's pane does not start at message 225"
+msg_at alice 2 225
 following
 pass "PgDn to the bottom follows the newest again"
 
@@ -109,8 +113,8 @@ for _ in $(seq 11); do
 done
 poll 10 row_shows alice 2 "│ ─+ [A-Z][a-z]+ [0-9]{2} [A-Z][a-z]+ [0-9]{4} ─+$" ||
     fail "alice's pane never reached the first day's date line"
-msg_row alice 3 001 || fail "alice's pane does not start at message 001"
-msg_row alice 28 026 || fail "alice's pane does not end at message 026"
+msg_at alice 3 001
+msg_at alice 28 026
 keys alice PPage
 keys alice NPage
 pane alice 026 052

@@ -20,7 +20,8 @@ seq -f 'message %03g' 250 | sed \
     cli bob send --stdin alice || fail "bob could not send"
 wait_row alice 28 "bob: message 250$"
 
-msg_row() { row_shows "$1" "$2" "^.{25}│ [0-9]{2}:[0-9]{2} bob: message $3$"; }
+# msg_at SESSION ROW N: until row ROW shows bob's message N.
+msg_at() { wait_row "$1" "$2" "^.{25}│ [0-9]{2}:[0-9]{2} bob: message $3$"; }
 status() { wait_row alice 29 "^ $1 *$"; }
 # top TEXT: the hit is the pane's first row, highlighted (reverse video)
 # from after its time.
@@ -39,8 +40,8 @@ say alice "/search apple"
 status 'Found "apple": /search for older, End to go back'
 top "230 APPLE for the last time"
 # The hit goes to the top even near the end: the rows below stay empty.
-msg_row alice 22 250 || fail "message 250 is not right below the hit"
-row_shows alice 23 "^ {25}│$" || fail "the row below message 250 is not empty"
+msg_at alice 22 250
+wait_row alice 23 "^ {25}│$"
 say alice "/search"
 status 'Found "apple": /search for older, End to go back'
 top "120 apple again"
@@ -53,13 +54,13 @@ status 'No older "apple" in this conversation'
 top "040 about the Apple pie"
 say alice "/search zebra"
 status 'No  "zebra" in this conversation'
-msg_row alice 2 "040 about the Apple pie" || fail "no hit moved the view"
+msg_at alice 2 "040 about the Apple pie"
 ! lit "040" || fail "the old hit is still highlighted after a new search"
 pass "no more hits, or none at all, says so and leaves the view"
 
 keys alice End
 wait_row alice 28 "bob: message 250$"
-msg_row alice 2 224 || fail "End did not go back to the newest"
+msg_at alice 2 224
 wait_row alice 1 "│  bob  offline, last seen [0-9]{2}:[0-9]{2}$"
 pass "End goes back to the newest"
 
@@ -72,6 +73,6 @@ wait_row alice 28 "bob: message 250$"
 say alice "/search NEEDLE"
 status 'Found "NEEDLE": /search for older, End to go back'
 top "003 with the needle"
-msg_row alice 3 004 || fail "the message after the hit is not below it"
+msg_at alice 3 004
 pass "a hit in history not loaded yet is found"
 finish
