@@ -55,8 +55,8 @@ wait_for bob "│  alice  online"
 wait_for bob "alice: $msg"
 wait_gone bob "● alice +1 *│"
 # Read: alice's double check turns bold.
-poll 10 eval 'screen_e alice | grep -q $'"'"'\e\\[1m[^✓]*✓✓'"'" ||
-    fail "alice never saw her message as read"
+read_mark() { screen_e alice | grep -q $'\e\\[1m[^✓]*✓✓'; }
+poll 10 read_mark || fail "alice never saw her message as read"
 pass "bob reads it; alice sees it marked read"
 
 # bob answers; wide text wraps without broken characters.

@@ -248,17 +248,23 @@ mask() {
 	'
 }
 
+# shot SESSION [-e]: the screen, masked, then the cursor; with -e the
+# attributes too, as escape sequences with ESC written ^[.
 shot() {
-	screen "$1" | mask
+	if [ "${2:-}" = -e ]; then
+		screen_e "$1" | mask | sed 's/\x1b/^[/g'
+	else
+		screen "$1" | mask
+	fi
 	echo "cursor $(tm display-message -p -t "$1" '#{cursor_x},#{cursor_y}')"
 }
 
-# still SESSION PREV GOT: the screen stays PREV for a second.
+# still SESSION PREV GOT [-e]: the screen stays PREV for a second.
 still() {
 	local i
 
 	for i in $(seq 20); do
-		same_shot "$1" "$2" "$3" || {
+		same_shot "$@" || {
 			cp "$3" "$2"
 			return 1
 		}
@@ -267,23 +273,29 @@ still() {
 }
 
 same_shot() {
-	shot "$1" >"$3"
+	shot "$1" "${4:-}" >"$3"
 	cmp -s "$2" "$3"
 }
 
-# golden SESSION NAME: the screen must become golden/NAME-WxH.txt (WxH the
-# terminal's size); on a timeout the difference is shown. With
+# golden [-e] SESSION NAME: the screen must become golden/NAME-WxH.txt
+# (WxH the terminal's size; with -e, attributes and colours included:
+# NAME-WxH.attr.txt); on a timeout the difference is shown. With
 # GENERATE=1 the file is written from the screen once it is still.
 golden() {
-	local file got prev
+	local e="" ext=txt file got prev
 
-	file=$golden_dir/$2-$(size_of "$1").txt
+	if [ "$1" = -e ]; then
+		e=-e
+		ext=attr.txt
+		shift
+	fi
+	file=$golden_dir/$2-$(size_of "$1").$ext
 	got=$tmp/golden.got
 	if [ -n "${GENERATE:-}" ] && ! grep -qxF "$file" "$tmp/generated"; then
 		# Still for a second: the client has drawn all it will.
 		prev=$tmp/golden.prev
-		shot "$1" >"$prev"
-		poll 10 still "$1" "$prev" "$got" ||
+		shot "$1" $e >"$prev"
+		poll 10 still "$1" "$prev" "$got" $e ||
 		    fail "$1's screen did not keep still for $file"
 		mkdir -p "$golden_dir"
 		cp "$got" "$file"
@@ -292,7 +304,7 @@ golden() {
 		return 0
 	fi
 	[ -f "$file" ] || fail "no golden screen $file (GENERATE=1 makes it)"
-	poll "${3:-10}" same_shot "$1" "$file" "$got" && return 0
+	poll 10 same_shot "$1" "$file" "$got" $e && return 0
 	echo "--- ${file#$e2e_dir/} vs $1's screen:"
 	diff -u "$file" "$got" | tail -n +3
 	fail "$1's screen is not ${file#$e2e_dir/}"

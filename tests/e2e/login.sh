@@ -21,6 +21,7 @@ for size in 80x24 100x30 120x35 200x50; do
 	form_at lara "$size"
 	golden lara login
 done
+golden -e lara login
 pass "without a name the login form comes up, centred at every size"
 
 form_at lara 80x24
@@ -43,6 +44,7 @@ text lara "$port"
 keys lara Up Up
 wait_for lara "Name      lara *$"
 golden lara login-filled
+golden -e lara login-filled
 pass "the form says what is missing; the password shows as stars"
 
 keys lara Enter
