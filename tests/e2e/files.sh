@@ -6,13 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 start "$1"
 
-for u in alice bob; do
-	cli "$u" who >/dev/null || fail "$u could not register"
-done
-client alice
-client bob
-wait_row alice 1 "│  bob  online"
-wait_row bob 1 "│  alice  online"
+register alice bob
+pair alice bob
 
 keys alice C-o
 wait_row alice 29 "^ No file offer waits here *$"

@@ -10,15 +10,8 @@ start "$1"
 # Everyone exists before the clients start, so each opens the same first
 # conversation every time: alice's is bob, bob's is alice. carol stays
 # offline.
-for u in alice bob carol; do
-	cli "$u" who >/dev/null || fail "$u could not register"
-done
-client alice
-client bob
-wait_for alice "alice @ 127.0.0.1:$port · connected"
-wait_for bob "bob @ 127.0.0.1:$port · connected"
-wait_row alice 1 "│  bob  online"
-wait_row bob 1 "│  alice  online"
+register alice bob carol
+pair alice bob
 
 say alice "hello bob"
 wait_for bob "alice: hello bob"

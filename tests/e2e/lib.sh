@@ -193,6 +193,34 @@ cli() {
 	    --data "$tmp/$name" "$@"
 }
 
+# register NAME...: the names exist on the relay before any client starts,
+# so each client opens the same first conversation every time (the first
+# other name, online ones first).
+register() {
+	local u
+
+	for u in "$@"; do
+		cli "$u" who >/dev/null || fail "$u could not register"
+	done
+}
+
+# pair A B: A's and B's clients, each with the other's conversation open.
+pair() {
+	client "$1"
+	client "$2"
+	wait_row "$1" 1 "│  $2  online"
+	wait_row "$2" 1 "│  $1  online"
+}
+
+# msg_row SESSION ROW TEXT: screen row ROW is the first line of a message
+# TEXT ("name: body"), after its time. msg_at: until it is.
+msg_row() { row_shows "$1" "$2" "^[^│]*│ [0-9]{2}:[0-9]{2} $3$"; }
+msg_at() {
+	poll 10 msg_row "$@" ||
+	    fail "$1's row $2 never showed the message /$3/ (it shows: $(screen \
+	        "$1" | sed -n "$2p"))"
+}
+
 # resize SESSION WxH [ROW REGEX]: the terminal changes size, as a user
 # drags it; wait until the client has laid its screen out again: row ROW
 # matches REGEX, or by default "too small" with the new size, or the

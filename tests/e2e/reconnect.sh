@@ -5,13 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 start "$1"
 
-for u in alice bob; do
-	cli "$u" who >/dev/null || fail "$u could not register"
-done
-client alice
-client bob
-wait_row alice 1 "│  bob  online"
-wait_row bob 1 "│  alice  online"
+register alice bob
+pair alice bob
 msg='你好 bob, 会议改到三点 😀 ok'
 say alice "$msg"
 wait_for bob "alice: $msg"

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 start "$1"
 
-for u in alice bob; do
-	cli "$u" who >/dev/null || fail "$u could not register"
-done
+register alice bob
 # 100x30: the pane is rows 2 to 28, the status line row 29.
 client alice
 wait_row alice 1 "│  bob  offline"
@@ -20,14 +18,12 @@ seq -f 'message %03g' 250 | sed \
     cli bob send --stdin alice || fail "bob could not send"
 wait_row alice 28 "bob: message 250$"
 
-# msg_at SESSION ROW N: until row ROW shows bob's message N.
-msg_at() { wait_row "$1" "$2" "^.{25}│ [0-9]{2}:[0-9]{2} bob: message $3$"; }
 status() { wait_row alice 29 "^ $1 *$"; }
 # top TEXT: the hit is the pane's first row, highlighted (reverse video)
 # from after its time.
 lit() { screen_e alice | sed -n 2p | grep -q $'\e\\[7mbob: message '"$1"; }
 top() {
-	wait_row alice 2 "│ [0-9]{2}:[0-9]{2} bob: message $1$"
+	msg_at alice 2 "bob: message $1"
 	poll 10 lit "$1" || fail "alice's hit $1 is not highlighted"
 	wait_row alice 1 "  scrolled \\(End\\)$"
 }
@@ -40,7 +36,7 @@ say alice "/search apple"
 status 'Found "apple": /search for older, End to go back'
 top "230 APPLE for the last time"
 # The hit goes to the top even near the end: the rows below stay empty.
-msg_at alice 22 250
+msg_at alice 22 "bob: message 250"
 wait_row alice 23 "^ {25}│$"
 say alice "/search"
 status 'Found "apple": /search for older, End to go back'
@@ -54,13 +50,13 @@ status 'No older "apple" in this conversation'
 top "040 about the Apple pie"
 say alice "/search zebra"
 status 'No  "zebra" in this conversation'
-msg_at alice 2 "040 about the Apple pie"
+msg_at alice 2 "bob: message 040 about the Apple pie"
 ! lit "040" || fail "the old hit is still highlighted after a new search"
 pass "no more hits, or none at all, says so and leaves the view"
 
 keys alice End
 wait_row alice 28 "bob: message 250$"
-msg_at alice 2 224
+msg_at alice 2 "bob: message 224"
 wait_row alice 1 "│  bob  offline, last seen [0-9]{2}:[0-9]{2}$"
 pass "End goes back to the newest"
 
@@ -73,6 +69,6 @@ wait_row alice 28 "bob: message 250$"
 say alice "/search NEEDLE"
 status 'Found "NEEDLE": /search for older, End to go back'
 top "003 with the needle"
-msg_at alice 3 004
+msg_at alice 3 "bob: message 004"
 pass "a hit in history not loaded yet is found"
 finish
