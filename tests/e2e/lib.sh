@@ -24,9 +24,13 @@ sock=""
 relays=""
 
 cleanup() {
-	local pid
+	local pid path
 
-	[ -n "$sock" ] && tmux -L "$sock" kill-server 2>/dev/null
+	if [ -n "$sock" ]; then
+		path=$(tm display-message -p '#{socket_path}' 2>/dev/null)
+		tm kill-server 2>/dev/null
+		[ -n "$path" ] && rm -f "$path"
+	fi
 	for pid in $relays; do
 		kill "$pid" 2>/dev/null
 	done
