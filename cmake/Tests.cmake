@@ -63,11 +63,15 @@ tg_integration_test(test_directory tests/integration/test_directory.c)
 tg_integration_test(test_p2p tests/integration/test_p2p.c)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
 
-# The full-screen client end to end, through tmux.
-add_test(NAME tui_e2e COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/tui.sh
-  ${CMAKE_BINARY_DIR})
-set_tests_properties(tui_e2e PROPERTIES TIMEOUT 300
-  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+# The full-screen client end to end, through tmux: one story script per
+# feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,
+# a temp folder and a tmux server of its own.
+foreach(story chat files layout login p2p reconnect scroll search)
+  add_test(NAME tui_${story}
+    COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+endforeach()
 
 # The load generator, every mode, against a real relay.
 add_test(NAME bench_smoke COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/smoke.sh
