@@ -226,7 +226,7 @@ echo_reply(struct cli *c, const struct client_msg *m)
 	}
 	if (o > PROTO_MAX_BODY)
 		o = PROTO_MAX_BODY;
-	if (client_session_send(c->s, m->sender, out, o, id, err, sizeof err) !=
+	if (client_session_queue_msg(c->s, m->sender, out, o, id, err, sizeof err) !=
 	    0)
 		fprintf(stderr, "termgram: echo: %s\n", err);
 	client_store_mark_seen(client_session_store(c->s), m->sender, m->id);
@@ -238,6 +238,8 @@ cli_message(void *arg, const struct client_msg *m, bool fresh)
 {
 	struct cli *c = arg;
 
+	if (m->outgoing)
+		return;
 	if (c->cmd == CLI_RECV && fresh)
 		cli_show(c, m);
 	else if (c->cmd == CLI_ECHO && fresh)
@@ -410,7 +412,7 @@ send_stdin(struct cli *c, const char *to)
 	while ((n = getline(&line, &cap, stdin)) != -1) {
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
-		if (client_session_send(
+		if (client_session_queue_msg(
 		        c->s, to, line, (size_t)n, id, err, sizeof err) != 0) {
 			fprintf(stderr, "termgram: %s\n", err);
 			rc = -1;
@@ -629,7 +631,7 @@ client_cli_main(int argc, char **argv)
 				memcpy(text + k, argv[i], strlen(argv[i]));
 				k += strlen(argv[i]);
 			}
-			if (client_session_send(c.s, argv[0], text, k, id, err,
+			if (client_session_queue_msg(c.s, argv[0], text, k, id, err,
 			        sizeof err) != 0) {
 				fprintf(stderr, "termgram: %s\n", err);
 				status = 1;

@@ -1443,6 +1443,11 @@ ev_message(void *arg, const struct client_msg *m, bool fresh)
 
 	if (!fresh)
 		return;
+	if (m->outgoing) {
+		view_of(t, m->peer)->follow = true;
+		t->dirty = true;
+		return;
+	}
 	if (strcasecmp(m->sender, t->sel) == 0) {
 		v = view_of(t, t->sel);
 		if (!v->follow)
@@ -1578,7 +1583,7 @@ send_line(struct tui *t)
 		return;
 	}
 	t->confirm = false;
-	if (client_session_send(
+	if (client_session_queue_msg(
 	        t->s, t->sel, t->ed.buf, t->ed.len, id, err, sizeof err) != 0) {
 		notice(t, true, "Not sent: %s", err);
 		return;
@@ -1588,7 +1593,6 @@ send_line(struct tui *t)
 		t->typing_to[0] = '\0';
 	}
 	ui_editor_clear(&t->ed);
-	view_of(t, t->sel)->follow = true;
 	t->dirty = true;
 }
 
