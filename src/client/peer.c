@@ -1,3 +1,5 @@
+#include <sys/queue.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 
 /* A message given to the connection, oldest first, until settled. */
 struct peer_msg {
-	struct peer_msg *next, *prev;
+	TAILQ_ENTRY(peer_msg) entry;
 	char id[PROTO_MAX_ID + 1];
 	char *frame;
 	size_t len;
@@ -30,7 +32,7 @@ struct client_peer {
 	uint64_t deadline; /* of the handshake step under way */
 	uint64_t last_used;
 	char reason[128];
-	struct peer_msg *head, *tail;
+	TAILQ_HEAD(, peer_msg) msgs; /* oldest first */
 	struct util_map *by_id;
 	size_t nmsgs;
 };
@@ -50,6 +52,7 @@ peer_new(const struct client_peer_io *io, const char *me, uint64_t now)
 	snprintf(p->me, sizeof p->me, "%s", me);
 	p->last_used = now;
 	p->by_id = util_map_new();
+	TAILQ_INIT(&p->msgs);
 	return p;
 }
 
@@ -105,14 +108,7 @@ client_peer_answer(
 static void
 msg_drop(struct client_peer *p, struct peer_msg *m)
 {
-	if (m->prev != NULL)
-		m->prev->next = m->next;
-	else
-		p->head = m->next;
-	if (m->next != NULL)
-		m->next->prev = m->prev;
-	else
-		p->tail = m->prev;
+	TAILQ_REMOVE(&p->msgs, m, entry);
 	util_map_remove(p->by_id, m->id, strlen(m->id));
 	p->nmsgs--;
 	free(m->frame);
@@ -124,8 +120,8 @@ client_peer_free(struct client_peer *p)
 {
 	if (p == NULL)
 		return;
-	while (p->head != NULL)
-		msg_drop(p, p->head);
+	while (!TAILQ_EMPTY(&p->msgs))
+		msg_drop(p, TAILQ_FIRST(&p->msgs));
 	util_map_free(p->by_id);
 	free(p);
 }
@@ -190,9 +186,9 @@ peer_end(struct client_peer *p, bool close_conn, const char *reason)
 	if (close_conn && p->state != CLIENT_PEER_LOOKUP)
 		p->io.close(p->io.arg, reason);
 	p->state = CLIENT_PEER_CLOSED;
-	while (p->head != NULL) {
-		memcpy(id, p->head->id, sizeof id);
-		msg_drop(p, p->head);
+	while (!TAILQ_EMPTY(&p->msgs)) {
+		memcpy(id, TAILQ_FIRST(&p->msgs)->id, sizeof id);
+		msg_drop(p, TAILQ_FIRST(&p->msgs));
 		p->io.fallback(p->io.arg, id);
 	}
 	if (was_open && p->io.ended != NULL)
@@ -217,8 +213,8 @@ peer_open(struct client_peer *p, uint64_t now)
 
 	p->state = CLIENT_PEER_OPEN;
 	p->last_used = now;
-	for (m = p->head; m != NULL; m = next) {
-		next = m->next;
+	for (m = TAILQ_FIRST(&p->msgs); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, entry);
 		msg_send(p, m, now);
 	}
 }
@@ -385,13 +381,15 @@ client_peer_closed(struct client_peer *p, const char *why)
 void
 client_peer_tick(struct client_peer *p, uint64_t now)
 {
+	struct peer_msg *m;
+
 	switch (p->state) {
 	case CLIENT_PEER_CLOSED:
 		return;
 	case CLIENT_PEER_OPEN:
 		/* The oldest is the first to be overdue. */
-		if (p->head != NULL && p->head->sent &&
-		    now - p->head->sent_at >= CLIENT_PEER_ACK_MS) {
+		if ((m = TAILQ_FIRST(&p->msgs)) != NULL && m->sent &&
+		    now - m->sent_at >= CLIENT_PEER_ACK_MS) {
 			peer_end(p, true, "the peer did not acknowledge");
 			return;
 		}
@@ -424,12 +422,7 @@ msg_add(struct client_peer *p, const char *id, const char *frame, size_t len,
 	m->frame = xmemdup(frame, len);
 	m->len = len;
 	m->once = once;
-	m->prev = p->tail;
-	if (p->tail != NULL)
-		p->tail->next = m;
-	else
-		p->head = m;
-	p->tail = m;
+	TAILQ_INSERT_TAIL(&p->msgs, m, entry);
 	util_map_set(p->by_id, m->id, strlen(m->id), m);
 	p->nmsgs++;
 	if (p->state == CLIENT_PEER_OPEN)
