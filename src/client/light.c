@@ -37,6 +37,7 @@ struct client_light {
 	size_t npending;
 };
 
+/* One ALIVE datagram: we are still here. */
 static void
 alive_send(struct client_session *s)
 {

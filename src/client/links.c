@@ -32,6 +32,7 @@ peer_online(struct client_session *s, const char *peer)
 
 /* --- the outbox ---------------------------------------------------------- */
 
+/* The outbox sends by the relay. */
 static int
 ob_send_relay(void *arg, const char *p, size_t n)
 {
@@ -40,6 +41,7 @@ ob_send_relay(void *arg, const char *p, size_t n)
 	return net_conn_write(s->conn, p, n);
 }
 
+/* In P2P mode, a message to a peer shown online goes direct. */
 static bool
 ob_may_direct(void *arg, const char *to)
 {
@@ -48,6 +50,7 @@ ob_may_direct(void *arg, const char *to)
 	return s->p2p != NULL && peer_online(s, to);
 }
 
+/* The outbox sends to the peer itself. */
 static int
 ob_send_direct(
     void *arg, const char *to, const char *id, const char *p, size_t n)
@@ -141,12 +144,14 @@ xio_direct(void *arg, const char *peer)
 	    client_p2p_may_dial(s->p2p, peer);
 }
 
+/* Our name, for the transfers' frames. */
 static const char *
 xio_me(void *arg)
 {
 	return client_session_me(arg);
 }
 
+/* A transfer moved: tell the UI. */
 static void
 xio_changed(void *arg, const struct client_xfer *x)
 {
@@ -154,19 +159,6 @@ xio_changed(void *arg, const struct client_xfer *x)
 
 	if (s->ev->on_xfer != NULL)
 		s->ev->on_xfer(s->arg, x);
-}
-
-/* $XDG_DOWNLOAD_DIR/termgram, else ~/Downloads/termgram. */
-void
-client_default_download_dir(char *out, size_t len)
-{
-	const char *d = getenv("XDG_DOWNLOAD_DIR"), *home = getenv("HOME");
-
-	if (d != NULL && *d == '/')
-		snprintf(out, len, "%s/termgram", d);
-	else
-		snprintf(out, len, "%s/Downloads/termgram",
-		    home != NULL && *home != '\0' ? home : ".");
 }
 
 /* The outbox and the transfers of s, wired to its ways out. */
@@ -201,6 +193,7 @@ client_links_init(struct client_session *s)
 
 /* --- P2P mode: what the direct connections need of the session ------ */
 
+/* A frame the direct connections need the relay to carry. */
 static int
 p2p_send_relay(void *arg, const char *p, size_t n)
 {
@@ -241,6 +234,7 @@ p2p_lost(void *arg, const char *peer)
 	client_xfers_direct_lost(s->xfers, peer);
 }
 
+/* Our name, for the handshake. */
 static const char *
 p2p_me(void *arg)
 {

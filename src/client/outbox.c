@@ -102,6 +102,7 @@ client_outbox_len(const struct client_outbox *ob)
 	return ob->n;
 }
 
+/* The message with this id (len bytes), or NULL. */
 static struct out_msg *
 out_find(const struct client_outbox *ob, const char *id, size_t len)
 {

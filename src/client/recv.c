@@ -138,6 +138,7 @@ client_recv_flush(struct client_session *s)
 	s->nreads = 0;
 }
 
+/* A message now seen: its read receipt is due. */
 static void
 mark_one(void *arg, const struct client_msg *m)
 {

@@ -96,6 +96,7 @@ client_roster_list(const struct client_roster *r, size_t *n)
 	return r->c;
 }
 
+/* Online first, then by name without case. */
 static int
 roster_cmp(const void *a, const void *b)
 {

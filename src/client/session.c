@@ -28,40 +28,7 @@
 #define BACKOFF_MAX_MS 30000
 #define RETRY_MS 1000
 
-/* Default settings: the standard port, 15 s heartbeats, reconnecting. */
-void
-client_config_defaults(struct client_config *cfg)
-{
-	memset(cfg, 0, sizeof *cfg);
-	cfg->host = "127.0.0.1";
-	cfg->port = PROTO_DEFAULT_PORT;
-	cfg->password = "";
-	cfg->heartbeat_s = 15;
-	cfg->window = 256;
-	cfg->reconnect = true;
-}
-
-/* A word for a connection state, for status lines and logs. */
-const char *
-client_state_name(enum client_conn_state st)
-{
-	switch (st) {
-	case CLIENT_OFFLINE:
-		return "offline";
-	case CLIENT_CONNECTING:
-		return "connecting";
-	case CLIENT_LOGGING_IN:
-		return "logging in";
-	case CLIENT_ONLINE:
-		return "connected";
-	case CLIENT_WAITING:
-		return "reconnecting";
-	case CLIENT_FAILED:
-		return "failed";
-	}
-	return "?";
-}
-
+/* The connection state changed: tell the UI. */
 static void
 set_state(struct client_session *s, enum client_conn_state st,
     const char *detail, uint64_t retry_ms)
@@ -321,6 +288,7 @@ client_session_frame(struct client_session *s, const struct proto_frame *fr,
 
 /* --- the relay connection ------------------------------------------------ */
 
+/* Bytes from the relay: decode and handle every whole frame. */
 static void
 session_read(struct net_conn *c, void *arg)
 {
@@ -351,6 +319,7 @@ session_read(struct net_conn *c, void *arg)
 		net_conn_consume(c, done);
 }
 
+/* Connected: log in, or resume with the token of the last session. */
 static void
 session_connected(struct net_conn *c, void *arg)
 {
@@ -380,6 +349,7 @@ session_connected(struct net_conn *c, void *arg)
 	s->last_in = net_loop_now(s->loop);
 }
 
+/* The relay connection closed under us. */
 static void
 session_closed(struct net_conn *c, void *arg, const char *why)
 {
@@ -453,6 +423,7 @@ client_session_connect(struct client_session *s)
 	    s->loop, &s->heartbeat, (uint64_t)s->cfg.heartbeat_s * 1000);
 }
 
+/* The backoff is over: connect again. */
 static void
 reconnect_timer(struct net_timer *t, void *arg)
 {
@@ -480,6 +451,7 @@ heartbeat_timer(struct net_timer *t, void *arg)
 	net_timer_start(s->loop, t, iv);
 }
 
+/* An empty turn, so that the end of it pumps the transfers. */
 static void
 kick_timer(struct net_timer *t, void *arg)
 {
@@ -488,6 +460,7 @@ kick_timer(struct net_timer *t, void *arg)
 	(void)arg;
 }
 
+/* A refused message may go again. */
 static void
 retry_timer(struct net_timer *t, void *arg)
 {
@@ -500,6 +473,7 @@ retry_timer(struct net_timer *t, void *arg)
 
 /* --- the session's life -------------------------------------------------- */
 
+/* A message of the outbox on disk, back into the outbox. */
 static void
 load_outbox(void *arg, const struct client_msg *m)
 {
@@ -508,6 +482,7 @@ load_outbox(void *arg, const struct client_msg *m)
 	client_outbox_add(s->outbox, m->id, m->peer, m->ts, m->body, m->len);
 }
 
+/* An unread count from the store, for the roster. */
 static void
 load_unread(void *arg, const char *peer, unsigned n)
 {
@@ -774,25 +749,4 @@ client_session_send_file(struct client_session *s, const char *to,
 		return -1;
 	}
 	return client_xfers_offer(s->xfers, to, path, id, err, errlen);
-}
-
-/*
- * Where a user's history and outbox live by default:
- * $XDG_DATA_HOME/termgram/USER@HOST, else ~/.local/share/termgram/...
- * -1 without either variable.
- */
-int
-client_default_data_dir(
-    const char *user, const char *host, char *out, size_t len)
-{
-	const char *base;
-
-	if ((base = getenv("XDG_DATA_HOME")) != NULL && *base == '/')
-		snprintf(out, len, "%s/termgram/%s@%s", base, user, host);
-	else if ((base = getenv("HOME")) != NULL && *base != '\0')
-		snprintf(out, len, "%s/.local/share/termgram/%s@%s", base, user,
-		    host);
-	else
-		return -1;
-	return 0;
 }
