@@ -3,6 +3,7 @@
 
 #include "proto/b64.h"
 #include "proto/build.h"
+#include "proto/schema.h"
 
 /* Start writing frames into the cap bytes at buf. */
 void
@@ -144,7 +145,10 @@ proto_build_ack(char *buf, size_t cap, size_t *len, const char *id)
 	return proto_writer_end(&w, len);
 }
 
-/* ERR|code|ref|text: ref is the id, xfer or name concerned ("-" if none). */
+/*
+ * ERR|code|ref|text: ref is the id, xfer or name concerned ("-" if none),
+ * text is human text, sent as base64. Only codes of section 7 are sent.
+ */
 int
 proto_build_err(char *buf, size_t cap, size_t *len, enum proto_err code,
     const char *ref, size_t reflen, const char *text)
@@ -153,11 +157,170 @@ proto_build_err(char *buf, size_t cap, size_t *len, enum proto_err code,
 
 	proto_writer_init(&w, buf, cap);
 	proto_writer_begin(&w, PROTO_V_ERR);
+	w.bad = w.bad || !proto_err_is_wire(code);
 	proto_writer_str(&w, proto_err_name(code));
 	if (ref == NULL || reflen == 0)
 		proto_writer_field(&w, "-", 1);
 	else
 		proto_writer_field(&w, ref, reflen);
 	proto_writer_b64(&w, text, strlen(text));
+	return proto_writer_end(&w, len);
+}
+
+/* Append a word field (a token, a reason): 1-128 printable characters. */
+static void
+proto_writer_word(struct proto_writer *w, const char *s, size_t n)
+{
+	if (n < 1 || n > PROTO_MAX_WORD)
+		w->bad = true;
+	proto_writer_field(w, s, n);
+}
+
+/* A frame of the verb alone: SYNCED, or STATS asking for the figures. */
+int
+proto_build_bare(char *buf, size_t cap, size_t *len, enum proto_verb v)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, v);
+	if (!w.bad && proto_schemas[v].shape[0].nargs != 0)
+		w.bad = true;
+	return proto_writer_end(&w, len);
+}
+
+/* BYE|reason: "quit", "replaced", "too-slow"... */
+int
+proto_build_bye(char *buf, size_t cap, size_t *len, const char *reason)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_BYE);
+	proto_writer_word(&w, reason, strlen(reason));
+	return proto_writer_end(&w, len);
+}
+
+/* PING|token, the token being a number (the sender's clock, say). */
+int
+proto_build_ping(char *buf, size_t cap, size_t *len, uint64_t token)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_PING);
+	proto_writer_u64(&w, token);
+	return proto_writer_end(&w, len);
+}
+
+/* PONG|token: the answer to a decoded PING, with the PING's token. */
+int
+proto_build_pong(
+    char *buf, size_t cap, size_t *len, const struct proto_frame *ping)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_PONG);
+	if (ping->verb != PROTO_V_PING || ping->nargs != 1)
+		w.bad = true;
+	else
+		proto_writer_word(&w, ping->arg[0].p, ping->arg[0].len);
+	return proto_writer_end(&w, len);
+}
+
+/* ALIVE|name|session-token: light presence, a client's datagram. */
+int
+proto_build_alive(
+    char *buf, size_t cap, size_t *len, const char *name, const char *token)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ALIVE);
+	proto_writer_str(&w, name);
+	proto_writer_str(&w, token);
+	return proto_writer_end(&w, len);
+}
+
+/* ALIVE|pending: the relay's answer, frames waiting in its queue. */
+int
+proto_build_alive_reply(char *buf, size_t cap, size_t *len, uint64_t pending)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ALIVE);
+	proto_writer_u64(&w, pending);
+	return proto_writer_end(&w, len);
+}
+
+/* TYPING|from|to|on or off */
+int
+proto_build_typing(char *buf, size_t cap, size_t *len, const char *from,
+    const char *to, bool on)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_TYPING);
+	proto_writer_str(&w, from);
+	proto_writer_str(&w, to);
+	proto_writer_str(&w, on ? "on" : "off");
+	return proto_writer_end(&w, len);
+}
+
+/* LOOKUP|name: ask the relay where a peer takes direct connections. */
+int
+proto_build_lookup(char *buf, size_t cap, size_t *len, const char *name)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_LOOKUP);
+	proto_writer_str(&w, name);
+	return proto_writer_end(&w, len);
+}
+
+/* PHELLO|from|to|ticket: the dialer's first frame on a direct connection. */
+int
+proto_build_phello(char *buf, size_t cap, size_t *len, const char *from,
+    const char *to, const char *ticket)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_PHELLO);
+	proto_writer_str(&w, from);
+	proto_writer_str(&w, to);
+	proto_writer_str(&w, ticket);
+	return proto_writer_end(&w, len);
+}
+
+/* VERIFY|name|ticket: ask the relay whether name's ticket is real. */
+int
+proto_build_verify(
+    char *buf, size_t cap, size_t *len, const char *name, const char *ticket)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_VERIFY);
+	proto_writer_str(&w, name);
+	proto_writer_str(&w, ticket);
+	return proto_writer_end(&w, len);
+}
+
+/* PWELCOME|from|to: the answering peer accepts the direct connection. */
+int
+proto_build_pwelcome(
+    char *buf, size_t cap, size_t *len, const char *from, const char *to)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_PWELCOME);
+	proto_writer_str(&w, from);
+	proto_writer_str(&w, to);
 	return proto_writer_end(&w, len);
 }

@@ -36,5 +36,18 @@ int proto_build_rcpt(char *, size_t, size_t *, const char *, const char *,
 int proto_build_ack(char *, size_t, size_t *, const char *);
 int proto_build_err(char *, size_t, size_t *, enum proto_err, const char *,
     size_t, const char *);
+int proto_build_bare(char *, size_t, size_t *, enum proto_verb);
+int proto_build_bye(char *, size_t, size_t *, const char *);
+int proto_build_ping(char *, size_t, size_t *, uint64_t);
+int proto_build_pong(char *, size_t, size_t *, const struct proto_frame *);
+int proto_build_alive(char *, size_t, size_t *, const char *, const char *);
+int proto_build_alive_reply(char *, size_t, size_t *, uint64_t);
+int proto_build_typing(
+    char *, size_t, size_t *, const char *, const char *, bool);
+int proto_build_lookup(char *, size_t, size_t *, const char *);
+int proto_build_phello(
+    char *, size_t, size_t *, const char *, const char *, const char *);
+int proto_build_verify(char *, size_t, size_t *, const char *, const char *);
+int proto_build_pwelcome(char *, size_t, size_t *, const char *, const char *);
 
 #endif

@@ -20,7 +20,15 @@ static const char *const proto_err_names[PROTO_ERR_COUNT] = {
     [PROTO_ERR_RATE_LIMIT] = "RATE_LIMIT",
     [PROTO_ERR_QUOTA] = "QUOTA",
     [PROTO_ERR_INTERNAL] = "INTERNAL",
+    [PROTO_ERR_UNKNOWN] = "UNKNOWN",
 };
+
+/* Whether a code is one of section 7, so it may be sent in an ERR. */
+bool
+proto_err_is_wire(enum proto_err e)
+{
+	return e > PROTO_ERR_NONE && e < PROTO_ERR_UNKNOWN;
+}
 
 /* Return the wire name of an error code ("BAD_FIELD"). */
 const char *
@@ -37,7 +45,7 @@ proto_err_from_name(const char *s, size_t len, enum proto_err *out)
 {
 	int i;
 
-	for (i = 1; i < PROTO_ERR_COUNT; i++) {
+	for (i = 1; i < PROTO_ERR_UNKNOWN; i++) {
 		if (strlen(proto_err_names[i]) == len &&
 		    memcmp(proto_err_names[i], s, len) == 0) {
 			*out = (enum proto_err)i;

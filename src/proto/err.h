@@ -1,10 +1,12 @@
 /*
  * Error codes of the wire protocol, one to one with PROTOCOL.md section 7,
- * plus PROTO_ERR_NONE for success.
+ * plus PROTO_ERR_NONE for success and PROTO_ERR_UNKNOWN for a code in a
+ * received ERR that section 7 does not list (never sent).
  */
 #ifndef PROTO_ERR_H
 #define PROTO_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum proto_err {
@@ -25,9 +27,11 @@ enum proto_err {
 	PROTO_ERR_RATE_LIMIT,
 	PROTO_ERR_QUOTA,
 	PROTO_ERR_INTERNAL,
+	PROTO_ERR_UNKNOWN,
 	PROTO_ERR_COUNT
 };
 
+bool proto_err_is_wire(enum proto_err);
 const char *proto_err_name(enum proto_err);
 int proto_err_from_name(const char *, size_t, enum proto_err *);
 

@@ -8,140 +8,8 @@
 
 #include "proto/b64.h"
 #include "proto/frame.h"
+#include "proto/schema.h"
 #include "proto/utf8.h"
-
-/* What a field may hold (PROTOCOL.md section 1, "Field kinds"). */
-enum proto_kind {
-	K_NAME = 1, /* 1-32 of A-Z a-z 0-9 _ . - */
-	K_ID, /* 1-64 of A-Z a-z 0-9 _ - (ids, xfers, tokens) */
-	K_INT, /* unsigned decimal, no leading zeros, 64 bits */
-	K_PORT, /* K_INT up to 65535 */
-	K_HEX64, /* 64 hexadecimal digits */
-	K_B64, /* canonical base64 of bytes, decoded size <= max */
-	K_TEXT, /* K_B64 whose bytes are valid UTF-8 */
-	K_WORD, /* 1-128 printable characters */
-	K_CODE, /* an error code: 1-32 of A-Z _ */
-	K_REF, /* id, xfer or name that an ERR is about, or "-" */
-	K_ENUM, /* one of a fixed list of words */
-	K_IP /* dotted IPv4 or bracketed IPv6 */
-};
-
-struct proto_field {
-	enum proto_kind kind;
-	const char *what;
-	size_t max; /* decoded bytes, for K_B64/K_TEXT */
-	const char *const *words; /* for K_ENUM */
-};
-
-struct proto_shape {
-	size_t nargs;
-	struct proto_field f[PROTO_MAX_ARGS];
-};
-
-#define PROTO_MAX_SHAPES 3
-
-struct proto_schema {
-	const char *name;
-	int ref; /* index of the id/xfer arg, or -1 */
-	struct proto_shape shape[PROTO_MAX_SHAPES];
-};
-
-static const char *const w_presence[] = {"online", "offline", NULL};
-static const char *const w_rcpt[] = {"delivered", "read", NULL};
-static const char *const w_onoff[] = {"on", "off", NULL};
-static const char *const w_yesno[] = {"yes", "no", NULL};
-static const char *const w_ack[] = {"stored", NULL};
-
-#define F(k, w)                                                                \
-	{                                                                      \
-		.kind = (k), .what = (w)                                       \
-	}
-#define FT(k, w, m)                                                            \
-	{                                                                      \
-		.kind = (k), .what = (w), .max = (m)                           \
-	}
-#define FE(w, l)                                                               \
-	{                                                                      \
-		.kind = K_ENUM, .what = (w), .words = (l)                      \
-	}
-#define FROM_TO F(K_NAME, "from"), F(K_NAME, "to")
-
-/* Every verb of PROTOCOL.md with the shapes its fields may take. */
-static const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
-    [PROTO_V_LOGIN] = {"LOGIN", -1,
-        {{4,
-            {F(K_INT, "version"), F(K_NAME, "name"),
-                FT(K_B64, "password", PROTO_MAX_TEXT),
-                F(K_PORT, "p2p-port")}}}},
-    [PROTO_V_WELCOME] = {"WELCOME", -1,
-        {{4,
-            {F(K_NAME, "name"), F(K_ID, "session-token"), F(K_INT, "max-frame"),
-                F(K_INT, "server-ts")}}}},
-    [PROTO_V_ERR] = {"ERR", -1,
-        {{3,
-             {F(K_CODE, "code"), F(K_REF, "ref"),
-                 FT(K_TEXT, "text", PROTO_MAX_TEXT)}},
-            {2, {F(K_CODE, "code"), F(K_REF, "ref")}},
-            {1, {F(K_CODE, "code")}}}},
-    [PROTO_V_USER] = {"USER", -1,
-        {{3,
-            {F(K_NAME, "name"), FE("presence", w_presence),
-                F(K_INT, "last-seen")}}}},
-    [PROTO_V_SYNCED] = {"SYNCED", -1, {{0, {{0}}}}},
-    [PROTO_V_PING] = {"PING", -1, {{1, {F(K_WORD, "token")}}}},
-    [PROTO_V_PONG] = {"PONG", -1, {{1, {F(K_WORD, "token")}}}},
-    [PROTO_V_BYE] = {"BYE", -1, {{1, {F(K_WORD, "reason")}}}},
-    [PROTO_V_RESUME] = {"RESUME", -1,
-        {{4,
-            {F(K_INT, "version"), F(K_NAME, "name"), F(K_ID, "session-token"),
-                F(K_PORT, "p2p-port")}}}},
-    [PROTO_V_MSG] = {"MSG", 3,
-        {{5,
-            {FROM_TO, F(K_INT, "ts"), F(K_ID, "id"),
-                FT(K_TEXT, "body", PROTO_MAX_BODY)}}}},
-    [PROTO_V_RCPT] = {"RCPT", 2,
-        {{4, {FROM_TO, F(K_ID, "id"), FE("state", w_rcpt)}}}},
-    [PROTO_V_TYPING] = {"TYPING", -1, {{3, {FROM_TO, FE("state", w_onoff)}}}},
-    [PROTO_V_ACK] = {"ACK", 0, {{2, {F(K_ID, "id"), FE("state", w_ack)}}}},
-    [PROTO_V_FOFFER] = {"FOFFER", 2,
-        {{6,
-            {FROM_TO, F(K_ID, "xfer"), F(K_INT, "size"), F(K_HEX64, "sha256"),
-                FT(K_TEXT, "name", PROTO_MAX_TEXT)}}}},
-    [PROTO_V_FACCEPT] = {"FACCEPT", 2,
-        {{4, {FROM_TO, F(K_ID, "xfer"), F(K_INT, "offset")}}}},
-    [PROTO_V_FREJECT] = {"FREJECT", 2,
-        {{4,
-            {FROM_TO, F(K_ID, "xfer"), FT(K_TEXT, "reason", PROTO_MAX_TEXT)}}}},
-    [PROTO_V_FDATA] = {"FDATA", 2,
-        {{5, {FROM_TO, F(K_ID, "xfer"), F(K_INT, "offset"), F(K_INT, "len")}}}},
-    [PROTO_V_FACK] = {"FACK", 2,
-        {{4, {FROM_TO, F(K_ID, "xfer"), F(K_INT, "offset")}}}},
-    [PROTO_V_FDONE] = {"FDONE", 2, {{3, {FROM_TO, F(K_ID, "xfer")}}}},
-    [PROTO_V_FCANCEL] = {"FCANCEL", 2,
-        {{4,
-            {FROM_TO, F(K_ID, "xfer"), FT(K_TEXT, "reason", PROTO_MAX_TEXT)}}}},
-    [PROTO_V_LOOKUP] = {"LOOKUP", -1, {{1, {F(K_NAME, "name")}}}},
-    [PROTO_V_PEER] = {"PEER", -1,
-        {{4,
-            {F(K_NAME, "name"), F(K_IP, "ip"), F(K_PORT, "port"),
-                F(K_ID, "ticket")}}}},
-    [PROTO_V_PHELLO] = {"PHELLO", -1, {{3, {FROM_TO, F(K_ID, "ticket")}}}},
-    [PROTO_V_VERIFY] = {"VERIFY", -1,
-        {{2, {F(K_NAME, "name"), F(K_ID, "ticket")}}}},
-    [PROTO_V_VERIFIED] = {"VERIFIED", -1,
-        {{3, {F(K_NAME, "name"), F(K_ID, "ticket"), FE("answer", w_yesno)}}}},
-    [PROTO_V_PWELCOME] = {"PWELCOME", -1, {{2, {FROM_TO}}}},
-    [PROTO_V_ALIVE] = {"ALIVE", -1,
-        {{2, {F(K_NAME, "name"), F(K_ID, "session-token")}},
-            {1, {F(K_INT, "pending")}}}},
-    [PROTO_V_STATS] = {"STATS", -1,
-        {{0, {{0}}}, {1, {FT(K_TEXT, "stats", PROTO_MAX_FRAME)}}}},
-    [PROTO_V_DISCOVER] = {"DISCOVER", -1, {{1, {F(K_INT, "version")}}}},
-    [PROTO_V_RELAY] = {"RELAY", -1,
-        {{2,
-            {FT(K_TEXT, "relay-name", PROTO_MAX_TEXT),
-                F(K_PORT, "tcp-port")}}}},
-};
 
 /* Write a reason into err; the code and fatality are set by the caller. */
 static void __attribute__((format(printf, 4, 5)))
@@ -157,53 +25,6 @@ proto_error_set(struct proto_error *err, enum proto_err code, bool fatal,
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof err->text, fmt, ap);
 	va_end(ap);
-}
-
-/* The name of a verb as it stands on the wire. */
-const char *
-proto_verb_name(enum proto_verb v)
-{
-	if (v <= PROTO_V_NONE || v >= PROTO_V_COUNT)
-		return "?";
-	return proto_schemas[v].name;
-}
-
-/* Look a verb up by its upper-case name; PROTO_V_NONE if unknown. */
-enum proto_verb
-proto_verb_from_name(const char *s, size_t len)
-{
-	const char *name;
-	int v;
-
-	if (len == 0)
-		return PROTO_V_NONE;
-	for (v = 1; v < PROTO_V_COUNT; v++) {
-		name = proto_schemas[v].name;
-		/* The first letter rules out most verbs without a strlen. */
-		if (name[0] == s[0] && strlen(name) == len &&
-		    memcmp(name, s, len) == 0)
-			return (enum proto_verb)v;
-	}
-	return PROTO_V_NONE;
-}
-
-/* The file frames stand together in enum proto_verb. */
-_Static_assert(
-    PROTO_V_FCANCEL - PROTO_V_FOFFER == 6, "file verbs must be contiguous");
-
-/* Whether a verb is one of the file frames of section 4. */
-bool
-proto_verb_is_file(enum proto_verb v)
-{
-	return v >= PROTO_V_FOFFER && v <= PROTO_V_FCANCEL;
-}
-
-/* Whether a verb is a routed frame: VERB|from|to|... (section 3 and 4). */
-bool
-proto_verb_is_routed(enum proto_verb v)
-{
-	return v == PROTO_V_MSG || v == PROTO_V_RCPT || v == PROTO_V_TYPING ||
-	    proto_verb_is_file(v);
 }
 
 /* Which bytes names (bit 1) and ids (bit 2) may hold. */
@@ -514,7 +335,7 @@ proto_field_check(const struct proto_schema *sc, const struct proto_field *f,
 			if (s.p[i] < 0x21 || s.p[i] > 0x7e)
 				break;
 		}
-		if (s.len >= 1 && s.len <= 128 && i == s.len)
+		if (s.len >= 1 && s.len <= PROTO_MAX_WORD && i == s.len)
 			return 0;
 		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
 		    "%s field %zu (%s): expected 1-128 printable characters",
@@ -792,4 +613,40 @@ proto_decoder_next(struct proto_decoder *d, const char *buf, size_t len,
 		fr->payload_len = plen;
 	}
 	return PROTO_FRAME;
+}
+
+/*
+ * Hand every complete frame of the len bytes at buf to cb, in order: a frame
+ * as (fr, NULL), a refused one as (NULL, err). Stops when the input runs out,
+ * when cb returns PROTO_FEED_STOP (that frame counts as done) or after a
+ * fatal error (which does not). Returns how many bytes are done with: the
+ * caller consumes them and feeds the rest again when more has come.
+ */
+size_t
+proto_decoder_feed(struct proto_decoder *d, const char *buf, size_t len,
+    proto_feed_cb cb, void *arg)
+{
+	struct proto_frame fr;
+	struct proto_error err;
+	enum proto_status st;
+	enum proto_feed go;
+	size_t used, done = 0;
+
+	while (done < len) {
+		st = proto_decoder_next(
+		    d, buf + done, len - done, &fr, &err, &used);
+		if (st == PROTO_NEED_MORE)
+			break;
+		if (st == PROTO_FRAME)
+			go = cb(arg, &fr, NULL);
+		else {
+			go = cb(arg, NULL, &err);
+			if (err.fatal)
+				break;
+		}
+		done += used;
+		if (go == PROTO_FEED_STOP)
+			break;
+	}
+	return done;
 }

@@ -24,6 +24,7 @@
 #define PROTO_MAX_ID 64
 #define PROTO_MAX_ARGS 7 /* fields after the verb */
 #define PROTO_MAX_DIGITS 20
+#define PROTO_MAX_WORD 128 /* PING/PONG tokens, BYE reasons */
 
 enum proto_verb {
 	PROTO_V_NONE = 0,
@@ -99,9 +100,23 @@ struct proto_decoder {
 	size_t scanned;
 };
 
+/* What a feed callback tells proto_decoder_feed() to do next. */
+enum proto_feed { PROTO_FEED_GO = 0, PROTO_FEED_STOP };
+
+/*
+ * Called for each frame taken from a connection's input: fr for a frame,
+ * or err (fr NULL) for a refused one. Return PROTO_FEED_STOP when the
+ * input must not be read further now (the connection was closed, or its
+ * owner is paused).
+ */
+typedef enum proto_feed (*proto_feed_cb)(
+    void *, const struct proto_frame *, const struct proto_error *);
+
 void proto_decoder_init(struct proto_decoder *, size_t);
 enum proto_status proto_decoder_next(struct proto_decoder *, const char *,
     size_t, struct proto_frame *, struct proto_error *, size_t *);
+size_t proto_decoder_feed(
+    struct proto_decoder *, const char *, size_t, proto_feed_cb, void *);
 enum proto_status proto_frame_parse(
     const char *, size_t, struct proto_frame *, struct proto_error *);
 
@@ -109,6 +124,9 @@ const char *proto_verb_name(enum proto_verb);
 enum proto_verb proto_verb_from_name(const char *, size_t);
 bool proto_verb_is_routed(enum proto_verb);
 bool proto_verb_is_file(enum proto_verb);
+unsigned proto_verb_cost(enum proto_verb);
+struct proto_slice proto_frame_ref(const struct proto_frame *);
+enum proto_err proto_frame_err_code(const struct proto_frame *);
 
 bool proto_is_name(const char *, size_t);
 bool proto_is_id(const char *, size_t);

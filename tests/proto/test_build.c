@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -184,7 +185,7 @@ proto_err__maps__names_both_ways(void **state)
 	int i;
 
 	(void)state;
-	for (i = 1; i < PROTO_ERR_COUNT; i++) {
+	for (i = 1; i < PROTO_ERR_UNKNOWN; i++) {
 		const char *name = proto_err_name((enum proto_err)i);
 		assert_int_equal(
 		    proto_err_from_name(name, strlen(name), &e), 0);
@@ -192,6 +193,122 @@ proto_err__maps__names_both_ways(void **state)
 	}
 	assert_string_equal(proto_err_name(PROTO_ERR_BAD_BASE64), "BAD_BASE64");
 	assert_int_equal(proto_err_from_name("NOPE", 4, &e), -1);
+	assert_int_equal(proto_err_from_name("NONE", 4, &e), -1);
+	assert_int_equal(proto_err_from_name("UNKNOWN", 7, &e), -1);
+	assert_false(proto_err_is_wire(PROTO_ERR_NONE));
+	assert_false(proto_err_is_wire(PROTO_ERR_UNKNOWN));
+	assert_true(proto_err_is_wire(PROTO_ERR_BAD_FRAME));
+	assert_true(proto_err_is_wire(PROTO_ERR_INTERNAL));
+}
+
+/* A PING as decoded from the wire, for the PONG builder. */
+static struct proto_frame
+ping_of(const char *line)
+{
+	struct proto_frame fr;
+	struct proto_error err;
+
+	assert_int_equal(
+	    proto_frame_parse(line, strlen(line), &fr, &err), PROTO_FRAME);
+	return fr;
+}
+
+/* What a builder wrote must be exactly want, or (want NULL) refused. */
+static void
+check_built(int line, int rc, const char *buf, size_t n, const char *want)
+{
+	if (want == NULL) {
+		if (rc != -1)
+			fail_msg("line %d: built '%.*s', expected a refusal",
+			    line, (int)n, buf);
+		return;
+	}
+	if (rc != 0)
+		fail_msg("line %d: refused, expected '%s'", line, want);
+	if (n != strlen(want) || memcmp(buf, want, n) != 0)
+		fail_msg("line %d: built '%.*s', expected '%s'", line, (int)n,
+		    buf, want);
+}
+
+#define B buf, sizeof buf, &n
+#define BUILT(call, want)                                                      \
+	do {                                                                   \
+		int rc_;                                                       \
+		n = 0;                                                         \
+		rc_ = (call);                                                  \
+		check_built(__LINE__, rc_, buf, n, (want));                    \
+	} while (0)
+
+static void
+proto_build__writes__every_frame_builder(void **state)
+{
+	char buf[256];
+	struct proto_frame ping = ping_of("PING|1700000000000\n");
+	struct proto_frame crping = ping_of("PING|t-1\r\n");
+	size_t n;
+
+	(void)state;
+	BUILT(proto_build_bare(B, PROTO_V_SYNCED), "SYNCED\n");
+	BUILT(proto_build_bare(B, PROTO_V_STATS), "STATS\n");
+	BUILT(proto_build_bye(B, "replaced"), "BYE|replaced\n");
+	BUILT(proto_build_bye(B, "quit"), "BYE|quit\n");
+	BUILT(proto_build_bye(B, "too-slow"), "BYE|too-slow\n");
+	BUILT(proto_build_ping(B, 1700000000000), "PING|1700000000000\n");
+	BUILT(proto_build_ping(B, 0), "PING|0\n");
+	BUILT(proto_build_pong(B, &ping), "PONG|1700000000000\n");
+	BUILT(proto_build_pong(B, &crping), "PONG|t-1\n");
+	BUILT(proto_build_alive(B, "alice", "tok123"), "ALIVE|alice|tok123\n");
+	BUILT(proto_build_alive_reply(B, 3), "ALIVE|3\n");
+	BUILT(proto_build_alive_reply(B, 0), "ALIVE|0\n");
+	BUILT(proto_build_typing(B, "bob", "alice", true),
+	    "TYPING|bob|alice|on\n");
+	BUILT(proto_build_typing(B, "bob", "alice", false),
+	    "TYPING|bob|alice|off\n");
+	BUILT(proto_build_lookup(B, "bob"), "LOOKUP|bob\n");
+	BUILT(proto_build_phello(B, "alice", "bob", "tk1"),
+	    "PHELLO|alice|bob|tk1\n");
+	BUILT(proto_build_verify(B, "alice", "tk1"), "VERIFY|alice|tk1\n");
+	BUILT(proto_build_pwelcome(B, "bob", "alice"), "PWELCOME|bob|alice\n");
+	BUILT(proto_build_err(
+	          B, PROTO_ERR_INTERNAL, NULL, 0, "the relay is full"),
+	    "ERR|INTERNAL|-|dGhlIHJlbGF5IGlzIGZ1bGw=\n");
+	BUILT(proto_build_err(B, PROTO_ERR_AUTH_FAILED, "-", 1,
+	          "unknown or expired session token"),
+	    "ERR|AUTH_FAILED|-|"
+	    "dW5rbm93biBvciBleHBpcmVkIHNlc3Npb24gdG9rZW4=\n");
+}
+
+static void
+proto_build__refuses__what_would_break_a_frame(void **state)
+{
+	char buf[256], big[PROTO_MAX_WORD + 2], want[PROTO_MAX_WORD + 8];
+	struct proto_frame pong = ping_of("PONG|42\n");
+	size_t n;
+
+	(void)state;
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	BUILT(proto_build_bare(B, PROTO_V_MSG), NULL);
+	BUILT(proto_build_bare(B, PROTO_V_NONE), NULL);
+	BUILT(proto_build_bare(B, PROTO_V_COUNT), NULL);
+	BUILT(proto_build_bye(B, ""), NULL);
+	BUILT(proto_build_bye(B, "a|b"), NULL);
+	BUILT(proto_build_bye(B, "good bye"), NULL);
+	BUILT(proto_build_bye(B, big), NULL);
+	snprintf(want, sizeof want, "BYE|%s\n", big + 1);
+	BUILT(proto_build_bye(B, big + 1), want);
+	BUILT(proto_build_pong(B, &pong), NULL);
+	BUILT(proto_build_alive(B, "al|ce", "tok"), NULL);
+	BUILT(proto_build_typing(B, "bob", "al ice", true), NULL);
+	BUILT(proto_build_lookup(B, "bob\n"), NULL);
+	BUILT(proto_build_phello(B, "alice", "bob", "t|k"), NULL);
+	BUILT(proto_build_verify(B, "alice", "t\x01k"), NULL);
+	BUILT(proto_build_pwelcome(B, "bob", "\x80"), NULL);
+	BUILT(proto_build_err(B, PROTO_ERR_NONE, NULL, 0, "x"), NULL);
+	BUILT(proto_build_err(B, PROTO_ERR_UNKNOWN, NULL, 0, "x"), NULL);
+	BUILT(proto_build_err(B, PROTO_ERR_COUNT, NULL, 0, "x"), NULL);
+	BUILT(proto_build_lookup(buf, 10, &n, "bob"), NULL);
+	BUILT(proto_build_lookup(buf, 11, &n, "bob"), "LOOKUP|bob\n");
 }
 
 int
@@ -204,6 +321,8 @@ main(void)
 	    cmocka_unit_test(proto_build__refuses__frame_that_does_not_fit),
 	    cmocka_unit_test(proto_build__writes__err_with_reason),
 	    cmocka_unit_test(proto_err__maps__names_both_ways),
+	    cmocka_unit_test(proto_build__writes__every_frame_builder),
+	    cmocka_unit_test(proto_build__refuses__what_would_break_a_frame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
