@@ -20,6 +20,7 @@
 #include "net/loop.h"
 #include "net/sock.h"
 #include "proto/b64.h"
+#include "proto/build.h"
 #include "proto/frame.h"
 #include "util/xmalloc.h"
 
@@ -41,13 +42,13 @@ struct client_light {
 static void
 alive_send(struct client_session *s)
 {
-	int n;
+	size_t n;
 
-	if (s->me[0] == '\0' || s->token[0] == '\0')
+	if (s->me[0] == '\0' || s->token[0] == '\0' ||
+	    proto_build_alive(s->buf, sizeof s->buf, &n, s->me, s->token) != 0)
 		return;
-	n = snprintf(s->buf, 200, "ALIVE|%s|%s\n", s->me, s->token);
 	(void)net_udp_sendto(
-	    s->light->ufd, s->host, (uint16_t)s->cfg.port, s->buf, (size_t)n);
+	    s->light->ufd, s->host, (uint16_t)s->cfg.port, s->buf, n);
 }
 
 /* Open a relay connection again: something needs the relay. */
@@ -199,8 +200,10 @@ void
 client_light_synced(struct client_session *s)
 {
 	struct client_light *l = s->light;
+	size_t n;
 
-	net_conn_write(s->conn, "STATS\n", 6);
+	if (proto_build_bare(s->buf, sizeof s->buf, &n, PROTO_V_STATS) == 0)
+		net_conn_write(s->conn, s->buf, n);
 	if (l->npending > 0) {
 		net_conn_write(s->conn, l->pending, l->npending);
 		l->npending = 0;

@@ -204,31 +204,40 @@ io_for(struct p2p_link *l)
 
 /* --- the direct connections --------------------------------------------- */
 
+/* The link and the connection being read, which a frame may end. */
+struct link_reading {
+	struct p2p_link *l;
+	struct net_conn *c;
+};
+
+/* One frame from the peer; a refused one is skipped unless fatal. */
+static enum proto_feed
+link_feed(
+    void *arg, const struct proto_frame *fr, const struct proto_error *err)
+{
+	struct link_reading *r = arg;
+
+	if (err != NULL && err->fatal) {
+		client_peer_closed(r->l->sm, err->text);
+		io_close(r->l, err->text);
+		return PROTO_FEED_STOP;
+	}
+	if (fr != NULL)
+		client_peer_frame(r->l->sm, fr, net_loop_now(r->l->p->loop));
+	return r->l->conn == r->c ? PROTO_FEED_GO : PROTO_FEED_STOP;
+}
+
+/* Bytes from a peer: decode and hand every whole frame to its machine. */
 static void
 link_read(struct net_conn *c, void *arg)
 {
 	struct p2p_link *l = arg;
-	struct proto_frame fr;
-	struct proto_error err;
+	struct link_reading r = {l, c};
 	const char *in;
-	size_t len, used, done = 0;
-	enum proto_status st;
+	size_t len, done;
 
 	in = net_conn_input(c, &len);
-	while (l->conn == c && done < len) {
-		st = proto_decoder_next(
-		    &l->dec, in + done, len - done, &fr, &err, &used);
-		if (st == PROTO_NEED_MORE)
-			break;
-		if (st == PROTO_FRAME)
-			client_peer_frame(l->sm, &fr, net_loop_now(l->p->loop));
-		else if (err.fatal) {
-			client_peer_closed(l->sm, err.text);
-			io_close(l, err.text);
-			return;
-		}
-		done += used;
-	}
+	done = proto_decoder_feed(&l->dec, in, len, link_feed, &r);
 	if (l->conn == c)
 		net_conn_consume(c, done);
 }

@@ -1,6 +1,5 @@
 #include <sys/queue.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,7 @@ struct client_peer {
 	uint64_t deadline; /* of the handshake step under way */
 	uint64_t last_used;
 	char reason[128];
+	char out[512]; /* a handshake frame being built */
 	TAILQ_HEAD(, peer_msg) msgs; /* oldest first */
 	struct util_map *by_id;
 	size_t nmsgs;
@@ -56,26 +56,19 @@ peer_new(const struct client_peer_io *io, const char *me, uint64_t now)
 	return p;
 }
 
-static void say(struct client_peer *p, bool relay, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Build a frame and send it to the peer or to the relay. */
+/*
+ * Send the frame built in p->out (rc: the builder's result, n its length)
+ * to the peer or to the relay.
+ */
 static void
-say(struct client_peer *p, bool relay, const char *fmt, ...)
+say(struct client_peer *p, bool relay, int rc, size_t n)
 {
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n <= 0 || (size_t)n >= sizeof buf)
+	if (rc != 0)
 		return;
 	if (relay)
-		p->io.send_relay(p->io.arg, buf, (size_t)n);
+		p->io.send_relay(p->io.arg, p->out, n);
 	else
-		p->io.send_peer(p->io.arg, buf, (size_t)n, NULL, 0);
+		p->io.send_peer(p->io.arg, p->out, n, NULL, 0);
 }
 
 /* Start dialling peer: the LOOKUP goes out now. */
@@ -84,12 +77,13 @@ client_peer_dial(const struct client_peer_io *io, const char *me,
     const char *peer, uint64_t now)
 {
 	struct client_peer *p = peer_new(io, me, now);
+	size_t n = 0;
 
 	p->dialer = true;
 	snprintf(p->peer, sizeof p->peer, "%s", peer);
 	p->state = CLIENT_PEER_LOOKUP;
 	p->deadline = now + CLIENT_PEER_RELAY_MS;
-	say(p, true, "LOOKUP|%s\n", p->peer);
+	say(p, true, proto_build_lookup(p->out, sizeof p->out, &n, p->peer), n);
 	return p;
 }
 
@@ -236,6 +230,7 @@ client_peer_relay_frame(
 {
 	char ip[64];
 	unsigned port;
+	size_t n = 0;
 
 	switch (fr->verb) {
 	case PROTO_V_PEER:
@@ -272,7 +267,10 @@ client_peer_relay_frame(
 			peer_end(p, true, "the relay did not vouch for it");
 			return;
 		}
-		say(p, false, "PWELCOME|%s|%s\n", p->me, p->peer);
+		say(p, false,
+		    proto_build_pwelcome(
+		        p->out, sizeof p->out, &n, p->me, p->peer),
+		    n);
 		peer_open(p, now);
 		return;
 	default:
@@ -284,9 +282,14 @@ client_peer_relay_frame(
 void
 client_peer_connected(struct client_peer *p, uint64_t now)
 {
+	size_t n = 0;
+
 	if (p->state != CLIENT_PEER_CONNECTING)
 		return;
-	say(p, false, "PHELLO|%s|%s|%s\n", p->me, p->peer, p->ticket);
+	say(p, false,
+	    proto_build_phello(
+	        p->out, sizeof p->out, &n, p->me, p->peer, p->ticket),
+	    n);
 	p->state = CLIENT_PEER_HELLO;
 	p->deadline = now + CLIENT_PEER_HELLO_MS;
 }
@@ -308,6 +311,8 @@ void
 client_peer_frame(
     struct client_peer *p, const struct proto_frame *fr, uint64_t now)
 {
+	size_t n = 0;
+
 	switch (p->state) {
 	case CLIENT_PEER_WAIT_HELLO:
 		if (fr->verb != PROTO_V_PHELLO) {
@@ -324,7 +329,10 @@ client_peer_frame(
 		    (int)fr->arg[2].len, fr->arg[2].p);
 		p->state = CLIENT_PEER_VERIFYING;
 		p->deadline = now + CLIENT_PEER_RELAY_MS;
-		say(p, true, "VERIFY|%s|%s\n", p->peer, p->ticket);
+		say(p, true,
+		    proto_build_verify(
+		        p->out, sizeof p->out, &n, p->peer, p->ticket),
+		    n);
 		return;
 	case CLIENT_PEER_HELLO:
 		if (fr->verb == PROTO_V_PWELCOME &&
@@ -360,7 +368,8 @@ client_peer_frame(
 		settle(p, fr->arg[0]);
 		break;
 	case PROTO_V_PING:
-		say(p, false, "PONG|%.*s\n", (int)fr->arg[0].len, fr->arg[0].p);
+		say(p, false, proto_build_pong(p->out, sizeof p->out, &n, fr),
+		    n);
 		break;
 	case PROTO_V_BYE:
 		peer_end(p, true, "the peer said bye");

@@ -109,22 +109,32 @@ settle(struct client_session *s, struct proto_slice idslice,
 
 /* Refused at login: try again, at once or later, or give up. */
 static void
-login_refused(struct client_session *s, const char *code, const char *text)
+login_refused(struct client_session *s, enum proto_err code, const char *why)
 {
 	/* A stale token: log in afresh at once. A name still held by our
 	 * own previous connection (the relay has not noticed it died): try
 	 * again later. Anything else is final. */
-	if (s->resuming && strcmp(code, "AUTH_FAILED") == 0) {
-		s->token[0] = '\0';
-		s->failures = 0;
-		client_session_lost(
-		    s, "session expired; logging in again", true);
-	} else if (strcmp(code, "NAME_IN_USE") == 0)
-		client_session_lost(s, text[0] != '\0' ? text : code, true);
-	else if (strcmp(code, "AUTH_FAILED") == 0 ||
-	    strcmp(code, "BAD_NAME") == 0 || strcmp(code, "BAD_FIELD") == 0 ||
-	    strcmp(code, "BAD_FRAME") == 0)
-		client_session_lost(s, text[0] != '\0' ? text : code, false);
+	switch (code) {
+	case PROTO_ERR_AUTH_FAILED:
+		if (s->resuming) {
+			s->token[0] = '\0';
+			s->failures = 0;
+			client_session_lost(
+			    s, "session expired; logging in again", true);
+		} else
+			client_session_lost(s, why, false);
+		break;
+	case PROTO_ERR_NAME_IN_USE:
+		client_session_lost(s, why, true);
+		break;
+	case PROTO_ERR_BAD_NAME:
+	case PROTO_ERR_BAD_FIELD:
+	case PROTO_ERR_BAD_FRAME:
+		client_session_lost(s, why, false);
+		break;
+	default:
+		break;
+	}
 }
 
 /* An ERR: about a message of ours, a transfer, our login, or nothing. */
@@ -132,6 +142,8 @@ static void
 on_err(struct client_session *s, const struct proto_frame *fr)
 {
 	char code[40], ref[PROTO_MAX_ID + 1], text[PROTO_MAX_TEXT + 1];
+	enum proto_err err = proto_frame_err_code(fr);
+	const char *why;
 	bool ours;
 	size_t len = 0;
 
@@ -143,19 +155,19 @@ on_err(struct client_session *s, const struct proto_frame *fr)
 	    proto_text_decode(fr->arg[2], text, sizeof text - 1, &len) != 0)
 		len = 0;
 	text[len] = '\0';
+	why = text[0] != '\0' ? text : code;
 
 	ours = fr->nargs > 1 &&
 	    client_outbox_has(s->outbox, fr->arg[1].p, fr->arg[1].len);
 	if (!ours && fr->nargs > 1 &&
 	    client_xfers_find(s->xfers, ref) != NULL) {
-		client_xfers_error(s->xfers, ref, code, text);
+		client_xfers_error(s->xfers, ref, err, why);
 		client_session_emit_error(s, code, ref, text);
 		return;
 	}
 	if (ours) {
 		/* Worth another try in a moment, else failed for good. */
-		if (strcmp(code, "RATE_LIMIT") == 0 ||
-		    strcmp(code, "INTERNAL") == 0) {
+		if (err == PROTO_ERR_RATE_LIMIT || err == PROTO_ERR_INTERNAL) {
 			client_outbox_refused(s->outbox, ref, true);
 			net_timer_start(s->loop, &s->retry, RETRY_MS);
 		} else
@@ -165,7 +177,7 @@ on_err(struct client_session *s, const struct proto_frame *fr)
 	}
 	client_session_emit_error(s, code, ref, text);
 	if (s->me[0] == '\0')
-		login_refused(s, code, text);
+		login_refused(s, err, why);
 }
 
 /* WELCOME: we are logged in; the relay's name for us, a token to resume. */
@@ -213,6 +225,8 @@ on_typing(struct client_session *s, const struct proto_frame *fr)
 static bool
 handle_relay(struct client_session *s, const struct proto_frame *fr)
 {
+	size_t n;
+
 	switch (fr->verb) {
 	case PROTO_V_WELCOME:
 		on_welcome(s, fr);
@@ -224,9 +238,8 @@ handle_relay(struct client_session *s, const struct proto_frame *fr)
 		on_synced(s);
 		return true;
 	case PROTO_V_PING:
-		memcpy(s->buf, "PONG", 4);
-		memcpy(s->buf + 4, fr->raw + 4, fr->hdrlen - 4);
-		net_conn_write(s->conn, s->buf, fr->hdrlen);
+		if (proto_build_pong(s->buf, sizeof s->buf, &n, fr) == 0)
+			net_conn_write(s->conn, s->buf, n);
 		return true;
 	case PROTO_V_BYE:
 		snprintf(s->buf, 128, "the relay said bye: %.*s",
@@ -288,33 +301,40 @@ client_session_frame(struct client_session *s, const struct proto_frame *fr,
 
 /* --- the relay connection ------------------------------------------------ */
 
+/* The session and the connection being read, which a frame may end. */
+struct session_reading {
+	struct client_session *s;
+	struct net_conn *c;
+};
+
+/* One frame from the relay; a refused one is skipped unless fatal. */
+static enum proto_feed
+session_feed(
+    void *arg, const struct proto_frame *fr, const struct proto_error *err)
+{
+	struct session_reading *r = arg;
+
+	if (err != NULL && err->fatal) {
+		client_session_lost(r->s, err->text, true);
+		return PROTO_FEED_STOP;
+	}
+	if (fr != NULL)
+		client_session_frame(r->s, fr, CLIENT_ROUTE_RELAY);
+	return r->s->conn == r->c ? PROTO_FEED_GO : PROTO_FEED_STOP;
+}
+
 /* Bytes from the relay: decode and handle every whole frame. */
 static void
 session_read(struct net_conn *c, void *arg)
 {
 	struct client_session *s = arg;
-	struct proto_frame fr;
-	struct proto_error err;
+	struct session_reading r = {s, c};
 	const char *p;
-	size_t len, used, done = 0;
-	enum proto_status st;
+	size_t len, done;
 
 	p = net_conn_input(c, &len);
 	s->last_in = net_loop_now(s->loop);
-	while (s->conn == c && done < len) {
-		st = proto_decoder_next(
-		    &s->dec, p + done, len - done, &fr, &err, &used);
-		if (st == PROTO_NEED_MORE)
-			break;
-		if (st == PROTO_ERROR) {
-			if (err.fatal) {
-				client_session_lost(s, err.text, true);
-				return;
-			}
-		} else
-			client_session_frame(s, &fr, CLIENT_ROUTE_RELAY);
-		done += used;
-	}
+	done = proto_decoder_feed(&s->dec, p, len, session_feed, &r);
 	if (s->conn == c)
 		net_conn_consume(c, done);
 }
@@ -437,7 +457,7 @@ heartbeat_timer(struct net_timer *t, void *arg)
 {
 	struct client_session *s = arg;
 	uint64_t iv = (uint64_t)s->cfg.heartbeat_s * 1000;
-	int n;
+	size_t n;
 
 	if (s->conn == NULL)
 		return;
@@ -445,9 +465,9 @@ heartbeat_timer(struct net_timer *t, void *arg)
 		client_session_lost(s, "the relay stopped answering", true);
 		return;
 	}
-	n = snprintf(s->buf, 64, "PING|%llu\n",
-	    (unsigned long long)net_loop_now(s->loop));
-	net_conn_write(s->conn, s->buf, (size_t)n);
+	if (proto_build_ping(
+	        s->buf, sizeof s->buf, &n, net_loop_now(s->loop)) == 0)
+		net_conn_write(s->conn, s->buf, n);
 	net_timer_start(s->loop, t, iv);
 }
 
@@ -608,9 +628,12 @@ client_session_start(struct client_session *s)
 void
 client_session_stop(struct client_session *s)
 {
+	size_t n;
+
 	session_turn_end(s->loop, s);
-	if (client_session_is_up(s))
-		net_conn_write(s->conn, "BYE|quit\n", 9);
+	if (client_session_is_up(s) &&
+	    proto_build_bye(s->buf, sizeof s->buf, &n, "quit") == 0)
+		net_conn_write(s->conn, s->buf, n);
 	net_timer_stop(s->loop, &s->reconnect);
 	s->cfg.reconnect = false;
 	client_session_lost(s, "stopped", true);
@@ -723,13 +746,11 @@ client_session_convos(struct client_session *s)
 void
 client_session_typing(struct client_session *s, const char *peer, bool on)
 {
-	int n;
+	size_t n;
 
-	if (!client_session_is_up(s) || !proto_is_name(peer, strlen(peer)))
-		return;
-	n = snprintf(
-	    s->buf, 128, "TYPING|%s|%s|%s\n", s->me, peer, on ? "on" : "off");
-	net_conn_write(s->conn, s->buf, (size_t)n);
+	if (client_session_is_up(s) &&
+	    proto_build_typing(s->buf, sizeof s->buf, &n, s->me, peer, on) == 0)
+		net_conn_write(s->conn, s->buf, n);
 }
 
 /* The file transfers. */

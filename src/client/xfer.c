@@ -565,10 +565,13 @@ client_xfers_frame(
 	}
 }
 
-/* The relay refused a frame of transfer ref (OFFLINE, NO_SUCH_USER...). */
+/*
+ * The relay refused a frame of transfer ref with code (OFFLINE,
+ * NO_SUCH_USER...); why is its text, or the code's name.
+ */
 void
-client_xfers_error(struct client_xfers *xs, const char *ref, const char *code,
-    const char *text)
+client_xfers_error(struct client_xfers *xs, const char *ref,
+    enum proto_err code, const char *why)
 {
 	struct xfer *x = find(xs, ref, strlen(ref));
 
@@ -576,18 +579,17 @@ client_xfers_error(struct client_xfers *xs, const char *ref, const char *code,
 	if (x == NULL || x->pub.direct || x->pub.state == CLIENT_XFER_DONE ||
 	    x->pub.state == CLIENT_XFER_FAILED)
 		return;
-	if (strcmp(code, "OFFLINE") == 0 && x->resuming) {
+	if (code == PROTO_ERR_OFFLINE && x->resuming) {
 		/* We came back before they did: wait for them. */
 		x->pub.state = CLIENT_XFER_PAUSED;
 		snprintf(x->pub.reason, sizeof x->pub.reason,
 		    "waiting for %s to come back", x->pub.peer);
 		changed(xs, x);
-	} else if (strcmp(code, "OFFLINE") == 0)
+	} else if (code == PROTO_ERR_OFFLINE)
 		fail(xs, x, true, "%s is offline; try again when they are back",
 		    x->pub.peer);
 	else
-		fail(xs, x, true, "the relay refused it: %s",
-		    text[0] != '\0' ? text : code);
+		fail(xs, x, true, "the relay refused it: %s", why);
 }
 
 /* Hash the next slice; once all is hashed, the offer goes. */
