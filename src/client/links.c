@@ -222,7 +222,7 @@ p2p_fallback(void *arg, const char *id)
 static void
 p2p_frame(void *arg, const struct proto_frame *fr)
 {
-	client_session_frame(arg, fr, CLIENT_ROUTE_DIRECT);
+	client_dispatch_frame(arg, fr, CLIENT_ROUTE_DIRECT);
 }
 
 /* The direct connection to peer ended: its transfers find another way. */

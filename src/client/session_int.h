@@ -1,9 +1,10 @@
 /*
  * The session's own header, shared by the files that make it up:
- * session.c (connect, log in, read and dispatch frames), recv.c (what
- * arrives and its receipts), links.c (the ways out: the relay connection,
- * the direct ones, and what the outbox, the transfers and P2P ask of
- * them) and light.c (P2P light mode). Not for use outside client/.
+ * session.c (connect, log in, read frames, reconnect), dispatch.c (each
+ * frame that arrives, by the route it came by), recv.c (messages that
+ * arrive and their receipts), links.c (the ways out: the relay
+ * connection, the direct ones, and what the outbox, the transfers and P2P
+ * ask of them) and light.c (P2P light mode). Not for use outside client/.
  */
 #ifndef CLIENT_SESSION_INT_H
 #define CLIENT_SESSION_INT_H
@@ -63,11 +64,15 @@ struct client_session {
 /* session.c */
 void client_session_connect(struct client_session *);
 void client_session_lost(struct client_session *, const char *, bool);
-void client_session_frame(
-    struct client_session *, const struct proto_frame *, enum client_route);
+void client_session_set_state(
+    struct client_session *, enum client_conn_state, const char *, uint64_t);
 bool client_session_is_up(const struct client_session *);
 void client_session_emit_error(
     struct client_session *, const char *, const char *, const char *);
+
+/* dispatch.c */
+void client_dispatch_frame(
+    struct client_session *, const struct proto_frame *, enum client_route);
 
 /* recv.c */
 void client_recv_msg(
