@@ -98,6 +98,34 @@ proto_writer_end(struct proto_writer *w, size_t *outlen)
 	return 0;
 }
 
+/* A frame whose fields are all plain words: VERB|f[0]|...|f[n-1]. */
+static int
+proto_build_words(char *buf, size_t cap, size_t *len, enum proto_verb v,
+    const char *const *f, size_t n)
+{
+	struct proto_writer w;
+	size_t i;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, v);
+	for (i = 0; i < n; i++)
+		proto_writer_str(&w, f[i]);
+	return proto_writer_end(&w, len);
+}
+
+/* A frame of one number: VERB|v. */
+static int
+proto_build_number(
+    char *buf, size_t cap, size_t *len, enum proto_verb verb, uint64_t v)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, verb);
+	proto_writer_u64(&w, v);
+	return proto_writer_end(&w, len);
+}
+
 /* MSG|from|to|ts|id|body */
 int
 proto_build_msg(char *buf, size_t cap, size_t *len, const char *from,
@@ -121,28 +149,18 @@ int
 proto_build_rcpt(char *buf, size_t cap, size_t *len, const char *from,
     const char *to, const char *id, const char *state)
 {
-	struct proto_writer w;
+	const char *f[] = {from, to, id, state};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_RCPT);
-	proto_writer_str(&w, from);
-	proto_writer_str(&w, to);
-	proto_writer_str(&w, id);
-	proto_writer_str(&w, state);
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_RCPT, f, 4);
 }
 
 /* ACK|id|stored */
 int
 proto_build_ack(char *buf, size_t cap, size_t *len, const char *id)
 {
-	struct proto_writer w;
+	const char *f[] = {id, "stored"};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_ACK);
-	proto_writer_str(&w, id);
-	proto_writer_str(&w, "stored");
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_ACK, f, 2);
 }
 
 /*
@@ -205,12 +223,7 @@ proto_build_bye(char *buf, size_t cap, size_t *len, const char *reason)
 int
 proto_build_ping(char *buf, size_t cap, size_t *len, uint64_t token)
 {
-	struct proto_writer w;
-
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_PING);
-	proto_writer_u64(&w, token);
-	return proto_writer_end(&w, len);
+	return proto_build_number(buf, cap, len, PROTO_V_PING, token);
 }
 
 /* PONG|token: the answer to a decoded PING, with the PING's token. */
@@ -234,25 +247,16 @@ int
 proto_build_alive(
     char *buf, size_t cap, size_t *len, const char *name, const char *token)
 {
-	struct proto_writer w;
+	const char *f[] = {name, token};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_ALIVE);
-	proto_writer_str(&w, name);
-	proto_writer_str(&w, token);
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_ALIVE, f, 2);
 }
 
 /* ALIVE|pending: the relay's answer, frames waiting in its queue. */
 int
 proto_build_alive_reply(char *buf, size_t cap, size_t *len, uint64_t pending)
 {
-	struct proto_writer w;
-
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_ALIVE);
-	proto_writer_u64(&w, pending);
-	return proto_writer_end(&w, len);
+	return proto_build_number(buf, cap, len, PROTO_V_ALIVE, pending);
 }
 
 /* TYPING|from|to|on or off */
@@ -260,26 +264,18 @@ int
 proto_build_typing(char *buf, size_t cap, size_t *len, const char *from,
     const char *to, bool on)
 {
-	struct proto_writer w;
+	const char *f[] = {from, to, on ? "on" : "off"};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_TYPING);
-	proto_writer_str(&w, from);
-	proto_writer_str(&w, to);
-	proto_writer_str(&w, on ? "on" : "off");
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_TYPING, f, 3);
 }
 
 /* LOOKUP|name: ask the relay where a peer takes direct connections. */
 int
 proto_build_lookup(char *buf, size_t cap, size_t *len, const char *name)
 {
-	struct proto_writer w;
+	const char *f[] = {name};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_LOOKUP);
-	proto_writer_str(&w, name);
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_LOOKUP, f, 1);
 }
 
 /* PHELLO|from|to|ticket: the dialer's first frame on a direct connection. */
@@ -287,14 +283,9 @@ int
 proto_build_phello(char *buf, size_t cap, size_t *len, const char *from,
     const char *to, const char *ticket)
 {
-	struct proto_writer w;
+	const char *f[] = {from, to, ticket};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_PHELLO);
-	proto_writer_str(&w, from);
-	proto_writer_str(&w, to);
-	proto_writer_str(&w, ticket);
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_PHELLO, f, 3);
 }
 
 /* VERIFY|name|ticket: ask the relay whether name's ticket is real. */
@@ -302,13 +293,9 @@ int
 proto_build_verify(
     char *buf, size_t cap, size_t *len, const char *name, const char *ticket)
 {
-	struct proto_writer w;
+	const char *f[] = {name, ticket};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_VERIFY);
-	proto_writer_str(&w, name);
-	proto_writer_str(&w, ticket);
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_VERIFY, f, 2);
 }
 
 /* PWELCOME|from|to: the answering peer accepts the direct connection. */
@@ -316,11 +303,7 @@ int
 proto_build_pwelcome(
     char *buf, size_t cap, size_t *len, const char *from, const char *to)
 {
-	struct proto_writer w;
+	const char *f[] = {from, to};
 
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_PWELCOME);
-	proto_writer_str(&w, from);
-	proto_writer_str(&w, to);
-	return proto_writer_end(&w, len);
+	return proto_build_words(buf, cap, len, PROTO_V_PWELCOME, f, 2);
 }

@@ -263,123 +263,184 @@ proto_is_ip(const char *s, size_t len)
 	return inet_pton(AF_INET, tmp, addr) == 1;
 }
 
+/* Whether s is a value of field f; base64 fields are checked apart. */
+static bool
+proto_field_ok(const struct proto_field *f, struct proto_slice s)
+{
+	uint64_t v;
+	size_t i = 0;
+
+	switch (f->kind) {
+	case K_NAME:
+		return proto_is_name(s.p, s.len);
+	case K_ID:
+		return proto_is_id(s.p, s.len);
+	case K_INT:
+	case K_PORT:
+		return proto_parse_u64(s.p, s.len, &v) == 0 &&
+		    (f->kind == K_INT || v <= 65535);
+	case K_HEX64:
+		while (i < s.len && is_hex((unsigned char)s.p[i]))
+			i++;
+		return s.len == 64 && i == 64;
+	case K_WORD:
+		while (i < s.len && s.p[i] >= 0x21 && s.p[i] <= 0x7e)
+			i++;
+		return s.len >= 1 && s.len <= PROTO_MAX_WORD && i == s.len;
+	case K_CODE:
+		while (i < s.len &&
+		    ((s.p[i] >= 'A' && s.p[i] <= 'Z') || s.p[i] == '_'))
+			i++;
+		return s.len >= 1 && s.len <= 32 && i == s.len;
+	case K_REF:
+		return (s.len == 1 && s.p[0] == '-') ||
+		    proto_is_name(s.p, s.len) || proto_is_id(s.p, s.len);
+	case K_ENUM:
+		for (i = 0; f->words[i] != NULL; i++) {
+			if (proto_slice_eq(s, f->words[i]))
+				return true;
+		}
+		return false;
+	case K_IP:
+		return proto_is_ip(s.p, s.len);
+	default:
+		return false;
+	}
+}
+
+/* Fill err with what field idx of sc should have held. */
+static void
+proto_field_refuse(const struct proto_schema *sc, const struct proto_field *f,
+    size_t idx, struct proto_error *err)
+{
+	static const char *const want[] = {
+	    [K_NAME] = "a name is 1-32 of A-Z a-z 0-9 _ . -",
+	    [K_ID] = "an id is 1-64 of A-Z a-z 0-9 _ -",
+	    [K_INT] = "expected an unsigned decimal without leading zeros, "
+	              "64 bits",
+	    [K_PORT] = "expected a port number 0-65535",
+	    [K_HEX64] = "expected 64 hexadecimal digits",
+	    [K_WORD] = "expected 1-128 printable characters",
+	    [K_CODE] = "expected an error code",
+	    [K_REF] = "expected an id, a name or -",
+	    [K_IP] = "expected an IPv4 or [IPv6] address",
+	};
+
+	if (f->kind == K_ENUM)
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): expected %s%s%s", sc->name, idx + 1,
+		    f->what, f->words[0], f->words[1] != NULL ? " or " : "",
+		    f->words[1] != NULL ? f->words[1] : "");
+	else if ((size_t)f->kind < sizeof want / sizeof want[0] &&
+	    want[f->kind] != NULL)
+		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
+		    "%s field %zu (%s): %s", sc->name, idx + 1, f->what,
+		    want[f->kind]);
+	else
+		proto_error_set(
+		    err, PROTO_ERR_INTERNAL, false, "unknown field kind");
+}
+
+/* Check a base64 field: canonical, not over its size, UTF-8 if text. */
+static int
+proto_b64_field_check(const struct proto_schema *sc,
+    const struct proto_field *f, size_t idx, struct proto_slice s,
+    struct proto_error *err)
+{
+	size_t dec;
+	bool ascii = false;
+
+	if (proto_b64_check_ascii(s.p, s.len, &dec, &ascii) != 0) {
+		proto_error_set(err, PROTO_ERR_BAD_BASE64, false,
+		    "%s field %zu (%s): not canonical base64", sc->name,
+		    idx + 1, f->what);
+		return -1;
+	}
+	if (dec > f->max) {
+		proto_error_set(err, PROTO_ERR_TOO_LONG, false,
+		    "%s field %zu (%s): %zu bytes, at most %zu", sc->name,
+		    idx + 1, f->what, dec, f->max);
+		return -1;
+	}
+	if (f->kind == K_TEXT && !ascii && !proto_b64_is_utf8(s.p, s.len)) {
+		proto_error_set(err, PROTO_ERR_BAD_UTF8, false,
+		    "%s field %zu (%s): text is not valid UTF-8", sc->name,
+		    idx + 1, f->what);
+		return -1;
+	}
+	return 0;
+}
+
 /* Check one field against its kind; fill err and return -1 if it fails. */
 static int
 proto_field_check(const struct proto_schema *sc, const struct proto_field *f,
     size_t idx, struct proto_slice s, struct proto_error *err)
 {
-	uint64_t v;
-	size_t i, dec;
-	bool ascii = false;
-
-	switch (f->kind) {
-	case K_NAME:
-		if (proto_is_name(s.p, s.len))
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): a name is 1-32 of A-Z a-z 0-9 _ . -",
-		    sc->name, idx + 1, f->what);
-		return -1;
-	case K_ID:
-		if (proto_is_id(s.p, s.len))
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): an id is 1-64 of A-Z a-z 0-9 _ -",
-		    sc->name, idx + 1, f->what);
-		return -1;
-	case K_INT:
-	case K_PORT:
-		if (proto_parse_u64(s.p, s.len, &v) == 0 &&
-		    (f->kind == K_INT || v <= 65535))
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected %s", sc->name, idx + 1,
-		    f->what,
-		    f->kind == K_PORT
-		        ? "a port number 0-65535"
-		        : "an unsigned decimal without leading zeros, 64 bits");
-		return -1;
-	case K_HEX64:
-		for (i = 0; i < s.len && is_hex((unsigned char)s.p[i]); i++)
-			;
-		if (s.len == 64 && i == 64)
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected 64 hexadecimal digits",
-		    sc->name, idx + 1, f->what);
-		return -1;
-	case K_B64:
-	case K_TEXT:
-		if (proto_b64_check_ascii(s.p, s.len, &dec, &ascii) != 0) {
-			proto_error_set(err, PROTO_ERR_BAD_BASE64, false,
-			    "%s field %zu (%s): not canonical base64", sc->name,
-			    idx + 1, f->what);
-			return -1;
-		}
-		if (dec > f->max) {
-			proto_error_set(err, PROTO_ERR_TOO_LONG, false,
-			    "%s field %zu (%s): %zu bytes, at most %zu",
-			    sc->name, idx + 1, f->what, dec, f->max);
-			return -1;
-		}
-		if (f->kind == K_TEXT && !ascii &&
-		    !proto_b64_is_utf8(s.p, s.len)) {
-			proto_error_set(err, PROTO_ERR_BAD_UTF8, false,
-			    "%s field %zu (%s): text is not valid UTF-8",
-			    sc->name, idx + 1, f->what);
-			return -1;
-		}
+	if (f->kind == K_B64 || f->kind == K_TEXT)
+		return proto_b64_field_check(sc, f, idx, s, err);
+	if (proto_field_ok(f, s))
 		return 0;
-	case K_WORD:
-		for (i = 0; i < s.len; i++) {
-			if (s.p[i] < 0x21 || s.p[i] > 0x7e)
-				break;
-		}
-		if (s.len >= 1 && s.len <= PROTO_MAX_WORD && i == s.len)
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected 1-128 printable characters",
-		    sc->name, idx + 1, f->what);
-		return -1;
-	case K_CODE:
-		for (i = 0; i < s.len; i++) {
-			if ((s.p[i] < 'A' || s.p[i] > 'Z') && s.p[i] != '_')
-				break;
-		}
-		if (s.len >= 1 && s.len <= 32 && i == s.len)
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected an error code", sc->name,
-		    idx + 1, f->what);
-		return -1;
-	case K_REF:
-		if ((s.len == 1 && s.p[0] == '-') ||
-		    proto_is_name(s.p, s.len) || proto_is_id(s.p, s.len))
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected an id, a name or -", sc->name,
-		    idx + 1, f->what);
-		return -1;
-	case K_ENUM:
-		for (i = 0; f->words[i] != NULL; i++) {
-			if (proto_slice_eq(s, f->words[i]))
-				return 0;
-		}
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected %s%s%s", sc->name, idx + 1,
-		    f->what, f->words[0], f->words[1] != NULL ? " or " : "",
-		    f->words[1] != NULL ? f->words[1] : "");
-		return -1;
-	case K_IP:
-		if (proto_is_ip(s.p, s.len))
-			return 0;
-		proto_error_set(err, PROTO_ERR_BAD_FIELD, false,
-		    "%s field %zu (%s): expected an IPv4 or [IPv6] address",
-		    sc->name, idx + 1, f->what);
-		return -1;
-	}
-	proto_error_set(err, PROTO_ERR_INTERNAL, false, "unknown field kind");
+	proto_field_refuse(sc, f, idx, err);
 	return -1;
+}
+
+/*
+ * Cut a header line at its bars into f (verb first). Returns how many
+ * fields there are; past PROTO_MAX_ARGS + 1 only the count is right.
+ */
+static size_t
+proto_header_split(
+    const char *line, size_t len, struct proto_slice f[PROTO_MAX_ARGS + 1])
+{
+	const char *p = line, *end = line + len, *bar;
+	size_t n = 0, i;
+
+	for (;;) {
+		bar = memchr(p, '|', (size_t)(end - p));
+		if (n == PROTO_MAX_ARGS + 1) {
+			/* Too many fields: count them for the reason. */
+			for (n = 0, i = 0; i < len; i++)
+				n += line[i] == '|';
+			return n + 1;
+		}
+		f[n].p = p;
+		f[n].len = (size_t)((bar != NULL ? bar : end) - p);
+		n++;
+		if (bar == NULL)
+			return n;
+		p = bar + 1;
+	}
+}
+
+/* Refuse an unknown verb, quoting it with what cannot be shown as '?'. */
+static void
+proto_verb_refuse(struct proto_slice verb, struct proto_error *err)
+{
+	size_t i;
+
+	proto_error_set(err, PROTO_ERR_BAD_VERB, false, "unknown verb '%.*s'",
+	    (int)(verb.len > 32 ? 32 : verb.len), verb.p);
+	for (i = 0; err->text[i] != '\0'; i++) {
+		if ((unsigned char)err->text[i] < 0x20 ||
+		    (unsigned char)err->text[i] > 0x7e)
+			err->text[i] = '?';
+	}
+}
+
+/* The shape of sc with nargs fields, or NULL. */
+static const struct proto_shape *
+proto_shape_find(const struct proto_schema *sc, size_t nargs)
+{
+	size_t k;
+
+	/* Unused shape slots are zero; only the first may take no fields. */
+	for (k = 0; k < PROTO_MAX_SHAPES; k++) {
+		if (k > 0 && sc->shape[k].nargs == 0)
+			break;
+		if (sc->shape[k].nargs == nargs)
+			return &sc->shape[k];
+	}
+	return NULL;
 }
 
 /*
@@ -392,55 +453,22 @@ proto_header_parse(const char *line, size_t len, struct proto_frame *fr,
 {
 	struct proto_slice f[PROTO_MAX_ARGS + 1];
 	const struct proto_schema *sc;
-	const struct proto_shape *sh = NULL;
-	const char *p, *end = line + len, *bar;
+	const struct proto_shape *sh;
 	enum proto_verb verb;
-	size_t n = 0, i, k;
+	size_t n, i;
 
 	if (len == 0) {
 		proto_error_set(err, PROTO_ERR_BAD_FRAME, false, "empty line");
 		return PROTO_ERROR;
 	}
-	for (p = line;;) {
-		bar = memchr(p, '|', (size_t)(end - p));
-		if (n == PROTO_MAX_ARGS + 1) {
-			/* Too many fields: count them for the reason. */
-			for (n = 0, i = 0; i < len; i++)
-				n += line[i] == '|';
-			n++;
-			break;
-		}
-		f[n].p = p;
-		f[n].len = (size_t)((bar != NULL ? bar : end) - p);
-		n++;
-		if (bar == NULL)
-			break;
-		p = bar + 1;
-	}
-
+	n = proto_header_split(line, len, f);
 	verb = proto_verb_from_name(f[0].p, f[0].len);
 	if (verb == PROTO_V_NONE) {
-		proto_error_set(err, PROTO_ERR_BAD_VERB, false,
-		    "unknown verb '%.*s'", (int)(f[0].len > 32 ? 32 : f[0].len),
-		    f[0].p);
-		for (i = 0; err->text[i] != '\0'; i++) {
-			if ((unsigned char)err->text[i] < 0x20 ||
-			    (unsigned char)err->text[i] > 0x7e)
-				err->text[i] = '?';
-		}
+		proto_verb_refuse(f[0], err);
 		return PROTO_ERROR;
 	}
 	sc = &proto_schemas[verb];
-	/* Unused shape slots are zero; only the first may take no fields. */
-	for (k = 0; k < PROTO_MAX_SHAPES; k++) {
-		if (k > 0 && sc->shape[k].nargs == 0)
-			break;
-		if (sc->shape[k].nargs == n - 1) {
-			sh = &sc->shape[k];
-			break;
-		}
-	}
-	if (sh == NULL) {
+	if ((sh = proto_shape_find(sc, n - 1)) == NULL) {
 		proto_error_set(err, PROTO_ERR_BAD_FRAME, false,
 		    "%s takes %zu fields after the verb, not %zu", sc->name,
 		    sc->shape[0].nargs, n - 1);
@@ -464,7 +492,7 @@ proto_header_parse(const char *line, size_t len, struct proto_frame *fr,
 	for (i = 0; i < n - 1; i++)
 		fr->arg[i] = f[i + 1];
 	for (; i < PROTO_MAX_ARGS; i++) {
-		fr->arg[i].p = end;
+		fr->arg[i].p = line + len;
 		fr->arg[i].len = 0;
 	}
 	fr->payload = NULL;
