@@ -226,8 +226,8 @@ echo_reply(struct cli *c, const struct client_msg *m)
 	}
 	if (o > PROTO_MAX_BODY)
 		o = PROTO_MAX_BODY;
-	if (client_session_queue_msg(c->s, m->sender, out, o, id, err, sizeof err) !=
-	    0)
+	if (client_session_queue_msg(
+	        c->s, m->sender, out, o, id, err, sizeof err) != 0)
 		fprintf(stderr, "termgram: echo: %s\n", err);
 	client_store_mark_seen(client_session_store(c->s), m->sender, m->id);
 	free(out);
@@ -631,8 +631,8 @@ client_cli_main(int argc, char **argv)
 				memcpy(text + k, argv[i], strlen(argv[i]));
 				k += strlen(argv[i]);
 			}
-			if (client_session_queue_msg(c.s, argv[0], text, k, id, err,
-			        sizeof err) != 0) {
+			if (client_session_queue_msg(c.s, argv[0], text, k, id,
+			        err, sizeof err) != 0) {
 				fprintf(stderr, "termgram: %s\n", err);
 				status = 1;
 				goto out;
