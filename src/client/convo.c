@@ -80,16 +80,6 @@ entry_fill(struct client_entry *e, const struct client_msg *m)
 	e->direct = m->direct;
 }
 
-static void
-convo_grow(struct client_convo *c, size_t more)
-{
-	if (c->n + more <= c->cap)
-		return;
-	while (c->cap < c->n + more)
-		c->cap = c->cap ? c->cap * 2 : 64;
-	c->e = xreallocarray(c->e, c->cap, sizeof *c->e);
-}
-
 /* The conversation with peer if it was loaded, else NULL. */
 struct client_convo *
 client_convos_find(struct client_convos *cs, const char *peer)
@@ -152,7 +142,7 @@ client_convo_load_older(
 		free(p.e);
 		return 0;
 	}
-	convo_grow(c, p.n);
+	XGROW(c->e, c->cap, c->n + p.n, 64);
 	memmove(c->e + p.n, c->e, c->n * sizeof *c->e);
 	/* The store gives newest first. */
 	for (i = 0; i < p.n; i++)
@@ -178,7 +168,7 @@ client_convos_append(
 		    strcasecmp(c->e[i - 1].sender, m->sender) == 0)
 			return;
 	}
-	convo_grow(c, 1);
+	XGROW(c->e, c->cap, c->n + 1, 64);
 	entry_fill(&c->e[c->n++], m);
 }
 

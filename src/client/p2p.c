@@ -1,3 +1,5 @@
+#include <sys/queue.h>
+
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +25,7 @@ struct p2p_link {
 	struct client_peer *sm;
 	struct net_conn *conn;
 	struct proto_decoder dec;
-	struct p2p_link *next;
+	LIST_ENTRY(p2p_link) entry;
 };
 
 /* A peer that could not be reached: by the relay until then. */
@@ -38,7 +40,7 @@ struct client_p2p {
 	int lfd;
 	unsigned port;
 	struct net_watch *lw;
-	struct p2p_link *links;
+	LIST_HEAD(, p2p_link) links; /* newest first */
 	size_t nlinks;
 	struct p2p_cool cool[32];
 	struct net_timer tick;
@@ -51,7 +53,8 @@ link_for(struct client_p2p *p, const char *name, bool open_only)
 {
 	struct p2p_link *l;
 
-	for (l = p->links; l != NULL; l = l->next) {
+	LIST_FOREACH(l, &p->links, entry)
+	{
 		enum client_peer_state st = client_peer_state(l->sm);
 		if (st == CLIENT_PEER_CLOSED ||
 		    strcasecmp(client_peer_name(l->sm), name) != 0)
@@ -175,8 +178,7 @@ link_new(struct client_p2p *p)
 
 	l->p = p;
 	proto_decoder_init(&l->dec, PROTO_MAX_FRAME);
-	l->next = p->links;
-	p->links = l;
+	LIST_INSERT_HEAD(&p->links, l, entry);
 	p->nlinks++;
 	return l;
 }
@@ -202,31 +204,40 @@ io_for(struct p2p_link *l)
 
 /* --- the direct connections --------------------------------------------- */
 
+/* The link and the connection being read, which a frame may end. */
+struct link_reading {
+	struct p2p_link *l;
+	struct net_conn *c;
+};
+
+/* One frame from the peer; a refused one is skipped unless fatal. */
+static enum proto_feed
+link_feed(
+    void *arg, const struct proto_frame *fr, const struct proto_error *err)
+{
+	struct link_reading *r = arg;
+
+	if (err != NULL && err->fatal) {
+		client_peer_closed(r->l->sm, err->text);
+		io_close(r->l, err->text);
+		return PROTO_FEED_STOP;
+	}
+	if (fr != NULL)
+		client_peer_frame(r->l->sm, fr, net_loop_now(r->l->p->loop));
+	return r->l->conn == r->c ? PROTO_FEED_GO : PROTO_FEED_STOP;
+}
+
+/* Bytes from a peer: decode and hand every whole frame to its machine. */
 static void
 link_read(struct net_conn *c, void *arg)
 {
 	struct p2p_link *l = arg;
-	struct proto_frame fr;
-	struct proto_error err;
+	struct link_reading r = {l, c};
 	const char *in;
-	size_t len, used, done = 0;
-	enum proto_status st;
+	size_t len, done;
 
 	in = net_conn_input(c, &len);
-	while (l->conn == c && done < len) {
-		st = proto_decoder_next(
-		    &l->dec, in + done, len - done, &fr, &err, &used);
-		if (st == PROTO_NEED_MORE)
-			break;
-		if (st == PROTO_FRAME)
-			client_peer_frame(l->sm, &fr, net_loop_now(l->p->loop));
-		else if (err.fatal) {
-			client_peer_closed(l->sm, err.text);
-			io_close(l, err.text);
-			return;
-		}
-		done += used;
-	}
+	done = proto_decoder_feed(&l->dec, in, len, link_feed, &r);
 	if (l->conn == c)
 		net_conn_consume(c, done);
 }
@@ -284,20 +295,20 @@ static void
 p2p_tick(struct net_timer *t, void *arg)
 {
 	struct client_p2p *p = arg;
-	struct p2p_link **lp, *l;
+	struct p2p_link *l, *next;
 	uint64_t now = net_loop_now(p->loop);
 
-	for (l = p->links; l != NULL; l = l->next)
-		client_peer_tick(l->sm, now);
-	for (lp = &p->links; (l = *lp) != NULL;) {
-		if (client_peer_state(l->sm) == CLIENT_PEER_CLOSED) {
-			io_close(l, "closed");
-			*lp = l->next;
-			p->nlinks--;
-			client_peer_free(l->sm);
-			free(l);
-		} else
-			lp = &l->next;
+	LIST_FOREACH(l, &p->links, entry)
+	client_peer_tick(l->sm, now);
+	for (l = LIST_FIRST(&p->links); l != NULL; l = next) {
+		next = LIST_NEXT(l, entry);
+		if (client_peer_state(l->sm) != CLIENT_PEER_CLOSED)
+			continue;
+		io_close(l, "closed");
+		LIST_REMOVE(l, entry);
+		p->nlinks--;
+		client_peer_free(l->sm);
+		free(l);
 	}
 	net_timer_start(p->loop, t, P2P_TICK_MS);
 }
@@ -311,6 +322,7 @@ client_p2p_new(struct net_loop *loop, unsigned port,
 
 	p->loop = loop;
 	p->h = *h;
+	LIST_INIT(&p->links);
 	p->lfd = net_tcp_listen("0.0.0.0", (uint16_t)port, err, errlen);
 	if (p->lfd == -1) {
 		free(p);
@@ -331,8 +343,8 @@ client_p2p_free(struct client_p2p *p)
 	if (p == NULL)
 		return;
 	net_timer_stop(p->loop, &p->tick);
-	for (l = p->links; l != NULL; l = next) {
-		next = l->next;
+	for (l = LIST_FIRST(&p->links); l != NULL; l = next) {
+		next = LIST_NEXT(l, entry);
 		if (l->conn != NULL)
 			net_conn_close(l->conn, false);
 		client_peer_free(l->sm);
@@ -359,8 +371,8 @@ client_p2p_relay_frame(struct client_p2p *p, const struct proto_frame *fr)
 	if (fr->verb != PROTO_V_PEER && fr->verb != PROTO_V_VERIFIED &&
 	    !(fr->verb == PROTO_V_ERR && fr->nargs >= 2))
 		return false;
-	for (l = p->links; l != NULL; l = l->next)
-		client_peer_relay_frame(l->sm, fr, net_loop_now(p->loop));
+	LIST_FOREACH(l, &p->links, entry)
+	client_peer_relay_frame(l->sm, fr, net_loop_now(p->loop));
 	return fr->verb != PROTO_V_ERR;
 }
 
@@ -477,7 +489,8 @@ client_p2p_is_busy(struct client_p2p *p)
 {
 	struct p2p_link *l;
 
-	for (l = p->links; l != NULL; l = l->next) {
+	LIST_FOREACH(l, &p->links, entry)
+	{
 		enum client_peer_state st = client_peer_state(l->sm);
 		if (st != CLIENT_PEER_OPEN && st != CLIENT_PEER_CLOSED)
 			return true;

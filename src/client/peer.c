@@ -1,4 +1,5 @@
-#include <stdarg.h>
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 /* A message given to the connection, oldest first, until settled. */
 struct peer_msg {
-	struct peer_msg *next, *prev;
+	TAILQ_ENTRY(peer_msg) entry;
 	char id[PROTO_MAX_ID + 1];
 	char *frame;
 	size_t len;
@@ -30,7 +31,8 @@ struct client_peer {
 	uint64_t deadline; /* of the handshake step under way */
 	uint64_t last_used;
 	char reason[128];
-	struct peer_msg *head, *tail;
+	char out[512]; /* a handshake frame being built */
+	TAILQ_HEAD(, peer_msg) msgs; /* oldest first */
 	struct util_map *by_id;
 	size_t nmsgs;
 };
@@ -50,29 +52,23 @@ peer_new(const struct client_peer_io *io, const char *me, uint64_t now)
 	snprintf(p->me, sizeof p->me, "%s", me);
 	p->last_used = now;
 	p->by_id = util_map_new();
+	TAILQ_INIT(&p->msgs);
 	return p;
 }
 
-static void say(struct client_peer *p, bool relay, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Build a frame and send it to the peer or to the relay. */
+/*
+ * Send the frame built in p->out (rc: the builder's result, n its length)
+ * to the peer or to the relay.
+ */
 static void
-say(struct client_peer *p, bool relay, const char *fmt, ...)
+say(struct client_peer *p, bool relay, int rc, size_t n)
 {
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n <= 0 || (size_t)n >= sizeof buf)
+	if (rc != 0)
 		return;
 	if (relay)
-		p->io.send_relay(p->io.arg, buf, (size_t)n);
+		p->io.send_relay(p->io.arg, p->out, n);
 	else
-		p->io.send_peer(p->io.arg, buf, (size_t)n, NULL, 0);
+		p->io.send_peer(p->io.arg, p->out, n, NULL, 0);
 }
 
 /* Start dialling peer: the LOOKUP goes out now. */
@@ -81,12 +77,13 @@ client_peer_dial(const struct client_peer_io *io, const char *me,
     const char *peer, uint64_t now)
 {
 	struct client_peer *p = peer_new(io, me, now);
+	size_t n = 0;
 
 	p->dialer = true;
 	snprintf(p->peer, sizeof p->peer, "%s", peer);
 	p->state = CLIENT_PEER_LOOKUP;
 	p->deadline = now + CLIENT_PEER_RELAY_MS;
-	say(p, true, "LOOKUP|%s\n", p->peer);
+	say(p, true, proto_build_lookup(p->out, sizeof p->out, &n, p->peer), n);
 	return p;
 }
 
@@ -105,14 +102,7 @@ client_peer_answer(
 static void
 msg_drop(struct client_peer *p, struct peer_msg *m)
 {
-	if (m->prev != NULL)
-		m->prev->next = m->next;
-	else
-		p->head = m->next;
-	if (m->next != NULL)
-		m->next->prev = m->prev;
-	else
-		p->tail = m->prev;
+	TAILQ_REMOVE(&p->msgs, m, entry);
 	util_map_remove(p->by_id, m->id, strlen(m->id));
 	p->nmsgs--;
 	free(m->frame);
@@ -124,8 +114,8 @@ client_peer_free(struct client_peer *p)
 {
 	if (p == NULL)
 		return;
-	while (p->head != NULL)
-		msg_drop(p, p->head);
+	while (!TAILQ_EMPTY(&p->msgs))
+		msg_drop(p, TAILQ_FIRST(&p->msgs));
 	util_map_free(p->by_id);
 	free(p);
 }
@@ -190,9 +180,9 @@ peer_end(struct client_peer *p, bool close_conn, const char *reason)
 	if (close_conn && p->state != CLIENT_PEER_LOOKUP)
 		p->io.close(p->io.arg, reason);
 	p->state = CLIENT_PEER_CLOSED;
-	while (p->head != NULL) {
-		memcpy(id, p->head->id, sizeof id);
-		msg_drop(p, p->head);
+	while (!TAILQ_EMPTY(&p->msgs)) {
+		memcpy(id, TAILQ_FIRST(&p->msgs)->id, sizeof id);
+		msg_drop(p, TAILQ_FIRST(&p->msgs));
 		p->io.fallback(p->io.arg, id);
 	}
 	if (was_open && p->io.ended != NULL)
@@ -217,8 +207,8 @@ peer_open(struct client_peer *p, uint64_t now)
 
 	p->state = CLIENT_PEER_OPEN;
 	p->last_used = now;
-	for (m = p->head; m != NULL; m = next) {
-		next = m->next;
+	for (m = TAILQ_FIRST(&p->msgs); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, entry);
 		msg_send(p, m, now);
 	}
 }
@@ -240,6 +230,7 @@ client_peer_relay_frame(
 {
 	char ip[64];
 	unsigned port;
+	size_t n = 0;
 
 	switch (fr->verb) {
 	case PROTO_V_PEER:
@@ -276,7 +267,10 @@ client_peer_relay_frame(
 			peer_end(p, true, "the relay did not vouch for it");
 			return;
 		}
-		say(p, false, "PWELCOME|%s|%s\n", p->me, p->peer);
+		say(p, false,
+		    proto_build_pwelcome(
+		        p->out, sizeof p->out, &n, p->me, p->peer),
+		    n);
 		peer_open(p, now);
 		return;
 	default:
@@ -288,9 +282,14 @@ client_peer_relay_frame(
 void
 client_peer_connected(struct client_peer *p, uint64_t now)
 {
+	size_t n = 0;
+
 	if (p->state != CLIENT_PEER_CONNECTING)
 		return;
-	say(p, false, "PHELLO|%s|%s|%s\n", p->me, p->peer, p->ticket);
+	say(p, false,
+	    proto_build_phello(
+	        p->out, sizeof p->out, &n, p->me, p->peer, p->ticket),
+	    n);
 	p->state = CLIENT_PEER_HELLO;
 	p->deadline = now + CLIENT_PEER_HELLO_MS;
 }
@@ -312,6 +311,8 @@ void
 client_peer_frame(
     struct client_peer *p, const struct proto_frame *fr, uint64_t now)
 {
+	size_t n = 0;
+
 	switch (p->state) {
 	case CLIENT_PEER_WAIT_HELLO:
 		if (fr->verb != PROTO_V_PHELLO) {
@@ -328,7 +329,10 @@ client_peer_frame(
 		    (int)fr->arg[2].len, fr->arg[2].p);
 		p->state = CLIENT_PEER_VERIFYING;
 		p->deadline = now + CLIENT_PEER_RELAY_MS;
-		say(p, true, "VERIFY|%s|%s\n", p->peer, p->ticket);
+		say(p, true,
+		    proto_build_verify(
+		        p->out, sizeof p->out, &n, p->peer, p->ticket),
+		    n);
 		return;
 	case CLIENT_PEER_HELLO:
 		if (fr->verb == PROTO_V_PWELCOME &&
@@ -364,7 +368,8 @@ client_peer_frame(
 		settle(p, fr->arg[0]);
 		break;
 	case PROTO_V_PING:
-		say(p, false, "PONG|%.*s\n", (int)fr->arg[0].len, fr->arg[0].p);
+		say(p, false, proto_build_pong(p->out, sizeof p->out, &n, fr),
+		    n);
 		break;
 	case PROTO_V_BYE:
 		peer_end(p, true, "the peer said bye");
@@ -385,13 +390,15 @@ client_peer_closed(struct client_peer *p, const char *why)
 void
 client_peer_tick(struct client_peer *p, uint64_t now)
 {
+	struct peer_msg *m;
+
 	switch (p->state) {
 	case CLIENT_PEER_CLOSED:
 		return;
 	case CLIENT_PEER_OPEN:
 		/* The oldest is the first to be overdue. */
-		if (p->head != NULL && p->head->sent &&
-		    now - p->head->sent_at >= CLIENT_PEER_ACK_MS) {
+		if ((m = TAILQ_FIRST(&p->msgs)) != NULL && m->sent &&
+		    now - m->sent_at >= CLIENT_PEER_ACK_MS) {
 			peer_end(p, true, "the peer did not acknowledge");
 			return;
 		}
@@ -424,12 +431,7 @@ msg_add(struct client_peer *p, const char *id, const char *frame, size_t len,
 	m->frame = xmemdup(frame, len);
 	m->len = len;
 	m->once = once;
-	m->prev = p->tail;
-	if (p->tail != NULL)
-		p->tail->next = m;
-	else
-		p->head = m;
-	p->tail = m;
+	TAILQ_INSERT_TAIL(&p->msgs, m, entry);
 	util_map_set(p->by_id, m->id, strlen(m->id), m);
 	p->nmsgs++;
 	if (p->state == CLIENT_PEER_OPEN)

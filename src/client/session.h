@@ -14,8 +14,9 @@
 #include <stdint.h>
 
 #include "client/convo.h"
-#include "client/xfer.h"
+#include "client/roster.h"
 #include "client/store.h"
+#include "client/xfer.h"
 
 struct net_loop;
 struct client_session;
@@ -45,19 +46,14 @@ struct client_config {
 	bool light; /* P2P light: no relay connection while idle */
 };
 
-struct client_contact {
-	char name[33];
-	bool online;
-	uint64_t last_seen;
-	unsigned unread; /* received, not yet seen */
-};
-
 /* Core to UI: what happened. Any may be NULL. */
 struct client_events {
 	void (*on_state)(
 	    void *, enum client_conn_state, const char *, uint64_t);
 	void (*on_contact)(void *, const struct client_contact *);
 	void (*on_synced)(void *);
+	/* A message was added to its conversation (fresh), or an incoming
+	 * one came again (not fresh). m->outgoing: ours, queued just now. */
 	void (*on_message)(void *, const struct client_msg *, bool);
 	void (*on_msg_state)(void *, const char *, enum client_msg_state);
 	void (*on_error)(void *, const char *, const char *, const char *);
@@ -72,8 +68,8 @@ struct client_session *client_session_new(struct net_loop *,
 void client_session_free(struct client_session *);
 void client_session_start(struct client_session *);
 void client_session_stop(struct client_session *);
-int client_session_send(struct client_session *, const char *, const char *,
-    size_t, char *, char *, size_t);
+int client_session_queue_msg(struct client_session *, const char *,
+    const char *, size_t, char *, char *, size_t);
 size_t client_session_outbox_len(const struct client_session *);
 enum client_conn_state client_session_state(const struct client_session *);
 const char *client_session_me(const struct client_session *);
@@ -84,7 +80,6 @@ struct client_convos *client_session_convos(struct client_session *);
 void client_session_set_active(struct client_session *, const char *);
 void client_session_mark_read(struct client_session *, const char *);
 void client_session_typing(struct client_session *, const char *, bool);
-void client_roster_sort(struct client_contact *, size_t);
 struct client_xfers *client_session_xfers(struct client_session *);
 int client_session_send_file(struct client_session *, const char *,
     const char *, char *, char *, size_t);

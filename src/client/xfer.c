@@ -1,6 +1,8 @@
-/* sync_file_range(2): start writing received data back early, so the
- * fsync before the rename has little left to wait for. */
-#define _GNU_SOURCE
+/*
+ * File transfers as a state machine: offers, accepts, the window of FDATA
+ * beyond the last FACK, resume and cancel. The disk side is in
+ * xfer_file.c.
+ */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -13,41 +15,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
-#include "client/xfer.h"
+#include "client/xfer_int.h"
 #include "net/loop.h"
 #include "proto/build.h"
 #include "proto/frame.h"
-#include "util/sys.h"
 #include "util/xmalloc.h"
 
-#define HASH_PER_TURN (8 * 1024 * 1024)
 #define FACK_EVERY (256 * 1024)
-
-struct xfer {
-	struct client_xfer pub; /* first: what the UI sees */
-	int fd;
-	EVP_MD_CTX *h;
-	char part[2048 + 160];
-	uint64_t hashed; /* sender: bytes hashed */
-	uint64_t acked; /* receiver: last FACK */
-	bool fdone_sent;
-	bool resuming; /* offered again after a reconnect */
-	uint64_t rate_t, rate_b;
-};
-
-struct client_xfers {
-	struct client_xfer_io io;
-	char dir[2048]; /* download folder */
-	uint64_t max_size; /* 0: no limit */
-	struct xfer **x;
-	size_t n, cap;
-	bool online;
-	char buf[PROTO_MAX_FRAME];
-	char data[CLIENT_XFER_CHUNK];
-};
 
 /* Transfers for a session; files arrive in dir, at most max_size bytes. */
 struct client_xfers *
@@ -63,36 +39,6 @@ client_xfers_new(
 	return xs;
 }
 
-/*
- * SHA-256 through OpenSSL's libcrypto: it uses the CPU's SHA extensions
- * (about 1.4 GB/s here, libsodium's portable code 0.25 GB/s), so checking
- * a file costs less than reading it from disk.
- */
-static void
-hash_init(struct xfer *x)
-{
-	if (x->h == NULL)
-		x->h = EVP_MD_CTX_new();
-	if (x->h == NULL || EVP_DigestInit_ex(x->h, EVP_sha256(), NULL) != 1)
-		abort();
-}
-
-static void
-hash_final(struct xfer *x, unsigned char *sum)
-{
-	unsigned int n = 0;
-
-	EVP_DigestFinal_ex(x->h, sum, &n);
-}
-
-static void
-xfer_close(struct xfer *x)
-{
-	if (x->fd != -1)
-		close(x->fd);
-	x->fd = -1;
-}
-
 /* Free everything; .part files stay for a later resume. */
 void
 client_xfers_free(struct client_xfers *xs)
@@ -101,11 +47,8 @@ client_xfers_free(struct client_xfers *xs)
 
 	if (xs == NULL)
 		return;
-	for (i = 0; i < xs->n; i++) {
-		xfer_close(xs->x[i]);
-		EVP_MD_CTX_free(xs->x[i]->h);
-		free(xs->x[i]);
-	}
+	for (i = 0; i < xs->n; i++)
+		client_xfer_destroy(xs->x[i]);
 	free(xs->x);
 	free(xs);
 }
@@ -196,10 +139,7 @@ xfer_add(struct client_xfers *xs)
 	x = xcalloc(1, sizeof *x);
 	x->fd = -1;
 	x->pub.started = net_clock_ms();
-	if (xs->n == xs->cap) {
-		xs->cap = xs->cap ? xs->cap * 2 : 8;
-		xs->x = xreallocarray(xs->x, xs->cap, sizeof *xs->x);
-	}
+	XGROW(xs->x, xs->cap, xs->n + 1, 8);
 	xs->x[xs->n++] = x;
 	return x;
 }
@@ -303,7 +243,7 @@ fail(struct client_xfers *xs, struct xfer *x, bool keep, const char *fmt, ...)
 	vsnprintf(x->pub.reason, sizeof x->pub.reason, fmt, ap);
 	va_end(ap);
 	x->pub.state = CLIENT_XFER_FAILED;
-	xfer_close(x);
+	client_xfer_close(x);
 	if (!x->pub.outgoing && !keep && x->part[0] != '\0')
 		unlink(x->part);
 	changed(xs, x);
@@ -316,74 +256,6 @@ cancel(struct client_xfers *xs, struct xfer *x, bool keep, const char *why)
 	if (route_up(xs, x))
 		send_ctl(xs, x, PROTO_V_FCANCEL, NULL, why);
 	fail(xs, x, keep, "%s", why);
-}
-
-/*
- * Make a name from the wire safe to create in the download folder: only
- * its last path component, no control characters, no leading dots or
- * spaces, never "." or "..", at most 200 bytes (whole characters).
- */
-void
-client_xfer_safe_name(const char *in, size_t len, char *out, size_t cap)
-{
-	const char *p = in, *end = in + len;
-	size_t o = 0, i, keep;
-
-	for (i = 0; i < len; i++) {
-		if (in[i] == '/' || in[i] == '\\')
-			p = in + i + 1;
-	}
-	while (p < end && (*p == '.' || *p == ' '))
-		p++;
-	for (; p < end && o + 1 < cap && o < 200; p++) {
-		unsigned char c = (unsigned char)*p;
-		out[o++] = (char)(c < 0x20 || c == 0x7f ? '_' : c);
-	}
-	/* Do not end inside a UTF-8 sequence. */
-	keep = o;
-	while (keep > 0 && ((unsigned char)out[keep - 1] & 0xc0) == 0x80)
-		keep--;
-	if (keep > 0 && ((unsigned char)out[keep - 1] & 0x80) != 0) {
-		unsigned char lead = (unsigned char)out[keep - 1];
-		size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-		if (o - (keep - 1) < need)
-			o = keep - 1;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-	if (o == 0)
-		snprintf(out, cap, "file");
-}
-
-/* Whether path is a regular file we can read; its size goes to *size. */
-int
-client_xfer_check_path(
-    const char *path, uint64_t *size, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) != 0) {
-		snprintf(err, errlen, "%s",
-		    errno == ENOENT ? "no such file" : strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "a directory, not a file");
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "not a regular file");
-		return -1;
-	}
-	if ((fd = open(path, O_RDONLY)) == -1) {
-		snprintf(err, errlen, "unreadable: %s", strerror(errno));
-		return -1;
-	}
-	close(fd);
-	*size = (uint64_t)st.st_size;
-	return 0;
 }
 
 /*
@@ -424,55 +296,11 @@ client_xfers_offer(struct client_xfers *xs, const char *peer, const char *path,
 	randombytes_buf(raw, sizeof raw);
 	memcpy(x->pub.id, "f", 2);
 	sodium_bin2hex(x->pub.id + 1, sizeof x->pub.id - 1, raw, sizeof raw);
-	hash_init(x);
+	client_xfer_hash_init(x);
 	x->pub.state = CLIENT_XFER_HASHING;
 	snprintf(id, PROTO_MAX_ID + 1, "%s", x->pub.id);
 	changed(xs, x);
 	return 0;
-}
-
-static void
-part_path(struct client_xfers *xs, struct xfer *x)
-{
-	snprintf(x->part, sizeof x->part, "%s/.%s-%s.part", xs->dir,
-	    x->pub.peer, x->pub.id);
-}
-
-/*
- * Open (or reopen) the .part file and hash what it already holds, so a
- * resumed transfer still verifies end to end. Returns its length or -1.
- */
-static int64_t
-part_open(struct client_xfers *xs, struct xfer *x, char *err, size_t errlen)
-{
-	struct stat st;
-	uint64_t off = 0;
-	ssize_t n;
-
-	if (util_mkdir_p(xs->dir, err, errlen) != 0)
-		return -1;
-	xfer_close(x);
-	x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (x->fd == -1 || fstat(x->fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", x->part, strerror(errno));
-		return -1;
-	}
-	if ((uint64_t)st.st_size > x->pub.size) {
-		if (ftruncate(x->fd, 0) != 0) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			return -1;
-		}
-		st.st_size = 0;
-	}
-	hash_init(x);
-	while (off < (uint64_t)st.st_size) {
-		n = pread(x->fd, xs->data, sizeof xs->data, (off_t)off);
-		if (n <= 0)
-			break;
-		EVP_DigestUpdate(x->h, xs->data, (size_t)n);
-		off += (uint64_t)n;
-	}
-	return (int64_t)off;
 }
 
 static int
@@ -480,7 +308,7 @@ accept_now(struct client_xfers *xs, struct xfer *x, char *err, size_t errlen)
 {
 	int64_t have;
 
-	if ((have = part_open(xs, x, err, errlen)) < 0) {
+	if ((have = client_xfer_part_open(xs, x, err, errlen)) < 0) {
 		cancel(xs, x, false, "the receiver cannot write the file");
 		return -1;
 	}
@@ -576,7 +404,7 @@ on_offer(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
 	if (proto_text_decode(fr->arg[5], name, sizeof name - 1, &len) != 0)
 		len = 0;
 	client_xfer_safe_name(name, len, x->pub.name, sizeof x->pub.name);
-	part_path(xs, x);
+	client_xfer_part_path(xs, x);
 	if (xs->max_size > 0 && x->pub.size > xs->max_size) {
 		char why[128];
 		snprintf(why, sizeof why,
@@ -596,45 +424,16 @@ on_offer(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
 	changed(xs, x);
 }
 
-/* A unique final name: "name.ext", else "name (1).ext", ... */
-static int
-reserve_name(struct client_xfers *xs, struct xfer *x, char *out, size_t cap)
-{
-	const char *dot = strrchr(x->pub.name, '.');
-	size_t stem = dot != NULL && dot != x->pub.name
-	    ? (size_t)(dot - x->pub.name)
-	    : strlen(x->pub.name);
-	int i, fd;
-
-	for (i = 0; i < 10000; i++) {
-		if (i == 0)
-			snprintf(out, cap, "%s/%s", xs->dir, x->pub.name);
-		else
-			snprintf(out, cap, "%s/%.*s (%d)%s", xs->dir, (int)stem,
-			    x->pub.name, i, x->pub.name + stem);
-		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd != -1) {
-			close(fd);
-			return 0;
-		}
-		if (errno != EEXIST)
-			return -1;
-	}
-	return -1;
-}
-
 static void
 finish_receive(struct client_xfers *xs, struct xfer *x)
 {
-	unsigned char sum[EVP_MAX_MD_SIZE];
-	char hex[65], final[2048 + 300];
+	char hex[65];
 
 	if (x->pub.done != x->pub.size) {
 		cancel(xs, x, false, "the file ended before its offered size");
 		return;
 	}
-	hash_final(x, sum);
-	sodium_bin2hex(hex, sizeof hex, sum, 32);
+	client_xfer_hash_hex(x, hex);
 	if (strcmp(hex, x->pub.sha_hex) != 0) {
 		if (route_up(xs, x))
 			send_ctl(xs, x, PROTO_V_FCANCEL, NULL,
@@ -643,15 +442,10 @@ finish_receive(struct client_xfers *xs, struct xfer *x)
 		fail(xs, x, true, "SHA-256 mismatch; kept as %s", x->part);
 		return;
 	}
-	/* An ordinary file for the user, not the 0600 of a .part. */
-	if (fchmod(x->fd, 0644) != 0 || fsync(x->fd) != 0 ||
-	    reserve_name(xs, x, final, sizeof final) != 0 ||
-	    rename(x->part, final) != 0) {
+	if (client_xfer_save(xs, x) != 0) {
 		cancel(xs, x, true, "the receiver could not save the file");
 		return;
 	}
-	xfer_close(x);
-	snprintf(x->pub.path, sizeof x->pub.path, "%s", final);
 	x->pub.state = CLIENT_XFER_DONE;
 	/* FDONE back to the sender: verified and saved. */
 	send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
@@ -662,8 +456,8 @@ static void
 on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 {
 	uint64_t off = proto_slice_u64(fr->arg[3]);
-	size_t len = fr->payload_len, w = 0;
-	ssize_t n;
+	size_t len = fr->payload_len;
+	char why[160];
 
 	if (x->pub.state != CLIENT_XFER_ACTIVE || off < x->pub.done)
 		return; /* late data from before a resume */
@@ -675,24 +469,11 @@ on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 		cancel(xs, x, false, "the sender sent more than it offered");
 		return;
 	}
-	while (w < len) {
-		n = pwrite(x->fd, fr->payload + w, len - w, (off_t)(off + w));
-		if (n <= 0) {
-			char why[160];
-			snprintf(why, sizeof why,
-			    "the receiver cannot write: "
-			    "%s",
-			    n < 0 ? strerror(errno) : "no space");
-			cancel(xs, x, true, why);
-			return;
-		}
-		w += (size_t)n;
+	if (client_xfer_write(x, fr->payload, len, off, why, sizeof why) != 0) {
+		cancel(xs, x, true, why);
+		return;
 	}
-	EVP_DigestUpdate(x->h, fr->payload, len);
 	x->pub.done += len;
-	/* Start writing back every 8 MiB instead of all at the end. */
-	if ((x->pub.done >> 23) != ((x->pub.done - len) >> 23))
-		sync_file_range(x->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (x->pub.done - x->acked >= FACK_EVERY ||
 	    x->pub.done == x->pub.size) {
 		x->acked = x->pub.done;
@@ -761,7 +542,7 @@ client_xfers_frame(
 				return;
 			x->pub.done = x->pub.size;
 			x->pub.state = CLIENT_XFER_DONE;
-			xfer_close(x);
+			client_xfer_close(x);
 			changed(xs, x);
 		} else if (x->pub.state == CLIENT_XFER_ACTIVE)
 			finish_receive(xs, x);
@@ -784,10 +565,13 @@ client_xfers_frame(
 	}
 }
 
-/* The relay refused a frame of transfer ref (OFFLINE, NO_SUCH_USER...). */
+/*
+ * The relay refused a frame of transfer ref with code (OFFLINE,
+ * NO_SUCH_USER...); why is its text, or the code's name.
+ */
 void
-client_xfers_error(struct client_xfers *xs, const char *ref, const char *code,
-    const char *text)
+client_xfers_error(struct client_xfers *xs, const char *ref,
+    enum proto_err code, const char *why)
 {
 	struct xfer *x = find(xs, ref, strlen(ref));
 
@@ -795,42 +579,31 @@ client_xfers_error(struct client_xfers *xs, const char *ref, const char *code,
 	if (x == NULL || x->pub.direct || x->pub.state == CLIENT_XFER_DONE ||
 	    x->pub.state == CLIENT_XFER_FAILED)
 		return;
-	if (strcmp(code, "OFFLINE") == 0 && x->resuming) {
+	if (code == PROTO_ERR_OFFLINE && x->resuming) {
 		/* We came back before they did: wait for them. */
 		x->pub.state = CLIENT_XFER_PAUSED;
 		snprintf(x->pub.reason, sizeof x->pub.reason,
 		    "waiting for %s to come back", x->pub.peer);
 		changed(xs, x);
-	} else if (strcmp(code, "OFFLINE") == 0)
+	} else if (code == PROTO_ERR_OFFLINE)
 		fail(xs, x, true, "%s is offline; try again when they are back",
 		    x->pub.peer);
 	else
-		fail(xs, x, true, "the relay refused it: %s",
-		    text[0] != '\0' ? text : code);
+		fail(xs, x, true, "the relay refused it: %s", why);
 }
 
+/* Hash the next slice; once all is hashed, the offer goes. */
 static void
 hash_some(struct client_xfers *xs, struct xfer *x)
 {
-	unsigned char sum[EVP_MAX_MD_SIZE];
-	uint64_t budget = HASH_PER_TURN;
-	ssize_t n;
+	char err[PROTO_MAX_TEXT];
+	int rc;
 
-	while (budget > 0 && x->hashed < x->pub.size) {
-		n = pread(x->fd, xs->data, sizeof xs->data, (off_t)x->hashed);
-		if (n <= 0) {
-			fail(xs, x, false, "cannot read %s: %s", x->pub.path,
-			    n < 0 ? strerror(errno) : "it got shorter");
-			return;
-		}
-		EVP_DigestUpdate(x->h, xs->data, (size_t)n);
-		x->hashed += (uint64_t)n;
-		budget -= (uint64_t)n < budget ? (uint64_t)n : budget;
-	}
-	if (x->hashed < x->pub.size)
+	if ((rc = client_xfer_hash_some(xs, x, err, sizeof err)) < 0)
+		fail(xs, x, false, "%s", err);
+	if (rc <= 0)
 		return;
-	hash_final(x, sum);
-	sodium_bin2hex(x->pub.sha_hex, sizeof x->pub.sha_hex, sum, 32);
+	client_xfer_hash_hex(x, x->pub.sha_hex);
 	offer_now(xs, x, true, false);
 }
 

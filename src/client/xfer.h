@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/err.h"
+
 struct proto_frame;
 struct client_xfers;
 
@@ -81,7 +83,7 @@ int client_xfers_reject(struct client_xfers *, const char *, const char *);
 void client_xfers_frame(
     struct client_xfers *, const struct proto_frame *, bool);
 void client_xfers_error(
-    struct client_xfers *, const char *, const char *, const char *);
+    struct client_xfers *, const char *, enum proto_err, const char *);
 void client_xfers_pump(struct client_xfers *, uint64_t);
 void client_xfers_online(struct client_xfers *, bool);
 void client_xfers_peer_online(struct client_xfers *, const char *);

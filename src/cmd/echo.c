@@ -41,18 +41,18 @@ cmd_echo_reply(struct cmd_run *r, const struct client_msg *m)
 	}
 	if (o > PROTO_MAX_BODY)
 		o = PROTO_MAX_BODY;
-	if (client_session_send(r->s, m->sender, out, o, id, err, sizeof err) !=
-	    0)
+	if (client_session_queue_msg(
+	        r->s, m->sender, out, o, id, err, sizeof err) != 0)
 		fprintf(stderr, "termgram: echo: %s\n", err);
 	client_store_mark_seen(client_session_store(r->s), m->sender, m->id);
 	free(out);
 }
 
-/* A message: answer it if it is new. */
+/* A message from someone else: answer it if it is new. */
 static void
 cmd_echo_on_message(void *arg, const struct client_msg *m, bool fresh)
 {
-	if (fresh)
+	if (fresh && !m->outgoing)
 		cmd_echo_reply(arg, m);
 }
 

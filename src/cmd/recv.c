@@ -71,11 +71,11 @@ cmd_recv_on_unread(void *arg, const struct client_msg *m)
 	cmd_recv_show(arg, m);
 }
 
-/* A message: print it if it is new. */
+/* A message from someone else: print it if it is new. */
 static void
 cmd_recv_on_message(void *arg, const struct client_msg *m, bool fresh)
 {
-	if (fresh)
+	if (fresh && !m->outgoing)
 		cmd_recv_show(arg, m);
 }
 

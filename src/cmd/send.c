@@ -55,8 +55,8 @@ cmd_send_one(struct cmd_run *r, const char *to, const char *text, size_t len)
 	struct cmd_send *c = r->self;
 	char id[PROTO_MAX_ID + 1], err[256];
 
-	if (client_session_send(r->s, to, text, len, id, err, sizeof err) !=
-	    0) {
+	if (client_session_queue_msg(
+	        r->s, to, text, len, id, err, sizeof err) != 0) {
 		fprintf(stderr, "termgram: %s\n", err);
 		return -1;
 	}

@@ -77,7 +77,7 @@ send_line(struct tui *t)
 		return;
 	}
 	t->confirm = false;
-	if (client_session_send(
+	if (client_session_queue_msg(
 	        t->s, t->sel, t->ed.buf, t->ed.len, id, err, sizeof err) != 0) {
 		ui_tui_notice(t, true, "Not sent: %s", err);
 		return;
@@ -87,7 +87,6 @@ send_line(struct tui *t)
 		t->typing_to[0] = '\0';
 	}
 	ui_editor_clear(&t->ed);
-	ui_pane_view(t, t->sel)->follow = true;
 	t->dirty = true;
 }
 

@@ -252,6 +252,12 @@ ev_message(void *arg, const struct client_msg *m, bool fresh)
 
 	if (!fresh)
 		return;
+	if (m->outgoing) {
+		/* Our own message: the view follows to show it. */
+		ui_pane_view(t, m->peer)->follow = true;
+		t->dirty = true;
+		return;
+	}
 	if (strcasecmp(m->sender, t->sel) == 0) {
 		v = ui_pane_view(t, t->sel);
 		if (!v->follow)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "client/convo.h"
+#include "client/roster.h"
 #include "client/session.h"
 #include "client/store.h"
 
@@ -32,6 +33,38 @@ client_roster__orders__online_first_then_by_name(void **state)
 	assert_string_equal(c[4].name, "zoe");
 	assert_int_equal(c[0].unread, 2); /* counts travel along */
 	assert_int_equal(c[3].unread, 1);
+}
+
+/* USER lines add contacts once (names without case), carry the unread
+ * counts read before them, and say when a contact comes back online. */
+static void
+client_roster__set__adds_once_and_says_who_came_back(void **state)
+{
+	struct client_roster *r = client_roster_new();
+	const struct client_contact *list;
+	struct client_contact *c;
+	bool back;
+	size_t n;
+
+	(void)state;
+	client_roster_set_unread(r, "bob", 3);
+	c = client_roster_set(r, "bob", 3, false, 10, &back);
+	assert_false(back);
+	assert_int_equal(c->unread, 3);
+	c = client_roster_set(r, "BOB", 3, true, 20, &back);
+	assert_true(back);
+	assert_true(c->online);
+	assert_int_equal(c->last_seen, 20);
+	c = client_roster_set(r, "bob", 3, true, 30, &back);
+	assert_false(back); /* already online */
+	client_roster_set(r, "carol", 5, true, 0, &back);
+	assert_true(back);
+	list = client_roster_list(r, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "bob");
+	assert_ptr_equal(client_roster_find(r, "Carol"), &list[1]);
+	assert_null(client_roster_find(r, "dave"));
+	client_roster_free(r);
 }
 
 static char dir[256];
@@ -113,6 +146,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(client_roster__orders__online_first_then_by_name),
+	    cmocka_unit_test(
+	        client_roster__set__adds_once_and_says_who_came_back),
 	    cmocka_unit_test_setup_teardown(
 	        client_convo__pages_history__and_counts_unread, setup,
 	        teardown),
