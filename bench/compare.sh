@@ -16,7 +16,8 @@
 #   usage: bench/compare.sh [BUILD_DIR]
 #   environment: REPS (3), PAIRS ("1 10 100 500"), TOTAL messages per run
 #   (50000), INFLIGHT windows ("64 8"), LOAD_S (10), IDLE (10000), SERVERS
-#   ("termgramd ngircd inspircd mosquitto"); KEEP=1 keeps the work folder
+#   ("termgramd ngircd inspircd mosquitto"; termgramd-poll is termgramd
+#   waiting with poll() instead of epoll); KEEP=1 keeps the work folder
 #   (logs, every run's output) and says where it is
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,10 +65,14 @@ start_server() {
 	while listening $port; do port=$((port + 1)); done
 	rm -rf "$work/state" && mkdir -p "$work/state"
 	case $1 in
-	termgramd)
-		"$build/termgramd" --bind 127.0.0.1 --port $port \
-		    --data "$work/state" --rate 0 --log-level warn \
-		    2>>"$work/termgramd.log" &
+	termgramd | termgramd-poll)
+		# termgramd-poll: the same relay waiting with poll()
+		# instead of epoll (docs/architecture.md).
+		loop=epoll
+		[ "$1" = termgramd-poll ] && loop=poll
+		TERMGRAM_LOOP=$loop "$build/termgramd" --bind 127.0.0.1 \
+		    --port $port --data "$work/state" --rate 0 \
+		    --log-level warn 2>>"$work/$1.log" &
 		;;
 	ngircd)
 		sed "s|@PORT@|$port|g; s|@DIR@|$work/state|g" \
@@ -101,7 +106,7 @@ start_server() {
 
 proto_args() {
 	case $1 in
-	termgramd) echo "--proto termgram" ;;
+	termgramd | termgramd-poll) echo "--proto termgram" ;;
 	# ngIRCd listens with a backlog of 10: more connects at once
 	# overflow it and wait for SYN retries.
 	ngircd) echo "--proto irc --oper bench:bench --connecting 8" ;;
