@@ -103,7 +103,7 @@ ui_login_form(struct ui_config *cfg, char *password, size_t pwlen)
 	struct login l;
 	char relay[300];
 	wint_t ch;
-	int key, i, rc = -1;
+	int kind, key, i, rc = -1;
 
 	memset(&l, 0, sizeof l);
 	for (i = 0; i < FIELDS; i++)
@@ -114,7 +114,9 @@ ui_login_form(struct ui_config *cfg, char *password, size_t pwlen)
 	keypad(stdscr, TRUE);
 	for (;;) {
 		draw(&l);
-		key = ui_input_key_of(get_wch(&ch), ch);
+		/* Its own statement: ch is read only after get_wch set it. */
+		kind = get_wch(&ch);
+		key = ui_input_key_of(kind, ch);
 		if (key == UI_KEY_UP || key == UI_KEY_BTAB)
 			l.cur = (l.cur + FIELDS - 1) % FIELDS;
 		else if (key == UI_KEY_DOWN || key == '\t')
