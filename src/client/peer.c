@@ -57,18 +57,19 @@ peer_new(const struct client_peer_io *io, const char *me, uint64_t now)
 }
 
 /*
- * Send the frame built in p->out (rc: the builder's result, n its length)
+ * Send the frame built in p->out (rc: the builder's result; *n, its
+ * length, is read only here, after the builder has set it)
  * to the peer or to the relay.
  */
 static void
-say(struct client_peer *p, bool relay, int rc, size_t n)
+say(struct client_peer *p, bool relay, int rc, const size_t *n)
 {
 	if (rc != 0)
 		return;
 	if (relay)
-		p->io.send_relay(p->io.arg, p->out, n);
+		p->io.send_relay(p->io.arg, p->out, *n);
 	else
-		p->io.send_peer(p->io.arg, p->out, n, NULL, 0);
+		p->io.send_peer(p->io.arg, p->out, *n, NULL, 0);
 }
 
 /* Start dialling peer: the LOOKUP goes out now. */
@@ -83,7 +84,8 @@ client_peer_dial(const struct client_peer_io *io, const char *me,
 	snprintf(p->peer, sizeof p->peer, "%s", peer);
 	p->state = CLIENT_PEER_LOOKUP;
 	p->deadline = now + CLIENT_PEER_RELAY_MS;
-	say(p, true, proto_build_lookup(p->out, sizeof p->out, &n, p->peer), n);
+	say(p, true, proto_build_lookup(p->out, sizeof p->out, &n, p->peer),
+	    &n);
 	return p;
 }
 
@@ -270,7 +272,7 @@ client_peer_relay_frame(
 		say(p, false,
 		    proto_build_pwelcome(
 		        p->out, sizeof p->out, &n, p->me, p->peer),
-		    n);
+		    &n);
 		peer_open(p, now);
 		return;
 	default:
@@ -289,7 +291,7 @@ client_peer_connected(struct client_peer *p, uint64_t now)
 	say(p, false,
 	    proto_build_phello(
 	        p->out, sizeof p->out, &n, p->me, p->peer, p->ticket),
-	    n);
+	    &n);
 	p->state = CLIENT_PEER_HELLO;
 	p->deadline = now + CLIENT_PEER_HELLO_MS;
 }
@@ -332,7 +334,7 @@ client_peer_frame(
 		say(p, true,
 		    proto_build_verify(
 		        p->out, sizeof p->out, &n, p->peer, p->ticket),
-		    n);
+		    &n);
 		return;
 	case CLIENT_PEER_HELLO:
 		if (fr->verb == PROTO_V_PWELCOME &&
@@ -369,7 +371,7 @@ client_peer_frame(
 		break;
 	case PROTO_V_PING:
 		say(p, false, proto_build_pong(p->out, sizeof p->out, &n, fr),
-		    n);
+		    &n);
 		break;
 	case PROTO_V_BYE:
 		peer_end(p, true, "the peer said bye");
