@@ -37,16 +37,31 @@ on_user(struct client_session *s, const struct proto_frame *fr)
 		s->ev->on_contact(s->arg, c);
 }
 
-/* An ACK or RCPT for a message of ours, by route. */
+/*
+ * An ACK (from the relay: fromslice empty) or RCPT (from its sender) for
+ * a message of ours, by route. A receipt from anyone but the message's
+ * recipient is ignored, and logged.
+ */
 static void
 settle(struct client_session *s, struct proto_slice idslice,
-    enum client_msg_state st, enum client_route route)
+    struct proto_slice fromslice, enum client_msg_state st,
+    enum client_route route)
 {
-	char id[PROTO_MAX_ID + 1];
+	char id[PROTO_MAX_ID + 1], from[PROTO_MAX_NAME + 1];
 
 	memcpy(id, idslice.p, idslice.len);
 	id[idslice.len] = '\0';
-	client_outbox_settle(s->outbox, id, st, route);
+	memcpy(from, fromslice.p, fromslice.len);
+	from[fromslice.len] = '\0';
+	if (client_outbox_settle(
+	        s->outbox, id, from[0] != '\0' ? from : NULL, st, route))
+		return;
+	snprintf(s->buf, 256,
+	    "ignored a receipt for message %s from %s, who is not its "
+	    "recipient (%s)",
+	    id, from, route == CLIENT_ROUTE_DIRECT ? "direct" : "by the relay");
+	if (s->ev->on_log != NULL)
+		s->ev->on_log(s->arg, s->buf);
 }
 
 /* Refused at login: try again, at once or later, or give up. */
@@ -219,10 +234,11 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 		client_recv_msg(s, fr, route);
 		break;
 	case PROTO_V_ACK:
-		settle(s, fr->arg[0], CLIENT_MSG_STORED, route);
+		settle(s, fr->arg[0], (struct proto_slice){"", 0},
+		    CLIENT_MSG_STORED, route);
 		break;
 	case PROTO_V_RCPT:
-		settle(s, fr->arg[2],
+		settle(s, fr->arg[2], fr->arg[0],
 		    proto_slice_eq(fr->arg[3], "read") ? CLIENT_MSG_READ
 		                                       : CLIENT_MSG_DELIVERED,
 		    route);

@@ -67,7 +67,7 @@ ob_settled(void *arg, const char *to, const char *id, enum client_msg_state st,
 {
 	struct client_session *s = arg;
 
-	client_store_set_state(s->store, id, st);
+	client_store_set_state(s->store, to, id, st);
 	if (direct) {
 		client_store_set_direct(s->store, id);
 		client_convos_set_direct(s->convos, to, id);

@@ -189,21 +189,28 @@ client_outbox_pump(struct client_outbox *ob, const char *me, size_t max_frame)
 }
 
 /*
- * An ACK or RCPT for id came by route: the message reached st. Told to
- * the owner even for an id no longer here (a receipt after the ACK).
+ * An ACK or RCPT for id came by route, from the relay's ACK (from NULL)
+ * or a receipt from the peer from: the message reached st. Told to the
+ * owner even for an id no longer here (a receipt after the ACK). A
+ * receipt from anyone but the message's recipient is ignored: false.
  */
-void
-client_outbox_settle(struct client_outbox *ob, const char *id,
+bool
+client_outbox_settle(struct client_outbox *ob, const char *id, const char *from,
     enum client_msg_state st, enum client_route route)
 {
 	struct out_msg *m;
 
 	if ((m = out_find(ob, id, strlen(id))) == NULL) {
-		ob->io.settled(ob->io.arg, NULL, id, st, false);
-		return;
+		ob->io.settled(ob->io.arg, from, id, st, false);
+		return true;
 	}
+	if (from != NULL &&
+	    !proto_name_eq((struct proto_slice){from, strlen(from)},
+	        (struct proto_slice){m->to, strlen(m->to)}))
+		return false;
 	/* Confirmed by the peer itself: it went direct. */
 	out_settle(ob, m, st, m->direct && route == CLIENT_ROUTE_DIRECT);
+	return true;
 }
 
 /*

@@ -33,9 +33,10 @@ struct client_outbox_io {
 	int (*send_direct)(
 	    void *, const char *, const char *, const char *, size_t);
 	/* A message reached state (peer, id, state, direct): settled or
-	 * failed, and out of the outbox. The peer is NULL for an id the
-	 * outbox no longer holds (a later receipt); direct says the peer
-	 * itself confirmed a message that went direct. */
+	 * failed, and out of the outbox. For an id the outbox no longer
+	 * holds (a later receipt) the peer is the receipt's sender, or NULL
+	 * for the relay's ACK; direct says the peer itself confirmed a
+	 * message that went direct. */
 	void (*settled)(
 	    void *, const char *, const char *, enum client_msg_state, bool);
 };
@@ -48,7 +49,7 @@ void client_outbox_add(struct client_outbox *, const char *, const char *,
 size_t client_outbox_len(const struct client_outbox *);
 bool client_outbox_has(const struct client_outbox *, const char *, size_t);
 void client_outbox_pump(struct client_outbox *, const char *, size_t);
-void client_outbox_settle(struct client_outbox *, const char *,
+bool client_outbox_settle(struct client_outbox *, const char *, const char *,
     enum client_msg_state, enum client_route);
 int client_outbox_refused(struct client_outbox *, const char *, bool);
 void client_outbox_lost(struct client_outbox *);

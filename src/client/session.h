@@ -59,6 +59,8 @@ struct client_events {
 	void (*on_error)(void *, const char *, const char *, const char *);
 	void (*on_typing)(void *, const char *, bool);
 	void (*on_xfer)(void *, const struct client_xfer *);
+	/* A line for the log file only, never the screen. */
+	void (*on_log)(void *, const char *);
 };
 
 void client_config_defaults(struct client_config *);

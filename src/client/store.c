@@ -26,7 +26,8 @@ static const char *const cs_sql[CS_COUNT] = {
     /* Own ids are unique; a state only moves forward. */
     [CS_STATE] = "UPDATE messages SET state = ?2 WHERE outgoing = 1 AND "
                  "msg_id = ?1 AND ((?2 = 4 AND state = 0) OR "
-                 "(?2 != 4 AND state < ?2 AND state != 4))",
+                 "(?2 != 4 AND state < ?2 AND state != 4)) AND "
+                 "(?3 IS NULL OR peer_key = lower(?3))",
     [CS_OUTBOX] =
         "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
         "state, direct FROM messages WHERE outgoing = 1 AND state = 0 "
@@ -197,8 +198,8 @@ client_store_set_direct(struct client_store *s, const char *id)
 
 /* Move one of our messages to a later state (failed is final). */
 int
-client_store_set_state(
-    struct client_store *s, const char *id, enum client_msg_state state)
+client_store_set_state(struct client_store *s, const char *peer, const char *id,
+    enum client_msg_state state)
 {
 	sqlite3_stmt *st = db_stmt(s->db, CS_STATE);
 
@@ -206,6 +207,10 @@ client_store_set_state(
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)state);
+	if (peer != NULL)
+		sqlite3_bind_text(st, 3, peer, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
 	return db_step(s->db, st, "set state");
 }
 

@@ -51,7 +51,7 @@ int client_store_add_incoming(struct client_store *, const char *, const char *,
     uint64_t, const char *, size_t);
 int client_store_set_direct(struct client_store *, const char *);
 int client_store_set_state(
-    struct client_store *, const char *, enum client_msg_state);
+    struct client_store *, const char *, const char *, enum client_msg_state);
 int client_store_outbox(struct client_store *, client_store_msg_cb, void *);
 int client_store_unread(struct client_store *, client_store_msg_cb, void *);
 int client_store_mark_seen(struct client_store *, const char *, const char *);

@@ -293,6 +293,13 @@ ev_error(void *arg, const char *code, const char *ref, const char *text)
 	ui_tui_notice(t, true, "%s: %s", code, text);
 }
 
+/* A line for the log file only. */
+static void
+ev_log(void *arg, const char *line)
+{
+	ui_tui_log(arg, "%s", line);
+}
+
 /* A peer started or stopped typing. */
 static void
 ev_typing(void *arg, const char *from, bool on)
@@ -373,6 +380,7 @@ static const struct client_events tui_events = {
     .on_error = ev_error,
     .on_typing = ev_typing,
     .on_xfer = ev_xfer,
+    .on_log = ev_log,
 };
 
 /* --- signals and timers ---------------------------------------------- */

@@ -150,7 +150,8 @@ client_outbox__pump__sends_no_more_than_the_window(void **state)
 	expect("relay m1\nrelay m2\n");
 	client_outbox_pump(ob, "alice", 4096);
 	expect("");
-	client_outbox_settle(ob, "m1", CLIENT_MSG_STORED, CLIENT_ROUTE_RELAY);
+	client_outbox_settle(
+	    ob, "m1", NULL, CLIENT_MSG_STORED, CLIENT_ROUTE_RELAY);
 	expect("settled bob m1 stored\n");
 	client_outbox_pump(ob, "alice", 4096);
 	expect("relay m3\n");
@@ -184,7 +185,8 @@ client_outbox__lost__sends_again_what_the_relay_had_not_confirmed(void **state)
 	add(ob, "m1");
 	add(ob, "m2");
 	client_outbox_pump(ob, "alice", 4096);
-	client_outbox_settle(ob, "m1", CLIENT_MSG_STORED, CLIENT_ROUTE_RELAY);
+	client_outbox_settle(
+	    ob, "m1", NULL, CLIENT_MSG_STORED, CLIENT_ROUTE_RELAY);
 	expect("relay m1\nrelay m2\nsettled bob m1 stored\n");
 	client_outbox_lost(ob);
 	client_outbox_pump(ob, "alice", 4096);
@@ -221,12 +223,16 @@ client_outbox__settle__marks_direct_only_when_the_peer_confirms(void **state)
 	expect("direct bob m1\ndirect bob m2\n");
 	/* The relay's copy of a receipt says nothing of the way. */
 	client_outbox_settle(
-	    ob, "m1", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_RELAY);
+	    ob, "m1", "bob", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_RELAY);
 	client_outbox_settle(
-	    ob, "m2", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_DIRECT);
+	    ob, "m2", "bob", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_DIRECT);
 	expect("settled bob m1 delivered\nsettled bob m2 delivered direct\n");
 	/* A later receipt for a message no longer here. */
-	client_outbox_settle(ob, "m2", CLIENT_MSG_READ, CLIENT_ROUTE_DIRECT);
+	client_outbox_settle(
+	    ob, "m2", "bob", CLIENT_MSG_READ, CLIENT_ROUTE_DIRECT);
+	expect("settled bob m2 read\n");
+	client_outbox_settle(
+	    ob, "m2", NULL, CLIENT_MSG_READ, CLIENT_ROUTE_RELAY);
 	expect("settled ? m2 read\n");
 	client_outbox_free(ob);
 }
@@ -240,8 +246,31 @@ client_outbox__settle__relay_message_is_never_direct(void **state)
 	add(ob, "m1");
 	client_outbox_pump(ob, "alice", 4096);
 	client_outbox_settle(
-	    ob, "m1", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_DIRECT);
+	    ob, "m1", "bob", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_DIRECT);
 	expect("relay m1\nsettled bob m1 delivered\n");
+	client_outbox_free(ob);
+}
+
+static void
+client_outbox__settle__ignores_a_receipt_from_anyone_but_the_recipient(
+    void **state)
+{
+	struct client_outbox *ob = client_outbox_new(&io, 8);
+
+	(void)state;
+	add(ob, "m1");
+	client_outbox_pump(ob, "alice", 4096);
+	expect("relay m1\n");
+	assert_false(client_outbox_settle(
+	    ob, "m1", "mallory", CLIENT_MSG_READ, CLIENT_ROUTE_RELAY));
+	assert_false(client_outbox_settle(
+	    ob, "m1", "mallory", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_DIRECT));
+	expect("");
+	assert_int_equal(client_outbox_len(ob), 1);
+	/* The recipient's own receipt, in any case, settles it. */
+	assert_true(client_outbox_settle(
+	    ob, "m1", "BOB", CLIENT_MSG_DELIVERED, CLIENT_ROUTE_RELAY));
+	expect("settled bob m1 delivered\n");
 	client_outbox_free(ob);
 }
 
@@ -347,6 +376,9 @@ main(void)
 	        reset),
 	    cmocka_unit_test_setup(
 	        client_outbox__settle__relay_message_is_never_direct, reset),
+	    cmocka_unit_test_setup(
+	        client_outbox__settle__ignores_a_receipt_from_anyone_but_the_recipient,
+	        reset),
 	    cmocka_unit_test_setup(
 	        client_outbox__pump__direct_has_its_own_window, reset),
 	    cmocka_unit_test_setup(
