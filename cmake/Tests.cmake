@@ -43,6 +43,7 @@ tg_unit_test(test_ui_config tests/ui/test_config.c tg_ui)
 tg_unit_test(test_ui_view tests/ui/test_view.c tg_ui)
 tg_unit_test(test_ui_format tests/ui/test_format.c tg_ui)
 tg_unit_test(test_server_router tests/server/test_router.c tg_server)
+tg_unit_test(test_server_directory tests/server/test_directory.c tg_server)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "client/peer.h"
 #include "proto/build.h"
 #include "proto/frame.h"
@@ -225,6 +227,16 @@ settle(struct client_peer *p, struct proto_slice id)
 		msg_drop(p, m);
 }
 
+/* Whether the wire's ticket is ours: length, then constant time. */
+static bool
+ticket_eq(struct proto_slice got, const char *ours)
+{
+	size_t len = strlen(ours);
+
+	return len > 0 && got.len == len &&
+	    sodium_memcmp(got.p, ours, len) == 0;
+}
+
 /* The relay's answers that concern this connection. */
 void
 client_peer_relay_frame(
@@ -263,7 +275,7 @@ client_peer_relay_frame(
 	case PROTO_V_VERIFIED:
 		if (p->state != CLIENT_PEER_VERIFYING ||
 		    !proto_name_eq(fr->arg[0], slice(p->peer)) ||
-		    !proto_slice_eq(fr->arg[1], p->ticket))
+		    !ticket_eq(fr->arg[1], p->ticket))
 			return;
 		if (!proto_slice_eq(fr->arg[2], "yes")) {
 			peer_end(p, true, "the relay did not vouch for it");

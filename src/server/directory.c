@@ -34,6 +34,7 @@ server_directory_init(struct server_directory *d)
 	d->pres_gen = 1; /* users start at 0: in no batch */
 	d->users = util_map_new();
 	d->tickets = util_map_new();
+	crypto_shorthash_keygen(d->tkkey);
 	TAILQ_INIT(&d->tklist);
 	d->ufd = -1;
 }
@@ -130,6 +131,30 @@ server_directory_make_token(char *out)
 
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(out, TOKEN_LEN + 1, raw, sizeof raw);
+}
+
+/*
+ * Whether a secret from the wire (a session token, a ticket) is the one
+ * we hold: a length check, then a comparison in constant time.
+ */
+bool
+server_directory_token_eq(struct proto_slice got, const char *ours)
+{
+	size_t len = strlen(ours);
+
+	return len > 0 && got.len == len &&
+	    sodium_memcmp(got.p, ours, len) == 0;
+}
+
+/*
+ * A ticket's key in the map: SipHash of it under a key of this start, so
+ * that how a lookup walks the map tells nothing about the tickets held.
+ */
+static void
+ticket_key(const struct server_directory *d, const char *id, size_t len,
+    unsigned char out[8])
+{
+	crypto_shorthash(out, (const unsigned char *)id, len, d->tkkey);
 }
 
 /*
@@ -262,8 +287,9 @@ ticket_new(
 	t->target = target;
 	t->expires = net_loop_now(r->loop) + r->cfg.ticket_s * 1000ULL;
 	server_directory_make_token(t->id);
+	ticket_key(&r->dir, t->id, TOKEN_LEN, t->key);
 	TAILQ_INSERT_TAIL(&r->dir.tklist, t, entry);
-	util_map_set(r->dir.tickets, t->id, TOKEN_LEN, t);
+	util_map_set(r->dir.tickets, t->key, sizeof t->key, t);
 	asker->ntickets++;
 	return t;
 }
@@ -320,17 +346,21 @@ server_directory_verify(struct srv_sess *s, const struct proto_frame *fr)
 	struct server_relay *r = s->r;
 	struct srv_ticket *t = NULL;
 	struct proto_writer w;
+	unsigned char key[8];
 	bool yes = false;
 	size_t n;
 
-	if (fr->arg[1].len == TOKEN_LEN)
-		t = util_map_get(r->dir.tickets, fr->arg[1].p, TOKEN_LEN);
-	if (t != NULL && !t->used && t->target == s->user &&
+	if (fr->arg[1].len == TOKEN_LEN) {
+		ticket_key(&r->dir, fr->arg[1].p, TOKEN_LEN, key);
+		t = util_map_get(r->dir.tickets, key, sizeof key);
+	}
+	if (t != NULL && server_directory_token_eq(fr->arg[1], t->id) &&
+	    !t->used && t->target == s->user &&
 	    net_loop_now(r->loop) < t->expires &&
 	    proto_name_eq(fr->arg[0],
 	        (struct proto_slice){t->asker->name, t->asker->namelen})) {
 		t->used = true;
-		util_map_remove(r->dir.tickets, t->id, TOKEN_LEN);
+		util_map_remove(r->dir.tickets, t->key, sizeof t->key);
 		yes = true;
 	}
 	server_log(SERVER_LOG_DEBUG, "%s verified a ticket of %.*s: %s",
@@ -357,7 +387,7 @@ tickets_sweep(struct server_relay *r)
 	    (t->used || t->expires <= now)) {
 		TAILQ_REMOVE(&d->tklist, t, entry);
 		if (!t->used)
-			util_map_remove(d->tickets, t->id, TOKEN_LEN);
+			util_map_remove(d->tickets, t->key, sizeof t->key);
 		t->asker->ntickets--;
 		free(t);
 	}
@@ -386,7 +416,7 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
 
 	if (u == NULL || u->token[0] == '\0' ||
 	    (u->sess == NULL && !u->light) ||
-	    !proto_slice_eq(fr->arg[1], u->token)) {
+	    !server_directory_token_eq(fr->arg[1], u->token)) {
 		if (proto_build_err(r->out, sizeof r->out, &n,
 		        PROTO_ERR_AUTH_FAILED, NULL, 0,
 		        "unknown or expired session token") == 0)

@@ -57,6 +57,7 @@ struct srv_ticket {
 	uint64_t expires; /* monotonic ms */
 	bool used;
 	char id[TOKEN_LEN + 1];
+	unsigned char key[8]; /* keyed hash of id: its key in the map */
 };
 
 struct srv_sess {
@@ -119,7 +120,8 @@ struct server_directory {
 	} * pent; /* whose line is where in pres */
 	size_t npres, cappent;
 	uint64_t pres_gen;
-	struct util_map *tickets; /* unused ones, by id */
+	struct util_map *tickets; /* unused ones, by keyed hash of id */
+	unsigned char tkkey[16]; /* the hash's secret key, per start */
 	TAILQ_HEAD(, srv_ticket) tklist;
 	size_t nlight; /* users whose light presence is alive */
 	int ufd; /* UDP: ALIVE and DISCOVER */
@@ -223,6 +225,7 @@ struct srv_user *server_directory_find(
 struct srv_user *server_directory_add(
     struct server_directory *, const char *, const char *, uint64_t);
 void server_directory_make_token(char *);
+bool server_directory_token_eq(struct proto_slice, const char *);
 void server_directory_send_users(struct server_relay *, struct srv_sess *);
 void server_directory_presence(struct server_relay *, struct srv_user *);
 void server_directory_presence_flush(struct server_relay *);

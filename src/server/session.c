@@ -233,7 +233,8 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
     struct srv_user *u, unsigned port)
 {
 	if (u == NULL || (u->sess == NULL && !u->light) ||
-	    u->token[0] == '\0' || !proto_slice_eq(fr->arg[2], u->token)) {
+	    u->token[0] == '\0' ||
+	    !server_directory_token_eq(fr->arg[2], u->token)) {
 		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
 		    "unknown or expired session token");
 		server_session_close(s, NULL, NULL);
