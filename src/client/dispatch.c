@@ -178,6 +178,32 @@ on_typing(struct client_session *s, const struct proto_frame *fr)
 	s->ev->on_typing(s->arg, from, proto_slice_eq(fr->arg[2], "on"));
 }
 
+/*
+ * BYE: the relay ends our session. Replaced by another login as us: say
+ * so, with where it came from when the relay told, and do not fight it
+ * by logging in again.
+ */
+static void
+on_bye(struct client_session *s, const struct proto_frame *fr)
+{
+	if (!proto_slice_eq(fr->arg[0], "replaced")) {
+		snprintf(s->buf, 256, "the relay said bye: %.*s",
+		    (int)fr->arg[0].len, fr->arg[0].p);
+		client_session_lost(s, s->buf, true);
+		return;
+	}
+	if (fr->nargs > 1)
+		snprintf(s->buf, 256,
+		    "another session logged in as %s from %.*s and replaced "
+		    "this one",
+		    s->me, (int)fr->arg[1].len, fr->arg[1].p);
+	else
+		snprintf(s->buf, 256,
+		    "another session logged in as %s and replaced this one",
+		    s->me);
+	client_session_lost(s, s->buf, false);
+}
+
 /* The relay's own frames: the connection, its heartbeat, its word. */
 static bool
 handle_relay(struct client_session *s, const struct proto_frame *fr)
@@ -199,10 +225,7 @@ handle_relay(struct client_session *s, const struct proto_frame *fr)
 			net_conn_write(s->conn, s->buf, n);
 		return true;
 	case PROTO_V_BYE:
-		snprintf(s->buf, 128, "the relay said bye: %.*s",
-		    (int)fr->arg[0].len, fr->arg[0].p);
-		client_session_lost(
-		    s, s->buf, !proto_slice_eq(fr->arg[0], "replaced"));
+		on_bye(s, fr);
 		return true;
 	case PROTO_V_ERR:
 		on_err(s, fr);

@@ -219,6 +219,49 @@ proto_build_bye(char *buf, size_t cap, size_t *len, const char *reason)
 	return proto_writer_end(&w, len);
 }
 
+/*
+ * BYE|reason|addr: the address (ip:port, IPv6 in brackets) of whatever
+ * made the relay say it, such as the session that replaced this one.
+ */
+int
+proto_build_bye_addr(
+    char *buf, size_t cap, size_t *len, const char *reason, const char *addr)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_BYE);
+	proto_writer_word(&w, reason, strlen(reason));
+	proto_writer_str(&w, addr);
+	return proto_writer_end(&w, len);
+}
+
+/*
+ * DISCOVER|1|pad: padded with '-' so that the datagram (the LF
+ * included) is size bytes, and a relay may answer it with as many.
+ * A size too small for the shortest padding is refused.
+ */
+int
+proto_build_discover(char *buf, size_t cap, size_t *len, size_t size)
+{
+	struct proto_writer w;
+	char pad[PROTO_MAX_DATAGRAM];
+	size_t npad;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_DISCOVER);
+	proto_writer_u64(&w, PROTO_VERSION);
+	/* What is left after the '|' before the padding and the LF. */
+	npad = size > w.len + 2 ? size - w.len - 2 : 0;
+	if (npad == 0 || npad > sizeof pad)
+		w.bad = true;
+	else {
+		memset(pad, '-', npad);
+		proto_writer_field(&w, pad, npad);
+	}
+	return proto_writer_end(&w, len);
+}
+
 /* PING|token, the token being a number (the sender's clock, say). */
 int
 proto_build_ping(char *buf, size_t cap, size_t *len, uint64_t token)

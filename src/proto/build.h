@@ -38,6 +38,8 @@ int proto_build_err(char *, size_t, size_t *, enum proto_err, const char *,
     size_t, const char *);
 int proto_build_bare(char *, size_t, size_t *, enum proto_verb);
 int proto_build_bye(char *, size_t, size_t *, const char *);
+int proto_build_bye_addr(char *, size_t, size_t *, const char *, const char *);
+int proto_build_discover(char *, size_t, size_t *, size_t);
 int proto_build_ping(char *, size_t, size_t *, uint64_t);
 int proto_build_pong(char *, size_t, size_t *, const struct proto_frame *);
 int proto_build_alive(char *, size_t, size_t *, const char *, const char *);

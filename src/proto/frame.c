@@ -263,6 +263,19 @@ proto_is_ip(const char *s, size_t len)
 	return inet_pton(AF_INET, tmp, addr) == 1;
 }
 
+/* Whether s is ip:port, the ip as K_IP (IPv6 in brackets). */
+static bool
+proto_is_addr(const char *s, size_t len)
+{
+	uint64_t port;
+	size_t i = len;
+
+	while (i > 0 && s[i - 1] != ':')
+		i--;
+	return i > 1 && proto_is_ip(s, i - 1) &&
+	    proto_parse_u64(s + i, len - i, &port) == 0 && port <= 65535;
+}
+
 /* Whether s is a value of field f; base64 fields are checked apart. */
 static bool
 proto_field_ok(const struct proto_field *f, struct proto_slice s)
@@ -303,6 +316,12 @@ proto_field_ok(const struct proto_field *f, struct proto_slice s)
 		return false;
 	case K_IP:
 		return proto_is_ip(s.p, s.len);
+	case K_ADDR:
+		return proto_is_addr(s.p, s.len);
+	case K_PAD:
+		while (i < s.len && s.p[i] == '-')
+			i++;
+		return s.len >= 1 && i == s.len;
 	default:
 		return false;
 	}
@@ -324,6 +343,8 @@ proto_field_refuse(const struct proto_schema *sc, const struct proto_field *f,
 	    [K_CODE] = "expected an error code",
 	    [K_REF] = "expected an id, a name or -",
 	    [K_IP] = "expected an IPv4 or [IPv6] address",
+	    [K_ADDR] = "expected an IPv4 or [IPv6] address, ':' and a port",
+	    [K_PAD] = "expected one or more '-'",
 	};
 
 	if (f->kind == K_ENUM)

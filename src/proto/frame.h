@@ -14,6 +14,8 @@
 #include "proto/err.h"
 
 #define PROTO_VERSION 1
+#define PROTO_DISCOVER_SIZE 256 /* a padded DISCOVER datagram, LF included */
+#define PROTO_MAX_DATAGRAM 1023 /* the longest datagram a relay reads */
 #define PROTO_DEFAULT_PORT 7733
 #define PROTO_MAX_FRAME 65536 /* default longest header, LF included */
 #define PROTO_MIN_FRAME 1024 /* smallest max-frame a relay may set */

@@ -24,7 +24,9 @@ enum proto_kind {
 	K_CODE, /* an error code: 1-32 of A-Z _ */
 	K_REF, /* id, xfer or name that an ERR is about, or "-" */
 	K_ENUM, /* one of a fixed list of words */
-	K_IP /* dotted IPv4 or bracketed IPv6 */
+	K_IP, /* dotted IPv4 or bracketed IPv6 */
+	K_ADDR, /* K_IP:K_PORT */
+	K_PAD /* 1 or more '-' */
 };
 
 struct proto_field {

@@ -393,12 +393,24 @@ tickets_sweep(struct server_relay *r)
 	}
 }
 
-/* Send the n bytes in r->out back to where the request came from. */
+/* Where a datagram came from, and how long it was. */
+struct udp_req {
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	size_t len;
+};
+
+/*
+ * Send the n bytes in r->out back to where the request came from. Over
+ * TLS an answer is never larger than its request: a forged source address
+ * gets no more bytes than it was sent.
+ */
 static void
-udp_reply(struct server_relay *r, size_t n, const struct sockaddr_storage *from,
-    socklen_t fromlen)
+udp_reply(struct server_relay *r, size_t n, const struct udp_req *q)
 {
-	(void)net_udp_reply(r->dir.ufd, from, fromlen, r->out, n);
+	if (r->cfg.tls && n > q->len)
+		return;
+	(void)net_udp_reply(r->dir.ufd, &q->from, q->fromlen, r->out, n);
 }
 
 /*
@@ -408,7 +420,7 @@ udp_reply(struct server_relay *r, size_t n, const struct sockaddr_storage *from,
  */
 static void
 udp_alive(struct server_relay *r, const struct proto_frame *fr,
-    const struct sockaddr_storage *from, socklen_t fromlen)
+    const struct udp_req *q)
 {
 	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
 	int64_t pending;
@@ -420,7 +432,7 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
 		if (proto_build_err(r->out, sizeof r->out, &n,
 		        PROTO_ERR_AUTH_FAILED, NULL, 0,
 		        "unknown or expired session token") == 0)
-			udp_reply(r, n, from, fromlen);
+			udp_reply(r, n, q);
 		return;
 	}
 	if (!u->light) {
@@ -429,17 +441,20 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
 	}
 	u->light_until =
 	    net_loop_now(r->loop) + 3ULL * r->cfg.heartbeat_s * 1000;
-	net_addr_format(from, u->light_ip, sizeof u->light_ip);
+	net_addr_format(&q->from, u->light_ip, sizeof u->light_ip);
 	pending = server_store_queue_count(r->store, u->key);
 	if (proto_build_alive_reply(r->out, sizeof r->out, &n,
 	        pending > 0 ? (uint64_t)pending : 0) == 0)
-		udp_reply(r, n, from, fromlen);
+		udp_reply(r, n, q);
 }
 
-/* DISCOVER: the relay's name and port, to whoever asks on the LAN. */
+/*
+ * DISCOVER: the relay's name and port, to whoever asks on the LAN; over
+ * TLS only to a request at least as long as the answer (a client pads
+ * it to PROTO_DISCOVER_SIZE bytes).
+ */
 static void
-udp_discover(struct server_relay *r, const struct sockaddr_storage *from,
-    socklen_t fromlen)
+udp_discover(struct server_relay *r, const struct udp_req *q)
 {
 	struct proto_writer w;
 	char host[256];
@@ -457,7 +472,7 @@ udp_discover(struct server_relay *r, const struct sockaddr_storage *from,
 	proto_writer_b64(&w, name, strlen(name));
 	proto_writer_u64(&w, (uint64_t)r->port);
 	if (proto_writer_end(&w, &n) == 0)
-		udp_reply(r, n, from, fromlen);
+		udp_reply(r, n, q);
 }
 
 /*
@@ -469,11 +484,10 @@ static void
 udp_read(struct net_watch *wt, short revents, void *arg)
 {
 	struct server_relay *r = arg;
-	struct sockaddr_storage from;
-	socklen_t fromlen;
+	struct udp_req q;
 	struct proto_frame fr;
 	struct proto_error err;
-	char buf[1024];
+	char buf[PROTO_MAX_DATAGRAM + 1];
 	ssize_t n;
 	int i;
 
@@ -481,18 +495,20 @@ udp_read(struct net_watch *wt, short revents, void *arg)
 	(void)revents;
 	for (i = 0; i < 64; i++) {
 		n = net_udp_recvfrom(
-		    r->dir.ufd, buf, sizeof buf - 1, &from, &fromlen);
+		    r->dir.ufd, buf, sizeof buf - 1, &q.from, &q.fromlen);
 		if (n <= 0)
 			return;
+		q.len = (size_t)n;
 		if (buf[n - 1] != '\n')
 			buf[n++] = '\n';
 		if (proto_frame_parse(buf, (size_t)n, &fr, &err) != PROTO_FRAME)
 			continue;
 		if (fr.verb == PROTO_V_ALIVE && fr.nargs == 2)
-			udp_alive(r, &fr, &from, fromlen);
+			udp_alive(r, &fr, &q);
 		else if (fr.verb == PROTO_V_DISCOVER &&
-		    proto_slice_u64(fr.arg[0]) == PROTO_VERSION)
-			udp_discover(r, &from, fromlen);
+		    proto_slice_u64(fr.arg[0]) == PROTO_VERSION &&
+		    (fr.nargs == 1 || r->cfg.tls))
+			udp_discover(r, &q);
 	}
 }
 

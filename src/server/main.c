@@ -141,6 +141,7 @@ static const struct opt opts[] = {
     {"max-stall", OPT_UINT, CFG(max_stall_s), 1, 3600},
     {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},
     {"name", OPT_OTHER, 0, 0, 0},
+    {"tls", OPT_OTHER, 0, 0, 0},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -172,9 +173,19 @@ set_other(const char *name, const char *arg, struct server_config *cfg)
 			    arg);
 			return -1;
 		}
+	} else if (strcmp(name, "tls") == 0) {
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
+			fprintf(stderr,
+			    "termgramd: --tls: '%s' is not on or off\n", arg);
+			return -1;
+		}
+		cfg->tls = strcmp(arg, "on") == 0;
 	} else {
-		if (*arg == '\0' || strlen(arg) > 200) {
-			fprintf(stderr, "termgramd: --name: 1 to 200 bytes\n");
+		if (*arg == '\0' || strlen(arg) > SERVER_MAX_NAME) {
+			fprintf(stderr,
+			    "termgramd: --name: '%s' is %zu bytes; a relay's "
+			    "name is 1 to %d bytes\n",
+			    arg, strlen(arg), SERVER_MAX_NAME);
 			return -1;
 		}
 		cfg->name = arg;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 struct net_loop;
+#define SERVER_MAX_NAME 64 /* --name, in bytes */
+
 struct server_relay;
 
 struct server_config {
@@ -28,6 +30,8 @@ struct server_config {
 	unsigned max_stall_s; /* output full this long: dropped */
 	unsigned ticket_s; /* a LOOKUP ticket's life */
 	const char *name; /* answered to DISCOVER; NULL: the host name */
+	bool tls; /* over TLS: the wire's extensions (BYE's address, the
+	           * answer-size rule of DISCOVER) apply */
 };
 
 void server_config_defaults(struct server_config *);

@@ -6,6 +6,7 @@
  * the turn (PROTOCOL.md sections 1, 2, 6 and 7).
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "net/conn.h"
 #include "net/loop.h"
+#include "net/sock.h"
 #include "proto/build.h"
 #include "proto/frame.h"
 #include "server/log.h"
@@ -209,20 +211,49 @@ session_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 	server_log(SERVER_LOG_INFO, "%s logged in from %s", u->name, s->ip);
 }
 
-/* Take the name over from its current session. */
+/*
+ * The address (ip:port) s came from, into buf; empty when the socket
+ * does not say.
+ */
 static void
-session_replace(struct srv_user *u)
+session_addr(const struct srv_sess *s, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+
+	buf[0] = '\0';
+	if (s->conn != NULL &&
+	    getpeername(net_conn_fd(s->conn), (struct sockaddr *)&ss, &sslen) ==
+	        0)
+		snprintf(
+		    buf, len, "%s:%u", s->ip, (unsigned)net_addr_port(&ss));
+}
+
+/*
+ * Take the name over from its current session for s. Over TLS the old
+ * one is told where the new one came from: BYE|replaced|addr.
+ */
+static void
+session_replace(struct srv_user *u, const struct srv_sess *s)
 {
 	struct srv_sess *old = u->sess;
 	struct server_relay *r;
+	char addr[NET_ADDRSTRLEN + 8];
 	size_t n;
+	int rc;
 
 	if (old == NULL)
 		return;
 	r = old->r;
 	server_log(
 	    SERVER_LOG_INFO, "%s: session from %s replaced", u->name, old->ip);
-	if (proto_build_bye(r->out, sizeof r->out, &n, "replaced") == 0)
+	session_addr(s, addr, sizeof addr);
+	if (r->cfg.tls && addr[0] != '\0')
+		rc = proto_build_bye_addr(
+		    r->out, sizeof r->out, &n, "replaced", addr);
+	else
+		rc = proto_build_bye(r->out, sizeof r->out, &n, "replaced");
+	if (rc == 0)
 		server_session_send(old, r->out, n);
 	server_session_close(old, NULL, NULL);
 }
@@ -240,7 +271,7 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 		server_session_close(s, NULL, NULL);
 		return;
 	}
-	session_replace(u);
+	session_replace(u, s);
 	session_welcome(s, u, port);
 }
 
@@ -268,7 +299,7 @@ login_check(
 			server_session_close(s, NULL, NULL);
 			return -1;
 		}
-		session_replace(u);
+		session_replace(u, s);
 	} else if (u->sess != NULL) {
 		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
 		    "%s is online already (an open name cannot be taken over;"
