@@ -253,6 +253,10 @@ proto_build__writes__every_frame_builder(void **state)
 	BUILT(proto_build_bye(B, "replaced"), "BYE|replaced\n");
 	BUILT(proto_build_bye(B, "quit"), "BYE|quit\n");
 	BUILT(proto_build_bye(B, "too-slow"), "BYE|too-slow\n");
+	BUILT(proto_build_bye_addr(B, "replaced", "127.0.0.1:40312"),
+	    "BYE|replaced|127.0.0.1:40312\n");
+	BUILT(proto_build_bye_addr(B, "replaced", "[::1]:40312"),
+	    "BYE|replaced|[::1]:40312\n");
 	BUILT(proto_build_ping(B, 1700000000000), "PING|1700000000000\n");
 	BUILT(proto_build_ping(B, 0), "PING|0\n");
 	BUILT(proto_build_pong(B, &ping), "PONG|1700000000000\n");
@@ -297,6 +301,8 @@ proto_build__refuses__what_would_break_a_frame(void **state)
 	BUILT(proto_build_bye(B, big), NULL);
 	snprintf(want, sizeof want, "BYE|%s\n", big + 1);
 	BUILT(proto_build_bye(B, big + 1), want);
+	BUILT(proto_build_bye_addr(B, "replaced", "a|b"), NULL);
+	BUILT(proto_build_bye_addr(B, "", "1.2.3.4:5"), NULL);
 	BUILT(proto_build_pong(B, &pong), NULL);
 	BUILT(proto_build_alive(B, "al|ce", "tok"), NULL);
 	BUILT(proto_build_typing(B, "bob", "al ice", true), NULL);
@@ -311,6 +317,35 @@ proto_build__refuses__what_would_break_a_frame(void **state)
 	BUILT(proto_build_lookup(buf, 11, &n, "bob"), "LOOKUP|bob\n");
 }
 
+/* A padded DISCOVER is exactly the size asked, LF included, and parses. */
+static void
+proto_build__pads__discover_to_the_size_asked(void **state)
+{
+	char buf[PROTO_MAX_DATAGRAM + 64];
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t n = 0, i;
+
+	(void)state;
+	assert_int_equal(proto_build_discover(B, PROTO_DISCOVER_SIZE), 0);
+	assert_int_equal(n, 256);
+	assert_memory_equal(buf, "DISCOVER|1|---", 14);
+	for (i = 11; i < n - 1; i++)
+		assert_int_equal(buf[i], '-');
+	assert_int_equal(buf[n - 1], '\n');
+	assert_int_equal(proto_frame_parse(buf, n, &fr, &err), PROTO_FRAME);
+	assert_int_equal(fr.verb, PROTO_V_DISCOVER);
+	assert_int_equal(fr.nargs, 2);
+	assert_int_equal(fr.arg[1].len, 256 - 12);
+	/* The shortest: one '-'. Shorter, or more than a relay reads, or
+	 * more than the buffer holds: refused. */
+	BUILT(proto_build_discover(B, 13), "DISCOVER|1|-\n");
+	BUILT(proto_build_discover(B, 12), NULL);
+	BUILT(proto_build_discover(B, 0), NULL);
+	BUILT(proto_build_discover(B, PROTO_MAX_DATAGRAM + 20), NULL);
+	BUILT(proto_build_discover(buf, 100, &n, 256), NULL);
+}
+
 int
 main(void)
 {
@@ -323,6 +358,7 @@ main(void)
 	    cmocka_unit_test(proto_err__maps__names_both_ways),
 	    cmocka_unit_test(proto_build__writes__every_frame_builder),
 	    cmocka_unit_test(proto_build__refuses__what_would_break_a_frame),
+	    cmocka_unit_test(proto_build__pads__discover_to_the_size_asked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

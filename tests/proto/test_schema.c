@@ -26,6 +26,7 @@ static const struct ref_case refs[] = {
     {"PING|42", "-", 1},
     {"PONG|42", "-", 1},
     {"BYE|replaced", "-", 1},
+    {"BYE|replaced|127.0.0.1:40312", "-", 1},
     {"RESUME|1|alice|tok123|7001", "-", 10},
     {"MSG|alice|bob|1700000000000|m-1|5L2g5aW9", "m-1", 1},
     {"RCPT|bob|alice|m-2|read", "m-2", 1},
@@ -47,6 +48,7 @@ static const struct ref_case refs[] = {
     {"ALIVE|alice|tok123", "-", 1},
     {"STATS", "-", 10},
     {"DISCOVER|1", "-", 1},
+    {"DISCOVER|1|----", "-", 1},
     {"RELAY|b2ZmaWNl|7733", "-", 1},
 };
 
