@@ -587,3 +587,34 @@ run_client(const char *input, const char *unused, char *out, size_t outlen,
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+/*
+ * One datagram q to the relay's UDP port on loopback and its answer
+ * (without the LF; "" if none came within ms). -1 if it could not be sent.
+ */
+int
+udp_ask(int port, const char *q, char *answer, size_t cap, int ms)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct pollfd pfd;
+	ssize_t n;
+	int fd, rc = 0;
+
+	answer[0] = '\0';
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return -1;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sendto(fd, q, strlen(q), 0, (struct sockaddr *)&sa, sizeof sa) !=
+	    (ssize_t)strlen(q))
+		rc = -1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (rc == 0 && poll(&pfd, 1, ms) == 1 &&
+	    (n = recv(fd, answer, cap - 1, 0)) > 0) {
+		answer[n] = '\0';
+		answer[strcspn(answer, "\n")] = '\0';
+	}
+	close(fd);
+	return rc;
+}

@@ -16,7 +16,7 @@ struct relay {
 	int port;
 	char dir[256]; /* data folder */
 	char log[300]; /* its stderr */
-	char args[8][32]; /* extra arguments */
+	char args[8][80]; /* extra arguments */
 	int nargs;
 };
 
@@ -46,6 +46,7 @@ int raw_expect(struct raw *, const char *, int);
 bool raw_is_closed(struct raw *, int);
 int raw_login(struct raw *, int, const char *, const char *);
 int raw_stats(struct raw *, const char *, unsigned long long *);
+int udp_ask(int, const char *, char *, size_t, int);
 
 pid_t spawn_client(const char *, const char *, ...);
 int run_client(const char *, const char *, char *, size_t, char *, size_t,

@@ -136,31 +136,6 @@ expect_pinging(struct raw *x, const char *prefix, int ms)
 	return -1;
 }
 
-/* One datagram to the relay's UDP port and its answer ("" if none). */
-static void
-udp_ask(int port, const char *q, char *answer, size_t cap, int ms)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct pollfd pfd;
-	ssize_t n;
-	int fd;
-
-	answer[0] = '\0';
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(sendto(fd, q, strlen(q), 0, (struct sockaddr *)&sa,
-	                sizeof sa) == (ssize_t)strlen(q));
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, ms) == 1 && (n = recv(fd, answer, cap - 1, 0)) > 0) {
-		answer[n] = '\0';
-		answer[strcspn(answer, "\n")] = '\0';
-	}
-	close(fd);
-}
-
 static void
 directory__lookup__gives_address_port_and_a_ticket_verified_once(void **state)
 {

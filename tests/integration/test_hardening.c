@@ -4,7 +4,10 @@
  * never larger than their request.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <setjmp.h>
 #include <signal.h>
@@ -103,12 +106,218 @@ client__ignores_a_receipt__from_anyone_but_the_recipient(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/* The local port of a raw connection: what the relay sees as its port. */
+static unsigned
+local_port(const struct raw *c)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+
+	assert_int_equal(getsockname(c->fd, (struct sockaddr *)&sa, &len), 0);
+	return ntohs(sa.sin_port);
+}
+
+/* A second login as alice replaces the first, which hears BYE. */
+static void
+replace_alice(struct relay *r, bool addr)
+{
+	struct raw a1, a2;
+	char want[128] = "BYE|replaced";
+
+	assert_int_equal(raw_login(&a1, r->port, "alice", "pw"), 0);
+	assert_int_equal(raw_login(&a2, r->port, "alice", "pw"), 0);
+	if (addr)
+		snprintf(want, sizeof want, "BYE|replaced|127.0.0.1:%u",
+		    local_port(&a2));
+	assert_int_equal(raw_line(&a1, 5000), 0);
+	assert_string_equal(a1.line, want);
+	assert_true(raw_is_closed(&a1, 5000));
+	raw_close(&a1);
+	raw_close(&a2);
+}
+
+/* BYE|replaced carries the new session's address only with the flag. */
+static void
+relay__bye_replaced__gives_the_address_only_over_tls(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	replace_alice(&r, false);
+	assert_int_equal(relay_finish(&r), 0);
+	assert_int_equal(relay_start(&r, "--tls", "on", NULL), 0);
+	replace_alice(&r, true);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * The headless client, replaced by another login as alice: it says so,
+ * with the address when the relay gave it, and exits rather than log in
+ * again.
+ */
+static void
+client_replaced(struct relay *r, bool addr)
+{
+	char port[16], da[300], want[160];
+	struct raw a2;
+	pid_t pid;
+	int st;
+
+	snprintf(port, sizeof port, "%d", r->port);
+	snprintf(da, sizeof da, "%s/alice", r->dir);
+	setenv("TERMGRAM_PASSWORD", "pw", 1);
+	/* alice registers her name with a password. */
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
+	        "--port", port, "--user", "alice", "--data", da, NULL),
+	    0);
+	pid = fork();
+	if (pid == 0) {
+		/* The other session: a second after the client is in. */
+		sleep(1);
+		if (raw_login(&a2, r->port, "alice", "pw") != 0)
+			_exit(1);
+		printf("%u\n", local_port(&a2));
+		sleep(3);
+		_exit(0);
+	}
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "recv",
+	    "--port", port, "--user", "alice", "--data", da, "--timeout", "8",
+	    NULL);
+	assert_int_equal(st, 1);
+	if (addr)
+		assert_non_null(strstr(
+		    err, "another session logged in as alice from 127.0.0.1:"));
+	else
+		snprintf(want, sizeof want, "%s",
+		    "another session logged in as alice and replaced this one");
+	assert_non_null(strstr(err, "and replaced this one"));
+	if (!addr)
+		assert_non_null(strstr(err, want));
+	/* It said so once and did not try again. */
+	assert_null(strstr(err, "retrying"));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unsetenv("TERMGRAM_PASSWORD");
+}
+
+static void
+client__says_who_replaced_it__and_stays_off(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--tls", "on", NULL), 0);
+	client_replaced(&r, true);
+	assert_int_equal(relay_finish(&r), 0);
+	assert_int_equal(relay_start(&r, NULL), 0);
+	client_replaced(&r, false);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/* DISCOVER padded with '-' to len bytes in all. */
+static const char *
+discover(size_t len)
+{
+	static char q[2048];
+
+	snprintf(q, sizeof q, "DISCOVER|1|");
+	memset(q + 11, '-', len - 11);
+	q[len] = '\0';
+	return q;
+}
+
+/*
+ * Without the flag, version 1 to the letter: DISCOVER|1 is answered, a
+ * padded one is not, a wrong ALIVE gets its ERR.
+ */
+static void
+relay__udp__answers_version_1_without_the_flag(void **state)
+{
+	struct relay r;
+	char ans[512];
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--name", "office", NULL), 0);
+	assert_int_equal(
+	    udp_ask(r.port, "DISCOVER|1", ans, sizeof ans, 2000), 0);
+	assert_true(strncmp(ans, "RELAY|b2ZmaWNl|", 15) == 0);
+	udp_ask(r.port, discover(256), ans, sizeof ans, 300);
+	assert_string_equal(ans, "");
+	udp_ask(r.port, "ALIVE|a|b", ans, sizeof ans, 2000);
+	assert_true(strncmp(ans, "ERR|AUTH_FAILED|-|", 18) == 0);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * With the flag, no answer is larger than its request: a bare DISCOVER
+ * or one padded too little gets nothing, one padded to 256 bytes gets
+ * the relay; a short ALIVE gets no ERR.
+ */
+static void
+relay__udp__answers_no_more_than_was_asked_with_the_flag(void **state)
+{
+	struct relay r;
+	char ans[512], name[65];
+
+	(void)state;
+	memset(name, 'n', 64);
+	name[64] = '\0';
+	assert_int_equal(
+	    relay_start(&r, "--tls", "on", "--name", name, NULL), 0);
+	udp_ask(r.port, "DISCOVER|1", ans, sizeof ans, 300);
+	assert_string_equal(ans, "");
+	udp_ask(r.port, discover(60), ans, sizeof ans, 300);
+	assert_string_equal(ans, "");
+	udp_ask(r.port, discover(256), ans, sizeof ans, 2000);
+	assert_true(strncmp(ans, "RELAY|", 6) == 0);
+	assert_true(strlen(ans) + 1 <= 256);
+	/* Exactly as long as the answer is enough. */
+	udp_ask(r.port, discover(strlen(ans) + 1), ans, sizeof ans, 2000);
+	assert_true(strncmp(ans, "RELAY|", 6) == 0);
+	udp_ask(r.port, discover(strlen(ans)), ans, sizeof ans, 300);
+	assert_string_equal(ans, "");
+	udp_ask(r.port, "ALIVE|a|b", ans, sizeof ans, 300);
+	assert_string_equal(ans, "");
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/* termgramd refuses a --name over 64 bytes at start, and says why. */
+static void
+relay__refuses_a_name_over_64_bytes(void **state)
+{
+	char name[66], cmd[512];
+	FILE *p;
+	int st;
+
+	(void)state;
+	memset(name, 'n', 65);
+	name[65] = '\0';
+	snprintf(cmd, sizeof cmd,
+	    "%s/termgramd --port 0 --data /nonexistent --name %s 2>&1",
+	    TERMGRAM_BIN_DIR, name);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(err, sizeof err, p));
+	st = pclose(p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	assert_non_null(strstr(err, "--name"));
+	assert_non_null(strstr(err, "1 to 64 bytes"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        client__ignores_a_receipt__from_anyone_but_the_recipient),
+	    cmocka_unit_test(
+	        relay__bye_replaced__gives_the_address_only_over_tls),
+	    cmocka_unit_test(client__says_who_replaced_it__and_stays_off),
+	    cmocka_unit_test(relay__udp__answers_version_1_without_the_flag),
+	    cmocka_unit_test(
+	        relay__udp__answers_no_more_than_was_asked_with_the_flag),
+	    cmocka_unit_test(relay__refuses_a_name_over_64_bytes),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
