@@ -39,6 +39,8 @@ client_state_name(enum client_conn_state st)
 		return "reconnecting";
 	case CLIENT_FAILED:
 		return "failed";
+	case CLIENT_REPLACED:
+		return "replaced";
 	}
 	return "?";
 }

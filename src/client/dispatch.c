@@ -201,7 +201,7 @@ on_bye(struct client_session *s, const struct proto_frame *fr)
 		snprintf(s->buf, 256,
 		    "another session logged in as %s and replaced this one",
 		    s->me);
-	client_session_lost(s, s->buf, false);
+	client_session_replaced(s, s->buf);
 }
 
 /* The relay's own frames: the connection, its heartbeat, its word. */

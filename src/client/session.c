@@ -160,13 +160,10 @@ static const struct net_conn_cb session_cb = {
     .on_close = session_closed,
 };
 
-/* The connection ended: retry later, or give up when retry is false. */
-void
-client_session_lost(struct client_session *s, const char *why, bool retry)
+/* Close the relay connection and what lives on it. */
+static void
+session_down(struct client_session *s)
 {
-	uint64_t delay;
-	unsigned shift;
-
 	if (s->conn != NULL) {
 		net_conn_close(s->conn, true);
 		s->conn = NULL;
@@ -176,6 +173,27 @@ client_session_lost(struct client_session *s, const char *why, bool retry)
 	client_xfers_online(s->xfers, false);
 	client_outbox_lost(s->outbox);
 	net_timer_stop(s->loop, &s->heartbeat);
+}
+
+/*
+ * Another login as us took the name over (why says who): the session
+ * ends and stays off rather than fight it.
+ */
+void
+client_session_replaced(struct client_session *s, const char *why)
+{
+	session_down(s);
+	client_session_set_state(s, CLIENT_REPLACED, why, 0);
+}
+
+/* The connection ended: retry later, or give up when retry is false. */
+void
+client_session_lost(struct client_session *s, const char *why, bool retry)
+{
+	uint64_t delay;
+	unsigned shift;
+
+	session_down(s);
 	if (!retry || !s->cfg.reconnect) {
 		client_session_set_state(
 		    s, retry ? CLIENT_OFFLINE : CLIENT_FAILED, why, 0);

@@ -27,7 +27,8 @@ enum client_conn_state {
 	CLIENT_LOGGING_IN,
 	CLIENT_ONLINE, /* logged in and synced */
 	CLIENT_WAITING, /* reconnecting after a delay */
-	CLIENT_FAILED /* refused for good (password, name) */
+	CLIENT_FAILED, /* refused for good (password, name) */
+	CLIENT_REPLACED /* another login as us took over; we stay off */
 };
 
 struct client_config {

@@ -64,6 +64,7 @@ struct client_session {
 /* session.c */
 void client_session_connect(struct client_session *);
 void client_session_lost(struct client_session *, const char *, bool);
+void client_session_replaced(struct client_session *, const char *);
 void client_session_set_state(
     struct client_session *, enum client_conn_state, const char *, uint64_t);
 bool client_session_is_up(const struct client_session *);

@@ -28,7 +28,7 @@ cmd_run_on_state(
 		fprintf(stderr, "termgram: %s; retrying in %.1f s\n",
 		    detail != NULL ? detail : "disconnected",
 		    (double)retry / 1000);
-	else if (st == CLIENT_FAILED) {
+	else if (st == CLIENT_FAILED || st == CLIENT_REPLACED) {
 		fprintf(stderr, "termgram: %s\n",
 		    detail != NULL ? detail : "refused");
 		cmd_run_finish(r, 1);

@@ -181,6 +181,9 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 	case CLIENT_FAILED:
 		snprintf(st, sizeof st, "refused: %s", s->detail);
 		break;
+	case CLIENT_REPLACED:
+		snprintf(st, sizeof st, "%s", s->detail);
+		break;
 	default:
 		snprintf(st, sizeof st, "%s", client_state_name(s->state));
 	}

@@ -220,6 +220,13 @@ ui_format__status__connection_and_pending(void **state)
 	ui_format_status(&s, line, sizeof line);
 	assert_string_equal(
 	    line, " alice @ lan:7733 \xc2\xb7 refused: wrong password");
+	s.state = CLIENT_REPLACED;
+	s.detail = "another session logged in as alice from "
+	           "127.0.0.1:40312 and replaced this one";
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line,
+	    " alice @ lan:7733 \xc2\xb7 another session logged in as alice "
+	    "from 127.0.0.1:40312 and replaced this one");
 	ui_format_status(&s, line, 12); /* cut, never overrun */
 	assert_int_equal(strlen(line), 11);
 }
