@@ -25,14 +25,14 @@
 
 /* Why an OpenSSL call failed, as words after what. */
 static void
-net_conn_tls_why(struct net_conn *c, int rc, int e, const char *what,
-    char *why, size_t len)
+net_conn_tls_why(
+    struct net_conn *c, int rc, int e, const char *what, char *why, size_t len)
 {
 	(void)c;
 	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
 		snprintf(why, len, "%s: %s", what,
 		    rc == 0 || errno == 0 ? "connection closed by peer"
-					  : strerror(errno));
+		                          : strerror(errno));
 		return;
 	}
 	if (e == SSL_ERROR_ZERO_RETURN) {
@@ -79,9 +79,10 @@ net_conn_tls_established(struct net_conn *c)
 	}
 	peer = SSL_get0_peer_certificate(c->ssl);
 	if (peer == NULL || net_id_cert_fingerprint(peer, c->peer_fp) == -1) {
-		net_conn_lost(c, SSL_is_server(c->ssl)
-			? "TLS handshake failed: no client certificate"
-			: "TLS handshake failed: no server certificate");
+		net_conn_lost(c,
+		    SSL_is_server(c->ssl)
+		        ? "TLS handshake failed: no client certificate"
+		        : "TLS handshake failed: no server certificate");
 		return;
 	}
 	c->hs_done = true;
@@ -286,8 +287,8 @@ net_conn_tls_export(
 {
 	if (c->ssl == NULL || !c->hs_done)
 		return -1;
-	if (SSL_export_keying_material(c->ssl, out, len, label, strlen(label),
-		NULL, 0, 0) != 1) {
+	if (SSL_export_keying_material(
+	        c->ssl, out, len, label, strlen(label), NULL, 0, 0) != 1) {
 		ERR_clear_error();
 		return -1;
 	}

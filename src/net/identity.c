@@ -64,7 +64,7 @@ net_id_open_read(const char *path, bool key, char *err, size_t errlen)
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path,
 		    errno == ELOOP ? "is a symbolic link, refused"
-				   : strerror(errno));
+		                   : strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -94,8 +94,8 @@ net_id_open_new(const char *path, mode_t mode, char *err, size_t errlen)
 	FILE *fp;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
@@ -142,10 +142,10 @@ net_id_self_sign(EVP_PKEY *key, const char *cn)
 	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
 	    X509_time_adj_ex(X509_getm_notAfter(x), NET_ID_DAYS, 0, NULL) !=
-		NULL &&
+	        NULL &&
 	    (name = X509_get_subject_name(x)) != NULL &&
 	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-		(const unsigned char *)cn, -1, -1, 0) &&
+	        (const unsigned char *)cn, -1, -1, 0) &&
 	    X509_set_issuer_name(x, name) && X509_set_pubkey(x, key) &&
 	    X509_sign(x, key, NULL) > 0;
 	BN_free(bn);
@@ -192,8 +192,8 @@ net_id_write_key(struct net_id *id, const char *path, char *err, size_t errlen)
 
 /* Read a key (0600 only) or, with key false, a certificate into id. */
 static int
-net_id_read(struct net_id *id, const char *path, bool key, char *err,
-    size_t errlen)
+net_id_read(
+    struct net_id *id, const char *path, bool key, char *err, size_t errlen)
 {
 	FILE *fp;
 
@@ -214,12 +214,11 @@ net_id_read(struct net_id *id, const char *path, bool key, char *err,
 
 /* Check that the pair belongs together and take the fingerprint. */
 static int
-net_id_finish(struct net_id *id, const char *certpath, char *err,
-    size_t errlen)
+net_id_finish(struct net_id *id, const char *certpath, char *err, size_t errlen)
 {
 	if (X509_check_private_key(id->cert, id->key) != 1) {
-		net_id_fail(err, errlen, certpath,
-		    "certificate is not for this key");
+		net_id_fail(
+		    err, errlen, certpath, "certificate is not for this key");
 		return -1;
 	}
 	if (net_id_cert_fingerprint(id->cert, id->fp) == -1) {
@@ -285,8 +284,7 @@ net_id_open(const char *dir, const char *keyname, const char *certname,
  * the key file must not be readable by group or others.
  */
 struct net_id *
-net_id_load(const char *keypath, const char *certpath, char *err,
-    size_t errlen)
+net_id_load(const char *keypath, const char *certpath, char *err, size_t errlen)
 {
 	struct net_id *id = xcalloc(1, sizeof *id);
 

@@ -39,7 +39,7 @@ net_tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	(void)ssl;
 	(void)arg;
 	if (SSL_select_next_proto(&sel, outlen, net_tls_alpn,
-		sizeof net_tls_alpn - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+	        sizeof net_tls_alpn - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_ALERT_FATAL;
 	*out = sel;
 	return SSL_TLSEXT_ERR_OK;
@@ -52,11 +52,11 @@ net_tls_reason(char *buf, size_t len, const char *what)
 	unsigned long e = ERR_peek_last_error();
 	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
 
-	if (e != 0 && ERR_GET_REASON(e) ==
-			  SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+	if (e != 0 &&
+	    ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
 		r = "no client certificate";
-	else if (e != 0 && ERR_GET_REASON(e) ==
-			       SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL)
+	else if (e != 0 &&
+	    ERR_GET_REASON(e) == SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL)
 		r = "no ALPN termgram/1";
 	snprintf(buf, len, "%s: %s", what, r != NULL ? r : "unknown error");
 	ERR_clear_error();
@@ -64,8 +64,8 @@ net_tls_reason(char *buf, size_t len, const char *what)
 
 /* Settings both roles share; 0, or -1 with err set. */
 static int
-net_tls_setup(struct net_tls *t, const struct net_id *id, char *err,
-    size_t errlen)
+net_tls_setup(
+    struct net_tls *t, const struct net_id *id, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = t->ctx;
 
@@ -75,8 +75,8 @@ net_tls_setup(struct net_tls *t, const struct net_id *id, char *err,
 	 * server sends no tickets nobody uses. */
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-				  SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	if (getenv("TERMGRAM_KTLS") != NULL)
 		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
 	if (SSL_CTX_use_certificate(ctx, id->cert) != 1 ||
@@ -91,8 +91,8 @@ net_tls_setup(struct net_tls *t, const struct net_id *id, char *err,
 		SSL_CTX_set_alpn_select_cb(ctx, net_tls_alpn_select, NULL);
 	} else {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, net_tls_verify_any);
-		if (SSL_CTX_set_alpn_protos(ctx, net_tls_alpn,
-			sizeof net_tls_alpn - 1) != 0) {
+		if (SSL_CTX_set_alpn_protos(
+		        ctx, net_tls_alpn, sizeof net_tls_alpn - 1) != 0) {
 			net_tls_reason(err, errlen, "TLS: ALPN");
 			return -1;
 		}
@@ -106,8 +106,8 @@ net_tls_setup(struct net_tls *t, const struct net_id *id, char *err,
  * is ignored from now on. NULL with err set.
  */
 struct net_tls *
-net_tls_new(enum net_tls_role role, const struct net_id *id, char *err,
-    size_t errlen)
+net_tls_new(
+    enum net_tls_role role, const struct net_id *id, char *err, size_t errlen)
 {
 	struct net_tls *t = xcalloc(1, sizeof *t);
 	struct sigaction sa;

@@ -5,7 +5,7 @@
 
 #include "util/fingerprint.h"
 
-#define FP_B32 52   /* base32 characters of 32 bytes, unpadded */
+#define FP_B32 52 /* base32 characters of 32 bytes, unpadded */
 #define FP_CHUNK 13 /* characters per Luhn check */
 #define FP_CHECKED 56
 
@@ -84,8 +84,8 @@ util_fp_text(const unsigned char *fp, char *out)
 
 	fp_base32(fp, b32);
 	for (i = 0; i < 4; i++) {
-		memcpy(checked + i * (FP_CHUNK + 1), b32 + i * FP_CHUNK,
-		    FP_CHUNK);
+		memcpy(
+		    checked + i * (FP_CHUNK + 1), b32 + i * FP_CHUNK, FP_CHUNK);
 		checked[i * (FP_CHUNK + 1) + FP_CHUNK] =
 		    fp_luhn(b32 + i * FP_CHUNK, FP_CHUNK);
 	}

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #define UTIL_FP_LEN 32
-#define UTIL_FP_HEX 65  /* 64 hex digits and the NUL */
+#define UTIL_FP_HEX 65 /* 64 hex digits and the NUL */
 #define UTIL_FP_TEXT 64 /* 56 characters, 7 dashes and the NUL */
 
 void util_fp_hex(const unsigned char *, char *);

@@ -49,16 +49,16 @@ net_id__creates__0600_key_0644_cert_then_loads_same(void **state)
 
 	(void)state;
 	tmpdir(dir, sizeof dir);
-	id = net_id_open(dir, "relay.key", "relay.crt", "relay", err,
-	    sizeof err);
+	id = net_id_open(
+	    dir, "relay.key", "relay.crt", "relay", err, sizeof err);
 	assert_non_null(id);
 	memcpy(fp, net_id_fingerprint(id), sizeof fp);
 	net_id_free(id);
 	assert_int_equal(mode_of(dir, "relay.key"), 0600);
 	assert_int_equal(mode_of(dir, "relay.crt"), 0644);
 
-	id = net_id_open(dir, "relay.key", "relay.crt", "relay", err,
-	    sizeof err);
+	id = net_id_open(
+	    dir, "relay.key", "relay.crt", "relay", err, sizeof err);
 	assert_non_null(id);
 	assert_memory_equal(fp, net_id_fingerprint(id), sizeof fp);
 	net_id_free(id);
@@ -66,8 +66,8 @@ net_id__creates__0600_key_0644_cert_then_loads_same(void **state)
 	/* A re-issued certificate for the same key keeps the fingerprint. */
 	snprintf(err, sizeof err, "%s/relay.crt", dir);
 	assert_int_equal(unlink(err), 0);
-	id = net_id_open(dir, "relay.key", "relay.crt", "other", err,
-	    sizeof err);
+	id = net_id_open(
+	    dir, "relay.key", "relay.crt", "other", err, sizeof err);
 	assert_non_null(id);
 	assert_memory_equal(fp, net_id_fingerprint(id), sizeof fp);
 	net_id_free(id);
@@ -94,10 +94,10 @@ net_id__differs__two_identities(void **state)
 
 	(void)state;
 	tmpdir(dir, sizeof dir);
-	a = net_id_open(dir, "a.key", "a.crt", "termgram device", err,
-	    sizeof err);
-	b = net_id_open(dir, "b.key", "b.crt", "termgram device", err,
-	    sizeof err);
+	a = net_id_open(
+	    dir, "a.key", "a.crt", "termgram device", err, sizeof err);
+	b = net_id_open(
+	    dir, "b.key", "b.crt", "termgram device", err, sizeof err);
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_memory_not_equal(
@@ -118,8 +118,8 @@ net_id__refuses__symlink_key(void **state)
 	snprintf(path, sizeof path, "%s/relay.key", dir);
 	snprintf(target, sizeof target, "%s/elsewhere", dir);
 	assert_int_equal(symlink(target, path), 0);
-	id = net_id_open(dir, "relay.key", "relay.crt", "relay", err,
-	    sizeof err);
+	id = net_id_open(
+	    dir, "relay.key", "relay.crt", "relay", err, sizeof err);
 	assert_null(id);
 	assert_non_null(strstr(err, "relay.key"));
 	/* Nothing was created through the link. */
@@ -171,7 +171,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
-		net_id__creates__0600_key_0644_cert_then_loads_same),
+	        net_id__creates__0600_key_0644_cert_then_loads_same),
 	    cmocka_unit_test(net_id__differs__two_identities),
 	    cmocka_unit_test(net_id__refuses__symlink_key),
 	    cmocka_unit_test(net_id__refuses__key_readable_by_others),

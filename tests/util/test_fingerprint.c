@@ -39,8 +39,9 @@ util_fp__encodes__fixed_bytes(void **state)
 	for (i = 0; i < UTIL_FP_LEN; i++)
 		fp[i] = (unsigned char)i;
 	util_fp_hex(fp, hex);
-	assert_string_equal(hex, "000102030405060708090a0b0c0d0e0f"
-				 "101112131415161718191a1b1c1d1e1f");
+	assert_string_equal(hex,
+	    "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f");
 	util_fp_text(fp, text);
 	/* base32 of 00..1f is AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQTCQKRMFYYDENBWHA5DYPQ
 	 * with a check after each 13 characters. */
@@ -61,8 +62,8 @@ util_fp__accepts__lower_case_and_spaces(void **state)
 	(void)state;
 	assert_int_equal(util_fp_parse(st_id, a, err, sizeof err), 0);
 	assert_int_equal(util_fp_parse("p56ioi7 mzjnu2y iqgdrey dm2mgti "
-				       "mgl3bxn pq6w5bm tbbz4tj xzwicq2",
-			     b, err, sizeof err),
+	                               "mgl3bxn pq6w5bm tbbz4tj xzwicq2",
+	                     b, err, sizeof err),
 	    0);
 	assert_memory_equal(a, b, UTIL_FP_LEN);
 }
@@ -93,18 +94,18 @@ util_fp__refuses__wrong_length_and_characters(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(util_fp_parse("P56IOI7-MZJNU2Y", fp, err, sizeof err),
-	    -1);
+	assert_int_equal(
+	    util_fp_parse("P56IOI7-MZJNU2Y", fp, err, sizeof err), -1);
 	assert_non_null(strstr(err, "56"));
 	assert_int_equal(util_fp_parse("P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-"
-				       "MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWIC01",
-			     fp, err, sizeof err),
+	                               "MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWIC01",
+	                     fp, err, sizeof err),
 	    -1);
 	assert_non_null(strstr(err, "'0'"));
 	assert_int_equal(util_fp_parse("", fp, err, sizeof err), -1);
 	assert_int_equal(util_fp_parse("00112233445566778899aabbccddeeff0011223"
-				       "3445566778899aabbccddeefg",
-			     fp, err, sizeof err),
+	                               "3445566778899aabbccddeefg",
+	                     fp, err, sizeof err),
 	    -1);
 }
 
