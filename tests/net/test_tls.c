@@ -52,6 +52,8 @@ struct fix {
 
 static struct fix F;
 
+static void raw_cleanup(void);
+
 static char
 pattern(size_t i)
 {
@@ -97,7 +99,8 @@ side_handshake(struct net_conn *c, void *arg)
 	assert_non_null(net_conn_peer_fingerprint(c));
 	memcpy(s->fp, net_conn_peer_fingerprint(c), NET_ID_FP_LEN);
 	if (s->refuse) {
-		net_conn_close(c, false);
+		/* Even a close with flush sends nothing queued before. */
+		net_conn_close(c, true);
 		s->c = NULL;
 		net_loop_stop(F.loop);
 	}
@@ -151,6 +154,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	raw_cleanup();
 	net_timer_stop(F.loop, &F.deadline);
 	net_timer_stop(F.loop, &F.pump);
 	net_conn_close(F.srv.c, false);
@@ -457,13 +461,24 @@ raw_start(struct raw *r, int fd, bool server, bool cert, bool alpn)
 	net_timer_start(F.loop, &r->t, 0);
 }
 
+static struct raw R; /* freed by teardown if a test failed */
+
 static void
 raw_free(struct raw *r)
 {
+	if (r->ssl == NULL)
+		return;
 	net_timer_stop(F.loop, &r->t);
 	SSL_free(r->ssl);
 	SSL_CTX_free(r->ctx);
 	close(r->fd);
+}
+
+static void
+raw_cleanup(void)
+{
+	raw_free(&R);
+	memset(&R, 0, sizeof R);
 }
 
 /* Run turns until done() or the deadline. */
@@ -526,7 +541,6 @@ static const struct net_conn_cb frames_cb = {
 static void
 net_tls__gathers__1000_frames_into_few_records(void **state)
 {
-	struct raw r;
 	char err[256];
 	int sv[2];
 
@@ -535,58 +549,56 @@ net_tls__gathers__1000_frames_into_few_records(void **state)
 	F.cli.c = net_conn_new(F.loop, sv[1], &frames_cb, &F.cli);
 	assert_int_equal(
 	    net_conn_tls_start(F.cli.c, F.ctls, err, sizeof err), 0);
-	raw_start(&r, sv[0], true, true, true);
-	r.stop_at = 25000;
-	run_until(raw_done, &r);
-	assert_false(r.failed);
+	raw_start(&R, sv[0], true, true, true);
+	R.stop_at = 25000;
+	run_until(raw_done, &R);
+	assert_false(R.failed);
 	/* 25 000 bytes written in one turn: two records of 16 KiB. */
-	assert_int_equal(r.got, 25000);
-	assert_true(r.records >= 1);
-	assert_true(r.records <= 5);
-	raw_free(&r);
+	assert_int_equal(R.got, 25000);
+	assert_true(R.records >= 1);
+	assert_true(R.records <= 5);
+	raw_free(&R);
+	memset(&R, 0, sizeof R);
 }
 
 static void
 net_tls__sends_nothing__hook_refuses(void **state)
 {
-	struct raw r;
-
 	(void)state;
 	F.cli.refuse = true;
-	client_vs_raw(&r);
+	client_vs_raw(&R);
 	send_pattern(5000); /* a LOGIN queued right after connect */
-	run_until(raw_done, &r);
+	run_until(raw_done, &R);
 	assert_true(F.cli.hs);
 	assert_memory_equal(F.cli.fp, net_id_fingerprint(F.sid), 32);
-	assert_int_equal(r.got, 0);
+	assert_int_equal(R.got, 0);
 	assert_int_equal(F.cli.closes, 0);
-	raw_free(&r);
+	raw_free(&R);
+	memset(&R, 0, sizeof R);
 }
 
 static void
 net_tls__sends_close_notify__close_with_flush(void **state)
 {
-	struct raw r;
-
 	(void)state;
-	client_vs_raw(&r);
+	client_vs_raw(&R);
 	while (!F.cli.hs && !F.timed_out)
 		net_loop_run_once(F.loop, 50);
 	send_pattern(100000);
 	net_conn_close(F.cli.c, true);
 	F.cli.c = NULL;
-	run_until(raw_done, &r);
-	assert_false(r.failed);
-	assert_int_equal(r.got, 100000);
-	assert_true(SSL_get_shutdown(r.ssl) & SSL_RECEIVED_SHUTDOWN);
-	raw_free(&r);
+	run_until(raw_done, &R);
+	assert_false(R.failed);
+	assert_int_equal(R.got, 100000);
+	assert_true(SSL_get_shutdown(R.ssl) & SSL_RECEIVED_SHUTDOWN);
+	raw_free(&R);
+	memset(&R, 0, sizeof R);
 }
 
 /* A server conn against a raw client without cert or without ALPN. */
 static void
 server_vs_raw_client(bool cert, bool alpn, const char *why)
 {
-	struct raw r;
 	char err[256];
 	int sv[2];
 
@@ -594,12 +606,13 @@ server_vs_raw_client(bool cert, bool alpn, const char *why)
 	F.srv.c = net_conn_new(F.loop, sv[0], &side_cb, &F.srv);
 	assert_int_equal(
 	    net_conn_tls_start(F.srv.c, F.stls, err, sizeof err), 0);
-	raw_start(&r, sv[1], false, cert, alpn);
+	raw_start(&R, sv[1], false, cert, alpn);
 	run_until(srv_closed, NULL);
 	assert_false(F.srv.hs);
 	assert_non_null(strstr(F.srv.why, why));
 	assert_non_null(strstr(F.srv.why, "TLS handshake failed"));
-	raw_free(&r);
+	raw_free(&R);
+	memset(&R, 0, sizeof R);
 }
 
 static void
