@@ -187,20 +187,27 @@ pair(int sv[2], int sndbuf)
 	}
 }
 
+/* A TLS connection on fd for side s, in t's role. */
+static struct net_conn *
+tls_conn(
+    struct side *s, int fd, struct net_tls *t, const struct net_conn_cb *cb)
+{
+	char err[256];
+
+	s->c = net_conn_new(F.loop, fd, cb, s);
+	assert_int_equal(net_conn_tls_start(s->c, t, err, sizeof err), 0);
+	return s->c;
+}
+
 /* Both ends of a socketpair as TLS connections on the loop. */
 static void
 tls_pair(int sndbuf)
 {
-	char err[256];
 	int sv[2];
 
 	pair(sv, sndbuf);
-	F.srv.c = net_conn_new(F.loop, sv[0], &side_cb, &F.srv);
-	F.cli.c = net_conn_new(F.loop, sv[1], &side_cb, &F.cli);
-	assert_int_equal(
-	    net_conn_tls_start(F.srv.c, F.stls, err, sizeof err), 0);
-	assert_int_equal(
-	    net_conn_tls_start(F.cli.c, F.ctls, err, sizeof err), 0);
+	tls_conn(&F.srv, sv[0], F.stls, &side_cb);
+	tls_conn(&F.cli, sv[1], F.ctls, &side_cb);
 }
 
 /* Queue n bytes of the pattern on the client. */
@@ -509,13 +516,10 @@ srv_closed(void *arg)
 static void
 client_vs_raw(struct raw *r)
 {
-	char err[256];
 	int sv[2];
 
 	pair(sv, 0);
-	F.cli.c = net_conn_new(F.loop, sv[1], &side_cb, &F.cli);
-	assert_int_equal(
-	    net_conn_tls_start(F.cli.c, F.ctls, err, sizeof err), 0);
+	tls_conn(&F.cli, sv[1], F.ctls, &side_cb);
 	raw_start(r, sv[0], true, true, true);
 }
 
@@ -541,14 +545,11 @@ static const struct net_conn_cb frames_cb = {
 static void
 net_tls__gathers__1000_frames_into_few_records(void **state)
 {
-	char err[256];
 	int sv[2];
 
 	(void)state;
 	pair(sv, 0);
-	F.cli.c = net_conn_new(F.loop, sv[1], &frames_cb, &F.cli);
-	assert_int_equal(
-	    net_conn_tls_start(F.cli.c, F.ctls, err, sizeof err), 0);
+	tls_conn(&F.cli, sv[1], F.ctls, &frames_cb);
 	raw_start(&R, sv[0], true, true, true);
 	R.stop_at = 25000;
 	run_until(raw_done, &R);
@@ -599,13 +600,10 @@ net_tls__sends_close_notify__close_with_flush(void **state)
 static void
 server_vs_raw_client(bool cert, bool alpn, const char *why)
 {
-	char err[256];
 	int sv[2];
 
 	pair(sv, 0);
-	F.srv.c = net_conn_new(F.loop, sv[0], &side_cb, &F.srv);
-	assert_int_equal(
-	    net_conn_tls_start(F.srv.c, F.stls, err, sizeof err), 0);
+	tls_conn(&F.srv, sv[0], F.stls, &side_cb);
 	raw_start(&R, sv[1], false, cert, alpn);
 	run_until(srv_closed, NULL);
 	assert_false(F.srv.hs);
