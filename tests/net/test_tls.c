@@ -34,6 +34,7 @@ struct side {
 	size_t ngot;
 	uint64_t sum; /* what was read, checked against the pattern */
 	bool pattern_ok;
+	bool echo; /* write back what is read */
 };
 
 struct fix {
@@ -72,9 +73,14 @@ side_read(struct net_conn *c, void *arg)
 		if (p[i] != pattern(s->ngot + i))
 			s->pattern_ok = false;
 	}
+	if (s->echo) {
+		assert_int_equal(net_conn_write(c, p, n), 0);
+		if (net_conn_is_full(c))
+			net_conn_pause(c, true);
+	}
 	s->ngot += n;
 	net_conn_consume(c, n);
-	if (s == &F.srv && F.want > 0 && s->ngot >= F.want)
+	if (F.want > 0 && s->ngot >= F.want && (s == &F.cli) == F.srv.echo)
 		net_loop_stop(F.loop);
 }
 
@@ -106,8 +112,17 @@ side_handshake(struct net_conn *c, void *arg)
 	}
 }
 
+/* The echoing side's queue drained: read again. */
+static void
+side_drain(struct net_conn *c, void *arg)
+{
+	(void)arg;
+	net_conn_pause(c, false);
+}
+
 static const struct net_conn_cb side_cb = {
     .on_read = side_read,
+    .on_drain = side_drain,
     .on_close = side_close,
     .on_handshake = side_handshake,
 };
@@ -308,6 +323,24 @@ net_tls__moves__64mib_with_small_sndbuf(void **state)
 	assert_int_equal(F.srv.closes, 0);
 	assert_int_equal(F.srv.ngot, F.total);
 	assert_true(F.srv.pattern_ok);
+}
+
+static void
+net_tls__echoes__64mib_both_ways_with_backpressure(void **state)
+{
+	(void)state;
+	tls_pair(4096);
+	F.srv.echo = true;
+	F.total = F.want = 64u * 1024 * 1024;
+	net_timer_init(&F.pump, pump_64mib, NULL);
+	net_timer_start(F.loop, &F.pump, 0);
+	net_loop_run(F.loop);
+	assert_false(F.timed_out);
+	assert_int_equal(F.srv.closes + F.cli.closes, 0);
+	assert_int_equal(F.srv.ngot, F.total);
+	assert_int_equal(F.cli.ngot, F.total);
+	assert_true(F.srv.pattern_ok);
+	assert_true(F.cli.pattern_ok);
 }
 
 static void
@@ -649,6 +682,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    T(net_tls__handshakes__over_loopback_with_right_fingerprints),
 	    T(net_tls__moves__64mib_with_small_sndbuf),
+	    T(net_tls__echoes__64mib_both_ways_with_backpressure),
 	    T(net_tls__reads_pending__after_read_cap),
 	    T(net_tls__answers__both_ways),
 	    T(net_tls__gathers__1000_frames_into_few_records),
