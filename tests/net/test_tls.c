@@ -35,6 +35,7 @@ struct side {
 	uint64_t sum; /* what was read, checked against the pattern */
 	bool pattern_ok;
 	bool echo; /* write back what is read */
+	bool pause_once; /* pause after the first read, resume in 20 ms */
 };
 
 struct fix {
@@ -80,6 +81,11 @@ side_read(struct net_conn *c, void *arg)
 	}
 	s->ngot += n;
 	net_conn_consume(c, n);
+	if (s->pause_once) {
+		s->pause_once = false;
+		net_conn_pause(c, true);
+		net_timer_start(F.loop, &F.pump, 20);
+	}
 	if (F.want > 0 && s->ngot >= F.want && (s == &F.cli) == F.srv.echo)
 		net_loop_stop(F.loop);
 }
@@ -356,6 +362,32 @@ net_tls__reads_pending__after_read_cap(void **state)
 	net_loop_run(F.loop);
 	assert_false(F.timed_out);
 	assert_int_equal(F.srv.ngot, 100000);
+	assert_true(F.srv.pattern_ok);
+}
+
+static void
+resume_srv(struct net_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	net_conn_pause(F.srv.c, false);
+}
+
+static void
+net_tls__reads_pending__after_unpause(void **state)
+{
+	(void)state;
+	tls_pair(0);
+	/* The rest of the record waits in OpenSSL while reading is
+	 * paused; resuming must read it without any new socket input. */
+	net_conn_set_read_cap(F.srv.c, 1000);
+	net_timer_init(&F.pump, resume_srv, NULL);
+	F.srv.pause_once = true;
+	send_pattern(5000);
+	F.want = 5000;
+	net_loop_run(F.loop);
+	assert_false(F.timed_out);
+	assert_int_equal(F.srv.ngot, 5000);
 	assert_true(F.srv.pattern_ok);
 }
 
@@ -684,6 +716,7 @@ main(void)
 	    T(net_tls__moves__64mib_with_small_sndbuf),
 	    T(net_tls__echoes__64mib_both_ways_with_backpressure),
 	    T(net_tls__reads_pending__after_read_cap),
+	    T(net_tls__reads_pending__after_unpause),
 	    T(net_tls__answers__both_ways),
 	    T(net_tls__gathers__1000_frames_into_few_records),
 	    T(net_tls__sends_nothing__hook_refuses),
