@@ -5,6 +5,10 @@
  * while bytes remain. The queue has low and high water marks and a hard
  * cap; over the cap a write is refused rather than letting a peer that
  * does not read grow the process without bound.
+ *
+ * net_conn_tls_start() switches a fresh connection to TLS (net/tls.h):
+ * the owner still reads and writes plain bytes, and the queue leaves in
+ * records of up to 16 KiB (docs/tls.md).
  */
 #ifndef NET_CONN_H
 #define NET_CONN_H

@@ -5,7 +5,8 @@
  * one; the client accepts any server certificate. Either way the key is
  * the identity: the owner compares net_conn_peer_fingerprint() in the
  * connection's on_handshake hook (net/conn.h), which runs before any
- * application byte is sent.
+ * application byte is sent. Kernel TLS is asked for only when the
+ * environment has TERMGRAM_KTLS (see docs/tls.md).
  */
 #ifndef NET_TLS_H
 #define NET_TLS_H
