@@ -349,6 +349,18 @@ net_tls__echoes__64mib_both_ways_with_backpressure(void **state)
 	assert_true(F.cli.pattern_ok);
 }
 
+/* Send n bytes of the pattern; the server must get them all. */
+static void
+srv_gets(size_t n)
+{
+	send_pattern(n);
+	F.want = n;
+	net_loop_run(F.loop);
+	assert_false(F.timed_out);
+	assert_int_equal(F.srv.ngot, n);
+	assert_true(F.srv.pattern_ok);
+}
+
 static void
 net_tls__reads_pending__after_read_cap(void **state)
 {
@@ -357,12 +369,7 @@ net_tls__reads_pending__after_read_cap(void **state)
 	/* 1000 bytes a turn out of 16 KiB records: most of each record
 	 * waits inside OpenSSL, where poll does not see it. */
 	net_conn_set_read_cap(F.srv.c, 1000);
-	send_pattern(100000);
-	F.want = 100000;
-	net_loop_run(F.loop);
-	assert_false(F.timed_out);
-	assert_int_equal(F.srv.ngot, 100000);
-	assert_true(F.srv.pattern_ok);
+	srv_gets(100000);
 }
 
 static void
@@ -383,12 +390,7 @@ net_tls__reads_pending__after_unpause(void **state)
 	net_conn_set_read_cap(F.srv.c, 1000);
 	net_timer_init(&F.pump, resume_srv, NULL);
 	F.srv.pause_once = true;
-	send_pattern(5000);
-	F.want = 5000;
-	net_loop_run(F.loop);
-	assert_false(F.timed_out);
-	assert_int_equal(F.srv.ngot, 5000);
-	assert_true(F.srv.pattern_ok);
+	srv_gets(5000);
 }
 
 static void
