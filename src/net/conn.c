@@ -13,53 +13,13 @@
 
 #include "net/buf.h"
 #include "net/conn.h"
+#include "net/conn_int.h"
 #include "net/loop.h"
 #include "net/sock.h"
 #include "util/xmalloc.h"
 
-#define NET_SMALL_CHUNK 512 /* a queue's first chunk, for a few lines */
-#define NET_IOV 64
-#define NET_READ (16 * 1024)
-#define NET_LINGER_MS 5000
-
-struct net_chunk {
-	TAILQ_ENTRY(net_chunk) link;
-	size_t off; /* first byte not yet written */
-	size_t len; /* bytes filled */
-	size_t cap;
-	char data[];
-};
-
-#define NET_CHUNK (NET_BLOCK - sizeof(struct net_chunk))
-
-TAILQ_HEAD(net_chunks, net_chunk);
-
-struct net_conn {
-	struct net_loop *loop;
-	struct net_watch *watch;
-	int fd;
-	const struct net_conn_cb *cb;
-	void *arg;
-
-	struct net_buf in;
-	size_t read_cap; /* bytes read per turn */
-	bool paused;
-
-	struct net_chunks chunks; /* the output queue, oldest first */
-	size_t out; /* bytes queued */
-	size_t low, high, hard;
-	bool over_high;
-
-	bool connecting;
-	bool closing; /* owner closed it */
-	bool lost; /* peer or error ended it */
-	bool flush_then_close;
-	struct net_timer linger;
-};
-
 static void net_conn_io(struct net_watch *, short, void *);
 static void net_conn_flush_cb(struct net_watch *, void *);
-static void net_conn_update_events(struct net_conn *);
 
 /*
  * A chunk for at least n bytes. Most queues hold a line or two until the
@@ -104,6 +64,8 @@ net_conn_free(void *p)
 	struct net_chunk *ch;
 
 	net_timer_stop(c->loop, &c->linger);
+	if (c->stage != NULL)
+		net_block_put(c->stage);
 	while ((ch = TAILQ_FIRST(&c->chunks)) != NULL) {
 		TAILQ_REMOVE(&c->chunks, ch, link);
 		net_chunk_free(ch);
@@ -119,6 +81,8 @@ net_conn_release(struct net_conn *c)
 	if (c->watch != NULL) {
 		net_watch_remove(c->watch);
 		c->watch = NULL;
+		if (c->ssl != NULL)
+			net_conn_tls_fini(c);
 		close(c->fd);
 		c->fd = -1;
 		net_loop_defer_free(c->loop, net_conn_free, c);
@@ -126,7 +90,7 @@ net_conn_release(struct net_conn *c)
 }
 
 /* The peer is gone: tell the owner once, then release. */
-static void
+void
 net_conn_lost(struct net_conn *c, const char *why)
 {
 	if (c->lost || c->closing) {
@@ -205,7 +169,8 @@ net_conn_close(struct net_conn *c, bool flush)
 	if (c == NULL || c->closing || c->watch == NULL)
 		return;
 	c->closing = true;
-	if (flush && c->out > 0 && !c->lost && !c->connecting) {
+	if (flush && c->out > 0 && !c->lost && !c->connecting &&
+	    (c->ssl == NULL || c->tls_open)) {
 		c->flush_then_close = true;
 		c->paused = true;
 		net_conn_update_events(c);
@@ -239,7 +204,11 @@ net_conn_set_arg(struct net_conn *c, void *arg)
 	c->arg = arg;
 }
 
-static void
+/*
+ * What to wait for: POLLOUT only while bytes wait for the socket (or TLS
+ * needs it), POLLIN unless paused (TLS may need it for a write too).
+ */
+void
 net_conn_update_events(struct net_conn *c)
 {
 	short ev = 0;
@@ -248,7 +217,14 @@ net_conn_update_events(struct net_conn *c)
 		return;
 	if (c->connecting)
 		ev = POLLOUT;
-	else {
+	else if (c->ssl != NULL && !c->tls_open)
+		ev = POLLIN | (c->hs_want_write ? POLLOUT : 0);
+	else if (c->ssl != NULL) {
+		if (!c->paused || c->wr_wants_read)
+			ev |= POLLIN;
+		if ((c->out > 0 && !c->wr_wants_read) || c->rd_wants_write)
+			ev |= POLLOUT;
+	} else {
 		if (!c->paused)
 			ev |= POLLIN;
 		if (c->out > 0)
@@ -309,15 +285,57 @@ net_conn_write2(
 	return 0;
 }
 
-/* Write what the kernel takes now, with as few gathered writes as it takes. */
+/* Drop n written bytes from the front of the queue. */
 static void
-net_conn_flush(struct net_conn *c)
+net_conn_advance(struct net_conn *c, size_t n)
+{
+	struct net_chunk *ch;
+	size_t k;
+
+	while (n > 0) {
+		ch = TAILQ_FIRST(&c->chunks);
+		k = ch->len - ch->off;
+		if (k > n)
+			k = n;
+		ch->off += k;
+		n -= k;
+		if (ch->off == ch->len) {
+			TAILQ_REMOVE(&c->chunks, ch, link);
+			net_chunk_free(ch);
+		}
+	}
+}
+
+/*
+ * Move up to max queued bytes into buf (a TLS record's plaintext); they
+ * still count as queued until written. The number of bytes moved.
+ */
+size_t
+net_conn_take(struct net_conn *c, char *buf, size_t max)
+{
+	struct net_chunk *ch;
+	size_t n = 0, k;
+
+	while (n < max && (ch = TAILQ_FIRST(&c->chunks)) != NULL) {
+		k = ch->len - ch->off;
+		if (k > max - n)
+			k = max - n;
+		memcpy(buf + n, ch->data + ch->off, k);
+		n += k;
+		net_conn_advance(c, k);
+	}
+	return n;
+}
+
+/* Write what the kernel takes now, with as few gathered writes as it takes;
+ * -1 if the connection was lost. */
+static int
+net_conn_plain_flush(struct net_conn *c)
 {
 	struct iovec iov[NET_IOV];
 	struct msghdr msg;
 	struct net_chunk *ch;
 	ssize_t n;
-	size_t k, left;
 	int cnt;
 
 	while (c->out > 0 && c->watch != NULL) {
@@ -340,23 +358,20 @@ net_conn_flush(struct net_conn *c)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			net_conn_lost(c, strerror(errno));
-			return;
+			return -1;
 		}
-		left = (size_t)n;
-		c->out -= left;
-		while (left > 0) {
-			ch = TAILQ_FIRST(&c->chunks);
-			k = ch->len - ch->off;
-			if (k > left)
-				k = left;
-			ch->off += k;
-			left -= k;
-			if (ch->off == ch->len) {
-				TAILQ_REMOVE(&c->chunks, ch, link);
-				net_chunk_free(ch);
-			}
-		}
+		c->out -= (size_t)n;
+		net_conn_advance(c, (size_t)n);
 	}
+	return 0;
+}
+
+/* After a write: close a flushed closing connection, re-arm, drain. */
+void
+net_conn_after_flush(struct net_conn *c)
+{
+	if (c->watch == NULL)
+		return;
 	if (c->flush_then_close && c->out == 0) {
 		net_conn_release(c);
 		return;
@@ -367,6 +382,17 @@ net_conn_flush(struct net_conn *c)
 		if (c->cb->on_drain != NULL && !c->closing)
 			c->cb->on_drain(c, c->arg);
 	}
+}
+
+/* Write what can be written now, plaintext or TLS. */
+void
+net_conn_flush(struct net_conn *c)
+{
+	int rc;
+
+	rc = c->ssl != NULL ? net_conn_tls_flush(c) : net_conn_plain_flush(c);
+	if (rc == 0)
+		net_conn_after_flush(c);
 }
 
 static void
@@ -390,7 +416,7 @@ net_conn_read(struct net_conn *c)
 	ssize_t n;
 	char *p;
 	bool eof = false;
-	const char *why = NULL;
+	const char *why = "connection lost";
 
 	while (total < c->read_cap) {
 		p = net_buf_space(&c->in, NET_READ, &avail);
@@ -415,10 +441,17 @@ net_conn_read(struct net_conn *c)
 		}
 		break;
 	}
+	net_conn_deliver(c, total, eof ? why : NULL);
+}
+
+/* Tell the owner of new input, then of the end (lost) if any. */
+void
+net_conn_deliver(struct net_conn *c, size_t total, const char *lost)
+{
 	if (total > 0 && c->cb->on_read != NULL && !c->closing)
 		c->cb->on_read(c, c->arg);
-	if (eof && c->watch != NULL)
-		net_conn_lost(c, why);
+	if (lost != NULL && c->watch != NULL)
+		net_conn_lost(c, lost);
 }
 
 static void
@@ -439,6 +472,12 @@ net_conn_io(struct net_watch *w, short revents, void *arg)
 			net_watch_want_flush(c->watch);
 		if (c->cb->on_connect != NULL)
 			c->cb->on_connect(c, c->arg);
+		if (c->ssl != NULL && c->watch != NULL && !c->closing)
+			net_conn_tls_io(c, POLLOUT);
+		return;
+	}
+	if (c->ssl != NULL) {
+		net_conn_tls_io(c, revents);
 		return;
 	}
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c->paused &&
@@ -479,6 +518,9 @@ net_conn_pause(struct net_conn *c, bool pause)
 		return;
 	c->paused = pause;
 	net_conn_update_events(c);
+	/* Input OpenSSL has decrypted already shows on no descriptor. */
+	if (!pause && c->ssl != NULL && c->tls_open)
+		net_watch_want_again(c->watch);
 }
 
 /* Whether reading is paused. */

@@ -5,6 +5,10 @@
  * while bytes remain. The queue has low and high water marks and a hard
  * cap; over the cap a write is refused rather than letting a peer that
  * does not read grow the process without bound.
+ *
+ * net_conn_tls_start() switches a fresh connection to TLS (net/tls.h):
+ * the owner still reads and writes plain bytes, and the queue leaves in
+ * records of up to 16 KiB (docs/tls.md).
  */
 #ifndef NET_CONN_H
 #define NET_CONN_H
@@ -14,6 +18,7 @@
 
 struct net_loop;
 struct net_conn;
+struct net_tls;
 
 struct net_conn_cb {
 	/* New input is waiting in the input buffer. */
@@ -25,6 +30,11 @@ struct net_conn_cb {
 	/* The peer went away (EOF, error, failed connect); the connection
 	 * is freed after the turn and must not be used afterwards. */
 	void (*on_close)(struct net_conn *, void *, const char *);
+	/* TLS only: the handshake is done and net_conn_peer_fingerprint()
+	 * is known. Called once, before any application byte is sent or
+	 * handed to on_read; it may net_conn_close() the connection, and
+	 * then nothing written before reaches the peer. */
+	void (*on_handshake)(struct net_conn *, void *);
 };
 
 #define NET_CONN_LOW (64 * 1024)
@@ -51,5 +61,13 @@ bool net_conn_is_closing(const struct net_conn *);
 size_t net_conn_out_len(const struct net_conn *);
 int net_conn_fd(const struct net_conn *);
 void net_conn_flush_now(struct net_conn *);
+
+/* TLS (net/tls.h, net/conn_tls.c): the layers above see plain bytes. */
+int net_conn_tls_start(struct net_conn *, struct net_tls *, char *, size_t);
+bool net_conn_is_tls(const struct net_conn *);
+bool net_conn_tls_ready(const struct net_conn *);
+const unsigned char *net_conn_peer_fingerprint(const struct net_conn *);
+int net_conn_tls_export(
+    struct net_conn *, const char *, unsigned char *, size_t);
 
 #endif

@@ -45,6 +45,9 @@ struct net_loop {
 	struct net_watch **flush;
 	size_t nflush, capflush;
 
+	struct net_watch **again, **due; /* next turn's, this turn's */
+	size_t nagain, capagain, ndue, capdue;
+
 	struct net_deferred *defer;
 	size_t ndefer, capdefer;
 
@@ -166,6 +169,8 @@ net_loop_free(struct net_loop *loop)
 	loop->be->destroy(loop->bed);
 	free(loop->w);
 	free(loop->flush);
+	free(loop->again);
+	free(loop->due);
 	free(loop->defer);
 	free(loop->heap);
 	free(loop);
@@ -232,6 +237,22 @@ net_loop_add_fd(
 	return w;
 }
 
+/* Take a removed watch off the list of those to run next turn. */
+static void
+net_watch_drop_again(struct net_watch *w)
+{
+	struct net_loop *loop = w->loop;
+	size_t i;
+
+	for (i = 0; i < loop->nagain; i++) {
+		if (loop->again[i] == w) {
+			loop->again[i] = loop->again[--loop->nagain];
+			break;
+		}
+	}
+	w->again = false;
+}
+
 /* Stop watching; the watch is freed at the end of the turn. */
 void
 net_watch_remove(struct net_watch *w)
@@ -240,6 +261,8 @@ net_watch_remove(struct net_watch *w)
 		return;
 	w->dead = true;
 	w->loop->dead_watches = true;
+	if (w->again)
+		net_watch_drop_again(w);
 	if (w->always)
 		w->loop->nalways--;
 	else
@@ -296,6 +319,59 @@ net_watch_want_flush(struct net_watch *w)
 	w->flush_pending = true;
 	XGROW(loop->flush, loop->capflush, loop->nflush + 1, 64);
 	loop->flush[loop->nflush++] = w;
+}
+
+/*
+ * Run the watch's io callback in the next turn as if its descriptor were
+ * readable, without waiting: for input a library holds that the
+ * descriptor does not show (TLS records already decrypted).
+ */
+void
+net_watch_want_again(struct net_watch *w)
+{
+	struct net_loop *loop = w->loop;
+
+	if (w->again || w->dead)
+		return;
+	w->again = true;
+	XGROW(loop->again, loop->capagain, loop->nagain + 1, 16);
+	loop->again[loop->nagain++] = w;
+}
+
+/* The watches asked for in the last turn become this turn's. */
+static void
+net_loop_take_again(struct net_loop *loop)
+{
+	size_t i;
+
+	if (loop->nagain == 0)
+		return;
+	XGROW(loop->due, loop->capdue, loop->nagain, 16);
+	for (i = 0; i < loop->nagain; i++) {
+		loop->due[i] = loop->again[i];
+		loop->due[i]->again = false;
+		loop->due[i]->due = true;
+	}
+	loop->ndue = loop->nagain;
+	loop->nagain = 0;
+}
+
+/* Run the watches asked for that had no events of their own this turn. */
+static void
+net_loop_run_due(struct net_loop *loop)
+{
+	struct net_watch *w;
+	size_t i;
+
+	for (i = 0; i < loop->ndue; i++) {
+		w = loop->due[i];
+		if (w->due && !w->dead) {
+			w->due = false;
+			w->io(w, POLLIN, w->arg);
+		}
+		w->due = false;
+	}
+	loop->ndue = 0;
 }
 
 /* Prepare a timer that calls cb(timer, arg) when it fires. */
@@ -519,8 +595,10 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 		if (timeout < 0 || t < timeout)
 			timeout = t;
 	}
-	if (loop->nflush > 0 || loop->ndefer > 0 || loop->nalways > 0)
+	if (loop->nflush > 0 || loop->ndefer > 0 || loop->nalways > 0 ||
+	    loop->nagain > 0)
 		timeout = 0;
+	net_loop_take_again(loop);
 
 	rc = loop->be->wait(loop->bed, timeout, &ready);
 	loop->now = net_clock_ms();
@@ -533,9 +611,11 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 	 * dead and freed only at the end of the turn. */
 	for (i = 0; i < (size_t)rc; i++) {
 		w = ready[i].w;
+		w->due = false;
 		if (!w->dead)
 			w->io(w, ready[i].revents, w->arg);
 	}
+	net_loop_run_due(loop);
 	for (i = 0, n = loop->nw; i < n && loop->nalways > 0; i++) {
 		w = loop->w[i];
 		if (w->always && !w->dead && (w->events & (POLLIN | POLLOUT)))

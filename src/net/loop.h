@@ -61,6 +61,7 @@ short net_watch_events(const struct net_watch *);
 int net_watch_fd(const struct net_watch *);
 void net_watch_set_flush(struct net_watch *, net_flush_cb);
 void net_watch_want_flush(struct net_watch *);
+void net_watch_want_again(struct net_watch *);
 struct net_loop *net_watch_loop(const struct net_watch *);
 
 void net_timer_init(struct net_timer *, net_timer_cb, void *);

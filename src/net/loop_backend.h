@@ -22,6 +22,8 @@ struct net_watch {
 	                regular file): always ready, as poll() would say */
 	bool dead;
 	bool flush_pending;
+	bool again; /* asked to run next turn without waiting */
+	bool due; /* asked last turn; runs this turn unless events did */
 	net_io_cb io;
 	net_flush_cb flush;
 	void *arg;

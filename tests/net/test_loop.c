@@ -331,11 +331,59 @@ net_loop__uses_backend__named_by_environment(void **state)
 	net_loop_free(loop);
 }
 
+static int again_calls;
+static short again_events;
+
+static void
+again_io(struct net_watch *w, short revents, void *arg)
+{
+	(void)w;
+	(void)arg;
+	again_calls++;
+	again_events = revents;
+}
+
+static void
+net_loop__runs_again__without_events(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct net_watch *w, *gone;
+	int fds[2], fds2[2];
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pipe(fds2), 0);
+	/* Nothing to read: only the request makes the callback run. */
+	w = net_loop_add_fd(loop, fds[0], POLLIN, again_io, NULL);
+	gone = net_loop_add_fd(loop, fds2[0], POLLIN, again_io, NULL);
+	net_watch_want_again(w);
+	net_watch_want_again(w);
+	net_watch_want_again(gone);
+	net_watch_remove(gone);
+	t0 = net_clock_ms();
+	net_loop_run_once(loop, 5000);
+	assert_true(net_clock_ms() - t0 < 1000);
+	assert_int_equal(again_calls, 1);
+	assert_int_equal(again_events, POLLIN);
+	/* Once only: the next turn waits again. */
+	net_loop_run_once(loop, 50);
+	assert_int_equal(again_calls, 1);
+	net_watch_remove(w);
+	net_loop_run_once(loop, 0);
+	net_loop_free(loop);
+	close(fds[0]);
+	close(fds[1]);
+	close(fds2[0]);
+	close(fds2[1]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(net_loop__fires_timers__in_deadline_order),
+	    cmocka_unit_test(net_loop__runs_again__without_events),
 	    cmocka_unit_test(net_loop__delivers_signal__through_self_pipe),
 	    cmocka_unit_test(
 	        net_loop__runs_hook_and_deferred_frees__at_turn_end),
