@@ -21,8 +21,8 @@ check db '(curses|ncurses|sys/socket|netinet/|arpa/inet|poll\.h|sodium|b64/|(pro
 check net '(curses|ncurses|sqlite3|sodium|b64/|(proto|server|client|ui)/)' 'net knows nothing of chat, storage or the UI'
 check server '(curses|ncurses|(client|ui)/)' 'the relay never links the client or curses'
 check client '(curses|ncurses|(server|ui)/)' 'the client core never includes curses'
-check cmd '(curses|ncurses|sys/socket|netinet/|arpa/inet|poll\.h|sqlite3|sodium|(server|ui)/|net/(conn|sock|buf)\.h)' 'the headless commands use client/, and of net/ only the loop'
-check ui '(sys/socket|netinet/|arpa/inet|poll\.h|sqlite3|(server|net|proto|db|cmd)/)' 'the UI never touches a socket, the store or the other front end'
+check cmd '(curses|ncurses|openssl/|sys/socket|netinet/|arpa/inet|poll\.h|sqlite3|sodium|(server|ui)/|net/(conn|sock|buf|tls|identity)\.h)' 'the headless commands use client/, and of net/ only the loop'
+check ui '(openssl/|sys/socket|netinet/|arpa/inet|poll\.h|sqlite3|(server|net|proto|db|cmd)/)' 'the UI never touches a socket, the store or the other front end'
 
 # A C string that starts with a verb of the schema table followed by '|',
 # a line end or its closing quote ("BYE|%s\n", "SYNCED\n", "PONG") is a
