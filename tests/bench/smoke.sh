@@ -76,15 +76,25 @@ if [ -x /usr/sbin/mosquitto ] && command -v openssl >/dev/null; then
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	    -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
 	    -subj /CN=bench 2>/dev/null
-	mport=$((port + 1))
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\ncertfile %s\nkeyfile %s\n' \
-	    $mport "$tmp/cert.pem" "$tmp/key.pem" >"$tmp/mosquitto.conf"
-	[ "$(id -u)" -eq 0 ] && echo "user root" >>"$tmp/mosquitto.conf"
-	/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
-	broker_pid=$!
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break
-		sleep 0.05
+	# A port below the ephemeral range, tried until the broker holds one.
+	mport=$((20000 + port % 10000))
+	for _ in $(seq 20); do
+		mport=$((mport + 1))
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $mport \
+		    >"$tmp/mosquitto.conf"
+		printf 'set_tcp_nodelay true\ncertfile %s\nkeyfile %s\n' \
+		    "$tmp/cert.pem" "$tmp/key.pem" >>"$tmp/mosquitto.conf"
+		[ "$(id -u)" -eq 0 ] && echo "user root" >>"$tmp/mosquitto.conf"
+		/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" \
+		    >"$tmp/mosquitto.log" 2>&1 &
+		broker_pid=$!
+		for _ in $(seq 100); do
+			kill -0 $broker_pid 2>/dev/null || break
+			(exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break 2
+			sleep 0.05
+		done
+		wait $broker_pid 2>/dev/null
+		broker_pid=""
 	done
 	saved_port=$port saved_pid=$relay_pid
 	port=$mport relay_pid=$broker_pid
