@@ -21,7 +21,8 @@
 #   ("termgramd ngircd inspircd mosquitto"; termgramd-poll is termgramd
 #   waiting with poll() instead of epoll); TLS=1 puts every server and
 #   client on TLS (a self-signed test certificate made in the work folder;
-#   termgramd with its own TLS, the default of a relay that has it); KEEP=1
+#   termgramd with its own TLS, the default of a relay that has it);
+#   TABLES ("msgs load idle login files") picks the tables; KEEP=1
 #   keeps the work folder (logs, every run's output) and says where it is
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +35,9 @@ windows=${INFLIGHT:-"64 8"}
 load_s=${LOAD_S:-10}
 idle=${IDLE:-10000}
 servers=${SERVERS:-"termgramd ngircd inspircd mosquitto"}
+tables=" ${TABLES:-msgs load idle login files} "
+# Is table $1 wanted?
+table() { case $tables in *" $1 "*) return 0 ;; esac; return 1; }
 
 sh "$root/scripts/deps.sh" ngircd inspircd mosquitto
 [ -x "$build/termgramd" ] && [ -x "$build/termgram-bench" ] ||
@@ -171,7 +175,8 @@ results=$work/results
 : >"$results"
 echo "compare: servers: $servers; pairs: $pairs_list; $total messages a run," \
     "windows $windows, $reps runs a point" >&2
-for s in $servers; do
+table msgs || servers_msgs=""
+for s in ${servers_msgs-$servers}; do
 	for n in $pairs_list; do
 		if ! start_server "$s"; then
 			echo "compare: $s, $n pairs: no server, row left empty" >&2
@@ -208,6 +213,7 @@ col() {
 	    '$1==s && $2==n && $3==k {print $c}' "$results" | median
 }
 for k in $windows; do
+	table msgs || break
 	echo
 	echo "## msgs: $total messages of 100 bytes a run, $k in flight per sender, median of $reps"
 	echo
@@ -229,6 +235,7 @@ for k in $windows; do
 	done
 done
 
+table load && {
 echo
 echo "## load: 1000 clients, 10 messages a second each, $load_s s"
 echo
@@ -247,7 +254,9 @@ for s in $servers; do
 	    "$(field "$out" p99)" "$(field "$out" max)" \
 	    "$(field "$out" server_core_pct)" "$(field "$out" lost)"
 done
+}
 
+table idle && {
 echo
 echo "## idle: $idle sessions that only heartbeat"
 echo
@@ -267,7 +276,9 @@ for s in $servers; do
 	    "$(field "$out" kb_per_session)" \
 	    "$(awk -v k="$(field "$out" server_peak_rss_kb)" 'BEGIN {printf "%.1f", k / 1024}')"
 done
+}
 
+table login && {
 echo
 echo "## login: 100 new sessions a second for 10 s, connect to welcome"
 echo
@@ -287,7 +298,9 @@ for s in $servers; do
 	    "$(q handshake_us p99)" "$(q login_us p50)" "$(q login_us p99)" \
 	    "$(q login_us max)"
 done
+}
 
+table files || servers=""
 case " $servers " in
 *" termgramd "*)
 	echo
