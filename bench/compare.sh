@@ -22,7 +22,9 @@
 #   waiting with poll() instead of epoll); TLS=1 puts every server and
 #   client on TLS (a self-signed test certificate made in the work folder;
 #   termgramd with its own TLS, the default of a relay that has it);
-#   TABLES ("msgs load idle login files") picks the tables; KEEP=1
+#   TABLES ("msgs load idle login files") picks the tables; RUN_TIMEOUT
+#   (120) is the seconds a msgs run may take (a stalled server's run
+#   stops there and counts what arrived); KEEP=1
 #   keeps the work folder (logs, every run's output) and says where it is
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +36,7 @@ total=${TOTAL:-50000}
 windows=${INFLIGHT:-"64 8"}
 load_s=${LOAD_S:-10}
 idle=${IDLE:-10000}
+run_timeout=${RUN_TIMEOUT:-120}
 servers=${SERVERS:-"termgramd ngircd inspircd mosquitto"}
 tables=" ${TABLES:-msgs load idle login files} "
 # Is table $1 wanted?
@@ -190,7 +193,7 @@ for s in ${servers_msgs-$servers}; do
 				if ! timeout 300 "$bench" msgs $(proto_args "$s") \
 				    --port $port --pairs "$n" --msgs $m \
 				    --inflight "$k" --pid $spid \
-				    --timeout 120 >"$out" 2>"$out.err"; then
+				    --timeout "$run_timeout" >"$out" 2>"$out.err"; then
 					echo "compare: $s, $n pairs, window $k," \
 					    "run $r failed:" >&2
 					head -n 5 "$out.err" >&2
