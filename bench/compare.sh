@@ -42,9 +42,10 @@ tables=" ${TABLES:-msgs load idle login files} "
 # Is table $1 wanted?
 table() { case $tables in *" $1 "*) return 0 ;; esac; return 1; }
 
-sh "$root/scripts/deps.sh" ngircd inspircd mosquitto
+sh "$root/scripts/deps.sh" ngircd inspircd mosquitto openssl
 [ -x "$build/termgramd" ] && [ -x "$build/termgram-bench" ] ||
 	BUILD_DIR=$build sh "$root/scripts/build.sh"
+build=$(cd "$build" && pwd)
 bench=$build/termgram-bench
 ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" -lt $((idle + 100)) ]; then
@@ -78,6 +79,8 @@ stop_server() {
 	spid=""
 }
 trap 'stop_server; if [ -n "${KEEP:-}" ]; then echo "compare: kept $work" >&2; else rm -rf "$work"; fi' EXIT
+# The servers run in the work folder (a crash leaves its core there).
+cd "$work"
 
 port=7840
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
