@@ -558,23 +558,24 @@ cmp_u64(const void *x, const void *y)
 	return a < c ? -1 : a > c;
 }
 
-/* Print "what p50=… p99=… max=…" of n samples (sorted here). */
+/* Print "what <pre>p50=… <pre>p99=… <pre>max=…" of n samples (sorted). */
 static void
-print_quantiles(const char *what, uint64_t *v, size_t n)
+print_quantiles(const char *what, const char *pre, uint64_t *v, size_t n)
 {
 	if (n == 0)
 		return;
 	qsort(v, n, sizeof *v, cmp_u64);
-	printf("%s p50=%llu p99=%llu max=%llu\n", what,
-	    (unsigned long long)v[n / 2], (unsigned long long)v[n * 99 / 100],
+	printf("%s %sp50=%llu %sp99=%llu %smax=%llu\n", what, pre,
+	    (unsigned long long)v[n / 2], pre,
+	    (unsigned long long)v[n * 99 / 100], pre,
 	    (unsigned long long)v[n - 1]);
 }
 
 static void
 print_latency(struct bench *b)
 {
-	print_quantiles(
-	    "latency_us", b->lat, b->nlat < b->caplat ? b->nlat : b->caplat);
+	print_quantiles("latency_us", "", b->lat,
+	    b->nlat < b->caplat ? b->nlat : b->caplat);
 }
 
 static int
@@ -588,11 +589,11 @@ report(struct bench *b, const struct usage *u1)
 	    (const char *[]){"msgs", "load", "idle", "files", "login"}[mode],
 	    b->tls ? "on" : "off");
 	if (b->tls)
-		print_quantiles("handshake_us", b->hs, b->nhs);
+		print_quantiles("handshake_us", "hs_", b->hs, b->nhs);
 	if (mode == MODE_LOGIN) {
 		printf("logins=%lu of=%lu rate=%lu\n", b->logged_in, b->npeers,
 		    b->rate);
-		print_quantiles("login_us", b->lat, b->nlat);
+		print_quantiles("login_us", "login_", b->lat, b->nlat);
 		return b->errors == 0 && b->logged_in == b->npeers ? 0 : 1;
 	}
 	if (mode == MODE_IDLE) {

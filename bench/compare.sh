@@ -298,11 +298,10 @@ for s in $servers; do
 	    --port $port --rate 100 --seconds 10 --pid $spid --timeout 60 \
 	    >"$out" 2>"$out.err" || head -n 5 "$out.err" >&2
 	stop_server
-	q() { sed -n "s/^$1 .*$2=\([0-9]*\).*/\1/p" "$out" | head -n 1; }
 	printf '| %s | %s | %s µs | %s µs | %s µs | %s µs | %s µs |\n' "$s" \
-	    "$(field "$out" logins)" "$(q handshake_us p50)" \
-	    "$(q handshake_us p99)" "$(q login_us p50)" "$(q login_us p99)" \
-	    "$(q login_us max)"
+	    "$(field "$out" logins)" "$(field "$out" hs_p50)" \
+	    "$(field "$out" hs_p99)" "$(field "$out" login_p50)" \
+	    "$(field "$out" login_p99)" "$(field "$out" login_max)"
 done
 }
 

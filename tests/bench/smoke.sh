@@ -59,7 +59,7 @@ expect files "mib_per_s="
 
 run login login --rate 100 --seconds 1
 expect login "logins=100 of=100 rate=100"
-expect login "login_us p50="
+expect login "login_us login_p50="
 
 # --tls against a relay that speaks plaintext: a handshake error, no hang.
 timeout 20 "$bin/termgram-bench" msgs --tls --port "$port" --pairs 1 \
@@ -100,12 +100,12 @@ if [ -x /usr/sbin/mosquitto ] && command -v openssl >/dev/null; then
 	port=$mport relay_pid=$broker_pid
 	run mqtt_tls msgs --proto mqtt --tls --pairs 4 --msgs 2000
 	expect mqtt_tls "tls=on"
-	expect mqtt_tls "handshake_us p50="
+	expect mqtt_tls "handshake_us hs_p50="
 	expect mqtt_tls "pairs=4 msgs=8000"
 	expect mqtt_tls "lost=0 duplicated=0 errors=0"
 	run mqtt_tls_login login --proto mqtt --tls --rate 100 --seconds 1
 	expect mqtt_tls_login "logins=100 of=100"
-	expect mqtt_tls_login "handshake_us p50="
+	expect mqtt_tls_login "handshake_us hs_p50="
 	port=$saved_port relay_pid=$saved_pid
 else
 	echo "bench smoke: no mosquitto, --tls against a TLS peer skipped"
