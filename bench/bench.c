@@ -14,6 +14,12 @@
  *   idle   N sessions that only heartbeat: the server's memory per session.
  *   files  N transfers of a given size at once through the relay, and the
  *          latency of a chat beside them (termgram only).
+ *   login  R new sessions a second for T seconds: the time from connect
+ *          to the server's welcome (WELCOME, 001, CONNACK), TLS
+ *          handshake included.
+ *
+ * With --tls every connection is TLS (bench/tls.c); the time from
+ * connect to the end of each handshake is reported too.
  *
  * The send time travels in the text, so latency is measured at the
  * receiver. With --pid, the server's peak RSS and CPU time come from /proc.
@@ -37,7 +43,7 @@
 #define FILE_CHUNK (64 * 1024)
 #define FILE_ACK_EVERY (256 * 1024)
 
-enum mode { MODE_MSGS, MODE_LOAD, MODE_IDLE, MODE_FILES };
+enum mode { MODE_MSGS, MODE_LOAD, MODE_IDLE, MODE_FILES, MODE_LOGIN };
 
 static enum mode mode;
 static struct net_timer tick, deadline, settle;
@@ -115,6 +121,13 @@ check_finished(struct bench *b)
 {
 	unsigned long senders;
 
+	if (mode == MODE_LOGIN) {
+		if (b->logged_in == b->npeers) {
+			b->t1 = bench_now_us();
+			net_loop_stop(b->loop);
+		}
+		return;
+	}
 	if (mode == MODE_FILES) {
 		if (b->xfers_done == b->files) {
 			b->t1 = bench_now_us();
@@ -245,7 +258,7 @@ file_pump(struct peer *p)
 		n = (size_t)snprintf(b->buf, sizeof b->buf,
 		    "FDATA|%s|%s|x%s|%llu|%zu\n", p->name, p->partner->name,
 		    p->name, (unsigned long long)p->x.sent, len);
-		if (net_conn_write2(p->conn, b->buf, n, payload, len) != 0)
+		if (bench_write2(p, b->buf, n, payload, len) != 0)
 			return;
 		p->x.sent += len;
 	}
@@ -253,7 +266,7 @@ file_pump(struct peer *p)
 		p->x.done = true;
 		n = (size_t)snprintf(b->buf, sizeof b->buf, "FDONE|%s|%s|x%s\n",
 		    p->name, p->partner->name, p->name);
-		net_conn_write(p->conn, b->buf, n);
+		bench_write(p, b->buf, n);
 	}
 }
 
@@ -267,7 +280,7 @@ file_offer(struct peer *p)
 	n = (size_t)snprintf(b->buf, sizeof b->buf,
 	    "FOFFER|%s|%s|x%s|%llu|%064d|Zg==\n", p->name, p->partner->name,
 	    p->name, (unsigned long long)p->x.size, 0);
-	net_conn_write(p->conn, b->buf, n);
+	bench_write(p, b->buf, n);
 }
 
 void
@@ -282,7 +295,7 @@ bench_file_frame(struct peer *p, const struct proto_frame *fr)
 		n = (size_t)snprintf(b->buf, sizeof b->buf,
 		    "FACCEPT|%s|%.*s|%.*s|0\n", p->name, (int)fr->arg[0].len,
 		    fr->arg[0].p, (int)fr->arg[2].len, fr->arg[2].p);
-		net_conn_write(p->conn, b->buf, n);
+		bench_write(p, b->buf, n);
 		break;
 	case PROTO_V_FACCEPT:
 		p->x.accepted = true;
@@ -302,7 +315,7 @@ bench_file_frame(struct peer *p, const struct proto_frame *fr)
 			    (int)fr->arg[0].len, fr->arg[0].p,
 			    (int)fr->arg[2].len, fr->arg[2].p,
 			    (unsigned long long)p->x.got);
-			net_conn_write(p->conn, b->buf, n);
+			bench_write(p, b->buf, n);
 		}
 		break;
 	case PROTO_V_FDONE:
@@ -317,7 +330,7 @@ bench_file_frame(struct peer *p, const struct proto_frame *fr)
 		n = (size_t)snprintf(b->buf, sizeof b->buf,
 		    "FDONE|%s|%.*s|%.*s\n", p->name, (int)fr->arg[0].len,
 		    fr->arg[0].p, (int)fr->arg[2].len, fr->arg[2].p);
-		net_conn_write(p->conn, b->buf, n);
+		bench_write(p, b->buf, n);
 		b->xfers_done++;
 		check_finished(b);
 		break;
@@ -355,18 +368,32 @@ static const struct net_conn_cb peer_cb = {
     .on_close = peer_lost,
 };
 
+/* login mode: is the next session due yet? */
+static bool
+login_due(const struct bench *b)
+{
+	return bench_now_us() >=
+	    begin_us + (uint64_t)next_connect * 1000000 / b->rate;
+}
+
 static void
 connect_more(struct bench *b)
 {
 	char err[256];
 	struct peer *p;
 
-	while (b->connecting < b->max_connecting && next_connect < b->npeers) {
+	while (next_connect < b->npeers &&
+	    (mode == MODE_LOGIN ? login_due(b)
+	                        : b->connecting < b->max_connecting)) {
 		p = &b->peers[next_connect++];
 		proto_decoder_init(&p->dec, PROTO_MAX_FRAME);
-		p->conn = net_conn_connect(
-		    b->loop, b->host, b->port, &peer_cb, p, err, sizeof err);
-		if (p->conn == NULL) {
+		p->connect_us = bench_now_us();
+		if (b->tls)
+			p->tls = bench_tls_connect(p, err, sizeof err);
+		else
+			p->conn = net_conn_connect(b->loop, b->host, b->port,
+			    &peer_cb, p, err, sizeof err);
+		if (p->conn == NULL && p->tls == NULL) {
 			fprintf(stderr, "connect: %s\n", err);
 			exit(1);
 		}
@@ -407,7 +434,24 @@ start(struct bench *b)
 		if (b->npeers > 2 * b->files)
 			send_some(&b->peers[2 * b->files]);
 		break;
+	case MODE_LOGIN:
+		break;
 	}
+}
+
+/* The server welcomed the session (login mode: its login time). */
+void
+bench_logged_in(struct peer *p)
+{
+	struct bench *b = p->b;
+
+	if (mode != MODE_LOGIN || p->logged_in)
+		return;
+	p->logged_in = true;
+	p->drain = true;
+	b->lat[b->nlat++ % b->caplat] = bench_now_us() - p->connect_us;
+	b->logged_in++;
+	check_finished(b);
 }
 
 /* The server took the login: the next connection may start. */
@@ -447,6 +491,12 @@ on_tick(struct net_timer *t, void *arg)
 	uint64_t now = bench_now_us();
 	static unsigned long slice;
 
+	if (mode == MODE_LOGIN) {
+		connect_more(b);
+		if (next_connect < b->npeers)
+			net_timer_start(b->loop, t, 1);
+		return;
+	}
 	if (mode == MODE_IDLE) {
 		for (i = slice; i < b->npeers; i += b->ping_s)
 			b->wire->ping(&b->peers[i]);
@@ -508,18 +558,24 @@ cmp_u64(const void *x, const void *y)
 	return a < c ? -1 : a > c;
 }
 
+/* Print "what <pre>p50=… <pre>p99=… <pre>max=…" of n samples (sorted). */
+static void
+print_quantiles(const char *what, const char *pre, uint64_t *v, size_t n)
+{
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof *v, cmp_u64);
+	printf("%s %sp50=%llu %sp99=%llu %smax=%llu\n", what, pre,
+	    (unsigned long long)v[n / 2], pre,
+	    (unsigned long long)v[n * 99 / 100], pre,
+	    (unsigned long long)v[n - 1]);
+}
+
 static void
 print_latency(struct bench *b)
 {
-	size_t k = b->nlat < b->caplat ? b->nlat : b->caplat;
-
-	if (k == 0)
-		return;
-	qsort(b->lat, k, sizeof *b->lat, cmp_u64);
-	printf("latency_us p50=%llu p99=%llu max=%llu\n",
-	    (unsigned long long)b->lat[k / 2],
-	    (unsigned long long)b->lat[k * 99 / 100],
-	    (unsigned long long)b->lat[k - 1]);
+	print_quantiles("latency_us", "", b->lat,
+	    b->nlat < b->caplat ? b->nlat : b->caplat);
 }
 
 static int
@@ -529,8 +585,17 @@ report(struct bench *b, const struct usage *u1)
 	double secs = (double)(b->t1 - b->t0) / 1e6;
 	double cpu = u1->cpu_s - u_start.cpu_s;
 
-	printf("proto=%s mode=%s\n", b->wire->name,
-	    (const char *[]){"msgs", "load", "idle", "files"}[mode]);
+	printf("proto=%s mode=%s tls=%s\n", b->wire->name,
+	    (const char *[]){"msgs", "load", "idle", "files", "login"}[mode],
+	    b->tls ? "on" : "off");
+	if (b->tls)
+		print_quantiles("handshake_us", "hs_", b->hs, b->nhs);
+	if (mode == MODE_LOGIN) {
+		printf("logins=%lu of=%lu rate=%lu\n", b->logged_in, b->npeers,
+		    b->rate);
+		print_quantiles("login_us", "login_", b->lat, b->nlat);
+		return b->errors == 0 && b->logged_in == b->npeers ? 0 : 1;
+	}
 	if (mode == MODE_IDLE) {
 		printf("sessions=%lu login_s=%.2f\n", b->ready,
 		    (double)login_us / 1e6);
@@ -594,7 +659,8 @@ static const char usage_text[] =
     "[--settle S]\n"
     "       termgram-bench files [options] [--files N] [--file-mib MIB] "
     "[--no-chat]\n"
-    "options: [--proto termgram|irc|mqtt] [--host H] [--port P] "
+    "       termgram-bench login [options] [--rate R] [--seconds T]\n"
+    "options: [--proto termgram|irc|mqtt] [--tls] [--host H] [--port P] "
     "[--pid PID]\n"
     "         [--oper NAME:PASSWORD] [--connecting N] [--timeout S]\n";
 
@@ -637,8 +703,9 @@ main(int argc, char **argv)
 	    {"connecting", required_argument, NULL, 'C'},
 	    {"pid", required_argument, NULL, 'P'},
 	    {"timeout", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
-	static const char *modes[] = {"msgs", "load", "idle", "files"};
+	    {"tls", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0}};
+	static const char *modes[] = {"msgs", "load", "idle", "files", "login"};
 	struct bench b;
 	struct rlimit rl;
 	struct usage u1;
@@ -669,9 +736,9 @@ main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	for (i = 0; i < 4 && strcmp(argv[1], modes[i]) != 0; i++)
+	for (i = 0; i < 5 && strcmp(argv[1], modes[i]) != 0; i++)
 		;
-	if (i == 4) {
+	if (i == 5) {
 		fprintf(stderr, "termgram-bench: unknown mode %s\n", argv[1]);
 		fputs(usage_text, stderr);
 		return 2;
@@ -748,6 +815,9 @@ main(int argc, char **argv)
 		case 't':
 			timeout = number(optarg, "--timeout");
 			break;
+		case 'L':
+			b.tls = true;
+			break;
 		case 'H':
 			fputs(usage_text, stdout);
 			return 0;
@@ -797,6 +867,10 @@ main(int argc, char **argv)
 		b.npeers = 2 * b.files + (chat ? 2 : 0);
 		b.inflight = 1;
 		break;
+	case MODE_LOGIN:
+		b.npeers = b.rate * b.seconds;
+		b.oper = NULL;
+		break;
 	}
 	if (b.npeers + 16 > rl.rlim_cur) {
 		fprintf(stderr,
@@ -811,6 +885,12 @@ main(int argc, char **argv)
 	b.caplat = mode == MODE_LOAD
 	    ? b.npeers * quota(&b)
 	    : (mode == MODE_FILES ? b.msgs : b.pairs * b.msgs);
+	if (mode == MODE_LOGIN)
+		b.caplat = b.npeers;
+	if (b.tls) {
+		bench_tls_init(b.wire == &bench_wire_termgram);
+		b.hs = xcalloc(b.npeers, sizeof *b.hs);
+	}
 	if (b.caplat == 0 || b.caplat > 50000000)
 		b.caplat = 50000000;
 	b.lat = xcalloc(b.caplat, sizeof *b.lat);
@@ -822,7 +902,7 @@ main(int argc, char **argv)
 		struct peer *p = &b.peers[i];
 		p->b = &b;
 		p->partner = &b.peers[i ^ 1];
-		if (mode == MODE_IDLE) {
+		if (mode == MODE_IDLE || mode == MODE_LOGIN) {
 			snprintf(p->name, sizeof p->name, "b%ui%lu", b.run, i);
 			continue;
 		}
@@ -842,6 +922,10 @@ main(int argc, char **argv)
 	net_timer_init(&deadline, on_timeout, &b);
 	net_timer_start(b.loop, &deadline, timeout * 1000);
 	begin_us = bench_now_us();
+	if (mode == MODE_LOGIN) {
+		b.t0 = begin_us;
+		net_timer_start(b.loop, &tick, 1);
+	}
 	connect_more(&b);
 	net_loop_run(b.loop);
 	proc_usage(b.pid, &u1);
@@ -856,6 +940,7 @@ main(int argc, char **argv)
 	for (i = 0; i < b.npeers; i++) {
 		if (b.peers[i].conn != NULL)
 			net_conn_close(b.peers[i].conn, false);
+		bench_tls_close(b.peers[i].tls);
 		free(b.peers[i].seen);
 		free(b.peers[i].settled);
 	}
@@ -863,7 +948,10 @@ main(int argc, char **argv)
 	net_timer_stop(b.loop, &settle);
 	net_timer_stop(b.loop, &deadline);
 	net_loop_free(b.loop);
+	if (b.tls)
+		bench_tls_done();
 	free(b.peers);
+	free(b.hs);
 	free(b.lat);
 	free(b.body);
 	return rc;

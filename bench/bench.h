@@ -14,6 +14,7 @@
 #include "proto/frame.h"
 
 struct bench;
+struct bench_tls;
 struct peer;
 
 /* A body starts with "<send time µs> <seq> ", padded to BENCH_HEAD bytes. */
@@ -50,11 +51,13 @@ struct bench_xfer {
 struct peer {
 	struct bench *b;
 	struct net_conn *conn;
+	struct bench_tls *tls; /* --tls: the connection instead of conn */
+	uint64_t connect_us; /* when the connect started */
 	struct proto_decoder dec;
 	char name[PROTO_MAX_NAME + 1];
 	struct peer *partner;
 	int state; /* the wire's login steps */
-	bool registered, ready, sends, drain;
+	bool registered, ready, sends, drain, logged_in;
 	unsigned pid; /* MQTT packet ids */
 	/* sending */
 	unsigned long next, done, inflight;
@@ -83,13 +86,17 @@ struct bench {
 	uint64_t *lat; /* microseconds, one per message received */
 	size_t nlat, caplat;
 	uint64_t t0, t1;
-	bool sending;
+	bool sending, tls;
+	uint64_t *hs; /* --tls: connect to handshake done, µs */
+	size_t nhs;
+	unsigned long logged_in; /* login mode: sessions welcomed */
 	char buf[PROTO_MAX_FRAME + 16];
 	char *body;
 	unsigned run;
 };
 
 uint64_t bench_now_us(void);
+void bench_logged_in(struct peer *);
 void bench_registered(struct peer *);
 void bench_ready(struct peer *);
 void bench_received(struct peer *, const char *, size_t);
@@ -97,5 +104,12 @@ void bench_received(struct peer *, const char *, size_t);
 void bench_settled(struct peer *, unsigned long);
 void bench_fail(struct peer *, const char *, size_t);
 void bench_file_frame(struct peer *, const struct proto_frame *);
+
+int bench_write(struct peer *, const void *, size_t);
+int bench_write2(struct peer *, const void *, size_t, const void *, size_t);
+void bench_tls_init(bool);
+struct bench_tls *bench_tls_connect(struct peer *, char *, size_t);
+void bench_tls_close(struct bench_tls *);
+void bench_tls_done(void);
 
 #endif

@@ -22,7 +22,7 @@ tg_login(struct peer *p)
 
 	n = (size_t)snprintf(
 	    p->b->buf, sizeof p->b->buf, "LOGIN|1|%s||0\n", p->name);
-	net_conn_write(p->conn, p->b->buf, n);
+	bench_write(p, p->b->buf, n);
 }
 
 /*
@@ -49,7 +49,7 @@ tg_send(struct peer *p, unsigned long seq, const char *body, size_t len)
 	memcpy(buf + n, tail64, tail64_len);
 	n += (int)tail64_len;
 	buf[n++] = '\n';
-	return net_conn_write(p->conn, buf, (size_t)n);
+	return bench_write(p, buf, (size_t)n);
 }
 
 /* The sequence number in a message id "m<seq>". */
@@ -81,6 +81,9 @@ tg_frame(struct peer *p, const struct proto_frame *fr)
 	size_t len, b64 = BENCH_HEAD / 3 * 4;
 
 	switch (fr->verb) {
+	case PROTO_V_WELCOME:
+		bench_logged_in(p);
+		break;
 	case PROTO_V_SYNCED:
 		bench_ready(p);
 		break;
@@ -98,7 +101,7 @@ tg_frame(struct peer *p, const struct proto_frame *fr)
 		*o++ = '|';
 		o = put(o, fr->arg[3].p, fr->arg[3].len);
 		o = put(o, "|delivered\n", 11);
-		net_conn_write(p->conn, p->b->buf, (size_t)(o - p->b->buf));
+		bench_write(p, p->b->buf, (size_t)(o - p->b->buf));
 		break;
 	case PROTO_V_ACK:
 		bench_settled(p, id_seq(fr->arg[0]));
@@ -155,7 +158,7 @@ tg_input(struct peer *p, const char *in, size_t len)
 static void
 tg_ping(struct peer *p)
 {
-	net_conn_write(p->conn, "PING|b\n", 7);
+	bench_write(p, "PING|b\n", 7);
 }
 
 const struct bench_wire bench_wire_termgram = {
@@ -178,7 +181,7 @@ irc_login(struct peer *p)
 
 	n = (size_t)snprintf(p->b->buf, sizeof p->b->buf,
 	    "NICK %s\r\nUSER %s 0 * :bench\r\n", p->name, p->name);
-	net_conn_write(p->conn, p->b->buf, n);
+	bench_write(p, p->b->buf, n);
 }
 
 static int
@@ -189,7 +192,7 @@ irc_send(struct peer *p, unsigned long seq, const char *body, size_t len)
 	(void)seq;
 	n = (size_t)snprintf(p->b->buf, sizeof p->b->buf,
 	    "PRIVMSG %s :%.*s\r\n", p->partner->name, (int)len, body);
-	return net_conn_write(p->conn, p->b->buf, n);
+	return bench_write(p, p->b->buf, n);
 }
 
 /* The numeric of a server reply ":server 001 nick ...", or -1. */
@@ -217,7 +220,7 @@ irc_line(struct peer *p, const char *l, size_t n)
 	if (n >= 5 && memcmp(l, "PING ", 5) == 0) {
 		k = (size_t)snprintf(p->b->buf, sizeof p->b->buf,
 		    "PONG %.*s\r\n", (int)(n - 5), l + 5);
-		net_conn_write(p->conn, p->b->buf, k);
+		bench_write(p, p->b->buf, k);
 		return;
 	}
 	if (n >= 6 && memcmp(l, "ERROR ", 6) == 0) {
@@ -235,6 +238,7 @@ irc_line(struct peer *p, const char *l, size_t n)
 	num = irc_numeric(l, n);
 	if (p->state == IRC_REGISTERING && num == 1) {
 		/* ngIRCd makes OPER wait: let the next client connect. */
+		bench_logged_in(p);
 		bench_registered(p);
 		if (p->b->oper == NULL) {
 			p->state = IRC_READY;
@@ -246,13 +250,13 @@ irc_line(struct peer *p, const char *l, size_t n)
 		    p->b->oper,
 		    p->b->oper + strcspn(p->b->oper, ":") +
 		        (strchr(p->b->oper, ':') != NULL));
-		net_conn_write(p->conn, p->b->buf, k);
+		bench_write(p, p->b->buf, k);
 		p->state = IRC_OPERING;
 	} else if (p->state == IRC_OPERING && num == 381) {
 		/* ngIRCd: user mode F lifts its flood throttling. */
 		k = (size_t)snprintf(
 		    p->b->buf, sizeof p->b->buf, "MODE %s +F\r\n", p->name);
-		net_conn_write(p->conn, p->b->buf, k);
+		bench_write(p, p->b->buf, k);
 		p->state = IRC_MODING;
 	} else if (p->state == IRC_MODING && cmd != NULL &&
 	    (size_t)(cmd - l) + 6 < n && memcmp(cmd, " MODE ", 6) == 0) {
@@ -283,7 +287,7 @@ irc_input(struct peer *p, const char *in, size_t len)
 static void
 irc_ping(struct peer *p)
 {
-	net_conn_write(p->conn, "PING :b\r\n", 9);
+	bench_write(p, "PING :b\r\n", 9);
 }
 
 const struct bench_wire bench_wire_irc = {
@@ -344,7 +348,7 @@ mqtt_login(struct peer *p)
 	vh[n++] = 120; /* keep alive, seconds */
 	n += mqtt_str(vh + n, p->name, strlen(p->name));
 	h = mqtt_header(hdr, 0x10, n);
-	net_conn_write2(p->conn, hdr, h, vh, n);
+	bench_write2(p, hdr, h, vh, n);
 }
 
 static void
@@ -361,7 +365,7 @@ mqtt_subscribe(struct peer *p)
 	pkt[h++] = 1; /* packet id */
 	h += mqtt_str(pkt + h, topic, strlen(topic));
 	pkt[h++] = 1; /* QoS 1 */
-	net_conn_write(p->conn, pkt, h);
+	bench_write(p, pkt, h);
 }
 
 static int
@@ -381,7 +385,7 @@ mqtt_send(struct peer *p, unsigned long seq, const char *body, size_t len)
 	pkt[h++] = (unsigned char)(p->pid >> 8);
 	pkt[h++] = (unsigned char)p->pid;
 	memcpy(pkt + h, body, len);
-	return net_conn_write(p->conn, pkt, h + len);
+	return bench_write(p, pkt, h + len);
 }
 
 static void
@@ -397,6 +401,7 @@ mqtt_packet(struct peer *p, unsigned type, const unsigned char *v, size_t n)
 			bench_fail(p, "CONNACK refused", 15);
 			return;
 		}
+		bench_logged_in(p);
 		p->state = MQTT_SUBSCRIBING;
 		mqtt_subscribe(p);
 		break;
@@ -422,7 +427,7 @@ mqtt_packet(struct peer *p, unsigned type, const unsigned char *v, size_t n)
 			ack[1] = 2;
 			ack[2] = v[2 + tl];
 			ack[3] = v[3 + tl];
-			net_conn_write(p->conn, ack, 4);
+			bench_write(p, ack, 4);
 		}
 		break;
 	case 4: /* PUBACK */
@@ -465,7 +470,7 @@ mqtt_ping(struct peer *p)
 {
 	static const unsigned char req[2] = {0xc0, 0};
 
-	net_conn_write(p->conn, req, 2);
+	bench_write(p, req, 2);
 }
 
 const struct bench_wire bench_wire_mqtt = {

@@ -10,7 +10,8 @@ bin=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-bench.XXXXXX")
 relay_pid=""
 failures=0
-trap '[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+broker_pid=""
+trap '[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null; [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 fail() {
 	echo "FAIL: $*"
@@ -55,6 +56,60 @@ expect idle "kb_per_session="
 run files files --files 2 --file-mib 8
 expect files "transfers=2 size=8388608 done=2"
 expect files "mib_per_s="
+
+run login login --rate 100 --seconds 1
+expect login "logins=100 of=100 rate=100"
+expect login "login_us login_p50="
+
+# --tls against a relay that speaks plaintext: a handshake error, no hang.
+timeout 20 "$bin/termgram-bench" msgs --tls --port "$port" --pairs 1 \
+    --msgs 10 >"$tmp/plain.out" 2>&1
+st=$?
+[ $st -ne 0 ] && [ $st -ne 124 ] || fail "--tls to plaintext: exit status $st"
+grep -q "TLS handshake failed" "$tmp/plain.out" ||
+    fail "--tls to plaintext: $(cat "$tmp/plain.out")"
+
+# --tls against a TLS peer: mosquitto with a test certificate, when it is
+# installed (bench/compare.sh installs it; termgramd's TLS is not tested
+# here).
+if [ -x /usr/sbin/mosquitto ] && command -v openssl >/dev/null; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
+	    -subj /CN=bench 2>/dev/null
+	# A port below the ephemeral range, tried until the broker holds one.
+	mport=$((20000 + port % 10000))
+	for _ in $(seq 20); do
+		mport=$((mport + 1))
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $mport \
+		    >"$tmp/mosquitto.conf"
+		printf 'set_tcp_nodelay true\ncertfile %s\nkeyfile %s\n' \
+		    "$tmp/cert.pem" "$tmp/key.pem" >>"$tmp/mosquitto.conf"
+		[ "$(id -u)" -eq 0 ] && echo "user root" >>"$tmp/mosquitto.conf"
+		/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" \
+		    >"$tmp/mosquitto.log" 2>&1 &
+		broker_pid=$!
+		for _ in $(seq 100); do
+			kill -0 $broker_pid 2>/dev/null || break
+			(exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break 2
+			sleep 0.05
+		done
+		wait $broker_pid 2>/dev/null
+		broker_pid=""
+	done
+	saved_port=$port saved_pid=$relay_pid
+	port=$mport relay_pid=$broker_pid
+	run mqtt_tls msgs --proto mqtt --tls --pairs 4 --msgs 2000
+	expect mqtt_tls "tls=on"
+	expect mqtt_tls "handshake_us hs_p50="
+	expect mqtt_tls "pairs=4 msgs=8000"
+	expect mqtt_tls "lost=0 duplicated=0 errors=0"
+	run mqtt_tls_login login --proto mqtt --tls --rate 100 --seconds 1
+	expect mqtt_tls_login "logins=100 of=100"
+	expect mqtt_tls_login "handshake_us hs_p50="
+	port=$saved_port relay_pid=$saved_pid
+else
+	echo "bench smoke: no mosquitto, --tls against a TLS peer skipped"
+fi
 
 # Bad input: a clear message and status 2, nothing run.
 for args in "msgs --pairs x" "msgs --size 10" "fly" "files --proto irc" \
