@@ -55,7 +55,8 @@ function(tg_integration_test name src)
   target_include_directories(${name} PRIVATE tests/integration)
   target_compile_definitions(${name} PRIVATE
     TERMGRAM_BIN_DIR="${CMAKE_BINARY_DIR}")
-  target_link_libraries(${name} PRIVATE tg_proto PkgConfig::CMOCKA)
+  target_link_libraries(${name} PRIVATE tg_proto PkgConfig::CMOCKA
+    PkgConfig::LIBSSL PkgConfig::LIBCRYPTO)
   add_dependencies(${name} termgramd termgram)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES TIMEOUT 600
@@ -63,6 +64,10 @@ function(tg_integration_test name src)
 endfunction()
 
 tg_integration_test(test_relay tests/integration/test_relay.c)
+# The protocol tests again in plaintext, against a relay run --tls off.
+add_test(NAME test_relay_plain COMMAND test_relay)
+set_tests_properties(test_relay_plain PROPERTIES TIMEOUT 600
+  ENVIRONMENT "TERMGRAM_TEST_TLS=off;ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 tg_integration_test(test_delivery tests/integration/test_delivery.c)
 tg_integration_test(test_files tests/integration/test_files.c)
 tg_integration_test(test_directory tests/integration/test_directory.c)
