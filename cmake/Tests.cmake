@@ -73,6 +73,8 @@ tg_integration_test(test_files tests/integration/test_files.c)
 tg_integration_test(test_directory tests/integration/test_directory.c)
 tg_integration_test(test_p2p tests/integration/test_p2p.c)
 tg_integration_test(test_hardening tests/integration/test_hardening.c)
+tg_integration_test(test_transport tests/integration/test_transport.c)
+target_link_libraries(test_transport PRIVATE tg_util)
 target_link_libraries(test_hardening PRIVATE PkgConfig::SQLITE3)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
 
