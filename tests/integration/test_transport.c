@@ -125,7 +125,7 @@ static void
 client__refuses_a_changed_relay_key(void **state)
 {
 	struct relay r;
-	char da[300], path[400], port[16], was[80], now[80], want[400];
+	char da[300], path[400], port[16], was[80], now[80], want[1024];
 
 	(void)state;
 	need_tls();
