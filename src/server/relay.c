@@ -196,7 +196,8 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 		if (r->ss.n >= r->cfg.max_sessions) {
 			/* Over TLS a plaintext ERR would only garble the
 			 * handshake: the connection just closes. */
-			if (r->tls == NULL && proto_build_err(full, sizeof full, &n,
+			if (r->tls == NULL &&
+			    proto_build_err(full, sizeof full, &n,
 			        PROTO_ERR_INTERNAL, NULL, 0,
 			        "the relay is full") == 0)
 				(void)!write(fd, full, n);
