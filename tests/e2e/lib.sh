@@ -180,9 +180,10 @@ start() {
 # client NAME [--size WxH] [--port P] [termgram options...]: NAME's
 # full-screen client in a terminal of its own (100x30 unless told), with
 # a home, a store and a stderr file in the temp folder. --login leaves
-# --user out, so the login form comes up.
+# --user out, so the login form comes up. --ask leaves the question about
+# the relay's key at the first connection to the story.
 client() {
-	local name=$1 size=100x30 p=$port user cmd
+	local name=$1 size=100x30 p=$port user cmd ask=""
 
 	shift
 	user="--user $name --data $tmp/$name"
@@ -191,6 +192,7 @@ client() {
 		--size) size=$2; shift 2 ;;
 		--port) p=$2; shift 2 ;;
 		--login) user="--data $tmp/$name"; shift ;;
+		--ask) ask=1; shift ;;
 		*) break ;;
 		esac
 	done
@@ -207,7 +209,7 @@ client() {
 	fi
 	tm new-session -d -x "${size%x*}" -y "${size#*x}" -s "$name" "$cmd" ||
 	    fail "tmux could not start $name's terminal"
-	[ "$user" = "--data $tmp/$name" ] || trust "$name" "$p"
+	[ -n "$ask" ] || [ "$user" = "--data $tmp/$name" ] || trust "$name" "$p"
 }
 
 # cli NAME COMMAND [ARGS...]: a headless termgram command as NAME.
