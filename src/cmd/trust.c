@@ -71,8 +71,9 @@ cmd_trust_main(const struct cmd_args *a)
 		snprintf(dir, sizeof dir, "%s", a->cfg.data_dir);
 	client_known_hostport(host, port, hp, sizeof hp);
 	snprintf(path, sizeof path, "%s/%s", dir, CLIENT_KNOWN_FILE);
+	/* A line it cannot read is kept as it is: trust still pins. */
+	had = client_known_find(path, hp, old, err, sizeof err);
 	if (util_mkdir_p(dir, err, sizeof err) != 0 ||
-	    (had = client_known_find(path, hp, old, err, sizeof err)) < 0 ||
 	    client_known_set(path, hp, fp, err, sizeof err) != 0) {
 		fprintf(stderr, "termgram: trust: %s\n", err);
 		return 1;
