@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <setjmp.h>
@@ -236,12 +238,39 @@ relay__fingerprint__is_what_the_client_pins(void **state)
 /* --- the capture ----------------------------------------------------- */
 
 /*
- * Everything that crosses the loopback interface, into the file at path,
- * from a child process until it is sent SIGTERM. -1 when packets cannot
- * be captured here (not root).
+ * A socket filter that keeps the IPv4 TCP segments from or to port (the
+ * relay's): other tests' traffic on the loopback is none of this one's.
+ */
+static int
+capture_filter(int fd, int port)
+{
+	struct sock_filter code[] = {
+	    {BPF_LD | BPF_H | BPF_ABS, 0, 0, 12}, /* ethertype */
+	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 10, ETHERTYPE_IP},
+	    {BPF_LD | BPF_B | BPF_ABS, 0, 0, 23}, /* IP protocol */
+	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 8, IPPROTO_TCP},
+	    {BPF_LD | BPF_H | BPF_ABS, 0, 0, 20}, /* fragment offset */
+	    {BPF_JMP | BPF_JSET | BPF_K, 6, 0, 0x1fff},
+	    {BPF_LDX | BPF_B | BPF_MSH, 0, 0, 14}, /* IP header length */
+	    {BPF_LD | BPF_H | BPF_IND, 0, 0, 14}, /* source port */
+	    {BPF_JMP | BPF_JEQ | BPF_K, 2, 0, (unsigned)port},
+	    {BPF_LD | BPF_H | BPF_IND, 0, 0, 16}, /* destination port */
+	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)port},
+	    {BPF_RET | BPF_K, 0, 0, 65535},
+	    {BPF_RET | BPF_K, 0, 0, 0},
+	};
+	struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+/*
+ * What crosses the loopback interface to or from port, into the file at
+ * path, from a child process until it is sent SIGTERM. -1 when packets
+ * cannot be captured here (not root).
  */
 static pid_t
-capture_start(const char *path)
+capture_start(const char *path, int port)
 {
 	struct sockaddr_ll sll;
 	static char buf[1 << 16];
@@ -253,6 +282,10 @@ capture_start(const char *path)
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (fd == -1)
 		return -1;
+	if (capture_filter(fd, port) != 0) {
+		close(fd);
+		return -1;
+	}
 	memset(&sll, 0, sizeof sll);
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
@@ -390,7 +423,7 @@ capture__shows_no_password_token_message_or_file(void **state)
 	(void)state;
 	assert_int_equal(relay_start(&r, NULL), 0);
 	snprintf(cap, sizeof cap, "%s.pcap", r.dir);
-	if ((cpid = capture_start(cap)) == -1) {
+	if ((cpid = capture_start(cap, r.port)) == -1) {
 		relay_finish(&r);
 		print_message("no AF_PACKET socket (needs root): skipped\n");
 		skip();
