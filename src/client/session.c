@@ -162,8 +162,8 @@ static const struct net_conn_cb session_cb = {
 };
 
 /* Close the relay connection and what lives on it. */
-static void
-session_down(struct client_session *s)
+void
+client_session_down(struct client_session *s)
 {
 	if (s->conn != NULL) {
 		net_conn_close(s->conn, true);
@@ -183,7 +183,7 @@ session_down(struct client_session *s)
 void
 client_session_replaced(struct client_session *s, const char *why)
 {
-	session_down(s);
+	client_session_down(s);
 	client_session_set_state(s, CLIENT_REPLACED, why, 0);
 }
 
@@ -194,7 +194,7 @@ client_session_lost(struct client_session *s, const char *why, bool retry)
 	uint64_t delay;
 	unsigned shift;
 
-	session_down(s);
+	client_session_down(s);
 	if (!retry || !s->cfg.reconnect) {
 		client_session_set_state(
 		    s, retry ? CLIENT_OFFLINE : CLIENT_FAILED, why, 0);

@@ -78,6 +78,7 @@ struct client_session {
 
 /* session.c */
 void client_session_connect(struct client_session *);
+void client_session_down(struct client_session *);
 void client_session_lost(struct client_session *, const char *, bool);
 void client_session_replaced(struct client_session *, const char *);
 void client_session_set_state(

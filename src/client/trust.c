@@ -57,9 +57,8 @@ trust_refuse(struct client_session *s, struct net_conn *c,
 	net_conn_close(c, false);
 	if (s->conn == c)
 		s->conn = NULL;
-	client_session_lost(s, why, false);
-	if (st != CLIENT_FAILED)
-		client_session_set_state(s, st, why, 0);
+	client_session_down(s);
+	client_session_set_state(s, st, why, 0);
 }
 
 /* A relay not pinned yet, whose key is fp: pin, refuse or ask. */
