@@ -23,6 +23,7 @@
 #define TOKEN_LEN 32 /* hex characters of a session token */
 
 struct net_conn;
+struct net_tls;
 struct server_store;
 struct util_map;
 struct srv_sess;
@@ -48,6 +49,12 @@ struct srv_user {
 	uint64_t light_until; /* monotonic ms */
 	char light_ip[NET_ADDRSTRLEN]; /* where its ALIVE came from */
 	unsigned ntickets; /* LOOKUP tickets it holds */
+	/* Over TLS: the device key of its last WELCOME, and the light
+	 * presence key exported from that connection. */
+	unsigned char fp[32];
+	bool has_fp;
+	unsigned char alive_key[32];
+	bool has_alive_key;
 };
 
 /* A LOOKUP ticket: single use, binds (asker, target), expires. */
@@ -77,6 +84,8 @@ struct srv_sess {
 	bool kick; /* input waits since unblocked */
 	uint64_t full_since; /* output above high since (0: it is not) */
 	struct srv_sess *blocked_on; /* paused: this one is full */
+	unsigned char fp[32]; /* the client's certificate fingerprint */
+	bool has_fp; /* false with --tls off */
 	LIST_ENTRY(srv_sess) entry;
 };
 
@@ -169,6 +178,8 @@ struct server_sessions {
 struct server_relay {
 	struct net_loop *loop;
 	struct server_config cfg;
+	struct net_tls *tls; /* NULL with --tls off */
+	unsigned char fp[32]; /* the relay's own key, over TLS */
 	struct server_store *store;
 	int lfd;
 	struct net_watch *lw;

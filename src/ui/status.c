@@ -62,12 +62,11 @@ static const char *const help_lines[] = {
     "Any key closes this help.",
 };
 
-/* The help, boxed in the middle of the screen. */
-void
-ui_status_draw_help(struct tui *t)
+/* n lines in a box w wide in the middle of the screen, the first bold. */
+static void
+status_box(struct tui *t, const char *const *lines, int n, int w)
 {
-	int n = (int)(sizeof help_lines / sizeof help_lines[0]);
-	int w = 66, h = n + 2, i;
+	int h = n + 2, i;
 	WINDOW *win;
 
 	if (w > t->cols - 2)
@@ -81,10 +80,48 @@ ui_status_draw_help(struct tui *t)
 		if (i == 0)
 			wattron(win, A_BOLD);
 		wmove(win, i + 1, 2);
-		ui_tui_put(win, help_lines[i], strlen(help_lines[i]), w - 4);
+		ui_tui_put(win, lines[i], strlen(lines[i]), w - 4);
 		if (i == 0)
 			wattroff(win, A_BOLD);
 	}
 	wnoutrefresh(win);
 	delwin(win);
+}
+
+/*
+ * The question at the first connection to a relay (the state's detail
+ * says "first connection to HOST:PORT; its key is KEY"), boxed in the
+ * middle of the screen.
+ */
+void
+ui_status_draw_trust(struct tui *t)
+{
+	const char *key = strstr(t->detail, "; its key is ");
+	char first[200], half1[40], half2[40];
+	const char *lines[7];
+
+	if (key == NULL)
+		return;
+	snprintf(first, sizeof first, "This is the %.*s. Its key is",
+	    (int)(key - t->detail), t->detail);
+	key += strlen("; its key is ");
+	snprintf(half1, sizeof half1, "  %.32s", key);
+	snprintf(
+	    half2, sizeof half2, "  %.32s", strlen(key) > 32 ? key + 32 : "");
+	lines[0] = "A relay not met before";
+	lines[1] = first;
+	lines[2] = half1;
+	lines[3] = half2;
+	lines[4] = "Compare it with `termgramd --fingerprint` on the relay.";
+	lines[5] = "";
+	lines[6] = "y: trust it (pinned for next time)   n: quit";
+	status_box(t, lines, 7, 70);
+}
+
+/* The help, boxed in the middle of the screen. */
+void
+ui_status_draw_help(struct tui *t)
+{
+	status_box(
+	    t, help_lines, (int)(sizeof help_lines / sizeof help_lines[0]), 66);
 }

@@ -70,4 +70,27 @@ wait_for lara3 "termgram — log in"
 keys lara3 Escape
 wait_for lara3 "^EXITED 0"
 pass "Esc on the login form quits with 0"
+
+# The first connection to a relay shows its key and asks; n quits and
+# pins nothing.
+client nina --ask
+wait_for nina "A relay not met before"
+shows nina "  $(cut -c1-32 "$tmp/fp-$port")" || fail "nina saw another key"
+text nina n
+wait_for nina "^EXITED 0"
+[ ! -e "$tmp/nina/known_relays" ] || fail "n pinned the relay's key"
+pass "the relay's key is shown at the first connection; n quits"
+
+# A relay whose key is not the pinned one is refused on the status line,
+# and the client does not try again.
+"$bin/termgram" trust --user olga --data "$tmp/olga" "127.0.0.1:$port" \
+    "$(printf '%064d' 0)" >/dev/null || fail "could not pin a key for olga"
+client olga --ask
+wait_for olga "refused: the relay at 127\\.0\\.0\\.1:$port presented key"
+sleep 1
+shows olga "refused: the relay at" || fail "olga tried again"
+grep -q "run: termgram trust 127.0.0.1:$port .*someone may be intercepting" \
+    "$tmp/olga/termgram.log" || fail "olga's log does not have the whole refusal"
+quit olga
+pass "a changed relay key is refused on the status line, for good"
 finish
