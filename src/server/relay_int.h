@@ -48,12 +48,21 @@ struct srv_user {
 	uint64_t light_until; /* monotonic ms */
 	char light_ip[NET_ADDRSTRLEN]; /* where its ALIVE came from */
 	unsigned ntickets; /* LOOKUP tickets it holds */
+	/* Over TLS: the device of its last TLS login, and light presence. */
+	unsigned char fp[32];
+	bool has_fp;
+	unsigned char alive_key[32];
+	bool has_alive_key;
+	uint64_t alive_counter; /* the last accepted, under alive_keyof */
+	unsigned char alive_keyof[32]; /* the key alive_counter counts for */
 };
 
 /* A LOOKUP ticket: single use, binds (asker, target), expires. */
 struct srv_ticket {
 	TAILQ_ENTRY(srv_ticket) entry; /* creation order = expiry order */
 	struct srv_user *asker, *target;
+	unsigned char asker_fp[32]; /* over TLS: the asker's device */
+	bool has_asker_fp;
 	uint64_t expires; /* monotonic ms */
 	bool used;
 	char id[TOKEN_LEN + 1];
@@ -67,6 +76,8 @@ struct srv_sess {
 	struct srv_user *user; /* NULL until WELCOME */
 	struct srv_user *last_to; /* whom it sent to last (users stay) */
 	char ip[NET_ADDRSTRLEN];
+	unsigned char fp[32]; /* the client's certificate, over TLS */
+	bool has_fp;
 	unsigned p2p_port;
 	uint64_t last_in; /* monotonic ms */
 	double tokens; /* rate budget */
@@ -179,6 +190,7 @@ struct server_relay {
 	uint64_t trim_mark; /* frames_out at the last sweep */
 	bool trim_wanted;
 	uint64_t started; /* monotonic ms */
+	unsigned char relay_fp[32]; /* the relay's own, over TLS */
 
 	struct server_directory dir;
 	struct server_router rt;
@@ -234,6 +246,9 @@ void server_directory_verify(struct srv_sess *, const struct proto_frame *);
 void server_directory_udp_start(struct server_relay *, int);
 void server_directory_udp_stop(struct server_relay *);
 void server_directory_sweep(struct server_relay *);
+#define SERVER_ALIVE_SKEW_S 90 /* how far an ALIVE's time may be off */
+bool server_directory_alive_ok(
+    struct srv_user *, const struct proto_frame *, uint64_t);
 
 /* relay.c */
 void server_relay_send_stats(struct srv_sess *);
