@@ -533,7 +533,7 @@ udp_discover(struct server_relay *r, const struct udp_req *q)
 		name = host;
 	}
 	if (proto_build_relay(r->out, sizeof r->out, &n, name,
-	        (unsigned)r->port, r->cfg.tls ? r->relay_fp : NULL) == 0)
+	        (unsigned)r->port, r->cfg.tls ? r->fp : NULL) == 0)
 		udp_reply(r, n, q);
 }
 

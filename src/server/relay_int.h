@@ -23,6 +23,7 @@
 #define TOKEN_LEN 32 /* hex characters of a session token */
 
 struct net_conn;
+struct net_tls;
 struct server_store;
 struct util_map;
 struct srv_sess;
@@ -42,19 +43,21 @@ struct srv_user {
 	bool line_online;
 	uint64_t line_seen;
 	uint64_t pres_gen; /* has a line in this turn's presence batch */
+	/* Authenticated ALIVE: the last counter accepted under a key. */
+	uint64_t alive_counter;
+	unsigned char alive_keyof[32]; /* the key alive_counter counts for */
 	/* P2P: where its peers reach it, and its light presence. */
 	unsigned p2p_port; /* from its last LOGIN or RESUME */
 	bool light; /* ALIVE datagrams keep it online */
 	uint64_t light_until; /* monotonic ms */
 	char light_ip[NET_ADDRSTRLEN]; /* where its ALIVE came from */
 	unsigned ntickets; /* LOOKUP tickets it holds */
-	/* Over TLS: the device of its last TLS login, and light presence. */
+	/* Over TLS: the device key of its last WELCOME, and the light
+	 * presence key exported from that connection. */
 	unsigned char fp[32];
 	bool has_fp;
 	unsigned char alive_key[32];
 	bool has_alive_key;
-	uint64_t alive_counter; /* the last accepted, under alive_keyof */
-	unsigned char alive_keyof[32]; /* the key alive_counter counts for */
 };
 
 /* A LOOKUP ticket: single use, binds (asker, target), expires. */
@@ -76,8 +79,6 @@ struct srv_sess {
 	struct srv_user *user; /* NULL until WELCOME */
 	struct srv_user *last_to; /* whom it sent to last (users stay) */
 	char ip[NET_ADDRSTRLEN];
-	unsigned char fp[32]; /* the client's certificate, over TLS */
-	bool has_fp;
 	unsigned p2p_port;
 	uint64_t last_in; /* monotonic ms */
 	double tokens; /* rate budget */
@@ -88,6 +89,8 @@ struct srv_sess {
 	bool kick; /* input waits since unblocked */
 	uint64_t full_since; /* output above high since (0: it is not) */
 	struct srv_sess *blocked_on; /* paused: this one is full */
+	unsigned char fp[32]; /* the client's certificate fingerprint */
+	bool has_fp; /* false with --tls off */
 	LIST_ENTRY(srv_sess) entry;
 };
 
@@ -180,6 +183,8 @@ struct server_sessions {
 struct server_relay {
 	struct net_loop *loop;
 	struct server_config cfg;
+	struct net_tls *tls; /* NULL with --tls off */
+	unsigned char fp[32]; /* the relay's own key, over TLS */
 	struct server_store *store;
 	int lfd;
 	struct net_watch *lw;
@@ -190,7 +195,6 @@ struct server_relay {
 	uint64_t trim_mark; /* frames_out at the last sweep */
 	bool trim_wanted;
 	uint64_t started; /* monotonic ms */
-	unsigned char relay_fp[32]; /* the relay's own, over TLS */
 
 	struct server_directory dir;
 	struct server_router rt;
