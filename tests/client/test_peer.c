@@ -104,6 +104,31 @@ static const struct client_peer_io io = {
     .ended = fk_ended,
 };
 
+/* The same owner with direct connections over TLS. */
+static struct client_peer_io
+tls_io(void)
+{
+	struct client_peer_io t = io;
+
+	t.tls = true;
+	return t;
+}
+
+/* Two device keys: bob's (the one the relay knows) and an impostor's. */
+#define FP_BOB                                                                 \
+	"b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"
+#define FP_ALICE                                                               \
+	"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+static const unsigned char key_bob[32] = {0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0};
+static const unsigned char key_alice[32] = {0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1};
+static const unsigned char key_mallory[32] = {0x66};
+
 static int
 reset(void **state)
 {
@@ -526,6 +551,149 @@ client_peer__closes__when_idle_with_nothing_pending(void **state)
 	client_peer_free(p);
 }
 
+/* Over TLS: PHELLO goes only to the key PEER named, then as before. */
+static void
+client_peer__dials_over_tls__hello_only_to_the_named_key(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p;
+	char line[192];
+
+	(void)state;
+	p = client_peer_dial(&t, "alice", "bob", 1000);
+	assert_int_equal(
+	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|40213|%s|" FP_BOB, T);
+	relay_says(p, line, 1002);
+	expect_log("connect 10.0.0.2 40213\n");
+	/* TCP is up, but who answers is not known yet: no PHELLO. */
+	client_peer_connected(p, 1003);
+	assert_null(strstr(fk.log, "PHELLO"));
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CONNECTING);
+	client_peer_handshake(p, key_bob, 1004);
+	snprintf(line, sizeof line, "peer PHELLO|alice|bob|%s\n", T);
+	expect_log(line);
+	peer_says(p, "PWELCOME|bob|alice", 1005);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	expect_log("peer " MSG1);
+	client_peer_free(p);
+}
+
+/*
+ * Over TLS an impostor answering the dial (the address moved to it) has
+ * another key: closed before PHELLO, the message goes by the relay.
+ */
+static void
+client_peer__dials_over_tls__refuses_an_impostor(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p;
+	char line[192];
+
+	(void)state;
+	p = client_peer_dial(&t, "alice", "bob", 1000);
+	assert_int_equal(
+	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.66|40213|%s|" FP_BOB, T);
+	relay_says(p, line, 1002);
+	client_peer_connected(p, 1003);
+	client_peer_handshake(p, key_mallory, 1004);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PHELLO"));
+	assert_null(strstr(fk.log, "peer MSG"));
+	expect_log("close the peer's key is not the one the relay knows\n");
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+
+	/* No certificate at all is no better. */
+	reset(NULL);
+	p = client_peer_dial(&t, "alice", "bob", 2000);
+	relay_says(p, line, 2001);
+	client_peer_connected(p, 2002);
+	client_peer_handshake(p, NULL, 2003);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PHELLO"));
+	client_peer_free(p);
+}
+
+/* Over TLS a PEER without a key cannot be checked: no dial at all. */
+static void
+client_peer__dials_over_tls__needs_a_key_in_peer(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p;
+	char line[192];
+
+	(void)state;
+	p = client_peer_dial(&t, "alice", "bob", 1000);
+	assert_int_equal(
+	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|40213|%s", T);
+	relay_says(p, line, 1002);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "connect"));
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+}
+
+/* bob answers over TLS: VERIFIED must name the key alice showed. */
+static void
+client_peer__answers_over_tls__welcomes_the_vouched_key(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p;
+	char line[192];
+
+	(void)state;
+	p = client_peer_answer(&t, "bob", 1000);
+	client_peer_handshake(p, key_alice, 1001);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 1002);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_VERIFYING);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes|" FP_ALICE, T);
+	relay_says(p, line, 1003);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	expect_log("peer PWELCOME|bob|alice\n");
+	client_peer_free(p);
+}
+
+/*
+ * A ticket stolen from a PEER line and used first from another device:
+ * the relay says yes, but for alice's key, not the thief's. No PWELCOME.
+ */
+static void
+client_peer__answers_over_tls__refuses_a_stolen_ticket(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p;
+	char line[192];
+
+	(void)state;
+	p = client_peer_answer(&t, "bob", 1000);
+	client_peer_handshake(p, key_mallory, 1001);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 1002);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes|" FP_ALICE, T);
+	relay_says(p, line, 1003);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PWELCOME"));
+	expect_log("close the caller's key is not the one the relay vouches "
+	           "for\n");
+	client_peer_free(p);
+
+	/* A yes without a key is not enough over TLS either. */
+	reset(NULL);
+	p = client_peer_answer(&t, "bob", 2000);
+	client_peer_handshake(p, key_alice, 2001);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 2002);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes", T);
+	relay_says(p, line, 2003);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PWELCOME"));
+	client_peer_free(p);
+}
+
 int
 main(void)
 {
@@ -554,6 +722,17 @@ main(void)
 	        client_peer__refuses__frames_not_from_the_verified_peer, reset),
 	    cmocka_unit_test_setup(
 	        client_peer__closes__when_idle_with_nothing_pending, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__dials_over_tls__hello_only_to_the_named_key,
+	        reset),
+	    cmocka_unit_test_setup(
+	        client_peer__dials_over_tls__refuses_an_impostor, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__dials_over_tls__needs_a_key_in_peer, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers_over_tls__welcomes_the_vouched_key, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers_over_tls__refuses_a_stolen_ticket, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
