@@ -16,6 +16,9 @@
 #include "proto/frame.h"
 
 struct client_light;
+struct net_conn;
+struct net_id;
+struct net_tls;
 
 /* A receipt waiting to be sent. */
 struct client_rcpt {
@@ -57,6 +60,18 @@ struct client_session {
 	struct client_p2p *p2p; /* NULL unless in P2P mode */
 	struct client_light *light; /* NULL unless in P2P light mode */
 
+	/* TLS (trust.c): the device identity and its client context (NULL
+	 * with tls off), the relay's key as checked, the one waiting for
+	 * the user's yes, and the light presence key of the last WELCOME. */
+	struct net_id *id;
+	struct net_tls *tls;
+	unsigned char relay_fp[32];
+	bool has_relay_fp;
+	unsigned char seen_fp[32];
+	bool has_seen_fp;
+	unsigned char alive_key[32];
+	bool has_alive_key;
+
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
 };
@@ -83,6 +98,12 @@ void client_recv_flush(struct client_session *);
 /* links.c */
 void client_links_init(struct client_session *);
 int client_links_p2p(struct client_session *, char *, size_t);
+
+/* trust.c */
+int client_trust_init(struct client_session *, char *, size_t);
+void client_trust_free(struct client_session *);
+void client_trust_handshake(struct net_conn *, void *);
+void client_trust_welcome(struct client_session *);
 
 /* light.c */
 int client_light_new(struct client_session *, char *, size_t);
