@@ -551,20 +551,33 @@ client_peer__closes__when_idle_with_nothing_pending(void **state)
 	client_peer_free(p);
 }
 
+/*
+ * alice dials bob over TLS with m1 waiting; the relay answers PEER with
+ * fp (NULL: none) and bob's address.
+ */
+static struct client_peer *
+tls_dial(const struct client_peer_io *t, const char *fp)
+{
+	struct client_peer *p = client_peer_dial(t, "alice", "bob", 1000);
+	char line[192];
+
+	assert_int_equal(
+	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|40213|%s%s%s", T,
+	    fp != NULL ? "|" : "", fp != NULL ? fp : "");
+	relay_says(p, line, 1002);
+	return p;
+}
+
 /* Over TLS: PHELLO goes only to the key PEER named, then as before. */
 static void
 client_peer__dials_over_tls__hello_only_to_the_named_key(void **state)
 {
 	struct client_peer_io t = tls_io();
-	struct client_peer *p;
+	struct client_peer *p = tls_dial(&t, FP_BOB);
 	char line[192];
 
 	(void)state;
-	p = client_peer_dial(&t, "alice", "bob", 1000);
-	assert_int_equal(
-	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
-	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|40213|%s|" FP_BOB, T);
-	relay_says(p, line, 1002);
 	expect_log("connect 10.0.0.2 40213\n");
 	/* TCP is up, but who answers is not known yet: no PHELLO. */
 	client_peer_connected(p, 1003);
@@ -581,39 +594,31 @@ client_peer__dials_over_tls__hello_only_to_the_named_key(void **state)
 
 /*
  * Over TLS an impostor answering the dial (the address moved to it) has
- * another key: closed before PHELLO, the message goes by the relay.
+ * another key, or none: closed before PHELLO, the message goes by the
+ * relay.
  */
 static void
 client_peer__dials_over_tls__refuses_an_impostor(void **state)
 {
 	struct client_peer_io t = tls_io();
+	const unsigned char *shown[] = {key_mallory, NULL};
 	struct client_peer *p;
-	char line[192];
+	size_t i;
 
 	(void)state;
-	p = client_peer_dial(&t, "alice", "bob", 1000);
-	assert_int_equal(
-	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
-	snprintf(line, sizeof line, "PEER|bob|10.0.0.66|40213|%s|" FP_BOB, T);
-	relay_says(p, line, 1002);
-	client_peer_connected(p, 1003);
-	client_peer_handshake(p, key_mallory, 1004);
-	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
-	assert_null(strstr(fk.log, "PHELLO"));
-	assert_null(strstr(fk.log, "peer MSG"));
-	expect_log("close the peer's key is not the one the relay knows\n");
-	assert_string_equal(fk.fallback, "m1 ");
-	client_peer_free(p);
-
-	/* No certificate at all is no better. */
-	reset(NULL);
-	p = client_peer_dial(&t, "alice", "bob", 2000);
-	relay_says(p, line, 2001);
-	client_peer_connected(p, 2002);
-	client_peer_handshake(p, NULL, 2003);
-	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
-	assert_null(strstr(fk.log, "PHELLO"));
-	client_peer_free(p);
+	for (i = 0; i < 2; i++) {
+		reset(NULL);
+		p = tls_dial(&t, FP_BOB);
+		client_peer_connected(p, 1003);
+		client_peer_handshake(p, shown[i], 1004);
+		assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+		assert_null(strstr(fk.log, "PHELLO"));
+		assert_null(strstr(fk.log, "peer MSG"));
+		expect_log(
+		    "close the peer's key is not the one the relay knows\n");
+		assert_string_equal(fk.fallback, "m1 ");
+		client_peer_free(p);
+	}
 }
 
 /* Over TLS a PEER without a key cannot be checked: no dial at all. */
@@ -621,19 +626,33 @@ static void
 client_peer__dials_over_tls__needs_a_key_in_peer(void **state)
 {
 	struct client_peer_io t = tls_io();
-	struct client_peer *p;
-	char line[192];
+	struct client_peer *p = tls_dial(&t, NULL);
 
 	(void)state;
-	p = client_peer_dial(&t, "alice", "bob", 1000);
-	assert_int_equal(
-	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
-	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|40213|%s", T);
-	relay_says(p, line, 1002);
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
 	assert_null(strstr(fk.log, "connect"));
 	assert_string_equal(fk.fallback, "m1 ");
 	client_peer_free(p);
+}
+
+/*
+ * bob answers over TLS a caller that showed key; PHELLO with the ticket,
+ * then the relay's VERIFIED|alice|ticket|yes and its tail (say "|fp").
+ */
+static struct client_peer *
+tls_answer(
+    const struct client_peer_io *t, const unsigned char *key, const char *tail)
+{
+	struct client_peer *p = client_peer_answer(t, "bob", 1000);
+	char line[192];
+
+	client_peer_handshake(p, key, 1001);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 1002);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_VERIFYING);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes%s", T, tail);
+	relay_says(p, line, 1003);
+	return p;
 }
 
 /* bob answers over TLS: VERIFIED must name the key alice showed. */
@@ -641,17 +660,9 @@ static void
 client_peer__answers_over_tls__welcomes_the_vouched_key(void **state)
 {
 	struct client_peer_io t = tls_io();
-	struct client_peer *p;
-	char line[192];
+	struct client_peer *p = tls_answer(&t, key_alice, "|" FP_ALICE);
 
 	(void)state;
-	p = client_peer_answer(&t, "bob", 1000);
-	client_peer_handshake(p, key_alice, 1001);
-	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
-	peer_says(p, line, 1002);
-	assert_int_equal(client_peer_state(p), CLIENT_PEER_VERIFYING);
-	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes|" FP_ALICE, T);
-	relay_says(p, line, 1003);
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
 	expect_log("peer PWELCOME|bob|alice\n");
 	client_peer_free(p);
@@ -659,36 +670,24 @@ client_peer__answers_over_tls__welcomes_the_vouched_key(void **state)
 
 /*
  * A ticket stolen from a PEER line and used first from another device:
- * the relay says yes, but for alice's key, not the thief's. No PWELCOME.
+ * the relay says yes, but for alice's key, not the thief's. No PWELCOME;
+ * nor for a yes without a key.
  */
 static void
 client_peer__answers_over_tls__refuses_a_stolen_ticket(void **state)
 {
 	struct client_peer_io t = tls_io();
-	struct client_peer *p;
-	char line[192];
+	struct client_peer *p = tls_answer(&t, key_mallory, "|" FP_ALICE);
 
 	(void)state;
-	p = client_peer_answer(&t, "bob", 1000);
-	client_peer_handshake(p, key_mallory, 1001);
-	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
-	peer_says(p, line, 1002);
-	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes|" FP_ALICE, T);
-	relay_says(p, line, 1003);
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
 	assert_null(strstr(fk.log, "PWELCOME"));
 	expect_log("close the caller's key is not the one the relay vouches "
 	           "for\n");
 	client_peer_free(p);
 
-	/* A yes without a key is not enough over TLS either. */
 	reset(NULL);
-	p = client_peer_answer(&t, "bob", 2000);
-	client_peer_handshake(p, key_alice, 2001);
-	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
-	peer_says(p, line, 2002);
-	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes", T);
-	relay_says(p, line, 2003);
+	p = tls_answer(&t, key_alice, "");
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
 	assert_null(strstr(fk.log, "PWELCOME"));
 	client_peer_free(p);
