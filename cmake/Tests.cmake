@@ -40,6 +40,7 @@ tg_unit_test(test_client_xfer tests/client/test_xfer.c tg_client)
 tg_unit_test(test_client_peer tests/client/test_peer.c tg_client)
 tg_unit_test(test_client_light tests/client/test_light.c tg_client)
 tg_unit_test(test_client_outbox tests/client/test_outbox.c tg_client)
+tg_unit_test(test_client_known tests/client/test_known.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
@@ -56,7 +57,8 @@ function(tg_integration_test name src)
   target_include_directories(${name} PRIVATE tests/integration)
   target_compile_definitions(${name} PRIVATE
     TERMGRAM_BIN_DIR="${CMAKE_BINARY_DIR}")
-  target_link_libraries(${name} PRIVATE tg_proto PkgConfig::CMOCKA)
+  target_link_libraries(${name} PRIVATE tg_proto PkgConfig::CMOCKA
+    PkgConfig::LIBSSL PkgConfig::LIBCRYPTO)
   add_dependencies(${name} termgramd termgram)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES TIMEOUT 600
@@ -64,11 +66,17 @@ function(tg_integration_test name src)
 endfunction()
 
 tg_integration_test(test_relay tests/integration/test_relay.c)
+# The protocol tests again in plaintext, against a relay run --tls off.
+add_test(NAME test_relay_plain COMMAND test_relay)
+set_tests_properties(test_relay_plain PROPERTIES TIMEOUT 600
+  ENVIRONMENT "TERMGRAM_TEST_TLS=off;ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 tg_integration_test(test_delivery tests/integration/test_delivery.c)
 tg_integration_test(test_files tests/integration/test_files.c)
 tg_integration_test(test_directory tests/integration/test_directory.c)
 tg_integration_test(test_p2p tests/integration/test_p2p.c)
 tg_integration_test(test_hardening tests/integration/test_hardening.c)
+tg_integration_test(test_transport tests/integration/test_transport.c)
+target_link_libraries(test_transport PRIVATE tg_util)
 target_link_libraries(test_hardening PRIVATE PkgConfig::SQLITE3)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
 

@@ -20,6 +20,7 @@ client_config_defaults(struct client_config *cfg)
 	cfg->heartbeat_s = 15;
 	cfg->window = 256;
 	cfg->reconnect = true;
+	cfg->tls = true;
 }
 
 /* A word for a connection state, for status lines and logs. */
@@ -41,6 +42,8 @@ client_state_name(enum client_conn_state st)
 		return "failed";
 	case CLIENT_REPLACED:
 		return "replaced";
+	case CLIENT_UNTRUSTED:
+		return "relay key not pinned";
 	}
 	return "?";
 }

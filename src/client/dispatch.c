@@ -149,6 +149,7 @@ on_welcome(struct client_session *s, const struct proto_frame *fr)
 	if (s->max_frame < PROTO_MIN_FRAME)
 		s->max_frame = PROTO_MIN_FRAME;
 	s->failures = 0;
+	client_trust_welcome(s);
 }
 
 /* SYNCED: everything that waited for us has come; we are online. */

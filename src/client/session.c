@@ -158,6 +158,7 @@ static const struct net_conn_cb session_cb = {
     .on_read = session_read,
     .on_connect = session_connected,
     .on_close = session_closed,
+    .on_handshake = client_trust_handshake,
 };
 
 /* Close the relay connection and what lives on it. */
@@ -229,6 +230,11 @@ client_session_connect(struct client_session *s)
 	    s->loop, s->host, s->cfg.port, &session_cb, s, err, sizeof err);
 	if (s->conn == NULL) {
 		client_session_lost(s, err, true);
+		return;
+	}
+	if (s->tls != NULL &&
+	    net_conn_tls_start(s->conn, s->tls, err, sizeof err) != 0) {
+		client_session_lost(s, err, false);
 		return;
 	}
 	s->last_in = net_loop_now(s->loop);
@@ -357,6 +363,8 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 	}
 	s = session_alloc(loop, cfg, ev, arg);
 	s->store = client_store_open(s->data_dir, err, errlen);
+	if (s->store != NULL && client_trust_init(s, err, errlen) != 0)
+		goto fail;
 	if (s->store == NULL ||
 	    client_store_outbox(s->store, load_outbox, s) < 0 ||
 	    client_store_unread_counts(s->store, load_unread, s) < 0) {
@@ -398,6 +406,7 @@ client_session_free(struct client_session *s)
 	client_convos_free(s->convos);
 	client_xfers_free(s->xfers);
 	client_store_close(s->store);
+	client_trust_free(s);
 	if (s->password != NULL)
 		sodium_memzero(s->password, strlen(s->password));
 	free(s->host);

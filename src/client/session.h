@@ -28,7 +28,16 @@ enum client_conn_state {
 	CLIENT_ONLINE, /* logged in and synced */
 	CLIENT_WAITING, /* reconnecting after a delay */
 	CLIENT_FAILED, /* refused for good (password, name) */
-	CLIENT_REPLACED /* another login as us took over; we stay off */
+	CLIENT_REPLACED, /* another login as us took over; we stay off */
+	CLIENT_UNTRUSTED /* a relay not pinned yet: its key waits for
+	                  * client_session_trust_relay() (detail says it) */
+};
+
+/* What to do at the first connection to a relay whose key is not pinned. */
+enum client_trust {
+	CLIENT_TRUST_PIN = 0, /* pin it, and say so (on_notice) */
+	CLIENT_TRUST_STRICT, /* refuse: only `termgram trust` pins */
+	CLIENT_TRUST_ASK /* stop in CLIENT_UNTRUSTED for the user's answer */
 };
 
 struct client_config {
@@ -45,6 +54,8 @@ struct client_config {
 	bool p2p; /* messages go direct to peers that take them */
 	unsigned p2p_port; /* where peers reach us; 0: any free port */
 	bool light; /* P2P light: no relay connection while idle */
+	bool tls; /* TLS with the relay, its key pinned (default true) */
+	enum client_trust trust;
 };
 
 /* Core to UI: what happened. Any may be NULL. */
@@ -62,6 +73,9 @@ struct client_events {
 	void (*on_xfer)(void *, const struct client_xfer *);
 	/* A line for the log file only, never the screen. */
 	void (*on_log)(void *, const char *);
+	/* Something the user must know about the connection (a relay's key
+	 * pinned at the first connection). */
+	void (*on_notice)(void *, const char *);
 };
 
 void client_config_defaults(struct client_config *);
@@ -89,5 +103,6 @@ int client_session_send_file(struct client_session *, const char *,
 void client_default_download_dir(char *, size_t);
 int client_default_data_dir(const char *, const char *, char *, size_t);
 const char *client_state_name(enum client_conn_state);
+int client_session_trust_relay(struct client_session *, char *, size_t);
 
 #endif

@@ -25,6 +25,8 @@ static const struct option cmd_args_longopts[] = {
     {"p2p-port", required_argument, NULL, 'Q'},
     {"light", no_argument, NULL, 'L'},
     {"heartbeat", required_argument, NULL, 'B'},
+    {"strict", no_argument, NULL, 'S'},
+    {"tls", required_argument, NULL, 'T'},
     {NULL, 0, NULL, 0},
 };
 
@@ -152,6 +154,17 @@ cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
 	case 'Q':
 		if (cmd_args_number(a, ch, err, len) != 0)
 			return CMD_ARGS_BAD;
+		break;
+	case 'S':
+		a->cfg.trust = CLIENT_TRUST_STRICT;
+		break;
+	case 'T':
+		if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+			snprintf(
+			    err, len, "--tls: '%s' is not on or off", optarg);
+			return CMD_ARGS_BAD;
+		}
+		a->cfg.tls = strcmp(optarg, "on") == 0;
 		break;
 	case 'H':
 		return CMD_ARGS_HELP;

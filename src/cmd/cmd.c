@@ -16,6 +16,7 @@ static const struct cmd_entry cmd_table[] = {
     {"who", cmd_who_main, 0, 0, 0, 0},
     {"sendfile", cmd_sendfile_main, CMD_OPT_TIMEOUT, 2, 2, 0},
     {"echo-bot", cmd_echo_main, CMD_OPT_TIMEOUT, 0, 0, 0},
+    {"trust", cmd_trust_main, 0, 2, 2, 0},
 };
 
 /*
@@ -30,6 +31,7 @@ static const char cmd_usage[] =
     "       termgram recv [OPTIONS] --accept-files [--dir DIR] ...\n"
     "       termgram who  [OPTIONS]\n"
     "       termgram echo-bot [OPTIONS]\n"
+    "       termgram trust [OPTIONS] HOST[:PORT] FINGERPRINT\n"
     "\n"
     "OPTIONS (any order, before the command's own arguments):\n"
     "  --host H     the relay (default 127.0.0.1)\n"
@@ -44,6 +46,11 @@ static const char cmd_usage[] =
     "               keeps you online (implies --p2p)\n"
     "  --heartbeat S  heartbeat interval (default 15); ALIVE goes at this\n"
     "               or the relay's, whichever is shorter\n"
+    "  --tls on|off TLS with the relay (default on); off only for a relay\n"
+    "               run with --tls off on loopback\n"
+    "  --strict     refuse a relay whose key was not pinned with\n"
+    "               `termgram trust` (default: pin it at the first\n"
+    "               connection and say so on stderr)\n"
     "The password comes from TERMGRAM_PASSWORD (unset or empty: an open\n"
     "name).\n"
     "\n"
@@ -65,7 +72,10 @@ static const char cmd_usage[] =
     "       and prints FILE<TAB>FROM<TAB>PATH<TAB>SIZE when one is saved;\n"
     "       --count counts files too.\n"
     "echo-bot  answers every message with the same text in upper case,\n"
-    "       until interrupted.\n";
+    "       until interrupted.\n"
+    "trust  pins FINGERPRINT (as `termgramd --fingerprint` prints it) for\n"
+    "       the relay at HOST:PORT (default port 7733) in known_relays of\n"
+    "       the data folder, replacing a key pinned before.\n";
 
 /* The command of this name, or NULL. */
 const struct cmd_entry *

@@ -45,6 +45,14 @@ cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
 	    strcmp(ref, "-") != 0 ? ref : "", text);
 }
 
+/* A notice about the connection (a relay's key pinned): on stderr. */
+static void
+cmd_run_on_notice(void *arg, const char *text)
+{
+	(void)arg;
+	fprintf(stderr, "termgram: %s\n", text);
+}
+
 /* The deadline passed. */
 static void
 cmd_run_timeout(struct net_timer *t, void *arg)
@@ -78,7 +86,10 @@ cmd_run_open(struct cmd_run *r, const struct cmd_args *a,
 	r->self = self;
 	r->loop = net_loop_new();
 	net_timer_init(&r->deadline, cmd_run_timeout, r);
-	r->s = client_session_new(r->loop, &a->cfg, ev, r, err, sizeof err);
+	r->ev = *ev;
+	if (r->ev.on_notice == NULL)
+		r->ev.on_notice = cmd_run_on_notice;
+	r->s = client_session_new(r->loop, &a->cfg, &r->ev, r, err, sizeof err);
 	if (r->s == NULL) {
 		fprintf(stderr, "termgram: %s\n", err);
 		return -1;

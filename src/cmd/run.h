@@ -22,6 +22,7 @@ typedef int (*cmd_run_timeout_cb)(struct cmd_run *);
 struct cmd_run {
 	struct net_loop *loop;
 	struct client_session *s;
+	struct client_events ev; /* the command's, and the notices */
 	void *self; /* the command's own state */
 	cmd_run_timeout_cb on_timeout; /* NULL: exit 1, silently */
 	struct net_timer deadline;
@@ -43,5 +44,6 @@ int cmd_recv_main(const struct cmd_args *);
 int cmd_who_main(const struct cmd_args *);
 int cmd_sendfile_main(const struct cmd_args *);
 int cmd_echo_main(const struct cmd_args *);
+int cmd_trust_main(const struct cmd_args *);
 
 #endif

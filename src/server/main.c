@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "net/identity.h"
 #include "net/loop.h"
 #include "proto/frame.h"
 #include "server/log.h"
 #include "server/relay.h"
+#include "util/fingerprint.h"
 
 static const char usage[] =
     "usage: termgramd [--bind ADDR] [--port P] [--data DIR]\n"
@@ -22,6 +25,8 @@ static const char usage[] =
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
     "                 [--ticket-seconds S] [--name NAME]\n"
+    "                 [--tls on|off] [--cert FILE --key FILE]\n"
+    "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "\n"
     "  --bind ADDR         address to listen on (default 0.0.0.0; :: for "
     "IPv6)\n"
@@ -51,6 +56,12 @@ static const char usage[] =
     "  --ticket-seconds S  how long a LOOKUP ticket stays valid (default 60)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
+    "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
+    "                      speaks plaintext, for loopback tests only\n"
+    "  --cert FILE         a certificate (PEM) to present instead of the\n"
+    "  --key FILE          relay.crt/relay.key made in the data folder\n"
+    "  --fingerprint       print the relay's key fingerprint, for clients to\n"
+    "                      compare at their first connection, and exit\n"
     "  --log-level L       error, warn, info (default) or debug\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
@@ -142,7 +153,11 @@ static const struct opt opts[] = {
     {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},
     {"name", OPT_OTHER, 0, 0, 0},
     {"tls", OPT_OTHER, 0, 0, 0},
+    {"cert", OPT_STR, CFG(cert), 0, 0},
+    {"key", OPT_STR, CFG(key), 0, 0},
 };
+
+static bool print_fingerprint; /* --fingerprint: print it and exit */
 
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -225,7 +240,7 @@ static int
 parse_args(
     int argc, char **argv, struct server_config *cfg, bool *max_sessions_set)
 {
-	struct option longopts[NOPTS + 3];
+	struct option longopts[NOPTS + 4];
 	size_t i;
 	int c, idx;
 
@@ -234,11 +249,16 @@ parse_args(
 		    (struct option){opts[i].name, required_argument, NULL, 0};
 	longopts[i++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[i++] = (struct option){"version", no_argument, NULL, 'V'};
+	longopts[i++] = (struct option){"fingerprint", no_argument, NULL, 'F'};
 	longopts[i] = (struct option){NULL, 0, NULL, 0};
 	while ((c = getopt_long(argc, argv, "hV", longopts, &idx)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return 1;
+		}
+		if (c == 'F') {
+			print_fingerprint = true;
+			continue;
 		}
 		if (c == 'V') {
 			printf("termgramd %s (protocol %d)\n", TERMGRAM_VERSION,
@@ -291,6 +311,31 @@ fit_sessions(struct server_config *cfg, bool max_sessions_set)
 	    max_sessions_set ? ", fewer than --max-sessions" : "");
 	if (!max_sessions_set)
 		cfg->max_sessions = fit;
+}
+
+/*
+ * termgramd --fingerprint: the relay's key fingerprint in the form people
+ * compare, made first if the data folder has none yet (said on stderr).
+ */
+static int
+fingerprint(const struct server_config *cfg)
+{
+	struct net_id *id;
+	char path[PATH_MAX], err[512], txt[UTIL_FP_TEXT];
+	bool had;
+
+	snprintf(path, sizeof path, "%s/relay.key", cfg->data_dir);
+	had = cfg->key != NULL || access(path, F_OK) == 0;
+	if ((id = server_relay_identity(cfg, err, sizeof err)) == NULL) {
+		fprintf(stderr, "termgramd: %s\n", err);
+		return 1;
+	}
+	if (!had)
+		fprintf(stderr, "termgramd: made a new key in %s\n", path);
+	util_fp_text(net_id_fingerprint(id), txt);
+	printf("%s\n", txt);
+	net_id_free(id);
+	return 0;
 }
 
 /* Run the relay until a signal, then shut it down. */
@@ -351,6 +396,8 @@ main(int argc, char **argv)
 			return 2;
 		cfg.data_dir = data;
 	}
+	if (print_fingerprint)
+		return fingerprint(&cfg);
 	signal(SIGPIPE, SIG_IGN);
 	fit_sessions(&cfg, max_sessions_set);
 	return run(&cfg);

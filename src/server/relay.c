@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "net/identity.h"
 #include "net/loop.h"
 #include "net/sock.h"
 #include "proto/build.h"
@@ -24,7 +25,9 @@
 #include "server/log.h"
 #include "server/relay.h"
 #include "server/relay_int.h"
+#include "net/tls.h"
 #include "server/store.h"
+#include "util/fingerprint.h"
 #include "util/xmalloc.h"
 
 #define ACCEPT_PER_TURN 64
@@ -47,6 +50,70 @@ server_config_defaults(struct server_config *cfg)
 	cfg->sync_full = true;
 	cfg->max_stall_s = 30;
 	cfg->ticket_s = 60;
+	cfg->tls = true;
+}
+
+/*
+ * The relay's key and certificate: the pair of --cert/--key, or
+ * relay.key/relay.crt in the data folder, made on first start with the
+ * relay's name (or the host name) as CN. NULL and err when refused.
+ */
+struct net_id *
+server_relay_identity(const struct server_config *cfg, char *err, size_t errlen)
+{
+	char host[256];
+	const char *cn = cfg->name;
+
+	if (cfg->cert != NULL || cfg->key != NULL) {
+		if (cfg->cert == NULL || cfg->key == NULL) {
+			snprintf(err, errlen, "--cert and --key go together");
+			return NULL;
+		}
+		return net_id_load(cfg->key, cfg->cert, err, errlen);
+	}
+	if (cn == NULL) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "termgram");
+		host[sizeof host - 1] = '\0';
+		cn = host;
+	}
+	return net_id_open(
+	    cfg->data_dir, "relay.key", "relay.crt", cn, err, errlen);
+}
+
+/* Whether the address to listen on is a loopback one. */
+static bool
+relay_is_loopback(const char *bind)
+{
+	return strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0 ||
+	    strcmp(bind, "localhost") == 0;
+}
+
+/* Over TLS: the server context from the relay's key; -1 and err if not. */
+static int
+relay_tls_start(struct server_relay *r, char *err, size_t errlen)
+{
+	struct net_id *id;
+	char txt[UTIL_FP_TEXT];
+
+	if (!r->cfg.tls) {
+		if (!relay_is_loopback(r->cfg.bind))
+			server_log(SERVER_LOG_WARN,
+			    "--tls off on %s: passwords, tokens and messages "
+			    "cross the network in clear",
+			    r->cfg.bind);
+		return 0;
+	}
+	if ((id = server_relay_identity(&r->cfg, err, errlen)) == NULL)
+		return -1;
+	memcpy(r->fp, net_id_fingerprint(id), sizeof r->fp);
+	r->tls = net_tls_new(NET_TLS_SERVER, id, err, errlen);
+	net_id_free(id);
+	if (r->tls == NULL)
+		return -1;
+	util_fp_text(r->fp, txt);
+	server_log(SERVER_LOG_INFO, "TLS on; the relay's key is %s", txt);
+	return 0;
 }
 
 /* The end of a turn: presence, then the commit and its ACKs. */
@@ -127,7 +194,9 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 			return;
 		}
 		if (r->ss.n >= r->cfg.max_sessions) {
-			if (proto_build_err(full, sizeof full, &n,
+			/* Over TLS a plaintext ERR would only garble the
+			 * handshake: the connection just closes. */
+			if (r->tls == NULL && proto_build_err(full, sizeof full, &n,
 			        PROTO_ERR_INTERNAL, NULL, 0,
 			        "the relay is full") == 0)
 				(void)!write(fd, full, n);
@@ -236,6 +305,8 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		goto fail;
 	}
 	r->st.queue_depth = server_store_queue_depth(r->store);
+	if (relay_tls_start(r, err, errlen) != 0)
+		goto fail;
 	if (relay_listen(r, err, errlen) != 0)
 		goto fail;
 	net_timer_start(loop, &r->sweep, SWEEP_MS);
@@ -318,5 +389,6 @@ server_relay_free(struct server_relay *r)
 	server_router_fini(&r->rt);
 	server_store_close(r->store);
 	server_directory_fini(&r->dir);
+	net_tls_free(r->tls);
 	free(r);
 }

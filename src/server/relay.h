@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct net_loop;
+struct net_id;
 #define SERVER_MAX_NAME 64 /* --name, in bytes */
 
 struct server_relay;
@@ -32,6 +33,8 @@ struct server_config {
 	const char *name; /* answered to DISCOVER; NULL: the host name */
 	bool tls; /* over TLS: the wire's extensions (BYE's address, the
 	           * answer-size rule of DISCOVER) apply */
+	const char *cert, *key; /* --cert/--key; NULL: relay.crt/relay.key
+	                         * made in data_dir */
 };
 
 void server_config_defaults(struct server_config *);
@@ -42,5 +45,7 @@ int server_relay_port(const struct server_relay *);
 const char *server_relay_address(const struct server_relay *);
 void server_relay_shutdown(struct server_relay *);
 bool server_relay_is_drained(const struct server_relay *);
+struct net_id *server_relay_identity(
+    const struct server_config *, char *, size_t);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "net/conn.h"
 #include "net/loop.h"
+#include "net/tls.h"
 #include "net/sock.h"
 #include "proto/build.h"
 #include "proto/frame.h"
@@ -186,6 +187,12 @@ session_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 
 	s->user = u;
 	s->p2p_port = p2p_port;
+	u->has_fp = s->has_fp;
+	if (s->has_fp)
+		memcpy(u->fp, s->fp, sizeof u->fp);
+	u->has_alive_key = s->has_fp &&
+	    net_conn_tls_export(s->conn, NET_TLS_EXPORTER, u->alive_key,
+	        sizeof u->alive_key) == 0;
 	u->p2p_port = p2p_port;
 	u->sess = s;
 	u->last_seen = util_wall_ms();
@@ -268,6 +275,17 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 	    !server_directory_token_eq(fr->arg[2], u->token)) {
 		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
 		    "unknown or expired session token");
+		server_session_close(s, NULL, NULL);
+		return;
+	}
+	if (s->r->cfg.tls &&
+	    (!s->has_fp || !u->has_fp ||
+	        sodium_memcmp(s->fp, u->fp, sizeof s->fp) != 0)) {
+		server_log(SERVER_LOG_WARN,
+		    "%s: RESUME from %s with another device key: refused",
+		    u->name, s->ip);
+		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
+		    "this session token belongs to another device key");
 		server_session_close(s, NULL, NULL);
 		return;
 	}
@@ -575,8 +593,22 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	net_loop_defer_free(r->loop, session_free, s);
 }
 
+/* TLS is up: the client's key is the session's device identity. */
+static void
+session_handshake(struct net_conn *c, void *arg)
+{
+	struct srv_sess *s = arg;
+	const unsigned char *fp = net_conn_peer_fingerprint(c);
+
+	if (fp == NULL)
+		return;
+	memcpy(s->fp, fp, sizeof s->fp);
+	s->has_fp = true;
+}
+
 static const struct net_conn_cb session_cb = {
     .on_read = session_read,
+    .on_handshake = session_handshake,
     .on_drain = session_drained,
     .on_close = session_lost,
 };
@@ -586,6 +618,7 @@ void
 server_session_new(struct server_relay *r, int fd, const char *ip)
 {
 	struct srv_sess *s;
+	char err[256];
 
 	s = xcalloc(1, sizeof *s);
 	s->r = r;
@@ -598,6 +631,12 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 	s->tokens_at = s->last_in;
 	LIST_INSERT_HEAD(&r->ss.list, s, entry);
 	r->ss.n++;
+	if (r->tls != NULL &&
+	    net_conn_tls_start(s->conn, r->tls, err, sizeof err) == -1) {
+		net_conn_close(s->conn, false);
+		s->conn = NULL;
+		server_session_close(s, NULL, err);
+	}
 }
 
 /*

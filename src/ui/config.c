@@ -16,6 +16,7 @@ ui_config_defaults(struct ui_config *c)
 	c->port = 7733;
 	c->color = nc == NULL || *nc == '\0';
 	c->bell = true;
+	c->tls = true;
 }
 
 /* Where the config file lives; -1 without HOME or XDG_CONFIG_HOME. */
@@ -173,6 +174,13 @@ set_light(struct ui_config *c, const char *v, const char **why)
 }
 
 static int
+set_tls(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "tls is on or off";
+	return parse_bool(v, &c->tls);
+}
+
+static int
 set_p2p_port(struct ui_config *c, const char *v, const char **why)
 {
 	return parse_port(v, 0, &c->p2p_port, why, "p2p_port must be 0-65535");
@@ -210,6 +218,7 @@ static const struct {
     {"bell", set_bell},
     {"p2p", set_p2p},
     {"light", set_light},
+    {"tls", set_tls},
     {"p2p_port", set_p2p_port},
     {"download_dir", set_download_dir},
     {"max_file_size", set_max_file_size},

@@ -18,6 +18,7 @@ struct ui_config {
 	bool p2p; /* messages go straight to peers who take them */
 	unsigned p2p_port; /* where peers reach us; 0: any */
 	bool light; /* P2P light: no relay connection while idle */
+	bool tls; /* TLS with the relay, its key pinned (default on) */
 };
 
 void ui_config_defaults(struct ui_config *);

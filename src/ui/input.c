@@ -248,6 +248,19 @@ own_key(struct tui *t, int key)
 	return true;
 }
 
+/* The relay's key is asked about: y pins it and connects, n quits. */
+static void
+trust_key(struct tui *t, int key)
+{
+	char err[512];
+
+	if (key == 'n' || key == 'N' || key == UI_KEY_CTRL('C'))
+		t->quit = true;
+	else if ((key == 'y' || key == 'Y') &&
+	    client_session_trust_relay(t->s, err, sizeof err) != 0)
+		ui_tui_notice(t, true, "%s", err);
+}
+
 /* One key: help, the dialog and the long-message question come first. */
 void
 ui_input_key(struct tui *t, int key)
@@ -261,6 +274,10 @@ ui_input_key(struct tui *t, int key)
 	}
 	if (t->dialog) {
 		ui_dialog_key(t, key);
+		return;
+	}
+	if (t->state == CLIENT_UNTRUSTED) {
+		trust_key(t, key);
 		return;
 	}
 	if (t->confirm) {

@@ -10,7 +10,7 @@
 
 static const char usage[] =
     "usage: termgram [--host H] [--port P] [--user NAME] [--data DIR]\n"
-    "                [--p2p] [--p2p-port P] [--light]\n"
+    "                [--p2p] [--p2p-port P] [--light] [--tls on|off]\n"
     "       termgram send|recv|who|sendfile|echo-bot [OPTIONS] ...\n"
     "\n"
     "Without a command, the full-screen client. Without --user (or user in\n"
@@ -20,6 +20,9 @@ static const char usage[] =
     "relay when they cannot (docs/p2p.md); --p2p-port sets where peers\n"
     "reach you (default: any free port); --light also lets the relay\n"
     "connection go while idle (UDP ALIVE keeps you online).\n"
+    "At the first connection to a relay it shows the relay's key and asks\n"
+    "whether to trust it (compare it with `termgramd --fingerprint` on the\n"
+    "relay); --tls off speaks plaintext to a relay run with --tls off.\n"
     "'termgram send --help' explains the headless commands.\n";
 
 /* Read a port 1-65535 for option opt, or say why not. */
@@ -55,11 +58,13 @@ ui_main_run(int argc, char **argv)
 	    {"p2p", no_argument, NULL, 'P'},
 	    {"p2p-port", required_argument, NULL, 'Q'},
 	    {"light", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'H'},
+	    {"tls", required_argument, NULL, 'T'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	struct ui_options o;
 	int ch;
 
 	memset(&o, 0, sizeof o);
+	o.tls = -1;
 	while ((ch = getopt_long(argc, argv, "V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -87,6 +92,16 @@ ui_main_run(int argc, char **argv)
 			    0)
 				return 2;
 			o.p2p = true;
+			break;
+		case 'T':
+			if (strcmp(optarg, "on") != 0 &&
+			    strcmp(optarg, "off") != 0) {
+				fprintf(stderr,
+				    "termgram: --tls: '%s' is not on or off\n",
+				    optarg);
+				return 2;
+			}
+			o.tls = strcmp(optarg, "on") == 0;
 			break;
 		case 'H':
 			fputs(usage, stdout);

@@ -62,6 +62,50 @@ static const char *const help_lines[] = {
     "Any key closes this help.",
 };
 
+/*
+ * The question at the first connection to a relay (the state's detail
+ * says "first connection to HOST:PORT; its key is KEY"), boxed in the
+ * middle of the screen.
+ */
+void
+ui_status_draw_trust(struct tui *t)
+{
+	const char *key = strstr(t->detail, "; its key is ");
+	char lines[7][160];
+	int w = 70, h = 9, i;
+	WINDOW *win;
+
+	if (key == NULL)
+		return;
+	snprintf(lines[0], sizeof lines[0], "%s", "A relay not met before");
+	snprintf(lines[1], sizeof lines[1], "This is the %.*s. Its key is",
+	    (int)(key - t->detail), t->detail);
+	key += strlen("; its key is ");
+	snprintf(lines[2], sizeof lines[2], "  %.32s", key);
+	snprintf(lines[3], sizeof lines[3], "  %s",
+	    strlen(key) > 32 ? key + 32 : "");
+	snprintf(lines[4], sizeof lines[4], "%s",
+	    "Compare it with `termgramd --fingerprint` on the relay.");
+	snprintf(lines[5], sizeof lines[5], "%s", "");
+	snprintf(lines[6], sizeof lines[6], "%s",
+	    "y: trust it (pinned for next time)   n: quit");
+	if (w > t->cols - 2)
+		w = t->cols - 2;
+	win = newwin(h, w, (t->rows - h) / 2, (t->cols - w) / 2);
+	werase(win);
+	box_set(win, WACS_VLINE, WACS_HLINE);
+	for (i = 0; i < 7; i++) {
+		if (i == 0)
+			wattron(win, A_BOLD);
+		wmove(win, i + 1, 2);
+		ui_tui_put(win, lines[i], strlen(lines[i]), w - 4);
+		if (i == 0)
+			wattroff(win, A_BOLD);
+	}
+	wnoutrefresh(win);
+	delwin(win);
+}
+
 /* The help, boxed in the middle of the screen. */
 void
 ui_status_draw_help(struct tui *t)

@@ -209,6 +209,8 @@ tui_draw(struct tui *t)
 	ui_status_draw(t);
 	if (t->help)
 		ui_status_draw_help(t);
+	else if (t->state == CLIENT_UNTRUSTED)
+		ui_status_draw_trust(t);
 	ui_input_draw(t);
 	if (t->dialog)
 		ui_dialog_draw(t); /* last: the cursor goes to its field */
@@ -480,6 +482,8 @@ configure(struct tui *t, const struct ui_options *o, char *err, size_t len)
 		t->cfg.p2p = true;
 	if (o->light)
 		t->cfg.light = true;
+	if (o->tls >= 0)
+		t->cfg.tls = o->tls == 1;
 	if (o->p2p_port != 0)
 		t->cfg.p2p_port = o->p2p_port;
 	if (o->user != NULL)
@@ -521,6 +525,8 @@ start_session(struct tui *t, const char *data, const char *password, char *err,
 	cc.p2p = t->cfg.p2p || t->cfg.light;
 	cc.p2p_port = t->cfg.p2p_port;
 	cc.light = t->cfg.light;
+	cc.tls = t->cfg.tls;
+	cc.trust = CLIENT_TRUST_ASK;
 	cc.user = t->cfg.user;
 	cc.password = password;
 	cc.data_dir = data;

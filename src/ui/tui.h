@@ -12,6 +12,7 @@ struct ui_options {
 	bool p2p; /* --p2p (the config file may also say p2p = on) */
 	unsigned p2p_port; /* 0: from the config file, or any */
 	bool light; /* --light: P2P without a relay connection while idle */
+	int tls; /* --tls: 1 on, 0 off, -1 as the config file says */
 };
 
 int ui_tui_main(const struct ui_options *);

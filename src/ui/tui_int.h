@@ -60,7 +60,7 @@ struct tui {
 	char search[128];
 
 	enum client_conn_state state;
-	char detail[160];
+	char detail[640];
 	uint64_t retry_at; /* monotonic ms */
 	char notice[256];
 	bool notice_error;
@@ -110,6 +110,7 @@ void ui_bars_stop(struct tui *);
 /* status.c: the status line and the help. */
 void ui_status_draw(struct tui *);
 void ui_status_draw_help(struct tui *);
+void ui_status_draw_trust(struct tui *);
 
 /* input.c: keys, the input line, commands. */
 int ui_input_key_of(int, wint_t);

@@ -17,7 +17,7 @@ fail() {
 	failures=$((failures + 1))
 }
 
-relay_start "$bin" "$tmp/data" "$tmp/relay.log" --rate 0 ||
+relay_start "$bin" "$tmp/data" "$tmp/relay.log" --rate 0 --tls off ||
     { echo "FAIL: relay did not start"; exit 1; }
 port=$relay_port
 

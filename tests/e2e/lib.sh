@@ -149,6 +149,22 @@ relay() {
 	    fail "the relay $name did not start"
 	relays="$relays $relay_pid"
 	port=$relay_port
+	"$bin/termgramd" --fingerprint --data "$tmp/$name" \
+	    >"$tmp/fp-$port" 2>/dev/null || fail "no fingerprint of $name"
+}
+
+# trust NAME PORT: at NAME's first connection to the relay on PORT the
+# client shows the relay's key and asks; check it is that relay's and say
+# yes. A form-first client (--login) has it pinned beforehand instead.
+trust() {
+	local name=$1 p=$2 fp
+
+	fp=$(cat "$tmp/fp-$p")
+	grep -qs "^127.0.0.1:$p " "$tmp/$name/known_relays" && return 0
+	wait_for "$name" "A relay not met before"
+	shows "$name" "${fp:0:32}" || fail "$name was shown another relay key"
+	text "$name" y
+	wait_gone "$name" "A relay not met before"
 }
 
 # start BUILD_DIR: a temp folder, a relay of its own and a private tmux
@@ -184,8 +200,14 @@ client() {
 	    TERM=xterm-256color LC_ALL=C.UTF-8 TZ=UTC HOME=$tmp/$name-home \
 	    $bin/termgram --port $p $user $* 2>>$tmp/$name.err;
 	    echo \"EXITED \$?\"; sleep 600"
+	if [ "$user" = "--data $tmp/$name" ]; then
+		"$bin/termgram" trust --user "$name" --data "$tmp/$name" \
+		    "127.0.0.1:$p" "$(cat "$tmp/fp-$p")" >/dev/null ||
+		    fail "could not pin the relay for $name"
+	fi
 	tm new-session -d -x "${size%x*}" -y "${size#*x}" -s "$name" "$cmd" ||
 	    fail "tmux could not start $name's terminal"
+	[ "$user" = "--data $tmp/$name" ] || trust "$name" "$p"
 }
 
 # cli NAME COMMAND [ARGS...]: a headless termgram command as NAME.

@@ -19,8 +19,167 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "harness.h"
 #include "proto/b64.h"
+
+bool h_tls = true;
+static SSL_CTX *h_ctx[4]; /* one throwaway device identity each */
+static int h_who; /* the identity raw_open presents */
+static SSL *h_live[256]; /* open TLS connections, freed at exit */
+
+/* Keep or forget an open TLS connection (so none is leaked at exit). */
+static void
+h_live_set(SSL *old, SSL *now)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof h_live / sizeof h_live[0]; i++)
+		if (h_live[i] == old) {
+			h_live[i] = now;
+			return;
+		}
+}
+
+/* At exit: the connections a test left open, and the contexts. */
+__attribute__((destructor)) static void
+h_tls_free_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof h_live / sizeof h_live[0]; i++)
+		SSL_free(h_live[i]);
+	for (i = 0; i < sizeof h_ctx / sizeof h_ctx[0]; i++)
+		SSL_CTX_free(h_ctx[i]);
+}
+
+/* Whether the tests run over TLS: TERMGRAM_TEST_TLS=off says no. */
+__attribute__((constructor)) static void
+h_tls_mode(void)
+{
+	const char *e = getenv("TERMGRAM_TEST_TLS");
+
+	h_tls = e == NULL || strcmp(e, "off") != 0;
+}
+
+/* A client context with a fresh Ed25519 key and self-signed certificate. */
+static SSL_CTX *
+h_tls_ctx_new(void)
+{
+	static const unsigned char alpn[] = "\x0atermgram/1";
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	X509 *x = X509_new();
+	X509_NAME *nm = X509_get_subject_name(x);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)getpid());
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"termgram test", -1, -1, 0);
+	X509_set_issuer_name(x, nm);
+	if (k == NULL || X509_sign(x, k, NULL) == 0 || ctx == NULL)
+		abort();
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_use_certificate(ctx, x);
+	SSL_CTX_use_PrivateKey(ctx, k);
+	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	        SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return ctx;
+}
+
+/* Which of the test's device identities (0-3) raw_open presents next. */
+void
+h_tls_identity(int who)
+{
+	h_who = who;
+}
+
+/* TLS over c's connected socket, with the current identity; 0 or -1. */
+static int
+raw_tls(struct raw *c)
+{
+	SSL *ssl;
+
+	if (h_ctx[h_who] == NULL)
+		h_ctx[h_who] = h_tls_ctx_new();
+	ssl = SSL_new(h_ctx[h_who]);
+	SSL_set_fd(ssl, c->fd);
+	if (SSL_connect(ssl) != 1) {
+		SSL_free(ssl);
+		return -1;
+	}
+	c->ssl = ssl;
+	h_live_set(NULL, ssl);
+	return 0;
+}
+
+/* The relay's key fingerprint (SHA-256 of its SubjectPublicKeyInfo). */
+bool
+raw_peer_fp(struct raw *c, unsigned char *fp)
+{
+	X509 *x;
+	unsigned char *der = NULL;
+	int n;
+
+	if (c->ssl == NULL || (x = SSL_get1_peer_certificate(c->ssl)) == NULL)
+		return false;
+	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	SHA256(der, (size_t)n, fp);
+	OPENSSL_free(der);
+	X509_free(x);
+	return n > 0;
+}
+
+/* Read what is there (or wait for it): recv() or SSL_read(). */
+static long
+raw_recv(struct raw *c, void *p, size_t n)
+{
+	int k;
+
+	if (c->ssl == NULL)
+		return (long)recv(c->fd, p, n, 0);
+	k = SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	return k > 0 ? k : -1;
+}
+
+/* Whether bytes wait already decrypted (poll() would not see them). */
+static bool
+raw_pending(struct raw *c)
+{
+	return c->ssl != NULL && SSL_pending(c->ssl) > 0;
+}
+
+/*
+ * Write what the socket takes now (it may be non-blocking): the count,
+ * or -1 with errno EAGAIN when nothing went.
+ */
+long
+raw_send_some(struct raw *c, const void *p, size_t n)
+{
+	int k;
+
+	if (c->ssl == NULL)
+		return (long)send(c->fd, p, n, MSG_NOSIGNAL);
+	k = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (k > 0)
+		return k;
+	errno =
+	    SSL_get_error(c->ssl, k) == SSL_ERROR_WANT_WRITE ? EAGAIN : EPIPE;
+	return -1;
+}
 
 static long long
 now_ms(void)
@@ -104,6 +263,10 @@ relay_spawn(struct relay *r)
 	argv[n++] = "127.0.0.1";
 	argv[n++] = "--data";
 	argv[n++] = r->dir;
+	if (!h_tls) {
+		argv[n++] = "--tls";
+		argv[n++] = "off";
+	}
 	for (i = 0; i < r->nargs; i++)
 		argv[n++] = r->args[i];
 	argv[n] = NULL;
@@ -241,6 +404,7 @@ raw_open(struct raw *c, int port)
 	int one = 1;
 
 	c->len = 0;
+	c->ssl = NULL;
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
@@ -252,12 +416,22 @@ raw_open(struct raw *c, int port)
 		return -1;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (h_tls && raw_tls(c) != 0) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
 	return 0;
 }
 
 void
 raw_close(struct raw *c)
 {
+	if (c->fd != -1 && c->ssl != NULL) {
+		h_live_set(c->ssl, NULL);
+		SSL_free(c->ssl);
+	}
+	c->ssl = NULL;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
@@ -271,7 +445,7 @@ raw_write(struct raw *c, const void *p, size_t n)
 	ssize_t k;
 
 	while (n > 0) {
-		k = send(c->fd, q, n, MSG_NOSIGNAL);
+		k = raw_send_some(c, q, n);
 		if (k <= 0) {
 			if (k < 0 && errno == EINTR)
 				continue;
@@ -321,11 +495,12 @@ raw_line(struct raw *c, int ms)
 			return -1;
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1,
+		if (!raw_pending(c) &&
+		    poll(&pfd, 1,
 		        (int)(deadline - now_ms() > 0 ? deadline - now_ms()
 		                                      : 0)) <= 0)
 			return -1;
-		k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+		k = raw_recv(c, c->buf + c->len, sizeof c->buf - c->len);
 		if (k <= 0)
 			return -1;
 		c->len += (size_t)k;
@@ -359,9 +534,10 @@ raw_is_closed(struct raw *c, int ms)
 	while (now_ms() < deadline) {
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+		if (!raw_pending(c) &&
+		    poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
 			return false;
-		k = recv(c->fd, tmp, sizeof tmp, 0);
+		k = raw_recv(c, tmp, sizeof tmp);
 		if (k <= 0)
 			return true;
 	}
@@ -473,8 +649,13 @@ client_argv(char *argv[32], const char *arg, va_list ap)
 	int n = 0;
 
 	argv[n++] = TERMGRAM_BIN_DIR "/termgram";
-	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
+	for (; arg != NULL && n < 29; arg = va_arg(ap, const char *)) {
 		argv[n++] = (char *)arg;
+		if (n == 2 && !h_tls) { /* after the command's name */
+			argv[n++] = "--tls";
+			argv[n++] = "off";
+		}
+	}
 	argv[n] = NULL;
 }
 

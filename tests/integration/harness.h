@@ -22,12 +22,18 @@ struct relay {
 
 struct raw {
 	int fd;
+	void *ssl; /* the TLS connection (SSL *), NULL in plaintext */
 	char buf[1 << 18];
 	size_t len;
 	char line[1 << 17]; /* last line read, without LF */
 };
 
+extern bool h_tls; /* TLS unless TERMGRAM_TEST_TLS=off */
+
 void h_tmpdir(char *, size_t);
+void h_tls_identity(int);
+bool raw_peer_fp(struct raw *, unsigned char *);
+long raw_send_some(struct raw *, const void *, size_t);
 void h_rmdir(const char *);
 int relay_start(struct relay *, const char *, ...);
 int relay_restart(struct relay *);

@@ -282,20 +282,24 @@ light__alive_with_a_wrong_token_is_refused(void **state)
 	struct relay *r = *state;
 	char token[64], q[128], ans[256];
 
+	/* Over TLS an answer is never larger than its request: the ERR of
+	 * version 1 is not sent. */
+	const char *refused = h_tls ? "" : "ERR|AUTH_FAILED|-|";
+
 	login_p2p(&b, r->port, "bob", 6666, token);
 	udp_ask(r->port, "ALIVE|bob|0123456789abcdef0123456789abcdef", ans,
-	    sizeof ans, 2000);
-	assert_true(strncmp(ans, "ERR|AUTH_FAILED|-|", 18) == 0);
+	    sizeof ans, h_tls ? 300 : 2000);
+	assert_true(strncmp(ans, refused, strlen(refused)) == 0);
 	udp_ask(r->port, "ALIVE|nobody|0123456789abcdef0123456789abcdef", ans,
-	    sizeof ans, 2000);
-	assert_true(strncmp(ans, "ERR|AUTH_FAILED|-|", 18) == 0);
+	    sizeof ans, h_tls ? 300 : 2000);
+	assert_true(strncmp(ans, refused, strlen(refused)) == 0);
 	/* Without an ALIVE first, closing the connection is leaving. */
 	login_p2p(&a, r->port, "alice", 0, NULL);
 	raw_close(&b);
 	assert_int_equal(raw_expect(&a, "USER|bob|offline|", 5000), 0);
 	snprintf(q, sizeof q, "ALIVE|bob|%s", token);
-	udp_ask(r->port, q, ans, sizeof ans, 2000);
-	assert_true(strncmp(ans, "ERR|AUTH_FAILED|-|", 18) == 0);
+	udp_ask(r->port, q, ans, sizeof ans, h_tls ? 300 : 2000);
+	assert_true(strncmp(ans, refused, strlen(refused)) == 0);
 	/* Garbage gets no answer at all. */
 	udp_ask(r->port, "HELLO", ans, sizeof ans, 300);
 	assert_string_equal(ans, "");
@@ -310,10 +314,14 @@ discover__relay_answers_with_its_name_and_port(void **state)
 	struct relay *r = *state;
 	char ans[256], want[64];
 
-	udp_ask(r->port, "DISCOVER|1", ans, sizeof ans, 2000);
+	static char padded[257] = "DISCOVER|1|";
+
+	/* Over TLS a request must be at least as long as its answer. */
+	memset(padded + 11, '-', sizeof padded - 12);
+	udp_ask(r->port, h_tls ? padded : "DISCOVER|1", ans, sizeof ans, 2000);
 	/* "office relay" in base64. */
 	snprintf(want, sizeof want, "RELAY|b2ZmaWNlIHJlbGF5|%d", r->port);
-	assert_string_equal(ans, want);
+	assert_true(strncmp(ans, want, strlen(want)) == 0);
 	udp_ask(r->port, "DISCOVER|2", ans, sizeof ans, 300);
 	assert_string_equal(ans, "");
 }

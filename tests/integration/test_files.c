@@ -367,7 +367,7 @@ files__relay_stays_bounded__receiver_never_reads(void **state)
 		memcpy(frame + n, chunk, sizeof chunk);
 		len = (size_t)n + sizeof chunk;
 		while (off < len) {
-			k = send(a.fd, frame + off, len - off, MSG_NOSIGNAL);
+			k = raw_send_some(&a, frame + off, len - off);
 			if (k > 0) {
 				off += (size_t)k;
 				continue;

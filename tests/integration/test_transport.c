@@ -1,0 +1,441 @@
+/*
+ * TLS between client and relay: a session token sniffed and replayed from
+ * another device key is refused, a relay whose key changed is refused
+ * before anything is sent, --strict needs `termgram trust`, the relay's
+ * --fingerprint is what clients pin, and a capture of the loopback during
+ * a real session shows none of its secrets.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "util/fingerprint.h"
+
+static char out[1 << 16], err[1 << 16];
+
+/* Over plaintext there are no keys to test: the test is skipped. */
+static void
+need_tls(void)
+{
+	if (!h_tls)
+		skip();
+}
+
+/* termgramd --fingerprint on r's data folder, into fp (people's form). */
+static void
+relay_fingerprint(const struct relay *r, char *fp, size_t len)
+{
+	char cmd[600];
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd,
+	    TERMGRAM_BIN_DIR "/termgramd --fingerprint --data '%s' 2>/dev/null",
+	    r->dir);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(fp, (int)len, p));
+	fp[strcspn(fp, "\n")] = '\0';
+	assert_int_equal(pclose(p), 0);
+}
+
+/* A headless `who` as alice with her own data folder; its exit status. */
+static int
+who(const struct relay *r, const char *da, const char *extra)
+{
+	char port[16];
+
+	snprintf(port, sizeof port, "%d", r->port);
+	if (extra != NULL)
+		return run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+		    "who", "--port", port, "--user", "alice", "--data", da,
+		    extra, NULL);
+	return run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
+	    "--port", port, "--user", "alice", "--data", da, NULL);
+}
+
+/*
+ * mallory saw alice's WELCOME and replays its token with RESUME from a
+ * key of her own: refused, and alice stays online. alice's own key may
+ * resume.
+ */
+static void
+relay__refuses_resume__from_another_device_key(void **state)
+{
+	struct relay r;
+	struct raw a, m;
+	char token[64], *p;
+
+	(void)state;
+	need_tls();
+	assert_int_equal(relay_start(&r, NULL), 0);
+	h_tls_identity(0);
+	assert_int_equal(raw_open(&a, r.port), 0);
+	raw_send(&a, "LOGIN|1|alice|%s|0\n", h_b64("alice-pass-1"));
+	assert_int_equal(raw_expect(&a, "WELCOME|alice|", 5000), 0);
+	p = a.line + strlen("WELCOME|alice|");
+	snprintf(token, sizeof token, "%.*s", (int)strcspn(p, "|"), p);
+	assert_int_equal(raw_expect(&a, "SYNCED", 5000), 0);
+
+	h_tls_identity(1);
+	assert_int_equal(raw_open(&m, r.port), 0);
+	raw_send(&m, "RESUME|1|alice|%s|0\n", token);
+	assert_int_equal(raw_line(&m, 5000), 0);
+	assert_true(strncmp(m.line, "ERR|AUTH_FAILED|", 16) == 0);
+	assert_true(raw_is_closed(&m, 5000));
+	raw_close(&m);
+	/* alice was not replaced: she still gets answers. */
+	raw_send(&a, "PING|7\n");
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_string_equal(a.line, "PONG|7");
+
+	/* The token with the key it was given to is fine. */
+	h_tls_identity(0);
+	assert_int_equal(raw_open(&m, r.port), 0);
+	raw_send(&m, "RESUME|1|alice|%s|0\n", token);
+	assert_int_equal(raw_expect(&m, "WELCOME|alice|", 5000), 0);
+	raw_close(&m);
+	raw_close(&a);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * The relay's key files are replaced and it comes back on the same port:
+ * the client refuses with the documented message, sends nothing (no
+ * LOGIN reaches the relay) and does not retry.
+ */
+static void
+client__refuses_a_changed_relay_key(void **state)
+{
+	struct relay r;
+	char da[300], path[400], port[16], was[80], now[80], want[400];
+
+	(void)state;
+	need_tls();
+	assert_int_equal(relay_start(&r, NULL), 0);
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	assert_int_equal(who(&r, da, NULL), 0);
+	assert_non_null(strstr(err, "first connection to 127.0.0.1:"));
+	relay_fingerprint(&r, was, sizeof was);
+
+	assert_int_equal(relay_stop(&r, SIGTERM), 0);
+	snprintf(path, sizeof path, "%s/relay.key", r.dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof path, "%s/relay.crt", r.dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(port, sizeof port, "%d", r.port);
+	snprintf(r.args[r.nargs++], sizeof r.args[0], "--port");
+	snprintf(r.args[r.nargs++], sizeof r.args[0], "%s", port);
+	assert_int_equal(relay_restart(&r), 0);
+	relay_fingerprint(&r, now, sizeof now);
+	assert_string_not_equal(was, now);
+
+	assert_int_equal(who(&r, da, NULL), 1);
+	snprintf(want, sizeof want,
+	    "the relay at 127.0.0.1:%s presented key %s, but %s was pinned in "
+	    "%s/known_relays.",
+	    port, now, was, da);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof want, "run: termgram trust 127.0.0.1:%s %s.",
+	    port, now);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "someone may be intercepting"));
+	assert_null(strstr(err, "retrying"));
+	assert_false(relay_log_has(&r, "logged in"));
+	assert_false(relay_log_has(&r, "registered"));
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/* --strict: an unknown relay is refused until `termgram trust`. */
+static void
+client__strict__refuses_until_trusted(void **state)
+{
+	struct relay r;
+	char da[300], hp[64], fp[80];
+
+	(void)state;
+	need_tls();
+	assert_int_equal(relay_start(&r, NULL), 0);
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	assert_int_equal(who(&r, da, "--strict"), 1);
+	assert_non_null(strstr(err, "is not pinned"));
+	assert_false(relay_log_has(&r, "logged in"));
+
+	relay_fingerprint(&r, fp, sizeof fp);
+	snprintf(hp, sizeof hp, "127.0.0.1:%d", r.port);
+	/* A typo is refused. */
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "trust",
+	        "--user", "alice", "--data", da, hp, "AAAAAAA-BBBBBBB", NULL),
+	    2);
+	assert_non_null(strstr(err, "fingerprint has"));
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "trust",
+	        "--user", "alice", "--data", da, hp, fp, NULL),
+	    0);
+	assert_non_null(strstr(out, "pinned"));
+	assert_int_equal(who(&r, da, "--strict"), 0);
+	assert_true(relay_log_has(&r, "alice logged in"));
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * termgramd --fingerprint parses, is the key the relay presents, and is
+ * what the client pinned.
+ */
+static void
+relay__fingerprint__is_what_the_client_pins(void **state)
+{
+	struct relay r;
+	struct raw c;
+	char da[300], path[400], fp[80], line[256], want[200];
+	unsigned char bin[UTIL_FP_LEN], seen[UTIL_FP_LEN];
+	FILE *f;
+	bool found = false;
+
+	(void)state;
+	need_tls();
+	assert_int_equal(relay_start(&r, NULL), 0);
+	relay_fingerprint(&r, fp, sizeof fp);
+	assert_int_equal(util_fp_parse(fp, bin, err, sizeof err), 0);
+	assert_int_equal(raw_open(&c, r.port), 0);
+	assert_true(raw_peer_fp(&c, seen));
+	assert_memory_equal(bin, seen, UTIL_FP_LEN);
+	raw_close(&c);
+
+	snprintf(da, sizeof da, "%s/alice", r.dir);
+	assert_int_equal(who(&r, da, NULL), 0);
+	snprintf(path, sizeof path, "%s/known_relays", da);
+	assert_non_null(f = fopen(path, "r"));
+	snprintf(want, sizeof want, "127.0.0.1:%d %s\n", r.port, fp);
+	while (fgets(line, sizeof line, f) != NULL)
+		found = found || strcmp(line, want) == 0;
+	fclose(f);
+	assert_true(found);
+	assert_true(relay_log_has(&r, fp));
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/* --- the capture ----------------------------------------------------- */
+
+/*
+ * Everything that crosses the loopback interface, into the file at path,
+ * from a child process until it is sent SIGTERM. -1 when packets cannot
+ * be captured here (not root).
+ */
+static pid_t
+capture_start(const char *path)
+{
+	struct sockaddr_ll sll;
+	static char buf[1 << 16];
+	int fd, size = 64 << 20;
+	pid_t pid;
+	FILE *f;
+	ssize_t n;
+
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (fd == -1)
+		return -1;
+	memset(&sll, 0, sizeof sll);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex("lo");
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) != 0) {
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+	if ((pid = fork()) != 0) {
+		close(fd);
+		return pid;
+	}
+	f = fopen(path, "wb");
+	while (f != NULL && (n = recv(fd, buf, sizeof buf, 0)) != 0) {
+		if (n > 0) {
+			fwrite(buf, 1, (size_t)n, f);
+			fflush(f);
+		} else if (errno != EINTR)
+			break;
+	}
+	_exit(0);
+}
+
+/* The whole file at path (its length in *len), or NULL. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc((size_t)n + 1);
+	*len = fread(p, 1, (size_t)n, f);
+	fclose(f);
+	return p;
+}
+
+/* Whether the capture holds the n bytes at s; says which one if so. */
+static bool
+captured(
+    const char *cap, size_t caplen, const char *what, const void *s, size_t n)
+{
+	const char *p = cap, *end = cap + caplen;
+
+	while (p + n <= end && memcmp(p, s, n) != 0)
+		p++;
+	if (p + n > end)
+		return false;
+	print_message("the capture shows %s\n", what);
+	return true;
+}
+
+/* Secrets of the captured session: what must not be seen. */
+struct secrets {
+	char pw[64], marker[64], token[64];
+	unsigned char file[32];
+};
+
+/*
+ * A real session over loopback: alice logs in with a password (raw, to
+ * know the token of her WELCOME), then the headless client sends bob a
+ * message with the marker and a small file while bob receives.
+ */
+static void
+capture_session(const struct relay *r, struct secrets *s)
+{
+	char port[16], da[300], db[300], dl[300], fpath[300], bobout[300];
+	struct raw a;
+	FILE *f;
+	pid_t bob;
+	int st;
+	char *p;
+
+	snprintf(port, sizeof port, "%d", r->port);
+	snprintf(da, sizeof da, "%s/alice", r->dir);
+	snprintf(db, sizeof db, "%s/bob", r->dir);
+	snprintf(dl, sizeof dl, "%s/down", r->dir);
+	snprintf(fpath, sizeof fpath, "%s/small.bin", r->dir);
+	snprintf(bobout, sizeof bobout, "%s/bob.out", r->dir);
+	h_random_file(fpath, 1);
+	assert_non_null(f = fopen(fpath, "rb"));
+	fseek(f, 4096, SEEK_SET);
+	assert_int_equal(fread(s->file, 1, sizeof s->file, f), sizeof s->file);
+	fclose(f);
+
+	assert_int_equal(raw_open(&a, r->port), 0);
+	raw_send(&a, "LOGIN|1|alice|%s|0\n", h_b64(s->pw));
+	assert_int_equal(raw_expect(&a, "WELCOME|alice|", 5000), 0);
+	p = a.line + strlen("WELCOME|alice|");
+	snprintf(s->token, sizeof s->token, "%.*s", (int)strcspn(p, "|"), p);
+	raw_close(&a);
+
+	setenv("TERMGRAM_PASSWORD", s->pw, 1);
+	bob = spawn_client(bobout, "recv", "--port", port, "--user", "bob",
+	    "--data", db, "--accept-files", "--dir", dl, "--count", "2",
+	    "--timeout", "30", NULL);
+	sleep(1);
+	assert_int_equal(run_client(NULL, NULL, out, sizeof out, err,
+	                     sizeof err, "send", "--port", port, "--user",
+	                     "alice", "--data", da, "bob", s->marker, NULL),
+	    0);
+	assert_int_equal(run_client(NULL, NULL, out, sizeof out, err,
+	                     sizeof err, "sendfile", "--port", port, "--user",
+	                     "alice", "--data", da, "bob", fpath, NULL),
+	    0);
+	assert_int_equal(waitpid(bob, &st, 0), bob);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unsetenv("TERMGRAM_PASSWORD");
+}
+
+/*
+ * Capture the loopback during a real session: none of the password, the
+ * session token, the message marker (nor their base64) or the file's
+ * bytes may be seen. Over --tls off (TERMGRAM_TEST_TLS=off) they are.
+ */
+static void
+capture__shows_no_password_token_message_or_file(void **state)
+{
+	struct relay r;
+	struct secrets s;
+	unsigned char rnd[8];
+	char cap[300], b64[200];
+	char *bytes;
+	size_t len = 0;
+	pid_t cpid;
+	FILE *f;
+	int bad = 0;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	snprintf(cap, sizeof cap, "%s.pcap", r.dir);
+	if ((cpid = capture_start(cap)) == -1) {
+		relay_finish(&r);
+		print_message("no AF_PACKET socket (needs root): skipped\n");
+		skip();
+	}
+	assert_non_null(f = fopen("/dev/urandom", "rb"));
+	assert_int_equal(fread(rnd, 1, sizeof rnd, f), sizeof rnd);
+	fclose(f);
+	snprintf(s.pw, sizeof s.pw, "pw-%02x%02x%02x%02x-secret", rnd[0],
+	    rnd[1], rnd[2], rnd[3]);
+	snprintf(s.marker, sizeof s.marker, "vault code %02x%02x%02x%02x",
+	    rnd[4], rnd[5], rnd[6], rnd[7]);
+	usleep(200000);
+	capture_session(&r, &s);
+	usleep(300000);
+	kill(cpid, SIGTERM);
+	waitpid(cpid, NULL, 0);
+
+	assert_non_null(bytes = slurp(cap, &len));
+	print_message("captured %zu bytes on lo\n", len);
+	assert_true(len > 1000);
+	bad += captured(bytes, len, "the password", s.pw, strlen(s.pw));
+	snprintf(b64, sizeof b64, "%s", h_b64(s.pw));
+	bad += captured(bytes, len, "the password in base64", b64, strlen(b64));
+	bad += captured(bytes, len, "the token", s.token, strlen(s.token));
+	bad += captured(bytes, len, "the marker", s.marker, strlen(s.marker));
+	snprintf(b64, sizeof b64, "%s", h_b64(s.marker));
+	bad += captured(bytes, len, "the marker in base64", b64, strlen(b64));
+	bad +=
+	    captured(bytes, len, "32 bytes of the file", s.file, sizeof s.file);
+	free(bytes);
+	unlink(cap);
+	assert_int_equal(bad, 0);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(relay__refuses_resume__from_another_device_key),
+	    cmocka_unit_test(client__refuses_a_changed_relay_key),
+	    cmocka_unit_test(client__strict__refuses_until_trusted),
+	    cmocka_unit_test(relay__fingerprint__is_what_the_client_pins),
+	    cmocka_unit_test(capture__shows_no_password_token_message_or_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
