@@ -75,10 +75,12 @@ tg_integration_test(test_files tests/integration/test_files.c)
 tg_integration_test(test_directory tests/integration/test_directory.c)
 tg_integration_test(test_p2p tests/integration/test_p2p.c)
 tg_integration_test(test_verified tests/integration/test_verified.c)
-# The directory's protocol again in plaintext: the version-1 wire.
-add_test(NAME test_directory_plain COMMAND test_directory)
-set_tests_properties(test_directory_plain PROPERTIES TIMEOUT 600
-  ENVIRONMENT "TERMGRAM_TEST_TLS=off;ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+# The directory and P2P again in plaintext: the version-1 wire.
+foreach(t test_directory test_p2p)
+  add_test(NAME ${t}_plain COMMAND ${t})
+  set_tests_properties(${t}_plain PROPERTIES TIMEOUT 600
+    ENVIRONMENT "TERMGRAM_TEST_TLS=off;ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endforeach()
 tg_integration_test(test_hardening tests/integration/test_hardening.c)
 tg_integration_test(test_transport tests/integration/test_transport.c)
 target_link_libraries(test_transport PRIVATE tg_util)

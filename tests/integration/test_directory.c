@@ -410,6 +410,13 @@ discover__relay_answers_with_its_name_and_port(void **state)
 	/* "office relay" in base64. */
 	snprintf(want, sizeof want, "RELAY|b2ZmaWNlIHJlbGF5|%d", r->port);
 	assert_true(strncmp(ans, want, strlen(want)) == 0);
+	/* Over TLS it ends with the relay's fingerprint, to be pinned. */
+	if (h_tls)
+		assert_true(ans[strlen(want)] == '|' &&
+		    strspn(ans + strlen(want) + 1, "0123456789abcdef") == 64);
+	else
+		assert_true(
+		    ans[strlen(want)] == '\0' || ans[strlen(want)] == '\n');
 	udp_ask(r->port, "DISCOVER|2", ans, sizeof ans, 300);
 	assert_string_equal(ans, "");
 }
