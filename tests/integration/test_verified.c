@@ -194,6 +194,53 @@ free_port(void)
 	return port;
 }
 
+/* alice gone light over TLS, and the ALIVE that did it. */
+struct light {
+	struct relay r;
+	unsigned char key[32];
+	char dg[256]; /* her first ALIVE, as sent */
+	size_t n;
+	int same, other; /* UDP from 127.0.0.1 and from 127.0.0.2 */
+};
+
+/*
+ * A relay with one-second heartbeats; alice logs in over TLS, sends her
+ * first ALIVE from 127.0.0.1 (answered, signed) and closes: light.
+ */
+static void
+light_start(struct light *l)
+{
+	struct raw a;
+	char ans[256];
+
+	assert_int_equal(relay_start(&l->r, "--heartbeat", "1", NULL), 0);
+	assert_int_equal(raw_login(&a, l->r.port, "alice", ""), 0);
+	alive_key(&a, l->key);
+	l->same = udp_from("127.0.0.1");
+	l->other = udp_from("127.0.0.2");
+	l->n = alive_of(l->dg, sizeof l->dg, "alice", 1, l->key);
+	udp_to(l->same, l->r.port, l->dg, l->n);
+	assert_true(udp_answer(l->same, ans, sizeof ans, 3000));
+	assert_non_null(strstr(ans, "ALIVE|0|1|"));
+	raw_close(&a);
+}
+
+static void
+light_end(struct light *l)
+{
+	close(l->same);
+	close(l->other);
+	assert_int_equal(relay_finish(&l->r), 0);
+}
+
+/* The address a LOOKUP by c gives for alice, into ip. */
+static void
+alice_ip(struct raw *c, char *ip, size_t cap)
+{
+	lookup(c, "alice");
+	field(c, 2, ip, cap);
+}
+
 /*
  * A replayed ALIVE, from the address it was sent from or another, gets
  * no answer, moves no address, and the user it named leaves after three
@@ -202,48 +249,33 @@ free_port(void)
 static void
 verified__alive_replay__keeps_no_killed_user_online(void **state)
 {
-	struct relay r;
-	struct raw a, b;
-	unsigned char key[32];
-	char dg[256], ans[256], ip[64];
-	size_t n;
-	int same, other, i;
+	struct light l;
+	struct raw b;
+	char ans[256], ip[64];
+	int i;
 
 	(void)state;
 	if (!h_tls)
 		skip();
-	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
-	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
-	alive_key(&a, key);
-	same = udp_from("127.0.0.1");
-	other = udp_from("127.0.0.2");
-	/* alice's real ALIVE, answered and signed; she goes light. */
-	n = alive_of(dg, sizeof dg, "alice", 1, key);
-	udp_to(same, r.port, dg, n);
-	assert_true(udp_answer(same, ans, sizeof ans, 3000));
-	assert_non_null(strstr(ans, "ALIVE|0|1|"));
-	raw_close(&a);
+	light_start(&l);
 	/* "Killed": from now on only the capture is sent, from both. */
-	assert_int_equal(raw_login(&b, r.port, "bob", ""), 0);
-	for (i = 0; i < 60 && !relay_log_has(&r, "alice left"); i++) {
-		udp_to(other, r.port, dg, n);
-		udp_to(same, r.port, dg, n);
-		assert_false(udp_answer(other, ans, sizeof ans, 25));
-		assert_false(udp_answer(same, ans, sizeof ans, 25));
+	assert_int_equal(raw_login(&b, l.r.port, "bob", ""), 0);
+	for (i = 0; i < 60 && !relay_log_has(&l.r, "alice left"); i++) {
+		udp_to(l.other, l.r.port, l.dg, l.n);
+		udp_to(l.same, l.r.port, l.dg, l.n);
+		assert_false(udp_answer(l.other, ans, sizeof ans, 25));
+		assert_false(udp_answer(l.same, ans, sizeof ans, 25));
 		if (i == 5) {
 			/* The replay from 127.0.0.2 did not move her. */
-			lookup(&b, "alice");
-			field(&b, 2, ip, sizeof ip);
+			alice_ip(&b, ip, sizeof ip);
 			assert_string_equal(ip, "127.0.0.1");
 		}
 		usleep(50000);
 	}
 	assert_true(
-	    log_wait(&r, "alice left (no ALIVE for three intervals)", 3000));
+	    log_wait(&l.r, "alice left (no ALIVE for three intervals)", 3000));
 	raw_close(&b);
-	close(same);
-	close(other);
-	assert_int_equal(relay_finish(&r), 0);
+	light_end(&l);
 }
 
 /*
@@ -253,37 +285,24 @@ verified__alive_replay__keeps_no_killed_user_online(void **state)
 static void
 verified__alive__a_fresh_one_moves_the_address(void **state)
 {
-	struct relay r;
-	struct raw a, b;
-	unsigned char key[32];
+	struct light l;
+	struct raw b;
 	char dg[256], ans[256], ip[64];
 	size_t n;
-	int same, other;
 
 	(void)state;
 	if (!h_tls)
 		skip();
-	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
-	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
-	alive_key(&a, key);
-	same = udp_from("127.0.0.1");
-	other = udp_from("127.0.0.2");
-	n = alive_of(dg, sizeof dg, "alice", 1, key);
-	udp_to(same, r.port, dg, n);
-	assert_true(udp_answer(same, ans, sizeof ans, 3000));
-	raw_close(&a);
-	n = alive_of(dg, sizeof dg, "alice", 2, key);
-	udp_to(other, r.port, dg, n);
-	assert_true(udp_answer(other, ans, sizeof ans, 3000));
+	light_start(&l);
+	n = alive_of(dg, sizeof dg, "alice", 2, l.key);
+	udp_to(l.other, l.r.port, dg, n);
+	assert_true(udp_answer(l.other, ans, sizeof ans, 3000));
 	assert_non_null(strstr(ans, "ALIVE|0|2|"));
-	assert_int_equal(raw_login(&b, r.port, "bob", ""), 0);
-	lookup(&b, "alice");
-	field(&b, 2, ip, sizeof ip);
+	assert_int_equal(raw_login(&b, l.r.port, "bob", ""), 0);
+	alice_ip(&b, ip, sizeof ip);
 	assert_string_equal(ip, "127.0.0.2");
 	raw_close(&b);
-	close(same);
-	close(other);
-	assert_int_equal(relay_finish(&r), 0);
+	light_end(&l);
 }
 
 /* The local UDP ports of process pid (from /proc), into ports; how many. */
