@@ -2,17 +2,23 @@
  * P2P light mode: while idle, the relay connection is closed and ALIVE
  * datagrams keep us online; anything that needs the relay (a message to
  * send, a receipt, a file, the relay's word that something waits) opens
- * it again.
+ * it again. Over TLS every ALIVE and every answer is signed with the key
+ * of our last login, counted and timed; a datagram from anywhere but the
+ * relay, or not a signed answer to our latest ALIVE, is ignored, and
+ * three unanswered ALIVEs mean: log in again.
  */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "client/p2p.h"
 #include "client/session_int.h"
@@ -22,6 +28,7 @@
 #include "proto/b64.h"
 #include "proto/build.h"
 #include "proto/frame.h"
+#include "util/sys.h"
 #include "util/xmalloc.h"
 
 #define REST_CHECK_MS 500
@@ -36,7 +43,64 @@ struct client_light {
 	struct net_timer alive, rest;
 	char *pending; /* frames for the relay while resting */
 	size_t npending;
+	/* Over TLS: the counter of our latest ALIVE (from 1 per login),
+	 * whether it was answered, ALIVEs unanswered in a row, and where
+	 * the relay is (answers come from there only). */
+	uint64_t counter;
+	bool answered;
+	unsigned missed;
+	struct sockaddr_storage relay;
+	socklen_t relaylen;
+	bool has_relay;
 };
+
+/*
+ * Where the relay's UDP side is, found once per login: the first IPv4
+ * address of its host. ALIVE goes there, and only answers from there
+ * count.
+ */
+static bool
+relay_resolve(struct client_session *s)
+{
+	struct client_light *l = s->light;
+	struct addrinfo hints, *res;
+	char port[8];
+
+	if (l->has_relay)
+		return true;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_DGRAM;
+	snprintf(port, sizeof port, "%u", (unsigned)s->cfg.port);
+	if (getaddrinfo(s->host, port, &hints, &res) != 0)
+		return false;
+	if (res != NULL && res->ai_addrlen <= sizeof l->relay) {
+		memcpy(&l->relay, res->ai_addr, res->ai_addrlen);
+		l->relaylen = res->ai_addrlen;
+		l->has_relay = true;
+	}
+	freeaddrinfo(res);
+	return l->has_relay;
+}
+
+/* ALIVE|name|counter|time|mac: the next counter, signed with our key. */
+static int
+alive_build_signed(struct client_session *s, size_t *n)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	if (!s->has_alive_key ||
+	    proto_alive_signed(s->buf, sizeof s->buf, n, s->me,
+	        s->light->counter + 1, util_wall_ms() / 1000) != 0)
+		return -1;
+	crypto_auth_hmacsha256(
+	    mac, (const unsigned char *)s->buf, *n, s->alive_key);
+	if (proto_build_signed(s->buf, sizeof s->buf, n, mac) != 0)
+		return -1;
+	s->light->counter++;
+	s->light->answered = false;
+	return 0;
+}
 
 /* One ALIVE datagram: we are still here. */
 static void
@@ -44,7 +108,16 @@ alive_send(struct client_session *s)
 {
 	size_t n;
 
-	if (s->me[0] == '\0' || s->token[0] == '\0' ||
+	if (s->me[0] == '\0')
+		return;
+	if (s->tls != NULL) {
+		if (!relay_resolve(s) || alive_build_signed(s, &n) != 0)
+			return;
+		(void)net_udp_reply(s->light->ufd, &s->light->relay,
+		    s->light->relaylen, s->buf, n);
+		return;
+	}
+	if (s->token[0] == '\0' ||
 	    proto_build_alive(s->buf, sizeof s->buf, &n, s->me, s->token) != 0)
 		return;
 	(void)net_udp_sendto(
@@ -59,6 +132,7 @@ light_wake(struct client_session *s)
 		return;
 	s->light->resting = false;
 	s->light->alive_wait = false;
+	s->light->missed = 0;
 	client_session_connect(s);
 }
 
@@ -107,15 +181,29 @@ rest_timer(struct net_timer *t, void *arg)
 	net_timer_start(s->loop, t, REST_CHECK_MS);
 }
 
-/* While resting, ALIVE at the interval the relay needs. */
+/*
+ * While resting, ALIVE at the interval the relay needs. Over TLS a relay
+ * that lost our key (it restarted) does not answer: after three
+ * unanswered intervals we log in again.
+ */
 static void
 alive_timer(struct net_timer *t, void *arg)
 {
 	struct client_session *s = arg;
+	struct client_light *l = s->light;
 
-	if (s->light->resting)
-		alive_send(s);
-	net_timer_start(s->loop, t, s->light->alive_ms);
+	net_timer_start(s->loop, t, l->alive_ms);
+	if (!l->resting)
+		return;
+	if (s->tls != NULL) {
+		l->missed = l->answered ? 0 : l->missed + 1;
+		if (l->missed >= 3) {
+			s->token[0] = '\0';
+			light_wake(s);
+			return;
+		}
+	}
+	alive_send(s);
 }
 
 /*
@@ -142,7 +230,74 @@ client_light_learn(struct client_session *s, struct proto_slice b64)
 	}
 }
 
-/* The relay's answers: ALIVE|pending, or ERR when our token is stale. */
+/* Whether two addresses are the same host and port. */
+bool
+client_light_same_addr(
+    const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	char x[NET_ADDRSTRLEN], y[NET_ADDRSTRLEN];
+
+	if (a->ss_family != b->ss_family ||
+	    net_addr_port(a) != net_addr_port(b))
+		return false;
+	net_addr_format(a, x, sizeof x);
+	net_addr_format(b, y, sizeof y);
+	return strcmp(x, y) == 0;
+}
+
+/*
+ * Whether fr is the relay's signed answer ALIVE|pending|counter|mac to
+ * our latest ALIVE (counter latest), by key.
+ */
+bool
+client_light_answer_ok(
+    const unsigned char *key, uint64_t latest, const struct proto_frame *fr)
+{
+	struct proto_slice signed_part = proto_frame_signed(fr);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	return fr->verb == PROTO_V_ALIVE && fr->nargs == 3 && latest > 0 &&
+	    proto_slice_u64(fr->arg[1]) == latest &&
+	    proto_slice_hex32(fr->arg[2], mac) == 0 &&
+	    crypto_auth_hmacsha256_verify(mac,
+	        (const unsigned char *)signed_part.p, signed_part.len,
+	        key) == 0;
+}
+
+/*
+ * A datagram over TLS: only the relay's signed answer to our latest
+ * ALIVE counts, and nothing else (no ERR) is acted upon. Returns the
+ * frames waiting for us, or -1 to ignore it.
+ */
+static int64_t
+light_answer_tls(struct client_session *s, const struct proto_frame *fr,
+    const struct sockaddr_storage *from)
+{
+	struct client_light *l = s->light;
+
+	if (!l->has_relay || !s->has_alive_key ||
+	    !client_light_same_addr(from, &l->relay) ||
+	    !client_light_answer_ok(s->alive_key, l->counter, fr))
+		return -1;
+	l->answered = true;
+	l->missed = 0;
+	return (int64_t)proto_slice_u64(fr->arg[0]);
+}
+
+/* What an answer from the relay with pending frames waiting means. */
+static void
+light_answer(struct client_session *s, uint64_t pending)
+{
+	if (s->light->alive_wait)
+		light_rest(s);
+	else if (s->light->resting && pending > 0)
+		light_wake(s); /* something waits for us */
+}
+
+/*
+ * The relay's answers: ALIVE|pending, or ERR when our token is stale;
+ * over TLS only signed answers from the relay (light_answer_tls).
+ */
 static void
 light_read(struct net_watch *w, short revents, void *arg)
 {
@@ -153,6 +308,7 @@ light_read(struct net_watch *w, short revents, void *arg)
 	struct proto_frame fr;
 	struct proto_error err;
 	char buf[512];
+	int64_t pending;
 	ssize_t n;
 
 	(void)w;
@@ -163,11 +319,11 @@ light_read(struct net_watch *w, short revents, void *arg)
 			buf[n++] = '\n';
 		if (proto_frame_parse(buf, (size_t)n, &fr, &err) != PROTO_FRAME)
 			continue;
-		if (fr.verb == PROTO_V_ALIVE && fr.nargs == 1) {
-			if (l->alive_wait)
-				light_rest(s);
-			else if (l->resting && proto_slice_u64(fr.arg[0]) > 0)
-				light_wake(s); /* something waits for us */
+		if (s->tls != NULL) {
+			if ((pending = light_answer_tls(s, &fr, &from)) >= 0)
+				light_answer(s, (uint64_t)pending);
+		} else if (fr.verb == PROTO_V_ALIVE && fr.nargs == 1) {
+			light_answer(s, proto_slice_u64(fr.arg[0]));
 		} else if (fr.verb == PROTO_V_ERR && l->resting) {
 			/* Our light presence lapsed: log in again. */
 			s->token[0] = '\0';
@@ -202,6 +358,11 @@ client_light_synced(struct client_session *s)
 	struct client_light *l = s->light;
 	size_t n;
 
+	/* A new login, a new key: its ALIVEs count from 1. */
+	l->counter = 0;
+	l->has_relay = false;
+	l->answered = true;
+	l->missed = 0;
 	if (proto_build_bare(s->buf, sizeof s->buf, &n, PROTO_V_STATS) == 0)
 		net_conn_write(s->conn, s->buf, n);
 	if (l->npending > 0) {

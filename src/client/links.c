@@ -241,6 +241,16 @@ p2p_me(void *arg)
 	return ((struct client_session *)arg)->me;
 }
 
+/* A line for the log about the direct connections. */
+static void
+p2p_log(void *arg, const char *line)
+{
+	struct client_session *s = arg;
+
+	if (s->ev->on_log != NULL)
+		s->ev->on_log(s->arg, line);
+}
+
 /* The listener for peers and the direct connections of P2P mode. */
 int
 client_links_p2p(struct client_session *s, char *err, size_t errlen)
@@ -252,8 +262,14 @@ client_links_p2p(struct client_session *s, char *err, size_t errlen)
 	    .lost = p2p_lost,
 	    .frame = p2p_frame,
 	    .me = p2p_me,
+	    .log = p2p_log,
 	};
 
 	s->p2p = client_p2p_new(s->loop, s->cfg.p2p_port, &h, err, errlen);
+	if (s->p2p != NULL && s->tls != NULL &&
+	    client_p2p_tls(s->p2p, s->id, s->tls, err, errlen) != 0) {
+		client_p2p_free(s->p2p);
+		s->p2p = NULL;
+	}
 	return s->p2p != NULL ? 0 : -1;
 }

@@ -13,7 +13,9 @@
 #include "net/conn.h"
 #include "net/loop.h"
 #include "net/sock.h"
+#include "net/tls.h"
 #include "proto/frame.h"
+#include "util/fingerprint.h"
 #include "util/xmalloc.h"
 
 #define P2P_TICK_MS 250
@@ -44,6 +46,8 @@ struct client_p2p {
 	size_t nlinks;
 	struct p2p_cool cool[32];
 	struct net_timer tick;
+	/* TLS (NULL: plaintext): ours to answer, the session's to dial. */
+	struct net_tls *tls_server, *tls_client;
 };
 
 static const struct net_conn_cb link_cb;
@@ -127,6 +131,12 @@ io_connect(void *arg, const char *ip, unsigned port)
 		snprintf(host, sizeof host, "%s", ip);
 	l->conn = net_conn_connect(
 	    l->p->loop, host, port, &link_cb, l, err, sizeof err);
+	if (l->conn != NULL && l->p->tls_client != NULL &&
+	    net_conn_tls_start(l->conn, l->p->tls_client, err, sizeof err) !=
+	        0) {
+		net_conn_close(l->conn, false);
+		l->conn = NULL;
+	}
 	return l->conn != NULL ? 0 : -1;
 }
 
@@ -199,6 +209,7 @@ io_for(struct p2p_link *l)
 	struct client_peer_io io = peer_io;
 
 	io.arg = l;
+	io.tls = l->p->tls_client != NULL;
 	return io;
 }
 
@@ -261,10 +272,41 @@ link_lost(struct net_conn *c, void *arg, const char *why)
 	client_peer_closed(l->sm, why);
 }
 
+/* Log why the machine of l closed, with the key the other end showed. */
+static void
+link_log_refusal(struct p2p_link *l, const unsigned char *fp)
+{
+	char line[256], text[UTIL_FP_TEXT];
+
+	if (l->p->h.log == NULL)
+		return;
+	if (fp != NULL)
+		util_fp_text(fp, text);
+	snprintf(line, sizeof line, "direct connection with %s refused: %s%s%s",
+	    client_peer_name(l->sm)[0] != '\0' ? client_peer_name(l->sm)
+	                                       : "a caller",
+	    client_peer_reason(l->sm), fp != NULL ? "; its key is " : "",
+	    fp != NULL ? text : "");
+	l->p->h.log(l->p->h.arg, line);
+}
+
+/* TLS is up: the machine holds the other end's key against the relay's. */
+static void
+link_handshake(struct net_conn *c, void *arg)
+{
+	struct p2p_link *l = arg;
+	const unsigned char *fp = net_conn_peer_fingerprint(c);
+
+	client_peer_handshake(l->sm, fp, net_loop_now(l->p->loop));
+	if (client_peer_state(l->sm) == CLIENT_PEER_CLOSED)
+		link_log_refusal(l, fp);
+}
+
 static const struct net_conn_cb link_cb = {
     .on_read = link_read,
     .on_connect = link_connected,
     .on_close = link_lost,
+    .on_handshake = link_handshake,
 };
 
 static void
@@ -273,7 +315,7 @@ p2p_accept(struct net_watch *w, short revents, void *arg)
 	struct client_p2p *p = arg;
 	struct client_peer_io io;
 	struct p2p_link *l;
-	char ip[NET_ADDRSTRLEN];
+	char ip[NET_ADDRSTRLEN], err[256];
 	int fd;
 
 	(void)revents;
@@ -287,6 +329,12 @@ p2p_accept(struct net_watch *w, short revents, void *arg)
 		l->sm = client_peer_answer(
 		    &io, p->h.me(p->h.arg), net_loop_now(p->loop));
 		l->conn = net_conn_new(p->loop, fd, &link_cb, l);
+		if (p->tls_server != NULL &&
+		    net_conn_tls_start(
+		        l->conn, p->tls_server, err, sizeof err) != 0) {
+			client_peer_closed(l->sm, err);
+			io_close(l, err);
+		}
 	}
 }
 
@@ -335,6 +383,21 @@ client_p2p_new(struct net_loop *loop, unsigned port,
 	return p;
 }
 
+/*
+ * Direct connections over TLS: answered as a server with the device
+ * identity id, dialled with the session's client context (borrowed).
+ */
+int
+client_p2p_tls(struct client_p2p *p, const struct net_id *id,
+    struct net_tls *client, char *err, size_t errlen)
+{
+	p->tls_server = net_tls_new(NET_TLS_SERVER, id, err, errlen);
+	if (p->tls_server == NULL)
+		return -1;
+	p->tls_client = client;
+	return 0;
+}
+
 void
 client_p2p_free(struct client_p2p *p)
 {
@@ -352,6 +415,8 @@ client_p2p_free(struct client_p2p *p)
 	}
 	net_watch_remove(p->lw);
 	close(p->lfd);
+	if (p->tls_server != NULL)
+		net_tls_free(p->tls_server);
 	free(p);
 }
 
@@ -372,7 +437,14 @@ client_p2p_relay_frame(struct client_p2p *p, const struct proto_frame *fr)
 	    !(fr->verb == PROTO_V_ERR && fr->nargs >= 2))
 		return false;
 	LIST_FOREACH(l, &p->links, entry)
-	client_peer_relay_frame(l->sm, fr, net_loop_now(p->loop));
+	{
+		bool was_open = client_peer_state(l->sm) != CLIENT_PEER_CLOSED;
+
+		client_peer_relay_frame(l->sm, fr, net_loop_now(p->loop));
+		if (fr->verb == PROTO_V_VERIFIED && was_open &&
+		    client_peer_state(l->sm) == CLIENT_PEER_CLOSED)
+			link_log_refusal(l, NULL);
+	}
 	return fr->verb != PROTO_V_ERR;
 }
 

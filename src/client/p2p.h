@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct net_id;
 struct net_loop;
+struct net_tls;
 struct proto_frame;
 struct client_p2p;
 
@@ -31,10 +33,14 @@ struct client_p2p_hooks {
 	void (*frame)(void *, const struct proto_frame *);
 	/* Our name, once logged in ("" before). */
 	const char *(*me)(void *);
+	/* A line for the log (a direct connection refused); may be NULL. */
+	void (*log)(void *, const char *);
 };
 
 struct client_p2p *client_p2p_new(struct net_loop *, unsigned,
     const struct client_p2p_hooks *, char *, size_t);
+int client_p2p_tls(struct client_p2p *, const struct net_id *, struct net_tls *,
+    char *, size_t);
 void client_p2p_free(struct client_p2p *);
 unsigned client_p2p_port(const struct client_p2p *);
 bool client_p2p_relay_frame(struct client_p2p *, const struct proto_frame *);

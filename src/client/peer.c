@@ -30,6 +30,9 @@ struct client_peer {
 	char me[PROTO_MAX_NAME + 1];
 	char peer[PROTO_MAX_NAME + 1]; /* answerer: known after PHELLO */
 	char ticket[PROTO_MAX_ID + 1];
+	/* Over TLS, dialer: the key PEER named; answerer: the caller's. */
+	unsigned char fp[PROTO_FP_LEN];
+	bool has_fp;
 	uint64_t deadline; /* of the handshake step under way */
 	uint64_t last_used;
 	char reason[128];
@@ -237,6 +240,17 @@ ticket_eq(struct proto_slice got, const char *ours)
 	    sodium_memcmp(got.p, ours, len) == 0;
 }
 
+/* Whether VERIFIED names the key the caller presented to us. */
+static bool
+vouched_key(const struct client_peer *p, const struct proto_frame *fr)
+{
+	unsigned char fp[PROTO_FP_LEN];
+
+	return p->has_fp && fr->nargs == 4 &&
+	    proto_slice_hex32(fr->arg[3], fp) == 0 &&
+	    sodium_memcmp(fp, p->fp, sizeof fp) == 0;
+}
+
 /* The relay's answers that concern this connection. */
 void
 client_peer_relay_frame(
@@ -261,6 +275,14 @@ client_peer_relay_frame(
 		    ip, sizeof ip, "%.*s", (int)fr->arg[1].len, fr->arg[1].p);
 		snprintf(p->ticket, sizeof p->ticket, "%.*s",
 		    (int)fr->arg[3].len, fr->arg[3].p);
+		if (p->io.tls &&
+		    (fr->nargs != 5 ||
+		        proto_slice_hex32(fr->arg[4], p->fp) != 0)) {
+			peer_end(
+			    p, false, "the relay gave no key for the peer");
+			return;
+		}
+		p->has_fp = p->io.tls;
 		p->state = CLIENT_PEER_CONNECTING;
 		p->deadline = now + CLIENT_PEER_CONNECT_MS;
 		if (p->io.connect(p->io.arg, ip, port) != 0)
@@ -281,6 +303,12 @@ client_peer_relay_frame(
 			peer_end(p, true, "the relay did not vouch for it");
 			return;
 		}
+		if (p->io.tls && !vouched_key(p, fr)) {
+			peer_end(p, true,
+			    "the caller's key is not the one the relay "
+			    "vouches for");
+			return;
+		}
 		say(p, false,
 		    proto_build_pwelcome(
 		        p->out, sizeof p->out, &n, p->me, p->peer),
@@ -292,20 +320,63 @@ client_peer_relay_frame(
 	}
 }
 
-/* The TCP connection the dialer asked for is up. */
-void
-client_peer_connected(struct client_peer *p, uint64_t now)
+/* Say PHELLO: the dialer's connection is up (and its peer proven). */
+static void
+hello(struct client_peer *p, uint64_t now)
 {
 	size_t n = 0;
 
-	if (p->state != CLIENT_PEER_CONNECTING)
-		return;
 	say(p, false,
 	    proto_build_phello(
 	        p->out, sizeof p->out, &n, p->me, p->peer, p->ticket),
 	    &n);
 	p->state = CLIENT_PEER_HELLO;
 	p->deadline = now + CLIENT_PEER_HELLO_MS;
+}
+
+/*
+ * The TCP connection the dialer asked for is up: PHELLO now, or over TLS
+ * once the handshake has shown the peer's key.
+ */
+void
+client_peer_connected(struct client_peer *p, uint64_t now)
+{
+	if (p->state != CLIENT_PEER_CONNECTING)
+		return;
+	if (p->io.tls)
+		p->deadline = now + CLIENT_PEER_HELLO_MS;
+	else
+		hello(p, now);
+}
+
+/*
+ * The TLS handshake is done and the other end's certificate has the
+ * fingerprint fp (NULL: none). The dialer goes on only if it is the key
+ * PEER named, and closes before a byte of PHELLO otherwise; the answerer
+ * keeps it to hold against VERIFIED.
+ */
+void
+client_peer_handshake(
+    struct client_peer *p, const unsigned char *fp, uint64_t now)
+{
+	if (!p->io.tls)
+		return;
+	if (p->dialer) {
+		if (p->state != CLIENT_PEER_CONNECTING)
+			return;
+		if (fp == NULL || !p->has_fp ||
+		    sodium_memcmp(fp, p->fp, sizeof p->fp) != 0) {
+			peer_end(p, true,
+			    "the peer's key is not the one the relay knows");
+			return;
+		}
+		hello(p, now);
+		return;
+	}
+	if (p->state != CLIENT_PEER_WAIT_HELLO || fp == NULL)
+		return;
+	memcpy(p->fp, fp, sizeof p->fp);
+	p->has_fp = true;
 }
 
 static void
@@ -335,6 +406,10 @@ client_peer_frame(
 		}
 		if (!proto_name_eq(fr->arg[1], slice(p->me))) {
 			peer_end(p, true, "PHELLO for someone else");
+			return;
+		}
+		if (p->io.tls && !p->has_fp) {
+			peer_end(p, true, "PHELLO before the caller's key");
 			return;
 		}
 		snprintf(p->peer, sizeof p->peer, "%.*s", (int)fr->arg[0].len,

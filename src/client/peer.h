@@ -10,6 +10,11 @@
  * be made, breaks, or an ACK is overdue, every message not settled (and
  * every frame still waiting) is handed back by id for the relay to carry.
  * The owner feeds it events, and the time.
+ *
+ * With io.tls set the direct connection is TLS and both ends prove their
+ * device key: the dialer says PHELLO only once the answering certificate
+ * is the one PEER named, the answerer says PWELCOME only if VERIFIED is
+ * yes for the very key the caller presented (client_peer_handshake).
  */
 #ifndef CLIENT_PEER_H
 #define CLIENT_PEER_H
@@ -55,6 +60,8 @@ struct client_peer_io {
 	void (*frame)(void *, const struct proto_frame *);
 	/* The connection, once open, has ended (may be NULL). */
 	void (*ended)(void *, const char *);
+	/* Direct connections are TLS: the fingerprints are checked. */
+	bool tls;
 };
 
 struct client_peer *client_peer_dial(
@@ -72,6 +79,8 @@ size_t client_peer_pending(const struct client_peer *);
 void client_peer_relay_frame(
     struct client_peer *, const struct proto_frame *, uint64_t);
 void client_peer_connected(struct client_peer *, uint64_t);
+void client_peer_handshake(
+    struct client_peer *, const unsigned char *, uint64_t);
 void client_peer_frame(
     struct client_peer *, const struct proto_frame *, uint64_t);
 void client_peer_closed(struct client_peer *, const char *);

@@ -9,6 +9,8 @@
 #ifndef CLIENT_SESSION_INT_H
 #define CLIENT_SESSION_INT_H
 
+#include <sys/socket.h>
+
 #include "client/outbox.h"
 #include "client/roster.h"
 #include "client/session.h"
@@ -112,5 +114,9 @@ void client_light_free(struct client_session *);
 bool client_light_hold(struct client_session *, const char *, size_t);
 void client_light_synced(struct client_session *);
 void client_light_learn(struct client_session *, struct proto_slice);
+bool client_light_same_addr(
+    const struct sockaddr_storage *, const struct sockaddr_storage *);
+bool client_light_answer_ok(
+    const unsigned char *, uint64_t, const struct proto_frame *);
 
 #endif

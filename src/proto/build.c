@@ -350,3 +350,172 @@ proto_build_pwelcome(
 
 	return proto_build_words(buf, cap, len, PROTO_V_PWELCOME, f, 2);
 }
+
+/* Append n bytes as lower-case hexadecimal digits. */
+void
+proto_writer_hex(struct proto_writer *w, const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[2];
+	size_t i;
+
+	proto_writer_put(w, "|", 1);
+	for (i = 0; i < n; i++) {
+		tmp[0] = digits[p[i] >> 4];
+		tmp[1] = digits[p[i] & 0x0f];
+		proto_writer_put(w, tmp, 2);
+	}
+}
+
+/*
+ * PEER|name|ip|port|ticket, and over TLS |fingerprint: the target's
+ * device fingerprint (NULL: the version-1 frame).
+ */
+int
+proto_build_peer(char *buf, size_t cap, size_t *len, const char *name,
+    const char *ip, unsigned port, const char *ticket, const unsigned char *fp)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_PEER);
+	proto_writer_str(&w, name);
+	proto_writer_str(&w, ip);
+	proto_writer_u64(&w, port);
+	proto_writer_str(&w, ticket);
+	if (fp != NULL)
+		proto_writer_hex(&w, fp, PROTO_FP_LEN);
+	return proto_writer_end(&w, len);
+}
+
+/*
+ * VERIFIED|name|ticket|yes or no; a yes over TLS carries the asker's
+ * fingerprint (fp NULL: the version-1 frame; a no never has one).
+ */
+int
+proto_build_verified(char *buf, size_t cap, size_t *len,
+    struct proto_slice name, struct proto_slice ticket, bool yes,
+    const unsigned char *fp)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_VERIFIED);
+	proto_writer_field(&w, name.p, name.len);
+	proto_writer_field(&w, ticket.p, ticket.len);
+	proto_writer_str(&w, yes ? "yes" : "no");
+	if (yes && fp != NULL)
+		proto_writer_hex(&w, fp, PROTO_FP_LEN);
+	return proto_writer_end(&w, len);
+}
+
+/* RELAY|name|port, and over TLS |fingerprint (fp NULL: version 1). */
+int
+proto_build_relay(char *buf, size_t cap, size_t *len, const char *name,
+    unsigned port, const unsigned char *fp)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_RELAY);
+	proto_writer_b64(&w, name, strlen(name));
+	proto_writer_u64(&w, port);
+	if (fp != NULL)
+		proto_writer_hex(&w, fp, PROTO_FP_LEN);
+	return proto_writer_end(&w, len);
+}
+
+/*
+ * The bytes a client's authenticated ALIVE is signed over:
+ * ALIVE|name|counter|time, no LF. 0, or -1 if it does not fit.
+ */
+int
+proto_alive_signed(char *buf, size_t cap, size_t *len, const char *name,
+    uint64_t counter, uint64_t time)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ALIVE);
+	proto_writer_str(&w, name);
+	proto_writer_u64(&w, counter);
+	proto_writer_u64(&w, time);
+	*len = w.len;
+	return w.bad ? -1 : 0;
+}
+
+/* The bytes the relay's answer is signed over: ALIVE|pending|counter. */
+int
+proto_alive_reply_signed(
+    char *buf, size_t cap, size_t *len, uint64_t pending, uint64_t counter)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ALIVE);
+	proto_writer_u64(&w, pending);
+	proto_writer_u64(&w, counter);
+	*len = w.len;
+	return w.bad ? -1 : 0;
+}
+
+/* Close signed bytes (from proto_alive_*signed) into a frame: |mac, LF. */
+int
+proto_build_signed(char *buf, size_t cap, size_t *len, const unsigned char *mac)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	w.len = *len <= cap ? *len : cap;
+	w.bad = *len > cap;
+	proto_writer_hex(&w, mac, PROTO_MAC_LEN);
+	return proto_writer_end(&w, len);
+}
+
+/*
+ * The bytes of a decoded frame its last field signs: everything before
+ * the '|' in front of that field. An empty slice for a frame without
+ * fields.
+ */
+struct proto_slice
+proto_frame_signed(const struct proto_frame *fr)
+{
+	const struct proto_slice *last;
+
+	if (fr->nargs == 0)
+		return (struct proto_slice){fr->raw, 0};
+	last = &fr->arg[fr->nargs - 1];
+	return (struct proto_slice){fr->raw, (size_t)(last->p - fr->raw) - 1};
+}
+
+/* The value of one hexadecimal digit, either case; -1 if it is not one. */
+static int
+proto_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a K_HEX64 field into 32 bytes; 0, or -1 if it is not one. */
+int
+proto_slice_hex32(struct proto_slice s, unsigned char *out)
+{
+	size_t i;
+	int hi, lo;
+
+	if (s.len != 2 * PROTO_FP_LEN)
+		return -1;
+	for (i = 0; i < PROTO_FP_LEN; i++) {
+		hi = proto_hex_digit(s.p[2 * i]);
+		lo = proto_hex_digit(s.p[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}

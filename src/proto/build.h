@@ -27,6 +27,7 @@ void proto_writer_field(struct proto_writer *, const char *, size_t);
 void proto_writer_str(struct proto_writer *, const char *);
 void proto_writer_u64(struct proto_writer *, uint64_t);
 void proto_writer_b64(struct proto_writer *, const void *, size_t);
+void proto_writer_hex(struct proto_writer *, const unsigned char *, size_t);
 int proto_writer_end(struct proto_writer *, size_t *);
 
 int proto_build_msg(char *, size_t, size_t *, const char *, const char *,
@@ -51,5 +52,20 @@ int proto_build_phello(
     char *, size_t, size_t *, const char *, const char *, const char *);
 int proto_build_verify(char *, size_t, size_t *, const char *, const char *);
 int proto_build_pwelcome(char *, size_t, size_t *, const char *, const char *);
+
+/* The extensions over TLS (docs/protocol.md, "Verified peers and
+ * authenticated presence"): fingerprints and authenticated ALIVE. */
+int proto_build_peer(char *, size_t, size_t *, const char *, const char *,
+    unsigned, const char *, const unsigned char *);
+int proto_build_verified(char *, size_t, size_t *, struct proto_slice,
+    struct proto_slice, bool, const unsigned char *);
+int proto_build_relay(
+    char *, size_t, size_t *, const char *, unsigned, const unsigned char *);
+int proto_alive_signed(
+    char *, size_t, size_t *, const char *, uint64_t, uint64_t);
+int proto_alive_reply_signed(char *, size_t, size_t *, uint64_t, uint64_t);
+int proto_build_signed(char *, size_t, size_t *, const unsigned char *);
+struct proto_slice proto_frame_signed(const struct proto_frame *);
+int proto_slice_hex32(struct proto_slice, unsigned char *);
 
 #endif

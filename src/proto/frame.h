@@ -27,6 +27,8 @@
 #define PROTO_MAX_ARGS 7 /* fields after the verb */
 #define PROTO_MAX_DIGITS 20
 #define PROTO_MAX_WORD 128 /* PING/PONG tokens, BYE reasons */
+#define PROTO_FP_LEN 32 /* a fingerprint's bytes (hex64 on the wire) */
+#define PROTO_MAC_LEN 32 /* an ALIVE mac's bytes (hex64 on the wire) */
 
 enum proto_verb {
 	PROTO_V_NONE = 0,

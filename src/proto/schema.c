@@ -6,6 +6,7 @@ static const char *const w_presence[] = {"online", "offline", NULL};
 static const char *const w_rcpt[] = {"delivered", "read", NULL};
 static const char *const w_onoff[] = {"on", "off", NULL};
 static const char *const w_yesno[] = {"yes", "no", NULL};
+static const char *const w_yes[] = {"yes", NULL};
 static const char *const w_ack[] = {"stored", NULL};
 
 #define F(k, w)                                                                \
@@ -82,26 +83,39 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
     [PROTO_V_LOOKUP] = {"LOOKUP", -1, 1, {{1, {F(K_NAME, "name")}}}},
     [PROTO_V_PEER] = {"PEER", -1, 1,
         {{4,
-            {F(K_NAME, "name"), F(K_IP, "ip"), F(K_PORT, "port"),
-                F(K_ID, "ticket")}}}},
+             {F(K_NAME, "name"), F(K_IP, "ip"), F(K_PORT, "port"),
+                 F(K_ID, "ticket")}},
+            {5,
+                {F(K_NAME, "name"), F(K_IP, "ip"), F(K_PORT, "port"),
+                    F(K_ID, "ticket"), F(K_HEX64, "fingerprint")}}}},
     [PROTO_V_PHELLO] = {"PHELLO", -1, 1, {{3, {FROM_TO, F(K_ID, "ticket")}}}},
     [PROTO_V_VERIFY] = {"VERIFY", -1, 1,
         {{2, {F(K_NAME, "name"), F(K_ID, "ticket")}}}},
     [PROTO_V_VERIFIED] = {"VERIFIED", -1, 1,
-        {{3, {F(K_NAME, "name"), F(K_ID, "ticket"), FE("answer", w_yesno)}}}},
+        {{3, {F(K_NAME, "name"), F(K_ID, "ticket"), FE("answer", w_yesno)}},
+            {4,
+                {F(K_NAME, "name"), F(K_ID, "ticket"), FE("answer", w_yes),
+                    F(K_HEX64, "fingerprint")}}}},
     [PROTO_V_PWELCOME] = {"PWELCOME", -1, 1, {{2, {FROM_TO}}}},
     [PROTO_V_ALIVE] = {"ALIVE", -1, 1,
         {{2, {F(K_NAME, "name"), F(K_ID, "session-token")}},
-            {1, {F(K_INT, "pending")}}}},
+            {1, {F(K_INT, "pending")}},
+            {4,
+                {F(K_NAME, "name"), F(K_INT, "counter"), F(K_INT, "time"),
+                    F(K_HEX64, "mac")}},
+            {3,
+                {F(K_INT, "pending"), F(K_INT, "counter"),
+                    F(K_HEX64, "mac")}}}},
     [PROTO_V_STATS] = {"STATS", -1, 10,
         {{0, {{0}}}, {1, {FT(K_TEXT, "stats", PROTO_MAX_FRAME)}}}},
     [PROTO_V_DISCOVER] = {"DISCOVER", -1, 1,
         {{1, {F(K_INT, "version")}},
             {2, {F(K_INT, "version"), F(K_PAD, "padding")}}}},
     [PROTO_V_RELAY] = {"RELAY", -1, 1,
-        {{2,
-            {FT(K_TEXT, "relay-name", PROTO_MAX_TEXT),
-                F(K_PORT, "tcp-port")}}}},
+        {{2, {FT(K_TEXT, "relay-name", PROTO_MAX_TEXT), F(K_PORT, "tcp-port")}},
+            {3,
+                {FT(K_TEXT, "relay-name", PROTO_MAX_TEXT),
+                    F(K_PORT, "tcp-port"), F(K_HEX64, "fingerprint")}}}},
 };
 
 /* The name of a verb as it stands on the wire. */

@@ -41,7 +41,7 @@ struct proto_shape {
 	struct proto_field f[PROTO_MAX_ARGS];
 };
 
-#define PROTO_MAX_SHAPES 3
+#define PROTO_MAX_SHAPES 4
 
 struct proto_schema {
 	const char *name;

@@ -305,7 +305,6 @@ server_directory_lookup(struct srv_sess *s, const struct proto_frame *fr)
 	struct server_relay *r = s->r;
 	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
 	struct srv_ticket *t;
-	struct proto_writer w;
 	size_t n;
 
 	if (u == NULL) {
@@ -325,27 +324,27 @@ server_directory_lookup(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	}
 	t = ticket_new(r, s->user, u);
-	proto_writer_init(&w, r->out, sizeof r->out);
-	proto_writer_begin(&w, PROTO_V_PEER);
-	proto_writer_str(&w, u->name);
-	proto_writer_str(&w, u->sess != NULL ? u->sess->ip : u->light_ip);
-	proto_writer_u64(&w, u->p2p_port);
-	proto_writer_str(&w, t->id);
-	if (proto_writer_end(&w, &n) == 0)
+	if (s->has_fp) {
+		memcpy(t->asker_fp, s->fp, sizeof t->asker_fp);
+		t->has_asker_fp = true;
+	}
+	if (proto_build_peer(r->out, sizeof r->out, &n, u->name,
+	        u->sess != NULL ? u->sess->ip : u->light_ip, u->p2p_port, t->id,
+	        r->cfg.tls && u->has_fp ? u->fp : NULL) == 0)
 		server_session_send(s, r->out, n);
 }
 
 /*
  * VERIFY|A|ticket from B: yes once, if the ticket is one the relay gave A
  * for B and it has not expired. Anything else is no, and a wrong try does
- * not use the ticket up.
+ * not use the ticket up. Over TLS a yes names the device A asked from, so
+ * B can check that the caller holds its key.
  */
 void
 server_directory_verify(struct srv_sess *s, const struct proto_frame *fr)
 {
 	struct server_relay *r = s->r;
 	struct srv_ticket *t = NULL;
-	struct proto_writer w;
 	unsigned char key[8];
 	bool yes = false;
 	size_t n;
@@ -366,12 +365,9 @@ server_directory_verify(struct srv_sess *s, const struct proto_frame *fr)
 	server_log(SERVER_LOG_DEBUG, "%s verified a ticket of %.*s: %s",
 	    s->user->name, (int)fr->arg[0].len, fr->arg[0].p,
 	    yes ? "yes" : "no");
-	proto_writer_init(&w, r->out, sizeof r->out);
-	proto_writer_begin(&w, PROTO_V_VERIFIED);
-	proto_writer_field(&w, fr->arg[0].p, fr->arg[0].len);
-	proto_writer_field(&w, fr->arg[1].p, fr->arg[1].len);
-	proto_writer_str(&w, yes ? "yes" : "no");
-	if (proto_writer_end(&w, &n) == 0)
+	if (proto_build_verified(r->out, sizeof r->out, &n, fr->arg[0],
+	        fr->arg[1], yes,
+	        r->cfg.tls && yes && t->has_asker_fp ? t->asker_fp : NULL) == 0)
 		server_session_send(s, r->out, n);
 }
 
@@ -414,27 +410,86 @@ udp_reply(struct server_relay *r, size_t n, const struct udp_req *q)
 }
 
 /*
- * ALIVE|name|token keeps a user online without a TCP connection, for
- * three heartbeat intervals; the answer is how many frames wait for it.
- * A token that is not the user's gets AUTH_FAILED: log in again.
+ * Whether an authenticated ALIVE|name|counter|time|mac may be believed:
+ * a mac by the key of u's TLS login, a counter past the last accepted one
+ * and a time within SERVER_ALIVE_SKEW_S of now (wall clock seconds). An
+ * accepted datagram's counter becomes the last accepted.
  */
-static void
-udp_alive(struct server_relay *r, const struct proto_frame *fr,
+bool
+server_directory_alive_ok(
+    struct srv_user *u, const struct proto_frame *fr, uint64_t now)
+{
+	struct proto_slice signed_part = proto_frame_signed(fr);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	uint64_t counter, t;
+
+	if (u == NULL || !u->has_alive_key || fr->verb != PROTO_V_ALIVE ||
+	    fr->nargs != 4 || proto_slice_hex32(fr->arg[3], mac) != 0)
+		return false;
+	if (crypto_auth_hmacsha256_verify(mac,
+	        (const unsigned char *)signed_part.p, signed_part.len,
+	        u->alive_key) != 0)
+		return false;
+	/* A new login has a new key, and its counter starts again. */
+	if (memcmp(u->alive_keyof, u->alive_key, sizeof u->alive_key) != 0) {
+		memcpy(u->alive_keyof, u->alive_key, sizeof u->alive_key);
+		u->alive_counter = 0;
+	}
+	counter = proto_slice_u64(fr->arg[1]);
+	t = proto_slice_u64(fr->arg[2]);
+	if (counter <= u->alive_counter ||
+	    (t > now ? t - now : now - t) > SERVER_ALIVE_SKEW_S)
+		return false;
+	u->alive_counter = counter;
+	return true;
+}
+
+/*
+ * Whether the ALIVE in fr keeps its user online: version 1 by the
+ * session token, or AUTH_FAILED back; over TLS only an authenticated
+ * one, and anything else is dropped without a word.
+ */
+static struct srv_user *
+udp_alive_user(struct server_relay *r, const struct proto_frame *fr,
     const struct udp_req *q)
 {
 	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
-	int64_t pending;
 	size_t n;
 
+	if (u != NULL && u->sess == NULL && !u->light)
+		u = NULL; /* gone: its key and token are stale */
+	if (r->cfg.tls)
+		return server_directory_alive_ok(u, fr, util_wall_ms() / 1000)
+		    ? u
+		    : NULL;
 	if (u == NULL || u->token[0] == '\0' ||
-	    (u->sess == NULL && !u->light) ||
 	    !server_directory_token_eq(fr->arg[1], u->token)) {
 		if (proto_build_err(r->out, sizeof r->out, &n,
 		        PROTO_ERR_AUTH_FAILED, NULL, 0,
 		        "unknown or expired session token") == 0)
 			udp_reply(r, n, q);
-		return;
+		return NULL;
 	}
+	return u;
+}
+
+/*
+ * ALIVE keeps a user online without a TCP connection, for three
+ * heartbeat intervals, and is where its peers reach it; the answer is
+ * how many frames wait for it, signed over TLS.
+ */
+static void
+udp_alive(struct server_relay *r, const struct proto_frame *fr,
+    const struct udp_req *q)
+{
+	struct srv_user *u = udp_alive_user(r, fr, q);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	uint64_t pending;
+	int64_t queued;
+	size_t n;
+
+	if (u == NULL)
+		return;
 	if (!u->light) {
 		u->light = true;
 		r->dir.nlight++;
@@ -442,9 +497,20 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
 	u->light_until =
 	    net_loop_now(r->loop) + 3ULL * r->cfg.heartbeat_s * 1000;
 	net_addr_format(&q->from, u->light_ip, sizeof u->light_ip);
-	pending = server_store_queue_count(r->store, u->key);
-	if (proto_build_alive_reply(r->out, sizeof r->out, &n,
-	        pending > 0 ? (uint64_t)pending : 0) == 0)
+	queued = server_store_queue_count(r->store, u->key);
+	pending = queued > 0 ? (uint64_t)queued : 0;
+	if (!r->cfg.tls) {
+		if (proto_build_alive_reply(
+		        r->out, sizeof r->out, &n, pending) == 0)
+			udp_reply(r, n, q);
+		return;
+	}
+	if (proto_alive_reply_signed(r->out, sizeof r->out, &n, pending,
+	        proto_slice_u64(fr->arg[1])) != 0)
+		return;
+	crypto_auth_hmacsha256(
+	    mac, (const unsigned char *)r->out, n, u->alive_key);
+	if (proto_build_signed(r->out, sizeof r->out, &n, mac) == 0)
 		udp_reply(r, n, q);
 }
 
@@ -456,7 +522,6 @@ udp_alive(struct server_relay *r, const struct proto_frame *fr,
 static void
 udp_discover(struct server_relay *r, const struct udp_req *q)
 {
-	struct proto_writer w;
 	char host[256];
 	const char *name = r->cfg.name;
 	size_t n;
@@ -467,11 +532,8 @@ udp_discover(struct server_relay *r, const struct udp_req *q)
 		host[sizeof host - 1] = '\0';
 		name = host;
 	}
-	proto_writer_init(&w, r->out, sizeof r->out);
-	proto_writer_begin(&w, PROTO_V_RELAY);
-	proto_writer_b64(&w, name, strlen(name));
-	proto_writer_u64(&w, (uint64_t)r->port);
-	if (proto_writer_end(&w, &n) == 0)
+	if (proto_build_relay(r->out, sizeof r->out, &n, name,
+	        (unsigned)r->port, r->cfg.tls ? r->fp : NULL) == 0)
 		udp_reply(r, n, q);
 }
 
@@ -503,7 +565,8 @@ udp_read(struct net_watch *wt, short revents, void *arg)
 			buf[n++] = '\n';
 		if (proto_frame_parse(buf, (size_t)n, &fr, &err) != PROTO_FRAME)
 			continue;
-		if (fr.verb == PROTO_V_ALIVE && fr.nargs == 2)
+		if (fr.verb == PROTO_V_ALIVE &&
+		    fr.nargs == (r->cfg.tls ? 4 : 2))
 			udp_alive(r, &fr, &q);
 		else if (fr.verb == PROTO_V_DISCOVER &&
 		    proto_slice_u64(fr.arg[0]) == PROTO_VERSION &&
@@ -550,6 +613,7 @@ light_sweep(struct server_relay *r)
 		if (u->sess != NULL)
 			continue;
 		u->token[0] = '\0';
+		u->has_alive_key = false;
 		u->last_seen = util_wall_ms();
 		server_store_set_last_seen(r->store, u->key, u->last_seen);
 		server_directory_presence(r, u);

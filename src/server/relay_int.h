@@ -43,6 +43,9 @@ struct srv_user {
 	bool line_online;
 	uint64_t line_seen;
 	uint64_t pres_gen; /* has a line in this turn's presence batch */
+	/* Authenticated ALIVE: the last counter accepted under a key. */
+	uint64_t alive_counter;
+	unsigned char alive_keyof[32]; /* the key alive_counter counts for */
 	/* P2P: where its peers reach it, and its light presence. */
 	unsigned p2p_port; /* from its last LOGIN or RESUME */
 	bool light; /* ALIVE datagrams keep it online */
@@ -61,6 +64,8 @@ struct srv_user {
 struct srv_ticket {
 	TAILQ_ENTRY(srv_ticket) entry; /* creation order = expiry order */
 	struct srv_user *asker, *target;
+	unsigned char asker_fp[32]; /* over TLS: the asker's device */
+	bool has_asker_fp;
 	uint64_t expires; /* monotonic ms */
 	bool used;
 	char id[TOKEN_LEN + 1];
@@ -245,6 +250,9 @@ void server_directory_verify(struct srv_sess *, const struct proto_frame *);
 void server_directory_udp_start(struct server_relay *, int);
 void server_directory_udp_stop(struct server_relay *);
 void server_directory_sweep(struct server_relay *);
+#define SERVER_ALIVE_SKEW_S 90 /* how far an ALIVE's time may be off */
+bool server_directory_alive_ok(
+    struct srv_user *, const struct proto_frame *, uint64_t);
 
 /* relay.c */
 void server_relay_send_stats(struct srv_sess *);

@@ -104,6 +104,31 @@ static const struct client_peer_io io = {
     .ended = fk_ended,
 };
 
+/* The same owner with direct connections over TLS. */
+static struct client_peer_io
+tls_io(void)
+{
+	struct client_peer_io t = io;
+
+	t.tls = true;
+	return t;
+}
+
+/* Two device keys: bob's (the one the relay knows) and an impostor's. */
+#define FP_BOB                                                                 \
+	"b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"
+#define FP_ALICE                                                               \
+	"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+static const unsigned char key_bob[32] = {0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0, 0xb0,
+    0xb0, 0xb0};
+static const unsigned char key_alice[32] = {0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1};
+static const unsigned char key_mallory[32] = {0x66};
+
 static int
 reset(void **state)
 {
@@ -526,6 +551,148 @@ client_peer__closes__when_idle_with_nothing_pending(void **state)
 	client_peer_free(p);
 }
 
+/*
+ * alice dials bob over TLS with m1 waiting; the relay answers PEER with
+ * fp (NULL: none) and bob's address.
+ */
+static struct client_peer *
+tls_dial(const struct client_peer_io *t, const char *fp)
+{
+	struct client_peer *p = client_peer_dial(t, "alice", "bob", 1000);
+	char line[192];
+
+	assert_int_equal(
+	    client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 1001), 0);
+	snprintf(line, sizeof line, "PEER|bob|10.0.0.2|40213|%s%s%s", T,
+	    fp != NULL ? "|" : "", fp != NULL ? fp : "");
+	relay_says(p, line, 1002);
+	return p;
+}
+
+/* Over TLS: PHELLO goes only to the key PEER named, then as before. */
+static void
+client_peer__dials_over_tls__hello_only_to_the_named_key(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p = tls_dial(&t, FP_BOB);
+	char line[192];
+
+	(void)state;
+	expect_log("connect 10.0.0.2 40213\n");
+	/* TCP is up, but who answers is not known yet: no PHELLO. */
+	client_peer_connected(p, 1003);
+	assert_null(strstr(fk.log, "PHELLO"));
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CONNECTING);
+	client_peer_handshake(p, key_bob, 1004);
+	snprintf(line, sizeof line, "peer PHELLO|alice|bob|%s\n", T);
+	expect_log(line);
+	peer_says(p, "PWELCOME|bob|alice", 1005);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	expect_log("peer " MSG1);
+	client_peer_free(p);
+}
+
+/*
+ * Over TLS an impostor answering the dial (the address moved to it) has
+ * another key, or none: closed before PHELLO, the message goes by the
+ * relay.
+ */
+static void
+client_peer__dials_over_tls__refuses_an_impostor(void **state)
+{
+	struct client_peer_io t = tls_io();
+	const unsigned char *shown[] = {key_mallory, NULL};
+	struct client_peer *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		reset(NULL);
+		p = tls_dial(&t, FP_BOB);
+		client_peer_connected(p, 1003);
+		client_peer_handshake(p, shown[i], 1004);
+		assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+		assert_null(strstr(fk.log, "PHELLO"));
+		assert_null(strstr(fk.log, "peer MSG"));
+		expect_log(
+		    "close the peer's key is not the one the relay knows\n");
+		assert_string_equal(fk.fallback, "m1 ");
+		client_peer_free(p);
+	}
+}
+
+/* Over TLS a PEER without a key cannot be checked: no dial at all. */
+static void
+client_peer__dials_over_tls__needs_a_key_in_peer(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p = tls_dial(&t, NULL);
+
+	(void)state;
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "connect"));
+	assert_string_equal(fk.fallback, "m1 ");
+	client_peer_free(p);
+}
+
+/*
+ * bob answers over TLS a caller that showed key; PHELLO with the ticket,
+ * then the relay's VERIFIED|alice|ticket|yes and its tail (say "|fp").
+ */
+static struct client_peer *
+tls_answer(
+    const struct client_peer_io *t, const unsigned char *key, const char *tail)
+{
+	struct client_peer *p = client_peer_answer(t, "bob", 1000);
+	char line[192];
+
+	client_peer_handshake(p, key, 1001);
+	snprintf(line, sizeof line, "PHELLO|alice|bob|%s", T);
+	peer_says(p, line, 1002);
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_VERIFYING);
+	snprintf(line, sizeof line, "VERIFIED|alice|%s|yes%s", T, tail);
+	relay_says(p, line, 1003);
+	return p;
+}
+
+/* bob answers over TLS: VERIFIED must name the key alice showed. */
+static void
+client_peer__answers_over_tls__welcomes_the_vouched_key(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p = tls_answer(&t, key_alice, "|" FP_ALICE);
+
+	(void)state;
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
+	expect_log("peer PWELCOME|bob|alice\n");
+	client_peer_free(p);
+}
+
+/*
+ * A ticket stolen from a PEER line and used first from another device:
+ * the relay says yes, but for alice's key, not the thief's. No PWELCOME;
+ * nor for a yes without a key.
+ */
+static void
+client_peer__answers_over_tls__refuses_a_stolen_ticket(void **state)
+{
+	struct client_peer_io t = tls_io();
+	struct client_peer *p = tls_answer(&t, key_mallory, "|" FP_ALICE);
+
+	(void)state;
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PWELCOME"));
+	expect_log("close the caller's key is not the one the relay vouches "
+	           "for\n");
+	client_peer_free(p);
+
+	reset(NULL);
+	p = tls_answer(&t, key_alice, "");
+	assert_int_equal(client_peer_state(p), CLIENT_PEER_CLOSED);
+	assert_null(strstr(fk.log, "PWELCOME"));
+	client_peer_free(p);
+}
+
 int
 main(void)
 {
@@ -554,6 +721,17 @@ main(void)
 	        client_peer__refuses__frames_not_from_the_verified_peer, reset),
 	    cmocka_unit_test_setup(
 	        client_peer__closes__when_idle_with_nothing_pending, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__dials_over_tls__hello_only_to_the_named_key,
+	        reset),
+	    cmocka_unit_test_setup(
+	        client_peer__dials_over_tls__refuses_an_impostor, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__dials_over_tls__needs_a_key_in_peer, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers_over_tls__welcomes_the_vouched_key, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__answers_over_tls__refuses_a_stolen_ticket, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

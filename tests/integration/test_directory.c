@@ -20,8 +20,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/ssl.h>
 
 #include "harness.h"
+#include "proto/build.h"
 
 static struct raw a, b, c;
 
@@ -91,32 +95,109 @@ login_p2p(struct raw *x, int port, const char *name, int p2p, char *token)
 	assert_int_equal(raw_expect(x, "SYNCED", 5000), 0);
 }
 
-/* LOOKUP name; the ticket of the PEER answer goes to ticket. */
+/* Field k of the line x read last (0: the verb), into out. */
+static void
+field(const struct raw *x, int k, char *out, size_t cap)
+{
+	const char *p = x->line, *e;
+
+	for (; k > 0 && p != NULL; k--)
+		if ((p = strchr(p, '|')) != NULL)
+			p++;
+	if (p == NULL)
+		fail_msg("no field %d in %s", k, x->line);
+	e = strchr(p, '|');
+	snprintf(
+	    out, cap, "%.*s", (int)(e != NULL ? e - p : (long)strlen(p)), p);
+}
+
+/* Whether field k of x's last line is a fingerprint (64 hex digits). */
+static bool
+has_fp(const struct raw *x, int k)
+{
+	char fp[128];
+
+	field(x, k, fp, sizeof fp);
+	return strlen(fp) == 64 && strspn(fp, "0123456789abcdef") == 64;
+}
+
+/*
+ * LOOKUP name; the ticket of the PEER answer goes to ticket. Over TLS
+ * PEER ends with the target's device fingerprint.
+ */
 static void
 lookup(struct raw *x, const char *name, const char *peer_prefix, char *ticket)
 {
-	char *t;
-
 	raw_send(x, "LOOKUP|%s\n", name);
 	assert_int_equal(raw_expect(x, "PEER|", 5000), 0);
 	if (strncmp(x->line, peer_prefix, strlen(peer_prefix)) != 0)
 		fail_msg("got %s, expected %s...", x->line, peer_prefix);
-	t = strrchr(x->line, '|');
-	assert_int_equal(strlen(t + 1), 32);
-	strcpy(ticket, t + 1);
+	field(x, 4, ticket, 64);
+	assert_int_equal(strlen(ticket), 32);
+	assert_true(h_tls ? has_fp(x, 5) : strchr(x->line, '|') != NULL);
 }
 
-/* VERIFY name|ticket from x; returns the answer's last field. */
+/*
+ * VERIFY name|ticket from x; returns the answer (yes or no). Over TLS a
+ * yes names the asker's device fingerprint, a no nothing.
+ */
 static const char *
 verify(struct raw *x, const char *name, const char *ticket)
 {
+	static char answer[8];
 	char want[128];
 
 	raw_send(x, "VERIFY|%s|%s\n", name, ticket);
 	snprintf(want, sizeof want, "VERIFIED|%s|%s|", name, ticket);
 	if (raw_expect(x, want, 5000) != 0)
 		fail_msg("no %s (last line %s)", want, x->line);
-	return strrchr(x->line, '|') + 1;
+	field(x, 3, answer, sizeof answer);
+	if (h_tls && strcmp(answer, "yes") == 0)
+		assert_true(has_fp(x, 4));
+	else /* no 4th field */
+		assert_null(strchr(x->line + strlen(want), '|'));
+	return answer;
+}
+
+/*
+ * The ALIVE that keeps name online, into q: version 1 with the session
+ * token, or over TLS signed with key (exported from its login) and
+ * counted.
+ */
+static void
+alive_q(char *q, size_t cap, const char *name, const char *token,
+    const unsigned char *key, uint64_t counter)
+{
+	unsigned char mac[32];
+	unsigned maclen = 0;
+	size_t n;
+
+	if (!h_tls) {
+		snprintf(q, cap, "ALIVE|%s|%s", name, token);
+		return;
+	}
+	assert_int_equal(
+	    proto_alive_signed(q, cap, &n, name, counter, (uint64_t)time(NULL)),
+	    0);
+	HMAC(EVP_sha256(), key, 32, (const unsigned char *)q, n, mac, &maclen);
+	assert_int_equal(proto_build_signed(q, cap, &n, mac), 0);
+	q[n - 1] = '\0';
+}
+
+/* Whether ans is the relay's answer to ALIVE number counter. */
+static bool
+alive_answer(const char *ans, unsigned pending, uint64_t counter)
+{
+	char want[64];
+
+	if (!h_tls) {
+		snprintf(want, sizeof want, "ALIVE|%u", pending);
+		return strcmp(ans, want) == 0;
+	}
+	snprintf(want, sizeof want, "ALIVE|%u|%llu|", pending,
+	    (unsigned long long)counter);
+	return strncmp(ans, want, strlen(want)) == 0 &&
+	    strlen(ans) == strlen(want) + 64;
 }
 
 /*
@@ -220,7 +301,8 @@ static void
 light__alive_keeps_a_user_online_until_three_intervals_pass(void **state)
 {
 	struct relay *r = *state;
-	char token[64], q[128], ans[256], ticket[64];
+	char token[64], q[256], ans[256], ticket[64];
+	unsigned char key[32] = {0};
 	unsigned long long light = 99, sessions = 99;
 	long long t0;
 
@@ -229,12 +311,17 @@ light__alive_keeps_a_user_online_until_three_intervals_pass(void **state)
 	assert_int_equal(raw_expect(&a, "USER|bob|online|", 5000), 0);
 
 	/* bob goes light: an ALIVE, then its connection closes. */
-	snprintf(q, sizeof q, "ALIVE|bob|%s", token);
+	if (h_tls)
+		assert_int_equal(SSL_export_keying_material(b.ssl, key, 32,
+		                     "EXPORTER-termgram-alive", 23, NULL, 0, 0),
+		    1);
+	alive_q(q, sizeof q, "bob", token, key, 1);
 	udp_ask(r->port, q, ans, sizeof ans, 2000);
-	assert_string_equal(ans, "ALIVE|0");
+	assert_true(alive_answer(ans, 0, 1));
 	raw_close(&b);
+	alive_q(q, sizeof q, "bob", token, key, 2);
 	udp_ask(r->port, q, ans, sizeof ans, 2000);
-	assert_string_equal(ans, "ALIVE|0");
+	assert_true(alive_answer(ans, 0, 2));
 	assert_int_equal(raw_stats(&a, "light", &light), 0);
 	assert_int_equal(light, 1);
 	/* bob's connection is gone (the relay sees its end soon). */
@@ -255,8 +342,9 @@ light__alive_keeps_a_user_online_until_three_intervals_pass(void **state)
 	/* A message to bob waits in the queue; ALIVE says so. */
 	raw_send(&a, "MSG|alice|bob|1|m1|aGk=\n");
 	assert_int_equal(raw_expect(&a, "ACK|m1|stored", 5000), 0);
+	alive_q(q, sizeof q, "bob", token, key, 3);
 	udp_ask(r->port, q, ans, sizeof ans, 2000);
-	assert_string_equal(ans, "ALIVE|1");
+	assert_true(alive_answer(ans, 1, 3));
 
 	/* A short RESUME connection fetches it without the password. */
 	assert_int_equal(raw_open(&b, r->port), 0);
@@ -322,6 +410,13 @@ discover__relay_answers_with_its_name_and_port(void **state)
 	/* "office relay" in base64. */
 	snprintf(want, sizeof want, "RELAY|b2ZmaWNlIHJlbGF5|%d", r->port);
 	assert_true(strncmp(ans, want, strlen(want)) == 0);
+	/* Over TLS it ends with the relay's fingerprint, to be pinned. */
+	if (h_tls)
+		assert_true(ans[strlen(want)] == '|' &&
+		    strspn(ans + strlen(want) + 1, "0123456789abcdef") == 64);
+	else
+		assert_true(
+		    ans[strlen(want)] == '\0' || ans[strlen(want)] == '\n');
 	udp_ask(r->port, "DISCOVER|2", ans, sizeof ans, 300);
 	assert_string_equal(ans, "");
 }

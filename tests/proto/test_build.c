@@ -11,6 +11,7 @@
 #include "proto/build.h"
 #include "proto/frame.h"
 
+#define FP "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define HASH "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 /*
@@ -54,16 +55,24 @@ static const struct rt_case rt[] = {
     {PROTO_V_LOOKUP, {"bob"}, "LOOKUP|bob\n"},
     {PROTO_V_PEER, {"bob", "[::1]", "7002", "tk1"},
         "PEER|bob|[::1]|7002|tk1\n"},
+    {PROTO_V_PEER, {"bob", "[::1]", "7002", "tk1", FP},
+        "PEER|bob|[::1]|7002|tk1|" FP "\n"},
     {PROTO_V_PHELLO, {"alice", "bob", "tk1"}, "PHELLO|alice|bob|tk1\n"},
     {PROTO_V_VERIFY, {"alice", "tk1"}, "VERIFY|alice|tk1\n"},
     {PROTO_V_VERIFIED, {"alice", "tk1", "yes"}, "VERIFIED|alice|tk1|yes\n"},
+    {PROTO_V_VERIFIED, {"alice", "tk1", "yes", FP},
+        "VERIFIED|alice|tk1|yes|" FP "\n"},
     {PROTO_V_PWELCOME, {"bob", "alice"}, "PWELCOME|bob|alice\n"},
     {PROTO_V_ALIVE, {"alice", "tok123"}, "ALIVE|alice|tok123\n"},
     {PROTO_V_ALIVE, {"3"}, "ALIVE|3\n"},
+    {PROTO_V_ALIVE, {"alice", "1", "1700000000", HASH},
+        "ALIVE|alice|1|1700000000|" HASH "\n"},
+    {PROTO_V_ALIVE, {"3", "1", HASH}, "ALIVE|3|1|" HASH "\n"},
     {PROTO_V_STATS, {NULL}, "STATS\n"},
     {PROTO_V_STATS, {"eD0xCg=="}, "STATS|eD0xCg==\n"},
     {PROTO_V_DISCOVER, {"1"}, "DISCOVER|1\n"},
     {PROTO_V_RELAY, {"b2ZmaWNl", "7733"}, "RELAY|b2ZmaWNl|7733\n"},
+    {PROTO_V_RELAY, {"b2ZmaWNl", "7733", FP}, "RELAY|b2ZmaWNl|7733|" FP "\n"},
 };
 
 static void
@@ -282,6 +291,54 @@ proto_build__writes__every_frame_builder(void **state)
 	    "dW5rbm93biBvciBleHBpcmVkIHNlc3Npb24gdG9rZW4=\n");
 }
 
+/* The extensions over TLS: fingerprints, and ALIVE signed and closed. */
+static void
+proto_build__writes__the_tls_extensions(void **state)
+{
+	char buf[256];
+	unsigned char fp[PROTO_FP_LEN], back[PROTO_FP_LEN];
+	struct proto_slice al = {"alice", 5}, tk = {"tk1", 3};
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof fp; i++)
+		fp[i] = (unsigned char)i;
+	BUILT(proto_build_peer(B, "bob", "[::1]", 7002, "tk1", NULL),
+	    "PEER|bob|[::1]|7002|tk1\n");
+	BUILT(proto_build_peer(B, "bob", "[::1]", 7002, "tk1", fp),
+	    "PEER|bob|[::1]|7002|tk1|" FP "\n");
+	BUILT(proto_build_verified(B, al, tk, true, fp),
+	    "VERIFIED|alice|tk1|yes|" FP "\n");
+	BUILT(proto_build_verified(B, al, tk, true, NULL),
+	    "VERIFIED|alice|tk1|yes\n");
+	BUILT(proto_build_verified(B, al, tk, false, fp),
+	    "VERIFIED|alice|tk1|no\n");
+	BUILT(proto_build_relay(B, "office", 7733, NULL),
+	    "RELAY|b2ZmaWNl|7733\n");
+	BUILT(proto_build_relay(B, "office", 7733, fp),
+	    "RELAY|b2ZmaWNl|7733|" FP "\n");
+	assert_int_equal(proto_alive_signed(B, "alice", 7, 1700000000), 0);
+	assert_int_equal(n, strlen("ALIVE|alice|7|1700000000"));
+	assert_memory_equal(buf, "ALIVE|alice|7|1700000000", n);
+	assert_int_equal(proto_build_signed(B, fp), 0);
+	check_built(__LINE__, 0, buf, n, "ALIVE|alice|7|1700000000|" FP "\n");
+	/* What the mac covers is what was signed, read back from the wire. */
+	assert_int_equal(proto_frame_parse(buf, n, &fr, &err), PROTO_FRAME);
+	assert_int_equal(proto_frame_signed(&fr).len, 24);
+	assert_memory_equal(proto_frame_signed(&fr).p, buf, 24);
+	assert_int_equal(proto_slice_hex32(fr.arg[3], back), 0);
+	assert_memory_equal(back, fp, sizeof fp);
+	assert_int_equal(proto_alive_reply_signed(B, 3, 7), 0);
+	assert_memory_equal(buf, "ALIVE|3|7", n);
+	assert_int_equal(proto_build_signed(B, fp), 0);
+	check_built(__LINE__, 0, buf, n, "ALIVE|3|7|" FP "\n");
+	assert_int_equal(
+	    proto_slice_hex32((struct proto_slice){FP, 63}, back), -1);
+	assert_int_equal(proto_alive_signed(buf, 10, &n, "alice", 7, 1), -1);
+}
+
 static void
 proto_build__refuses__what_would_break_a_frame(void **state)
 {
@@ -357,6 +414,7 @@ main(void)
 	    cmocka_unit_test(proto_build__writes__err_with_reason),
 	    cmocka_unit_test(proto_err__maps__names_both_ways),
 	    cmocka_unit_test(proto_build__writes__every_frame_builder),
+	    cmocka_unit_test(proto_build__writes__the_tls_extensions),
 	    cmocka_unit_test(proto_build__refuses__what_would_break_a_frame),
 	    cmocka_unit_test(proto_build__pads__discover_to_the_size_asked),
 	};

@@ -28,6 +28,7 @@ struct bad_case {
 	const char *ref;
 };
 
+#define HEX "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define B(l, c, r)                                                             \
 	{                                                                      \
 		l "\n", PROTO_ERR_##c, false, r                                \
@@ -74,6 +75,13 @@ static const struct bad_case bad[] = {
         BAD_FIELD, "x1"),
     B("PEER|bob|10.0.0.300|7000|t1", BAD_FIELD, "-"),
     B("PEER|bob|::1|7000|t1", BAD_FIELD, "-"),
+    B("PEER|bob|[::1]|7000|t1|abc", BAD_FIELD, "-"),
+    B("VERIFIED|alice|t1|no|" HEX, BAD_FIELD, "-"),
+    B("VERIFIED|alice|t1|yes|" HEX "0", BAD_FIELD, "-"),
+    B("ALIVE|alice|01|1|" HEX, BAD_FIELD, "-"),
+    B("ALIVE|alice|1|1|tok", BAD_FIELD, "-"),
+    B("ALIVE|3|1|2|3|4", BAD_FRAME, "-"),
+    B("RELAY|b2ZmaWNl|7733|xyz", BAD_FIELD, "-"),
     B("ERR|bad code|-|", BAD_FIELD, "-"),
     B("PING|", BAD_FIELD, "-"),
     B("TYPING|a|b|maybe", BAD_FIELD, "-"),
@@ -301,6 +309,11 @@ proto_frame__accepts__alternate_shapes(void **state)
 	    "STATS|dXB0aW1lX3M9MQo=\n",
 	    "PEER|bob|[::1]|7000|t1\n",
 	    "PEER|bob|192.168.1.20|0|t1\n",
+	    "PEER|bob|192.168.1.20|0|t1|" HEX "\n",
+	    "VERIFIED|alice|t1|yes|" HEX "\n",
+	    "ALIVE|alice|1|1700000000|" HEX "\n",
+	    "ALIVE|0|12|" HEX "\n",
+	    "RELAY|b2ZmaWNl|7733|" HEX "\n",
 	    "BYE|replaced\n",
 	    "BYE|replaced|127.0.0.1:40312\n",
 	    "BYE|replaced|[::1]:40312\n",
