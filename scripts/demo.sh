@@ -35,6 +35,12 @@ done
 
 me=$(id -un 2>/dev/null | tr -cd 'A-Za-z0-9_.-' | cut -c1-32)
 [ -n "$me" ] && [ "$me" != echo ] || me=me
+# The demo made this relay itself, so its key is known: pin it for the
+# client up front (a user of a relay hosted elsewhere compares it with
+# the admin's `termgramd --fingerprint` at the first connection).
+fp=$("$bin/termgramd" --fingerprint --data "$tmp/relay" 2>/dev/null)
+"$bin/termgram" trust --user "$me" --data "$tmp/$me" "127.0.0.1:$port" \
+    "$fp" >/dev/null
 export LANG="${LANG:-C.UTF-8}"
 # Ctrl-C belongs to the client (it quits cleanly); the script then tidies up.
 trap '' INT
