@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "fake_log.h"
+
 #include "client/outbox.h"
 
 /* Everything the outbox asked for, one line each, in order. */
@@ -23,19 +25,9 @@ struct fake {
 	bool direct_fails; /* the direct way refuses */
 };
 
-static void logf_(struct fake *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-logf_(struct fake *f, const char *fmt, ...)
-{
-	size_t n = strlen(f->log);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(f->log + n, sizeof f->log - n, fmt, ap);
-	va_end(ap);
-}
+#define logf_(f, ...)                                                          \
+	fake_log(((struct fake *)(f))->log, sizeof((struct fake *)(f))->log,   \
+	    __VA_ARGS__)
 
 /* The id of a MSG frame (MSG|from|to|ts|id|body), as id_len bytes. */
 static const char *

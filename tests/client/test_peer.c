@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "fake_log.h"
+
 #include "client/peer.h"
 #include "proto/frame.h"
 
@@ -23,19 +25,9 @@ struct fake {
 	bool connect_fails;
 };
 
-static void logf_(struct fake *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-logf_(struct fake *f, const char *fmt, ...)
-{
-	size_t n = strlen(f->log);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(f->log + n, sizeof f->log - n, fmt, ap);
-	va_end(ap);
-}
+#define logf_(f, ...)                                                          \
+	fake_log(((struct fake *)(f))->log, sizeof((struct fake *)(f))->log,   \
+	    __VA_ARGS__)
 
 static int
 fk_peer(void *arg, const char *p, size_t n, const void *payload, size_t m)
