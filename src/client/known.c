@@ -1,4 +1,6 @@
 /* known_relays: the pinned keys of relays (client/known.h). */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -23,7 +25,9 @@ client_known_hostport(const char *host, unsigned port, char *out, size_t len)
 
 /*
  * Split a line into its relay and fingerprint (in place). Returns 0 for
- * a blank line or a comment, 1 for an entry, -1 for a bad line.
+ * a blank line or a comment, 1 for an entry, -1 for a bad line (*hp is
+ * then still its first word, so a bad line for another relay can be
+ * passed over).
  */
 static int
 known_split(char *line, char **hp, unsigned char *fp, char *err, size_t errlen)
@@ -49,6 +53,41 @@ known_split(char *line, char **hp, unsigned char *fp, char *err, size_t errlen)
 }
 
 /*
+ * Open known_relays for reading: not through a link, and only if no one
+ * else may write it (who can write it chooses the keys trusted). NULL
+ * with *rc 0 when there is none, -1 and err when it may not be used.
+ */
+static FILE *
+known_open(const char *path, char *err, size_t errlen, int *rc)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	*rc = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return NULL;
+		snprintf(err, errlen, "%s: %s", path,
+		    errno == ELOOP ? "a symbolic link, not a file"
+		                   : strerror(errno));
+		*rc = -1;
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 022) != 0 || (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen,
+		    "%s: not a regular file only its owner may write "
+		    "(chmod 600 %s)",
+		    path, path);
+		close(fd);
+		*rc = -1;
+		return NULL;
+	}
+	return f;
+}
+
+/*
  * The pinned fingerprint of hostport in the file at path, into fp.
  * Returns 1 when found, 0 when not (or no file), -1 with err naming the
  * file and line when a line cannot be read.
@@ -63,18 +102,19 @@ client_known_find(const char *path, const char *hostport, unsigned char *fp,
 	unsigned lineno = 0;
 	int rc = 0, k;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	if ((f = known_open(path, err, errlen, &rc)) == NULL)
+		return rc;
 	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
 		lineno++;
-		if ((k = known_split(line, &hp, lfp, why, sizeof why)) < 0) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+		k = known_split(line, &hp, lfp, why, sizeof why);
+		if (k == 0 || strcasecmp(hp, hostport) != 0)
+			continue; /* a bad line for another relay is not ours */
+		if (k < 0) {
+			snprintf(err, errlen,
+			    "%s:%u: %s (termgram trust replaces the line)",
+			    path, lineno, why);
 			rc = -1;
-		} else if (k == 1 && strcasecmp(hp, hostport) == 0) {
+		} else {
 			memcpy(fp, lfp, UTIL_FP_LEN);
 			rc = 1;
 		}
@@ -92,9 +132,9 @@ known_copy(FILE *old, FILE *out, const char *hostport)
 
 	while (fgets(line, sizeof line, old) != NULL) {
 		memcpy(copy, line, sizeof copy);
-		if (known_split(copy, &hp, fp, why, sizeof why) == 1 &&
+		if (known_split(copy, &hp, fp, why, sizeof why) != 0 &&
 		    strcasecmp(hp, hostport) == 0)
-			continue;
+			continue; /* replaced, even if it could not be read */
 		fputs(line, out);
 		if (strchr(line, '\n') == NULL)
 			fputc('\n', out);
@@ -112,7 +152,7 @@ client_known_set(const char *path, const char *hostport,
 {
 	char tmp[4096], txt[UTIL_FP_TEXT];
 	FILE *old, *out;
-	int fd;
+	int fd, rc;
 	bool ok;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -125,7 +165,12 @@ client_known_set(const char *path, const char *hostport,
 			close(fd);
 		return -1;
 	}
-	if ((old = fopen(path, "r")) != NULL) {
+	if ((old = known_open(path, err, errlen, &rc)) == NULL && rc != 0) {
+		fclose(out);
+		unlink(tmp);
+		return -1;
+	}
+	if (old != NULL) {
 		known_copy(old, out, hostport);
 		fclose(old);
 	} else

@@ -49,6 +49,18 @@ trust_names(const struct client_session *s, char *hp, size_t hplen, char *path,
 	snprintf(path, pathlen, "%s/%s", s->data_dir, CLIENT_KNOWN_FILE);
 }
 
+/*
+ * The command that pins key txt for this relay in this very data folder
+ * (known_relays lives in each user's data folder, so both are named).
+ */
+static void
+trust_command(const struct client_session *s, const char *hp, const char *txt,
+    char *out, size_t outlen)
+{
+	snprintf(out, outlen, "termgram trust --user %s --data %s %s %s",
+	    s->user, s->data_dir, hp, txt);
+}
+
 /* Drop the connection before anything was sent; stop with st and why. */
 static void
 trust_refuse(struct client_session *s, struct net_conn *c,
@@ -66,18 +78,19 @@ static bool
 trust_first(
     struct client_session *s, struct net_conn *c, const unsigned char *fp)
 {
-	char hp[300], path[4096], txt[UTIL_FP_TEXT], msg[5200];
+	char hp[300], path[4096], txt[UTIL_FP_TEXT], msg[9400], cmd[4500];
 
 	trust_names(s, hp, sizeof hp, path, sizeof path);
 	util_fp_text(fp, txt);
+	trust_command(s, hp, txt, cmd, sizeof cmd);
 	memcpy(s->seen_fp, fp, sizeof s->seen_fp);
 	s->has_seen_fp = true;
 	if (s->cfg.trust == CLIENT_TRUST_STRICT) {
 		snprintf(msg, sizeof msg,
 		    "the relay at %s is not pinned (its key is %s); check it "
 		    "with the relay's admin (termgramd --fingerprint) and run: "
-		    "termgram trust %s %s",
-		    hp, txt, hp, txt);
+		    "%s",
+		    hp, txt, cmd);
 		trust_refuse(s, c, CLIENT_FAILED, msg);
 		return false;
 	}
@@ -106,17 +119,18 @@ trust_changed(struct client_session *s, struct net_conn *c,
     const unsigned char *fp, const unsigned char *pinned)
 {
 	char hp[300], path[4096], now[UTIL_FP_TEXT], was[UTIL_FP_TEXT];
-	char msg[5400];
+	char msg[9600], cmd[4500];
 
 	trust_names(s, hp, sizeof hp, path, sizeof path);
 	util_fp_text(fp, now);
 	util_fp_text(pinned, was);
+	trust_command(s, hp, now, cmd, sizeof cmd);
 	snprintf(msg, sizeof msg,
 	    "the relay at %s presented key %s, but %s was pinned in %s. If "
 	    "its admin changed the key on purpose, compare %s with "
-	    "`termgramd --fingerprint` on the relay and run: termgram trust "
-	    "%s %s. Otherwise someone may be intercepting the connection.",
-	    hp, now, was, path, now, hp, now);
+	    "`termgramd --fingerprint` on the relay and run: %s. Otherwise "
+	    "someone may be intercepting the connection.",
+	    hp, now, was, path, now, cmd);
 	trust_refuse(s, c, CLIENT_FAILED, msg);
 }
 

@@ -190,23 +190,42 @@ net_id_write_key(struct net_id *id, const char *path, char *err, size_t errlen)
 	    err, errlen);
 }
 
+/*
+ * OpenSSL asks for a pass phrase when a key is encrypted: never prompt on
+ * the terminal (the relay runs as a service); note it for the error.
+ */
+static int
+net_id_no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(bool *)arg = true;
+	return -1;
+}
+
 /* Read a key (0600 only) or, with key false, a certificate into id. */
 static int
 net_id_read(
     struct net_id *id, const char *path, bool key, char *err, size_t errlen)
 {
 	FILE *fp;
+	bool encrypted = false;
 
 	if ((fp = net_id_open_read(path, key, err, errlen)) == NULL)
 		return -1;
 	if (key)
-		id->key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+		id->key = PEM_read_PrivateKey(
+		    fp, NULL, net_id_no_passphrase, &encrypted);
 	else
 		id->cert = PEM_read_X509(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (key ? id->key == NULL : id->cert == NULL) {
 		net_id_fail(err, errlen, path,
-		    key ? "not a PEM private key" : "not a PEM certificate");
+		    encrypted ? "an encrypted key; give a key without a pass "
+		                "phrase (openssl pkey -in KEY -out NEW)"
+		        : key ? "not a PEM private key"
+		              : "not a PEM certificate");
 		return -1;
 	}
 	return 0;

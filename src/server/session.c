@@ -285,7 +285,7 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 		    "%s: RESUME from %s with another device key: refused",
 		    u->name, s->ip);
 		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
-		    "this session token belongs to another device key");
+		    "unknown or expired session token");
 		server_session_close(s, NULL, NULL);
 		return;
 	}

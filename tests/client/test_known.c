@@ -153,6 +153,61 @@ known__find__reports_a_bad_line_with_its_number(void **state)
 }
 
 static void
+known__find__passes_over_a_bad_line_for_another_relay(void **state)
+{
+	unsigned char fp[UTIL_FP_LEN];
+	char err[512], txt[UTIL_FP_TEXT], text[256];
+
+	(void)state;
+	util_fp_text(fp1, txt);
+	snprintf(
+	    text, sizeof text, "other:7733 NOT-A-KEY\nrelay:7733 %s\n", txt);
+	write_file(text);
+	assert_int_equal(
+	    client_known_find(path, "relay:7733", fp, err, sizeof err), 1);
+	assert_memory_equal(fp, fp1, UTIL_FP_LEN);
+}
+
+static void
+known__set__replaces_a_bad_line_for_the_same_relay(void **state)
+{
+	unsigned char fp[UTIL_FP_LEN];
+	char err[512];
+
+	(void)state;
+	write_file("relay:7733 NOT-A-KEY\nother:7733 ALSO-BAD\n");
+	assert_int_equal(
+	    client_known_set(path, "relay:7733", fp2, err, sizeof err), 0);
+	assert_int_equal(
+	    client_known_find(path, "relay:7733", fp, err, sizeof err), 1);
+	assert_memory_equal(fp, fp2, UTIL_FP_LEN);
+}
+
+static void
+known__find__refuses_a_link_or_a_file_others_may_write(void **state)
+{
+	unsigned char fp[UTIL_FP_LEN];
+	char err[512], target[160];
+
+	(void)state;
+	write_file("# nothing\n");
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(
+	    client_known_find(path, "relay:7733", fp, err, sizeof err), -1);
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(
+	    client_known_set(path, "relay:7733", fp1, err, sizeof err), -1);
+	snprintf(target, sizeof target, "%s/elsewhere", dir);
+	assert_int_equal(rename(path, target), 0);
+	assert_int_equal(chmod(target, 0600), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(
+	    client_known_find(path, "relay:7733", fp, err, sizeof err), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	unlink(target);
+}
+
+static void
 known__hostport__brackets_ipv6(void **state)
 {
 	char hp[64];
@@ -176,6 +231,15 @@ main(void)
 	        known__find__skips_comments_and_blank_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        known__find__reports_a_bad_line_with_its_number, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        known__find__passes_over_a_bad_line_for_another_relay, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        known__set__replaces_a_bad_line_for_the_same_relay, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        known__find__refuses_a_link_or_a_file_others_may_write, setup,
 	        teardown),
 	    cmocka_unit_test(known__hostport__brackets_ipv6),
 	};

@@ -89,7 +89,7 @@ client olga --ask
 wait_for olga "refused: the relay at 127\\.0\\.0\\.1:$port presented key"
 sleep 1
 shows olga "refused: the relay at" || fail "olga tried again"
-grep -q "run: termgram trust 127.0.0.1:$port .*someone may be intercepting" \
+grep -q "run: termgram trust --user olga --data $tmp/olga 127.0.0.1:$port .*someone may be intercepting" \
     "$tmp/olga/termgram.log" || fail "olga's log does not have the whole refusal"
 quit olga
 pass "a changed relay key is refused on the status line, for good"

@@ -155,7 +155,8 @@ client__refuses_a_changed_relay_key(void **state)
 	    "%s/known_relays.",
 	    port, now, was, da);
 	assert_non_null(strstr(err, want));
-	snprintf(want, sizeof want, "run: termgram trust 127.0.0.1:%s %s.",
+	snprintf(want, sizeof want,
+	    "run: termgram trust --user alice --data %s 127.0.0.1:%s %s.", da,
 	    port, now);
 	assert_non_null(strstr(err, want));
 	assert_non_null(strstr(err, "someone may be intercepting"));
