@@ -24,7 +24,7 @@ static const char usage[] =
     "                 [--log-level error|warn|info|debug] [--grace-ms MS]\n"
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
-    "                 [--ticket-seconds S] [--name NAME]\n"
+    "                 [--ticket-seconds S] [--name NAME] [--login-timeout S]\n"
     "                 [--tls on|off] [--cert FILE --key FILE]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "\n"
@@ -54,6 +54,9 @@ static const char usage[] =
     "  --max-stall S       a session whose output stays over 1 MiB this long\n"
     "                      (it reads nothing) is dropped (default 30)\n"
     "  --ticket-seconds S  how long a LOOKUP ticket stays valid (default 60)\n"
+    "  --login-timeout S   a connection not logged in this long after it was\n"
+    "                      accepted (TLS handshake included) is closed\n"
+    "                      (default 10)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -151,6 +154,7 @@ static const struct opt opts[] = {
     {"sync", OPT_OTHER, 0, 0, 0},
     {"max-stall", OPT_UINT, CFG(max_stall_s), 1, 3600},
     {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},
+    {"login-timeout", OPT_UINT, CFG(login_timeout_s), 1, 3600},
     {"name", OPT_OTHER, 0, 0, 0},
     {"tls", OPT_OTHER, 0, 0, 0},
     {"cert", OPT_STR, CFG(cert), 0, 0},

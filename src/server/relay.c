@@ -49,6 +49,7 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_output = 8 * 1024 * 1024;
 	cfg->sync_full = true;
 	cfg->max_stall_s = 30;
+	cfg->login_timeout_s = 10;
 	cfg->ticket_s = 60;
 	cfg->tls = true;
 }

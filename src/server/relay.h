@@ -29,6 +29,7 @@ struct server_config {
 	size_t max_output; /* hard cap of a session's queue */
 	bool sync_full; /* fsync at every commit */
 	unsigned max_stall_s; /* output full this long: dropped */
+	unsigned login_timeout_s; /* not logged in this long: closed */
 	unsigned ticket_s; /* a LOOKUP ticket's life */
 	const char *name; /* answered to DISCOVER; NULL: the host name */
 	bool tls; /* over TLS: the wire's extensions (BYE's address, the

@@ -88,6 +88,7 @@ struct srv_sess {
 	bool gone;
 	bool kick; /* input waits since unblocked */
 	uint64_t full_since; /* output above high since (0: it is not) */
+	uint64_t since; /* accepted at: the login deadline counts from it */
 	struct srv_sess *blocked_on; /* paused: this one is full */
 	unsigned char fp[32]; /* the client's certificate fingerprint */
 	bool has_fp; /* false with --tls off */

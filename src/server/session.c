@@ -627,6 +627,7 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 	net_conn_set_limits(s->conn, OUT_LOW, OUT_HIGH, r->cfg.max_output);
 	proto_decoder_init(&s->dec, r->cfg.max_frame);
 	s->last_in = net_loop_now(r->loop);
+	s->since = s->last_in;
 	s->tokens = (double)r->cfg.rate * 2;
 	s->tokens_at = s->last_in;
 	LIST_INSERT_HEAD(&r->ss.list, s, entry);
@@ -640,7 +641,9 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 }
 
 /*
- * Drop sessions silent for three heartbeat intervals, and readers whose
+ * Drop connections not logged in by the login deadline (a stalled TLS
+ * handshake, or frames that are never a LOGIN, must not hold a session
+ * slot), sessions silent for three heartbeat intervals, and readers whose
  * output stays over its high mark past the age limit: they hold up
  * whoever sends to them.
  */
@@ -652,6 +655,12 @@ server_session_sweep(struct server_relay *r, uint64_t now)
 
 	for (s = LIST_FIRST(&r->ss.list); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
+		if (s->user == NULL &&
+		    now - s->since > r->cfg.login_timeout_s * 1000ULL) {
+			server_session_close(s, "login-timeout",
+			    "not logged in within the login deadline");
+			continue;
+		}
 		if (now - s->last_in > limit) {
 			server_session_close(
 			    s, "idle", "silent for three heartbeats");

@@ -316,6 +316,39 @@ relay__refuses_a_name_over_64_bytes(void **state)
 	assert_non_null(strstr(err, "1 to 64 bytes"));
 }
 
+/*
+ * A connection that never logs in holds no session slot past the login
+ * deadline: neither one that sends nothing (a TLS handshake that never
+ * starts) nor one that sends frames that are not LOGIN; an honest client
+ * then gets in with the relay otherwise full.
+ */
+static void
+relay__closes_connections_not_logged_in__at_the_deadline(void **state)
+{
+	struct relay r;
+	struct raw silent, chatty, honest;
+	bool tls = h_tls;
+	int i;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--login-timeout", "1",
+	                     "--max-sessions", "2", NULL),
+	    0);
+	h_tls = false; /* a bare TCP connection: not even a ClientHello */
+	assert_int_equal(raw_open(&silent, r.port), 0);
+	h_tls = tls;
+	assert_int_equal(raw_open(&chatty, r.port), 0);
+	for (i = 0; i < 8 && !raw_is_closed(&chatty, 400); i++)
+		raw_send(&chatty, "PING|%d\n", i);
+	assert_true(i < 8);
+	assert_true(raw_is_closed(&silent, 3000));
+	assert_int_equal(raw_login(&honest, r.port, "alice", ""), 0);
+	raw_close(&honest);
+	raw_close(&chatty);
+	raw_close(&silent);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -329,6 +362,8 @@ main(void)
 	    cmocka_unit_test(
 	        relay__udp__answers_no_more_than_was_asked_with_the_flag),
 	    cmocka_unit_test(relay__refuses_a_name_over_64_bytes),
+	    cmocka_unit_test(
+	        relay__closes_connections_not_logged_in__at_the_deadline),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
