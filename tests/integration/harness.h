@@ -31,6 +31,7 @@ struct raw {
 extern bool h_tls; /* TLS unless TERMGRAM_TEST_TLS=off */
 
 void h_tmpdir(char *, size_t);
+int h_free_port(void);
 void h_tls_identity(int);
 bool raw_peer_fp(struct raw *, unsigned char *);
 long raw_send_some(struct raw *, const void *, size_t);

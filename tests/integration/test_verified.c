@@ -177,23 +177,6 @@ field(const struct raw *c, int k, char *out, size_t cap)
 	    out, cap, "%.*s", (int)(e != NULL ? e - p : (long)strlen(p)), p);
 }
 
-/* A free TCP port on loopback (bound, read and let go). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* alice gone light over TLS, and the ALIVE that did it. */
 struct light {
 	struct relay r;
@@ -526,7 +509,7 @@ verified__impostor_answering_a_dial__gets_nothing(void **state)
 		skip();
 	assert_int_equal(relay_start(&r, "--heartbeat", "5", NULL), 0);
 	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(pp, sizeof pp, "%d", free_port());
+	snprintf(pp, sizeof pp, "%d", h_free_port());
 	snprintf(da, sizeof da, "%s/alice", r.dir);
 	snprintf(db, sizeof db, "%s/bob", r.dir);
 	snprintf(out, sizeof out, "%s.out", r.dir);
@@ -579,7 +562,7 @@ verified__stolen_ticket__gets_no_welcome(void **state)
 		skip();
 	assert_int_equal(relay_start(&r, NULL), 0);
 	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(pp, sizeof pp, "%d", free_port());
+	snprintf(pp, sizeof pp, "%d", h_free_port());
 	snprintf(db, sizeof db, "%s/bob", r.dir);
 	snprintf(out, sizeof out, "%s.out", r.dir);
 	bob = spawn_client(out, "recv", "--port", port, "--user", "bob",
