@@ -659,6 +659,24 @@ raw_stats(struct raw *c, const char *key, unsigned long long *v)
 	return -1;
 }
 
+/* Poll the relay's STATS on x until key has value want (within ms). */
+int
+h_stats_until(struct raw *x, const char *key, unsigned long long want, int ms)
+{
+	unsigned long long v = 0;
+	int waited;
+
+	for (waited = 0; waited <= ms; waited += 50) {
+		if (raw_stats(x, key, &v) != 0)
+			return -1;
+		if (v == want)
+			return 0;
+		usleep(50000);
+	}
+	fprintf(stderr, "%s stayed %llu, not %llu\n", key, v, want);
+	return -1;
+}
+
 /*
  * Run termgram with arguments (NULL-terminated), feeding input on stdin,
  * capturing stdout and stderr. Returns the exit status.

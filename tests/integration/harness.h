@@ -53,6 +53,7 @@ int raw_expect(struct raw *, const char *, int);
 bool raw_is_closed(struct raw *, int);
 int raw_login(struct raw *, int, const char *, const char *);
 int raw_stats(struct raw *, const char *, unsigned long long *);
+int h_stats_until(struct raw *, const char *, unsigned long long, int);
 int udp_ask(int, const char *, char *, size_t, int);
 
 pid_t spawn_client(const char *, const char *, ...);

@@ -427,6 +427,31 @@ secrets_make(struct secrets *s)
 	    rnd[4], rnd[5], rnd[6], rnd[7]);
 }
 
+/*
+ * Start the capture of r's port (where ports has 0) and the other ports
+ * into cap, and make s; skips the test when packets cannot be captured.
+ */
+static pid_t
+capture_begin(
+    struct relay *r, int ports[3], char *cap, size_t caplen, struct secrets *s)
+{
+	pid_t cpid;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (ports[k] == 0)
+			ports[k] = r->port;
+	snprintf(cap, caplen, "%s.pcap", r->dir);
+	if ((cpid = capture_start(cap, ports)) == -1) {
+		relay_finish(r);
+		print_message("no AF_PACKET socket (needs root): skipped\n");
+		skip();
+	}
+	secrets_make(s);
+	usleep(200000);
+	return cpid;
+}
+
 /* Stop the capture cpid; what it captured into the file at cap. */
 static char *
 capture_stop(pid_t cpid, const char *cap, size_t *len)
@@ -478,19 +503,11 @@ capture__shows_no_password_token_message_or_file(void **state)
 	char *bytes;
 	size_t len = 0;
 	pid_t cpid;
-	int bad = 0, ports[3];
+	int bad = 0, ports[3] = {0, 0, 0};
 
 	(void)state;
 	assert_int_equal(relay_start(&r, NULL), 0);
-	ports[0] = ports[1] = ports[2] = r.port;
-	snprintf(cap, sizeof cap, "%s.pcap", r.dir);
-	if ((cpid = capture_start(cap, ports)) == -1) {
-		relay_finish(&r);
-		print_message("no AF_PACKET socket (needs root): skipped\n");
-		skip();
-	}
-	secrets_make(&s);
-	usleep(200000);
+	cpid = capture_begin(&r, ports, cap, sizeof cap, &s);
 	capture_session(&r, &s);
 	bytes = capture_stop(cpid, cap, &len);
 	bad += captured_secrets(bytes, len, &s, "the marker");
@@ -529,22 +546,6 @@ captured_alive_tokens(const char *cap, size_t caplen, int *n)
 		}
 	}
 	return bad;
-}
-
-/* Wait up to 10 s for the relay's STATS key to be v on c. */
-static void
-stats_wait(struct raw *c, const char *key, unsigned long long v)
-{
-	unsigned long long got = ~0ULL;
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		assert_int_equal(raw_stats(c, key, &got), 0);
-		if (got == v)
-			return;
-		usleep(50000);
-	}
-	fail_msg("STATS %s is %llu, not %llu", key, got, v);
 }
 
 /* `termgram send --p2p` as carol to `to`: the marker. */
@@ -604,10 +605,11 @@ capture_p2p_session(const struct relay *r, struct secrets *s, const int *pp)
 	    "--data", db, "--p2p", "--p2p-port", bp, "--count", "1",
 	    "--timeout", "60", NULL);
 	assert_int_equal(raw_login(&x, r->port, "dave", ""), 0);
-	stats_wait(&x, "light", 1);
-	stats_wait(&x, "sessions", 2); /* bob's and dave's: alice rests */
+	assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "sessions", 2, 10000),
+	    0); /* bob's and dave's: alice rests */
 	for (st = 0; st < 30; st++) { /* a few of her ALIVE */
-		stats_wait(&x, "light", 1);
+		assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
 		usleep(100000);
 	}
 	raw_close(&x);
@@ -621,7 +623,7 @@ capture_p2p_session(const struct relay *r, struct secrets *s, const int *pp)
 	assert_true(file_has(ao, s->marker));
 	/* Both went direct: the relay carried no message. */
 	assert_int_equal(raw_login(&x, r->port, "dave", ""), 0);
-	stats_wait(&x, "msgs_relayed", 0);
+	assert_int_equal(h_stats_until(&x, "msgs_relayed", 0, 10000), 0);
 	raw_close(&x);
 	unsetenv("TERMGRAM_PASSWORD");
 }
@@ -645,17 +647,10 @@ capture__p2p_and_light__show_no_password_token_or_message(void **state)
 
 	(void)state;
 	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
-	ports[0] = r.port;
+	ports[0] = 0;
 	ports[1] = h_free_port();
 	ports[2] = h_free_port();
-	snprintf(cap, sizeof cap, "%s.pcap", r.dir);
-	if ((cpid = capture_start(cap, ports)) == -1) {
-		relay_finish(&r);
-		print_message("no AF_PACKET socket (needs root): skipped\n");
-		skip();
-	}
-	secrets_make(&s);
-	usleep(200000);
+	cpid = capture_begin(&r, ports, cap, sizeof cap, &s);
 	capture_p2p_session(&r, &s, ports);
 	bytes = capture_stop(cpid, cap, &len);
 	bad += captured_secrets(bytes, len, &s, "the marker (sent direct)");

@@ -139,16 +139,7 @@ log_wait(const struct relay *r, const char *what, int ms)
 static void
 stats_until(struct raw *c, const char *key, unsigned long long v)
 {
-	unsigned long long got = ~0ULL;
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		assert_int_equal(raw_stats(c, key, &got), 0);
-		if (got == v)
-			return;
-		usleep(50000);
-	}
-	fail_msg("STATS %s is %llu, not %llu", key, got, v);
+	assert_int_equal(h_stats_until(c, key, v, 10000), 0);
 }
 
 /* Ask LOOKUP|name on c; the PEER line is left in c->line. */
