@@ -190,6 +190,27 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A free TCP port on loopback (bound, read and let go). */
+int
+h_free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		port = -1;
+	else
+		port = ntohs(sa.sin_port);
+	if (fd != -1)
+		close(fd);
+	return port;
+}
+
 /* A fresh temporary folder. */
 void
 h_tmpdir(char *out, size_t len)
@@ -635,6 +656,24 @@ raw_stats(struct raw *c, const char *key, unsigned long long *v)
 			return 0;
 		}
 	}
+	return -1;
+}
+
+/* Poll the relay's STATS on x until key has value want (within ms). */
+int
+h_stats_until(struct raw *x, const char *key, unsigned long long want, int ms)
+{
+	unsigned long long v = 0;
+	int waited;
+
+	for (waited = 0; waited <= ms; waited += 50) {
+		if (raw_stats(x, key, &v) != 0)
+			return -1;
+		if (v == want)
+			return 0;
+		usleep(50000);
+	}
+	fprintf(stderr, "%s stayed %llu, not %llu\n", key, v, want);
 	return -1;
 }
 

@@ -31,6 +31,7 @@ struct raw {
 extern bool h_tls; /* TLS unless TERMGRAM_TEST_TLS=off */
 
 void h_tmpdir(char *, size_t);
+int h_free_port(void);
 void h_tls_identity(int);
 bool raw_peer_fp(struct raw *, unsigned char *);
 long raw_send_some(struct raw *, const void *, size_t);
@@ -52,6 +53,7 @@ int raw_expect(struct raw *, const char *, int);
 bool raw_is_closed(struct raw *, int);
 int raw_login(struct raw *, int, const char *, const char *);
 int raw_stats(struct raw *, const char *, unsigned long long *);
+int h_stats_until(struct raw *, const char *, unsigned long long, int);
 int udp_ask(int, const char *, char *, size_t, int);
 
 pid_t spawn_client(const char *, const char *, ...);

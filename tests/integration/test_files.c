@@ -32,23 +32,6 @@
 
 static char out[1 << 16], err[1 << 16];
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* Start `termgram recv --accept-files` for bob in the background. */
 static pid_t
 start_receiver(
@@ -146,7 +129,7 @@ files__resume__after_relay_restart(void **state)
 	struct stat sb;
 
 	(void)state;
-	snprintf(port, sizeof port, "%d", free_port());
+	snprintf(port, sizeof port, "%d", h_free_port());
 	assert_int_equal(relay_start(&r, "--port", port, NULL), 0);
 	snprintf(da, sizeof da, "%s/alice", r.dir);
 	snprintf(db, sizeof db, "%s/bob", r.dir);

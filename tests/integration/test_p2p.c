@@ -336,24 +336,6 @@ p2p__and_relay_mode_clients_still_chat__through_the_relay(void **state)
 	world_end(&w);
 }
 
-/* Poll the relay's STATS until key has value (within ms). */
-static int
-stats_until(struct raw *x, const char *key, unsigned long long want, int ms)
-{
-	unsigned long long v = 0;
-	int waited;
-
-	for (waited = 0; waited <= ms; waited += 50) {
-		if (raw_stats(x, key, &v) != 0)
-			return -1;
-		if (v == want)
-			return 0;
-		usleep(50000);
-	}
-	fprintf(stderr, "%s stayed %llu, not %llu\n", key, v, want);
-	return -1;
-}
-
 static void
 p2p__light_client_holds_no_connection_between_operations(void **state)
 {
@@ -374,8 +356,8 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 	/* Between operations: no connection of hers, yet online. (Only the
 	 * connection asking STATS is there.) */
 	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
-	assert_int_equal(stats_until(&x, "light", 1, 10000), 0);
-	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "sessions", 1, 10000), 0);
 	/* And she stays so for four of the relay's intervals. */
 	for (st = 0; st < 40; st++) {
 		unsigned long long light = 0;
@@ -403,7 +385,7 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 		usleep(50000);
 	}
 	assert_true(st < 200);
-	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "sessions", 1, 10000), 0);
 
 	/* A P2P sender reaches her directly: she wakes only to have the
 	 * ticket checked. */
@@ -413,7 +395,7 @@ p2p__light_client_holds_no_connection_between_operations(void **state)
 	    "--timeout", "30", "alice", "p 2", NULL);
 	if (st != 0)
 		fail_msg("send exited %d: %s", st, err);
-	assert_int_equal(stats_until(&x, "msgs_relayed", relayed, 0), 0);
+	assert_int_equal(h_stats_until(&x, "msgs_relayed", relayed, 0), 0);
 	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
 	    "--port", w.port, "--user", "bob", "--data", w.db, "--timeout",
 	    "30", "alice", "p 3", NULL);
@@ -559,8 +541,8 @@ p2p__light_client_gets_a_file_offered_through_the_relay(void **state)
 	    "--dir", w.dl, "--count", "1", "--timeout", "60", NULL);
 	wait_log(&w.r, "alice logged in");
 	assert_int_equal(raw_login(&x, w.r.port, "carol", ""), 0);
-	assert_int_equal(stats_until(&x, "light", 1, 10000), 0);
-	assert_int_equal(stats_until(&x, "sessions", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "sessions", 1, 10000), 0);
 	raw_close(&x);
 
 	world_file(&w, "to light.bin", 4, src, sizeof src);

@@ -3,7 +3,8 @@
  * another device key is refused, a relay whose key changed is refused
  * before anything is sent, --strict needs `termgram trust`, the relay's
  * --fingerprint is what clients pin, and a capture of the loopback during
- * a real session shows none of its secrets.
+ * a real session (relay, direct P2P connections, light presence
+ * datagrams) shows none of its secrets.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -239,24 +240,30 @@ relay__fingerprint__is_what_the_client_pins(void **state)
 /* --- the capture ----------------------------------------------------- */
 
 /*
- * A socket filter that keeps the IPv4 TCP segments from or to port (the
- * relay's): other tests' traffic on the loopback is none of this one's.
+ * A socket filter that keeps the IPv4 TCP segments and UDP datagrams from
+ * or to one of the three ports (the relay's, the peers' listen ports):
+ * other tests' traffic on the loopback is none of this one's.
  */
 static int
-capture_filter(int fd, int port)
+capture_filter(int fd, const int port[3])
 {
 	struct sock_filter code[] = {
 	    {BPF_LD | BPF_H | BPF_ABS, 0, 0, 12}, /* ethertype */
-	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 10, ETHERTYPE_IP},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 15, ETHERTYPE_IP},
 	    {BPF_LD | BPF_B | BPF_ABS, 0, 0, 23}, /* IP protocol */
-	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 8, IPPROTO_TCP},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, IPPROTO_TCP},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 12, IPPROTO_UDP},
 	    {BPF_LD | BPF_H | BPF_ABS, 0, 0, 20}, /* fragment offset */
-	    {BPF_JMP | BPF_JSET | BPF_K, 6, 0, 0x1fff},
+	    {BPF_JMP | BPF_JSET | BPF_K, 10, 0, 0x1fff},
 	    {BPF_LDX | BPF_B | BPF_MSH, 0, 0, 14}, /* IP header length */
 	    {BPF_LD | BPF_H | BPF_IND, 0, 0, 14}, /* source port */
-	    {BPF_JMP | BPF_JEQ | BPF_K, 2, 0, (unsigned)port},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 6, 0, (unsigned)port[0]},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 5, 0, (unsigned)port[1]},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 4, 0, (unsigned)port[2]},
 	    {BPF_LD | BPF_H | BPF_IND, 0, 0, 16}, /* destination port */
-	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)port},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 2, 0, (unsigned)port[0]},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (unsigned)port[1]},
+	    {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)port[2]},
 	    {BPF_RET | BPF_K, 0, 0, 65535},
 	    {BPF_RET | BPF_K, 0, 0, 0},
 	};
@@ -266,12 +273,12 @@ capture_filter(int fd, int port)
 }
 
 /*
- * What crosses the loopback interface to or from port, into the file at
- * path, from a child process until it is sent SIGTERM. -1 when packets
+ * What crosses the loopback interface to or from the ports, into the file
+ * at path, from a child process until it is sent SIGTERM. -1 when packets
  * cannot be captured here (not root).
  */
 static pid_t
-capture_start(const char *path, int port)
+capture_start(const char *path, const int port[3])
 {
 	struct sockaddr_ll sll;
 	static char buf[1 << 16];
@@ -300,6 +307,7 @@ capture_start(const char *path, int port)
 		close(fd);
 		return pid;
 	}
+	alarm(180); /* should the test fail before it stops this */
 	f = fopen(path, "wb");
 	while (f != NULL && (n = recv(fd, buf, sizeof buf, 0)) != 0) {
 		if (n > 0) {
@@ -403,6 +411,85 @@ capture_session(const struct relay *r, struct secrets *s)
 	unsetenv("TERMGRAM_PASSWORD");
 }
 
+/* Fresh random password and marker for s. */
+static void
+secrets_make(struct secrets *s)
+{
+	unsigned char rnd[8];
+	FILE *f;
+
+	memset(s, 0, sizeof *s);
+	assert_non_null(f = fopen("/dev/urandom", "rb"));
+	assert_int_equal(fread(rnd, 1, sizeof rnd, f), sizeof rnd);
+	fclose(f);
+	snprintf(s->pw, sizeof s->pw, "pw-%02x%02x%02x%02x-secret", rnd[0],
+	    rnd[1], rnd[2], rnd[3]);
+	snprintf(s->marker, sizeof s->marker, "vault code %02x%02x%02x%02x",
+	    rnd[4], rnd[5], rnd[6], rnd[7]);
+}
+
+/*
+ * Start the capture of r's port (where ports has 0) and the other ports
+ * into cap, and make s; skips the test when packets cannot be captured.
+ */
+static pid_t
+capture_begin(
+    struct relay *r, int ports[3], char *cap, size_t caplen, struct secrets *s)
+{
+	pid_t cpid;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (ports[k] == 0)
+			ports[k] = r->port;
+	snprintf(cap, caplen, "%s.pcap", r->dir);
+	if ((cpid = capture_start(cap, ports)) == -1) {
+		relay_finish(r);
+		print_message("no AF_PACKET socket (needs root): skipped\n");
+		skip();
+	}
+	secrets_make(s);
+	usleep(200000);
+	return cpid;
+}
+
+/* Stop the capture cpid; what it captured into the file at cap. */
+static char *
+capture_stop(pid_t cpid, const char *cap, size_t *len)
+{
+	char *bytes;
+
+	usleep(300000);
+	kill(cpid, SIGTERM);
+	waitpid(cpid, NULL, 0);
+	assert_non_null(bytes = slurp(cap, len));
+	unlink(cap);
+	print_message("captured %zu bytes on lo\n", *len);
+	assert_true(*len > 1000);
+	return bytes;
+}
+
+/* How many of s's password, marker (each also in base64) and token the
+ * capture shows. */
+static int
+captured_secrets(const char *bytes, size_t len, const struct secrets *s,
+    const char *marker_what)
+{
+	char b64[200];
+	int bad = 0;
+
+	bad += captured(bytes, len, "the password", s->pw, strlen(s->pw));
+	snprintf(b64, sizeof b64, "%s", h_b64(s->pw));
+	bad += captured(bytes, len, "the password in base64", b64, strlen(b64));
+	if (s->token[0] != '\0')
+		bad += captured(
+		    bytes, len, "the token", s->token, strlen(s->token));
+	bad += captured(bytes, len, marker_what, s->marker, strlen(s->marker));
+	snprintf(b64, sizeof b64, "%s", h_b64(s->marker));
+	bad += captured(bytes, len, "the marker in base64", b64, strlen(b64));
+	return bad;
+}
+
 /*
  * Capture the loopback during a real session: none of the password, the
  * session token, the message marker (nor their base64) or the file's
@@ -413,49 +500,167 @@ capture__shows_no_password_token_message_or_file(void **state)
 {
 	struct relay r;
 	struct secrets s;
-	unsigned char rnd[8];
-	char cap[300], b64[200];
+	char cap[300];
 	char *bytes;
 	size_t len = 0;
 	pid_t cpid;
-	FILE *f;
-	int bad = 0;
+	int bad = 0, ports[3] = {0, 0, 0};
 
 	(void)state;
 	assert_int_equal(relay_start(&r, NULL), 0);
-	snprintf(cap, sizeof cap, "%s.pcap", r.dir);
-	if ((cpid = capture_start(cap, r.port)) == -1) {
-		relay_finish(&r);
-		print_message("no AF_PACKET socket (needs root): skipped\n");
-		skip();
-	}
-	assert_non_null(f = fopen("/dev/urandom", "rb"));
-	assert_int_equal(fread(rnd, 1, sizeof rnd, f), sizeof rnd);
-	fclose(f);
-	snprintf(s.pw, sizeof s.pw, "pw-%02x%02x%02x%02x-secret", rnd[0],
-	    rnd[1], rnd[2], rnd[3]);
-	snprintf(s.marker, sizeof s.marker, "vault code %02x%02x%02x%02x",
-	    rnd[4], rnd[5], rnd[6], rnd[7]);
-	usleep(200000);
+	cpid = capture_begin(&r, ports, cap, sizeof cap, &s);
 	capture_session(&r, &s);
-	usleep(300000);
-	kill(cpid, SIGTERM);
-	waitpid(cpid, NULL, 0);
-
-	assert_non_null(bytes = slurp(cap, &len));
-	print_message("captured %zu bytes on lo\n", len);
-	assert_true(len > 1000);
-	bad += captured(bytes, len, "the password", s.pw, strlen(s.pw));
-	snprintf(b64, sizeof b64, "%s", h_b64(s.pw));
-	bad += captured(bytes, len, "the password in base64", b64, strlen(b64));
-	bad += captured(bytes, len, "the token", s.token, strlen(s.token));
-	bad += captured(bytes, len, "the marker", s.marker, strlen(s.marker));
-	snprintf(b64, sizeof b64, "%s", h_b64(s.marker));
-	bad += captured(bytes, len, "the marker in base64", b64, strlen(b64));
+	bytes = capture_stop(cpid, cap, &len);
+	bad += captured_secrets(bytes, len, &s, "the marker");
 	bad +=
 	    captured(bytes, len, "32 bytes of the file", s.file, sizeof s.file);
 	free(bytes);
-	unlink(cap);
+	assert_int_equal(bad, 0);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * The light client's datagrams: how many ALIVE from alice the capture
+ * holds (in *n), and how many of them carry something other than a
+ * counter after the name (over --tls off: her session token).
+ */
+static int
+captured_alive_tokens(const char *cap, size_t caplen, int *n)
+{
+	static const char tag[] = "ALIVE|alice|";
+	const char *p = cap, *end = cap + caplen;
+	size_t k;
+	int bad = 0;
+
+	for (*n = 0; p + sizeof tag - 1 <= end; p++) {
+		if (memcmp(p, tag, sizeof tag - 1) != 0)
+			continue;
+		(*n)++;
+		p += sizeof tag - 1;
+		for (k = 0; p + k < end && p[k] >= '0' && p[k] <= '9'; k++)
+			;
+		if (k == 0 || p + k == end || p[k] != '|') {
+			if (bad++ == 0)
+				print_message("the capture shows an ALIVE "
+				              "with a token: %.*s\n",
+				    (int)strcspn(p, "|\n"), p);
+		}
+	}
+	return bad;
+}
+
+/* `termgram send --p2p` as carol to `to`: the marker. */
+static void
+p2p_send(const struct relay *r, const struct secrets *s, const char *to)
+{
+	char port[16], dc[300];
+	int st;
+
+	snprintf(port, sizeof port, "%d", r->port);
+	snprintf(dc, sizeof dc, "%s/carol", r->dir);
+	st = run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
+	    "--port", port, "--user", "carol", "--data", dc, "--p2p",
+	    "--timeout", "30", to, s->marker, NULL);
+	if (st != 0)
+		fail_msg("send --p2p to %s exited %d: %s", to, st, err);
+}
+
+/* Whether the file at path holds what. */
+static bool
+file_has(const char *path, const char *what)
+{
+	size_t len = 0;
+	char *p = slurp(path, &len);
+	bool yes = p != NULL && (p[len] = '\0', strstr(p, what) != NULL);
+
+	free(p);
+	return yes;
+}
+
+/*
+ * P2P chat and light mode: alice rests as a light client (ALIVE every
+ * second), bob is a --p2p receiver; carol sends each a message with the
+ * marker directly (the relay carries none). port[1], port[2]: their
+ * listen ports.
+ */
+static void
+capture_p2p_session(const struct relay *r, struct secrets *s, const int *pp)
+{
+	char port[16], ap[16], bp[16], da[300], db[300], ao[300], bo[300];
+	struct raw x;
+	pid_t alice, bob;
+	int st;
+
+	snprintf(port, sizeof port, "%d", r->port);
+	snprintf(ap, sizeof ap, "%d", pp[1]);
+	snprintf(bp, sizeof bp, "%d", pp[2]);
+	snprintf(da, sizeof da, "%s/alice", r->dir);
+	snprintf(db, sizeof db, "%s/bob", r->dir);
+	snprintf(ao, sizeof ao, "%s/alice.out", r->dir);
+	snprintf(bo, sizeof bo, "%s/bob.out", r->dir);
+	setenv("TERMGRAM_PASSWORD", s->pw, 1);
+	alice = spawn_client(ao, "recv", "--port", port, "--user", "alice",
+	    "--data", da, "--light", "--p2p-port", ap, "--count", "1",
+	    "--timeout", "60", NULL);
+	bob = spawn_client(bo, "recv", "--port", port, "--user", "bob",
+	    "--data", db, "--p2p", "--p2p-port", bp, "--count", "1",
+	    "--timeout", "60", NULL);
+	assert_int_equal(raw_login(&x, r->port, "dave", ""), 0);
+	assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
+	assert_int_equal(h_stats_until(&x, "sessions", 2, 10000),
+	    0); /* bob's and dave's: alice rests */
+	for (st = 0; st < 30; st++) { /* a few of her ALIVE */
+		assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
+		usleep(100000);
+	}
+	raw_close(&x);
+	p2p_send(r, s, "bob");
+	p2p_send(r, s, "alice");
+	assert_int_equal(waitpid(bob, &st, 0), bob);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(waitpid(alice, &st, 0), alice);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(file_has(bo, s->marker));
+	assert_true(file_has(ao, s->marker));
+	/* Both went direct: the relay carried no message. */
+	assert_int_equal(raw_login(&x, r->port, "dave", ""), 0);
+	assert_int_equal(h_stats_until(&x, "msgs_relayed", 0, 10000), 0);
+	raw_close(&x);
+	unsetenv("TERMGRAM_PASSWORD");
+}
+
+/*
+ * Capture the relay's TCP and UDP port and both peers' listen ports
+ * during P2P chat and light presence: neither the password nor the
+ * marker (nor their base64) nor alice's token in her ALIVE datagrams may
+ * be seen. Over --tls off they are.
+ */
+static void
+capture__p2p_and_light__show_no_password_token_or_message(void **state)
+{
+	struct relay r;
+	struct secrets s;
+	char cap[300];
+	char *bytes;
+	size_t len = 0;
+	pid_t cpid;
+	int bad = 0, alive = 0, ports[3];
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
+	ports[0] = 0;
+	ports[1] = h_free_port();
+	ports[2] = h_free_port();
+	cpid = capture_begin(&r, ports, cap, sizeof cap, &s);
+	capture_p2p_session(&r, &s, ports);
+	bytes = capture_stop(cpid, cap, &len);
+	bad += captured_secrets(bytes, len, &s, "the marker (sent direct)");
+	bad += captured(bytes, len, "alice's WELCOME (her token)",
+	    "WELCOME|alice|", strlen("WELCOME|alice|"));
+	bad += captured_alive_tokens(bytes, len, &alive);
+	print_message("%d ALIVE datagrams of alice captured\n", alive);
+	free(bytes);
+	assert_true(alive > 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(relay_finish(&r), 0);
 }
@@ -469,6 +674,8 @@ main(void)
 	    cmocka_unit_test(client__strict__refuses_until_trusted),
 	    cmocka_unit_test(relay__fingerprint__is_what_the_client_pins),
 	    cmocka_unit_test(capture__shows_no_password_token_message_or_file),
+	    cmocka_unit_test(
+	        capture__p2p_and_light__show_no_password_token_or_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,16 +139,7 @@ log_wait(const struct relay *r, const char *what, int ms)
 static void
 stats_until(struct raw *c, const char *key, unsigned long long v)
 {
-	unsigned long long got = ~0ULL;
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		assert_int_equal(raw_stats(c, key, &got), 0);
-		if (got == v)
-			return;
-		usleep(50000);
-	}
-	fail_msg("STATS %s is %llu, not %llu", key, got, v);
+	assert_int_equal(h_stats_until(c, key, v, 10000), 0);
 }
 
 /* Ask LOOKUP|name on c; the PEER line is left in c->line. */
@@ -175,23 +166,6 @@ field(const struct raw *c, int k, char *out, size_t cap)
 	e = strchr(p, '|');
 	snprintf(
 	    out, cap, "%.*s", (int)(e != NULL ? e - p : (long)strlen(p)), p);
-}
-
-/* A free TCP port on loopback (bound, read and let go). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 /* alice gone light over TLS, and the ALIVE that did it. */
@@ -526,7 +500,7 @@ verified__impostor_answering_a_dial__gets_nothing(void **state)
 		skip();
 	assert_int_equal(relay_start(&r, "--heartbeat", "5", NULL), 0);
 	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(pp, sizeof pp, "%d", free_port());
+	snprintf(pp, sizeof pp, "%d", h_free_port());
 	snprintf(da, sizeof da, "%s/alice", r.dir);
 	snprintf(db, sizeof db, "%s/bob", r.dir);
 	snprintf(out, sizeof out, "%s.out", r.dir);
@@ -579,7 +553,7 @@ verified__stolen_ticket__gets_no_welcome(void **state)
 		skip();
 	assert_int_equal(relay_start(&r, NULL), 0);
 	snprintf(port, sizeof port, "%d", r.port);
-	snprintf(pp, sizeof pp, "%d", free_port());
+	snprintf(pp, sizeof pp, "%d", h_free_port());
 	snprintf(db, sizeof db, "%s/bob", r.dir);
 	snprintf(out, sizeof out, "%s.out", r.dir);
 	bob = spawn_client(out, "recv", "--port", port, "--user", "bob",
