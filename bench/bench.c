@@ -426,7 +426,6 @@ start(struct bench *b)
 		break;
 	case MODE_IDLE:
 		net_timer_start(b->loop, &settle, b->settle_s * 1000);
-		net_timer_start(b->loop, &tick, 1000);
 		break;
 	case MODE_FILES:
 		for (i = 0; i < b->files; i++)
@@ -499,7 +498,8 @@ on_tick(struct net_timer *t, void *arg)
 	}
 	if (mode == MODE_IDLE) {
 		for (i = slice; i < b->npeers; i += b->ping_s)
-			b->wire->ping(&b->peers[i]);
+			if (b->peers[i].ready)
+				b->wire->ping(&b->peers[i]);
 		slice = (slice + 1) % b->ping_s;
 		net_timer_start(b->loop, t, 1000);
 		return;
@@ -926,6 +926,10 @@ main(int argc, char **argv)
 		b.t0 = begin_us;
 		net_timer_start(b.loop, &tick, 1);
 	}
+	/* Sessions heartbeat from their login on: a long storm must not
+	 * leave the first ones silent past the server's timeout. */
+	if (mode == MODE_IDLE)
+		net_timer_start(b.loop, &tick, 1000);
 	connect_more(&b);
 	net_loop_run(b.loop);
 	proc_usage(b.pid, &u1);

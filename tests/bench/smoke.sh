@@ -11,7 +11,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-bench.XXXXXX")
 relay_pid=""
 failures=0
 broker_pid=""
-trap '[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null; [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+tls_pid=""
+trap 'for p in $relay_pid $tls_pid $broker_pid; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 fail() {
 	echo "FAIL: $*"
@@ -69,9 +70,41 @@ st=$?
 grep -q "TLS handshake failed" "$tmp/plain.out" ||
     fail "--tls to plaintext: $(cat "$tmp/plain.out")"
 
-# --tls against a TLS peer: mosquitto with a test certificate, when it is
-# installed (bench/compare.sh installs it; termgramd's TLS is not tested
-# here).
+# --tls against termgramd with its TLS on (the relay's default): a second
+# relay, every mode.
+saved_port=$port saved_pid=$relay_pid
+relay_start "$bin" "$tmp/data-tls" "$tmp/relay-tls.log" --rate 0 ||
+    { echo "FAIL: TLS relay did not start"; exit 1; }
+tls_pid=$relay_pid
+port=$relay_port
+run tls_msgs msgs --tls --pairs 4 --msgs 3000 --inflight 16
+expect tls_msgs "tls=on"
+expect tls_msgs "handshake_us hs_p50="
+expect tls_msgs "pairs=4 msgs=12000"
+expect tls_msgs "lost=0 duplicated=0 errors=0"
+run tls_load load --tls --pairs 20 --rate 50 --seconds 1
+expect tls_load "clients=40 rate=50 seconds=1 msgs=2000"
+expect tls_load "lost=0 duplicated=0 errors=0"
+run tls_idle idle --tls --sessions 300 --settle 1
+expect tls_idle "sessions=300"
+expect tls_idle "kb_per_session="
+run tls_files files --tls --files 2 --file-mib 8
+expect tls_files "transfers=2 size=8388608 done=2"
+run tls_login login --tls --rate 100 --seconds 1
+expect tls_login "logins=100 of=100 rate=100"
+expect tls_login "handshake_us hs_p50="
+# Plaintext against the TLS relay: refused, not a hang.
+timeout 20 "$bin/termgram-bench" msgs --port "$port" --pairs 1 \
+    --msgs 10 --timeout 10 >"$tmp/tls-plain.out" 2>&1
+st=$?
+[ $st -ne 0 ] && [ $st -ne 124 ] || fail "plaintext to TLS relay: exit status $st"
+port=$saved_port relay_pid=$saved_pid
+kill "$tls_pid" 2>/dev/null
+wait "$tls_pid" 2>/dev/null
+tls_pid=""
+
+# --tls against a TLS peer that is not termgramd: mosquitto with a test
+# certificate, when it is installed (bench/compare.sh installs it).
 if [ -x /usr/sbin/mosquitto ] && command -v openssl >/dev/null; then
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	    -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
