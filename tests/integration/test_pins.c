@@ -9,11 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "harness.h"
+
+static char out[1 << 16], err[1 << 16];
 
 /* Over plaintext there are no device keys: the test is skipped. */
 static void
@@ -168,6 +171,59 @@ relay__pins__refused_without_tls(void **state)
 	h_tls = was;
 }
 
+/* termgram devices as frank from data folder dir; its exit status. */
+static int
+devices_cmd(
+    const struct relay *r, const char *dir, const char *op, const char *fp)
+{
+	char port[16];
+
+	snprintf(port, sizeof port, "%d", r->port);
+	return run_client(NULL, NULL, out, sizeof out, err, sizeof err,
+	    "devices", "--port", port, "--user", "frank", "--data", dir, op, fp,
+	    NULL);
+}
+
+/*
+ * The headless command: pin, list (this device marked), a device not
+ * pinned refused with the relay's text, add by the people's form, unpin.
+ */
+static void
+cmd_devices__pins_and_lists(void **state)
+{
+	struct relay r;
+	char da[256], db[256], fpb[80];
+
+	(void)state;
+	need_tls();
+	h_tmpdir(da, sizeof da);
+	h_tmpdir(db, sizeof db);
+	assert_int_equal(relay_start(&r, NULL), 0);
+	setenv("TERMGRAM_PASSWORD", "frank-pass", 1);
+	assert_int_equal(devices_cmd(&r, db, "pin", NULL), 0);
+	assert_non_null(strstr(out, "1 device pinned"));
+	assert_int_equal(devices_cmd(&r, db, "list", NULL), 0);
+	assert_non_null(strstr(out, "\t(this device)\n"));
+	snprintf(fpb, sizeof fpb, "%.*s", (int)strcspn(out, "\t"), out);
+	assert_int_equal(devices_cmd(&r, db, "unpin", NULL), 0);
+	assert_non_null(strstr(out, "no device pinned"));
+
+	assert_int_equal(devices_cmd(&r, da, "pin", NULL), 0);
+	assert_int_equal(devices_cmd(&r, db, "list", NULL), 1);
+	assert_non_null(
+	    strstr(err, "this name accepts only its pinned devices"));
+	assert_int_equal(devices_cmd(&r, da, "add", fpb), 0);
+	assert_non_null(strstr(out, "2 devices pinned"));
+	assert_int_equal(devices_cmd(&r, db, "list", NULL), 0);
+	assert_non_null(strstr(out, fpb));
+	assert_int_equal(devices_cmd(&r, da, "unpin", NULL), 0);
+	assert_int_equal(devices_cmd(&r, da, "bogus", NULL), 2);
+	unsetenv("TERMGRAM_PASSWORD");
+	assert_int_equal(relay_finish(&r), 0);
+	h_rmdir(da);
+	h_rmdir(db);
+}
+
 int
 main(void)
 {
@@ -175,6 +231,7 @@ main(void)
 	    cmocka_unit_test(relay__pins__refuse_a_stolen_password),
 	    cmocka_unit_test(relay__pins__refused_for_an_open_name),
 	    cmocka_unit_test(relay__pins__refused_without_tls),
+	    cmocka_unit_test(cmd_devices__pins_and_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
