@@ -50,6 +50,7 @@ tg_unit_test(test_ui_view tests/ui/test_view.c tg_ui)
 tg_unit_test(test_ui_format tests/ui/test_format.c tg_ui)
 tg_unit_test(test_server_router tests/server/test_router.c tg_server)
 tg_unit_test(test_server_directory tests/server/test_directory.c tg_server)
+tg_unit_test(test_server_store tests/server/test_store.c tg_server)
 
 # Integration: the real programs, started by the tests themselves.
 function(tg_integration_test name src)
@@ -121,3 +122,4 @@ if(TERMGRAM_FUZZ)
     ${TERMGRAM_FUZZ_SECONDS})
   set_tests_properties(fuzz_frame PROPERTIES TIMEOUT 900)
 endif()
+tg_integration_test(test_pins tests/integration/test_pins.c)

@@ -205,6 +205,22 @@ on_bye(struct client_session *s, const struct proto_frame *fr)
 	client_session_replaced(s, s->buf);
 }
 
+/* DEVICE|fp|added, or DEVICES|count at the end of an answer. */
+static void
+on_devices(struct client_session *s, const struct proto_frame *fr)
+{
+	unsigned char fp[32];
+
+	if (s->ev->on_devices == NULL)
+		return;
+	if (fr->verb == PROTO_V_DEVICE) {
+		if (proto_slice_hex32(fr->arg[0], fp) == 0)
+			s->ev->on_devices(
+			    s->arg, fp, proto_slice_u64(fr->arg[1]));
+	} else if (fr->nargs == 1)
+		s->ev->on_devices(s->arg, NULL, proto_slice_u64(fr->arg[0]));
+}
+
 /* The relay's own frames: the connection, its heartbeat, its word. */
 static bool
 handle_relay(struct client_session *s, const struct proto_frame *fr)
@@ -230,6 +246,10 @@ handle_relay(struct client_session *s, const struct proto_frame *fr)
 		return true;
 	case PROTO_V_ERR:
 		on_err(s, fr);
+		return true;
+	case PROTO_V_DEVICE:
+	case PROTO_V_DEVICES:
+		on_devices(s, fr);
 		return true;
 	case PROTO_V_STATS:
 		if (s->light != NULL && fr->nargs == 1)

@@ -76,6 +76,9 @@ struct client_events {
 	/* Something the user must know about the connection (a relay's key
 	 * pinned at the first connection). */
 	void (*on_notice)(void *, const char *);
+	/* The answer to client_session_devices: a DEVICE line per pinned
+	 * key (fp, when pinned), then its end (fp NULL, the count). */
+	void (*on_devices)(void *, const unsigned char *, uint64_t);
 };
 
 void client_config_defaults(struct client_config *);
@@ -104,5 +107,8 @@ void client_default_download_dir(char *, size_t);
 int client_default_data_dir(const char *, const char *, char *, size_t);
 const char *client_state_name(enum client_conn_state);
 int client_session_trust_relay(struct client_session *, char *, size_t);
+int client_session_devices(
+    struct client_session *, const char *, const unsigned char *);
+bool client_session_device_fp(const struct client_session *, unsigned char *);
 
 #endif

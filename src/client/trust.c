@@ -14,6 +14,7 @@
 #include "net/conn.h"
 #include "net/identity.h"
 #include "net/tls.h"
+#include "proto/build.h"
 #include "util/fingerprint.h"
 
 /* The device identity and the client context; 0, or -1 and err. */
@@ -193,4 +194,31 @@ client_session_trust_relay(struct client_session *s, char *err, size_t errlen)
 	s->has_seen_fp = false;
 	client_session_connect(s);
 	return 0;
+}
+
+/*
+ * Ask the relay about the device pins of our name: op is pin, unpin,
+ * list, or add or remove with fp. The answer comes to on_devices, a
+ * refusal to on_error. -1 when not logged in.
+ */
+int
+client_session_devices(
+    struct client_session *s, const char *op, const unsigned char *fp)
+{
+	size_t n;
+
+	if (!client_session_is_up(s) ||
+	    proto_build_devices(s->buf, sizeof s->buf, &n, op, fp) != 0)
+		return -1;
+	return net_conn_write(s->conn, s->buf, n) == 0 ? 0 : -1;
+}
+
+/* This device's fingerprint into fp; false with TLS off. */
+bool
+client_session_device_fp(const struct client_session *s, unsigned char *fp)
+{
+	if (s->id == NULL)
+		return false;
+	memcpy(fp, net_id_fingerprint(s->id), UTIL_FP_LEN);
+	return true;
 }

@@ -17,6 +17,7 @@ static const struct cmd_entry cmd_table[] = {
     {"sendfile", cmd_sendfile_main, CMD_OPT_TIMEOUT, 2, 2, 0},
     {"echo-bot", cmd_echo_main, CMD_OPT_TIMEOUT, 0, 0, 0},
     {"trust", cmd_trust_main, 0, 2, 2, 0},
+    {"devices", cmd_devices_main, CMD_OPT_TIMEOUT, 1, 2, 30},
 };
 
 /*
@@ -32,6 +33,7 @@ static const char cmd_usage[] =
     "       termgram who  [OPTIONS]\n"
     "       termgram echo-bot [OPTIONS]\n"
     "       termgram trust [OPTIONS] HOST[:PORT] FINGERPRINT\n"
+    "       termgram devices [OPTIONS] pin|unpin|list|add FP|remove FP\n"
     "\n"
     "OPTIONS (any order, before the command's own arguments):\n"
     "  --host H     the relay (default 127.0.0.1)\n"
@@ -75,7 +77,12 @@ static const char cmd_usage[] =
     "       until interrupted.\n"
     "trust  pins FINGERPRINT (as `termgramd --fingerprint` prints it) for\n"
     "       the relay at HOST:PORT (default port 7733) in known_relays of\n"
-    "       the data folder, replacing a key pinned before.\n";
+    "       the data folder, replacing a key pinned before.\n"
+    "devices  the device keys the relay accepts for your owned name (over\n"
+    "       TLS): pin this device, unpin all (the password alone logs in\n"
+    "       again), list them, add or remove one by FP (as a device shows\n"
+    "       it, or 64 hex digits). Once pinned, only a pinned device may\n"
+    "       log in or change the pins.\n";
 
 /* The command of this name, or NULL. */
 const struct cmd_entry *

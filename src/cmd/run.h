@@ -45,5 +45,6 @@ int cmd_who_main(const struct cmd_args *);
 int cmd_sendfile_main(const struct cmd_args *);
 int cmd_echo_main(const struct cmd_args *);
 int cmd_trust_main(const struct cmd_args *);
+int cmd_devices_main(const struct cmd_args *);
 
 #endif

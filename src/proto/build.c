@@ -519,3 +519,47 @@ proto_slice_hex32(struct proto_slice s, unsigned char *out)
 	}
 	return 0;
 }
+
+/*
+ * DEVICES|op, or DEVICES|add|fp and DEVICES|remove|fp: a request about
+ * the device pins of the sender's name (fp NULL for pin, unpin, list).
+ */
+int
+proto_build_devices(
+    char *buf, size_t cap, size_t *len, const char *op, const unsigned char *fp)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_DEVICES);
+	proto_writer_str(&w, op);
+	if (fp != NULL)
+		proto_writer_hex(&w, fp, PROTO_FP_LEN);
+	return proto_writer_end(&w, len);
+}
+
+/* DEVICES|count: how many devices the name has pinned, ending an answer. */
+int
+proto_build_devices_count(char *buf, size_t cap, size_t *len, uint64_t n)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_DEVICES);
+	proto_writer_u64(&w, n);
+	return proto_writer_end(&w, len);
+}
+
+/* DEVICE|fp|added: one pinned device in the answer to DEVICES|list. */
+int
+proto_build_device(
+    char *buf, size_t cap, size_t *len, const unsigned char *fp, uint64_t added)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_DEVICE);
+	proto_writer_hex(&w, fp, PROTO_FP_LEN);
+	proto_writer_u64(&w, added);
+	return proto_writer_end(&w, len);
+}

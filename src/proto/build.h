@@ -50,6 +50,11 @@ int proto_build_typing(
 int proto_build_lookup(char *, size_t, size_t *, const char *);
 int proto_build_phello(
     char *, size_t, size_t *, const char *, const char *, const char *);
+int proto_build_devices(
+    char *, size_t, size_t *, const char *, const unsigned char *);
+int proto_build_devices_count(char *, size_t, size_t *, uint64_t);
+int proto_build_device(
+    char *, size_t, size_t *, const unsigned char *, uint64_t);
 int proto_build_verify(char *, size_t, size_t *, const char *, const char *);
 int proto_build_pwelcome(char *, size_t, size_t *, const char *, const char *);
 

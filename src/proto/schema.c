@@ -8,6 +8,7 @@ static const char *const w_onoff[] = {"on", "off", NULL};
 static const char *const w_yesno[] = {"yes", "no", NULL};
 static const char *const w_yes[] = {"yes", NULL};
 static const char *const w_ack[] = {"stored", NULL};
+static const char *const w_pinop[] = {"add", "remove", NULL};
 
 #define F(k, w)                                                                \
 	{                                                                      \
@@ -116,6 +117,12 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
             {3,
                 {FT(K_TEXT, "relay-name", PROTO_MAX_TEXT),
                     F(K_PORT, "tcp-port"), F(K_HEX64, "fingerprint")}}}},
+    /* A request pin, unpin or list, or the answer's count: one word. */
+    [PROTO_V_DEVICES] = {"DEVICES", -1, 1,
+        {{1, {F(K_WORD, "op-or-count")}},
+            {2, {FE("op", w_pinop), F(K_HEX64, "fingerprint")}}}},
+    [PROTO_V_DEVICE] = {"DEVICE", -1, 1,
+        {{2, {F(K_HEX64, "fingerprint"), F(K_INT, "added")}}}},
 };
 
 /* The name of a verb as it stands on the wire. */

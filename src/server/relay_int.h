@@ -258,4 +258,8 @@ bool server_directory_alive_ok(
 /* relay.c */
 void server_relay_send_stats(struct srv_sess *);
 
+/* pins.c */
+void server_pins_request(struct srv_sess *, const struct proto_frame *);
+bool server_pins_allow(struct srv_sess *, const struct srv_user *);
+
 #endif

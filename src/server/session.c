@@ -317,6 +317,17 @@ login_check(
 			server_session_close(s, NULL, NULL);
 			return -1;
 		}
+		if (!server_pins_allow(s, u)) {
+			server_log(SERVER_LOG_WARN,
+			    "%s: right password from %s on a device not "
+			    "pinned: refused",
+			    u->name, s->ip);
+			server_session_err(s, PROTO_ERR_AUTH_FAILED,
+			    server_no_ref,
+			    "this name accepts only its pinned devices");
+			server_session_close(s, NULL, NULL);
+			return -1;
+		}
 		session_replace(u, s);
 	} else if (u->sess != NULL) {
 		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
@@ -432,6 +443,9 @@ session_request(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	case PROTO_V_VERIFY:
 		server_directory_verify(s, fr);
+		return;
+	case PROTO_V_DEVICES:
+		server_pins_request(s, fr);
 		return;
 	case PROTO_V_LOGIN:
 	case PROTO_V_RESUME:

@@ -16,6 +16,12 @@ enum {
 	ST_QFETCH,
 	ST_QDEPTH,
 	ST_QCOUNT,
+	ST_DEV_ADD,
+	ST_DEV_DEL,
+	ST_DEV_CLEAR,
+	ST_DEV_LIST,
+	ST_DEV_COUNT,
+	ST_DEV_HAS,
 	ST_COUNT
 };
 
@@ -34,9 +40,21 @@ static const char *const store_sql[ST_COUNT] = {
                   "LIMIT ?3",
     [ST_QDEPTH] = "SELECT count(*) FROM queue",
     [ST_QCOUNT] = "SELECT count(*) FROM queue WHERE rcpt = ?1",
+    [ST_DEV_ADD] = "INSERT OR IGNORE INTO devices(key, fp, added) "
+                   "VALUES (?1, ?2, ?3)",
+    [ST_DEV_DEL] = "DELETE FROM devices WHERE key = ?1 AND fp = ?2",
+    [ST_DEV_CLEAR] = "DELETE FROM devices WHERE key = ?1",
+    [ST_DEV_LIST] = "SELECT fp, added FROM devices WHERE key = ?1 "
+                    "ORDER BY added, fp",
+    [ST_DEV_COUNT] = "SELECT count(*) FROM devices WHERE key = ?1",
+    [ST_DEV_HAS] = "SELECT count(*) FROM devices WHERE key = ?1 AND fp = ?2",
 };
 
-/* Schema version 1. Keys are lower-case names; names keep their case. */
+/*
+ * Schema version 1. Keys are lower-case names; names keep their case. The
+ * devices table (the pinned device keys of an owned name, fp in 64 hex
+ * digits) came later: IF NOT EXISTS adds it to an older data folder.
+ */
 static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
     "INSERT OR IGNORE INTO meta VALUES ('schema', '1');"
@@ -54,7 +72,12 @@ static const char store_schema[] =
     "  msg_id TEXT NOT NULL,"
     "  frame BLOB NOT NULL,"
     "  stored_at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS queue_by_rcpt ON queue(rcpt, seq);";
+    "CREATE INDEX IF NOT EXISTS queue_by_rcpt ON queue(rcpt, seq);"
+    "CREATE TABLE IF NOT EXISTS devices("
+    "  key TEXT NOT NULL,"
+    "  fp TEXT NOT NULL,"
+    "  added INTEGER NOT NULL,"
+    "  PRIMARY KEY(key, fp));";
 
 struct server_store {
 	struct db *db;
@@ -271,4 +294,82 @@ server_store_queue_count(struct server_store *s, const char *rcpt)
 
 	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
 	return db_count(st);
+}
+
+/* Pin device fp (64 hex digits) for the user key; pinned twice is once. */
+int
+server_store_device_add(
+    struct server_store *s, const char *key, const char *fp, uint64_t now)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_DEV_ADD);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	return db_step(s->db, st, "pin device");
+}
+
+/* Unpin device fp of the user key (absent: nothing happens). */
+int
+server_store_device_remove(
+    struct server_store *s, const char *key, const char *fp)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_DEV_DEL);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "unpin device");
+}
+
+/* Unpin every device of the user key. */
+int
+server_store_device_clear(struct server_store *s, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_DEV_CLEAR);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "unpin devices");
+}
+
+/* Call cb(arg, fp, added) for every device pinned for key; -1 on error. */
+int
+server_store_device_list(struct server_store *s, const char *key,
+    server_store_device_cb cb, void *arg)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_DEV_LIST);
+	int rc;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (uint64_t)sqlite3_column_int64(st, 1));
+	}
+	return db_finish(s->db, st, rc, "list devices");
+}
+
+/* How many devices are pinned for key (0: the name is not pinned), or -1. */
+int64_t
+server_store_device_count(struct server_store *s, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_DEV_COUNT);
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return db_count(st);
+}
+
+/* Whether fp is among the devices pinned for key. */
+bool
+server_store_device_has(struct server_store *s, const char *key, const char *fp)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_DEV_HAS);
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+	return db_count(st) > 0;
 }

@@ -32,6 +32,7 @@ struct server_queued {
 typedef void (*server_store_user_cb)(
     void *, const char *, const char *, uint64_t);
 typedef void (*server_store_queue_cb)(void *, const struct server_queued *);
+typedef void (*server_store_device_cb)(void *, const char *, uint64_t);
 
 struct server_store *server_store_open(const char *, bool, char *, size_t);
 void server_store_close(struct server_store *);
@@ -56,5 +57,15 @@ int server_store_queue_fetch(struct server_store *, const char *, int64_t, int,
     server_store_queue_cb, void *);
 int64_t server_store_queue_depth(struct server_store *);
 int64_t server_store_queue_count(struct server_store *, const char *);
+
+int server_store_device_add(
+    struct server_store *, const char *, const char *, uint64_t);
+int server_store_device_remove(
+    struct server_store *, const char *, const char *);
+int server_store_device_clear(struct server_store *, const char *);
+int server_store_device_list(
+    struct server_store *, const char *, server_store_device_cb, void *);
+int64_t server_store_device_count(struct server_store *, const char *);
+bool server_store_device_has(struct server_store *, const char *, const char *);
 
 #endif

@@ -73,6 +73,10 @@ static const struct rt_case rt[] = {
     {PROTO_V_DISCOVER, {"1"}, "DISCOVER|1\n"},
     {PROTO_V_RELAY, {"b2ZmaWNl", "7733"}, "RELAY|b2ZmaWNl|7733\n"},
     {PROTO_V_RELAY, {"b2ZmaWNl", "7733", FP}, "RELAY|b2ZmaWNl|7733|" FP "\n"},
+    {PROTO_V_DEVICES, {"pin"}, "DEVICES|pin\n"},
+    {PROTO_V_DEVICES, {"2"}, "DEVICES|2\n"},
+    {PROTO_V_DEVICES, {"add", FP}, "DEVICES|add|" FP "\n"},
+    {PROTO_V_DEVICE, {FP, "17"}, "DEVICE|" FP "|17\n"},
 };
 
 static void
@@ -319,6 +323,10 @@ proto_build__writes__the_tls_extensions(void **state)
 	    "RELAY|b2ZmaWNl|7733\n");
 	BUILT(proto_build_relay(B, "office", 7733, fp),
 	    "RELAY|b2ZmaWNl|7733|" FP "\n");
+	BUILT(proto_build_devices(B, "list", NULL), "DEVICES|list\n");
+	BUILT(proto_build_devices(B, "remove", fp), "DEVICES|remove|" FP "\n");
+	BUILT(proto_build_devices_count(B, 3), "DEVICES|3\n");
+	BUILT(proto_build_device(B, fp, 42), "DEVICE|" FP "|42\n");
 	assert_int_equal(proto_alive_signed(B, "alice", 7, 1700000000), 0);
 	assert_int_equal(n, strlen("ALIVE|alice|7|1700000000"));
 	assert_memory_equal(buf, "ALIVE|alice|7|1700000000", n);

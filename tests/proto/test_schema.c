@@ -55,6 +55,9 @@ static const struct ref_case refs[] = {
     {"DISCOVER|1", "-", 1},
     {"DISCOVER|1|----", "-", 1},
     {"RELAY|b2ZmaWNl|7733", "-", 1},
+    {"DEVICES|list", "-", 1},
+    {"DEVICES|remove|" HASH, "-", 1},
+    {"DEVICE|" HASH "|5", "-", 1},
 };
 
 /* Decode one line into buf (FDATA needs the stream decoder). */
