@@ -456,6 +456,56 @@ relay__limits__rate_and_sessions(void **state)
 	assert_int_equal(relay_finish(&own), 0);
 }
 
+/*
+ * Presence goes out in batches, a slice of the sessions a turn: with more
+ * sessions than one slice, every one hears every login of a burst, in
+ * order; no session is told about its own user, nor again about a login
+ * its own contact list had.
+ */
+static void
+relay__tells__every_session_of_a_login_burst(void **state)
+{
+	struct relay *r = *state;
+	enum { OBS = 200, BURST = 10 };
+	struct raw *obs = calloc(OBS + BURST, sizeof *obs);
+	char name[32], want[64];
+	int i, k;
+
+	assert_non_null(obs);
+	for (i = 0; i < OBS; i++) {
+		snprintf(name, sizeof name, "obs%03d", i);
+		assert_int_equal(raw_login(&obs[i], r->port, name, ""), 0);
+	}
+	for (k = 0; k < BURST; k++) {
+		snprintf(name, sizeof name, "burst%02d", k);
+		assert_int_equal(
+		    raw_login(&obs[OBS + k], r->port, name, ""), 0);
+	}
+	for (i = 0; i < OBS + BURST; i++) {
+		for (k = 0; k < BURST; k++) {
+			/* A burst login knows those before it: its roster. */
+			if (i >= OBS + k)
+				continue;
+			snprintf(
+			    want, sizeof want, "USER|burst%02d|online|", k);
+			assert_int_equal(raw_expect(&obs[i], want, 10000), 0);
+		}
+	}
+	/* A last login: its line is the first USER line any session
+	 * reads now, so nothing about itself came before it. */
+	assert_int_equal(raw_login(&a, r->port, "last", ""), 0);
+	for (i = 0; i < OBS + BURST; i++) {
+		assert_int_equal(raw_expect(&obs[i], "USER|", 10000), 0);
+		assert_string_equal(
+		    strstr(obs[i].line, "USER|last|online|") == obs[i].line
+		        ? "ok"
+		        : obs[i].line,
+		    "ok");
+		raw_close(&obs[i]);
+	}
+	free(obs);
+}
+
 int
 main(void)
 {
@@ -495,6 +545,9 @@ main(void)
 	        setup_default, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__limits__rate_and_sessions, setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__tells__every_session_of_a_login_burst, setup_default,
+	        teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
