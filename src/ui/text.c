@@ -1,9 +1,12 @@
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "ui/text.h"
 #include "util/esc.h"
+
+static_assert(UI_TEXT_ESC >= UTIL_ESC_MAX, "an escape of util/esc.h fits");
 
 /* Decode one code point at s[i]; invalid bytes count as U+FFFD. */
 static size_t

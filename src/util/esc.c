@@ -126,17 +126,21 @@ char *
 util_esc_dup(const char *s, size_t len, unsigned flags)
 {
 	char esc[UTIL_ESC_MAX], *out;
-	size_t i = 0, j, o = 0, n;
+	size_t i, j, o = 0, n;
+	int pass;
 
-	/* No escape is longer than UTIL_ESC_MAX - 1 and none stands for
-	 * less than a byte. */
-	out = xreallocarray(NULL, len + 1, UTIL_ESC_MAX - 1);
-	while (i < len) {
-		j = util_esc_next(s, len, i, flags, esc);
-		n = esc[0] != '\0' ? strlen(esc) : j - i;
-		memcpy(out + o, esc[0] != '\0' ? esc : s + i, n);
-		o += n;
-		i = j;
+	out = NULL;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			out = xmalloc(o + 1);
+		for (i = 0, o = 0; i < len; i = j) {
+			j = util_esc_next(s, len, i, flags, esc);
+			n = esc[0] != '\0' ? strlen(esc) : j - i;
+			if (out != NULL)
+				memcpy(
+				    out + o, esc[0] != '\0' ? esc : s + i, n);
+			o += n;
+		}
 	}
 	out[o] = '\0';
 	return out;

@@ -19,7 +19,7 @@
 /* One line per text: the line feed as \n, and \ itself as \\. */
 #define UTIL_ESC_LINE 0x2
 
-#define UTIL_ESC_MAX 8 /* an escape and its NUL: "\u202e" */
+#define UTIL_ESC_MAX 12 /* an escape and its NUL, with room */
 
 size_t util_esc_next(const char *, size_t, size_t, unsigned, char *);
 char *util_esc_dup(const char *, size_t, unsigned);
