@@ -18,6 +18,7 @@ endfunction()
 tg_unit_test(test_util_map tests/util/test_map.c tg_util)
 tg_unit_test(test_util_xmalloc tests/util/test_xmalloc.c tg_util)
 tg_unit_test(test_util_fingerprint tests/util/test_fingerprint.c tg_util)
+tg_unit_test(test_util_esc tests/util/test_esc.c tg_util)
 tg_unit_test(test_db tests/db/test_db.c tg_db)
 tg_unit_test(test_proto_b64 tests/proto/test_b64.c tg_proto)
 tg_unit_test(test_proto_utf8 tests/proto/test_utf8.c tg_proto)
@@ -91,7 +92,7 @@ target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,
 # a temp folder and a tmux server of its own.
-foreach(story chat files layout login p2p reconnect scroll search)
+foreach(story chat escapes files layout login p2p reconnect scroll search)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300

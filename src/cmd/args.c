@@ -27,6 +27,7 @@ static const struct option cmd_args_longopts[] = {
     {"heartbeat", required_argument, NULL, 'B'},
     {"strict", no_argument, NULL, 'S'},
     {"tls", required_argument, NULL, 'T'},
+    {"raw", no_argument, NULL, 'R'},
     {NULL, 0, NULL, 0},
 };
 
@@ -45,6 +46,8 @@ cmd_args_needs(int ch)
 		return CMD_OPT_ACCEPT;
 	case 'D':
 		return CMD_OPT_DIR;
+	case 'R':
+		return CMD_OPT_RAW;
 	}
 	return 0;
 }
@@ -136,6 +139,9 @@ cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
 		break;
 	case 'A':
 		a->accept_files = true;
+		break;
+	case 'R':
+		a->raw = true;
 		break;
 	case 'D':
 		a->cfg.download_dir = optarg;

@@ -29,6 +29,7 @@ struct cmd_args {
 	unsigned long timeout; /* seconds; 0: none */
 	bool use_stdin; /* send: a message per line of standard input */
 	bool accept_files; /* recv: take every file offered */
+	bool raw; /* recv: bodies without terminal escapes */
 	int argc; /* the command's own arguments */
 	char **argv;
 };

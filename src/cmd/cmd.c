@@ -11,8 +11,9 @@
 static const struct cmd_entry cmd_table[] = {
     {"send", cmd_send_main, CMD_OPT_TIMEOUT | CMD_OPT_STDIN, 2, -1, 30},
     {"recv", cmd_recv_main,
-        CMD_OPT_COUNT | CMD_OPT_TIMEOUT | CMD_OPT_ACCEPT | CMD_OPT_DIR, 0, 0,
-        0},
+        CMD_OPT_COUNT | CMD_OPT_TIMEOUT | CMD_OPT_ACCEPT | CMD_OPT_DIR |
+            CMD_OPT_RAW,
+        0, 0, 0},
     {"who", cmd_who_main, 0, 0, 0, 0},
     {"sendfile", cmd_sendfile_main, CMD_OPT_TIMEOUT, 2, 2, 0},
     {"echo-bot", cmd_echo_main, CMD_OPT_TIMEOUT, 0, 0, 0},
@@ -27,7 +28,7 @@ static const struct cmd_entry cmd_table[] = {
  */
 static const char cmd_usage[] =
     "usage: termgram send [OPTIONS] [--stdin] [--timeout S] TO [TEXT...]\n"
-    "       termgram recv [OPTIONS] [--count N] [--timeout S]\n"
+    "       termgram recv [OPTIONS] [--count N] [--timeout S] [--raw]\n"
     "       termgram sendfile [OPTIONS] [--timeout S] TO PATH\n"
     "       termgram recv [OPTIONS] --accept-files [--dir DIR] ...\n"
     "       termgram who  [OPTIONS]\n"
@@ -61,9 +62,14 @@ static const char cmd_usage[] =
     "       relay or delivered. Exit 0 when all are; 1 otherwise (what was\n"
     "       not confirmed stays in the outbox and goes with the next\n"
     "       connection).\n"
-    "recv   prints each new message as TS<TAB>FROM<TAB>TEXT (\\n, \\t, \\r\n"
-    "       and \\\\ escaped) and confirms it once stored; stops after N\n"
-    "       messages (exit 1 if the timeout comes first) or S seconds.\n"
+    "recv   prints each new message as TS<TAB>FROM<TAB>TEXT, one line each\n"
+    "       (\\n, \\t, \\r, \\0 and \\\\ escaped), and confirms it once\n"
+    "       stored; stops after N messages (exit 1 if the timeout comes\n"
+    "       first) or S seconds. What could drive the terminal (control\n"
+    "       characters as \\x1b, C1 and bidi controls as \\u202e, bytes\n"
+    "       that are not UTF-8 as \\xff) is shown escaped, here and in\n"
+    "       every command's messages; --raw passes it through in TEXT,\n"
+    "       keeping only the line escapes.\n"
     "who    prints the contact list: NAME<TAB>online|offline<TAB>LAST-SEEN\n"
     "       (milliseconds since the epoch).\n"
     "sendfile  offers PATH to TO and sends it once accepted, with progress\n"
@@ -110,11 +116,11 @@ cmd_main(const struct cmd_entry *cmd, int argc, char **argv)
 		fputs(cmd_usage, stdout);
 		return 0;
 	case CMD_ARGS_BAD:
-		fprintf(stderr, "termgram: %s\n", err);
+		cmd_run_warn("%s", err);
 		return 2;
 	case CMD_ARGS_USAGE:
 		if (err[0] != '\0')
-			fprintf(stderr, "termgram: %s\n", err);
+			cmd_run_warn("%s", err);
 		fputs(cmd_usage, stderr);
 		return 2;
 	}

@@ -14,6 +14,7 @@ struct cmd_args;
 #define CMD_OPT_STDIN 0x04 /* --stdin */
 #define CMD_OPT_ACCEPT 0x08 /* --accept-files */
 #define CMD_OPT_DIR 0x10 /* --dir DIR */
+#define CMD_OPT_RAW 0x20 /* --raw */
 
 /* One row of the table. */
 struct cmd_entry {

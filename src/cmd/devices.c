@@ -28,7 +28,7 @@ cmd_devices_on_synced(void *arg)
 	d->has_mine = client_session_device_fp(r->s, d->mine);
 	if (client_session_devices(r->s, d->op, d->has_fp ? d->fp : NULL) !=
 	    0) {
-		fprintf(stderr, "termgram: devices: could not ask the relay\n");
+		cmd_run_warn("devices: could not ask the relay");
 		cmd_run_finish(r, 1);
 	}
 }
@@ -87,7 +87,7 @@ cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
 	if (a->argc == 2 &&
 	    (strcmp(d->op, "add") == 0 || strcmp(d->op, "remove") == 0)) {
 		if (util_fp_parse(a->argv[1], d->fp, err, sizeof err) != 0) {
-			fprintf(stderr, "termgram: devices: %s\n", err);
+			cmd_run_warn("devices: %s", err);
 			return -1;
 		}
 		d->has_fp = true;
@@ -96,9 +96,8 @@ cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
 	for (i = 0; a->argc == 1 && one[i] != NULL; i++)
 		if (strcmp(d->op, one[i]) == 0)
 			return 0;
-	fprintf(stderr,
-	    "termgram: devices: pin, unpin, list, add FINGERPRINT "
-	    "or remove FINGERPRINT\n");
+	cmd_run_warn("devices: pin, unpin, list, add FINGERPRINT "
+	             "or remove FINGERPRINT");
 	return -1;
 }
 

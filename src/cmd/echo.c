@@ -43,7 +43,7 @@ cmd_echo_reply(struct cmd_run *r, const struct client_msg *m)
 		o = PROTO_MAX_BODY;
 	if (client_session_queue_msg(
 	        r->s, m->sender, out, o, id, err, sizeof err) != 0)
-		fprintf(stderr, "termgram: echo: %s\n", err);
+		cmd_run_warn("echo: %s", err);
 	client_store_mark_seen(client_session_store(r->s), m->sender, m->id);
 	free(out);
 }

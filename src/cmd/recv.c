@@ -4,40 +4,24 @@
 
 #include "cmd/args.h"
 #include "cmd/run.h"
+#include "util/esc.h"
 
 struct cmd_recv {
 	unsigned long count; /* stop after these; 0: never */
 	unsigned long got;
 	bool accept_files; /* take every offer */
+	bool raw; /* bodies without terminal escapes */
 };
 
-/* Print text on one line: escape what would break it. */
+/*
+ * Print peer text as one field of a line: what would break the line
+ * escaped, and (unless --raw) what would drive the terminal.
+ */
 static void
-cmd_recv_escaped(const char *p, size_t n)
+cmd_recv_field(const struct cmd_recv *c, const char *p, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		switch (p[i]) {
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\0':
-			fputs("\\0", stdout);
-			break;
-		default:
-			putchar(p[i]);
-		}
-	}
+	util_esc_write(
+	    stdout, p, n, UTIL_ESC_LINE | (c->raw ? 0 : UTIL_ESC_TERM));
 }
 
 /* One more message or file printed: done when --count is reached. */
@@ -54,11 +38,16 @@ cmd_recv_counted(struct cmd_run *r)
 static void
 cmd_recv_show(struct cmd_run *r, const struct client_msg *m)
 {
+	struct cmd_recv *c = r->self;
+
 	if (r->done)
 		return;
 	client_store_mark_seen(client_session_store(r->s), m->sender, m->id);
-	printf("%llu\t%s\t", (unsigned long long)m->ts, m->sender);
-	cmd_recv_escaped(m->body, m->len);
+	printf("%llu\t", (unsigned long long)m->ts);
+	util_esc_write(stdout, m->sender, strlen(m->sender),
+	    UTIL_ESC_LINE | UTIL_ESC_TERM);
+	putchar('\t');
+	cmd_recv_field(c, m->body, m->len);
 	putchar('\n');
 	fflush(stdout);
 	cmd_recv_counted(r);
@@ -92,15 +81,20 @@ cmd_recv_on_xfer(void *arg, const struct client_xfer *x)
 	if (x->state == CLIENT_XFER_INCOMING && c->accept_files) {
 		if (client_xfers_accept(client_session_xfers(r->s), x->id, err,
 		        sizeof err) != 0)
-			fprintf(stderr, "termgram: %s\n", err);
+			cmd_run_warn("%s", err);
 	} else if (x->state == CLIENT_XFER_DONE) {
-		printf("FILE\t%s\t%s\t%llu\n", x->peer, x->path,
-		    (unsigned long long)x->size);
+		fputs("FILE\t", stdout);
+		util_esc_write(stdout, x->peer, strlen(x->peer),
+		    UTIL_ESC_LINE | UTIL_ESC_TERM);
+		putchar('\t');
+		util_esc_write(stdout, x->path, strlen(x->path),
+		    UTIL_ESC_LINE | UTIL_ESC_TERM);
+		printf("\t%llu\n", (unsigned long long)x->size);
 		fflush(stdout);
 		cmd_recv_counted(r);
 	} else if (x->state == CLIENT_XFER_FAILED)
-		fprintf(stderr, "termgram: file %s from %s: %s\n", x->name,
-		    x->peer, x->reason);
+		cmd_run_warn(
+		    "file %s from %s: %s", x->name, x->peer, x->reason);
 }
 
 static const struct client_events cmd_recv_events = {
@@ -118,8 +112,8 @@ cmd_recv_timeout(struct cmd_run *r)
 
 	if (c->count == 0)
 		return 0;
-	fprintf(stderr, "termgram: %lu of %lu messages before the timeout\n",
-	    c->got, c->count);
+	cmd_run_warn(
+	    "%lu of %lu messages before the timeout", c->got, c->count);
 	return 1;
 }
 
@@ -128,7 +122,7 @@ int
 cmd_recv_main(const struct cmd_args *a)
 {
 	struct cmd_recv c = {
-	    .count = a->count, .accept_files = a->accept_files};
+	    .count = a->count, .accept_files = a->accept_files, .raw = a->raw};
 	struct cmd_run r;
 	int status = 1;
 
@@ -138,8 +132,8 @@ cmd_recv_main(const struct cmd_args *a)
 	/* What arrived earlier (during a send, say) but was never shown. */
 	if (client_store_unread(
 	        client_session_store(r.s), cmd_recv_on_unread, &r) < 0)
-		fprintf(stderr, "termgram: %s\n",
-		    client_store_error(client_session_store(r.s)));
+		cmd_run_warn(
+		    "%s", client_store_error(client_session_store(r.s)));
 	status = cmd_run_wait(&r, a->timeout);
 out:
 	cmd_run_close(&r);

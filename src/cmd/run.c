@@ -1,10 +1,40 @@
 /* The loop and the session around every headless command. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/args.h"
 #include "cmd/run.h"
+#include "util/esc.h"
+#include "util/xmalloc.h"
+
+/*
+ * "termgram: " and the message on standard error, on one line: what it
+ * quotes of a peer or the relay cannot drive the terminal.
+ */
+void
+cmd_run_warn(const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	text = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	fputs("termgram: ", stderr);
+	util_esc_write(stderr, text, (size_t)n, UTIL_ESC_TERM | UTIL_ESC_LINE);
+	fputc('\n', stderr);
+	free(text);
+}
 
 /* End the command with this exit status; the first call wins. */
 void
@@ -25,12 +55,11 @@ cmd_run_on_state(
 	struct cmd_run *r = arg;
 
 	if (st == CLIENT_WAITING)
-		fprintf(stderr, "termgram: %s; retrying in %.1f s\n",
+		cmd_run_warn("%s; retrying in %.1f s",
 		    detail != NULL ? detail : "disconnected",
 		    (double)retry / 1000);
 	else if (st == CLIENT_FAILED || st == CLIENT_REPLACED) {
-		fprintf(stderr, "termgram: %s\n",
-		    detail != NULL ? detail : "refused");
+		cmd_run_warn("%s", detail != NULL ? detail : "refused");
 		cmd_run_finish(r, 1);
 	}
 }
@@ -40,7 +69,7 @@ void
 cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
 {
 	(void)arg;
-	fprintf(stderr, "termgram: relay error %s%s%s: %s\n", code,
+	cmd_run_warn("relay error %s%s%s: %s", code,
 	    strcmp(ref, "-") != 0 ? " about " : "",
 	    strcmp(ref, "-") != 0 ? ref : "", text);
 }
@@ -50,7 +79,7 @@ static void
 cmd_run_on_notice(void *arg, const char *text)
 {
 	(void)arg;
-	fprintf(stderr, "termgram: %s\n", text);
+	cmd_run_warn("%s", text);
 }
 
 /* The deadline passed. */
@@ -91,7 +120,7 @@ cmd_run_open(struct cmd_run *r, const struct cmd_args *a,
 		r->ev.on_notice = cmd_run_on_notice;
 	r->s = client_session_new(r->loop, &a->cfg, &r->ev, r, err, sizeof err);
 	if (r->s == NULL) {
-		fprintf(stderr, "termgram: %s\n", err);
+		cmd_run_warn("%s", err);
 		return -1;
 	}
 	return 0;

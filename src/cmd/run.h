@@ -38,6 +38,7 @@ void cmd_run_close(struct cmd_run *);
 void cmd_run_finish(struct cmd_run *, int);
 void cmd_run_on_state(void *, enum client_conn_state, const char *, uint64_t);
 void cmd_run_on_error(void *, const char *, const char *, const char *);
+void cmd_run_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_send_main(const struct cmd_args *);
 int cmd_recv_main(const struct cmd_args *);

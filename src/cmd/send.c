@@ -41,9 +41,8 @@ cmd_send_timeout(struct cmd_run *r)
 {
 	struct cmd_send *c = r->self;
 
-	fprintf(stderr,
-	    "termgram: %zu message(s) not confirmed in time;"
-	    " they stay in the outbox and go with the next connection\n",
+	cmd_run_warn("%zu message(s) not confirmed in time;"
+	             " they stay in the outbox and go with the next connection",
 	    util_map_count(c->waiting));
 	return 1;
 }
@@ -57,7 +56,7 @@ cmd_send_one(struct cmd_run *r, const char *to, const char *text, size_t len)
 
 	if (client_session_queue_msg(
 	        r->s, to, text, len, id, err, sizeof err) != 0) {
-		fprintf(stderr, "termgram: %s\n", err);
+		cmd_run_warn("%s", err);
 		return -1;
 	}
 	util_map_set(c->waiting, id, strlen(id), c);

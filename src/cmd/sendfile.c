@@ -1,10 +1,12 @@
 /* termgram sendfile: offer a file and send it once accepted. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/args.h"
 #include "cmd/run.h"
 #include "proto/frame.h"
+#include "util/esc.h"
 
 struct cmd_sendfile {
 	char xfer[PROTO_MAX_ID + 1]; /* ours */
@@ -29,15 +31,18 @@ cmd_sendfile_human(double v, char *out, size_t len)
 static void
 cmd_sendfile_print(const struct client_xfer *x, bool end)
 {
-	char a[32], b[32], r[32];
+	char a[32], b[32], r[32], *name;
 	double pct =
 	    x->size > 0 ? 100.0 * (double)x->done / (double)x->size : 100.0;
 
 	cmd_sendfile_human((double)x->done, a, sizeof a);
 	cmd_sendfile_human((double)x->size, b, sizeof b);
 	cmd_sendfile_human(x->rate, r, sizeof r);
-	fprintf(stderr, "\r%s: %5.1f%% %s of %s, %s/s%s", x->name, pct, a, b, r,
+	name = util_esc_dup(
+	    x->name, strlen(x->name), UTIL_ESC_TERM | UTIL_ESC_LINE);
+	fprintf(stderr, "\r%s: %5.1f%% %s of %s, %s/s%s", name, pct, a, b, r,
 	    end ? "\n" : "   ");
+	free(name);
 }
 
 /* Our transfer ended: verified and saved, or failed. */
@@ -51,12 +56,12 @@ cmd_sendfile_on_xfer(void *arg, const struct client_xfer *x)
 		return;
 	if (x->state == CLIENT_XFER_DONE) {
 		cmd_sendfile_print(x, true);
-		fprintf(stderr, "termgram: %s verified and saved by %s%s\n",
-		    x->name, x->peer,
+		cmd_run_warn("%s verified and saved by %s%s", x->name, x->peer,
 		    x->direct ? " (direct)" : " (through the relay)");
 		cmd_run_finish(r, 0);
 	} else if (x->state == CLIENT_XFER_FAILED) {
-		fprintf(stderr, "\ntermgram: %s: %s\n", x->name, x->reason);
+		fputc('\n', stderr);
+		cmd_run_warn("%s: %s", x->name, x->reason);
 		cmd_run_finish(r, 1);
 	}
 }
@@ -97,7 +102,7 @@ cmd_sendfile_main(const struct cmd_args *a)
 		goto out;
 	if (client_session_send_file(
 	        r.s, a->argv[0], a->argv[1], c.xfer, err, sizeof err) != 0) {
-		fprintf(stderr, "termgram: %s: %s\n", a->argv[1], err);
+		cmd_run_warn("%s: %s", a->argv[1], err);
 		goto out;
 	}
 	net_timer_init(&c.progress, cmd_sendfile_progress, &r);

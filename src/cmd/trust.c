@@ -7,6 +7,7 @@
 #include "cmd/args.h"
 #include "cmd/run.h"
 #include "proto/frame.h"
+#include "util/esc.h"
 #include "util/fingerprint.h"
 #include "util/sys.h"
 
@@ -54,7 +55,7 @@ int
 cmd_trust_main(const struct cmd_args *a)
 {
 	char host[256], hp[300], dir[PATH_MAX], path[PATH_MAX + 16];
-	char err[512], txt[UTIL_FP_TEXT], was[UTIL_FP_TEXT];
+	char err[512], txt[UTIL_FP_TEXT], was[UTIL_FP_TEXT], *shown;
 	unsigned char fp[UTIL_FP_LEN], old[UTIL_FP_LEN];
 	unsigned port;
 	int had;
@@ -62,7 +63,7 @@ cmd_trust_main(const struct cmd_args *a)
 	if (trust_split(
 	        a->argv[0], host, sizeof host, &port, err, sizeof err) != 0 ||
 	    util_fp_parse(a->argv[1], fp, err, sizeof err) != 0) {
-		fprintf(stderr, "termgram: trust: %s\n", err);
+		cmd_run_warn("trust: %s", err);
 		return 2;
 	}
 	/* Without --data, the folder of this user on that relay. */
@@ -75,14 +76,16 @@ cmd_trust_main(const struct cmd_args *a)
 	had = client_known_find(path, hp, old, err, sizeof err);
 	if (util_mkdir_p(dir, err, sizeof err) != 0 ||
 	    client_known_set(path, hp, fp, err, sizeof err) != 0) {
-		fprintf(stderr, "termgram: trust: %s\n", err);
+		cmd_run_warn("trust: %s", err);
 		return 1;
 	}
 	util_fp_text(fp, txt);
+	shown = util_esc_dup(path, strlen(path), UTIL_ESC_TERM | UTIL_ESC_LINE);
 	if (had == 1 && memcmp(old, fp, sizeof fp) != 0) {
 		util_fp_text(old, was);
-		printf("pinned %s %s in %s (it was %s)\n", hp, txt, path, was);
+		printf("pinned %s %s in %s (it was %s)\n", hp, txt, shown, was);
 	} else
-		printf("pinned %s %s in %s\n", hp, txt, path);
+		printf("pinned %s %s in %s\n", hp, txt, shown);
+	free(shown);
 	return 0;
 }

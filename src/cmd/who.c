@@ -1,8 +1,10 @@
 /* termgram who: print the contact list once it is synced. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/args.h"
 #include "cmd/run.h"
+#include "util/esc.h"
 
 /* The contact list is complete: print it and stop. */
 static void
@@ -13,10 +15,13 @@ cmd_who_on_synced(void *arg)
 	size_t i, n;
 
 	ct = client_session_contacts(r->s, &n);
-	for (i = 0; i < n; i++)
-		printf("%s\t%s\t%llu\n", ct[i].name,
-		    ct[i].online ? "online" : "offline",
+	/* Names are of the protocol's alphabet; escaped all the same. */
+	for (i = 0; i < n; i++) {
+		util_esc_write(stdout, ct[i].name, strlen(ct[i].name),
+		    UTIL_ESC_LINE | UTIL_ESC_TERM);
+		printf("\t%s\t%llu\n", ct[i].online ? "online" : "offline",
 		    (unsigned long long)ct[i].last_seen);
+	}
 	fflush(stdout);
 	cmd_run_finish(r, 0);
 }

@@ -1,7 +1,12 @@
+#include <assert.h>
+#include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "ui/text.h"
+#include "util/esc.h"
+
+static_assert(UI_TEXT_ESC >= UTIL_ESC_MAX, "an escape of util/esc.h fits");
 
 /* Decode one code point at s[i]; invalid bytes count as U+FFFD. */
 static size_t
@@ -23,17 +28,58 @@ decode(const char *s, size_t len, size_t i, wchar_t *wc)
 	return n;
 }
 
+/* The columns of a code point drawn as it is. */
 static int
 cp_width(wchar_t wc)
 {
 	int w;
 
-	if (wc == '\n' || wc == '\t')
-		return 1; /* shown as a symbol or a space */
+	if (wc == '\n')
+		return 1; /* shown as a symbol */
 	w = wcwidth(wc);
-	if (w < 0)
-		return wc < 0x20 ? 1 : 1; /* control bytes shown as '?' */
-	return w;
+	return w < 0 ? 1 : w;
+}
+
+/*
+ * Whether the character at s[i] is drawn as a visible escape rather than
+ * sent to the terminal: what util/esc.h escapes (controls, C1, bidi,
+ * bytes that are not UTF-8) and any code point the locale cannot print.
+ * esc (UI_TEXT_ESC bytes) gets the escape, *end where the character ends.
+ */
+bool
+ui_text_is_escaped(const char *s, size_t len, size_t i, char *esc, size_t *end)
+{
+	wchar_t wc;
+	size_t n;
+
+	*end = util_esc_next(s, len, i, UTIL_ESC_TERM, esc);
+	if (esc[0] != '\0')
+		return true;
+	if (i >= len || (unsigned char)s[i] < 0x80)
+		return false;
+	n = decode(s, len, i, &wc);
+	if (wc == 0xfffd || wcwidth(wc) >= 0)
+		return false;
+	snprintf(esc, UI_TEXT_ESC, "\\u%04x", (unsigned)wc);
+	*end = i + n;
+	return true;
+}
+
+/*
+ * Whether the code point at s[i] is a zero-width mark that belongs to the
+ * character before it (a combining accent), never a line break or an
+ * escaped one (a bidi control has no width either).
+ */
+static bool
+is_mark(const char *s, size_t len, size_t i, size_t *end)
+{
+	char esc[UI_TEXT_ESC];
+	wchar_t wc;
+
+	if (ui_text_is_escaped(s, len, i, esc, end))
+		return false;
+	*end = i + decode(s, len, i, &wc);
+	return wc != '\n' && wcwidth(wc) == 0;
 }
 
 /*
@@ -43,23 +89,24 @@ cp_width(wchar_t wc)
 size_t
 ui_text_next(const char *s, size_t len, size_t i, int *cols)
 {
+	char esc[UI_TEXT_ESC];
 	wchar_t wc;
-	size_t j;
+	size_t j, k;
 
 	if (i >= len) {
 		*cols = 0;
 		return len;
 	}
+	if (ui_text_is_escaped(s, len, i, esc, &j)) {
+		*cols = (int)strlen(esc);
+		return j;
+	}
 	j = i + decode(s, len, i, &wc);
 	*cols = cp_width(wc);
 	if (wc == '\n')
 		return j;
-	while (j < len) {
-		size_t k = decode(s, len, j, &wc);
-		if (wc == '\n' || wcwidth(wc) != 0)
-			break;
-		j += k;
-	}
+	while (j < len && is_mark(s, len, j, &k))
+		j = k;
 	return j;
 }
 
@@ -67,17 +114,22 @@ ui_text_next(const char *s, size_t len, size_t i, int *cols)
 size_t
 ui_text_prev(const char *s, size_t i)
 {
-	size_t j = i;
-	wchar_t wc;
+	char none[UTIL_ESC_MAX];
+	size_t e = i, j, k;
 
-	while (j > 0) {
-		j--;
-		while (j > 0 && ((unsigned char)s[j] & 0xc0) == 0x80)
+	while (e > 0) {
+		j = e - 1;
+		while (
+		    j > 0 && e - j < 4 && ((unsigned char)s[j] & 0xc0) == 0x80)
 			j--;
-		decode(s, i, j, &wc);
+		/* A byte that is not UTF-8 is a character of its own, as
+		 * ui_text_next steps. */
+		if (util_esc_next(s, i, j, 0, none) != e)
+			j = e - 1;
 		/* A zero-width mark belongs to the character before it. */
-		if (wc == '\n' || wcwidth(wc) != 0)
+		if (!is_mark(s, i, j, &k))
 			return j;
+		e = j;
 	}
 	return 0;
 }

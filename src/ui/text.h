@@ -1,6 +1,8 @@
 /*
  * Text by display width, without curses: UTF-8 stepping, column widths
- * (CJK and emoji two, combining marks zero) and wrapping.
+ * (CJK and emoji two, combining marks zero) and wrapping. What must not
+ * reach the terminal (controls, C1, bidi controls, bytes that are not
+ * UTF-8) is measured as the visible escape it is drawn as.
  */
 #ifndef UI_TEXT_H
 #define UI_TEXT_H
@@ -14,6 +16,9 @@ struct ui_span {
 	int cols; /* its display width */
 };
 
+#define UI_TEXT_ESC 12 /* an escape and its NUL: "\\u10ffff" */
+
+bool ui_text_is_escaped(const char *, size_t, size_t, char *, size_t *);
 size_t ui_text_next(const char *, size_t, size_t, int *);
 size_t ui_text_prev(const char *, size_t);
 int ui_text_width(const char *, size_t);

@@ -113,20 +113,26 @@ ui_tui_pair(struct tui *t, enum ui_color c)
 	return t->cfg.color ? COLOR_PAIR(c) : 0;
 }
 
-/* Write at most cols columns of s (whole characters), no control bytes. */
+/*
+ * Write at most cols columns of s (whole characters): a line break as ↵,
+ * what must not reach the terminal as its visible escape (ui/text.h).
+ */
 int
 ui_tui_put(WINDOW *w, const char *s, size_t len, int cols)
 {
-	size_t i = 0, j;
+	char esc[UI_TEXT_ESC];
+	size_t i = 0, j, k;
 	int used = 0, cw;
 
 	while (i < len) {
 		j = ui_text_next(s, len, i, &cw);
 		if (used + cw > cols)
 			break;
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			waddstr(w, s[i] == '\n' ? "\xe2\x86\xb5" : "?");
-		} else
+		if (s[i] == '\n')
+			waddstr(w, "\xe2\x86\xb5");
+		else if (ui_text_is_escaped(s, len, i, esc, &k))
+			waddstr(w, esc);
+		else
 			waddnstr(w, s + i, (int)(j - i));
 		used += cw;
 		i = j;

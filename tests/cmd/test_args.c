@@ -114,6 +114,9 @@ cmd_args__parse__defaults_and_overrides(void **state)
 	assert_int_equal(a.timeout, 0);
 	assert_int_equal(a.count, 0);
 	assert_null(a.cfg.download_dir);
+	assert_false(a.raw); /* escaped unless asked */
+	assert_int_equal(parse(&a, "recv --user a --raw"), CMD_ARGS_OK);
+	assert_true(a.raw);
 	assert_int_equal(
 	    parse(&a, "send --timeout 0 --user a b c"), CMD_ARGS_OK);
 	assert_int_equal(a.timeout, 0);
@@ -159,6 +162,7 @@ cmd_args__rejects__option_of_another_command(void **state)
 	    {"sendfile --accept-files --user a b p", "sendfile"},
 	    {"echo-bot --dir /d --user a", "echo-bot"},
 	    {"who --accept-files --user a", "who"},
+	    {"send --raw --user a b c", "send"},
 	};
 	struct cmd_args a;
 	char want[128];
