@@ -34,7 +34,7 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_LAST_SEEN] = "UPDATE users SET last_seen = ?2 WHERE key = ?1",
     [ST_QTOTALS] = "SELECT rcpt, count(*), sum(length(frame)) FROM queue "
                    "GROUP BY rcpt",
-    [ST_QSENDERS] = "SELECT sender, count(*) FROM queue WHERE kind = 0 "
+    [ST_QSENDERS] = "SELECT sender, count(*), 0 FROM queue WHERE kind = 0 "
                     "GROUP BY sender",
     [ST_QFIND] = "SELECT seq, length(frame) FROM queue WHERE sender = ?1 "
                  "AND msg_id = ?2 AND kind = 0 AND (?3 IS NULL OR "
@@ -215,19 +215,27 @@ store_row(sqlite3_stmt *st, struct server_queued *q)
 	q->len = (size_t)sqlite3_column_bytes(st, 5);
 }
 
-/* Call cb(arg, key, frames, bytes) for every user with frames queued. */
-int
-server_store_queue_totals(
-    struct server_store *s, server_store_total_cb cb, void *arg)
+/* Run a statement of (key, count, bytes) rows, calling cb for each. */
+static int
+store_totals(struct server_store *s, size_t which, const char *what,
+    server_store_total_cb cb, void *arg)
 {
-	sqlite3_stmt *st = db_stmt(s->db, ST_QTOTALS);
+	sqlite3_stmt *st = db_stmt(s->db, which);
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cb(arg, (const char *)sqlite3_column_text(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
 	}
-	return db_finish(s->db, st, rc, "queue totals");
+	return db_finish(s->db, st, rc, what);
+}
+
+/* Call cb(arg, key, frames, bytes) for every user with frames queued. */
+int
+server_store_queue_totals(
+    struct server_store *s, server_store_total_cb cb, void *arg)
+{
+	return store_totals(s, ST_QTOTALS, "queue totals", cb, arg);
 }
 
 /* Call cb(arg, key, messages, 0) for every user with messages stored. */
@@ -235,14 +243,7 @@ int
 server_store_queue_senders(
     struct server_store *s, server_store_total_cb cb, void *arg)
 {
-	sqlite3_stmt *st = db_stmt(s->db, ST_QSENDERS);
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int64(st, 1), 0);
-	}
-	return db_finish(s->db, st, rc, "queue senders");
+	return store_totals(s, ST_QSENDERS, "queue senders", cb, arg);
 }
 
 /*
