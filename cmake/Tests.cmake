@@ -88,6 +88,9 @@ tg_integration_test(test_transport tests/integration/test_transport.c)
 target_link_libraries(test_transport PRIVATE tg_util)
 target_link_libraries(test_hardening PRIVATE PkgConfig::SQLITE3)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
+# Backlogs and quotas; the memory test fills the store through its API.
+tg_integration_test(test_backlog tests/integration/test_backlog.c)
+target_link_libraries(test_backlog PRIVATE tg_server)
 
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,

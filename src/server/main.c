@@ -25,6 +25,7 @@ static const char usage[] =
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
     "                 [--ticket-seconds S] [--name NAME] [--login-timeout S]\n"
+    "                 [--queue-max-frames N] [--queue-max-bytes BYTES]\n"
     "                 [--tls on|off] [--cert FILE --key FILE]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "\n"
@@ -57,6 +58,11 @@ static const char usage[] =
     "  --login-timeout S   a connection not logged in this long after it was\n"
     "                      accepted (TLS handshake included) is closed\n"
     "                      (default 10)\n"
+    "  --queue-max-frames N  frames the relay keeps for one recipient; past\n"
+    "                      it a sender gets ERR|QUOTA (default 100000; 0: no\n"
+    "                      limit)\n"
+    "  --queue-max-bytes BYTES  bytes the relay keeps for one recipient\n"
+    "                      (default 268435456, 256 MiB; 0: no limit)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -155,6 +161,8 @@ static const struct opt opts[] = {
     {"max-stall", OPT_UINT, CFG(max_stall_s), 1, 3600},
     {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},
     {"login-timeout", OPT_UINT, CFG(login_timeout_s), 1, 3600},
+    {"queue-max-frames", OPT_SIZE, CFG(queue_max_frames), 0, 1ULL << 40},
+    {"queue-max-bytes", OPT_SIZE, CFG(queue_max_bytes), 0, 1ULL << 50},
     {"name", OPT_OTHER, 0, 0, 0},
     {"tls", OPT_OTHER, 0, 0, 0},
     {"cert", OPT_STR, CFG(cert), 0, 0},

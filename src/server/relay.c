@@ -51,6 +51,8 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_stall_s = 30;
 	cfg->login_timeout_s = 10;
 	cfg->ticket_s = 60;
+	cfg->queue_max_frames = 100000;
+	cfg->queue_max_bytes = 256ULL * 1024 * 1024;
 	cfg->tls = true;
 }
 
@@ -299,6 +301,8 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	    server_store_open(cfg->data_dir, cfg->sync_full, err, errlen);
 	server_router_init(&r->rt, loop, r->store, &r->dir, &r->st,
 	    cfg->grace_ms, &server_session_io);
+	server_router_set_quota(
+	    &r->rt, cfg->queue_max_frames, cfg->queue_max_bytes);
 	if (r->store == NULL)
 		goto fail;
 	if (server_directory_load(&r->dir, r->store) != 0 ||

@@ -58,6 +58,9 @@ struct srv_user {
 	bool has_fp;
 	unsigned char alive_key[32];
 	bool has_alive_key;
+	/* Its part of the queue on disk, counted rather than kept: frames
+	 * and bytes waiting for it (its quota), messages from it stored. */
+	uint64_t q_frames, q_bytes, q_sent;
 };
 
 /* A LOOKUP ticket: single use, binds (asker, target), expires. */
@@ -83,8 +86,8 @@ struct srv_sess {
 	uint64_t last_in; /* monotonic ms */
 	double tokens; /* rate budget */
 	uint64_t tokens_at;
-	int64_t cursor; /* queue rows sent up to */
-	bool backlog; /* rows past cursor wait */
+	int64_t cursor; /* queue rows sent up to (sequence number) */
+	bool backlog; /* rows past cursor wait; sent as the output drains */
 	bool gone;
 	bool kick; /* input waits since unblocked */
 	uint64_t full_since; /* output above high since (0: it is not) */
@@ -98,11 +101,13 @@ struct srv_sess {
 	LIST_ENTRY(srv_sess) entry;
 };
 
-/* A MSG the relay answers for: waiting for its RCPT, or stored. */
+/*
+ * A forwarded MSG waiting for its RCPT during the grace period. A stored
+ * one has no record: the store answers for it (router.c).
+ */
 struct srv_msg {
 	TAILQ_ENTRY(srv_msg) entry; /* grace list (oldest first), or pool */
 	uint64_t deadline;
-	int64_t seq; /* > 0 once stored */
 	struct srv_user *sender, *rcpt;
 	char *frame; /* kept during the grace period */
 	char small[256]; /* where a short frame is kept, without malloc */
@@ -173,8 +178,9 @@ struct server_router {
 	struct server_directory *dir;
 	struct srv_stats *st;
 	unsigned grace_ms; /* RCPT wait before storing */
+	uint64_t max_frames, max_bytes; /* queue quota per recipient; 0: none */
 	const struct server_router_io *io;
-	struct util_map *msgs; /* sender|id -> srv_msg */
+	struct util_map *msgs; /* sender|id -> srv_msg in the grace list */
 	TAILQ_HEAD(, srv_msg) grace; /* oldest first */
 	TAILQ_HEAD(, srv_msg) pool; /* free records */
 	size_t npool, ngrace;
@@ -235,6 +241,7 @@ void server_router_init(struct server_router *, struct net_loop *,
     struct server_store *, struct server_directory *, struct srv_stats *,
     unsigned, const struct server_router_io *);
 void server_router_fini(struct server_router *);
+void server_router_set_quota(struct server_router *, uint64_t, uint64_t);
 int server_router_load(struct server_router *);
 void server_router_route(
     struct server_router *, struct srv_sess *, const struct proto_frame *);

@@ -5,6 +5,11 @@
  * or whose recipient is offline or behind, goes to the store. Either way
  * the sender's ACK follows the commit of the turn. Sessions are reached
  * only through struct server_router_io, so the router runs without sockets.
+ *
+ * What is stored stays on disk and nowhere else: resends and receipts are
+ * answered by looking the message up in the store, a session's backlog is
+ * read from it with a cursor as its output drains, and each user carries
+ * only counts of its part of the queue (its quota).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +27,7 @@
 #include "util/xmalloc.h"
 
 #define MSG_POOL 4096
-#define SYNC_BATCH 256
+#define SYNC_BATCH 64 /* rows per query; a full output stops one early */
 
 static void router_timer(struct net_timer *, void *);
 
@@ -111,7 +116,6 @@ msg_new(struct server_router *rt)
 	} else
 		m = xmalloc(sizeof *m);
 	m->deadline = 0;
-	m->seq = 0;
 	m->frame = NULL;
 	m->len = 0;
 	return m;
@@ -149,29 +153,62 @@ msg_free(struct server_router *rt, struct srv_msg *m)
 		free(m);
 }
 
+/* Set the queue quota per recipient, in frames and bytes (0: none). */
+void
+server_router_set_quota(
+    struct server_router *rt, uint64_t max_frames, uint64_t max_bytes)
+{
+	rt->max_frames = max_frames;
+	rt->max_bytes = max_bytes;
+}
+
+/* Whether one more frame of len bytes for u would pass its quota. */
+static bool
+over_quota(const struct server_router *rt, const struct srv_user *u, size_t len)
+{
+	return (rt->max_frames > 0 && u->q_frames + 1 > rt->max_frames) ||
+	    (rt->max_bytes > 0 && u->q_bytes + len > rt->max_bytes);
+}
+
+/* A frame of len bytes for rcpt went into the queue (or, -1, out of it). */
+static void
+queue_counted(
+    struct server_router *rt, struct srv_user *rcpt, size_t len, int delta)
+{
+	if (delta > 0) {
+		rcpt->q_frames++;
+		rcpt->q_bytes += len;
+		rt->st->queue_depth++;
+		return;
+	}
+	rcpt->q_frames -= rcpt->q_frames > 0;
+	rcpt->q_bytes -= rcpt->q_bytes > len ? len : rcpt->q_bytes;
+	rt->st->queue_depth--;
+}
+
 /*
  * Store a message in the queue (in this turn's transaction) and promise
- * the sender an ACK once it commits. Returns -1 if the store failed; the
- * sender then gets ERR|INTERNAL and keeps the message in its outbox.
+ * the sender an ACK once it commits. Returns its sequence number, or -1
+ * if the store failed.
  */
-static int
-msg_store(
-    struct server_router *rt, struct srv_msg *m, const char *frame, size_t len)
+static int64_t
+msg_store(struct server_router *rt, struct srv_user *sender,
+    struct srv_user *rcpt, const char *id, const char *frame, size_t len)
 {
 	int64_t seq;
 
-	seq = server_store_queue_add(rt->store, m->rcpt->key, SERVER_QUEUE_MSG,
-	    m->sender->key, m->id, frame, len, util_wall_ms());
+	seq = server_store_queue_add(rt->store, rcpt->key, SERVER_QUEUE_MSG,
+	    sender->key, id, frame, len, util_wall_ms());
 	if (seq < 0) {
 		server_log(SERVER_LOG_ERROR, "store: %s",
 		    server_store_error(rt->store));
 		return -1;
 	}
-	m->seq = seq;
+	queue_counted(rt, rcpt, len, 1);
+	sender->q_sent++;
 	rt->st->msgs_stored++;
-	rt->st->queue_depth++;
-	ack_later(rt, m->sender, m->id);
-	return 0;
+	ack_later(rt, sender, id);
+	return seq;
 }
 
 /* The grace period ran out for a forwarded message: store it now. */
@@ -179,16 +216,16 @@ static void
 msg_grace_expire(struct server_router *rt, struct srv_msg *m)
 {
 	struct srv_sess *s = m->rcpt->sess;
+	int64_t seq;
 
 	grace_unlink(rt, m);
-	if (msg_store(rt, m, m->frame, m->len) != 0) {
-		msg_free(rt, m);
-		return;
-	}
-	msg_drop_frame(m);
+	/* It was admitted under the quota when it came: stored even if the
+	 * queue has grown past it since. */
+	seq = msg_store(rt, m->sender, m->rcpt, m->id, m->frame, m->len);
 	/* The recipient has it already; nothing older waits for it. */
-	if (s != NULL && !s->backlog && m->seq > s->cursor)
-		s->cursor = m->seq;
+	if (seq > 0 && s != NULL && !s->backlog && seq > s->cursor)
+		s->cursor = seq;
+	msg_free(rt, m);
 }
 
 /* Store every forwarded message whose grace period ended by now. */
@@ -257,35 +294,49 @@ server_router_commit(struct server_router *rt)
 	rt->nacks = 0;
 }
 
-/* One stored message, at start: the relay answers for it again. */
-static void
-router_load_msg(void *arg, const struct server_queued *q)
+/* The user of a key from the store, or NULL. */
+static struct srv_user *
+router_user(struct server_router *rt, const char *key)
 {
-	struct server_router *rt = arg;
-	struct srv_user *snd, *rcp;
-	struct srv_msg *m;
-	struct proto_slice sn = {q->sender, strlen(q->sender)};
-	struct proto_slice rn = {q->rcpt, strlen(q->rcpt)};
-
-	snd = server_directory_find(rt->dir, sn);
-	rcp = server_directory_find(rt->dir, rn);
-	if (snd == NULL || rcp == NULL || strlen(q->id) > PROTO_MAX_ID)
-		return;
-	m = msg_new(rt);
-	m->sender = snd;
-	m->rcpt = rcp;
-	m->seq = q->seq;
-	snprintf(m->id, sizeof m->id, "%s", q->id);
-	m->klen =
-	    (size_t)snprintf(m->key, sizeof m->key, "%s|%s", snd->key, q->id);
-	util_map_set(rt->msgs, m->key, m->klen, m);
+	return key == NULL ? NULL
+	                   : server_directory_find(rt->dir,
+	                         (struct proto_slice){key, strlen(key)});
 }
 
-/* Load the stored messages, once the directory has its users. */
+/* At start: what waits for one user, in frames and bytes. */
+static void
+router_load_total(void *arg, const char *key, int64_t frames, int64_t bytes)
+{
+	struct srv_user *u = router_user(arg, key);
+
+	if (u != NULL) {
+		u->q_frames = (uint64_t)frames;
+		u->q_bytes = (uint64_t)bytes;
+	}
+}
+
+/* At start: how many messages of one user are stored. */
+static void
+router_load_sender(void *arg, const char *key, int64_t msgs, int64_t unused)
+{
+	struct srv_user *u = router_user(arg, key);
+
+	(void)unused;
+	if (u != NULL)
+		u->q_sent = (uint64_t)msgs;
+}
+
+/*
+ * Count each user's part of the queue, once the directory has its users:
+ * one pass over the store, nothing kept per queued frame.
+ */
 int
 server_router_load(struct server_router *rt)
 {
-	return server_store_load_msgs(rt->store, router_load_msg, rt);
+	if (server_store_queue_totals(rt->store, router_load_total, rt) != 0 ||
+	    server_store_queue_senders(rt->store, router_load_sender, rt) != 0)
+		return -1;
+	return 0;
 }
 
 /* Send an ERR about the frame ref names to s. */
@@ -364,6 +415,50 @@ grace_add(
 		net_timer_start(rt->loop, &rt->timer, rt->grace_ms);
 }
 
+/* The slice id as a string in buf (PROTO_MAX_ID + 1 bytes). */
+static const char *
+id_str(char *buf, struct proto_slice id)
+{
+	memcpy(buf, id.p, id.len);
+	buf[id.len] = '\0';
+	return buf;
+}
+
+/*
+ * Whether message id from sender (to rcpt, or NULL: to anyone) is in the
+ * store: its sequence number, and in len its frame's length; 0 if not.
+ * Only a sender with stored messages costs a look-up.
+ */
+static int64_t
+msg_find_stored(struct server_router *rt, const struct srv_user *sender,
+    const char *id, const struct srv_user *rcpt, size_t *len)
+{
+	int64_t seq;
+
+	if (sender->q_sent == 0)
+		return 0;
+	seq = server_store_queue_find(
+	    rt->store, sender->key, id, rcpt != NULL ? rcpt->key : NULL, len);
+	if (seq < 0) {
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(rt->store));
+		return 0;
+	}
+	return seq;
+}
+
+/* ERR|QUOTA to s about the frame ref names: to's queue is full. */
+static void
+quota_refuse(struct server_router *rt, struct srv_sess *s,
+    const struct srv_user *to, struct proto_slice ref)
+{
+	router_errf(rt, s, PROTO_ERR_QUOTA, ref,
+	    "the relay holds %llu frames (%llu bytes) for %s, its quota; "
+	    "try again once %s has read them",
+	    (unsigned long long)to->q_frames, (unsigned long long)to->q_bytes,
+	    to->name, to->name);
+}
+
 /* MSG: forward to an online reader that keeps up, else store. */
 static void
 route_msg(struct server_router *rt, struct srv_sess *s,
@@ -371,54 +466,93 @@ route_msg(struct server_router *rt, struct srv_sess *s,
 {
 	struct srv_sess *dst = to->sess;
 	struct srv_msg *m;
-	char key[sizeof m->key];
-	size_t klen;
+	char key[sizeof m->key], id[PROTO_MAX_ID + 1];
+	size_t klen, len;
+	int64_t seq;
 
 	klen = msg_key(key, s->user, fr->arg[3]);
-	m = util_map_get(rt->msgs, key, klen);
-	if (m != NULL) {
-		/* A resend of a message the relay still answers for. */
-		if (m->seq > 0)
-			ack_later(rt, m->sender, m->id);
+	/* A resend of a message the relay still answers for: once in its
+	 * grace period (its RCPT or ACK follows), again once stored. */
+	if (util_map_get(rt->msgs, key, klen) != NULL)
+		return;
+	id_str(id, fr->arg[3]);
+	if (msg_find_stored(rt, s->user, id, NULL, &len) > 0) {
+		ack_later(rt, s->user, id);
 		return;
 	}
-	m = msg_add(rt, s, fr, to, key, klen);
+	if (over_quota(rt, to, fr->rawlen)) {
+		quota_refuse(rt, s, to, fr->arg[3]);
+		return;
+	}
 	if (dst != NULL && !dst->gone && !dst->backlog &&
 	    !rt->io->is_full(dst)) {
 		forward(rt, dst, fr);
 		if (rt->grace_ms > 0) {
+			m = msg_add(rt, s, fr, to, key, klen);
 			grace_add(rt, m, fr);
 			return;
 		}
-		if (msg_store(rt, m, fr->raw, fr->rawlen) != 0)
+		if ((seq = msg_store(
+		         rt, s->user, to, id, fr->raw, fr->rawlen)) < 0)
 			goto fail;
-		if (m->seq > dst->cursor)
-			dst->cursor = m->seq;
+		if (seq > dst->cursor)
+			dst->cursor = seq;
 		return;
 	}
 	/* Offline, or too far behind: the store keeps it. */
-	if (msg_store(rt, m, fr->raw, fr->rawlen) != 0)
+	if (msg_store(rt, s->user, to, id, fr->raw, fr->rawlen) < 0)
 		goto fail;
 	if (dst != NULL && !dst->gone)
 		dst->backlog = true;
 	return;
 fail:
-	msg_free(rt, m);
 	router_errf(rt, s, PROTO_ERR_INTERNAL, fr->arg[3],
 	    "the relay could not store the message");
 }
 
-/* Keep a frame for to's next login, to be sent once (a RCPT, an offer). */
+/*
+ * Keep a frame for to's next login, to be sent once (a RCPT, an offer).
+ * With quota, one that would pass to's quota is refused with ERR|QUOTA.
+ */
 static void
 queue_once(struct server_router *rt, struct srv_sess *s, struct srv_user *to,
-    const struct proto_frame *fr)
+    const struct proto_frame *fr, bool quota)
 {
+	if (quota && over_quota(rt, to, fr->rawlen)) {
+		quota_refuse(rt, s, to, proto_frame_ref(fr));
+		return;
+	}
 	if (server_store_queue_add(rt->store, to->key, SERVER_QUEUE_ONCE,
 	        s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms()) < 0)
 		server_log(SERVER_LOG_ERROR, "store: %s",
 		    server_store_error(rt->store));
 	else
-		rt->st->queue_depth++;
+		queue_counted(rt, to, fr->rawlen, 1);
+}
+
+/*
+ * A RCPT from rcpt for the stored message id of sender: delete it.
+ * Whether there was one.
+ */
+static bool
+msg_unstore(struct server_router *rt, struct srv_user *sender,
+    struct srv_user *rcpt, struct proto_slice idsl)
+{
+	char id[PROTO_MAX_ID + 1];
+	size_t len = 0;
+	int64_t seq;
+
+	seq = msg_find_stored(rt, sender, id_str(id, idsl), rcpt, &len);
+	if (seq <= 0)
+		return false;
+	if (server_store_queue_delete(rt->store, seq) != 0) {
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(rt->store));
+		return false;
+	}
+	queue_counted(rt, rcpt, len, -1);
+	sender->q_sent -= sender->q_sent > 0;
+	return true;
 }
 
 /* RCPT: settles the message it names, and goes to its sender. */
@@ -429,25 +563,23 @@ route_rcpt(struct server_router *rt, struct srv_sess *s,
 	struct srv_msg *m;
 	char key[sizeof m->key];
 	size_t klen;
+	bool settled = false;
 
 	klen = msg_key(key, to, fr->arg[2]);
 	m = util_map_get(rt->msgs, key, klen);
 	if (m != NULL && m->rcpt == s->user) {
-		if (m->seq > 0) {
-			if (server_store_queue_delete(rt->store, m->seq) == 0)
-				rt->st->queue_depth--;
-			else
-				server_log(SERVER_LOG_ERROR, "store: %s",
-				    server_store_error(rt->store));
-		} else
-			grace_unlink(rt, m);
+		grace_unlink(rt, m);
 		msg_free(rt, m);
-	}
+		settled = true;
+	} else if (m == NULL)
+		settled = msg_unstore(rt, to, s->user, fr->arg[2]);
 	if (to->sess != NULL && !to->sess->gone) {
 		forward(rt, to->sess, fr);
 		return;
 	}
-	queue_once(rt, s, to, fr);
+	/* A receipt that settled a message is its sender's only news of it:
+	 * always kept. Any other counts against the quota. */
+	queue_once(rt, s, to, fr, !settled);
 }
 
 /* TYPING and file frames: only to a peer online now. */
@@ -460,7 +592,7 @@ route_live(struct server_router *rt, struct srv_sess *s,
 	if (dst == NULL && to->light && fr->verb == PROTO_V_FOFFER) {
 		/* Online without a connection: the offer waits in its queue,
 		 * and the next ALIVE answer calls it back. */
-		queue_once(rt, s, to, fr);
+		queue_once(rt, s, to, fr, true);
 		return;
 	}
 	if (dst == NULL || dst->gone) {
@@ -515,62 +647,78 @@ server_router_route(
 		route_live(rt, s, fr, to, ref);
 }
 
-/* Queued frames for a session, in batches while its output has room. */
+/* Queued frames for a session, while its output has room. */
 struct sync_ctx {
 	struct server_router *rt;
 	struct srv_sess *s;
-	int64_t *rcpt_rows;
-	size_t nrcpt;
+	struct sync_once {
+		int64_t seq;
+		size_t len;
+	} * once; /* frames sent that are done once sent */
+	size_t nonce;
 	int64_t last;
+	bool stopped; /* the output filled up */
 };
 
-/* One queued frame to the session being synced. */
-static void
+/* One queued frame to the session being synced; false once it is full. */
+static bool
 sync_row(void *arg, const struct server_queued *q)
 {
 	struct sync_ctx *c = arg;
+	struct server_router *rt = c->rt;
 
+	rt->io->send(c->s, q->frame, q->len);
+	if (c->s->gone) {
+		c->stopped = true;
+		return false;
+	}
 	c->last = q->seq;
-	c->rt->io->send(c->s, q->frame, q->len);
-	c->rt->st->bytes_relayed += q->len;
+	rt->st->bytes_relayed += q->len;
 	if (q->kind == SERVER_QUEUE_MSG)
-		c->rt->st->msgs_relayed++;
-	else
-		c->rcpt_rows[c->nrcpt++] = q->seq;
+		rt->st->msgs_relayed++;
+	else {
+		c->once[c->nonce].seq = q->seq;
+		c->once[c->nonce++].len = q->len;
+	}
+	c->stopped = rt->io->is_full(c->s);
+	return !c->stopped;
 }
 
 /*
  * Store-and-forward: send s what waits for it past its cursor while its
- * output has room. A receipt is done once handed over; messages wait for
- * their own RCPT.
+ * output has room, then stop; its output's drain calls this again. So
+ * however long the queue, s holds at most its high mark plus one frame,
+ * and the relay reads the queue from disk a batch at a time. A receipt
+ * is done once handed over; messages wait for their own RCPT.
  */
 void
 server_router_sync(struct server_router *rt, struct srv_sess *s)
 {
-	int64_t rows[SYNC_BATCH];
+	struct sync_once once[SYNC_BATCH];
 	struct sync_ctx c;
 	size_t i;
 	int n;
 
 	while (s->backlog && !s->gone && !rt->io->is_full(s)) {
+		memset(&c, 0, sizeof c);
 		c.rt = rt;
 		c.s = s;
-		c.rcpt_rows = rows;
-		c.nrcpt = 0;
+		c.once = once;
 		c.last = s->cursor;
 		n = server_store_queue_fetch(rt->store, s->user->key, s->cursor,
 		    SYNC_BATCH, sync_row, &c);
+		s->cursor = c.last;
+		for (i = 0; i < c.nonce; i++) {
+			if (server_store_queue_delete(rt->store, once[i].seq) ==
+			    0)
+				queue_counted(rt, s->user, once[i].len, -1);
+		}
 		if (n < 0) {
 			server_log(SERVER_LOG_ERROR, "store: %s",
 			    server_store_error(rt->store));
 			return;
 		}
-		s->cursor = c.last;
-		for (i = 0; i < c.nrcpt; i++) {
-			if (server_store_queue_delete(rt->store, rows[i]) == 0)
-				rt->st->queue_depth--;
-		}
-		if (n < SYNC_BATCH)
+		if (!c.stopped && n < SYNC_BATCH)
 			s->backlog = false;
 	}
 }

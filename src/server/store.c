@@ -10,7 +10,9 @@ enum {
 	ST_USERS,
 	ST_ADD_USER,
 	ST_LAST_SEEN,
-	ST_LOAD_MSGS,
+	ST_QTOTALS,
+	ST_QSENDERS,
+	ST_QFIND,
 	ST_QADD,
 	ST_QDEL,
 	ST_QFETCH,
@@ -30,8 +32,13 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ADD_USER] = "INSERT INTO users(key, name, pwhash, created, "
                     "last_seen) VALUES (lower(?1), ?1, ?2, ?3, 0)",
     [ST_LAST_SEEN] = "UPDATE users SET last_seen = ?2 WHERE key = ?1",
-    [ST_LOAD_MSGS] = "SELECT seq, kind, rcpt, sender, msg_id FROM queue "
-                     "WHERE kind = 0 ORDER BY seq",
+    [ST_QTOTALS] = "SELECT rcpt, count(*), sum(length(frame)) FROM queue "
+                   "GROUP BY rcpt",
+    [ST_QSENDERS] = "SELECT sender, count(*), 0 FROM queue WHERE kind = 0 "
+                    "GROUP BY sender",
+    [ST_QFIND] = "SELECT seq, length(frame) FROM queue WHERE sender = ?1 "
+                 "AND msg_id = ?2 AND kind = 0 AND (?3 IS NULL OR "
+                 "rcpt = ?3) ORDER BY seq LIMIT 1",
     [ST_QADD] = "INSERT INTO queue(rcpt, kind, sender, msg_id, frame, "
                 "stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_QDEL] = "DELETE FROM queue WHERE seq = ?1",
@@ -53,7 +60,9 @@ static const char *const store_sql[ST_COUNT] = {
 /*
  * Schema version 1. Keys are lower-case names; names keep their case. The
  * devices table (the pinned device keys of an owned name, fp in 64 hex
- * digits) came later: IF NOT EXISTS adds it to an older data folder.
+ * digits) and the index of stored messages by (sender, id), which answers
+ * resends and receipts from the disk instead of a record per message in
+ * memory, came later: IF NOT EXISTS adds them to an older data folder.
  */
 static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
@@ -73,6 +82,8 @@ static const char store_schema[] =
     "  frame BLOB NOT NULL,"
     "  stored_at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS queue_by_rcpt ON queue(rcpt, seq);"
+    "CREATE INDEX IF NOT EXISTS queue_by_msg ON queue(sender, msg_id) "
+    "  WHERE kind = 0;"
     "CREATE TABLE IF NOT EXISTS devices("
     "  key TEXT NOT NULL,"
     "  fp TEXT NOT NULL,"
@@ -191,36 +202,72 @@ server_store_set_last_seen(struct server_store *s, const char *key, uint64_t ts)
 	return db_step(s->db, st, "last seen");
 }
 
+/* A row of ST_QFETCH as a queued frame (valid until the next step). */
 static void
-store_row(sqlite3_stmt *st, struct server_queued *q, bool frame)
+store_row(sqlite3_stmt *st, struct server_queued *q)
 {
 	q->seq = sqlite3_column_int64(st, 0);
 	q->kind = (enum server_queue_kind)sqlite3_column_int(st, 1);
 	q->rcpt = (const char *)sqlite3_column_text(st, 2);
 	q->sender = (const char *)sqlite3_column_text(st, 3);
 	q->id = (const char *)sqlite3_column_text(st, 4);
-	q->frame = NULL;
-	q->len = 0;
-	if (frame) {
-		q->frame = sqlite3_column_blob(st, 5);
-		q->len = (size_t)sqlite3_column_bytes(st, 5);
-	}
+	q->frame = sqlite3_column_blob(st, 5);
+	q->len = (size_t)sqlite3_column_bytes(st, 5);
 }
 
-/* Call cb for every stored message (without its frame), oldest first. */
-int
-server_store_load_msgs(
-    struct server_store *s, server_store_queue_cb cb, void *arg)
+/* Run a statement of (key, count, bytes) rows, calling cb for each. */
+static int
+store_totals(struct server_store *s, size_t which, const char *what,
+    server_store_total_cb cb, void *arg)
 {
-	sqlite3_stmt *st = db_stmt(s->db, ST_LOAD_MSGS);
-	struct server_queued q;
+	sqlite3_stmt *st = db_stmt(s->db, which);
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_row(st, &q, false);
-		cb(arg, &q);
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
 	}
-	return db_finish(s->db, st, rc, "load queue");
+	return db_finish(s->db, st, rc, what);
+}
+
+/* Call cb(arg, key, frames, bytes) for every user with frames queued. */
+int
+server_store_queue_totals(
+    struct server_store *s, server_store_total_cb cb, void *arg)
+{
+	return store_totals(s, ST_QTOTALS, "queue totals", cb, arg);
+}
+
+/* Call cb(arg, key, messages, 0) for every user with messages stored. */
+int
+server_store_queue_senders(
+    struct server_store *s, server_store_total_cb cb, void *arg)
+{
+	return store_totals(s, ST_QSENDERS, "queue senders", cb, arg);
+}
+
+/*
+ * The stored MSG id from sender (keys), to rcpt or (NULL) to anyone: its
+ * sequence number and (len) the frame's length; 0 if none, -1 on error.
+ */
+int64_t
+server_store_queue_find(struct server_store *s, const char *sender,
+    const char *id, const char *rcpt, size_t *len)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_QFIND);
+	int64_t seq = 0;
+	int rc;
+
+	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if (rcpt != NULL)
+		sqlite3_bind_text(st, 3, rcpt, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(st, 0);
+		*len = (size_t)sqlite3_column_int64(st, 1);
+		rc = SQLITE_DONE;
+	}
+	return db_finish(s->db, st, rc, "find queued") == 0 ? seq : -1;
 }
 
 /* Queue a frame for rcpt; returns its sequence number, or -1. */
@@ -258,7 +305,8 @@ server_store_queue_delete(struct server_store *s, int64_t seq)
 
 /*
  * Call cb for at most limit frames queued for rcpt after sequence number
- * after, oldest first. Returns how many, or -1.
+ * after, oldest first, until it returns false. Returns how many it was
+ * given, or -1.
  */
 int
 server_store_queue_fetch(struct server_store *s, const char *rcpt,
@@ -272,9 +320,12 @@ server_store_queue_fetch(struct server_store *s, const char *rcpt,
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_row(st, &q, true);
-		cb(arg, &q);
+		store_row(st, &q);
 		n++;
+		if (!cb(arg, &q)) {
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	return db_finish(s->db, st, rc, "fetch queue") == 0 ? n : -1;
 }

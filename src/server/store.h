@@ -2,6 +2,9 @@
  * The relay's durable store: SQLite in WAL mode under the data folder.
  * Users (with their password hashes) and the queue of frames waiting for
  * a user: messages until their RCPT, receipts until their sender logs in.
+ * The queue stays on disk: it is read by recipient with a cursor (the
+ * sequence number last sent) and searched by (sender, id), so the relay
+ * holds no record per queued frame.
  * Writes happen inside one transaction per loop turn (group commit); the
  * caller says when the turn ends.
  */
@@ -31,7 +34,10 @@ struct server_queued {
 
 typedef void (*server_store_user_cb)(
     void *, const char *, const char *, uint64_t);
-typedef void (*server_store_queue_cb)(void *, const struct server_queued *);
+/* A queued frame handed over; false: no more now. */
+typedef bool (*server_store_queue_cb)(void *, const struct server_queued *);
+/* Per user key: frames and bytes queued (or messages stored). */
+typedef void (*server_store_total_cb)(void *, const char *, int64_t, int64_t);
 typedef void (*server_store_device_cb)(void *, const char *, uint64_t);
 
 struct server_store *server_store_open(const char *, bool, char *, size_t);
@@ -47,8 +53,12 @@ int server_store_add_user(
     struct server_store *, const char *, const char *, uint64_t);
 int server_store_set_last_seen(struct server_store *, const char *, uint64_t);
 
-int server_store_load_msgs(
-    struct server_store *, server_store_queue_cb, void *);
+int server_store_queue_totals(
+    struct server_store *, server_store_total_cb, void *);
+int server_store_queue_senders(
+    struct server_store *, server_store_total_cb, void *);
+int64_t server_store_queue_find(
+    struct server_store *, const char *, const char *, const char *, size_t *);
 int64_t server_store_queue_add(struct server_store *, const char *,
     enum server_queue_kind, const char *, const char *, const char *, size_t,
     uint64_t);

@@ -2,7 +2,9 @@
  * The router without sockets: decoded frames go in from fake sessions that
  * write down what they were sent; the store is a real one in a temporary
  * folder. Where a MSG goes (forwarded, kept for its grace period, stored),
- * when its sender's ACK comes, and which ERR answers a frame that cannot go.
+ * when its sender's ACK comes, and which ERR answers a frame that cannot go;
+ * a backlog sent with a cursor while the output has room, resends and
+ * receipts answered from the store, and the queue quota.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,12 +21,14 @@
 #include "proto/frame.h"
 #include "server/relay_int.h"
 #include "server/store.h"
+#include "util/map.h"
 
 /* A session that keeps what it was sent; the struct comes first. */
 struct fake_sess {
 	struct srv_sess s;
-	char log[8192];
+	char log[16384];
 	bool full; /* its output is over the high mark */
+	int room; /* > 0: frames it takes before it is full */
 	struct srv_sess *blocked_on;
 };
 
@@ -35,6 +39,8 @@ fk_send(struct srv_sess *s, const char *p, size_t n)
 	size_t len = strlen(f->log);
 
 	snprintf(f->log + len, sizeof f->log - len, "%.*s", (int)n, p);
+	if (f->room > 0 && --f->room == 0)
+		f->full = true;
 }
 
 static bool
@@ -337,6 +343,200 @@ router__pauses__sender_to_full_reader(void **state)
 	assert_ptr_equal(w->sa.blocked_on, &w->sb.s);
 }
 
+/* alice sends n messages m0.. to offline bob; committed and ACKed. */
+static void
+store_for_bob(struct world *w, int n)
+{
+	char line[128];
+	int i;
+
+	online(&w->sa, w->alice);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "MSG|alice|bob|1|m%d|aGk=\n", i);
+		feed(w, &w->sa, line);
+	}
+	server_router_commit(&w->rt);
+	w->sa.log[0] = '\0';
+}
+
+/* Count the MSGs in log and check they are m<first>, m<first+1>, ... */
+static int
+msgs_in_order(const char *log, int first)
+{
+	const char *p = log;
+	char want[64];
+	int n = 0;
+
+	while ((p = strstr(p, "MSG|")) != NULL) {
+		snprintf(want, sizeof want, "MSG|alice|bob|1|m%d|", first + n);
+		assert_true(strncmp(p, want, strlen(want)) == 0);
+		n++;
+		p += 4;
+	}
+	return n;
+}
+
+/* The relay comes back: a new router over the same store. */
+static void
+restart(struct world *w)
+{
+	server_router_commit(&w->rt);
+	server_router_fini(&w->rt);
+	w->alice->q_frames = w->alice->q_bytes = w->alice->q_sent = 0;
+	w->bob->q_frames = w->bob->q_bytes = w->bob->q_sent = 0;
+	server_router_init(
+	    &w->rt, w->loop, w->store, &w->users, &w->st, 200, &fake_io);
+	assert_int_equal(server_router_load(&w->rt), 0);
+}
+
+static void
+router__syncs__backlog_only_while_output_has_room(void **state)
+{
+	struct world *w = *state;
+
+	store_for_bob(w, 10);
+	online(&w->sb, w->bob);
+	w->sb.s.backlog = true;
+	w->sb.room = 4;
+	server_router_sync(&w->rt, &w->sb.s);
+	/* Full after 4: it stops there, and its cursor says so. */
+	assert_int_equal(msgs_in_order(w->sb.log, 0), 4);
+	assert_true(w->sb.s.backlog);
+	/* The output drained: the next ones, from the cursor on. */
+	w->sb.log[0] = '\0';
+	w->sb.full = false;
+	w->sb.room = 4;
+	server_router_sync(&w->rt, &w->sb.s);
+	assert_int_equal(msgs_in_order(w->sb.log, 4), 4);
+	w->sb.log[0] = '\0';
+	w->sb.full = false;
+	w->sb.room = 0;
+	server_router_sync(&w->rt, &w->sb.s);
+	assert_int_equal(msgs_in_order(w->sb.log, 8), 2);
+	assert_false(w->sb.s.backlog);
+	/* Delivered but not confirmed: still stored, for the next login. */
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 10);
+}
+
+static void
+router__syncs__long_backlog_in_order_across_batches(void **state)
+{
+	struct world *w = *state;
+	int got = 0, turns = 0;
+
+	store_for_bob(w, 300);
+	online(&w->sb, w->bob);
+	w->sb.s.backlog = true;
+	/* New messages wait behind the backlog, in the store. */
+	feed(w, &w->sa, "MSG|alice|bob|1|m300|aGk=\n");
+	assert_int_equal(msgs_in_order(w->sb.log, 0), 0);
+	while (w->sb.s.backlog) {
+		w->sb.log[0] = '\0';
+		w->sb.full = false;
+		w->sb.room = 70;
+		server_router_sync(&w->rt, &w->sb.s);
+		got += msgs_in_order(w->sb.log, got);
+		assert_true(++turns < 10);
+	}
+	assert_int_equal(got, 301);
+	assert_int_equal(turns, 5);
+}
+
+static void
+router__hands_over__queued_receipt_once(void **state)
+{
+	struct world *w = *state;
+
+	online(&w->sb, w->bob);
+	feed(w, &w->sb, "RCPT|bob|alice|x1|read\n");
+	w->bob->sess = NULL;
+	assert_int_equal(w->alice->q_frames, 1);
+	online(&w->sa, w->alice);
+	w->sa.s.backlog = true;
+	server_router_sync(&w->rt, &w->sa.s);
+	assert_string_equal(w->sa.log, "RCPT|bob|alice|x1|read\n");
+	assert_int_equal(server_store_queue_count(w->store, "alice"), 0);
+	assert_int_equal(w->alice->q_frames, 0);
+	assert_int_equal(w->alice->q_bytes, 0);
+}
+
+static void
+router__answers__stored_msg_from_the_store_after_restart(void **state)
+{
+	struct world *w = *state;
+
+	store_for_bob(w, 3);
+	restart(w);
+	/* Nothing is kept in memory per stored message. */
+	assert_int_equal(util_map_count(w->rt.msgs), 0);
+	assert_int_equal(w->bob->q_frames, 3);
+	assert_int_equal(
+	    w->bob->q_bytes, 3 * strlen("MSG|alice|bob|1|m0|aGk=\n"));
+	assert_int_equal(w->alice->q_sent, 3);
+	/* A resend: ACKed again, not stored twice. */
+	feed(w, &w->sa, "MSG|alice|bob|1|m1|aGk=\n");
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 3);
+	/* Only bob's receipt settles it, and once. */
+	online(&w->sb, w->bob);
+	feed(w, &w->sa, "RCPT|alice|bob|m1|read\n");
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 3);
+	feed(w, &w->sb, "RCPT|bob|alice|m1|delivered\n");
+	feed(w, &w->sb, "RCPT|bob|alice|m1|read\n");
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 2);
+	assert_int_equal(w->bob->q_frames, 2);
+	assert_int_equal(w->alice->q_sent, 2);
+	assert_int_equal(w->st.queue_depth, 2);
+}
+
+static void
+router__refuses__msg_over_quota(void **state)
+{
+	struct world *w = *state;
+
+	server_router_set_quota(&w->rt, 2, 0);
+	store_for_bob(w, 3);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 2);
+	online(&w->sa, w->alice);
+	feed(w, &w->sa, "MSG|alice|bob|1|m2|aGk=\n");
+	assert_true(strncmp(w->sa.log, "ERR|QUOTA|m2|", 13) == 0);
+	/* Other recipients are not affected. */
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa, "MSG|alice|carol|1|c1|aGk=\n");
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|c1|stored\n");
+	/* In bytes: one frame of 26 fits in 30, two do not. */
+	server_router_set_quota(&w->rt, 0, 30);
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa, "MSG|alice|carol|1|c2|aGk=\n");
+	assert_true(strncmp(w->sa.log, "ERR|QUOTA|c2|", 13) == 0);
+	assert_int_equal(server_store_queue_count(w->store, "carol"), 1);
+}
+
+static void
+router__keeps__settling_receipt_over_quota(void **state)
+{
+	struct world *w = *state;
+
+	/* alice is offline with one receipt queued: her quota is full. */
+	server_router_set_quota(&w->rt, 1, 0);
+	store_for_bob(w, 1);
+	w->alice->sess = NULL;
+	online(&w->sb, w->bob);
+	feed(w, &w->sb, "RCPT|bob|alice|zz|read\n");
+	assert_int_equal(server_store_queue_count(w->store, "alice"), 1);
+	/* One that settles nothing is refused. */
+	feed(w, &w->sb, "RCPT|bob|alice|zz|read\n");
+	assert_true(strncmp(w->sb.log, "ERR|QUOTA|zz|", 13) == 0);
+	/* The receipt of a stored message is alice's only news of it. */
+	w->sb.log[0] = '\0';
+	feed(w, &w->sb, "RCPT|bob|alice|m0|delivered\n");
+	assert_string_equal(w->sb.log, "");
+	assert_int_equal(server_store_queue_count(w->store, "alice"), 2);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 0);
+}
+
 int
 main(void)
 {
@@ -369,6 +569,21 @@ main(void)
 	        router__answers__file_frames_to_offline_user, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        router__pauses__sender_to_full_reader, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__syncs__backlog_only_while_output_has_room, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__syncs__long_backlog_in_order_across_batches, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__hands_over__queued_receipt_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__answers__stored_msg_from_the_store_after_restart, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__refuses__msg_over_quota, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        router__keeps__settling_receipt_over_quota, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
