@@ -314,7 +314,7 @@ client_xfer__resumes__from_the_part_after_reconnect(void **state)
 }
 
 static void
-client_xfer__refuses__tampered_data_and_keeps_part(void **state)
+client_xfer__refuses__tampered_data_and_removes_part(void **state)
 {
 	char path[400], id[80], part[600];
 	const struct client_xfer *a, *b;
@@ -331,8 +331,9 @@ client_xfer__refuses__tampered_data_and_keeps_part(void **state)
 	assert_non_null(strstr(b->reason, "SHA-256 mismatch"));
 	assert_int_equal(a->state, CLIENT_XFER_FAILED);
 	assert_non_null(strstr(a->reason, "cancelled by bob"));
+	/* Nothing of it stays: no .part, no file. */
 	snprintf(part, sizeof part, "%s/dl/.alice-%s.part", dir, id);
-	assert_int_equal(stat(part, &st), 0);
+	assert_int_not_equal(lstat(part, &st), 0);
 	snprintf(part, sizeof part, "%s/dl/doc.txt", dir);
 	assert_int_not_equal(stat(part, &st), 0);
 }
@@ -540,7 +541,7 @@ main(void)
 	        client_xfer__resumes__from_the_part_after_reconnect, setup,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
-	        client_xfer__refuses__tampered_data_and_keeps_part, setup,
+	        client_xfer__refuses__tampered_data_and_removes_part, setup,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        client_xfer__handles__empty_file_reject_and_limit, setup,
