@@ -404,117 +404,6 @@ client_xfers_cancel(struct client_xfers *xs, const char *id, const char *why)
 	return 0;
 }
 
-/* Read an offer's fields into x (a transfer not yet in the list). */
-static void
-offer_fields(struct xfer *x, const struct proto_frame *fr, bool direct)
-{
-	char name[PROTO_MAX_TEXT + 1];
-	size_t len;
-
-	x->pub.direct = direct;
-	snprintf(x->pub.peer, sizeof x->pub.peer, "%.*s", (int)fr->arg[0].len,
-	    fr->arg[0].p);
-	snprintf(x->pub.id, sizeof x->pub.id, "%.*s", (int)fr->arg[2].len,
-	    fr->arg[2].p);
-	x->pub.size = proto_slice_u64(fr->arg[3]);
-	for (len = 0; len < 64; len++) {
-		char c = fr->arg[4].p[len];
-		x->pub.sha_hex[len] =
-		    (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
-	}
-	x->pub.sha_hex[64] = '\0';
-	if (proto_text_decode(fr->arg[5], name, sizeof name - 1, &len) != 0)
-		len = 0;
-	client_xfer_safe_name(name, len, x->pub.name, sizeof x->pub.name);
-}
-
-/* Whether two offers are the same file: name, size and SHA-256. */
-static bool
-same_offer(const struct xfer *a, const struct xfer *b)
-{
-	return a->pub.size == b->pub.size &&
-	    strcmp(a->pub.name, b->pub.name) == 0 &&
-	    strcmp(a->pub.sha_hex, b->pub.sha_hex) == 0;
-}
-
-/* Refuse an offer with a reason for its sender and for the user. */
-static void
-refuse(struct client_xfers *xs, struct xfer *x, const char *why)
-{
-	client_xfer_send_ctl(xs, x, PROTO_V_FREJECT, NULL, why);
-	client_xfer_fail(xs, x, "refused: %s", why);
-}
-
-/* The same offer again (the sender reconnected): resume only what the
- * user accepted, and only for the very same file. */
-static void
-offer_again(
-    struct client_xfers *xs, struct xfer *x, struct xfer *o, bool direct)
-{
-	char err[256];
-
-	if (x->pub.outgoing)
-		return;
-	if (!same_offer(x, o)) {
-		/* Not a transfer of ours: answer without touching x. */
-		client_xfer_send_ctl(xs, o, PROTO_V_FREJECT, NULL,
-		    "this transfer id was offered for another file");
-		return;
-	}
-	/* Answers go back the way the offer came. */
-	x->pub.direct = direct;
-	if (x->accepted &&
-	    (x->pub.state == CLIENT_XFER_ACTIVE ||
-	        x->pub.state == CLIENT_XFER_PAUSED))
-		client_xfer_accept_now(xs, x, err, sizeof err);
-	else if (x->pub.state == CLIENT_XFER_DONE)
-		client_xfer_send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
-}
-
-static void
-on_offer(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
-{
-	struct xfer o = {.fd = -1}, *x;
-	char err[256];
-	int rc;
-
-	offer_fields(&o, fr, direct);
-	x = client_xfer_find_from(
-	    xs, o.pub.peer, strlen(o.pub.peer), o.pub.id, strlen(o.pub.id));
-	if (x != NULL) {
-		offer_again(xs, x, &o, direct);
-		return;
-	}
-	x = client_xfer_add(xs);
-	x->pub = o.pub;
-	x->pub.started = net_clock_ms();
-	if (xs->max_size > 0 && x->pub.size > xs->max_size) {
-		snprintf(err, sizeof err,
-		    "the file (%llu bytes) is larger than the receiver's limit "
-		    "of %llu bytes",
-		    (unsigned long long)x->pub.size,
-		    (unsigned long long)xs->max_size);
-		refuse(xs, x, err);
-		return;
-	}
-	/* Accepted before a restart, for this very file: it resumes. A
-	 * different file under that id is refused, its .part untouched. */
-	if ((rc = client_xfer_consent(xs, x, &x->accepted)) < 0) {
-		refuse(xs, x, "this transfer id was accepted for another file");
-		return;
-	}
-	if (rc > 0) {
-		client_xfer_accept_now(xs, x, err, sizeof err);
-		return;
-	}
-	if (client_xfer_room(xs, x->pub.size, err, sizeof err) != 0) {
-		refuse(xs, x, err);
-		return;
-	}
-	x->pub.state = CLIENT_XFER_INCOMING;
-	client_xfer_changed(xs, x);
-}
-
 static void
 finish_receive(struct client_xfers *xs, struct xfer *x)
 {
@@ -572,6 +461,59 @@ on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 }
 
 /*
+ * FACCEPT for a transfer we do not have (forgotten, or never ours): say
+ * so, so that a receiver asking for the rest removes its .part.
+ */
+static void
+no_such(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
+{
+	struct xfer t = {.fd = -1};
+
+	t.pub.direct = direct;
+	snprintf(t.pub.peer, sizeof t.pub.peer, "%.*s", (int)fr->arg[0].len,
+	    fr->arg[0].p);
+	snprintf(t.pub.id, sizeof t.pub.id, "%.*s", (int)fr->arg[2].len,
+	    fr->arg[2].p);
+	client_xfer_send_ctl(xs, &t, PROTO_V_FCANCEL, NULL,
+	    "the sender has no such transfer any more");
+}
+
+/*
+ * FACCEPT: the receiver takes the offer from an offset; also unasked, when
+ * it came back and asks for the rest. A transfer that has ended says so.
+ */
+static void
+on_accept(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
+{
+	uint64_t v = proto_slice_u64(fr->arg[3]);
+
+	if (!x->pub.outgoing)
+		return;
+	if (x->pub.state == CLIENT_XFER_FAILED) {
+		client_xfer_send_ctl(xs, x, PROTO_V_FCANCEL, NULL,
+		    x->pub.reason[0] != '\0' ? x->pub.reason
+		                             : "the transfer was stopped");
+		return;
+	}
+	if (x->pub.state != CLIENT_XFER_OFFERED &&
+	    x->pub.state != CLIENT_XFER_ACTIVE &&
+	    x->pub.state != CLIENT_XFER_VERIFYING &&
+	    x->pub.state != CLIENT_XFER_PAUSED)
+		return;
+	if (v > x->pub.size) {
+		cancel(xs, x, "the receiver asked for an offset past the end");
+		return;
+	}
+	x->pub.sent = x->pub.done = v;
+	x->pub.reason[0] = '\0';
+	x->fdone_sent = false;
+	x->pub.state = CLIENT_XFER_ACTIVE;
+	x->rate_t = net_clock_ms();
+	x->rate_b = v;
+	client_xfer_changed(xs, x);
+}
+
+/*
  * A file frame addressed to us; direct: it came over a direct connection.
  * Frames of a transfer are taken from either route: one that has just
  * been left may still deliver what was in flight, in order.
@@ -586,37 +528,20 @@ client_xfers_frame(
 	uint64_t v;
 
 	if (fr->verb == PROTO_V_FOFFER) {
-		on_offer(xs, fr, direct);
+		client_xfer_on_offer(xs, fr, direct);
 		return;
 	}
 	x = client_xfer_find(xs, fr->arg[2].p, fr->arg[2].len);
 	if (x == NULL ||
 	    !proto_name_eq(fr->arg[0],
-	        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
+	        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)})) {
+		if (fr->verb == PROTO_V_FACCEPT)
+			no_such(xs, fr, direct);
 		return;
+	}
 	switch (fr->verb) {
 	case PROTO_V_FACCEPT:
-		v = proto_slice_u64(fr->arg[3]);
-		/* Also unasked: a receiver that came back asks for the rest. */
-		if (!x->pub.outgoing ||
-		    (x->pub.state != CLIENT_XFER_OFFERED &&
-		        x->pub.state != CLIENT_XFER_ACTIVE &&
-		        x->pub.state != CLIENT_XFER_VERIFYING &&
-		        x->pub.state != CLIENT_XFER_PAUSED))
-			return;
-		if (v > x->pub.size) {
-			cancel(xs, x,
-			    "the receiver asked for an offset "
-			    "past the end");
-			return;
-		}
-		x->pub.sent = x->pub.done = v;
-		x->pub.reason[0] = '\0';
-		x->fdone_sent = false;
-		x->pub.state = CLIENT_XFER_ACTIVE;
-		x->rate_t = net_clock_ms();
-		x->rate_b = v;
-		client_xfer_changed(xs, x);
+		on_accept(xs, x, fr);
 		break;
 	case PROTO_V_FACK:
 		v = proto_slice_u64(fr->arg[3]);

@@ -56,6 +56,8 @@ void client_xfer_fail(struct client_xfers *, struct xfer *, const char *, ...)
 struct xfer *client_xfer_find_from(
     const struct client_xfers *, const char *, size_t, const char *, size_t);
 void client_xfer_changed(struct client_xfers *, struct xfer *);
+void client_xfer_on_offer(
+    struct client_xfers *, const struct proto_frame *, bool);
 void client_xfer_keep(struct client_xfers *, struct xfer *);
 void client_xfer_forget(struct client_xfers *, struct xfer *);
 int client_xfer_consent(struct client_xfers *, const struct xfer *, bool *);
