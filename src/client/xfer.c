@@ -440,7 +440,10 @@ on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 	if (x->pub.state != CLIENT_XFER_ACTIVE || off < x->pub.done)
 		return; /* late data from before a resume */
 	if (off > x->pub.done) {
-		cancel(xs, x, "data arrived out of order");
+		/* After a resume, data sent before the sender heard our
+		 * FACCEPT may follow a gap: it rewinds to our offset. */
+		if (!x->resuming)
+			cancel(xs, x, "data arrived out of order");
 		return;
 	}
 	if (len > x->pub.size - x->pub.done) {
