@@ -137,8 +137,8 @@ cs_tighten(const char *path, mode_t want, char *notice, size_t cap)
 		return;
 	if (chmod(path, want) == 0 && n < cap)
 		snprintf(notice + n, cap - n, "%s%s was %03o, now %03o",
-		    n > 0 ? "; " : "", path, (unsigned)(st.st_mode & 0777),
-		    (unsigned)want);
+		    n > 0 ? "; " : "made private (others could read it): ",
+		    path, (unsigned)(st.st_mode & 0777), (unsigned)want);
 }
 
 /*
