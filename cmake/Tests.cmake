@@ -88,6 +88,8 @@ tg_integration_test(test_transport tests/integration/test_transport.c)
 target_link_libraries(test_transport PRIVATE tg_util)
 target_link_libraries(test_hardening PRIVATE PkgConfig::SQLITE3)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
+tg_integration_test(test_xfer_abuse tests/integration/test_xfer_abuse.c)
+target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,

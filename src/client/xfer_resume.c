@@ -340,7 +340,8 @@ client_xfers_error(struct client_xfers *xs, const char *ref,
 		return;
 	if (code == PROTO_ERR_OFFLINE &&
 	    (x->resuming || x->pub.state == CLIENT_XFER_ACTIVE ||
-	        x->pub.state == CLIENT_XFER_VERIFYING)) {
+	        x->pub.state == CLIENT_XFER_VERIFYING ||
+	        x->pub.state == CLIENT_XFER_PAUSED)) {
 		/* One of us came back before the other, or they left in the
 		 * middle: wait for them. */
 		x->pub.state = CLIENT_XFER_PAUSED;
