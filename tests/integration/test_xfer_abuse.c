@@ -126,7 +126,7 @@ reason(const char *line)
 static bool
 in_dl(const char *dl, const char *name)
 {
-	char p[600];
+	char p[1300];
 	struct stat st;
 
 	snprintf(p, sizeof p, "%s/%s", dl, name);
