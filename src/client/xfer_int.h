@@ -25,6 +25,7 @@ struct xfer {
 	bool fdone_sent;
 	bool resuming; /* offered (or asked for) again after a reconnect */
 	bool accepted; /* receiver: the user said yes; the store keeps it */
+	bool asked; /* receiver: asked for the rest on this connection */
 	bool restored; /* sender: from the store; the hash must match */
 	uint64_t rate_t, rate_b;
 };

@@ -35,6 +35,7 @@ ask(struct client_xfers *xs, struct xfer *x)
 	if (!x->accepted)
 		return;
 	x->resuming = true;
+	x->asked = true;
 	client_xfer_accept_now(xs, x, err, sizeof err);
 }
 
@@ -97,12 +98,22 @@ offer_again(
 	}
 	/* Answers go back the way the offer came. */
 	x->pub.direct = direct;
+	if (x->asked && x->pub.state == CLIENT_XFER_ACTIVE) {
+		/* It crossed our ask, which the sender takes as its answer
+		 * (it waits for one): a second answer would only make it
+		 * send again what is on its way. */
+		x->asked = false;
+		return;
+	}
 	if (x->accepted &&
 	    (x->pub.state == CLIENT_XFER_ACTIVE ||
 	        x->pub.state == CLIENT_XFER_PAUSED))
 		client_xfer_accept_now(xs, x, err, sizeof err);
 	else if (x->pub.state == CLIENT_XFER_DONE)
 		client_xfer_send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
+	else if (x->pub.state == CLIENT_XFER_FAILED)
+		client_xfer_send_ctl(xs, x, PROTO_V_FREJECT, NULL,
+		    x->pub.reason[0] != '\0' ? x->pub.reason : "refused");
 }
 
 /*
@@ -372,6 +383,7 @@ client_xfers_online(struct client_xfers *xs, bool online)
 	for (i = 0; i < xs->n; i++) {
 		x = xs->x[i];
 		if (!online) {
+			x->asked = false;
 			if (x->pub.direct)
 				continue;
 			if (x->pub.state == CLIENT_XFER_ACTIVE ||
@@ -402,8 +414,10 @@ client_xfers_peer_online(struct client_xfers *xs, const char *peer)
 		return;
 	for (i = 0; i < xs->n; i++) {
 		x = xs->x[i];
-		if (x->pub.state != CLIENT_XFER_PAUSED ||
-		    strcasecmp(x->pub.peer, peer) != 0)
+		if (strcasecmp(x->pub.peer, peer) != 0)
+			continue;
+		x->asked = false; /* they reconnected: answer their offer */
+		if (x->pub.state != CLIENT_XFER_PAUSED)
 			continue;
 		if (x->pub.outgoing)
 			client_xfer_offer_now(xs, x, true, true);
@@ -431,6 +445,7 @@ client_xfers_direct_lost(struct client_xfers *xs, const char *peer)
 		    x->pub.state == CLIENT_XFER_FAILED)
 			continue;
 		x->pub.direct = false;
+		x->asked = false;
 		if (x->pub.outgoing)
 			client_xfer_offer_now(xs, x, true, true);
 		else if (x->pub.state == CLIENT_XFER_ACTIVE) {
