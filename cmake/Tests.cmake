@@ -38,6 +38,7 @@ tg_unit_test(test_net_tls tests/net/test_tls.c tg_net)
 tg_unit_test_poll(test_net_tls)
 tg_unit_test(test_client_roster tests/client/test_roster.c tg_client)
 tg_unit_test(test_client_xfer tests/client/test_xfer.c tg_client)
+tg_unit_test(test_client_store tests/client/test_store.c tg_client)
 tg_unit_test(test_client_peer tests/client/test_peer.c tg_client)
 tg_unit_test(test_client_light tests/client/test_light.c tg_client)
 tg_unit_test(test_client_outbox tests/client/test_outbox.c tg_client)
@@ -91,6 +92,9 @@ target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
 # Backlogs and quotas; the memory test fills the store through its API.
 tg_integration_test(test_backlog tests/integration/test_backlog.c)
 target_link_libraries(test_backlog PRIVATE tg_server)
+
+tg_integration_test(test_xfer_abuse tests/integration/test_xfer_abuse.c)
+target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,

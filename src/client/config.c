@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "client/session.h"
+#include "client/xfer.h"
 #include "proto/frame.h"
 
-/* Default settings: the standard port, 15 s heartbeats, reconnecting. */
+/* Default settings: the standard port, 15 s heartbeats, reconnecting,
+ * offers up to 4 GiB, a still .part swept after a week. */
 void
 client_config_defaults(struct client_config *cfg)
 {
@@ -21,6 +23,8 @@ client_config_defaults(struct client_config *cfg)
 	cfg->window = 256;
 	cfg->reconnect = true;
 	cfg->tls = true;
+	cfg->max_file_size = CLIENT_XFER_MAX_SIZE;
+	cfg->part_max_age = CLIENT_XFER_PART_AGE;
 }
 
 /* A word for a connection state, for status lines and logs. */

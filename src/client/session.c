@@ -374,6 +374,13 @@ client_session_new(struct net_loop *loop, const struct client_config *cfg,
 		goto fail;
 	}
 	s->convos = client_convos_new(s->store);
+	client_xfers_attach(s->xfers, s->store, s->cfg.part_max_age);
+	if (client_store_notice(s->store)[0] != '\0') {
+		if (s->ev->on_notice != NULL)
+			s->ev->on_notice(s->arg, client_store_notice(s->store));
+		else if (s->ev->on_log != NULL)
+			s->ev->on_log(s->arg, client_store_notice(s->store));
+	}
 	if ((cfg->p2p || cfg->light) && client_links_p2p(s, err, errlen) != 0)
 		goto fail;
 	if (cfg->light && client_light_new(s, err, errlen) != 0)

@@ -50,7 +50,8 @@ struct client_config {
 	unsigned window; /* messages in flight at most */
 	bool reconnect;
 	const char *download_dir; /* NULL: $XDG_DOWNLOAD_DIR/termgram */
-	uint64_t max_file_size; /* 0: no limit */
+	uint64_t max_file_size; /* offers above are refused; 0: no limit */
+	uint64_t part_max_age; /* seconds before a still .part goes; 0: never */
 	bool p2p; /* messages go direct to peers that take them */
 	unsigned p2p_port; /* where peers reach us; 0: any free port */
 	bool light; /* P2P light: no relay connection while idle */

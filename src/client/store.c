@@ -1,9 +1,17 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "client/store.h"
 #include "db/db.h"
+#include "util/sys.h"
 #include "util/xmalloc.h"
 
 enum {
@@ -16,6 +24,9 @@ enum {
 	CS_DIRECT,
 	CS_UNREAD_COUNTS,
 	CS_UNREAD_OF,
+	CS_XFER_PUT,
+	CS_XFER_DEL,
+	CS_XFER_ALL,
 	CS_COUNT
 };
 
@@ -50,6 +61,14 @@ static const char *const cs_sql[CS_COUNT] = {
                   "msg_id = ?1",
     [CS_SEEN] = ("UPDATE messages SET state = 6 WHERE outgoing = 0 "
                  "AND sender_key = lower(?1) AND msg_id = ?2"),
+    [CS_XFER_PUT] =
+        "INSERT OR REPLACE INTO xfers(peer_key, peer, xfer_id, outgoing, "
+        "name, path, size, sha, ts) VALUES (lower(?1), ?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8)",
+    [CS_XFER_DEL] = "DELETE FROM xfers WHERE peer_key = lower(?1) AND "
+                    "xfer_id = ?2 AND outgoing = ?3",
+    [CS_XFER_ALL] = "SELECT peer, xfer_id, outgoing, name, path, size, sha, "
+                    "ts FROM xfers ORDER BY rowid",
 };
 
 static const char cs_schema[] =
@@ -73,7 +92,21 @@ static const char cs_schema[] =
     "  WHERE state = 5;"
     "CREATE INDEX IF NOT EXISTS messages_by_id ON messages(msg_id);"
     "CREATE INDEX IF NOT EXISTS messages_outbox ON messages(outgoing, state) "
-    "  WHERE state = 0;";
+    "  WHERE state = 0;"
+    /* Transfers accepted (incoming) or offered (outgoing) and not yet
+     * finished: what a restart resumes, and the consent a re-offer must
+     * match. */
+    "CREATE TABLE IF NOT EXISTS xfers("
+    "  peer_key TEXT NOT NULL,"
+    "  peer TEXT NOT NULL,"
+    "  xfer_id TEXT NOT NULL,"
+    "  outgoing INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  sha TEXT NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  PRIMARY KEY(peer_key, xfer_id, outgoing));";
 
 /* A store from before P2P mode gains the column (an error here only says
  * it has it already). */
@@ -82,6 +115,7 @@ static const char cs_upgrade[] =
 
 struct client_store {
 	struct db *db;
+	char notice[512]; /* what was tightened at open, or "" */
 };
 
 /* The last error. */
@@ -89,6 +123,54 @@ const char *
 client_store_error(const struct client_store *s)
 {
 	return db_error(s->db);
+}
+
+/* Add "path was MODE, now WANT" to the notice when path is looser. */
+static void
+cs_tighten(const char *path, mode_t want, char *notice, size_t cap)
+{
+	struct stat st;
+	size_t n = strlen(notice);
+
+	if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode) ||
+	    (st.st_mode & 0777 & ~want) == 0)
+		return;
+	if (chmod(path, want) == 0 && n < cap)
+		snprintf(notice + n, cap - n, "%s%s was %03o, now %03o",
+		    n > 0 ? "; " : "made private (others could read it): ",
+		    path, (unsigned)(st.st_mode & 0777), (unsigned)want);
+}
+
+/*
+ * The data folder private (0700) and client.db with its WAL and SHM
+ * files 0600 (SQLite gives those the database's mode): created so, and
+ * tightened (said in notice) when they were looser.
+ */
+static int
+cs_private(const char *dir, char *notice, size_t cap, char *err, size_t len)
+{
+	static const char *const files[] = {
+	    "client.db", "client.db-wal", "client.db-shm"};
+	char path[4200];
+	size_t i;
+	int fd;
+
+	notice[0] = '\0';
+	if (util_mkdir_p(dir, err, len) != 0)
+		return -1;
+	cs_tighten(dir, 0700, notice, cap);
+	snprintf(path, sizeof path, "%s/client.db", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		cs_tighten(path, 0600, notice, cap);
+	}
+	return 0;
 }
 
 /* Open (creating) the store in dir/client.db. */
@@ -105,12 +187,22 @@ client_store_open(const char *dir, char *err, size_t errlen)
 	};
 	struct client_store *s;
 	struct db *db;
+	char notice[sizeof s->notice];
 
-	if ((db = db_open(dir, &spec, err, errlen)) == NULL)
+	if (cs_private(dir, notice, sizeof notice, err, errlen) != 0 ||
+	    (db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof *s);
 	s->db = db;
+	snprintf(s->notice, sizeof s->notice, "%s", notice);
 	return s;
+}
+
+/* What opening the store tightened ("" if nothing): for the user. */
+const char *
+client_store_notice(const struct client_store *s)
+{
+	return s->notice;
 }
 
 /* Commit and close. */
@@ -308,4 +400,62 @@ client_store_unread_of(
 
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_TRANSIENT);
 	return cs_each(s, st, cb, arg);
+}
+
+/* Keep (or update) the record of a transfer in progress. */
+int
+client_store_xfer_put(struct client_store *s, const struct client_xfer_rec *r)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_XFER_PUT);
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->outgoing);
+	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->size);
+	sqlite3_bind_text(st, 7, r->sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->ts);
+	return db_step(s->db, st, "keep transfer");
+}
+
+/* Forget a transfer: it is finished, failed or swept. */
+int
+client_store_xfer_del(
+    struct client_store *s, const char *peer, const char *id, bool outgoing)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_XFER_DEL);
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, outgoing);
+	return db_step(s->db, st, "forget transfer");
+}
+
+/* Call cb for every transfer kept, oldest first; how many, or -1. */
+int
+client_store_xfers(struct client_store *s,
+    void (*cb)(void *, const struct client_xfer_rec *), void *arg)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_XFER_ALL);
+	struct client_xfer_rec r;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.peer = (const char *)sqlite3_column_text(st, 0);
+		r.id = (const char *)sqlite3_column_text(st, 1);
+		r.outgoing = sqlite3_column_int(st, 2) != 0;
+		r.name = (const char *)sqlite3_column_text(st, 3);
+		r.path = (const char *)sqlite3_column_text(st, 4);
+		r.size = (uint64_t)sqlite3_column_int64(st, 5);
+		r.sha = (const char *)sqlite3_column_text(st, 6);
+		r.ts = (uint64_t)sqlite3_column_int64(st, 7);
+		cb(arg, &r);
+		n++;
+	}
+	return db_finish(s->db, st, rc, "read transfers") == 0 ? n : -1;
 }

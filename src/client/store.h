@@ -36,10 +36,24 @@ struct client_msg {
 	bool direct; /* ours, delivered over a direct connection (P2P) */
 };
 
+/* A transfer kept across restarts: accepted by the user (incoming) or
+ * offered (outgoing), not yet finished. */
+struct client_xfer_rec {
+	const char *peer;
+	const char *id;
+	bool outgoing;
+	const char *name; /* the safe name offered */
+	const char *path; /* outgoing: the source file; incoming: "" */
+	uint64_t size;
+	const char *sha; /* 64 lower-case hex digits */
+	uint64_t ts; /* when it was kept, seconds since the epoch */
+};
+
 typedef void (*client_store_msg_cb)(void *, const struct client_msg *);
 
 struct client_store *client_store_open(const char *, char *, size_t);
 void client_store_close(struct client_store *);
+const char *client_store_notice(const struct client_store *);
 int client_store_begin(struct client_store *);
 int client_store_commit(struct client_store *);
 bool client_store_in_txn(const struct client_store *);
@@ -61,5 +75,12 @@ int client_store_unread_of(
     struct client_store *, const char *, client_store_msg_cb, void *);
 int client_store_history(struct client_store *, const char *, int64_t, int,
     client_store_msg_cb, void *);
+
+int client_store_xfer_put(
+    struct client_store *, const struct client_xfer_rec *);
+int client_store_xfer_del(
+    struct client_store *, const char *, const char *, bool);
+int client_store_xfers(struct client_store *,
+    void (*)(void *, const struct client_xfer_rec *), void *);
 
 #endif

@@ -67,8 +67,9 @@ client_xfers_at(const struct client_xfers *xs, size_t i)
 	return i < xs->n ? &xs->x[i]->pub : NULL;
 }
 
-static struct xfer *
-find(const struct client_xfers *xs, const char *id, size_t len)
+/* The transfer id (len bytes), or NULL. */
+struct xfer *
+client_xfer_find(const struct client_xfers *xs, const char *id, size_t len)
 {
 	size_t i;
 
@@ -80,11 +81,30 @@ find(const struct client_xfers *xs, const char *id, size_t len)
 	return NULL;
 }
 
+/* The transfer id from peer (either way), or NULL. */
+struct xfer *
+client_xfer_find_from(const struct client_xfers *xs, const char *peer,
+    size_t plen, const char *id, size_t len)
+{
+	size_t i;
+	struct xfer *x;
+
+	for (i = 0; i < xs->n; i++) {
+		x = xs->x[i];
+		if (strlen(x->pub.id) == len &&
+		    memcmp(x->pub.id, id, len) == 0 &&
+		    proto_name_eq((struct proto_slice){peer, plen},
+		        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
+			return x;
+	}
+	return NULL;
+}
+
 /* A transfer by id. */
 const struct client_xfer *
 client_xfers_find(const struct client_xfers *xs, const char *id)
 {
-	struct xfer *x = find(xs, id, strlen(id));
+	struct xfer *x = client_xfer_find(xs, id, strlen(id));
 
 	return x != NULL ? &x->pub : NULL;
 }
@@ -131,8 +151,9 @@ client_xfers_busy(const struct client_xfers *xs)
 	return false;
 }
 
-static struct xfer *
-xfer_add(struct client_xfers *xs)
+/* A new transfer, added last. */
+struct xfer *
+client_xfer_add(struct client_xfers *xs)
 {
 	struct xfer *x;
 
@@ -144,8 +165,9 @@ xfer_add(struct client_xfers *xs)
 	return x;
 }
 
-static void
-changed(struct client_xfers *xs, struct xfer *x)
+/* Tell the session that x changed. */
+void
+client_xfer_changed(struct client_xfers *xs, struct xfer *x)
 {
 	if (xs->io.changed != NULL)
 		xs->io.changed(xs->io.arg, &x->pub);
@@ -159,8 +181,8 @@ route_up(const struct client_xfers *xs, const struct xfer *x)
 }
 
 /* Send a control frame: verb, me, peer, id, then an optional field. */
-static void
-send_ctl(struct client_xfers *xs, struct xfer *x, enum proto_verb v,
+void
+client_xfer_send_ctl(struct client_xfers *xs, struct xfer *x, enum proto_verb v,
     const char *num, const char *text)
 {
 	struct proto_writer w;
@@ -186,7 +208,7 @@ send_num(
 	char s[24];
 
 	snprintf(s, sizeof s, "%llu", (unsigned long long)num);
-	send_ctl(xs, x, v, s, NULL);
+	client_xfer_send_ctl(xs, x, v, s, NULL);
 }
 
 static int
@@ -213,8 +235,9 @@ send_offer(struct client_xfers *xs, struct xfer *x)
  * may_direct), else through the relay; paused while neither can take it.
  * again: the same transfer once more, after a connection ended.
  */
-static void
-offer_now(struct client_xfers *xs, struct xfer *x, bool may_direct, bool again)
+void
+client_xfer_offer_now(
+    struct client_xfers *xs, struct xfer *x, bool may_direct, bool again)
 {
 	x->pub.reason[0] = '\0';
 	x->fdone_sent = false;
@@ -226,16 +249,13 @@ offer_now(struct client_xfers *xs, struct xfer *x, bool may_direct, bool again)
 		x->pub.direct = false;
 	if (!x->pub.direct && (!xs->online || send_offer(xs, x) != 0))
 		x->pub.state = CLIENT_XFER_PAUSED;
-	changed(xs, x);
+	client_xfer_changed(xs, x);
 }
 
-/* End a transfer with a reason; the receiver drops an unfinished .part
- * unless keep. */
-static void fail(struct client_xfers *xs, struct xfer *x, bool keep,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-fail(struct client_xfers *xs, struct xfer *x, bool keep, const char *fmt, ...)
+/* End a transfer with a reason; the receiver removes its .part, and
+ * neither side keeps it for a restart. */
+void
+client_xfer_fail(struct client_xfers *xs, struct xfer *x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -244,18 +264,19 @@ fail(struct client_xfers *xs, struct xfer *x, bool keep, const char *fmt, ...)
 	va_end(ap);
 	x->pub.state = CLIENT_XFER_FAILED;
 	client_xfer_close(x);
-	if (!x->pub.outgoing && !keep && x->part[0] != '\0')
+	if (!x->pub.outgoing && x->part[0] != '\0')
 		unlink(x->part);
-	changed(xs, x);
+	client_xfer_forget(xs, x);
+	client_xfer_changed(xs, x);
 }
 
 /* Cancel: tell the peer why, and stop. */
 static void
-cancel(struct client_xfers *xs, struct xfer *x, bool keep, const char *why)
+cancel(struct client_xfers *xs, struct xfer *x, const char *why)
 {
 	if (route_up(xs, x))
-		send_ctl(xs, x, PROTO_V_FCANCEL, NULL, why);
-	fail(xs, x, keep, "%s", why);
+		client_xfer_send_ctl(xs, x, PROTO_V_FCANCEL, NULL, why);
+	client_xfer_fail(xs, x, "%s", why);
 }
 
 /*
@@ -283,7 +304,7 @@ client_xfers_offer(struct client_xfers *xs, const char *peer, const char *path,
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	x = xfer_add(xs);
+	x = client_xfer_add(xs);
 	x->fd = fd;
 	x->pub.outgoing = true;
 	snprintf(x->pub.peer, sizeof x->pub.peer, "%s", peer);
@@ -299,25 +320,43 @@ client_xfers_offer(struct client_xfers *xs, const char *peer, const char *path,
 	client_xfer_hash_init(x);
 	x->pub.state = CLIENT_XFER_HASHING;
 	snprintf(id, PROTO_MAX_ID + 1, "%s", x->pub.id);
-	changed(xs, x);
+	client_xfer_changed(xs, x);
 	return 0;
 }
 
-static int
-accept_now(struct client_xfers *xs, struct xfer *x, char *err, size_t errlen)
+/*
+ * Answer FACCEPT with what the .part holds: the first time (the user said
+ * yes) a new .part, kept in the store; later (a resume) the one we have.
+ */
+int
+client_xfer_accept_now(
+    struct client_xfers *xs, struct xfer *x, char *err, size_t errlen)
 {
 	int64_t have;
 
-	if ((have = client_xfer_part_open(xs, x, err, errlen)) < 0) {
-		cancel(xs, x, false, "the receiver cannot write the file");
+	if (!x->accepted &&
+	    client_xfer_room(xs, x->pub.size, err, errlen) != 0) {
+		client_xfer_send_ctl(xs, x, PROTO_V_FREJECT, NULL, err);
+		client_xfer_fail(xs, x, "refused: %s", err);
 		return -1;
 	}
+	if (x->part[0] == '\0')
+		client_xfer_part_path(xs, x);
+	if ((have = client_xfer_part_open(xs, x, err, errlen)) < 0) {
+		cancel(xs, x, "the receiver cannot write the file");
+		return -1;
+	}
+	if (!x->accepted) {
+		x->accepted = true;
+		client_xfer_keep(xs, x);
+	}
+	x->pub.reason[0] = '\0';
 	x->pub.done = x->acked = (uint64_t)have;
 	x->pub.state = CLIENT_XFER_ACTIVE;
 	x->rate_t = net_clock_ms();
 	x->rate_b = x->pub.done;
 	send_num(xs, x, PROTO_V_FACCEPT, x->pub.done);
-	changed(xs, x);
+	client_xfer_changed(xs, x);
 	return 0;
 }
 
@@ -326,27 +365,27 @@ int
 client_xfers_accept(
     struct client_xfers *xs, const char *id, char *err, size_t errlen)
 {
-	struct xfer *x = find(xs, id, strlen(id));
+	struct xfer *x = client_xfer_find(xs, id, strlen(id));
 
 	if (x == NULL || x->pub.outgoing ||
 	    x->pub.state != CLIENT_XFER_INCOMING) {
 		snprintf(err, errlen, "no offer %s waits for an answer", id);
 		return -1;
 	}
-	return accept_now(xs, x, err, errlen);
+	return client_xfer_accept_now(xs, x, err, errlen);
 }
 
 /* The user rejects an offer, with a reason for the sender. */
 int
 client_xfers_reject(struct client_xfers *xs, const char *id, const char *why)
 {
-	struct xfer *x = find(xs, id, strlen(id));
+	struct xfer *x = client_xfer_find(xs, id, strlen(id));
 
 	if (x == NULL || x->pub.outgoing ||
 	    x->pub.state != CLIENT_XFER_INCOMING)
 		return -1;
-	send_ctl(xs, x, PROTO_V_FREJECT, NULL, why);
-	fail(xs, x, false, "rejected: %s", why);
+	client_xfer_send_ctl(xs, x, PROTO_V_FREJECT, NULL, why);
+	client_xfer_fail(xs, x, "rejected: %s", why);
 	return 0;
 }
 
@@ -354,74 +393,15 @@ client_xfers_reject(struct client_xfers *xs, const char *id, const char *why)
 int
 client_xfers_cancel(struct client_xfers *xs, const char *id, const char *why)
 {
-	struct xfer *x = find(xs, id, strlen(id));
+	struct xfer *x = client_xfer_find(xs, id, strlen(id));
 
 	if (x == NULL || x->pub.state == CLIENT_XFER_DONE ||
 	    x->pub.state == CLIENT_XFER_FAILED)
 		return -1;
 	if (x->pub.state == CLIENT_XFER_INCOMING)
 		return client_xfers_reject(xs, id, why);
-	cancel(xs, x, false, why);
+	cancel(xs, x, why);
 	return 0;
-}
-
-static void
-on_offer(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
-{
-	struct xfer *x = find(xs, fr->arg[2].p, fr->arg[2].len);
-	char name[PROTO_MAX_TEXT + 1], err[256];
-	size_t len;
-	struct stat st;
-
-	if (x != NULL) {
-		/* The same offer again: the sender reconnected. */
-		if (x->pub.outgoing ||
-		    !proto_name_eq(fr->arg[0],
-		        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
-			return;
-		/* Answers go back the way the offer came. */
-		x->pub.direct = direct;
-		if (x->pub.state == CLIENT_XFER_ACTIVE ||
-		    x->pub.state == CLIENT_XFER_PAUSED)
-			accept_now(xs, x, err, sizeof err);
-		else if (x->pub.state == CLIENT_XFER_DONE)
-			send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
-		return;
-	}
-	x = xfer_add(xs);
-	x->pub.direct = direct;
-	snprintf(x->pub.peer, sizeof x->pub.peer, "%.*s", (int)fr->arg[0].len,
-	    fr->arg[0].p);
-	snprintf(x->pub.id, sizeof x->pub.id, "%.*s", (int)fr->arg[2].len,
-	    fr->arg[2].p);
-	x->pub.size = proto_slice_u64(fr->arg[3]);
-	for (len = 0; len < 64; len++) {
-		char c = fr->arg[4].p[len];
-		x->pub.sha_hex[len] =
-		    (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
-	}
-	x->pub.sha_hex[64] = '\0';
-	if (proto_text_decode(fr->arg[5], name, sizeof name - 1, &len) != 0)
-		len = 0;
-	client_xfer_safe_name(name, len, x->pub.name, sizeof x->pub.name);
-	client_xfer_part_path(xs, x);
-	if (xs->max_size > 0 && x->pub.size > xs->max_size) {
-		char why[128];
-		snprintf(why, sizeof why,
-		    "the file is larger than the "
-		    "receiver's limit of %llu bytes",
-		    (unsigned long long)xs->max_size);
-		send_ctl(xs, x, PROTO_V_FREJECT, NULL, why);
-		fail(xs, x, false, "refused: %s", why);
-		return;
-	}
-	/* A .part of this very transfer: it was accepted before a restart. */
-	if (stat(x->part, &st) == 0 && S_ISREG(st.st_mode)) {
-		accept_now(xs, x, err, sizeof err);
-		return;
-	}
-	x->pub.state = CLIENT_XFER_INCOMING;
-	changed(xs, x);
 }
 
 static void
@@ -430,26 +410,24 @@ finish_receive(struct client_xfers *xs, struct xfer *x)
 	char hex[65];
 
 	if (x->pub.done != x->pub.size) {
-		cancel(xs, x, false, "the file ended before its offered size");
+		cancel(xs, x, "the file ended before its offered size");
 		return;
 	}
 	client_xfer_hash_hex(x, hex);
 	if (strcmp(hex, x->pub.sha_hex) != 0) {
-		if (route_up(xs, x))
-			send_ctl(xs, x, PROTO_V_FCANCEL, NULL,
-			    "SHA-256 mismatch: the data is not what was "
-			    "offered");
-		fail(xs, x, true, "SHA-256 mismatch; kept as %s", x->part);
+		cancel(xs, x,
+		    "SHA-256 mismatch: the data is not what was offered");
 		return;
 	}
 	if (client_xfer_save(xs, x) != 0) {
-		cancel(xs, x, true, "the receiver could not save the file");
+		cancel(xs, x, "the receiver could not save the file");
 		return;
 	}
 	x->pub.state = CLIENT_XFER_DONE;
+	client_xfer_forget(xs, x);
 	/* FDONE back to the sender: verified and saved. */
-	send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
-	changed(xs, x);
+	client_xfer_send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
+	client_xfer_changed(xs, x);
 }
 
 static void
@@ -462,15 +440,18 @@ on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 	if (x->pub.state != CLIENT_XFER_ACTIVE || off < x->pub.done)
 		return; /* late data from before a resume */
 	if (off > x->pub.done) {
-		cancel(xs, x, true, "data arrived out of order");
+		/* After a resume, data sent before the sender heard our
+		 * FACCEPT may follow a gap: it rewinds to our offset. */
+		if (!x->resuming)
+			cancel(xs, x, "data arrived out of order");
 		return;
 	}
 	if (len > x->pub.size - x->pub.done) {
-		cancel(xs, x, false, "the sender sent more than it offered");
+		cancel(xs, x, "the sender sent more than it offered");
 		return;
 	}
 	if (client_xfer_write(x, fr->payload, len, off, why, sizeof why) != 0) {
-		cancel(xs, x, true, why);
+		cancel(xs, x, why);
 		return;
 	}
 	x->pub.done += len;
@@ -479,7 +460,60 @@ on_data(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 		x->acked = x->pub.done;
 		send_num(xs, x, PROTO_V_FACK, x->acked);
 	}
-	changed(xs, x);
+	client_xfer_changed(xs, x);
+}
+
+/*
+ * FACCEPT for a transfer we do not have (forgotten, or never ours): say
+ * so, so that a receiver asking for the rest removes its .part.
+ */
+static void
+no_such(struct client_xfers *xs, const struct proto_frame *fr, bool direct)
+{
+	struct xfer t = {.fd = -1};
+
+	t.pub.direct = direct;
+	snprintf(t.pub.peer, sizeof t.pub.peer, "%.*s", (int)fr->arg[0].len,
+	    fr->arg[0].p);
+	snprintf(t.pub.id, sizeof t.pub.id, "%.*s", (int)fr->arg[2].len,
+	    fr->arg[2].p);
+	client_xfer_send_ctl(xs, &t, PROTO_V_FCANCEL, NULL,
+	    "the sender has no such transfer any more");
+}
+
+/*
+ * FACCEPT: the receiver takes the offer from an offset; also unasked, when
+ * it came back and asks for the rest. A transfer that has ended says so.
+ */
+static void
+on_accept(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
+{
+	uint64_t v = proto_slice_u64(fr->arg[3]);
+
+	if (!x->pub.outgoing)
+		return;
+	if (x->pub.state == CLIENT_XFER_FAILED) {
+		client_xfer_send_ctl(xs, x, PROTO_V_FCANCEL, NULL,
+		    x->pub.reason[0] != '\0' ? x->pub.reason
+		                             : "the transfer was stopped");
+		return;
+	}
+	if (x->pub.state != CLIENT_XFER_OFFERED &&
+	    x->pub.state != CLIENT_XFER_ACTIVE &&
+	    x->pub.state != CLIENT_XFER_VERIFYING &&
+	    x->pub.state != CLIENT_XFER_PAUSED)
+		return;
+	if (v > x->pub.size) {
+		cancel(xs, x, "the receiver asked for an offset past the end");
+		return;
+	}
+	x->pub.sent = x->pub.done = v;
+	x->pub.reason[0] = '\0';
+	x->fdone_sent = false;
+	x->pub.state = CLIENT_XFER_ACTIVE;
+	x->rate_t = net_clock_ms();
+	x->rate_b = v;
+	client_xfer_changed(xs, x);
 }
 
 /*
@@ -497,39 +531,26 @@ client_xfers_frame(
 	uint64_t v;
 
 	if (fr->verb == PROTO_V_FOFFER) {
-		on_offer(xs, fr, direct);
+		client_xfer_on_offer(xs, fr, direct);
 		return;
 	}
-	x = find(xs, fr->arg[2].p, fr->arg[2].len);
+	x = client_xfer_find(xs, fr->arg[2].p, fr->arg[2].len);
 	if (x == NULL ||
 	    !proto_name_eq(fr->arg[0],
-	        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)}))
+	        (struct proto_slice){x->pub.peer, strlen(x->pub.peer)})) {
+		if (fr->verb == PROTO_V_FACCEPT)
+			no_such(xs, fr, direct);
 		return;
+	}
 	switch (fr->verb) {
 	case PROTO_V_FACCEPT:
-		v = proto_slice_u64(fr->arg[3]);
-		if (!x->pub.outgoing ||
-		    (x->pub.state != CLIENT_XFER_OFFERED &&
-		        x->pub.state != CLIENT_XFER_ACTIVE))
-			return;
-		if (v > x->pub.size) {
-			cancel(xs, x, false,
-			    "the receiver asked for an offset "
-			    "past the end");
-			return;
-		}
-		x->pub.sent = x->pub.done = v;
-		x->fdone_sent = false;
-		x->pub.state = CLIENT_XFER_ACTIVE;
-		x->rate_t = net_clock_ms();
-		x->rate_b = v;
-		changed(xs, x);
+		on_accept(xs, x, fr);
 		break;
 	case PROTO_V_FACK:
 		v = proto_slice_u64(fr->arg[3]);
 		if (x->pub.outgoing && v > x->pub.done && v <= x->pub.sent) {
 			x->pub.done = v;
-			changed(xs, x);
+			client_xfer_changed(xs, x);
 		}
 		break;
 	case PROTO_V_FDATA:
@@ -543,7 +564,8 @@ client_xfers_frame(
 			x->pub.done = x->pub.size;
 			x->pub.state = CLIENT_XFER_DONE;
 			client_xfer_close(x);
-			changed(xs, x);
+			client_xfer_forget(xs, x);
+			client_xfer_changed(xs, x);
 		} else if (x->pub.state == CLIENT_XFER_ACTIVE)
 			finish_receive(xs, x);
 		break;
@@ -556,7 +578,7 @@ client_xfers_frame(
 		if (x->pub.state == CLIENT_XFER_DONE ||
 		    x->pub.state == CLIENT_XFER_FAILED)
 			return;
-		fail(xs, x, false, "%s by %s%s%s",
+		client_xfer_fail(xs, x, "%s by %s%s%s",
 		    fr->verb == PROTO_V_FREJECT ? "rejected" : "cancelled",
 		    x->pub.peer, len > 0 ? ": " : "", text);
 		break;
@@ -565,46 +587,28 @@ client_xfers_frame(
 	}
 }
 
-/*
- * The relay refused a frame of transfer ref with code (OFFLINE,
- * NO_SUCH_USER...); why is its text, or the code's name.
- */
-void
-client_xfers_error(struct client_xfers *xs, const char *ref,
-    enum proto_err code, const char *why)
-{
-	struct xfer *x = find(xs, ref, strlen(ref));
-
-	/* A direct transfer's frames do not pass the relay. */
-	if (x == NULL || x->pub.direct || x->pub.state == CLIENT_XFER_DONE ||
-	    x->pub.state == CLIENT_XFER_FAILED)
-		return;
-	if (code == PROTO_ERR_OFFLINE && x->resuming) {
-		/* We came back before they did: wait for them. */
-		x->pub.state = CLIENT_XFER_PAUSED;
-		snprintf(x->pub.reason, sizeof x->pub.reason,
-		    "waiting for %s to come back", x->pub.peer);
-		changed(xs, x);
-	} else if (code == PROTO_ERR_OFFLINE)
-		fail(xs, x, true, "%s is offline; try again when they are back",
-		    x->pub.peer);
-	else
-		fail(xs, x, true, "the relay refused it: %s", why);
-}
-
 /* Hash the next slice; once all is hashed, the offer goes. */
 static void
 hash_some(struct client_xfers *xs, struct xfer *x)
 {
-	char err[PROTO_MAX_TEXT];
+	char err[PROTO_MAX_TEXT], hex[65];
 	int rc;
 
 	if ((rc = client_xfer_hash_some(xs, x, err, sizeof err)) < 0)
-		fail(xs, x, false, "%s", err);
+		client_xfer_fail(xs, x, "%s", err);
 	if (rc <= 0)
 		return;
-	client_xfer_hash_hex(x, x->pub.sha_hex);
-	offer_now(xs, x, true, false);
+	client_xfer_hash_hex(x, hex);
+	if (x->restored && strcmp(hex, x->pub.sha_hex) != 0) {
+		client_xfer_fail(
+		    xs, x, "%s changed since it was offered", x->pub.path);
+		return;
+	}
+	if (!x->restored) {
+		memcpy(x->pub.sha_hex, hex, sizeof hex);
+		client_xfer_keep(xs, x);
+	}
+	client_xfer_offer_now(xs, x, true, x->restored);
 }
 
 /* Send what the window and the connection allow. */
@@ -625,7 +629,7 @@ send_some(struct client_xfers *xs, struct xfer *x)
 		    left < CLIENT_XFER_CHUNK ? (size_t)left : CLIENT_XFER_CHUNK;
 		got = pread(x->fd, xs->data, want, (off_t)x->pub.sent);
 		if (got != (ssize_t)want) {
-			cancel(xs, x, false,
+			cancel(xs, x,
 			    "the file changed while it was "
 			    "being sent");
 			return;
@@ -644,10 +648,10 @@ send_some(struct client_xfers *xs, struct xfer *x)
 		x->pub.sent += want;
 	}
 	if (x->pub.sent == x->pub.size && !x->fdone_sent) {
-		send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
+		client_xfer_send_ctl(xs, x, PROTO_V_FDONE, NULL, NULL);
 		x->fdone_sent = true;
 		x->pub.state = CLIENT_XFER_VERIFYING;
-		changed(xs, x);
+		client_xfer_changed(xs, x);
 	}
 }
 
@@ -659,6 +663,10 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 	double inst;
 	size_t i;
 
+	if (xs->part_age > 0 && (xs->swept == 0 || now - xs->swept >= 60000)) {
+		xs->swept = now;
+		client_xfer_sweep(xs);
+	}
 	for (i = 0; i < xs->n; i++) {
 		x = xs->x[i];
 		if (x->pub.state == CLIENT_XFER_HASHING)
@@ -676,104 +684,7 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 			    : 0.6 * x->pub.rate + 0.4 * inst;
 			x->rate_t = now;
 			x->rate_b = x->pub.done;
-			changed(xs, x);
+			client_xfer_changed(xs, x);
 		}
 	}
-}
-
-/*
- * The relay connection came (logged in and synced) or went. Going: every
- * transfer through it pauses. Coming: the offers not yet done go out
- * again, with the same ids, and the receivers answer with how much they
- * have.
- */
-void
-client_xfers_online(struct client_xfers *xs, bool online)
-{
-	struct xfer *x;
-	size_t i;
-
-	xs->online = online;
-	for (i = 0; i < xs->n; i++) {
-		x = xs->x[i];
-		if (!online) {
-			if (x->pub.direct)
-				continue;
-			if (x->pub.state == CLIENT_XFER_ACTIVE ||
-			    x->pub.state == CLIENT_XFER_VERIFYING ||
-			    (x->pub.outgoing &&
-			        x->pub.state == CLIENT_XFER_OFFERED)) {
-				x->pub.state = CLIENT_XFER_PAUSED;
-				changed(xs, x);
-			}
-			continue;
-		}
-		if (x->pub.outgoing && x->pub.state == CLIENT_XFER_PAUSED)
-			offer_now(xs, x, true, true);
-	}
-}
-
-/* peer came online: offers that waited for them go out again. */
-void
-client_xfers_peer_online(struct client_xfers *xs, const char *peer)
-{
-	struct xfer *x;
-	size_t i;
-
-	if (!xs->online)
-		return;
-	for (i = 0; i < xs->n; i++) {
-		x = xs->x[i];
-		if (x->pub.outgoing && x->pub.state == CLIENT_XFER_PAUSED &&
-		    strcasecmp(x->pub.peer, peer) == 0)
-			offer_now(xs, x, true, true);
-	}
-}
-
-/*
- * The direct connection to peer ended. The sender offers its unfinished
- * transfers again by whatever route works now (a new direct connection,
- * or the relay), and the receiver resumes from what it has; a receiver in
- * the middle waits for that offer.
- */
-void
-client_xfers_direct_lost(struct client_xfers *xs, const char *peer)
-{
-	struct xfer *x;
-	size_t i;
-
-	for (i = 0; i < xs->n; i++) {
-		x = xs->x[i];
-		if (!x->pub.direct || strcasecmp(x->pub.peer, peer) != 0 ||
-		    x->pub.state == CLIENT_XFER_DONE ||
-		    x->pub.state == CLIENT_XFER_FAILED)
-			continue;
-		x->pub.direct = false;
-		if (x->pub.outgoing)
-			offer_now(xs, x, true, true);
-		else if (x->pub.state == CLIENT_XFER_ACTIVE) {
-			x->pub.state = CLIENT_XFER_PAUSED;
-			snprintf(x->pub.reason, sizeof x->pub.reason,
-			    "the direct connection ended; waiting for %s",
-			    x->pub.peer);
-			changed(xs, x);
-		}
-	}
-}
-
-/*
- * The direct connection for the offer of transfer id could not be made:
- * it goes through the relay. False if id is no transfer of ours.
- */
-bool
-client_xfers_direct_failed(struct client_xfers *xs, const char *id)
-{
-	struct xfer *x = find(xs, id, strlen(id));
-
-	if (x == NULL)
-		return false;
-	if (x->pub.outgoing && x->pub.direct &&
-	    x->pub.state == CLIENT_XFER_OFFERED)
-		offer_now(xs, x, false, x->resuming);
-	return true;
 }

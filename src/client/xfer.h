@@ -21,9 +21,15 @@
 #include "proto/err.h"
 
 struct proto_frame;
+struct client_store;
 struct client_xfers;
 
 #define CLIENT_XFER_WINDOW (1024 * 1024)
+/* Offers larger than this are refused unless the user sets another
+ * limit (max_file_size; 0: none). */
+#define CLIENT_XFER_MAX_SIZE (4ULL << 30)
+/* A .part not written for this long is removed (part_max_age). */
+#define CLIENT_XFER_PART_AGE (7ULL * 24 * 3600)
 #define CLIENT_XFER_CHUNK 65536
 
 enum client_xfer_state {
@@ -76,6 +82,8 @@ struct client_xfer_io {
 struct client_xfers *client_xfers_new(
     const struct client_xfer_io *, const char *, uint64_t);
 void client_xfers_free(struct client_xfers *);
+void client_xfers_attach(
+    struct client_xfers *, struct client_store *, uint64_t);
 int client_xfers_offer(
     struct client_xfers *, const char *, const char *, char *, char *, size_t);
 int client_xfers_accept(struct client_xfers *, const char *, char *, size_t);

@@ -1,19 +1,24 @@
 /*
  * The transfers' disk side: SHA-256 over files, .part files that a
- * transfer resumes from, the final name of a received file, and which
- * names and paths are safe.
+ * transfer resumes from (opened without following links, swept when
+ * stalled), the free space an offer needs, the final name of a received
+ * file, and which paths can be sent.
  */
 /* sync_file_range(2): start writing received data back early, so the
  * fsync before the rename has little left to wait for. */
 #define _GNU_SOURCE
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -93,44 +98,6 @@ client_xfer_hash_some(
 	return x->hashed < x->pub.size ? 0 : 1;
 }
 
-/*
- * Make a name from the wire safe to create in the download folder: only
- * its last path component, no control characters, no leading dots or
- * spaces, never "." or "..", at most 200 bytes (whole characters).
- */
-void
-client_xfer_safe_name(const char *in, size_t len, char *out, size_t cap)
-{
-	const char *p = in, *end = in + len;
-	size_t o = 0, i, keep;
-
-	for (i = 0; i < len; i++) {
-		if (in[i] == '/' || in[i] == '\\')
-			p = in + i + 1;
-	}
-	while (p < end && (*p == '.' || *p == ' '))
-		p++;
-	for (; p < end && o + 1 < cap && o < 200; p++) {
-		unsigned char c = (unsigned char)*p;
-		out[o++] = (char)(c < 0x20 || c == 0x7f ? '_' : c);
-	}
-	/* Do not end inside a UTF-8 sequence. */
-	keep = o;
-	while (keep > 0 && ((unsigned char)out[keep - 1] & 0xc0) == 0x80)
-		keep--;
-	if (keep > 0 && ((unsigned char)out[keep - 1] & 0x80) != 0) {
-		unsigned char lead = (unsigned char)out[keep - 1];
-		size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-		if (o - (keep - 1) < need)
-			o = keep - 1;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-	if (o == 0)
-		snprintf(out, cap, "file");
-}
-
 /* Whether path is a regular file we can read; its size goes to *size. */
 int
 client_xfer_check_path(
@@ -170,6 +137,44 @@ client_xfer_part_path(struct client_xfers *xs, struct xfer *x)
 }
 
 /*
+ * Open the .part without following a link: the first time (the user just
+ * accepted) a new one, replacing whatever had that name (a link planted
+ * there is removed, never followed); on a resume the one we wrote. It
+ * must be a plain file of ours with one name.
+ */
+static int
+part_fd(struct xfer *x, char *err, size_t errlen)
+{
+	const int excl = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	struct stat st;
+	int fd;
+
+	if (!x->accepted) {
+		if (unlink(x->part) != 0 && errno != ENOENT) {
+			snprintf(
+			    err, errlen, "%s: %s", x->part, strerror(errno));
+			return -1;
+		}
+		fd = open(x->part, excl, 0600);
+	} else if ((fd = open(x->part, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) ==
+	        -1 &&
+	    errno == ENOENT)
+		fd = open(x->part, excl, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", x->part,
+		    errno == ELOOP ? "a link, not our file" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: not a plain file of ours", x->part);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Open (or reopen) the .part file and hash what it already holds, so a
  * resumed transfer still verifies end to end. Returns its length or -1.
  */
@@ -184,11 +189,8 @@ client_xfer_part_open(
 	if (util_mkdir_p(xs->dir, err, errlen) != 0)
 		return -1;
 	client_xfer_close(x);
-	x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (x->fd == -1 || fstat(x->fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", x->part, strerror(errno));
+	if ((x->fd = part_fd(x, err, errlen)) == -1 || fstat(x->fd, &st) != 0)
 		return -1;
-	}
 	if ((uint64_t)st.st_size > x->pub.size) {
 		if (ftruncate(x->fd, 0) != 0) {
 			snprintf(err, errlen, "%s", strerror(errno));
@@ -207,31 +209,156 @@ client_xfer_part_open(
 	return (int64_t)off;
 }
 
-/* A unique final name: "name.ext", else "name (1).ext", ... */
-static int
-reserve_name(struct client_xfers *xs, struct xfer *x, char *out, size_t cap)
+/* The i-th candidate final name: "name.ext", "name (1).ext", ... */
+static void
+final_name(
+    struct client_xfers *xs, struct xfer *x, int i, char *out, size_t cap)
 {
 	const char *dot = strrchr(x->pub.name, '.');
 	size_t stem = dot != NULL && dot != x->pub.name
 	    ? (size_t)(dot - x->pub.name)
 	    : strlen(x->pub.name);
+
+	if (i == 0)
+		snprintf(out, cap, "%s/%s", xs->dir, x->pub.name);
+	else
+		snprintf(out, cap, "%s/%.*s (%d)%s", xs->dir, (int)stem,
+		    x->pub.name, i, x->pub.name + stem);
+}
+
+/*
+ * Give the .part its final name, the first free one: link(2) fails on
+ * any name that exists (a link included, never followed), so nothing is
+ * overwritten. Where links cannot be made, a name reserved with O_EXCL
+ * and a rename.
+ */
+static int
+place(struct client_xfers *xs, struct xfer *x, char *out, size_t cap)
+{
 	int i, fd;
+	bool links = true;
 
 	for (i = 0; i < 10000; i++) {
-		if (i == 0)
-			snprintf(out, cap, "%s/%s", xs->dir, x->pub.name);
-		else
-			snprintf(out, cap, "%s/%.*s (%d)%s", xs->dir, (int)stem,
-			    x->pub.name, i, x->pub.name + stem);
-		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		final_name(xs, x, i, out, cap);
+		if (links && link(x->part, out) == 0)
+			return unlink(x->part) == 0 || errno == ENOENT ? 0 : -1;
+		if (links && errno == EEXIST)
+			continue;
+		if (links && errno != EPERM && errno != ENOTSUP &&
+		    errno != EOPNOTSUPP && errno != EMLINK)
+			return -1;
+		links = false;
+		fd = open(out,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd != -1) {
 			close(fd);
-			return 0;
+			return rename(x->part, out);
 		}
 		if (errno != EEXIST)
 			return -1;
 	}
 	return -1;
+}
+
+/*
+ * Whether the download folder (or the nearest folder above it that
+ * exists) has room for size bytes; -1 with why when it does not.
+ */
+int
+client_xfer_room(
+    struct client_xfers *xs, uint64_t size, char *why, size_t whylen)
+{
+	char dir[sizeof xs->dir], *slash;
+	struct statvfs vfs;
+	uint64_t avail;
+
+	snprintf(dir, sizeof dir, "%s", xs->dir);
+	while (statvfs(dir, &vfs) != 0) {
+		if (errno != ENOENT || (slash = strrchr(dir, '/')) == NULL ||
+		    slash == dir)
+			return 0; /* cannot tell: the writes will say */
+		*slash = '\0';
+	}
+	avail = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+	if (size <= avail)
+		return 0;
+	snprintf(why, whylen,
+	    "not enough free disk space: the file is %llu bytes, the "
+	    "receiver's download folder has %llu bytes free",
+	    (unsigned long long)size, (unsigned long long)avail);
+	return -1;
+}
+
+/* The transfer in the list whose .part is called name, or NULL. */
+static struct xfer *
+part_owner(struct client_xfers *xs, const char *name)
+{
+	const char *base;
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		base = strrchr(xs->x[i]->part, '/');
+		if (base != NULL && strcmp(base + 1, name) == 0)
+			return xs->x[i];
+	}
+	return NULL;
+}
+
+/* Whether a folder entry has the form of our .part files. */
+static bool
+is_part_name(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 8 || name[0] != '.' || strcmp(name + n - 5, ".part") != 0)
+		return false;
+	for (i = 1; i < n; i++) {
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' &&
+		    name[i] != '.' && name[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Remove every .part of the download folder not written for part_age
+ * seconds (a stalled or abandoned transfer; links of that form too), and
+ * end the transfer it belonged to, with a reason.
+ */
+void
+client_xfer_sweep(struct client_xfers *xs)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	struct xfer *x;
+	time_t t = time(NULL);
+
+	if ((d = opendir(xs->dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!is_part_name(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+		        0 ||
+		    st.st_mtime > t ||
+		    (uint64_t)(t - st.st_mtime) < xs->part_age)
+			continue;
+		x = part_owner(xs, e->d_name);
+		if (x != NULL && x->pub.state != CLIENT_XFER_DONE &&
+		    x->pub.state != CLIENT_XFER_FAILED) {
+			if (x->pub.direct || xs->online)
+				client_xfer_send_ctl(xs, x, PROTO_V_FCANCEL,
+				    NULL,
+				    "stalled too long; the receiver removed "
+				    "its partial file");
+			client_xfer_fail(xs, x,
+			    "stalled for more than %llu s; its partial file "
+			    "was removed",
+			    (unsigned long long)xs->part_age);
+		}
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
 }
 
 /*
@@ -272,8 +399,7 @@ client_xfer_save(struct client_xfers *xs, struct xfer *x)
 
 	/* An ordinary file for the user, not the 0600 of a .part. */
 	if (fchmod(x->fd, 0644) != 0 || fsync(x->fd) != 0 ||
-	    reserve_name(xs, x, final, sizeof final) != 0 ||
-	    rename(x->part, final) != 0)
+	    place(xs, x, final, sizeof final) != 0)
 		return -1;
 	client_xfer_close(x);
 	snprintf(x->pub.path, sizeof x->pub.path, "%s", final);

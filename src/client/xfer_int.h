@@ -23,7 +23,10 @@ struct xfer {
 	uint64_t hashed; /* sender: bytes hashed */
 	uint64_t acked; /* receiver: last FACK */
 	bool fdone_sent;
-	bool resuming; /* offered again after a reconnect */
+	bool resuming; /* offered (or asked for) again after a reconnect */
+	bool accepted; /* receiver: the user said yes; the store keeps it */
+	bool asked; /* receiver: asked for the rest on this connection */
+	bool restored; /* sender: from the store; the hash must match */
 	uint64_t rate_t, rate_b;
 };
 
@@ -31,6 +34,9 @@ struct client_xfers {
 	struct client_xfer_io io;
 	char dir[2048]; /* download folder */
 	uint64_t max_size; /* 0: no limit */
+	uint64_t part_age; /* seconds before a still .part is swept; 0: never */
+	uint64_t swept; /* monotonic ms of the last sweep */
+	struct client_store *store; /* NULL: nothing survives a restart */
 	struct xfer **x;
 	size_t n, cap;
 	bool online;
@@ -38,6 +44,26 @@ struct client_xfers {
 	char data[CLIENT_XFER_CHUNK];
 };
 
+struct xfer *client_xfer_add(struct client_xfers *);
+struct xfer *client_xfer_find(
+    const struct client_xfers *, const char *, size_t);
+void client_xfer_send_ctl(struct client_xfers *, struct xfer *, enum proto_verb,
+    const char *, const char *);
+void client_xfer_offer_now(struct client_xfers *, struct xfer *, bool, bool);
+int client_xfer_accept_now(
+    struct client_xfers *, struct xfer *, char *, size_t);
+void client_xfer_fail(struct client_xfers *, struct xfer *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+struct xfer *client_xfer_find_from(
+    const struct client_xfers *, const char *, size_t, const char *, size_t);
+void client_xfer_changed(struct client_xfers *, struct xfer *);
+void client_xfer_on_offer(
+    struct client_xfers *, const struct proto_frame *, bool);
+void client_xfer_keep(struct client_xfers *, struct xfer *);
+void client_xfer_forget(struct client_xfers *, struct xfer *);
+int client_xfer_consent(struct client_xfers *, const struct xfer *, bool *);
+void client_xfer_sweep(struct client_xfers *);
+int client_xfer_room(struct client_xfers *, uint64_t, char *, size_t);
 void client_xfer_hash_init(struct xfer *);
 void client_xfer_hash_hex(struct xfer *, char *);
 int client_xfer_hash_some(struct client_xfers *, struct xfer *, char *, size_t);

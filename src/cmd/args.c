@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ static const struct option cmd_args_longopts[] = {
     {"strict", no_argument, NULL, 'S'},
     {"tls", required_argument, NULL, 'T'},
     {"raw", no_argument, NULL, 'R'},
+
+    {"max-file-size", required_argument, NULL, 'M'},
+    {"part-max-age", required_argument, NULL, 'G'},
     {NULL, 0, NULL, 0},
 };
 
@@ -45,6 +49,8 @@ cmd_args_needs(int ch)
 	case 'A':
 		return CMD_OPT_ACCEPT;
 	case 'D':
+	case 'M':
+	case 'G':
 		return CMD_OPT_DIR;
 	case 'R':
 		return CMD_OPT_RAW;
@@ -68,6 +74,33 @@ cmd_args_ulong(const char *opt, const char *s, unsigned long max,
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* A byte count with an optional K, M, G or T (powers of 1024). */
+static int
+cmd_args_size(
+    const char *opt, const char *s, uint64_t *out, char *err, size_t len)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' && (u = strchr(units, *end)) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (errno != 0 || *s == '\0' || *s == '-' || *end != '\0' ||
+	    (shift > 0 && v > (ULLONG_MAX >> shift))) {
+		snprintf(err, len,
+		    "%s: '%s' is not a size (bytes, or K, M, G, T)", opt, s);
+		return -1;
+	}
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -110,6 +143,15 @@ cmd_args_number(struct cmd_args *a, int ch, char *err, size_t len)
 			return -1;
 		a->cfg.p2p = true;
 		a->cfg.p2p_port = (unsigned)v;
+		return 0;
+	case 'M':
+		return cmd_args_size(
+		    "--max-file-size", optarg, &a->cfg.max_file_size, err, len);
+	case 'G':
+		if (cmd_args_ulong("--part-max-age", optarg, 86400UL * 3650, &v,
+		        err, len) != 0)
+			return -1;
+		a->cfg.part_max_age = v;
 		return 0;
 	}
 	return -1;
@@ -158,6 +200,8 @@ cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
 	case 't':
 	case 'B':
 	case 'Q':
+	case 'M':
+	case 'G':
 		if (cmd_args_number(a, ch, err, len) != 0)
 			return CMD_ARGS_BAD;
 		break;

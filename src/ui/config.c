@@ -17,6 +17,8 @@ ui_config_defaults(struct ui_config *c)
 	c->color = nc == NULL || *nc == '\0';
 	c->bell = true;
 	c->tls = true;
+	c->max_file_size = 4ULL << 30;
+	c->part_max_age = 7ULL * 24 * 3600;
 }
 
 /* Where the config file lives; -1 without HOME or XDG_CONFIG_HOME. */
@@ -207,6 +209,28 @@ set_max_file_size(struct ui_config *c, const char *v, const char **why)
 	return parse_size(v, &c->max_file_size);
 }
 
+static int
+set_part_max_age(struct ui_config *c, const char *v, const char **why)
+{
+	char *end;
+
+	*why = "part_max_age is a number of seconds, or with m, h or d "
+	       "(0: never)";
+	errno = 0;
+	c->part_max_age = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *v == '-')
+		return -1;
+	if (*end == 'm')
+		c->part_max_age *= 60;
+	else if (*end == 'h')
+		c->part_max_age *= 3600;
+	else if (*end == 'd')
+		c->part_max_age *= 86400;
+	else if (*end != '\0' && *end != 's')
+		return -1;
+	return *end == '\0' || end[1] == '\0' ? 0 : -1;
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct ui_config *, const char *, const char **);
@@ -222,6 +246,7 @@ static const struct {
     {"p2p_port", set_p2p_port},
     {"download_dir", set_download_dir},
     {"max_file_size", set_max_file_size},
+    {"part_max_age", set_part_max_age},
 };
 
 /* One line of the file; -1 with what is wrong in why (or in unknown). */

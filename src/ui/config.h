@@ -14,7 +14,8 @@ struct ui_config {
 	bool color; /* theme = default; mono or NO_COLOR: off */
 	bool bell;
 	char download_dir[1024];
-	unsigned long long max_file_size; /* 0: no limit */
+	unsigned long long max_file_size; /* default 4 GiB; 0: no limit */
+	unsigned long long part_max_age; /* seconds; default a week; 0: never */
 	bool p2p; /* messages go straight to peers who take them */
 	unsigned p2p_port; /* where peers reach us; 0: any */
 	bool light; /* P2P light: no relay connection while idle */

@@ -539,6 +539,7 @@ start_session(struct tui *t, const char *data, const char *password, char *err,
 	if (t->cfg.download_dir[0] != '\0')
 		cc.download_dir = t->cfg.download_dir;
 	cc.max_file_size = t->cfg.max_file_size;
+	cc.part_max_age = t->cfg.part_max_age;
 	return client_session_new(
 	    client_rt_loop(t->rt), &cc, &tui_events, t, err, len);
 }

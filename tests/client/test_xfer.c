@@ -5,6 +5,8 @@
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,13 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include <sodium.h>
 
+#include "client/session.h"
+#include "client/store.h"
 #include "client/xfer.h"
+#include "proto/build.h"
 #include "proto/frame.h"
 
 enum { RELAY, DIRECT };
@@ -149,6 +155,7 @@ drop(struct side *s, int r)
 
 static char dir[256];
 static struct side alice, bob;
+static struct client_xfer_io alice_io, bob_io;
 
 static void
 run(int turns, bool stop_early, uint64_t stop_at)
@@ -190,6 +197,8 @@ setup(void **state)
 		return -1;
 	snprintf(dl, sizeof dl, "%s/dl", dir);
 	ib.arg = &bob;
+	alice_io = ia;
+	bob_io = ib;
 	memset(&alice, 0, sizeof alice);
 	memset(&bob, 0, sizeof bob);
 	alice.me = "alice";
@@ -314,7 +323,7 @@ client_xfer__resumes__from_the_part_after_reconnect(void **state)
 }
 
 static void
-client_xfer__refuses__tampered_data_and_keeps_part(void **state)
+client_xfer__refuses__tampered_data_and_removes_part(void **state)
 {
 	char path[400], id[80], part[600];
 	const struct client_xfer *a, *b;
@@ -331,8 +340,9 @@ client_xfer__refuses__tampered_data_and_keeps_part(void **state)
 	assert_non_null(strstr(b->reason, "SHA-256 mismatch"));
 	assert_int_equal(a->state, CLIENT_XFER_FAILED);
 	assert_non_null(strstr(a->reason, "cancelled by bob"));
+	/* Nothing of it stays: no .part, no file. */
 	snprintf(part, sizeof part, "%s/dl/.alice-%s.part", dir, id);
-	assert_int_equal(stat(part, &st), 0);
+	assert_int_not_equal(lstat(part, &st), 0);
 	snprintf(part, sizeof part, "%s/dl/doc.txt", dir);
 	assert_int_not_equal(stat(part, &st), 0);
 }
@@ -486,6 +496,374 @@ client_xfer__offers_by_the_relay__when_no_direct_connection_is_made(
 	assert_int_equal(alice.w[DIRECT].total, 0);
 }
 
+/* s's client quits and starts again: a new client_xfers over the same
+ * folder, with the store st (or none), online again. */
+static void
+restart(struct side *s, uint64_t max, struct client_store *st)
+{
+	const char *sub = s == &bob ? "/dl" : "";
+	char d[300];
+
+	client_xfers_free(s->xs);
+	drop(s, RELAY);
+	drop(s, DIRECT);
+	snprintf(d, sizeof d, "%s%s", dir, sub);
+	s->xs = client_xfers_new(s == &bob ? &bob_io : &alice_io, d, max);
+	client_xfers_attach(s->xs, st, 0);
+}
+
+/* A hostile alice sends an offer of her own making to bob. */
+static void
+forge_offer(const char *id, uint64_t size, const char *sha, const char *name)
+{
+	struct client_xfer x = {.direct = false};
+	struct proto_writer w;
+	char buf[2048];
+	size_t n;
+
+	proto_writer_init(&w, buf, sizeof buf);
+	proto_writer_begin(&w, PROTO_V_FOFFER);
+	proto_writer_str(&w, "alice");
+	proto_writer_str(&w, "bob");
+	proto_writer_str(&w, id);
+	proto_writer_u64(&w, size);
+	proto_writer_str(&w, sha);
+	proto_writer_b64(&w, name, strlen(name));
+	assert_int_equal(proto_writer_end(&w, &n), 0);
+	io_send(&alice, &x, buf, n, NULL, 0);
+	deliver(&alice);
+}
+
+static bool
+exists(const char *name)
+{
+	char p[600];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s/dl/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+static void
+part_name(const char *from, const char *id, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/dl/.%s-%s.part", dir, from, id);
+}
+
+/* Start a transfer of a file of size bytes and stop at about at. */
+static const struct client_xfer *
+half_way(const char *name, size_t size, uint64_t at, char *path, char *id)
+{
+	const struct client_xfer *b;
+
+	int i;
+
+	write_file(name, size, path, 400);
+	offer_and_accept(path, id);
+	b = client_xfers_find(bob.xs, id);
+	for (i = 0; i < 1000 && b->done < at; i++) {
+		client_xfers_pump(alice.xs, 0);
+		if (b->done >= at)
+			break;
+		deliver(&alice);
+		client_xfers_pump(bob.xs, 0);
+		deliver(&bob);
+	}
+	assert_true(b->done >= at && b->done < size);
+	return b;
+}
+
+static void
+client_xfer__refuses__a_reoffer_of_a_kept_part_under_a_new_name(void **state)
+{
+	char path[400], id[80], part[600], sha[65];
+	const struct client_xfer *a, *b;
+	struct stat st;
+
+	(void)state;
+	b = half_way("notes.txt", 3 << 20, 1 << 20, path, id);
+	a = client_xfers_find(alice.xs, id);
+	snprintf(sha, sizeof sha, "%s", a->sha_hex);
+	/* bob quits with the .part kept, and starts again without
+	 * --accept-files; alice offers the same id under a new name. */
+	restart(&bob, 100 << 20, NULL);
+	client_xfers_online(bob.xs, true);
+	part_name("alice", id, part, sizeof part);
+	assert_int_equal(stat(part, &st), 0);
+	forge_offer(id, a->size, sha, "run-me.sh");
+	b = client_xfers_find(bob.xs, id);
+	assert_non_null(b);
+	printf("re-offer as run-me.sh after a restart: %s\n",
+	    b->state == CLIENT_XFER_INCOMING ? "waits for the user"
+	                                     : "taken without consent");
+	assert_int_equal(b->state, CLIENT_XFER_INCOMING);
+	run(100, false, 0);
+	assert_false(exists("run-me.sh"));
+	assert_int_equal(b->state, CLIENT_XFER_INCOMING);
+}
+
+static void
+client_xfer__resumes__only_the_file_accepted_before_a_restart(void **state)
+{
+	char path[400], id[80], data[300], err[256];
+	const struct client_xfer *a, *b;
+	struct client_store *st;
+	uint64_t had, before;
+
+	(void)state;
+	snprintf(data, sizeof data, "%s/bobdata", dir);
+	st = client_store_open(data, err, sizeof err);
+	assert_non_null(st);
+	client_xfers_attach(bob.xs, st, 0);
+	b = half_way("kept.bin", 4 << 20, 1 << 20, path, id);
+	had = b->done;
+	a = client_xfers_find(alice.xs, id);
+	assert_int_equal(client_store_commit(st), 0);
+	/* Both lose the relay; bob quits and starts again. */
+	drop(&alice, RELAY);
+	client_xfers_online(alice.xs, false);
+	restart(&bob, 100 << 20, st);
+	b = client_xfers_find(bob.xs, id);
+	assert_non_null(b);
+	assert_int_equal(b->state, CLIENT_XFER_PAUSED);
+	/* Another file under that id is refused; the .part stays. */
+	forge_offer(id, a->size, a->sha_hex, "run-me.sh");
+	assert_int_equal(b->state, CLIENT_XFER_PAUSED);
+	assert_non_null(strstr(bob.w[RELAY].buf, "FREJECT"));
+	drop(&bob, RELAY);
+	/* The real one resumes by itself from what bob had. */
+	before = alice.w[RELAY].total;
+	client_xfers_online(bob.xs, true);
+	client_xfers_online(alice.xs, true);
+	run(400, false, 0);
+	printf("receiver restart at %llu of %llu bytes: %s, %llu bytes sent "
+	       "again\n",
+	    (unsigned long long)had, (unsigned long long)b->size,
+	    b->state == CLIENT_XFER_DONE ? "resumed and verified" : "stuck",
+	    (unsigned long long)(alice.w[RELAY].total - before));
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+	assert_true(
+	    alice.w[RELAY].total - before < (4 << 20) - had + 65536 * 2);
+	assert_false(exists("run-me.sh"));
+	client_xfers_attach(bob.xs, NULL, 0);
+	client_store_close(st);
+}
+
+static void
+client_xfer__resumes__after_the_sender_restarts(void **state)
+{
+	char path[400], id[80], data[300], err[256];
+	const struct client_xfer *a, *b;
+	struct client_store *st;
+
+	(void)state;
+	snprintf(data, sizeof data, "%s/alicedata", dir);
+	st = client_store_open(data, err, sizeof err);
+	assert_non_null(st);
+	client_xfers_attach(alice.xs, st, 0);
+	b = half_way("sent.bin", 4 << 20, 1 << 20, path, id);
+	assert_int_equal(client_store_commit(st), 0);
+	/* alice quits in the middle and starts again. */
+	restart(&alice, 0, st);
+	a = client_xfers_find(alice.xs, id);
+	assert_non_null(a);
+	client_xfers_online(alice.xs, true);
+	run(400, false, 0);
+	printf("sender restart: receiver %s\n",
+	    b->state == CLIENT_XFER_DONE ? "verified the file" : "is stuck");
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+	client_xfers_attach(alice.xs, NULL, 0);
+	client_store_close(st);
+}
+
+static void
+client_xfer__resumes__when_only_the_receiver_reconnects(void **state)
+{
+	char path[400], id[80];
+	const struct client_xfer *a, *b;
+	uint64_t had;
+
+	(void)state;
+	b = half_way("long.bin", 6 << 20, 3 << 19, path, id);
+	had = b->done;
+	a = client_xfers_find(alice.xs, id);
+	/* bob's connection drops with a window in flight; alice's stays
+	 * and she never hears of it. bob comes back. */
+	drop(&alice, RELAY);
+	client_xfers_online(bob.xs, false);
+	assert_int_equal(b->state, CLIENT_XFER_PAUSED);
+	client_xfers_online(bob.xs, true);
+	run(400, false, 0);
+	printf("receiver reconnected at %llu of %llu bytes (%.0f %%): %s\n",
+	    (unsigned long long)had, (unsigned long long)b->size,
+	    100.0 * (double)had / (double)b->size,
+	    b->state == CLIENT_XFER_DONE ? "resumed by the receiver's ask"
+	                                 : "stuck");
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	assert_int_equal(a->state, CLIENT_XFER_DONE);
+	assert_true(same(path, b->path));
+}
+
+static void
+client_xfer__never_follows__a_planted_link(void **state)
+{
+	char path[400], id[80], err[256], victim[400], link_at[600];
+	char want[600], got[32] = "";
+	const struct client_xfer *b;
+	FILE *f;
+
+	(void)state;
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	f = fopen(victim, "w");
+	fputs("precious", f);
+	fclose(f);
+	write_file("doc.bin", 300000, path, sizeof path);
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, err, sizeof err), 0);
+	/* Links where the .part and the final file will be. */
+	snprintf(link_at, sizeof link_at, "%s/dl", dir);
+	mkdir(link_at, 0700);
+	part_name("alice", id, link_at, sizeof link_at);
+	assert_int_equal(symlink(victim, link_at), 0);
+	snprintf(link_at, sizeof link_at, "%s/dl/doc.bin", dir);
+	assert_int_equal(symlink(victim, link_at), 0);
+	run(3, false, 0);
+	assert_int_equal(client_xfers_accept(bob.xs, id, err, sizeof err), 0);
+	run(100, false, 0);
+	f = fopen(victim, "r");
+	assert_non_null(fgets(got, sizeof got, f));
+	fclose(f);
+	printf("planted .part link: its target now holds '%s'\n", got);
+	assert_string_equal(got, "precious");
+	b = client_xfers_find(bob.xs, id);
+	assert_int_equal(b->state, CLIENT_XFER_DONE);
+	snprintf(want, sizeof want, "%s/dl/doc (1).bin", dir);
+	assert_string_equal(b->path, want);
+	assert_true(same(path, b->path));
+}
+
+static void
+client_xfer__refuses__huge_and_lying_sizes(void **state)
+{
+	static const char sha[] = "00000000000000000000000000000000"
+	                          "00000000000000000000000000000000";
+	struct client_config cfg;
+	const struct client_xfer *b;
+
+	(void)state;
+	client_config_defaults(&cfg);
+	assert_int_equal(cfg.max_file_size, 4ULL << 30);
+	/* No limit set: the free space still refuses 2^63 bytes. */
+	restart(&bob, 0, NULL);
+	client_xfers_online(bob.xs, true);
+	forge_offer("f1", 1ULL << 63, sha, "huge.iso");
+	b = client_xfers_find(bob.xs, "f1");
+	printf("offer of 2^63 bytes: %s (%s)\n",
+	    b->state == CLIENT_XFER_FAILED ? "refused" : "accepted", b->reason);
+	assert_int_equal(b->state, CLIENT_XFER_FAILED);
+	assert_non_null(strstr(b->reason, "free disk space"));
+	assert_non_null(strstr(bob.w[RELAY].buf, "FREJECT|bob|alice|f1|"));
+	drop(&bob, RELAY);
+	/* The default limit. */
+	restart(&bob, cfg.max_file_size, NULL);
+	client_xfers_online(bob.xs, true);
+	forge_offer("f2", 5ULL << 30, sha, "big.iso");
+	b = client_xfers_find(bob.xs, "f2");
+	assert_int_equal(b->state, CLIENT_XFER_FAILED);
+	assert_non_null(strstr(b->reason, "limit of 4294967296 bytes"));
+}
+
+static void
+client_xfer__removes_the_part__on_cancel_either_side(void **state)
+{
+	char path[400], id[80], part[600];
+	const struct client_xfer *a, *b;
+
+	(void)state;
+	b = half_way("c1.bin", 3 << 20, 1 << 20, path, id);
+	part_name("alice", id, part, sizeof part);
+	assert_true(exists(strrchr(part, '/') + 1));
+	assert_int_equal(client_xfers_cancel(bob.xs, id, "changed my mind"), 0);
+	assert_false(exists(strrchr(part, '/') + 1));
+	run(3, false, 0);
+	/* alice cancels while bob is away: he hears of it when he comes
+	 * back and asks for the rest. */
+	b = half_way("c2.bin", 3 << 20, 1 << 20, path, id);
+	a = client_xfers_find(alice.xs, id);
+	part_name("alice", id, part, sizeof part);
+	client_xfers_online(bob.xs, false);
+	assert_int_equal(client_xfers_cancel(alice.xs, id, "oops"), 0);
+	drop(&alice, RELAY);
+	assert_true(exists(strrchr(part, '/') + 1));
+	client_xfers_online(bob.xs, true);
+	run(5, false, 0);
+	printf("cancelled while away: receiver %s, .part %s\n",
+	    b->state == CLIENT_XFER_FAILED ? "told" : "not told",
+	    exists(strrchr(part, '/') + 1) ? "kept" : "removed");
+	assert_int_equal(a->state, CLIENT_XFER_FAILED);
+	assert_int_equal(b->state, CLIENT_XFER_FAILED);
+	assert_false(exists(strrchr(part, '/') + 1));
+}
+
+/* Make path look untouched for an age of s seconds. */
+static void
+age(const char *path, int s)
+{
+	struct timespec t[2];
+
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= s;
+	t[1] = t[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static void
+client_xfer__sweeps__stalled_parts(void **state)
+{
+	char path[400], id[80], p[600];
+	const struct client_xfer *a, *b;
+	int gone = 0;
+	FILE *f;
+
+	(void)state;
+	b = half_way("stall.bin", 3 << 20, 1 << 20, path, id);
+	a = client_xfers_find(alice.xs, id);
+	client_xfers_attach(bob.xs, NULL, 3600);
+	/* Its .part is not written for two hours, nor are two others. */
+	part_name("alice", id, p, sizeof p);
+	age(p, 7200);
+	part_name("carol", "fdead", p, sizeof p);
+	f = fopen(p, "w");
+	fclose(f);
+	age(p, 7200);
+	part_name("dave", "fbeef", p, sizeof p);
+	assert_int_equal(symlink("/nonexistent", p), 0);
+	age(p, 7200);
+	part_name("erin", "ffresh", p, sizeof p);
+	f = fopen(p, "w");
+	fclose(f);
+	snprintf(p, sizeof p, "%s/dl/old.txt", dir);
+	f = fopen(p, "w");
+	fclose(f);
+	age(p, 7200);
+	client_xfers_pump(bob.xs, 1);
+	gone += !exists(".carol-fdead.part") + !exists(".dave-fbeef.part");
+	gone += !exists(strrchr(p, '/') + 1) ? 100 : 0;
+	printf("sweep after 3600 s: %d stale .part removed, fresh kept: %s\n",
+	    gone, exists(".erin-ffresh.part") ? "yes" : "no");
+	assert_int_equal(gone, 2);
+	assert_true(exists(".erin-ffresh.part"));
+	assert_true(exists("old.txt"));
+	assert_int_equal(b->state, CLIENT_XFER_FAILED);
+	assert_non_null(strstr(b->reason, "stalled"));
+	deliver(&bob);
+	assert_int_equal(a->state, CLIENT_XFER_FAILED);
+}
+
 struct name_case {
 	const char *in;
 	const char *out;
@@ -506,6 +884,24 @@ client_xfer__neutralises__names_from_the_wire(void **state)
 	        "a_b_[31m.txt"},
 	    {"  spaced  ", "spaced"},
 	    {"你好 世界.png", "你好 世界.png"},
+	    {"invoice\u202etxt.exe", "invoice_txt.exe"},
+	    {"a\u202ab\u202cc\u2066d\u2069e", "a_b_c_d_e"},
+	    {"x\u200ey\u200fz\u061c.txt", "x_y_z_.txt"},
+	    {"c1\xc2\x85\xc2\x9b.txt", "c1__.txt"},
+	    {"bad\xff\xc3utf8", "bad__utf8"},
+	    {"-rf", "rf"},
+	    {"--help.txt", "help.txt"},
+	    {"..-.hidden", "hidden"},
+	    {"CON", "_CON"},
+	    {"nul.txt", "_nul.txt"},
+	    {"Aux.tar.gz", "_Aux.tar.gz"},
+	    {"COM1", "_COM1"},
+	    {"lpt9.doc", "_lpt9.doc"},
+	    {"COM0", "COM0"},
+	    {"CONSOLE.txt", "CONSOLE.txt"},
+	    {"dir/NUL", "_NUL"},
+	    {"trailing. . ", "trailing"},
+	    {"tab\tnew\nline", "tab_new_line"},
 	};
 	char out[256];
 	size_t i;
@@ -540,7 +936,7 @@ main(void)
 	        client_xfer__resumes__from_the_part_after_reconnect, setup,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
-	        client_xfer__refuses__tampered_data_and_keeps_part, setup,
+	        client_xfer__refuses__tampered_data_and_removes_part, setup,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        client_xfer__handles__empty_file_reject_and_limit, setup,
@@ -555,6 +951,27 @@ main(void)
 	        client_xfer__offers_by_the_relay__when_no_direct_connection_is_made,
 	        setup, teardown),
 	    cmocka_unit_test(client_xfer__neutralises__names_from_the_wire),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__refuses__a_reoffer_of_a_kept_part_under_a_new_name,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__resumes__only_the_file_accepted_before_a_restart,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__resumes__after_the_sender_restarts, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__resumes__when_only_the_receiver_reconnects, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__never_follows__a_planted_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__refuses__huge_and_lying_sizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__removes_the_part__on_cancel_either_side, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__sweeps__stalled_parts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,7 +275,7 @@ files__stay_safe__hostile_sender(void **state)
 	snprintf(path, sizeof path, "%s/liar.txt", dl);
 	assert_int_not_equal(stat(path, &sb), 0);
 
-	/* 4. A wrong hash: refused at the end, kept only as .part. */
+	/* 4. A wrong hash: refused at the end, its .part removed. */
 	assert_int_equal(raw_offer(&a, "x4", n,
 	                     "0000000000000000000000000000000000000000000000000"
 	                     "000000000000000",
@@ -288,7 +288,7 @@ files__stay_safe__hostile_sender(void **state)
 	snprintf(path, sizeof path, "%s/evil.txt", dl);
 	assert_int_not_equal(stat(path, &sb), 0);
 	snprintf(path, sizeof path, "%s/.mallory-x4.part", dl);
-	assert_int_equal(stat(path, &sb), 0);
+	assert_int_not_equal(lstat(path, &sb), 0);
 
 	kill(rx, SIGTERM);
 	assert_int_equal(waitpid(rx, &st, 0), rx);

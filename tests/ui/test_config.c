@@ -102,10 +102,13 @@ static const struct config_case {
     {"max_file_size = 1T\n", 0, "max=1099511627776 ", NULL},
     {"max_file_size = 5MiB\n", 0, "max=5242880 ", NULL},
     {"max_file_size = 5MB\n", 0, "max=5242880 ", NULL},
-    {"max_file_size = 5Q\n", -1, "max=0 ", "max_file_size is a number"},
-    {"max_file_size = -5\n", -1, "max=0 ", "max_file_size is a number"},
-    {"max_file_size = M\n", -1, "max=0 ", "max_file_size is a number"},
-    {"max_file_size = 5Mx\n", -1, "max=0 ", "max_file_size is a number"},
+    {"max_file_size = 5Q\n", -1, "max=4294967296 ",
+        "max_file_size is a number"},
+    {"max_file_size = -5\n", -1, "max=4294967296 ",
+        "max_file_size is a number"},
+    {"max_file_size = M\n", -1, "max=4294967296 ", "max_file_size is a number"},
+    {"max_file_size = 5Mx\n", -1, "max=4294967296 ",
+        "max_file_size is a number"},
     {"colour = on\n", -1, "color=1 ", "line 1: unknown key 'colour'"},
     {"just words\n", -1, "port=7733 ", "line 1: expected key = value"},
     /* A bad line is reported; the lines around it still apply. */
@@ -167,7 +170,8 @@ ui_config__defaults__no_color_switches_colour_off(void **state)
 	assert_int_equal(c.port, 7733);
 	assert_true(c.bell);
 	assert_false(c.p2p);
-	assert_int_equal(c.max_file_size, 0);
+	assert_int_equal(c.max_file_size, 4ULL << 30);
+	assert_int_equal(c.part_max_age, 7 * 24 * 3600);
 }
 
 static void

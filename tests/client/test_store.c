@@ -1,0 +1,179 @@
+/*
+ * The client's store on disk: its folder private (0700) and client.db
+ * with its WAL and SHM files 0600, created so and tightened when they were
+ * looser; and the transfers it keeps across restarts.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client/store.h"
+
+static char dir[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/termgram-store.XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static unsigned
+mode_of(const char *sub, const char *name)
+{
+	char p[600];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s/%s%s%s", dir, sub, name[0] ? "/" : "", name);
+	assert_int_equal(stat(p, &st), 0);
+	return (unsigned)(st.st_mode & 0777);
+}
+
+/* Write something and commit, so the WAL and SHM files exist. */
+static void
+touch_wal(struct client_store *s)
+{
+	assert_int_equal(
+	    client_store_add_outgoing(s, "alice", "bob", "m1", 1, "hi", 2), 0);
+	assert_int_equal(client_store_commit(s), 0);
+}
+
+static void
+client_store__creates__a_private_folder_and_files(void **state)
+{
+	char d[300], err[256];
+	struct client_store *s;
+	mode_t old = umask(022);
+
+	(void)state;
+	snprintf(d, sizeof d, "%s/new/alice@host", dir);
+	s = client_store_open(d, err, sizeof err);
+	umask(old);
+	assert_non_null(s);
+	touch_wal(s);
+	printf("new store: folder %03o, client.db %03o, -wal %03o, -shm %03o\n",
+	    mode_of("new/alice@host", ""),
+	    mode_of("new/alice@host", "client.db"),
+	    mode_of("new/alice@host", "client.db-wal"),
+	    mode_of("new/alice@host", "client.db-shm"));
+	assert_int_equal(mode_of("new/alice@host", ""), 0700);
+	assert_int_equal(mode_of("new", ""), 0700);
+	assert_int_equal(mode_of("new/alice@host", "client.db"), 0600);
+	assert_int_equal(mode_of("new/alice@host", "client.db-wal"), 0600);
+	assert_int_equal(mode_of("new/alice@host", "client.db-shm"), 0600);
+	assert_string_equal(client_store_notice(s), "");
+	client_store_close(s);
+}
+
+static void
+client_store__tightens__what_was_readable_by_others(void **state)
+{
+	char d[300], err[256];
+	struct client_store *s;
+
+	(void)state;
+	snprintf(d, sizeof d, "%s/old", dir);
+	s = client_store_open(d, err, sizeof err);
+	assert_non_null(s);
+	touch_wal(s);
+	client_store_close(s);
+	/* As an older client (or the umask) left them. */
+	assert_int_equal(chmod(d, 0755), 0);
+	snprintf(d, sizeof d, "%s/old/client.db", dir);
+	assert_int_equal(chmod(d, 0644), 0);
+	snprintf(d, sizeof d, "%s/old", dir);
+	s = client_store_open(d, err, sizeof err);
+	assert_non_null(s);
+	printf("notice: %s\n", client_store_notice(s));
+	assert_int_equal(mode_of("old", ""), 0700);
+	assert_int_equal(mode_of("old", "client.db"), 0600);
+	assert_non_null(strstr(client_store_notice(s), "client.db"));
+	assert_non_null(strstr(client_store_notice(s), "644"));
+	touch_wal(s);
+	assert_int_equal(mode_of("old", "client.db-wal"), 0600);
+	client_store_close(s);
+}
+
+struct seen {
+	int n;
+	char last[300];
+};
+
+static void
+on_rec(void *arg, const struct client_xfer_rec *r)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	snprintf(s->last, sizeof s->last, "%s %s %d %s %s %llu %s", r->peer,
+	    r->id, r->outgoing, r->name, r->path, (unsigned long long)r->size,
+	    r->sha);
+}
+
+static void
+client_store__keeps__transfers_across_a_restart(void **state)
+{
+	struct client_xfer_rec r = {.peer = "Bob",
+	    .id = "f01",
+	    .outgoing = false,
+	    .name = "a.txt",
+	    .path = "",
+	    .size = 12,
+	    .sha = "ab",
+	    .ts = 5};
+	struct client_store *s;
+	struct seen seen = {0};
+	char err[256];
+
+	(void)state;
+	s = client_store_open(dir, err, sizeof err);
+	assert_int_equal(client_store_xfer_put(s, &r), 0);
+	assert_int_equal(client_store_commit(s), 0);
+	client_store_close(s);
+	s = client_store_open(dir, err, sizeof err);
+	assert_int_equal(client_store_xfers(s, on_rec, &seen), 1);
+	assert_string_equal(seen.last, "Bob f01 0 a.txt  12 ab");
+	assert_int_equal(client_store_xfer_del(s, "bob", "f01", false), 0);
+	seen.n = 0;
+	assert_int_equal(client_store_xfers(s, on_rec, &seen), 0);
+	client_store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        client_store__creates__a_private_folder_and_files, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_store__tightens__what_was_readable_by_others, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_store__keeps__transfers_across_a_restart, setup,
+	        teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
