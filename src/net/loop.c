@@ -564,13 +564,18 @@ net_timer_stop(struct net_loop *loop, struct net_timer *t)
 	heap_up(loop, loop->heap[i]->slot);
 }
 
+/*
+ * Fire the timers that are due; one started again meanwhile (even with
+ * no delay) waits for the next turn rather than spin in this one.
+ */
 static void
 net_loop_run_timers(struct net_loop *loop)
 {
 	struct net_timer *t;
-	uint64_t now = net_clock_ms();
+	uint64_t now = net_clock_ms(), seq = loop->timer_seq;
 
-	while (loop->nheap > 0 && loop->heap[0]->when <= now) {
+	while (loop->nheap > 0 && loop->heap[0]->when <= now &&
+	    loop->heap[0]->seq < seq) {
 		t = loop->heap[0];
 		net_timer_stop(loop, t);
 		t->cb(t, t->arg);
