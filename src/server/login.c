@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -447,14 +448,34 @@ server_login_feed(struct srv_sess *s, const char *p, size_t len)
 	return done;
 }
 
+/*
+ * The hashing threads when not given: one fewer than the CPUs, so that
+ * hashing never takes the loop's core, and at most two (128 MiB).
+ */
+static unsigned
+login_hash_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	return n < 1 ? 1 : n > 2 ? 2 : (unsigned)n;
+}
+
 /* The hasher and the table of addresses; -1 and err if no thread starts. */
 int
 server_logins_init(struct server_relay *r, char *err, size_t errlen)
 {
+	if (r->cfg.hash_threads == 0)
+		r->cfg.hash_threads = login_hash_threads();
 	r->lg.addrs = util_map_new();
 	r->lg.hasher = server_hasher_new(r->loop, r->cfg.hash_threads,
 	    r->cfg.hash_queue, login_hash_done, err, errlen);
-	return r->lg.hasher != NULL ? 0 : -1;
+	if (r->lg.hasher == NULL)
+		return -1;
+	server_log(SERVER_LOG_INFO,
+	    "passwords hashed on %u thread%s (at most %u MiB), %u may wait",
+	    r->cfg.hash_threads, r->cfg.hash_threads == 1 ? "" : "s",
+	    r->cfg.hash_threads * 64, r->cfg.hash_queue);
+	return 0;
 }
 
 /* Free an address's counters. */

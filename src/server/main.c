@@ -62,9 +62,9 @@ static const char usage[] =
     "                      accepted (TLS handshake included) is closed\n"
     "                      (default 10)\n"
     "  --hash-threads N    passwords hashed at once, each with 64 MiB of\n"
-    "                      memory (default 2)\n"
+    "                      memory (default: one fewer than the CPUs, 1 to 2)\n"
     "  --hash-queue N      logins waiting for a hashing thread; more get\n"
-    "                      RATE_LIMIT (default 32)\n"
+    "                      RATE_LIMIT (default 16)\n"
     "  --name-failures N   wrong passwords for a name before each next try\n"
     "                      waits, 1 s and doubling (default 3)\n"
     "  --addr-failures N   the same per client address (default 10)\n"
@@ -175,7 +175,7 @@ static const struct opt opts[] = {
     {"tls", OPT_OTHER, 0, 0, 0},
     {"cert", OPT_STR, CFG(cert), 0, 0},
     {"key", OPT_STR, CFG(key), 0, 0},
-    {"hash-threads", OPT_UINT, CFG(hash_threads), 1, 64},
+    {"hash-threads", OPT_UINT, CFG(hash_threads), 0, 64},
     {"hash-queue", OPT_UINT, CFG(hash_queue), 0, 100000},
     {"name-failures", OPT_UINT, CFG(name_failures), 1, 1000000},
     {"addr-failures", OPT_UINT, CFG(addr_failures), 1, 1000000},

@@ -52,8 +52,8 @@ server_config_defaults(struct server_config *cfg)
 	cfg->login_timeout_s = 10;
 	cfg->ticket_s = 60;
 	cfg->tls = true;
-	cfg->hash_threads = 2;
-	cfg->hash_queue = 32;
+	cfg->hash_threads = 0; /* one fewer than the CPUs, 1 to 2 */
+	cfg->hash_queue = 16;
 	cfg->name_failures = 3;
 	cfg->addr_failures = 10;
 	cfg->max_delay_s = 300;

@@ -384,6 +384,10 @@ session_process(struct srv_sess *s)
 
 	if (s->gone || s->blocked_on != NULL || s->hashing != NULL)
 		return;
+	if (s->refused) {
+		server_login_refuse(s);
+		return;
+	}
 	if (s->user == NULL) {
 		p = net_conn_input(s->conn, &len);
 		done = server_login_feed(s, p, len);
@@ -501,8 +505,10 @@ session_handshake(struct net_conn *c, void *arg)
 		return;
 	memcpy(s->fp, fp, sizeof s->fp);
 	s->has_fp = true;
+	/* Refused over the address's limit: told from the kick timer,
+	 * once the connection can send (not from inside this callback). */
 	if (s->refused)
-		server_login_refuse(s);
+		server_session_kick(s);
 }
 
 static const struct net_conn_cb session_cb = {
@@ -544,7 +550,8 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 /*
  * Drop connections not logged in by the login deadline (a stalled TLS
  * handshake, or frames that are never a LOGIN, must not hold a session
- * slot), sessions silent for three heartbeat intervals, and readers whose
+ * slot; one whose password is being checked waits for the answer, the
+ * hasher's queue bounds that), sessions silent for three heartbeat intervals, and readers whose
  * output stays over its high mark past the age limit: they hold up
  * whoever sends to them.
  */
@@ -556,7 +563,7 @@ server_session_sweep(struct server_relay *r, uint64_t now)
 
 	for (s = LIST_FIRST(&r->ss.list); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
-		if (s->user == NULL &&
+		if (s->user == NULL && s->hashing == NULL &&
 		    now - s->since > r->cfg.login_timeout_s * 1000ULL) {
 			server_session_close(s, "login-timeout",
 			    "not logged in within the login deadline");
