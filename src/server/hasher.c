@@ -1,22 +1,28 @@
 /*
- * argon2id on worker threads (hasher.h). The queue and the list of
- * finished jobs are shared under one mutex; a job's owner is touched only
- * by the loop thread, so forgetting a job (its session closed) needs no
- * lock beyond taking a job that has not started off the queue. A finished
- * job wakes the loop through a pipe, as a signal does.
+ * argon2id in a helper process (hasher.h). libsodium maps and fills
+ * 64 MiB for every hash and unmaps it after; in the relay's own address
+ * space that holds the memory map's lock for tens of milliseconds at a
+ * time, and every mmap() or brk() of the loop waits for it (honest PINGs
+ * stalled 250 ms in a password storm). So the hashing threads live in a
+ * process of their own, forked before the relay starts any thread, that
+ * takes jobs and returns results over a SOCK_SEQPACKET pair: one message
+ * each way per job. The loop watches its end; a job's owner is touched
+ * only by the loop, so forgetting a job only drops its result when it
+ * comes back. The helper ends when the relay's end closes.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #ifdef __linux__
-#include <sys/syscall.h>
+#include <sys/prctl.h>
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,205 +37,180 @@
 
 #define HASH_MAX_PW 1024 /* PROTO_MAX_TEXT: a password's longest form */
 
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
-
-struct server_hash_job {
-	TAILQ_ENTRY(server_hash_job) entry;
-	enum server_hash_kind kind;
-	enum job_state state; /* under the mutex */
-	void *owner; /* loop thread only; NULL once forgotten */
-	bool ok;
+/* One job, or its result, on the wire between relay and helper. */
+struct hash_msg {
+	uint64_t id;
+	int kind; /* enum server_hash_kind */
+	int ok;
 	size_t pwlen;
 	char pw[HASH_MAX_PW];
 	char hash[crypto_pwhash_STRBYTES];
 };
 
+struct server_hash_job {
+	TAILQ_ENTRY(server_hash_job) entry;
+	uint64_t id;
+	enum server_hash_kind kind;
+	void *owner; /* NULL once forgotten */
+};
+
 TAILQ_HEAD(hash_jobs, server_hash_job);
 
 struct server_hasher {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct hash_jobs queue, done;
-	size_t njobs, cap; /* queued or running, and the most allowed */
-	bool stopping;
-	pthread_t *threads;
-	unsigned nthreads;
-	int pfd[2]; /* workers write a byte when a job is done */
+	struct hash_jobs jobs; /* sent, not answered yet */
+	size_t njobs, cap; /* and the most allowed */
+	uint64_t next_id;
+	int fd; /* the relay's end */
+	pid_t pid; /* the helper */
 	struct net_watch *w;
 	server_hash_cb cb;
 };
 
-/* Wipe a job's secrets and free it. */
+/* The work of one job. */
 static void
-job_free(struct server_hash_job *j)
+hash_msg_run(struct hash_msg *m)
 {
-	sodium_memzero(j, sizeof *j);
-	free(j);
-}
-
-/* The work of one job, outside the lock. */
-static void
-job_run(struct server_hash_job *j)
-{
-	if (j->kind == SERVER_HASH_CHECK)
-		j->ok = crypto_pwhash_str_verify(j->hash, j->pw, j->pwlen) == 0;
+	if (m->kind == SERVER_HASH_CHECK)
+		m->ok = crypto_pwhash_str_verify(m->hash, m->pw, m->pwlen) == 0;
 	else
-		j->ok = crypto_pwhash_str(j->hash, j->pw, j->pwlen,
+		m->ok = crypto_pwhash_str(m->hash, m->pw, m->pwlen,
 		            crypto_pwhash_OPSLIMIT_INTERACTIVE,
 		            crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
-	sodium_memzero(j->pw, sizeof j->pw);
+	sodium_memzero(m->pw, sizeof m->pw);
 }
 
-/* A worker: take jobs until the hasher stops. */
+/* A helper thread: take jobs until the relay's end closes. */
 static void *
-hasher_worker(void *arg)
+helper_thread(void *arg)
 {
-	struct server_hasher *h = arg;
-	struct server_hash_job *j;
-	char b = 1;
+	int fd = *(int *)arg;
+	struct hash_msg m;
+	ssize_t n;
 
-#ifdef __linux__
-	/* Below the loop thread: honest traffic first, hashing after. */
-	(void)!setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-#endif
-	pthread_mutex_lock(&h->mu);
 	for (;;) {
-		while (TAILQ_EMPTY(&h->queue) && !h->stopping)
-			pthread_cond_wait(&h->cv, &h->mu);
-		if (h->stopping)
+		n = recv(fd, &m, sizeof m, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof m)
 			break;
-		j = TAILQ_FIRST(&h->queue);
-		TAILQ_REMOVE(&h->queue, j, entry);
-		j->state = JOB_RUNNING;
-		pthread_mutex_unlock(&h->mu);
-		job_run(j);
-		pthread_mutex_lock(&h->mu);
-		j->state = JOB_DONE;
-		h->njobs--;
-		TAILQ_INSERT_TAIL(&h->done, j, entry);
-		/* Full pipe: the loop has a wake-up pending already. */
-		(void)!write(h->pfd[1], &b, 1);
+		hash_msg_run(&m);
+		if (send(fd, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m)
+			break;
 	}
-	pthread_mutex_unlock(&h->mu);
+	sodium_memzero(&m, sizeof m);
+	_exit(0);
 	return NULL;
 }
 
-/* Finished jobs: each result to its owner, on the loop thread. */
+/*
+ * The helper process: threads workers on fd, nothing else of the relay
+ * (every other descriptor closed, signals from the terminal ignored).
+ */
+static void
+helper_main(int fd, unsigned threads)
+{
+	pthread_t t;
+	long i, max = sysconf(_SC_OPEN_MAX);
+
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 3; i < (max > 0 && max < 65536 ? max : 65536); i++)
+		if (i != fd)
+			close((int)i);
+	for (i = 1; i < (long)threads; i++)
+		if (pthread_create(&t, NULL, helper_thread, &fd) != 0)
+			break;
+	helper_thread(&fd);
+}
+
+/* Results: each to its owner, on the loop thread. */
 static void
 hasher_ready(struct net_watch *w, short revents, void *arg)
 {
 	struct server_hasher *h = arg;
-	struct hash_jobs done;
 	struct server_hash_job *j;
-	char buf[64];
+	struct hash_msg m;
+	ssize_t n;
 
 	(void)revents;
-	while (read(net_watch_fd(w), buf, sizeof buf) > 0)
-		continue;
-	TAILQ_INIT(&done);
-	pthread_mutex_lock(&h->mu);
-	TAILQ_CONCAT(&done, &h->done, entry);
-	pthread_mutex_unlock(&h->mu);
-	/* An owner's callback may forget a later job of this list: it
-	 * only clears that job's owner. */
-	TAILQ_FOREACH(j, &done, entry)
-	{
+	while ((n = recv(net_watch_fd(w), &m, sizeof m, MSG_DONTWAIT)) ==
+	    (ssize_t)sizeof m) {
+		TAILQ_FOREACH(j, &h->jobs, entry)
+		{
+			if (j->id == m.id)
+				break;
+		}
+		if (j == NULL)
+			continue;
+		TAILQ_REMOVE(&h->jobs, j, entry);
+		h->njobs--;
 		if (j->owner != NULL)
-			h->cb(j->owner, j->kind, j->ok, j->hash);
+			h->cb(j->owner, j->kind, m.ok != 0, m.hash);
+		free(j);
 	}
-	while ((j = TAILQ_FIRST(&done)) != NULL) {
-		TAILQ_REMOVE(&done, j, entry);
-		job_free(j);
-	}
-}
-
-/* Start the workers with every signal blocked: the loop takes those. */
-static int
-hasher_start(struct server_hasher *h, char *err, size_t errlen)
-{
-	sigset_t all, old;
-	unsigned i;
-	int rc = 0;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (i = 0; i < h->nthreads && rc == 0; i++) {
-		rc = pthread_create(&h->threads[i], NULL, hasher_worker, h);
-		if (rc != 0)
-			snprintf(err, errlen, "password hashing thread: %s",
-			    strerror(rc));
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		h->nthreads = i - 1;
-	return rc == 0 ? 0 : -1;
+	sodium_memzero(&m, sizeof m);
 }
 
 /*
- * A hasher with threads workers and room for queue jobs waiting beside
- * the running ones; cb gets each result on loop. NULL and err if the
- * threads or the pipe cannot be made.
+ * A hasher with threads workers (in a helper process) and room for
+ * queue jobs waiting beside the running ones; cb gets each result on
+ * loop. Call it before the process starts any thread. NULL and err if
+ * the helper cannot be made.
  */
 struct server_hasher *
 server_hasher_new(struct net_loop *loop, unsigned threads, unsigned queue,
     server_hash_cb cb, char *err, size_t errlen)
 {
 	struct server_hasher *h;
+	int sv[2];
 
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return NULL;
+	}
 	h = xcalloc(1, sizeof *h);
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
-	TAILQ_INIT(&h->queue);
-	TAILQ_INIT(&h->done);
+	TAILQ_INIT(&h->jobs);
 	h->cap = (size_t)threads + queue;
 	h->cb = cb;
-	h->threads = xcalloc(threads, sizeof *h->threads);
-	h->nthreads = threads;
-	if (pipe(h->pfd) == -1) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		h->pfd[0] = h->pfd[1] = -1;
-		h->nthreads = 0;
-		server_hasher_free(h);
+	h->fd = sv[0];
+	fflush(NULL);
+	if ((h->pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		free(h);
 		return NULL;
 	}
-	net_set_nonblock(h->pfd[0]);
-	net_set_nonblock(h->pfd[1]);
-	h->w = net_loop_add_fd(loop, h->pfd[0], POLLIN, hasher_ready, h);
-	if (hasher_start(h, err, errlen) != 0) {
-		server_hasher_free(h);
-		return NULL;
+	if (h->pid == 0) {
+		close(sv[0]);
+		helper_main(sv[1], threads > 0 ? threads : 1);
 	}
+	close(sv[1]);
+	net_set_nonblock(h->fd);
+	h->w = net_loop_add_fd(loop, h->fd, POLLIN, hasher_ready, h);
 	return h;
 }
 
-/* Stop the workers (a running hash ends first) and drop every job. */
+/* End the helper (a running hash ends first) and drop every job. */
 void
 server_hasher_free(struct server_hasher *h)
 {
 	struct server_hash_job *j;
-	unsigned i;
 
 	if (h == NULL)
 		return;
-	pthread_mutex_lock(&h->mu);
-	h->stopping = true;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	for (i = 0; i < h->nthreads; i++)
-		pthread_join(h->threads[i], NULL);
-	TAILQ_CONCAT(&h->done, &h->queue, entry);
-	while ((j = TAILQ_FIRST(&h->done)) != NULL) {
-		TAILQ_REMOVE(&h->done, j, entry);
-		job_free(j);
-	}
 	net_watch_remove(h->w);
-	if (h->pfd[0] != -1) {
-		close(h->pfd[0]);
-		close(h->pfd[1]);
+	close(h->fd);
+	while (waitpid(h->pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	while ((j = TAILQ_FIRST(&h->jobs)) != NULL) {
+		TAILQ_REMOVE(&h->jobs, j, entry);
+		free(j);
 	}
-	pthread_mutex_destroy(&h->mu);
-	pthread_cond_destroy(&h->cv);
-	free(h->threads);
 	free(h);
 }
 
@@ -243,62 +224,48 @@ server_hasher_submit(struct server_hasher *h, enum server_hash_kind kind,
     const char *pw, size_t pwlen, const char *hash, void *owner)
 {
 	struct server_hash_job *j;
+	struct hash_msg m;
+	ssize_t n;
 
-	if (pwlen > HASH_MAX_PW ||
+	if (h->njobs >= h->cap || pwlen > HASH_MAX_PW ||
 	    (kind == SERVER_HASH_CHECK &&
 	        strlen(hash) >= crypto_pwhash_STRBYTES))
 		return NULL;
-	pthread_mutex_lock(&h->mu);
-	if (h->njobs >= h->cap) {
-		pthread_mutex_unlock(&h->mu);
+	memset(&m, 0, sizeof m);
+	m.id = ++h->next_id;
+	m.kind = (int)kind;
+	m.pwlen = pwlen;
+	memcpy(m.pw, pw, pwlen);
+	if (kind == SERVER_HASH_CHECK)
+		snprintf(m.hash, sizeof m.hash, "%s", hash);
+	n = send(h->fd, &m, sizeof m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	sodium_memzero(&m, sizeof m);
+	if (n != (ssize_t)sizeof m)
 		return NULL;
-	}
-	h->njobs++;
-	pthread_mutex_unlock(&h->mu);
 	j = xcalloc(1, sizeof *j);
+	j->id = h->next_id;
 	j->kind = kind;
 	j->owner = owner;
-	j->pwlen = pwlen;
-	memcpy(j->pw, pw, pwlen);
-	if (kind == SERVER_HASH_CHECK)
-		snprintf(j->hash, sizeof j->hash, "%s", hash);
-	pthread_mutex_lock(&h->mu);
-	j->state = JOB_QUEUED;
-	TAILQ_INSERT_TAIL(&h->queue, j, entry);
-	pthread_cond_signal(&h->cv);
-	pthread_mutex_unlock(&h->mu);
+	TAILQ_INSERT_TAIL(&h->jobs, j, entry);
+	h->njobs++;
 	return j;
 }
 
 /*
- * The job's owner is gone: its result will not be delivered. A job not
- * started yet leaves the queue at once; a running one ends unseen.
+ * The job's owner is gone: its result will not be delivered. The job
+ * keeps its place in the queue until the helper answers it.
  */
 void
 server_hasher_forget(struct server_hasher *h, struct server_hash_job *j)
 {
-	if (j == NULL)
-		return;
-	j->owner = NULL;
-	pthread_mutex_lock(&h->mu);
-	if (j->state == JOB_QUEUED) {
-		TAILQ_REMOVE(&h->queue, j, entry);
-		h->njobs--;
-	} else
-		j = NULL;
-	pthread_mutex_unlock(&h->mu);
+	(void)h;
 	if (j != NULL)
-		job_free(j);
+		j->owner = NULL;
 }
 
-/* Jobs queued or running. */
+/* Jobs sent and not answered yet. */
 size_t
 server_hasher_pending(struct server_hasher *h)
 {
-	size_t n;
-
-	pthread_mutex_lock(&h->mu);
-	n = h->njobs;
-	pthread_mutex_unlock(&h->mu);
-	return n;
+	return h->njobs;
 }

@@ -1,10 +1,10 @@
 /*
- * Password hashing off the event loop: a few worker threads take argon2id
- * jobs (hash a new password, or check one against its stored hash) from a
- * bounded queue, and hand each result back to the loop through a pipe the
- * loop watches. The loop never waits on a worker. At most `threads`
- * hashes run at once, so their memory (64 MiB each for libsodium's
- * interactive limits) is bounded by threads x 64 MiB.
+ * Password hashing off the event loop: a few worker threads in a helper
+ * process take argon2id jobs (hash a new password, or check one against
+ * its stored hash) from a bounded queue, and hand each result back to the
+ * loop through a socket the loop watches. The loop never waits on a
+ * worker. At most `threads` hashes run at once, so their memory (64 MiB
+ * each for libsodium's interactive limits) is bounded by threads x 64 MiB.
  */
 #ifndef SERVER_HASHER_H
 #define SERVER_HASHER_H
