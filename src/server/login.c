@@ -79,6 +79,14 @@ login_refuse_wait(struct srv_sess *s, uint64_t wait, const char *why)
 	server_session_close(s, NULL, why);
 }
 
+/* Refuse s's LOGIN or RESUME: ERR|code|-|text, then close. */
+static void
+login_refuse(struct srv_sess *s, enum proto_err code, const char *text)
+{
+	server_session_err(s, code, server_no_ref, text);
+	server_session_close(s, NULL, NULL);
+}
+
 /* The counters of s's address, made at its first connection. */
 void
 server_login_accept(struct srv_sess *s)
@@ -133,9 +141,8 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 	if (u == NULL || (u->sess == NULL && !u->light) ||
 	    u->token[0] == '\0' ||
 	    !server_directory_token_eq(fr->arg[2], u->token)) {
-		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
+		login_refuse(s, PROTO_ERR_AUTH_FAILED,
 		    "unknown or expired session token");
-		server_session_close(s, NULL, NULL);
 		return;
 	}
 	if (s->r->cfg.tls &&
@@ -144,9 +151,8 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 		server_log(SERVER_LOG_WARN,
 		    "%s: RESUME from %s with another device key: refused",
 		    u->name, s->ip);
-		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
+		login_refuse(s, PROTO_ERR_AUTH_FAILED,
 		    "unknown or expired session token");
-		server_session_close(s, NULL, NULL);
 		return;
 	}
 	server_session_replace(u, s);
@@ -224,9 +230,8 @@ login_register(struct srv_sess *s, const char *hash)
 	        r->store, s->login_name, hash, util_wall_ms()) != 0) {
 		server_log(SERVER_LOG_ERROR, "store: %s",
 		    server_store_error(r->store));
-		server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
+		login_refuse(s, PROTO_ERR_INTERNAL,
 		    "the relay could not register the name");
-		server_session_close(s, NULL, NULL);
 		return NULL;
 	}
 	u = server_directory_add(&r->dir, s->login_name, hash, 0);
@@ -246,9 +251,8 @@ server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 	unsigned port = (unsigned)proto_slice_u64(fr->arg[3]);
 
 	if (proto_slice_u64(fr->arg[0]) != PROTO_VERSION) {
-		server_session_err(s, PROTO_ERR_BAD_FIELD, server_no_ref,
+		login_refuse(s, PROTO_ERR_BAD_FIELD,
 		    "this relay speaks protocol version 1");
-		server_session_close(s, NULL, NULL);
 		return;
 	}
 	u = server_directory_find(&s->r->dir, fr->arg[1]);
@@ -319,9 +323,8 @@ login_checked(struct srv_sess *s, struct srv_user *u, bool ok)
 		    "%s: right password from %s on a device not pinned: "
 		    "refused",
 		    u->name, s->ip);
-		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
+		login_refuse(s, PROTO_ERR_AUTH_FAILED,
 		    "this name accepts only its pinned devices");
-		server_session_close(s, NULL, NULL);
 		return;
 	}
 	memset(&u->fails, 0, sizeof u->fails);
@@ -336,9 +339,8 @@ login_hashed_new(
     struct srv_sess *s, struct srv_user *u, bool ok, const char *hash)
 {
 	if (!ok) {
-		server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
+		login_refuse(s, PROTO_ERR_INTERNAL,
 		    "out of memory hashing the password");
-		server_session_close(s, NULL, NULL);
 		return;
 	}
 	if (u != NULL) {

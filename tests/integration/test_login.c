@@ -409,6 +409,37 @@ login__refuses_connections__over_the_address_limit(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * Past --max-registrations new names from one address in an hour, a
+ * LOGIN of a new name is refused with the time left; known names still
+ * log in.
+ */
+static void
+login__refuses_new_names__past_the_registrations_per_hour(void **state)
+{
+	struct relay r;
+	struct raw *c = &conn[0];
+	int wait;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--max-registrations", "2", NULL), 0);
+	assert_int_equal(raw_login(c, r.port, "first", ""), 0);
+	raw_close(c);
+	assert_int_equal(raw_login(c, r.port, "second", "pw"), 0);
+	raw_close(c);
+	try_login(c, r.port, "third", "");
+	wait = retry_in(c->line);
+	printf("3rd new name from one address with --max-registrations 2: "
+	       "%s (retry in %d s)\n",
+	    c->line, wait);
+	assert_true(wait > 3500 && wait <= 3600);
+	assert_int_equal(raw_login(c, r.port, "first", ""), 0);
+	raw_close(c);
+	assert_int_equal(raw_login(c, r.port, "second", "pw"), 0);
+	raw_close(c);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 /* The answer to a LOGIN line on a new connection, and whether it closed. */
 static bool
 refused_line(int port, const char *line, const char *want)
@@ -511,6 +542,8 @@ main(void)
 	        login__makes_wrong_passwords_wait__longer_each_time),
 	    cmocka_unit_test(
 	        login__refuses_connections__over_the_address_limit),
+	    cmocka_unit_test(
+	        login__refuses_new_names__past_the_registrations_per_hour),
 	    cmocka_unit_test(
 	        login__refuses_bad_name_and_bad_password__and_closes),
 	    cmocka_unit_test(
