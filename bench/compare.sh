@@ -131,6 +131,7 @@ start_server() {
 		# shellcheck disable=SC2086
 		TERMGRAM_LOOP=$loop "$build/termgramd" --bind 127.0.0.1 \
 		    --port $port --data "$work/state" --rate 0 $tgd_tls \
+		    --max-per-address 0 --max-registrations 0 \
 		    --log-level warn 2>>"$work/$1.log" &
 		;;
 	ngircd)

@@ -116,11 +116,11 @@ net_buf_consume(struct net_buf *b, size_t n)
 		b->off = b->len = 0;
 }
 
-/* The unread bytes. */
+/* The unread bytes (NULL when the buffer holds no block). */
 const char *
 net_buf_data(const struct net_buf *b)
 {
-	return b->data + b->off;
+	return b->data != NULL ? b->data + b->off : NULL;
 }
 
 /* How many bytes are unread. */

@@ -28,6 +28,13 @@ struct net_deferred {
 
 #define NET_MAX_SIGNALS 8
 
+/*
+ * How long one turn may run callbacks before the rest of the ready
+ * watches wait for the next turn (which does not wait): no burst of work
+ * on some connections delays the others, or the timers, by more.
+ */
+#define NET_TURN_BUDGET_MS 20
+
 struct net_sighandler {
 	int signo;
 	net_signal_cb cb;
@@ -47,6 +54,12 @@ struct net_loop {
 
 	struct net_watch **again, **due; /* next turn's, this turn's */
 	size_t nagain, capagain, ndue, capdue;
+
+	/* Watches that were ready in a turn that ran out of its budget:
+	 * the next turn serves them first, without waiting. */
+	struct net_ready *carry, *carrying;
+	size_t ncarry, capcarry, ncarrying, capcarrying;
+	uint64_t turn, turn_start;
 
 	struct net_deferred *defer;
 	size_t ndefer, capdefer;
@@ -171,12 +184,14 @@ net_loop_free(struct net_loop *loop)
 	free(loop->flush);
 	free(loop->again);
 	free(loop->due);
+	free(loop->carry);
+	free(loop->carrying);
 	free(loop->defer);
 	free(loop->heap);
 	free(loop);
 }
 
-/* The time at the start of this loop turn, in monotonic milliseconds. */
+/* The time at the start of this loop turn (and again before its timers). */
 uint64_t
 net_loop_now(struct net_loop *loop)
 {
@@ -253,6 +268,22 @@ net_watch_drop_again(struct net_watch *w)
 	w->again = false;
 }
 
+/* Take a removed watch off the list of those left over for next turn. */
+static void
+net_watch_drop_carried(struct net_watch *w)
+{
+	struct net_loop *loop = w->loop;
+	size_t i;
+
+	for (i = 0; i < loop->ncarry; i++) {
+		if (loop->carry[i].w == w) {
+			loop->carry[i] = loop->carry[--loop->ncarry];
+			break;
+		}
+	}
+	w->carried = false;
+}
+
 /* Stop watching; the watch is freed at the end of the turn. */
 void
 net_watch_remove(struct net_watch *w)
@@ -263,6 +294,8 @@ net_watch_remove(struct net_watch *w)
 	w->loop->dead_watches = true;
 	if (w->again)
 		net_watch_drop_again(w);
+	if (w->carried)
+		net_watch_drop_carried(w);
 	if (w->always)
 		w->loop->nalways--;
 	else
@@ -356,6 +389,69 @@ net_loop_take_again(struct net_loop *loop)
 	loop->nagain = 0;
 }
 
+/* Whether this turn has used up its time. */
+static bool
+net_loop_over_budget(const struct net_loop *loop)
+{
+	return net_clock_ms() - loop->turn_start >= NET_TURN_BUDGET_MS;
+}
+
+/* Leave a ready watch for the next turn, which will not wait. */
+static void
+net_loop_carry(struct net_loop *loop, struct net_watch *w, short revents)
+{
+	if (w->dead || w->carried)
+		return;
+	w->carried = true;
+	XGROW(loop->carry, loop->capcarry, loop->ncarry + 1, 16);
+	loop->carry[loop->ncarry].w = w;
+	loop->carry[loop->ncarry].revents = revents;
+	loop->ncarry++;
+}
+
+/*
+ * Run one watch's callback for this turn, once, while the turn has time
+ * left; past its budget the watch waits for the next turn.
+ */
+static void
+net_loop_dispatch(struct net_loop *loop, struct net_watch *w, short revents)
+{
+	w->due = false;
+	if (w->dead || w->turn == loop->turn)
+		return;
+	if (net_loop_over_budget(loop)) {
+		net_loop_carry(loop, w, revents);
+		return;
+	}
+	w->turn = loop->turn;
+	w->io(w, revents, w->arg);
+}
+
+/* The watches left over by the last turn go first in this one. */
+static void
+net_loop_run_carried(struct net_loop *loop)
+{
+	struct net_ready *tmp;
+	size_t i, cap;
+
+	if (loop->ncarry == 0)
+		return;
+	tmp = loop->carrying;
+	cap = loop->capcarrying;
+	loop->carrying = loop->carry;
+	loop->capcarrying = loop->capcarry;
+	loop->ncarrying = loop->ncarry;
+	loop->carry = tmp;
+	loop->capcarry = cap;
+	loop->ncarry = 0;
+	for (i = 0; i < loop->ncarrying; i++)
+		loop->carrying[i].w->carried = false;
+	for (i = 0; i < loop->ncarrying; i++)
+		net_loop_dispatch(
+		    loop, loop->carrying[i].w, loop->carrying[i].revents);
+	loop->ncarrying = 0;
+}
+
 /* Run the watches asked for that had no events of their own this turn. */
 static void
 net_loop_run_due(struct net_loop *loop)
@@ -365,10 +461,8 @@ net_loop_run_due(struct net_loop *loop)
 
 	for (i = 0; i < loop->ndue; i++) {
 		w = loop->due[i];
-		if (w->due && !w->dead) {
-			w->due = false;
-			w->io(w, POLLIN, w->arg);
-		}
+		if (w->due)
+			net_loop_dispatch(loop, w, POLLIN);
 		w->due = false;
 	}
 	loop->ndue = 0;
@@ -470,13 +564,18 @@ net_timer_stop(struct net_loop *loop, struct net_timer *t)
 	heap_up(loop, loop->heap[i]->slot);
 }
 
+/*
+ * Fire the timers that are due; one started again meanwhile (even with
+ * no delay) waits for the next turn rather than spin in this one.
+ */
 static void
 net_loop_run_timers(struct net_loop *loop)
 {
 	struct net_timer *t;
-	uint64_t now = net_clock_ms();
+	uint64_t now = net_clock_ms(), seq = loop->timer_seq;
 
-	while (loop->nheap > 0 && loop->heap[0]->when <= now) {
+	while (loop->nheap > 0 && loop->heap[0]->when <= now &&
+	    loop->heap[0]->seq < seq) {
 		t = loop->heap[0];
 		net_timer_stop(loop, t);
 		t->cb(t, t->arg);
@@ -571,10 +670,36 @@ net_loop_end_turn(struct net_loop *loop)
 	net_loop_sweep_watches(loop);
 }
 
+/* The time the next wait may last: none while work is left over. */
+static int
+net_loop_timeout(struct net_loop *loop, int max_wait)
+{
+	uint64_t now = net_clock_ms(), due;
+	int timeout = max_wait, t;
+
+	if (loop->nheap > 0) {
+		due = loop->heap[0]->when;
+		t = due <= now
+		    ? 0
+		    : (due - now > 86400000 ? 86400000 : (int)(due - now));
+		if (timeout < 0 || t < timeout)
+			timeout = t;
+	}
+	if (loop->nflush > 0 || loop->ndefer > 0 || loop->nalways > 0 ||
+	    loop->nagain > 0 || loop->ncarry > 0)
+		timeout = 0;
+	return timeout;
+}
+
 /*
  * One turn: wait at most max_wait ms (-1: until something happens) for
- * descriptors and timers, dispatch, then end the turn. Returns the number
- * of descriptors that had events, or -1 on a poll error.
+ * descriptors and timers, dispatch, then end the turn. Callbacks run
+ * while the turn is within its budget (NET_TURN_BUDGET_MS); the watches
+ * left are served first in the next turn. The turn's output is flushed
+ * before the timers run, so a timer never judges a connection by output
+ * that a long turn had not yet written (a close's linger, a sweep).
+ * Returns the number of descriptors that had events, or -1 on a poll
+ * error.
  */
 int
 net_loop_run_once(struct net_loop *loop, int max_wait)
@@ -582,45 +707,33 @@ net_loop_run_once(struct net_loop *loop, int max_wait)
 	struct net_ready *ready = NULL;
 	struct net_watch *w;
 	size_t i, n;
-	int timeout = max_wait, rc;
-	uint64_t now;
+	int timeout, rc;
 
 	net_loop_end_turn(loop);
-	now = net_clock_ms();
-	if (loop->nheap > 0) {
-		uint64_t due = loop->heap[0]->when;
-		int t = due <= now
-		    ? 0
-		    : (due - now > 86400000 ? 86400000 : (int)(due - now));
-		if (timeout < 0 || t < timeout)
-			timeout = t;
-	}
-	if (loop->nflush > 0 || loop->ndefer > 0 || loop->nalways > 0 ||
-	    loop->nagain > 0)
-		timeout = 0;
+	timeout = net_loop_timeout(loop, max_wait);
 	net_loop_take_again(loop);
 
 	rc = loop->be->wait(loop->bed, timeout, &ready);
-	loop->now = net_clock_ms();
+	loop->now = loop->turn_start = net_clock_ms();
+	loop->turn++;
 	if (rc == -1) {
 		if (errno != EINTR)
 			return -1;
 		rc = 0;
 	}
+	net_loop_run_carried(loop);
 	/* A watch removed by an earlier callback of this turn is marked
 	 * dead and freed only at the end of the turn. */
-	for (i = 0; i < (size_t)rc; i++) {
-		w = ready[i].w;
-		w->due = false;
-		if (!w->dead)
-			w->io(w, ready[i].revents, w->arg);
-	}
+	for (i = 0; i < (size_t)rc; i++)
+		net_loop_dispatch(loop, ready[i].w, ready[i].revents);
 	net_loop_run_due(loop);
 	for (i = 0, n = loop->nw; i < n && loop->nalways > 0; i++) {
 		w = loop->w[i];
 		if (w->always && !w->dead && (w->events & (POLLIN | POLLOUT)))
 			w->io(w, w->events & (POLLIN | POLLOUT), w->arg);
 	}
+	net_loop_end_turn(loop);
+	loop->now = net_clock_ms();
 	net_loop_run_timers(loop);
 	net_loop_end_turn(loop);
 	return rc;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "net/loop.h"
 
@@ -24,6 +25,8 @@ struct net_watch {
 	bool flush_pending;
 	bool again; /* asked to run next turn without waiting */
 	bool due; /* asked last turn; runs this turn unless events did */
+	bool carried; /* ready, left over from a turn out of budget */
+	uint64_t turn; /* the last turn its callback ran in */
 	net_io_cb io;
 	net_flush_cb flush;
 	void *arg;

@@ -27,6 +27,10 @@ static const char usage[] =
     "                 [--ticket-seconds S] [--name NAME] [--login-timeout S]\n"
     "                 [--queue-max-frames N] [--queue-max-bytes BYTES]\n"
     "                 [--tls on|off] [--cert FILE --key FILE]\n"
+    "                 [--hash-threads N] [--hash-queue N]\n"
+    "                 [--name-failures N] [--addr-failures N]\n"
+    "                 [--max-delay S] [--max-per-address N]\n"
+    "                 [--max-registrations N]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "\n"
     "  --bind ADDR         address to listen on (default 0.0.0.0; :: for "
@@ -63,6 +67,18 @@ static const char usage[] =
     "                      limit)\n"
     "  --queue-max-bytes BYTES  bytes the relay keeps for one recipient\n"
     "                      (default 268435456, 256 MiB; 0: no limit)\n"
+    "  --hash-threads N    passwords hashed at once, each with 64 MiB of\n"
+    "                      memory (default: one fewer than the CPUs, 1 to 2)\n"
+    "  --hash-queue N      logins waiting for a hashing thread; more get\n"
+    "                      RATE_LIMIT (default 16)\n"
+    "  --name-failures N   wrong passwords for a name before each next try\n"
+    "                      waits, 1 s and doubling (default 3)\n"
+    "  --addr-failures N   the same per client address (default 10)\n"
+    "  --max-delay S       the longest of those waits (default 300)\n"
+    "  --max-per-address N connections from one address, loopback included\n"
+    "                      (default 64; 0: no limit)\n"
+    "  --max-registrations N  new names per address per hour (default 20;\n"
+    "                      0: no limit)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -167,6 +183,13 @@ static const struct opt opts[] = {
     {"tls", OPT_OTHER, 0, 0, 0},
     {"cert", OPT_STR, CFG(cert), 0, 0},
     {"key", OPT_STR, CFG(key), 0, 0},
+    {"hash-threads", OPT_UINT, CFG(hash_threads), 0, 64},
+    {"hash-queue", OPT_UINT, CFG(hash_queue), 0, 100000},
+    {"name-failures", OPT_UINT, CFG(name_failures), 1, 1000000},
+    {"addr-failures", OPT_UINT, CFG(addr_failures), 1, 1000000},
+    {"max-delay", OPT_UINT, CFG(max_delay_s), 1, 86400},
+    {"max-per-address", OPT_UINT, CFG(max_per_addr), 0, 1000000},
+    {"max-registrations", OPT_UINT, CFG(max_regs), 0, 1000000},
 };
 
 static bool print_fingerprint; /* --fingerprint: print it and exit */

@@ -54,6 +54,13 @@ server_config_defaults(struct server_config *cfg)
 	cfg->queue_max_frames = 100000;
 	cfg->queue_max_bytes = 256ULL * 1024 * 1024;
 	cfg->tls = true;
+	cfg->hash_threads = 0; /* one fewer than the CPUs, 1 to 2 */
+	cfg->hash_queue = 16;
+	cfg->name_failures = 3;
+	cfg->addr_failures = 10;
+	cfg->max_delay_s = 300;
+	cfg->max_per_addr = 64;
+	cfg->max_regs = 20;
 }
 
 /*
@@ -224,13 +231,17 @@ relay_trim(struct server_relay *r)
 #ifdef __GLIBC__
 	uint64_t out = r->st.frames_out;
 
-	if (out - r->trim_mark > 10000)
+	/* Many closed sessions free their buffers (partial lines, TLS
+	 * state) at once: trim once it is quiet, as after many frames. */
+	if (out - r->trim_mark > 10000 ||
+	    r->lg.closed - r->lg.closed_mark > 256)
 		r->trim_wanted = true;
 	else if (r->trim_wanted) {
 		malloc_trim(0);
 		r->trim_wanted = false;
 	}
 	r->trim_mark = out;
+	r->lg.closed_mark = r->lg.closed;
 #else
 	(void)r;
 #endif
@@ -243,6 +254,7 @@ relay_sweep(struct net_timer *t, void *arg)
 	struct server_relay *r = arg;
 
 	server_session_sweep(r, net_clock_ms());
+	server_logins_sweep(r, net_clock_ms());
 	server_directory_sweep(r);
 	relay_trim(r);
 	net_timer_start(r->loop, t, SWEEP_MS);
@@ -311,6 +323,8 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		goto fail;
 	}
 	r->st.queue_depth = server_store_queue_depth(r->store);
+	if (server_logins_init(r, err, errlen) != 0)
+		goto fail;
 	if (relay_tls_start(r, err, errlen) != 0)
 		goto fail;
 	if (relay_listen(r, err, errlen) != 0)
@@ -394,6 +408,7 @@ server_relay_free(struct server_relay *r)
 	}
 	relay_unlisten(r);
 	server_directory_udp_stop(r);
+	server_logins_fini(r);
 	server_router_fini(&r->rt);
 	server_store_close(r->store);
 	server_directory_fini(&r->dir);

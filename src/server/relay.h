@@ -38,6 +38,14 @@ struct server_config {
 	           * answer-size rule of DISCOVER) apply */
 	const char *cert, *key; /* --cert/--key; NULL: relay.crt/relay.key
 	                         * made in data_dir */
+	/* Login limits (docs/relay.md, "Login limits"). */
+	unsigned hash_threads; /* argon2id at once: x 64 MiB of memory */
+	unsigned hash_queue; /* logins waiting for a hashing thread */
+	unsigned name_failures; /* wrong passwords free, per name */
+	unsigned addr_failures; /* wrong passwords free, per address */
+	unsigned max_delay_s; /* the longest wait after failures */
+	unsigned max_per_addr; /* connections per address (0: any) */
+	unsigned max_regs; /* new names per address per hour (0: any) */
 };
 
 void server_config_defaults(struct server_config *);

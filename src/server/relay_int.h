@@ -28,6 +28,12 @@ struct server_store;
 struct util_map;
 struct srv_sess;
 
+/* Wrong passwords in a row: no password is checked before until. */
+struct srv_fails {
+	unsigned n;
+	uint64_t at, until; /* the last one, the end of the wait (mono ms) */
+};
+
 struct srv_user {
 	char key[PROTO_MAX_NAME + 1]; /* lower case */
 	char name[PROTO_MAX_NAME + 1]; /* as registered */
@@ -61,6 +67,19 @@ struct srv_user {
 	/* Its part of the queue on disk, counted rather than kept: frames
 	 * and bytes waiting for it (its quota), messages from it stored. */
 	uint64_t q_frames, q_bytes, q_sent;
+	/* Wrong passwords for it (login.c); the delay does not hold for
+	 * good_ip, the address of its last good login. */
+	struct srv_fails fails;
+	char good_ip[NET_ADDRSTRLEN];
+};
+
+/* What the relay counts per client address (login.c). */
+struct srv_addr {
+	char ip[NET_ADDRSTRLEN];
+	unsigned conns; /* sessions from it now */
+	struct srv_fails fails; /* wrong passwords from it */
+	unsigned regs; /* names registered since regs_since */
+	uint64_t regs_since;
 };
 
 /* A LOOKUP ticket: single use, binds (asker, target), expires. */
@@ -98,6 +117,15 @@ struct srv_sess {
 	size_t pres_skip; /* that batch's lines it had in its contact list */
 	unsigned char fp[32]; /* the client's certificate fingerprint */
 	bool has_fp; /* false with --tls off */
+	/* The login path (login.c): its address's counters, the password
+	 * job it waits for (input paused meanwhile) and what that LOGIN
+	 * asked for; refused: over the address's connection limit, told
+	 * so once TLS is up. */
+	struct srv_addr *addr;
+	struct server_hash_job *hashing;
+	char login_name[PROTO_MAX_NAME + 1];
+	unsigned login_port;
+	bool refused;
 	LIST_ENTRY(srv_sess) entry;
 };
 
@@ -197,6 +225,14 @@ struct server_sessions {
 	struct net_timer kick;
 };
 
+/* The login path's state (login.c). */
+struct server_logins {
+	struct server_hasher *hasher;
+	struct util_map *addrs; /* ip -> srv_addr */
+	uint64_t closed; /* sessions closed, for the heap trim */
+	uint64_t closed_mark; /* closed at the last sweep */
+};
+
 struct server_relay {
 	struct net_loop *loop;
 	struct server_config cfg;
@@ -216,6 +252,7 @@ struct server_relay {
 	struct server_directory dir;
 	struct server_router rt;
 	struct server_sessions ss;
+	struct server_logins lg;
 	struct srv_stats st;
 	char out[PROTO_MAX_FRAME + 256];
 };
@@ -235,6 +272,22 @@ void server_session_sweep(struct server_relay *, uint64_t);
 void server_sessions_init(struct server_relay *);
 void server_sessions_close_all(
     struct server_relay *, const char *, const char *);
+
+void server_session_welcome(struct srv_sess *, struct srv_user *, unsigned);
+void server_session_replace(struct srv_user *, const struct srv_sess *);
+enum proto_feed server_session_feed(
+    void *, const struct proto_frame *, const struct proto_error *);
+void server_session_kick(struct srv_sess *);
+
+/* login.c */
+int server_logins_init(struct server_relay *, char *, size_t);
+void server_logins_fini(struct server_relay *);
+void server_login_accept(struct srv_sess *);
+void server_login_refuse(struct srv_sess *);
+size_t server_login_feed(struct srv_sess *, const char *, size_t);
+void server_login_frame(struct srv_sess *, const struct proto_frame *);
+void server_login_gone(struct srv_sess *);
+void server_logins_sweep(struct server_relay *, uint64_t);
 
 /* router.c */
 void server_router_init(struct server_router *, struct net_loop *,

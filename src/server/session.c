@@ -177,8 +177,9 @@ session_drained(struct net_conn *c, void *arg)
 }
 
 /* s is u's now: WELCOME, the contact list, then what waits for u. */
-static void
-session_welcome(struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
+void
+server_session_welcome(
+    struct srv_sess *s, struct srv_user *u, unsigned p2p_port)
 {
 	struct server_relay *r = s->r;
 	struct proto_writer w;
@@ -240,8 +241,8 @@ session_addr(const struct srv_sess *s, char *buf, size_t len)
  * Take the name over from its current session for s. Over TLS the old
  * one is told where the new one came from: BYE|replaced|addr.
  */
-static void
-session_replace(struct srv_user *u, const struct srv_sess *s)
+void
+server_session_replace(struct srv_user *u, const struct srv_sess *s)
 {
 	struct srv_sess *old = u->sess;
 	struct server_relay *r;
@@ -263,149 +264,6 @@ session_replace(struct srv_user *u, const struct srv_sess *s)
 	if (rc == 0)
 		server_session_send(old, r->out, n);
 	server_session_close(old, NULL, NULL);
-}
-
-/* RESUME|version|name|token|port: the token must be u's, and alive. */
-static void
-login_resume(struct srv_sess *s, const struct proto_frame *fr,
-    struct srv_user *u, unsigned port)
-{
-	if (u == NULL || (u->sess == NULL && !u->light) ||
-	    u->token[0] == '\0' ||
-	    !server_directory_token_eq(fr->arg[2], u->token)) {
-		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
-		    "unknown or expired session token");
-		server_session_close(s, NULL, NULL);
-		return;
-	}
-	if (s->r->cfg.tls &&
-	    (!s->has_fp || !u->has_fp ||
-	        sodium_memcmp(s->fp, u->fp, sizeof s->fp) != 0)) {
-		server_log(SERVER_LOG_WARN,
-		    "%s: RESUME from %s with another device key: refused",
-		    u->name, s->ip);
-		server_session_err(s, PROTO_ERR_AUTH_FAILED, server_no_ref,
-		    "unknown or expired session token");
-		server_session_close(s, NULL, NULL);
-		return;
-	}
-	session_replace(u, s);
-	session_welcome(s, u, port);
-}
-
-/*
- * PROTOCOL.md section 2: a name online already is refused unless it is
- * owned and the password matches; then the new session wins. Returns -1
- * when s was refused (and closed).
- */
-static int
-login_check(
-    struct srv_sess *s, struct srv_user *u, const char *pw, size_t pwlen)
-{
-	if (u->pwhash != NULL) {
-		if (crypto_pwhash_str_verify(u->pwhash, pw, pwlen) != 0) {
-			server_log(SERVER_LOG_INFO,
-			    "%s: wrong password from %s", u->name, s->ip);
-			if (u->sess != NULL)
-				server_session_errf(s, PROTO_ERR_NAME_IN_USE,
-				    server_no_ref, "%s is online already",
-				    u->name);
-			else
-				server_session_err(s, PROTO_ERR_AUTH_FAILED,
-				    server_no_ref,
-				    "wrong password for this name");
-			server_session_close(s, NULL, NULL);
-			return -1;
-		}
-		if (!server_pins_allow(s, u)) {
-			server_log(SERVER_LOG_WARN,
-			    "%s: right password from %s on a device not "
-			    "pinned: refused",
-			    u->name, s->ip);
-			server_session_err(s, PROTO_ERR_AUTH_FAILED,
-			    server_no_ref,
-			    "this name accepts only its pinned devices");
-			server_session_close(s, NULL, NULL);
-			return -1;
-		}
-		session_replace(u, s);
-	} else if (u->sess != NULL) {
-		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
-		    "%s is online already (an open name cannot be taken over;"
-		    " register a name with a password to own it)",
-		    u->name);
-		server_session_close(s, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-/* A new name: owned if a password came with it. NULL: s was refused. */
-static struct srv_user *
-login_register(
-    struct srv_sess *s, struct proto_slice nm, const char *pw, size_t pwlen)
-{
-	struct server_relay *r = s->r;
-	struct srv_user *u;
-	char name[PROTO_MAX_NAME + 1];
-	char hash[crypto_pwhash_STRBYTES];
-
-	memcpy(name, nm.p, nm.len);
-	name[nm.len] = '\0';
-	if (pwlen > 0 &&
-	    crypto_pwhash_str(hash, pw, pwlen,
-	        crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-		server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
-		    "out of memory hashing the password");
-		server_session_close(s, NULL, NULL);
-		return NULL;
-	}
-	if (server_store_add_user(
-	        r->store, name, pwlen > 0 ? hash : NULL, util_wall_ms()) != 0) {
-		server_log(SERVER_LOG_ERROR, "store: %s",
-		    server_store_error(r->store));
-		server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
-		    "the relay could not register the name");
-		server_session_close(s, NULL, NULL);
-		return NULL;
-	}
-	u = server_directory_add(&r->dir, name, pwlen > 0 ? hash : NULL, 0);
-	server_log(SERVER_LOG_INFO, "%s registered (%s name)", u->name,
-	    pwlen > 0 ? "owned" : "open");
-	return u;
-}
-
-/* LOGIN|version|name|password|port or RESUME|version|name|token|port. */
-static void
-session_login(struct srv_sess *s, const struct proto_frame *fr)
-{
-	struct srv_user *u;
-	char pw[PROTO_MAX_TEXT + 1];
-	size_t pwlen = 0;
-	unsigned port = (unsigned)proto_slice_u64(fr->arg[3]);
-
-	if (proto_slice_u64(fr->arg[0]) != PROTO_VERSION) {
-		server_session_err(s, PROTO_ERR_BAD_FIELD, server_no_ref,
-		    "this relay speaks protocol version 1");
-		server_session_close(s, NULL, NULL);
-		return;
-	}
-	u = server_directory_find(&s->r->dir, fr->arg[1]);
-	if (fr->verb == PROTO_V_RESUME) {
-		login_resume(s, fr, u, port);
-		return;
-	}
-	if (proto_text_decode(fr->arg[2], pw, sizeof pw - 1, &pwlen) != 0)
-		pwlen = 0;
-	pw[pwlen] = '\0';
-	if (u != NULL && login_check(s, u, pw, pwlen) != 0)
-		u = NULL;
-	else if (u == NULL)
-		u = login_register(s, fr->arg[1], pw, pwlen);
-	sodium_memzero(pw, sizeof pw);
-	if (u != NULL)
-		session_welcome(s, u, port);
 }
 
 /* PING|token: PONG|token. */
@@ -479,7 +337,7 @@ session_frame(struct srv_sess *s, const struct proto_frame *fr)
 	}
 	if (s->user == NULL) {
 		if (fr->verb == PROTO_V_LOGIN || fr->verb == PROTO_V_RESUME)
-			session_login(s, fr);
+			server_login_frame(s, fr);
 		else
 			server_session_errf(s, PROTO_ERR_NOT_LOGGED_IN,
 			    server_no_ref, "send LOGIN or RESUME first, not %s",
@@ -492,9 +350,13 @@ session_frame(struct srv_sess *s, const struct proto_frame *fr)
 		session_request(s, fr);
 }
 
-/* One frame of the input, or the refusal of one; STOP once closed or paused. */
-static enum proto_feed
-session_feed(
+/*
+ * One frame of the input, or the refusal of one; STOP once closed,
+ * paused or waiting for a password check. A refusal costs the rate
+ * budget like a frame: past it, the line is dropped unanswered.
+ */
+enum proto_feed
+server_session_feed(
     void *arg, const struct proto_frame *fr, const struct proto_error *err)
 {
 	struct srv_sess *s = arg;
@@ -502,13 +364,15 @@ session_feed(
 	s->last_in = net_loop_now(s->r->loop);
 	if (err != NULL) {
 		s->r->st.frames_in++;
-		server_session_err(s, err->code, err->ref, err->text);
+		if (err->fatal || rate_ok(s, 1))
+			server_session_err(s, err->code, err->ref, err->text);
 		if (err->fatal)
 			server_session_close(s, NULL, err->text);
 	} else
 		session_frame(s, fr);
-	return s->gone || s->blocked_on != NULL ? PROTO_FEED_STOP
-	                                        : PROTO_FEED_GO;
+	return s->gone || s->blocked_on != NULL || s->hashing != NULL
+	    ? PROTO_FEED_STOP
+	    : PROTO_FEED_GO;
 }
 
 /* Handle every complete frame in the input, unless paused or closed. */
@@ -518,12 +382,34 @@ session_process(struct srv_sess *s)
 	const char *p;
 	size_t len, done;
 
-	if (s->gone || s->blocked_on != NULL)
+	if (s->gone || s->blocked_on != NULL || s->hashing != NULL)
 		return;
+	if (s->refused) {
+		server_login_refuse(s);
+		return;
+	}
+	if (s->user == NULL) {
+		p = net_conn_input(s->conn, &len);
+		done = server_login_feed(s, p, len);
+		if (!s->gone)
+			net_conn_consume(s->conn, done);
+		if (s->gone || s->user == NULL || s->blocked_on != NULL)
+			return;
+	}
 	p = net_conn_input(s->conn, &len);
-	done = proto_decoder_feed(&s->dec, p, len, session_feed, s);
+	done = proto_decoder_feed(&s->dec, p, len, server_session_feed, s);
 	if (!s->gone)
 		net_conn_consume(s->conn, done);
+}
+
+/* s's password check is done: read its input again. */
+void
+server_session_kick(struct srv_sess *s)
+{
+	s->kick = true;
+	if (s->conn != NULL)
+		net_conn_pause(s->conn, false);
+	net_timer_start(s->r->loop, &s->r->ss.kick, 0);
 }
 
 /* Input arrived. */
@@ -598,6 +484,7 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	s->conn = NULL;
 	LIST_REMOVE(s, entry);
 	r->ss.n--;
+	server_login_gone(s);
 	unblock_waiters(s);
 	if (s->user != NULL && s->user->sess == s)
 		session_user_left(s, bye, why);
@@ -618,6 +505,10 @@ session_handshake(struct net_conn *c, void *arg)
 		return;
 	memcpy(s->fp, fp, sizeof s->fp);
 	s->has_fp = true;
+	/* Refused over the address's limit: told from the kick timer,
+	 * once the connection can send (not from inside this callback). */
+	if (s->refused)
+		server_session_kick(s);
 }
 
 static const struct net_conn_cb session_cb = {
@@ -646,18 +537,21 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 	s->tokens_at = s->last_in;
 	LIST_INSERT_HEAD(&r->ss.list, s, entry);
 	r->ss.n++;
+	server_login_accept(s);
 	if (r->tls != NULL &&
 	    net_conn_tls_start(s->conn, r->tls, err, sizeof err) == -1) {
 		net_conn_close(s->conn, false);
 		s->conn = NULL;
 		server_session_close(s, NULL, err);
-	}
+	} else if (s->refused && r->tls == NULL)
+		server_login_refuse(s);
 }
 
 /*
  * Drop connections not logged in by the login deadline (a stalled TLS
  * handshake, or frames that are never a LOGIN, must not hold a session
- * slot), sessions silent for three heartbeat intervals, and readers whose
+ * slot; one whose password is being checked waits for the answer, the
+ * hasher's queue bounds that), sessions silent for three heartbeat intervals, and readers whose
  * output stays over its high mark past the age limit: they hold up
  * whoever sends to them.
  */
@@ -669,7 +563,7 @@ server_session_sweep(struct server_relay *r, uint64_t now)
 
 	for (s = LIST_FIRST(&r->ss.list); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
-		if (s->user == NULL &&
+		if (s->user == NULL && s->hashing == NULL &&
 		    now - s->since > r->cfg.login_timeout_s * 1000ULL) {
 			server_session_close(s, "login-timeout",
 			    "not logged in within the login deadline");

@@ -19,7 +19,8 @@ fail() {
 	failures=$((failures + 1))
 }
 
-relay_start "$bin" "$tmp/data" "$tmp/relay.log" --rate 0 --tls off ||
+relay_start "$bin" "$tmp/data" "$tmp/relay.log" --rate 0 --tls off \
+    --max-per-address 0 --max-registrations 0 ||
     { echo "FAIL: relay did not start"; exit 1; }
 port=$relay_port
 
@@ -73,7 +74,8 @@ grep -q "TLS handshake failed" "$tmp/plain.out" ||
 # --tls against termgramd with its TLS on (the relay's default): a second
 # relay, every mode.
 saved_port=$port saved_pid=$relay_pid
-relay_start "$bin" "$tmp/data-tls" "$tmp/relay-tls.log" --rate 0 ||
+relay_start "$bin" "$tmp/data-tls" "$tmp/relay-tls.log" --rate 0 \
+    --max-per-address 0 --max-registrations 0 ||
     { echo "FAIL: TLS relay did not start"; exit 1; }
 tls_pid=$relay_pid
 port=$relay_port

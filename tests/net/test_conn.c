@@ -339,6 +339,62 @@ net_conn__delivers_queued__close_with_flush(void **state)
 	net_loop_free(loop);
 }
 
+struct long_turn {
+	struct net_conn *c;
+	int trigger[2];
+};
+
+/* A callback that closes with flush, then works past the linger. */
+static void
+long_turn_io(struct net_watch *w, short revents, void *arg)
+{
+	struct long_turn *lt = arg;
+	char b;
+	uint64_t until;
+
+	(void)revents;
+	(void)!read(lt->trigger[0], &b, 1);
+	net_watch_remove(w);
+	assert_int_equal(net_conn_write(lt->c, "ERR|AUTH_FAILED|-|\n", 19), 0);
+	net_conn_close(lt->c, true);
+	until = net_clock_ms() + 5200; /* longer than the 5 s linger */
+	while (net_clock_ms() < until)
+		continue;
+}
+
+/*
+ * A close with flush in a turn that runs longer than the linger still
+ * delivers its ERR: the turn's output is flushed before timers run.
+ */
+static void
+net_conn__delivers_close_with_flush__after_a_long_turn(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct long_turn lt;
+	struct stuck s = {0, 0};
+	char buf[64];
+	int sv[2];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(lt.trigger), 0);
+	net_set_nonblock(sv[0]);
+	lt.c = net_conn_new(loop, sv[0], &stuck_cb, &s);
+	net_loop_add_fd(loop, lt.trigger[0], POLLIN, long_turn_io, &lt);
+	assert_int_equal(write(lt.trigger[1], "x", 1), 1);
+	net_loop_run_once(loop, 1000);
+	net_loop_run_once(loop, 0);
+	n = read(sv[1], buf, sizeof buf);
+	printf("close after a 5.2 s turn: %zd of 19 bytes delivered\n", n);
+	assert_int_equal(n, 19);
+	assert_memory_equal(buf, "ERR|AUTH_FAILED|-|\n", 19);
+	close(sv[1]);
+	close(lt.trigger[0]);
+	close(lt.trigger[1]);
+	net_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -348,6 +404,8 @@ main(void)
 	    cmocka_unit_test(net_conn__reports_full__peer_that_does_not_read),
 	    cmocka_unit_test(net_conn__reports_refusal__connect_to_closed_port),
 	    cmocka_unit_test(net_conn__delivers_queued__close_with_flush),
+	    cmocka_unit_test(
+	        net_conn__delivers_close_with_flush__after_a_long_turn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

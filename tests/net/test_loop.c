@@ -378,6 +378,94 @@ net_loop__runs_again__without_events(void **state)
 	close(fds2[1]);
 }
 
+#define BUSY_WATCHES 40
+#define BUSY_MS 5
+
+struct busy {
+	int runs[BUSY_WATCHES];
+	int ticks;
+	struct net_loop *loop;
+};
+
+struct busy_one {
+	struct busy *b;
+	int i;
+};
+
+/* A watch whose descriptor stays readable and that works BUSY_MS. */
+static void
+busy_io(struct net_watch *w, short revents, void *arg)
+{
+	struct busy_one *o = arg;
+	uint64_t until = net_clock_ms() + BUSY_MS;
+
+	(void)w;
+	(void)revents;
+	o->b->runs[o->i]++;
+	while (net_clock_ms() < until)
+		continue;
+}
+
+/* A timer that fires every turn it can. */
+static void
+busy_tick(struct net_timer *t, void *arg)
+{
+	struct busy *b = arg;
+
+	b->ticks++;
+	net_timer_start(b->loop, t, 0);
+}
+
+/*
+ * Forty connections with work ready at once: no turn runs much longer
+ * than its budget, timers run between the turns, and every watch is
+ * served within a few turns (the ones left over go first next turn).
+ */
+static void
+net_loop__keeps_turns_short__with_many_busy_watches(void **state)
+{
+	struct busy ctx = {{0}, 0, NULL};
+	struct busy_one one[BUSY_WATCHES];
+	struct net_timer tick;
+	int fds[BUSY_WATCHES][2];
+	uint64_t t0, longest = 0, start = net_clock_ms();
+	int i, turns = 0, served;
+
+	(void)state;
+	ctx.loop = net_loop_new();
+	for (i = 0; i < BUSY_WATCHES; i++) {
+		assert_int_equal(pipe(fds[i]), 0);
+		assert_int_equal(write(fds[i][1], "x", 1), 1);
+		one[i].b = &ctx;
+		one[i].i = i;
+		net_loop_add_fd(ctx.loop, fds[i][0], POLLIN, busy_io, &one[i]);
+	}
+	net_timer_init(&tick, busy_tick, &ctx);
+	net_timer_start(ctx.loop, &tick, 0);
+	do {
+		t0 = net_clock_ms();
+		net_loop_run_once(ctx.loop, 100);
+		if (net_clock_ms() - t0 > longest)
+			longest = net_clock_ms() - t0;
+		turns++;
+		for (i = 0, served = 0; i < BUSY_WATCHES; i++)
+			served += ctx.runs[i] > 0;
+	} while (served < BUSY_WATCHES && turns < 100);
+	printf("%d watches of %d ms each: longest turn %llu ms, all served "
+	       "in %d turns (%llu ms), timer ran %d times\n",
+	    BUSY_WATCHES, BUSY_MS, (unsigned long long)longest, turns,
+	    (unsigned long long)(net_clock_ms() - start), ctx.ticks);
+	assert_int_equal(served, BUSY_WATCHES);
+	assert_true(longest < 20 + 4 * BUSY_MS + 40);
+	assert_true(ctx.ticks >= turns - 1);
+	net_timer_stop(ctx.loop, &tick);
+	for (i = 0; i < BUSY_WATCHES; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	net_loop_free(ctx.loop);
+}
+
 int
 main(void)
 {
@@ -394,6 +482,8 @@ main(void)
 	    cmocka_unit_test(
 	        net_loop__dispatches_to_the_right_watch__after_removals),
 	    cmocka_unit_test(net_loop__uses_backend__named_by_environment),
+	    cmocka_unit_test(
+	        net_loop__keeps_turns_short__with_many_busy_watches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
