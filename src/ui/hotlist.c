@@ -38,7 +38,7 @@ void
 ui_hotlist_format(const struct client_contact *c, const size_t *idx, size_t n,
     int cols, char *out, size_t len)
 {
-	char item[64], more[16];
+	char item[64], more[32];
 	size_t i, used;
 
 	out[0] = '\0';
