@@ -50,6 +50,9 @@ tg_unit_test(test_cmd_args tests/cmd/test_args.c tg_cmd)
 tg_unit_test(test_ui_config tests/ui/test_config.c tg_ui)
 tg_unit_test(test_ui_view tests/ui/test_view.c tg_ui)
 tg_unit_test(test_ui_format tests/ui/test_format.c tg_ui)
+tg_unit_test(test_ui_history tests/ui/test_history.c tg_ui)
+tg_unit_test(test_ui_complete tests/ui/test_complete.c tg_ui)
+tg_unit_test(test_ui_hotlist tests/ui/test_hotlist.c tg_ui)
 tg_unit_test(test_server_router tests/server/test_router.c tg_server)
 tg_unit_test(test_server_directory tests/server/test_directory.c tg_server)
 tg_unit_test(test_server_store tests/server/test_store.c tg_server)
@@ -99,7 +102,8 @@ target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,
 # a temp folder and a tmux server of its own.
-foreach(story chat escapes files layout login p2p reconnect scroll search)
+foreach(story chat escapes files input layout login nav p2p reconnect scroll
+    search)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300

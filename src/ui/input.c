@@ -12,6 +12,7 @@
 
 #define LONG_PASTE 4096
 #define LONG_LINES 20
+#define NO_KEY (-2) /* nothing waits */
 
 /* A curses key (wget_wch's kind and code) as the editor's key. */
 int
@@ -37,6 +38,8 @@ ui_input_key_of(int kind, wint_t ch)
 	    {KEY_RESIZE, UI_KEY_RESIZE},
 	    {UI_KEY_PASTE_BEGIN_CURSES, UI_KEY_PASTE_BEGIN},
 	    {UI_KEY_PASTE_END_CURSES, UI_KEY_PASTE_END},
+	    {UI_KEY_CTRL_UP_CURSES, UI_KEY_CTRL_UP},
+	    {UI_KEY_CTRL_DOWN_CURSES, UI_KEY_CTRL_DOWN},
 	};
 	size_t i;
 
@@ -86,6 +89,7 @@ send_line(struct tui *t)
 		client_session_typing(t->s, t->typing_to, false);
 		t->typing_to[0] = '\0';
 	}
+	ui_history_add(t->hist, t->ed.buf, t->ed.len);
 	ui_editor_clear(&t->ed);
 	t->dirty = true;
 }
@@ -114,6 +118,8 @@ run_command(struct tui *t, char *cmd)
 		}
 	} else if (strcmp(cmd, "/search") == 0)
 		ui_pane_search(t, arg);
+	else if (strcmp(cmd, "/query") == 0 || strcmp(cmd, "/q") == 0)
+		ui_nav_query(t, arg);
 	else if (strcmp(cmd, "/send") == 0)
 		ui_dialog_open(t, arg);
 	else if (strcmp(cmd, "/accept") == 0)
@@ -135,6 +141,7 @@ enter(struct tui *t)
 	if (t->ed.len > 0 && t->ed.buf[0] == '/' && !t->confirm &&
 	    memchr(t->ed.buf, '\n', t->ed.len) == NULL) {
 		cmd = xstrndup(t->ed.buf, t->ed.len);
+		ui_history_add(t->hist, t->ed.buf, t->ed.len);
 		ui_editor_clear(&t->ed);
 		run_command(t, cmd);
 		free(cmd);
@@ -206,6 +213,12 @@ own_key(struct tui *t, int key)
 {
 	if (ui_input_paste_key(t, &t->ed, key))
 		return true;
+	if (key == '\t' && t->paste) {
+		ui_editor_insert(&t->ed, "    ", 4);
+		return true;
+	}
+	if (ui_nav_key(t, key))
+		return true;
 	switch (key) {
 	case UI_KEY_UP:
 	case UI_KEY_CTRL('P'):
@@ -238,9 +251,6 @@ own_key(struct tui *t, int key)
 		break;
 	case UI_KEY_CTRL('X'):
 		ui_bars_stop(t);
-		break;
-	case '\t':
-		ui_editor_insert(&t->ed, "    ", 4);
 		break;
 	default:
 		return false;
@@ -276,6 +286,10 @@ ui_input_key(struct tui *t, int key)
 		ui_dialog_key(t, key);
 		return;
 	}
+	if (t->jumping) {
+		ui_nav_jump_key(t, key);
+		return;
+	}
 	if (t->state == CLIENT_UNTRUSTED) {
 		trust_key(t, key);
 		return;
@@ -296,23 +310,77 @@ ui_input_key(struct tui *t, int key)
 		typed(t);
 }
 
+/*
+ * The next key of window w: an Escape read together with the key after it
+ * is Alt and that key; Ctrl-J (a terminal's Enter is Ctrl-M) a new line.
+ * NO_KEY when nothing waits.
+ */
+static int
+next_key(struct tui *t, WINDOW *w)
+{
+	wint_t ch, ch2;
+	int kind, kind2;
+
+	kind = wget_wch(w, &ch);
+	if (kind == ERR)
+		return NO_KEY;
+	if (kind == OK && ch == '\n' && !t->dialog && !t->paste)
+		return UI_KEY_NEWLINE;
+	if (kind != OK || ch != UI_KEY_ESC || t->paste || t->dialog)
+		return ui_input_key_of(kind, ch);
+	kind2 = wget_wch(w, &ch2);
+	if (kind2 == OK)
+		return UI_KEY_ALT(ch2 == '\n' ? '\r' : (int)ch2);
+	if (kind2 == KEY_CODE_YES) {
+		ui_input_key(t, UI_KEY_ESC);
+		return ui_input_key_of(kind2, ch2);
+	}
+	return UI_KEY_ESC;
+}
+
 /* The keyboard is readable: take every key waiting, then draw once. */
 void
 ui_input_ready(void *arg)
 {
 	struct tui *t = arg;
-	wint_t ch;
-	int kind, i;
+	int key, i;
 
 	/* A paste can be long: take it all now, then draw once. */
 	for (i = 0; i < 1 << 20; i++) {
-		kind = wget_wch(t->input != NULL ? t->input : stdscr, &ch);
-		if (kind == ERR)
+		key = next_key(t, t->input != NULL ? t->input : stdscr);
+		if (key == NO_KEY)
 			break;
-		ui_input_key(t, ui_input_key_of(kind, ch));
+		ui_input_key(t, key);
 		if (t->quit)
 			break;
 	}
+}
+
+/*
+ * The input line's prompt: "[bob] " (a paste going on: "[bob]… "), while
+ * jumping "Jump to: ". Returns its columns.
+ */
+static int
+prompt(struct tui *t, WINDOW *w)
+{
+	int used;
+
+	wmove(w, 0, 0);
+	if (t->jumping) {
+		waddstr(w, "Jump to: ");
+		return 9;
+	}
+	if (t->sel[0] == '\0') {
+		waddstr(w, t->paste ? "\xe2\x80\xa6 " : "> ");
+		return 2;
+	}
+	wattron(w, A_BOLD);
+	waddch(w, '[');
+	used = ui_tui_put(w, t->sel, strlen(t->sel), t->cols / 3);
+	waddch(w, ']');
+	wattroff(w, A_BOLD);
+	waddstr(w, t->paste ? "\xe2\x80\xa6 " : " ");
+	return used + 3 + (t->paste ? 1 : 0);
 }
 
 /* The input line, or the long-message question. */
@@ -320,7 +388,8 @@ void
 ui_input_draw(struct tui *t)
 {
 	WINDOW *w = t->input;
-	int col, room;
+	struct ui_editor *e = t->jumping ? &t->jump : &t->ed;
+	int col, room, pw;
 
 	werase(w);
 	if (t->confirm) {
@@ -332,11 +401,11 @@ ui_input_draw(struct tui *t)
 		wnoutrefresh(w);
 		return;
 	}
-	mvwaddstr(w, 0, 0, t->paste ? "\xe2\x80\xa6 " : "> ");
-	room = t->cols - 3;
-	col = ui_editor_scroll(&t->ed, room);
-	ui_tui_put(w, t->ed.buf != NULL ? t->ed.buf + t->ed.view : "",
-	    t->ed.len - t->ed.view, room);
-	wmove(w, 0, 2 + col);
+	pw = prompt(t, w);
+	room = t->cols - pw - 1;
+	col = ui_editor_scroll(e, room);
+	ui_tui_put(
+	    w, e->buf != NULL ? e->buf + e->view : "", e->len - e->view, room);
+	wmove(w, 0, pw + col);
 	wnoutrefresh(w);
 }

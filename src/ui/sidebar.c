@@ -3,9 +3,11 @@
  * contacts are the core's; the UI keeps a sorted copy to draw and the
  * selected name (so a re-sort keeps the selection).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "ui/history.h"
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
@@ -37,14 +39,28 @@ ui_sidebar_index(struct tui *t, const char *name)
 	return -1;
 }
 
-/* Open the conversation with name: typing stops, it is read. */
+/*
+ * Open the conversation with name: typing stops, it is read, and the input
+ * line keeps the draft of the one left and shows the draft of this one.
+ */
 void
 ui_sidebar_select(struct tui *t, const char *name)
 {
-	if (t->sel[0] != '\0' && strcasecmp(t->sel, name) != 0 &&
-	    t->typing_to[0] != '\0') {
-		client_session_typing(t->s, t->typing_to, false);
-		t->typing_to[0] = '\0';
+	const char *d;
+
+	if (strcasecmp(t->sel, name) != 0) {
+		if (t->typing_to[0] != '\0') {
+			client_session_typing(t->s, t->typing_to, false);
+			t->typing_to[0] = '\0';
+		}
+		/* The first one opened keeps what was typed before. */
+		if (t->sel[0] != '\0') {
+			ui_history_save_draft(
+			    t->hist, t->sel, t->ed.buf, t->ed.len);
+			d = ui_history_draft(t->hist, name);
+			ui_editor_set(&t->ed, d, strlen(d));
+		}
+		ui_history_reset(t->hist);
 	}
 	snprintf(t->sel, sizeof t->sel, "%s", name);
 	client_convos_get(client_session_convos(t->s), name);
@@ -74,18 +90,92 @@ ui_sidebar_move(struct tui *t, int delta)
 	ui_sidebar_select(t, t->roster[i].name);
 }
 
+/*
+ * The rows of the sidebar under its title that show contacts: all but
+ * the last (which counts what is below) when they do not all fit.
+ */
+static int
+list_rows(struct tui *t, size_t n)
+{
+	int h = getmaxy(t->side);
+
+	return (long)n <= h - 1 ? h - 1 : h - 2;
+}
+
+/* Whether name holds want, ignoring ASCII case. */
+static bool
+holds(const char *name, const char *want, size_t wlen)
+{
+	size_t i;
+
+	if (wlen == 0)
+		return true;
+	for (i = 0; strlen(name + i) >= wlen; i++) {
+		if (strncasecmp(name + i, want, wlen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The contacts shown, as indices of the sorted copy, into idx (room for
+ * all): every one, or while jumping (Ctrl-G) the ones whose name holds
+ * what is typed. Returns how many.
+ */
+size_t
+ui_sidebar_visible(struct tui *t, size_t *idx)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < t->nroster; i++) {
+		if (!t->jumping ||
+		    holds(t->roster[i].name, t->jump.buf, t->jump.len))
+			idx[k++] = i;
+	}
+	return k;
+}
+
+/* Where the selection is among the n shown (idx), or -1. */
+static long
+shown_sel(struct tui *t, const size_t *idx, size_t n)
+{
+	long sel = ui_sidebar_index(t, t->sel);
+	size_t i;
+
+	if (t->jumping)
+		return n > 0 ? t->jump_pos : -1;
+	for (i = 0; i < n; i++) {
+		if ((long)idx[i] == sel)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The first of the n shown contacts in sight, the selection kept in. */
+static long
+shown_first(struct tui *t, const size_t *idx, size_t n)
+{
+	return ui_view_list_first(shown_sel(t, idx, n), list_rows(t, n) + 1);
+}
+
 /* A click on row y of the screen, inside the sidebar. */
 void
 ui_sidebar_click(struct tui *t, int y)
 {
+	size_t *idx, n;
 	long first;
 
 	if (y < 1 || y >= t->rows - 2)
 		return;
 	ui_sidebar_refresh(t);
-	first = ui_view_list_first(ui_sidebar_index(t, t->sel), t->rows - 2);
-	if (first + y - 1 < (long)t->nroster)
-		ui_sidebar_select(t, t->roster[first + y - 1].name);
+	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
+	n = ui_sidebar_visible(t, idx);
+	first = shown_first(t, idx, n);
+	if (y - 1 < list_rows(t, n) && first + y - 1 < (long)n) {
+		t->jumping = false;
+		ui_sidebar_select(t, t->roster[idx[first + y - 1]].name);
+	}
+	free(idx);
 }
 
 /* One contact's row: presence dot, name, unread count or percentage. */
@@ -119,26 +209,68 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 		wattroff(w, A_REVERSE);
 }
 
-/* The sidebar, scrolled to keep the selected contact in sight. */
+/*
+ * Row row: how many of the shown contacts idx[from..to) are unread, as
+ * "▲ 2 unread above", or else how many there are, "▼ 5 more below".
+ */
+static void
+draw_more(struct tui *t, int row, const size_t *idx, long from, long to,
+    const char *arrow)
+{
+	WINDOW *w = t->side;
+	unsigned unread = 0;
+	char line[64];
+	long i;
+
+	for (i = from; i < to; i++)
+		unread += t->roster[idx[i]].unread > 0;
+	if (unread > 0)
+		snprintf(line, sizeof line, "%s %u unread %s", arrow, unread,
+		    row == 0 ? "above" : "below");
+	else
+		snprintf(line, sizeof line, "%s %ld more %s", arrow, to - from,
+		    row == 0 ? "above" : "below");
+	mvwhline(w, row, 0, ' ', t->sw - 1);
+	if (unread > 0)
+		wattron(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
+	mvwaddstr(w, row, 1, line);
+	if (unread > 0)
+		wattroff(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
+}
+
+/*
+ * The sidebar, scrolled to keep the selected contact in sight, with what
+ * is above and below out of sight counted in its first and last rows.
+ */
 void
 ui_sidebar_draw(struct tui *t)
 {
 	WINDOW *w = t->side;
-	int h, row;
-	long i, sel;
+	size_t *idx, n;
+	int h, row, rows;
+	long i, sel, first;
 
 	werase(w);
 	h = getmaxy(w);
 	wattron(w, A_BOLD);
-	mvwaddstr(w, 0, 1, "Contacts");
+	mvwaddstr(w, 0, 1, t->jumping ? "Jump to" : "Contacts");
 	wattroff(w, A_BOLD);
 	mvwvline_set(w, 0, t->sw - 1, WACS_VLINE, h);
 	ui_sidebar_refresh(t);
-	sel = ui_sidebar_index(t, t->sel);
-	for (i = ui_view_list_first(sel, h), row = 1;
-	     i < (long)t->nroster && row < h; i++, row++)
-		draw_row(t, row, &t->roster[i], i == sel);
-	if (t->nroster == 0)
-		mvwaddstr(w, 2, 1, "(nobody yet)");
+	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
+	n = ui_sidebar_visible(t, idx);
+	sel = shown_sel(t, idx, n);
+	first = shown_first(t, idx, n);
+	rows = list_rows(t, n);
+	for (i = first, row = 1; i < (long)n && row <= rows; i++, row++)
+		draw_row(t, row, &t->roster[idx[i]], i == sel);
+	if (first > 0)
+		draw_more(t, 0, idx, 0, first, "\xe2\x96\xb2"); /* ▲ */
+	if (first + rows < (long)n)
+		draw_more(t, h - 1, idx, first + rows, (long)n,
+		    "\xe2\x96\xbc"); /* ▼ */
+	if (n == 0)
+		mvwaddstr(w, 2, 1, t->jumping ? "(no match)" : "(nobody yet)");
+	free(idx);
 	wnoutrefresh(w);
 }

@@ -6,7 +6,22 @@
 
 #include "ui/tui_int.h"
 
-/* The status line: a notice while one is up, else the connection. */
+/* The hotlist, bold, from column col (nothing when it is empty). */
+static void
+draw_hotlist(WINDOW *w, const char *hot, int col)
+{
+	if (hot[0] == '\0')
+		return;
+	wattron(w, A_BOLD);
+	mvwaddch(w, 0, col - 1, ' ');
+	ui_tui_put(w, hot, strlen(hot), (int)strlen(hot));
+	wattroff(w, A_BOLD);
+}
+
+/*
+ * The status line: a notice while one is up, else the connection; the
+ * hotlist of unread conversations at its right.
+ */
 void
 ui_status_draw(struct tui *t)
 {
@@ -22,34 +37,42 @@ ui_status_draw(struct tui *t)
 	    .pending = client_session_outbox_len(t->s),
 	};
 
+	char hot[256];
+	int hw;
+
 	werase(w);
 	wbkgd(w, A_REVERSE | ui_tui_pair(t, UI_COLOR_STATUS));
+	ui_nav_hotlist(t, t->cols / 2, hot, sizeof hot);
+	hw = hot[0] != '\0' ? (int)strlen(hot) + 1 : 0;
 	if (si.now < t->notice_until) {
 		if (t->notice_error)
 			wattron(w, A_BOLD);
 		mvwaddch(w, 0, 0, ' ');
-		ui_tui_put(w, t->notice, strlen(t->notice), t->cols - 2);
+		ui_tui_put(w, t->notice, strlen(t->notice), t->cols - 2 - hw);
 		wattroff(w, A_BOLD);
+		draw_hotlist(w, hot, t->cols - hw);
 		wnoutrefresh(w);
 		return;
 	}
 	ui_format_status(&si, line, sizeof line);
-	ui_tui_put(w, line, strlen(line), t->cols - 14);
+	ui_tui_put(w, line, strlen(line), t->cols - 14 - hw);
+	draw_hotlist(w, hot, t->cols - 13 - hw);
 	mvwaddstr(w, 0, t->cols - 12, "F1 help");
 	wnoutrefresh(w);
 }
 
 static const char *const help_lines[] = {
     "termgram keys",
-    "",
     "Up/Down, Ctrl-P/Ctrl-N   choose a conversation (or click it)",
+    "Alt-1..9, Alt-0 / Alt-A  conversation 1..10 / the next unread",
+    "Ctrl-G, /query NAME      jump to a contact by name",
     "PgUp/PgDn, mouse wheel   scroll; End (at the end of the line)",
     "                         jumps back to the newest",
-    "Enter                    send to the selected contact",
+    "Enter / Alt-Enter        send / a new line (also Ctrl-J)",
+    "Ctrl-Up/Down, Alt-P/N    what you sent before; Tab completes",
     "Left/Right, Home/End     move in the line",
-    "Backspace/Delete         delete a character",
     "Ctrl-W / Ctrl-U / Ctrl-K delete word / to start / to end",
-    "F1                       this help",
+    "F1 / Ctrl-L              this help / draw the screen again",
     "Ctrl-C, /quit            quit; Ctrl-Z suspends",
     "",
     "Ctrl-F, /send [PATH]     send a file (paste or drag paths in)",
@@ -58,7 +81,6 @@ static const char *const help_lines[] = {
     "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered (bold: read)"),
-    "",
     "Any key closes this help.",
 };
 

@@ -208,6 +208,10 @@ tui_draw(struct tui *t)
 		tui_draw(t);
 		return;
 	}
+	/* The column between sidebar and pane is no window's: blank it, and
+	 * with it what a closed box left there. */
+	werase(stdscr);
+	wnoutrefresh(stdscr);
 	ui_sidebar_draw(t);
 	ui_pane_draw_header(t);
 	ui_pane_draw(t);
@@ -515,6 +519,8 @@ start_curses(struct tui *t)
 	keypad(stdscr, TRUE);
 	define_key("\033[200~", UI_KEY_PASTE_BEGIN_CURSES);
 	define_key("\033[201~", UI_KEY_PASTE_END_CURSES);
+	define_key("\033[1;5A", UI_KEY_CTRL_UP_CURSES);
+	define_key("\033[1;5B", UI_KEY_CTRL_DOWN_CURSES);
 	colors(t);
 }
 
@@ -552,6 +558,8 @@ start_screen(struct tui *t)
 	t->lines = xmalloc(sizeof *t->lines);
 	ui_editor_init(&t->ed);
 	ui_editor_init(&t->path);
+	ui_editor_init(&t->jump);
+	t->hist = ui_history_new();
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
 	        | BUTTON5_PRESSED
@@ -588,6 +596,8 @@ finish(struct tui *t)
 	client_session_free(t->s);
 	ui_editor_fini(&t->ed);
 	ui_editor_fini(&t->path);
+	ui_editor_fini(&t->jump);
+	ui_history_free(t->hist);
 	ui_pane_free_views(t);
 	free(t->lines);
 	free(t->roster);

@@ -19,6 +19,7 @@
 #include "ui/config.h"
 #include "ui/editor.h"
 #include "ui/format.h"
+#include "ui/history.h"
 #include "ui/view.h"
 #include "util/map.h"
 
@@ -28,6 +29,14 @@
 #define UI_TIME_COLS 6
 #define UI_KEY_PASTE_BEGIN_CURSES (KEY_MAX + 1)
 #define UI_KEY_PASTE_END_CURSES (KEY_MAX + 2)
+#define UI_KEY_CTRL_UP_CURSES (KEY_MAX + 3)
+#define UI_KEY_CTRL_DOWN_CURSES (KEY_MAX + 4)
+/* The input line's keys beyond the editor's (ui/editor.h): Alt-x is ESC
+ * then x, read together. */
+#define UI_KEY_CTRL_UP 0x1f0001
+#define UI_KEY_CTRL_DOWN 0x1f0002
+#define UI_KEY_NEWLINE 0x1f0003 /* Ctrl-J */
+#define UI_KEY_ALT(c) (0x200000 + (c))
 
 struct tui {
 	struct client_rt *rt;
@@ -68,6 +77,11 @@ struct tui {
 	char typing_peer[33];
 	uint64_t typing_until;
 	char typing_to[33];
+
+	struct ui_history *hist; /* lines sent, a draft per conversation */
+	bool jumping; /* Ctrl-G: the sidebar filtered by what is typed */
+	struct ui_editor jump; /* what is typed */
+	long jump_pos; /* the chosen one among the matches */
 };
 
 /* tui.c: log, notices, drawing helpers, layout. */
@@ -87,6 +101,7 @@ long ui_sidebar_index(struct tui *, const char *);
 void ui_sidebar_select(struct tui *, const char *);
 void ui_sidebar_move(struct tui *, int);
 void ui_sidebar_click(struct tui *, int);
+size_t ui_sidebar_visible(struct tui *, size_t *);
 void ui_sidebar_draw(struct tui *);
 
 /* pane.c: the header and the conversation, scrolled. */
@@ -118,6 +133,17 @@ void ui_input_key(struct tui *, int);
 bool ui_input_paste_key(struct tui *, struct ui_editor *, int);
 void ui_input_draw(struct tui *);
 void ui_input_ready(void *);
+
+/* nav.c: getting around, completion and the history of the input line. */
+void ui_nav_nth(struct tui *, int);
+void ui_nav_next_unread(struct tui *);
+void ui_nav_query(struct tui *, const char *);
+void ui_nav_complete(struct tui *);
+void ui_nav_recall(struct tui *, bool);
+void ui_nav_jump_open(struct tui *);
+void ui_nav_jump_key(struct tui *, int);
+bool ui_nav_key(struct tui *, int);
+void ui_nav_hotlist(struct tui *, int, char *, size_t);
 
 /* dialog.c: the send-a-file dialog. */
 void ui_dialog_open(struct tui *, const char *);

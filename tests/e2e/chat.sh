@@ -35,7 +35,7 @@ wait_for bob "│  alice  online"
 text alice "hello"
 wait_for bob "│  alice  online  typing…"
 keys alice C-u
-wait_gone alice "^> hello"
+wait_gone alice "^\[bob\] hello"
 pass "bob sees alice typing"
 
 # bob looks away again.
@@ -43,10 +43,10 @@ keys bob Down Down
 wait_for bob "│  carol  offline"
 msg='你好 bob, 会议改到三点 😀 ok'
 text alice "$msg"
-wait_for alice "> $msg"
+wait_for alice "^\[bob\] $msg"
 keys alice Enter
 wait_for alice "alice: $msg +✓✓"
-wait_gone alice "^>.+"
+wait_gone alice "^\[bob\] .+"
 wait_for bob "● alice +1 *│"
 pass "bob sees an unread count of 1 for alice"
 
@@ -68,7 +68,7 @@ pass "a long CJK message wraps by display width"
 
 # A paste of several lines is one message with its line breaks.
 paste_text alice $'first pasted line\nsecond pasted line'
-wait_for alice "> first pasted line↵second pasted line"
+wait_for alice "^\[bob\] first pasted line↵second pasted line"
 keys alice Enter
 wait_for bob "alice: first pasted line"
 wait_for bob "^ +│ +second pasted line"
@@ -77,18 +77,18 @@ pass "a bracketed paste of two lines is sent as one message"
 # More than 20 lines asks first; n keeps the text, y sends it.
 rows=$(seq -f 'row %g of the long paste' 25)
 paste_text alice "$rows"
-wait_for alice "^> .*↵row 25 of the long paste$"
+wait_for alice "^\[bob\] .*↵row 25 of the long paste$"
 ask="^Send this long message \\(${#rows} bytes\\) to bob\\? y/n$"
 keys alice Enter
 wait_for alice "$ask"
 keys alice n
-wait_for alice "^> .*↵row 25 of the long paste$"
+wait_for alice "^\[bob\] .*↵row 25 of the long paste$"
 keys alice Enter
 wait_for alice "$ask"
 keys alice y
 wait_for bob "^ +│ +row 25 of the long paste"
 wait_for bob "alice: row 1 of the long paste"
-wait_for alice "^> *$"
+wait_for alice "^\[bob\] *$"
 pass "a paste of 25 lines asks y/n first; n keeps it, y sends it"
 
 say alice "/frobnicate now"

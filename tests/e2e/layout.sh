@@ -29,14 +29,12 @@ for size in 80x24 100x30 120x35 200x50 60x12; do
 	golden alice help
 	keys alice x
 	wait_gone alice "termgram keys"
-	relayout alice
 	golden alice main
 	keys alice C-f
 	text alice "~/report.pdf"
 	golden alice dialog
 	keys alice Escape
 	wait_gone alice "Send a file to bob"
-	relayout alice
 	golden alice main
 	pass "at $size: the main screen, the help box and the file dialog"
 done
@@ -49,7 +47,6 @@ keys alice F1
 golden -e alice help
 keys alice x
 wait_gone alice "termgram keys"
-relayout alice
 keys alice C-f
 text alice "~/report.pdf"
 golden -e alice dialog
@@ -58,7 +55,6 @@ text alice "~/nothere.pdf"
 golden -e alice dialog-error
 keys alice Escape
 wait_gone alice "Send a file to bob"
-relayout alice
 golden -e alice main
 pass "the attributes and colours of the main screen, the help and the dialog"
 

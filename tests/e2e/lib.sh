@@ -268,9 +268,7 @@ resize() {
 }
 
 # relayout SESSION: one row more and back, so the client lays its screen
-# out afresh (and clears the column between the sidebar and the pane,
-# which no window owns, so a closed help box or dialog leaves its
-# fragments there until then).
+# out afresh.
 relayout() {
 	local size
 

@@ -63,30 +63,30 @@ msg_at alice 2 "bob: message 225"
 following
 pass "PgDn to the bottom follows the newest again"
 
-# The input line is row 30: "> " and then the text, the cursor after it.
+# The input line is row 30: "[bob] " and then the text, the cursor after it.
 is_scrolled() { row_shows alice 1 "  scrolled \\(End\\)$"; }
 keys alice PPage
 scrolled
 text alice "draft"
-wait_cursor alice 7,29
+wait_cursor alice 11,29
 keys alice Home
-wait_cursor alice 2,29
+wait_cursor alice 6,29
 keys alice End
-wait_cursor alice 7,29
+wait_cursor alice 11,29
 is_scrolled || fail "End from the middle of the line left the scrolled view"
 keys alice End
 following
 wait_row alice 28 "bob: message 251, while alice reads older ones$"
-wait_for alice "^> draft$"
+wait_for alice "^\[bob\] draft$"
 keys alice PPage
 scrolled
 keys alice Home
-wait_cursor alice 2,29
+wait_cursor alice 6,29
 keys alice C-e
-wait_cursor alice 7,29
+wait_cursor alice 11,29
 is_scrolled || fail "Ctrl-E left the scrolled view"
 keys alice C-u
-wait_cursor alice 2,29
+wait_cursor alice 6,29
 keys alice End
 following
 pass "End jumps to the newest only from the end of the input line"

@@ -1,0 +1,17 @@
+/*
+ * The hotlist, without curses: the conversations with unread messages,
+ * highest priority first (the most unread, then the sidebar's order), and
+ * their text on the status line, "[Act: bob(3) carol(1)]".
+ */
+#ifndef UI_HOTLIST_H
+#define UI_HOTLIST_H
+
+#include <stddef.h>
+
+#include "client/roster.h"
+
+size_t ui_hotlist_order(const struct client_contact *, size_t, size_t *);
+void ui_hotlist_format(
+    const struct client_contact *, const size_t *, size_t, int, char *, size_t);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * Getting around and the input line's helpers: Alt-1…Alt-9 and Alt-0 for
+ * the sidebar's first ten rows, Alt-A to the next conversation with
+ * unread messages, /query NAME, Ctrl-G to jump by typing part of a name,
+ * the hotlist, Tab completion and the history of what was sent.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui/complete.h"
+#include "ui/hotlist.h"
+#include "ui/tui_int.h"
+#include "util/xmalloc.h"
+
+/* Alt-1…Alt-9, Alt-0: the sidebar's n-th contact (0 is the tenth). */
+void
+ui_nav_nth(struct tui *t, int n)
+{
+	if (n == 0)
+		n = 10;
+	ui_sidebar_refresh(t);
+	if (n < 1 || (size_t)n > t->nroster) {
+		ui_tui_notice(t, true, "No conversation %d: there are %zu", n,
+		    t->nroster);
+		return;
+	}
+	ui_sidebar_select(t, t->roster[n - 1].name);
+}
+
+/* Alt-A: the conversation with the most unread messages but this one. */
+void
+ui_nav_next_unread(struct tui *t)
+{
+	size_t *idx, n, i;
+
+	ui_sidebar_refresh(t);
+	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
+	n = ui_hotlist_order(t->roster, t->nroster, idx);
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(t->roster[idx[i]].name, t->sel) != 0)
+			break;
+	}
+	if (i < n)
+		ui_sidebar_select(t, t->roster[idx[i]].name);
+	else
+		ui_tui_notice(t, false, "Nothing unread elsewhere");
+	free(idx);
+}
+
+/* /query NAME, /q NAME: that contact, or the only one starting so. */
+void
+ui_nav_query(struct tui *t, const char *arg)
+{
+	size_t len = strlen(arg), i, matches = 0;
+	long hit = -1;
+
+	while (len > 0 && arg[len - 1] == ' ')
+		len--;
+	if (len == 0) {
+		ui_tui_notice(t, true, "Usage: /query NAME");
+		return;
+	}
+	ui_sidebar_refresh(t);
+	for (i = 0; i < t->nroster; i++) {
+		if (strncasecmp(t->roster[i].name, arg, len) != 0)
+			continue;
+		hit = (long)i;
+		if (strlen(t->roster[i].name) == len) {
+			matches = 1;
+			break;
+		}
+		matches++;
+	}
+	if (matches == 1)
+		ui_sidebar_select(t, t->roster[hit].name);
+	else if (matches == 0)
+		ui_tui_notice(t, true, "No contact %.*s", (int)len, arg);
+	else
+		ui_tui_notice(t, true,
+		    "%zu contacts start with %.*s: Tab lists them", matches,
+		    (int)len, arg);
+}
+
+/* Tab: complete a contact's name or a command; several are listed. */
+void
+ui_nav_complete(struct tui *t)
+{
+	const char **names;
+	char list[256];
+	size_t i;
+
+	ui_sidebar_refresh(t);
+	names = xreallocarray(NULL, t->nroster + 1, sizeof *names);
+	for (i = 0; i < t->nroster; i++)
+		names[i] = t->roster[i].name;
+	if (ui_complete(&t->ed, names, t->nroster, list, sizeof list) > 1)
+		ui_tui_notice(t, false, "%s", list);
+	free(names);
+}
+
+/* Ctrl-Up/Alt-P (older) and Ctrl-Down/Alt-N: a line sent before. */
+void
+ui_nav_recall(struct tui *t, bool older)
+{
+	const char *s = older ? ui_history_older(t->hist, t->ed.buf, t->ed.len)
+	                      : ui_history_newer(t->hist);
+
+	if (s != NULL)
+		ui_editor_set(&t->ed, s, strlen(s));
+}
+
+/* Ctrl-G: the sidebar shows the names holding what is typed. */
+void
+ui_nav_jump_open(struct tui *t)
+{
+	t->jumping = true;
+	t->jump_pos = 0;
+	ui_editor_clear(&t->jump);
+}
+
+/* Keys while jumping: Up/Down/Tab choose, Enter opens, Esc leaves. */
+void
+ui_nav_jump_key(struct tui *t, int key)
+{
+	size_t *idx, n;
+
+	ui_sidebar_refresh(t);
+	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
+	n = ui_sidebar_visible(t, idx);
+	switch (key) {
+	case UI_KEY_ESC:
+	case UI_KEY_CTRL('G'):
+		t->jumping = false;
+		break;
+	case UI_KEY_UP:
+	case UI_KEY_BTAB:
+		if (t->jump_pos > 0)
+			t->jump_pos--;
+		break;
+	case UI_KEY_DOWN:
+	case '\t':
+		if (t->jump_pos + 1 < (long)n)
+			t->jump_pos++;
+		break;
+	case UI_KEY_ENTER:
+		t->jumping = false;
+		if (n > 0)
+			ui_sidebar_select(t, t->roster[idx[t->jump_pos]].name);
+		break;
+	default:
+		if (ui_editor_key(&t->jump, key) != UI_EDITOR_UNUSED)
+			t->jump_pos = 0;
+	}
+	free(idx);
+}
+
+/* The input line's keys of this file; false for any other. */
+bool
+ui_nav_key(struct tui *t, int key)
+{
+	if (key >= UI_KEY_ALT('0') && key <= UI_KEY_ALT('9')) {
+		ui_nav_nth(t, key - UI_KEY_ALT('0'));
+		return true;
+	}
+	switch (key) {
+	case UI_KEY_ALT('a'):
+	case UI_KEY_ALT('A'):
+		ui_nav_next_unread(t);
+		break;
+	case UI_KEY_ALT('p'):
+	case UI_KEY_CTRL_UP:
+		ui_nav_recall(t, true);
+		break;
+	case UI_KEY_ALT('n'):
+	case UI_KEY_CTRL_DOWN:
+		ui_nav_recall(t, false);
+		break;
+	case UI_KEY_ALT('\r'):
+	case UI_KEY_NEWLINE:
+		ui_editor_insert(&t->ed, "\n", 1);
+		break;
+	case UI_KEY_CTRL('G'):
+		ui_nav_jump_open(t);
+		break;
+	case UI_KEY_CTRL('L'):
+		ui_tui_layout(t); /* every window drawn again, in full */
+		break;
+	case '\t':
+		ui_nav_complete(t);
+		break;
+	default:
+		/* Another Alt key does nothing rather than type its letter. */
+		return key >= UI_KEY_ALT(0);
+	}
+	return true;
+}
+
+/* The status line's hotlist in at most cols columns, into (out, len). */
+void
+ui_nav_hotlist(struct tui *t, int cols, char *out, size_t len)
+{
+	size_t *idx, n;
+
+	ui_sidebar_refresh(t);
+	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
+	n = ui_hotlist_order(t->roster, t->nroster, idx);
+	ui_hotlist_format(t->roster, idx, n, cols, out, len);
+	free(idx);
+}
