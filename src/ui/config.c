@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui/config.h"
 
@@ -17,6 +18,9 @@ ui_config_defaults(struct ui_config *c)
 	c->color = nc == NULL || *nc == '\0';
 	c->bell = true;
 	c->tls = true;
+	snprintf(c->time_format, sizeof c->time_format, "%%H:%%M");
+	c->mouse = true;
+	c->title = true;
 }
 
 /* Where the config file lives; -1 without HOME or XDG_CONFIG_HOME. */
@@ -143,10 +147,15 @@ set_user(struct ui_config *c, const char *v, const char **why)
 static int
 set_theme(struct ui_config *c, const char *v, const char **why)
 {
-	if (strcmp(v, "mono") == 0)
+	if (strcmp(v, "mono") == 0) {
+		c->theme = UI_THEME_MONO;
 		c->color = false;
-	else if (strcmp(v, "default") != 0) {
-		*why = "theme is default or mono";
+	} else if (strcmp(v, "light") == 0)
+		c->theme = UI_THEME_LIGHT;
+	else if (strcmp(v, "default") == 0)
+		c->theme = UI_THEME_DEFAULT;
+	else {
+		*why = "theme is default, light or mono";
 		return -1;
 	}
 	return 0;
@@ -207,6 +216,72 @@ set_max_file_size(struct ui_config *c, const char *v, const char **why)
 	return parse_size(v, &c->max_file_size);
 }
 
+static int
+set_mouse(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "mouse is on or off";
+	return parse_bool(v, &c->mouse);
+}
+
+static int
+set_title(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "title is on or off";
+	return parse_bool(v, &c->title);
+}
+
+static int
+set_log(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "log is on or off";
+	return parse_bool(v, &c->log);
+}
+
+static int
+set_notify(struct ui_config *c, const char *v, const char **why)
+{
+	if (strcmp(v, "off") == 0)
+		c->notify = UI_NOTIFY_OFF;
+	else if (strcmp(v, "osc9") == 0)
+		c->notify = UI_NOTIFY_OSC9;
+	else if (strcmp(v, "osc777") == 0)
+		c->notify = UI_NOTIFY_OSC777;
+	else {
+		*why = "notify is off, osc9 or osc777";
+		return -1;
+	}
+	return 0;
+}
+
+/* A strftime format whose time fits 11 columns, with no controls. */
+static int
+set_time_format(struct ui_config *c, const char *v, const char **why)
+{
+	struct tm tm = {.tm_year = 126,
+	    .tm_mon = 11,
+	    .tm_mday = 30,
+	    .tm_hour = 23,
+	    .tm_min = 59,
+	    .tm_sec = 59,
+	    .tm_wday = 3};
+	char out[64];
+	size_t i, n;
+
+	*why = "time_format is a strftime format of at most 11 columns, "
+	       "such as %H:%M or %I:%M %p";
+	if (*v == '\0' || strlen(v) >= sizeof c->time_format)
+		return -1;
+	for (i = 0; v[i] != '\0'; i++) {
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
+			return -1;
+	}
+	n = strftime(out, sizeof out, v, &tm);
+	if (n == 0 || n > 11)
+		return -1;
+	snprintf(c->time_format, sizeof c->time_format, "%s", v);
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct ui_config *, const char *, const char **);
@@ -222,6 +297,11 @@ static const struct {
     {"p2p_port", set_p2p_port},
     {"download_dir", set_download_dir},
     {"max_file_size", set_max_file_size},
+    {"time_format", set_time_format},
+    {"mouse", set_mouse},
+    {"title", set_title},
+    {"notify", set_notify},
+    {"log", set_log},
 };
 
 /* One line of the file; -1 with what is wrong in why (or in unknown). */

@@ -37,6 +37,9 @@ ui_input_key_of(int kind, wint_t ch)
 	    {KEY_RESIZE, UI_KEY_RESIZE},
 	    {UI_KEY_PASTE_BEGIN_CURSES, UI_KEY_PASTE_BEGIN},
 	    {UI_KEY_PASTE_END_CURSES, UI_KEY_PASTE_END},
+	    {UI_KEY_FOCUS_IN_CURSES, UI_KEY_FOCUS_IN},
+	    {UI_KEY_FOCUS_OUT_CURSES, UI_KEY_FOCUS_OUT},
+	    {UI_KEY_ALT_R_CURSES, UI_KEY_ALT_R},
 	};
 	size_t i;
 
@@ -102,6 +105,9 @@ run_command(struct tui *t, char *cmd)
 			arg++;
 	} else
 		arg = cmd + strlen(cmd);
+	t->dirty = true;
+	if (ui_lists_command(t, cmd, arg))
+		return; /* /transfers, /find */
 	if (strcmp(cmd, "/help") == 0)
 		t->help = true;
 	else if (strcmp(cmd, "/quit") == 0 || strcmp(cmd, "/exit") == 0)
@@ -114,6 +120,8 @@ run_command(struct tui *t, char *cmd)
 		}
 	} else if (strcmp(cmd, "/search") == 0)
 		ui_pane_search(t, arg);
+	else if (strcmp(cmd, "/reply") == 0)
+		ui_reply_start(t, arg);
 	else if (strcmp(cmd, "/send") == 0)
 		ui_dialog_open(t, arg);
 	else if (strcmp(cmd, "/accept") == 0)
@@ -239,6 +247,9 @@ own_key(struct tui *t, int key)
 	case UI_KEY_CTRL('X'):
 		ui_bars_stop(t);
 		break;
+	case UI_KEY_ALT_R:
+		ui_reply_start(t, "");
+		break;
 	case '\t':
 		ui_editor_insert(&t->ed, "    ", 4);
 		break;
@@ -268,6 +279,8 @@ ui_input_key(struct tui *t, int key)
 	t->dirty = true;
 	if (key == UI_KEY_RESIZE)
 		return; /* handled through SIGWINCH */
+	if (ui_notify_key(t, key) || ui_lists_key(t, key))
+		return; /* focus; an open /transfers or /find */
 	if (t->help) {
 		t->help = false;
 		return;
