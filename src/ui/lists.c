@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ui/text.h"
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
@@ -138,7 +139,8 @@ find(struct tui *t, const char *text)
 	c = client_session_contacts(t->s, &n);
 	for (i = 0; i < n && l->nhits < FIND_MAX; i++)
 		find_in(t, l, client_convos_get(cs, c[i].name));
-	qsort(l->hits, l->nhits, sizeof *l->hits, hit_cmp);
+	if (l->nhits > 1)
+		qsort(l->hits, l->nhits, sizeof *l->hits, hit_cmp);
 }
 
 /* Enter on a hit: its conversation, scrolled to it and highlighted. */
@@ -291,6 +293,27 @@ draw_title(struct tui *t, WINDOW *w, long n)
 	wattroff(w, A_BOLD);
 }
 
+/* Put s in at most cols columns; when too long, what comes before its
+ * path, then "…" and the path's end (the file's name is what matters). */
+static void
+put_tail(WINDOW *w, const char *s, int cols)
+{
+	size_t len = strlen(s), i;
+	const char *slash = strchr(s, '/');
+	int cw, head;
+
+	if (ui_text_width(s, len) <= cols) {
+		ui_tui_put(w, s, len, cols);
+		return;
+	}
+	i = slash != NULL ? (size_t)(slash - s) : 0;
+	head = ui_tui_put(w, s, i, cols / 2);
+	while (i < len && ui_text_width(s + i, len - i) > cols - head - 1)
+		i = ui_text_next(s, len, i, &cw);
+	waddstr(w, "\xe2\x80\xa6");
+	ui_tui_put(w, s + i, len - i, cols - head - 1);
+}
+
 /* Row i of the list at screen row y (two rows for a transfer). */
 static void
 draw_row(struct tui *t, WINDOW *w, long i, int y, bool sel)
@@ -322,7 +345,7 @@ draw_row(struct tui *t, WINDOW *w, long i, int y, bool sel)
 			mvwhline(w, y + 1, 0, ' ', width);
 			wattron(w, A_DIM);
 			wmove(w, y + 1, 4);
-			ui_tui_put(w, l2, strlen(l2), width - 5);
+			put_tail(w, l2, width - 5);
 			wattroff(w, A_DIM);
 		}
 	}
