@@ -19,6 +19,9 @@ focus_out() { tm send-keys -t "$1" -l $'\e[O'; }
 focus_in() { tm send-keys -t "$1" -l $'\e[I'; }
 
 register alice bob carol
+# alice keeps plain-text logs.
+mkdir -p "$tmp/alice-home/.config/termgram"
+echo "log = on" >"$tmp/alice-home/.config/termgram/config"
 client alice
 wait_row alice 1 "│  bob  offline"
 wait_title alice "termgram"
@@ -60,4 +63,14 @@ wait_row alice 1 "│  carol  offline"
 msg_at alice 3 "carol: me too"
 hides alice "──── new ────" || fail "the marker came back"
 pass "another conversation's unread start under the marker until it is left"
+
+# The logs: one line per message, in a 0700 folder of 0600 files.
+logs=$tmp/alice/logs
+[ "$(stat -c %a "$logs")" = 700 ] || fail "logs/ is not 0700"
+[ "$(stat -c %a "$logs/bob.log")" = 600 ] || fail "bob.log is not 0600"
+grep -qE "^[0-9-]{10} [0-9:]{8} bob: while you were away$" "$logs/bob.log" ||
+    fail "bob.log lacks the message: $(cat "$logs/bob.log")"
+[ "$(wc -l <"$logs/bob.log")" -eq 3 ] || fail "bob.log is not 3 lines"
+grep -q "carol: me too" "$logs/carol.log" || fail "carol.log lacks it"
+pass "log = on keeps a plain-text log of each conversation"
 finish
