@@ -21,8 +21,10 @@ focus_in() { tm send-keys -t "$1" -l $'\e[I'; }
 register alice bob carol
 # alice keeps plain-text logs.
 mkdir -p "$tmp/alice-home/.config/termgram"
-echo "log = on" >"$tmp/alice-home/.config/termgram/config"
+printf 'log = on\nnotify = osc777\n' >"$tmp/alice-home/.config/termgram/config"
 client alice
+# What alice's client writes to its terminal, for the notifications.
+tm pipe-pane -O -t alice "cat >>$tmp/alice.out"
 wait_row alice 1 "│  bob  offline"
 wait_title alice "termgram"
 cli bob send alice "seen at once" || fail "bob could not send"
@@ -38,6 +40,18 @@ wait_title alice "termgram (2)"
 msg_at alice 5 "bob: while you were away"
 wait_row alice 4 "──── new ────"
 pass "unfocused, the title counts every message; new ones sit under the marker"
+
+# Desktop notifications (notify = osc777): the peer's text escaped, so a
+# control byte in it cannot end the sequence or start another.
+sent_osc() { grep -qaF "$1" "$tmp/alice.out"; }
+poll 10 sent_osc $'\e]777;notify;termgram: carol;me too\a' ||
+    fail "no notification for carol's message"
+cli carol send alice $'bell\a and \e]2;pwned\a' || fail "carol could not send"
+poll 10 sent_osc $'\e]777;notify;termgram: carol;bell\\x07 and \\x1b]2;pwned\\x07\a' ||
+    fail "the notification of carol's control bytes is not escaped: $(tail -c 300 "$tmp/alice.out" | od -c | tail -5)"
+! grep -qaF $'\e]2;pwned' "$tmp/alice.out" || fail "carol set alice's title"
+wait_title alice "termgram (3)"
+pass "notify = osc777 sends desktop notifications, the peer's text escaped"
 
 # The focus sequences are keys of their own: nothing reaches the input.
 focus_in alice

@@ -8,6 +8,9 @@
 start "$1"
 
 register alice bob
+# alice's times are in 12-hour form (time_format).
+mkdir -p "$tmp/alice-home/.config/termgram"
+echo "time_format = %I:%M %p" >"$tmp/alice-home/.config/termgram/config"
 pair alice bob
 mkdir -p "$tmp/alice-home/out"
 head -c 1000 /dev/urandom >"$tmp/alice-home/out/small.bin"
@@ -33,8 +36,9 @@ wait_row bob 5 "^[^│]*│ +saved to …[^ ]*/Downloads/termgram/small\\.bin$"
 keys bob Escape
 msg_at bob 3 "\\*: file small\\.bin \\(1000 B\\) saved to"
 wait_row bob 4 "^[^│]*│ +$tmp/bob-home/Downloads/termgram/small$"
-msg_at alice 3 "\\*: file small\\.bin \\(1000 B\\) sent to bob"
+wait_row alice 3 "│ [01][0-9]:[0-5][0-9] [AP]M \\*: file small\\.bin \\(1000 B\\) sent to bob$"
 pass "a accepts an offer in the list; the finished transfer is noted in the conversation"
+pass "time_format = %I:%M %p: alice's times are 12-hour, the text after them"
 
 # A running transfer: bob's client is stopped once it runs, so alice's
 # stays under way (its window unacknowledged).
