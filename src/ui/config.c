@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ui/config.h"
+#include "ui/format.h"
 
 /* Built-in defaults; NO_COLOR in the environment switches colour off. */
 void
@@ -253,19 +253,12 @@ set_notify(struct ui_config *c, const char *v, const char **why)
 	return 0;
 }
 
-/* A strftime format whose time fits 11 columns, with no controls. */
+/* A strftime format whose time fits 11 columns, in printable ASCII. */
 static int
 set_time_format(struct ui_config *c, const char *v, const char **why)
 {
-	struct tm tm = {.tm_year = 126,
-	    .tm_mon = 11,
-	    .tm_mday = 30,
-	    .tm_hour = 23,
-	    .tm_min = 59,
-	    .tm_sec = 59,
-	    .tm_wday = 3};
-	char out[64];
-	size_t i, n;
+	size_t i;
+	int n;
 
 	*why = "time_format is a strftime format of at most 11 columns, "
 	       "such as %H:%M or %I:%M %p";
@@ -275,7 +268,7 @@ set_time_format(struct ui_config *c, const char *v, const char **why)
 		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
 			return -1;
 	}
-	n = strftime(out, sizeof out, v, &tm);
+	n = ui_format_clock_width(v);
 	if (n == 0 || n > 11)
 		return -1;
 	snprintf(c->time_format, sizeof c->time_format, "%s", v);

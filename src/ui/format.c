@@ -274,9 +274,10 @@ ui_format_set_clock(const char *fmt)
 	    fmt != NULL && *fmt != '\0' ? fmt : "%H:%M");
 }
 
-/* Columns of the time before a message, the gap after it included. */
+/* Columns (bytes: formats are ASCII) of a time in format fmt, tried on
+ * a long one; 0 if it makes nothing. */
 int
-ui_format_clock_cols(void)
+ui_format_clock_width(const char *fmt)
 {
 	struct tm tm = {.tm_year = 126,
 	    .tm_mon = 11,
@@ -287,7 +288,14 @@ ui_format_clock_cols(void)
 	    .tm_wday = 3};
 	char buf[64];
 
-	return (int)strftime(buf, sizeof buf, clock_format, &tm) + 1;
+	return (int)strftime(buf, sizeof buf, fmt, &tm);
+}
+
+/* Columns of the time before a message, the gap after it included. */
+int
+ui_format_clock_cols(void)
+{
+	return ui_format_clock_width(clock_format) + 1;
 }
 
 /* The date line above a new day's first message. */

@@ -61,6 +61,7 @@ void ui_format_badge(unsigned, const struct client_xfer *, char *, size_t);
 const char *ui_format_mark(const struct client_entry *, enum ui_color *);
 void ui_format_status(const struct ui_status_info *, char *, size_t);
 void ui_format_set_clock(const char *);
+int ui_format_clock_width(const char *);
 int ui_format_clock_cols(void);
 const char *ui_format_clock(uint64_t, char *, size_t);
 size_t ui_format_quote(const char *, const char *, size_t, char *, size_t);
