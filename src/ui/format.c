@@ -180,6 +180,58 @@ ui_format_xfer_row(
 		l2[0] = '\0';
 }
 
+/* What a transfer that ended left: "file x.bin (12.0 MiB) saved to
+ * PATH" (sent to PEER; or why it failed). */
+void
+ui_format_xfer_note(const struct client_xfer *x, char *out, size_t len)
+{
+	char size[24];
+
+	ui_format_size((double)x->size, size, sizeof size);
+	if (x->state == CLIENT_XFER_FAILED)
+		snprintf(out, len, "file %s (%s) %s: %s", x->name, size,
+		    x->outgoing ? "not sent" : "not saved", x->reason);
+	else if (x->outgoing)
+		snprintf(out, len, "file %s (%s) sent to %s", x->name, size,
+		    x->peer);
+	else
+		snprintf(out, len, "file %s (%s) saved to %s", x->name, size,
+		    x->path);
+}
+
+/*
+ * A transfer's entry in its conversation, where it was offered, as it is
+ * now: "*: " and its progress line cut to width while it lives, its note
+ * wrapped once it has ended. Fills out (no date line); returns its lines.
+ */
+int
+ui_format_xfer_entry(
+    const struct client_xfer *x, int width, struct ui_entry_text *out)
+{
+	char line[5200];
+	size_t n, cut;
+	int used;
+
+	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED)
+		ui_format_xfer_note(x, line, sizeof line);
+	else
+		ui_format_xfer(x, width - 3, line, sizeof line);
+	n = strlen(line);
+	if (x->state != CLIENT_XFER_DONE && x->state != CLIENT_XFER_FAILED) {
+		cut = ui_text_fit(line, n, width - 3, &used);
+		n = cut;
+	}
+	out->namelen = 1;
+	out->quote_off = out->quote_len = 0;
+	memcpy(out->text, "*: ", 3);
+	memcpy(out->text + 3, line, n);
+	out->nline =
+	    ui_wrap(out->text, n + 3, width, out->line, UI_ENTRY_LINES);
+	if (out->nline > UI_ENTRY_LINES)
+		out->nline = UI_ENTRY_LINES;
+	return (int)out->nline;
+}
+
 /*
  * The number at the end of a sidebar row: unread messages (">999" past
  * that), else the percentage of an active transfer x (may be NULL), else

@@ -4,7 +4,7 @@
  * as two private keys), the bell, the unread count in the terminal's
  * title while it is not focused, and desktop notifications by OSC 9 or
  * OSC 777. Also the optional plain-text log of each conversation, and
- * finished transfers noted in their conversation. Peer text reaches the
+ * each transfer's entry in its conversation. Peer text reaches the
  * terminal's title or a notification only through util/esc.h.
  */
 #include <sys/stat.h>
@@ -172,33 +172,28 @@ ui_notify_log(
 }
 
 /*
- * A transfer that ended well, noted in its conversation (for this run)
- * and its log: "file x.bin (12 MiB) saved to PATH" or "sent to PEER".
+ * A transfer changed state: its entry in its conversation, where it was
+ * offered, made the first time (the pane draws it from the transfer as it
+ * is: ui_format_xfer_entry); once it has ended, a line in the log.
  */
 void
 ui_notify_xfer(struct tui *t, const struct client_xfer *x)
 {
 	struct client_convos *cs = client_session_convos(t->s);
 	struct client_msg m;
-	char size[32], text[4400], id[80];
+	char text[4400];
 
-	ui_format_size((double)x->size, size, sizeof size);
-	if (x->outgoing)
-		snprintf(text, sizeof text, "file %s (%s) sent to %s", x->name,
-		    size, x->peer);
-	else
-		snprintf(text, sizeof text, "file %s (%s) saved to %s", x->name,
-		    size, x->path);
-	snprintf(id, sizeof id, "file-%.64s", x->id);
+	ui_format_xfer_note(x, text, sizeof text);
 	memset(&m, 0, sizeof m);
 	m.peer = x->peer;
-	m.sender = "*";
-	m.id = id;
+	m.sender = "*"; /* no one's name: a transfer's entry */
+	m.id = x->id;
 	m.ts = (uint64_t)time(NULL) * 1000;
 	m.body = text;
 	m.len = strlen(text);
 	m.state = CLIENT_MSG_SEEN;
 	client_convos_get(cs, x->peer);
-	client_convos_append(cs, x->peer, &m);
-	ui_notify_log(t, x->peer, "*", text);
+	client_convos_append(cs, x->peer, &m); /* once: same id, same "*" */
+	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED)
+		ui_notify_log(t, x->peer, "*", text);
 }

@@ -71,6 +71,22 @@ text_cols(struct tui *t)
 	return getmaxx(t->conv) - time_cols(t) - 3;
 }
 
+/* Entry i of c as the pane shows it, in m: a transfer's entry (from
+ * "*", with the transfer's id) as the transfer is now. Its lines. */
+static int
+entry_text(
+    struct tui *t, struct client_convo *c, size_t i, struct ui_entry_text *m)
+{
+	const struct client_entry *e = &c->e[i];
+	const struct client_xfer *x;
+	int n = ui_format_entry(c, i, text_cols(t), m);
+
+	if (strcmp(e->sender, "*") != 0 ||
+	    (x = client_xfers_find(client_session_xfers(t->s), e->id)) == NULL)
+		return n;
+	return ui_format_xfer_entry(x, text_cols(t), m) + m->date;
+}
+
 /* The selected conversation, as the view arithmetic sees it. */
 struct pane_src {
 	struct tui *t;
@@ -83,7 +99,7 @@ src_lines(void *arg, size_t i)
 {
 	struct pane_src *p = arg;
 
-	return ui_format_entry(p->c, i, text_cols(p->t), p->t->lines) +
+	return entry_text(p->t, p->c, i, p->t->lines) +
 	    ui_marker_at(p->t, p->c, i);
 }
 
@@ -325,7 +341,7 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
 	int skip = i == v->top ? v->top_line : 0;
 	int n, j, mk, width = getmaxx(t->conv);
 
-	n = ui_format_entry(c, i, text_cols(t), m);
+	n = entry_text(t, c, i, m);
 	mk = ui_marker_at(t, c, i);
 	n += mk;
 	for (j = skip; j < n && row < h; j++, row++) {

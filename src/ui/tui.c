@@ -327,6 +327,8 @@ ev_xfer(void *arg, const struct client_xfer *x)
 {
 	struct tui *t = arg;
 
+	if (x->state != CLIENT_XFER_ACTIVE && x->state != CLIENT_XFER_HASHING)
+		ui_notify_xfer(t, x); /* its entry where it was offered */
 	switch (x->state) {
 	case CLIENT_XFER_ACTIVE:
 	case CLIENT_XFER_HASHING:
@@ -344,7 +346,6 @@ ev_xfer(void *arg, const struct client_xfer *x)
 		}
 		break;
 	case CLIENT_XFER_DONE:
-		ui_notify_xfer(t, x);
 		ui_tui_notice(t, false, "%s: verified, %s %s", x->name,
 		    x->outgoing ? "saved by" : "saved as",
 		    x->outgoing ? x->peer : x->path);

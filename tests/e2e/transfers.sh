@@ -46,11 +46,15 @@ say alice "/send ~/out/big.bin"
 wait_for alice "big\\.bin — 200\\.0 MiB"
 keys alice Enter
 wait_for bob "alice offers big\\.bin"
+# Inline, where it was offered: "*:" and the transfer as it is now.
+wait_for bob "│ [0-9:]{5} \\*: ↓ alice offers big\\.bin \\(200\\.0 MiB\\): Ctrl-O accept"
 keys bob C-o
 wait_for alice "to bob ↑ big\\.bin █*░+ +[0-9]+% " 30
 bob_pid=$(pgrep -P "$(tm display-message -p -t bob '#{pane_pid}')" termgram)
 [ -n "$bob_pid" ] || fail "no pid of bob's client"
 kill -STOP "$bob_pid"
+wait_for alice "│ [01][0-9]:[0-5][0-9] [AP]M \\*: ↑ big\\.bin █*░+ +[0-9]+% "
+pass "the transfer's progress shows inline in the conversation where it was offered"
 say alice "/transfers"
 wait_row alice 2 "^[^│]*│ +Transfers \\(2\\): a accept, c cancel, Esc close"
 wait_row alice 4 "^[^│]*│ +↑ to bob · big\\.bin · [0-9]+% of 200\\.0 MiB · active · [0-9.]+ [KMG]?i?B/s"
@@ -74,4 +78,6 @@ wait_row alice 29 "small\\.bin has ended"
 pass "c asks first, then cancels; an ended transfer cannot be"
 keys alice Escape
 wait_gone alice "Transfers \\(2\\)"
+wait_for alice "[AP]M \\*: file big\\.bin \\(200\\.0 MiB\\) not sent: cancelled"
+pass "an ended transfer's entry says how it ended"
 finish

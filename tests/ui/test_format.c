@@ -391,6 +391,40 @@ ui_format__xfer_row__state_rate_time_left_and_file(void **state)
 	assert_string_equal(l2, "cancelled by the user");
 }
 
+static void
+ui_format__xfer_entry__progress_on_one_line_then_the_note(void **state)
+{
+	struct client_xfer x = {.peer = "bob",
+	    .name = "x.bin",
+	    .path = "/dl/x.bin",
+	    .size = 4 << 20,
+	    .done = 1 << 20,
+	    .rate = 1 << 20,
+	    .state = CLIENT_XFER_ACTIVE};
+	struct ui_entry_text *t = malloc(sizeof *t);
+	char note[256];
+
+	(void)state;
+	/* Live: one line, cut to the width, after "*: ". */
+	assert_int_equal(ui_format_xfer_entry(&x, 40, t), 1);
+	assert_int_equal(t->namelen, 1);
+	assert_memory_equal(t->text, "*: \xe2\x86\x93 x.bin ", 12);
+	assert_true(t->line[0].cols <= 40);
+	/* Ended: the note, wrapped. */
+	x.state = CLIENT_XFER_DONE;
+	assert_int_equal(ui_format_xfer_entry(&x, 20, t), 3);
+	ui_format_xfer_note(&x, note, sizeof note);
+	assert_string_equal(note, "file x.bin (4.0 MiB) saved to /dl/x.bin");
+	x.outgoing = true;
+	ui_format_xfer_note(&x, note, sizeof note);
+	assert_string_equal(note, "file x.bin (4.0 MiB) sent to bob");
+	x.state = CLIENT_XFER_FAILED;
+	snprintf(x.reason, sizeof x.reason, "declined");
+	ui_format_xfer_note(&x, note, sizeof note);
+	assert_string_equal(note, "file x.bin (4.0 MiB) not sent: declined");
+	free(t);
+}
+
 int
 main(void)
 {
@@ -413,6 +447,8 @@ main(void)
 	        ui_format__entry__a_reply_shows_its_quote_on_one_line),
 	    cmocka_unit_test(
 	        ui_format__xfer_row__state_rate_time_left_and_file),
+	    cmocka_unit_test(
+	        ui_format__xfer_entry__progress_on_one_line_then_the_note),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
