@@ -22,6 +22,7 @@
 #include "util/xmalloc.h"
 
 #define NOTE_MAX 200 /* bytes of a message in a notification */
+#define RING_GAP 2000 /* ms between bells or notifications, at least */
 
 /* The private keys: focus in and out, Alt-R. */
 void
@@ -117,23 +118,33 @@ desktop(struct tui *t, const struct client_msg *m)
 /*
  * A fresh message: logged; if it is someone else's and the user is not
  * looking at its conversation (another one is open, or the terminal is
- * not focused): the bell, the title's count, a desktop notification.
+ * not focused): the title's count, the bell and a desktop notification
+ * (these two not again for the same sender within RING_GAP).
  */
 void
 ui_notify_message(struct tui *t, const struct client_msg *m)
 {
+	uint64_t now = client_rt_now_ms();
+
 	ui_notify_log(t, m->peer != NULL ? m->peer : m->sender, m->sender,
 	    m->body != NULL ? m->body : "");
 	if (m->outgoing || (!t->away && strcasecmp(m->sender, t->sel) == 0))
 		return;
-	if (t->cfg.bell)
-		beep();
 	if (t->away && strcasecmp(m->sender, t->sel) == 0)
 		ui_marker_note(t, m->sender, m->id);
 	if (t->away) {
 		t->away_unread++;
 		set_title(t);
 	}
+	/* A backlog arriving at once rings once a sender, not once a
+	 * message. */
+	if (t->rang_at != 0 && now < t->rang_at + RING_GAP &&
+	    strcasecmp(t->rang_for, m->sender) == 0)
+		return;
+	t->rang_at = now;
+	snprintf(t->rang_for, sizeof t->rang_for, "%s", m->sender);
+	if (t->cfg.bell)
+		beep();
 	if (t->cfg.notify != UI_NOTIFY_OFF)
 		desktop(t, m);
 }

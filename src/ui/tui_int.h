@@ -79,6 +79,8 @@ struct tui {
 	/* notify.c, marker.c, lists.c */
 	bool away; /* the terminal is not focused */
 	unsigned away_unread; /* messages since, in the title */
+	uint64_t rang_at; /* monotonic ms of the last bell or notification */
+	char rang_for[33]; /* and whose message it was */
 	char *logdir; /* plain-text logs (config log = on), or NULL */
 	struct util_map *markers; /* lower-case peer -> id of first unread */
 	char shown[33]; /* the conversation the pane showed last */

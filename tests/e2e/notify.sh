@@ -18,7 +18,7 @@ wait_title() {
 focus_out() { tm send-keys -t "$1" -l $'\e[O'; }
 focus_in() { tm send-keys -t "$1" -l $'\e[I'; }
 
-register alice bob carol
+register alice bob carol dave
 # alice keeps plain-text logs.
 mkdir -p "$tmp/alice-home/.config/termgram"
 printf 'log = on\nnotify = osc777\n' >"$tmp/alice-home/.config/termgram/config"
@@ -46,10 +46,10 @@ pass "unfocused, the title counts every message; new ones sit under the marker"
 sent_osc() { grep -qaF "$1" "$tmp/alice.out"; }
 poll 10 sent_osc $'\e]777;notify;termgram: carol;me too\a' ||
     fail "no notification for carol's message"
-cli carol send alice $'bell\a and \e]2;pwned\a' || fail "carol could not send"
-poll 10 sent_osc $'\e]777;notify;termgram: carol;bell\\x07 and \\x1b]2;pwned\\x07\a' ||
-    fail "the notification of carol's control bytes is not escaped: $(tail -c 300 "$tmp/alice.out" | od -c | tail -5)"
-! grep -qaF $'\e]2;pwned' "$tmp/alice.out" || fail "carol set alice's title"
+cli dave send alice $'bell\a and \e]2;pwned\a' || fail "dave could not send"
+poll 10 sent_osc $'\e]777;notify;termgram: dave;bell\\x07 and \\x1b]2;pwned\\x07\a' ||
+    fail "the notification of dave's control bytes is not escaped: $(tail -c 300 "$tmp/alice.out" | od -c | tail -5)"
+! grep -qaF $'\e]2;pwned' "$tmp/alice.out" || fail "dave set alice's title"
 wait_title alice "termgram (3)"
 pass "notify = osc777 sends desktop notifications, the peer's text escaped"
 
