@@ -305,7 +305,18 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 		    s->pending);
 }
 
-/* A wall-clock time of day, "HH:MM", in local time. */
+/* strftime with the user's format (config time_format, checked by
+ * ui_format_clock_width before it is taken); 0 if it makes nothing. */
+static size_t
+clock_in(const char *fmt, const struct tm *tm, char *buf, size_t len)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	return strftime(buf, len, fmt, tm);
+#pragma GCC diagnostic pop
+}
+
+/* A wall-clock time of day, "HH:MM" (time_format), in local time. */
 const char *
 ui_format_clock(uint64_t ms, char *buf, size_t len)
 {
@@ -313,7 +324,7 @@ ui_format_clock(uint64_t ms, char *buf, size_t len)
 	struct tm tm;
 
 	localtime_r(&tt, &tm);
-	if (strftime(buf, len, clock_format, &tm) == 0 && len > 0)
+	if (clock_in(clock_format, &tm, buf, len) == 0 && len > 0)
 		buf[0] = '\0';
 	return buf;
 }
@@ -340,7 +351,7 @@ ui_format_clock_width(const char *fmt)
 	    .tm_wday = 3};
 	char buf[64];
 
-	return (int)strftime(buf, sizeof buf, fmt, &tm);
+	return (int)clock_in(fmt, &tm, buf, sizeof buf);
 }
 
 /* Columns of the time before a message, the gap after it included. */
