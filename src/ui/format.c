@@ -143,41 +143,42 @@ xfer_state(const struct client_xfer *x)
 }
 
 /*
- * A transfer in the transfer list, two lines: "↓ from bob · x.bin ·
- * 45% of 12.0 MiB · active · 3.2 MiB/s · 4 s left", and where the file is
- * ("saved to PATH", "saving to PATH", "from PATH") or why it failed.
+ * Line n (0 to 2) of a transfer in the transfer list: "↓ from bob ·
+ * x.bin"; "45% of 12.0 MiB · active · 3.2 MiB/s · 4 s left"; where the
+ * file is ("saved to PATH", "saving to PATH", "from PATH") or why it
+ * failed. Three short lines, so that 80 columns lose nothing.
  */
 void
-ui_format_xfer_row(
-    const struct client_xfer *x, char *l1, size_t len1, char *l2, size_t len2)
+ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
 {
 	char r[24], total[24], rate[40] = "", eta[32] = "";
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 
-	ui_format_size((double)x->size, total, sizeof total);
-	if (x->state == CLIENT_XFER_ACTIVE ||
-	    x->state == CLIENT_XFER_VERIFYING) {
-		ui_format_size(x->rate, r, sizeof r);
-		snprintf(rate, sizeof rate, " \xc2\xb7 %s/s", r);
-		if (x->rate > 1 && x->size > x->done)
+	out[0] = '\0';
+	if (n == 0)
+		snprintf(out, len, "%s %s %s \xc2\xb7 %s",
+		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93",
+		    x->outgoing ? "to" : "from", x->peer, x->name);
+	else if (n == 1) {
+		ui_format_size((double)x->size, total, sizeof total);
+		if (x->state == CLIENT_XFER_ACTIVE ||
+		    x->state == CLIENT_XFER_VERIFYING) {
+			ui_format_size(x->rate, r, sizeof r);
+			snprintf(rate, sizeof rate, " \xc2\xb7 %s/s", r);
+		}
+		if (rate[0] != '\0' && x->rate > 1 && x->size > x->done)
 			snprintf(eta, sizeof eta, " \xc2\xb7 %.0f s left",
 			    (double)(x->size - x->done) / x->rate);
-	}
-	snprintf(l1, len1,
-	    "%s %s %s \xc2\xb7 %s \xc2\xb7 %.0f%% of %s \xc2\xb7 %s%s%s",
-	    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93",
-	    x->outgoing ? "to" : "from", x->peer, x->name, f * 100, total,
-	    xfer_state(x), rate, eta);
-	if (x->state == CLIENT_XFER_FAILED)
-		snprintf(l2, len2, "%s", x->reason);
+		snprintf(out, len, "%.0f%% of %s \xc2\xb7 %s%s%s", f * 100,
+		    total, xfer_state(x), rate, eta);
+	} else if (x->state == CLIENT_XFER_FAILED)
+		snprintf(out, len, "%s", x->reason);
 	else if (x->outgoing)
-		snprintf(l2, len2, "from %s", x->path);
+		snprintf(out, len, "from %s", x->path);
 	else if (x->state == CLIENT_XFER_DONE)
-		snprintf(l2, len2, "saved to %s", x->path);
+		snprintf(out, len, "saved to %s", x->path);
 	else if (x->path[0] != '\0')
-		snprintf(l2, len2, "saving to %s", x->path);
-	else
-		l2[0] = '\0';
+		snprintf(out, len, "saving to %s", x->path);
 }
 
 /* What a transfer that ended left: "file x.bin (12.0 MiB) saved to
@@ -201,26 +202,21 @@ ui_format_xfer_note(const struct client_xfer *x, char *out, size_t len)
 
 /*
  * A transfer's entry in its conversation, where it was offered, as it is
- * now: "*: " and its progress line cut to width while it lives, its note
- * wrapped once it has ended. Fills out (no date line); returns its lines.
+ * now: "*: " and its progress line while it lives, its note once it has
+ * ended, wrapped. Fills out (no date line); returns its lines.
  */
 int
 ui_format_xfer_entry(
     const struct client_xfer *x, int width, struct ui_entry_text *out)
 {
 	char line[5200];
-	size_t n, cut;
-	int used;
+	size_t n;
 
 	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED)
 		ui_format_xfer_note(x, line, sizeof line);
 	else
 		ui_format_xfer(x, width - 3, line, sizeof line);
 	n = strlen(line);
-	if (x->state != CLIENT_XFER_DONE && x->state != CLIENT_XFER_FAILED) {
-		cut = ui_text_fit(line, n, width - 3, &used);
-		n = cut;
-	}
 	out->namelen = 1;
 	out->quote_off = out->quote_len = 0;
 	memcpy(out->text, "*: ", 3);

@@ -1,10 +1,10 @@
 /*
  * Lists drawn in place of the conversation, like WeeChat's xfer buffer:
- * /transfers (every transfer, its state, rate, time left and file; a
- * accepts an offer, c cancels after a y/n) and /find TEXT (the messages
- * of every conversation that contain TEXT, newest first; Enter opens one
- * at that message). Up/Down pick a row, Esc closes. While a list is open
- * it takes every key.
+ * /transfers (every transfer on three rows: its state, rate, time left
+ * and file; a accepts an offer, c cancels after a y/n) and /find TEXT
+ * (the messages of every conversation that contain TEXT, newest first;
+ * Enter opens one at that message). Up/Down pick a row, Esc closes. While
+ * a list is open it takes every key.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "util/xmalloc.h"
 
 #define FIND_MAX 500 /* hits a /find lists */
+#define XFER_ROWS 3 /* screen rows of a transfer */
 
 enum list_kind { LIST_XFERS, LIST_FIND };
 
@@ -314,41 +315,58 @@ put_tail(WINDOW *w, const char *s, int cols)
 	ui_tui_put(w, s + i, len - i, cols - head - 1);
 }
 
-/* Row i of the list at screen row y (two rows for a transfer). */
+/* Hit i of /find at screen row y: contact, time, "sender: text". */
+static void
+draw_hit(struct tui *t, WINDOW *w, long i, int y)
+{
+	struct find_hit *h = &t->list->hits[i];
+	char head[64], when[64];
+	int width = getmaxx(w);
+
+	snprintf(head, sizeof head, "%s %s", h->peer,
+	    ui_format_clock(h->ts, when, sizeof when));
+	wmove(w, y, 1);
+	wattron(w, A_BOLD);
+	ui_tui_put(w, head, strlen(head), width - 2);
+	wattroff(w, A_BOLD);
+	waddstr(w, "  ");
+	ui_tui_put(w, h->text, h->len, width - 4 - (int)strlen(head));
+}
+
+/* Transfer i at screen rows y on: its three lines (the last dim). */
+static void
+draw_xfer(struct tui *t, WINDOW *w, long i, int y)
+{
+	const struct client_xfer *x = xfer_at(t, i);
+	char line[4200];
+	int width = getmaxx(w), n;
+
+	for (n = 0; n < XFER_ROWS && y + n < getmaxy(w); n++) {
+		ui_format_xfer_row(x, n, line, sizeof line);
+		mvwhline(w, y + n, 0, ' ', width);
+		wmove(w, y + n, n == 0 ? 1 : 4);
+		if (n == 2)
+			wattron(w, A_DIM);
+		put_tail(w, line, width - (n == 0 ? 2 : 5));
+		if (n == 2)
+			wattroff(w, A_DIM);
+	}
+}
+
+/* Row i of the list at screen row y, reversed if selected. */
 static void
 draw_row(struct tui *t, WINDOW *w, long i, int y, bool sel)
 {
-	const struct client_xfer *x;
-	char l1[600], l2[4200], when[64];
-	int width = getmaxx(w);
+	int n, per = t->list->kind == LIST_XFERS ? XFER_ROWS : 1;
 
 	if (sel)
 		wattron(w, A_REVERSE);
-	mvwhline(w, y, 0, ' ', width);
-	if (t->list->kind == LIST_FIND) {
-		struct find_hit *h = &t->list->hits[i];
-
-		snprintf(l1, sizeof l1, "%s %s", h->peer,
-		    ui_format_clock(h->ts, when, sizeof when));
-		wmove(w, y, 1);
-		wattron(w, A_BOLD);
-		ui_tui_put(w, l1, strlen(l1), width - 2);
-		wattroff(w, A_BOLD);
-		waddstr(w, "  ");
-		ui_tui_put(w, h->text, h->len, width - 4 - (int)strlen(l1));
-	} else {
-		x = xfer_at(t, i);
-		ui_format_xfer_row(x, l1, sizeof l1, l2, sizeof l2);
-		wmove(w, y, 1);
-		ui_tui_put(w, l1, strlen(l1), width - 2);
-		if (y + 1 < getmaxy(w)) {
-			mvwhline(w, y + 1, 0, ' ', width);
-			wattron(w, A_DIM);
-			wmove(w, y + 1, 4);
-			put_tail(w, l2, width - 5);
-			wattroff(w, A_DIM);
-		}
-	}
+	for (n = 0; n < per && y + n < getmaxy(w); n++)
+		mvwhline(w, y + n, 0, ' ', getmaxx(w));
+	if (t->list->kind == LIST_FIND)
+		draw_hit(t, w, i, y);
+	else
+		draw_xfer(t, w, i, y);
 	if (sel)
 		wattroff(w, A_REVERSE);
 }
@@ -368,7 +386,7 @@ ui_lists_draw(struct tui *t)
 	if (t->list->sel >= n)
 		t->list->sel = n > 0 ? n - 1 : 0;
 	draw_title(t, w, n);
-	per = t->list->kind == LIST_XFERS ? 2 : 1;
+	per = t->list->kind == LIST_XFERS ? XFER_ROWS : 1;
 	rows = (getmaxy(w) - 2) / per;
 	first = ui_view_list_first(t->list->sel, rows + 1);
 	for (i = first, y = 2; i < n && y + per - 1 < getmaxy(w); i++, y += per)

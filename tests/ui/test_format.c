@@ -354,6 +354,16 @@ ui_format__entry__a_reply_shows_its_quote_on_one_line(void **state)
 	free(t);
 }
 
+/* The three lines of x in the transfer list. */
+static void
+rows(const struct client_xfer *x, char l[3][512])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ui_format_xfer_row(x, i, l[i], sizeof l[i]);
+}
+
 static void
 ui_format__xfer_row__state_rate_time_left_and_file(void **state)
 {
@@ -364,35 +374,35 @@ ui_format__xfer_row__state_rate_time_left_and_file(void **state)
 	    .done = 1 << 20,
 	    .rate = 1 << 20,
 	    .state = CLIENT_XFER_ACTIVE};
-	char l1[512], l2[512];
+	char l[3][512];
 
 	(void)state;
-	ui_format_xfer_row(&x, l1, sizeof l1, l2, sizeof l2);
-	assert_string_equal(l1,
-	    "\xe2\x86\x93 from bob \xc2\xb7 x.bin \xc2\xb7 25% of 4.0 MiB "
-	    "\xc2\xb7 active \xc2\xb7 1.0 MiB/s \xc2\xb7 3 s left");
-	assert_string_equal(l2, "saving to /dl/x.bin");
+	rows(&x, l);
+	assert_string_equal(l[0], "\xe2\x86\x93 from bob \xc2\xb7 x.bin");
+	assert_string_equal(l[1],
+	    "25% of 4.0 MiB \xc2\xb7 active \xc2\xb7 1.0 MiB/s \xc2\xb7 3 s "
+	    "left");
+	assert_string_equal(l[2], "saving to /dl/x.bin");
 	x.state = CLIENT_XFER_DONE;
 	x.done = x.size;
-	ui_format_xfer_row(&x, l1, sizeof l1, l2, sizeof l2);
-	assert_string_equal(l1,
-	    "\xe2\x86\x93 from bob \xc2\xb7 x.bin \xc2\xb7 100% of 4.0 MiB "
-	    "\xc2\xb7 done");
-	assert_string_equal(l2, "saved to /dl/x.bin");
+	rows(&x, l);
+	assert_string_equal(l[1], "100% of 4.0 MiB \xc2\xb7 done");
+	assert_string_equal(l[2], "saved to /dl/x.bin");
 	x.outgoing = true;
 	x.state = CLIENT_XFER_OFFERED;
-	ui_format_xfer_row(&x, l1, sizeof l1, l2, sizeof l2);
-	assert_non_null(strstr(l1, "\xe2\x86\x91 to bob"));
-	assert_non_null(strstr(l1, "offered, waiting"));
-	assert_string_equal(l2, "from /dl/x.bin");
+	rows(&x, l);
+	assert_string_equal(l[0], "\xe2\x86\x91 to bob \xc2\xb7 x.bin");
+	assert_non_null(strstr(l[1], "offered, waiting"));
+	assert_string_equal(l[2], "from /dl/x.bin");
 	x.state = CLIENT_XFER_FAILED;
 	snprintf(x.reason, sizeof x.reason, "cancelled by the user");
-	ui_format_xfer_row(&x, l1, sizeof l1, l2, sizeof l2);
-	assert_string_equal(l2, "cancelled by the user");
+	rows(&x, l);
+	assert_string_equal(l[1], "100% of 4.0 MiB \xc2\xb7 failed");
+	assert_string_equal(l[2], "cancelled by the user");
 }
 
 static void
-ui_format__xfer_entry__progress_on_one_line_then_the_note(void **state)
+ui_format__xfer_entry__progress_then_the_note_wrapped(void **state)
 {
 	struct client_xfer x = {.peer = "bob",
 	    .name = "x.bin",
@@ -405,11 +415,12 @@ ui_format__xfer_entry__progress_on_one_line_then_the_note(void **state)
 	char note[256];
 
 	(void)state;
-	/* Live: one line, cut to the width, after "*: ". */
-	assert_int_equal(ui_format_xfer_entry(&x, 40, t), 1);
+	/* Live: the progress line after "*: ", wrapped. */
+	assert_int_equal(ui_format_xfer_entry(&x, 40, t), 2);
 	assert_int_equal(t->namelen, 1);
 	assert_memory_equal(t->text, "*: \xe2\x86\x93 x.bin ", 12);
 	assert_true(t->line[0].cols <= 40);
+	assert_int_equal(ui_format_xfer_entry(&x, 200, t), 1);
 	/* Ended: the note, wrapped. */
 	x.state = CLIENT_XFER_DONE;
 	assert_int_equal(ui_format_xfer_entry(&x, 20, t), 3);
@@ -448,7 +459,7 @@ main(void)
 	    cmocka_unit_test(
 	        ui_format__xfer_row__state_rate_time_left_and_file),
 	    cmocka_unit_test(
-	        ui_format__xfer_entry__progress_on_one_line_then_the_note),
+	        ui_format__xfer_entry__progress_then_the_note_wrapped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
