@@ -9,11 +9,20 @@
 start "$1"
 
 register alice bob
+# bob's terminal has a light background: theme = light.
+mkdir -p "$tmp/bob-home/.config/termgram"
+echo "theme = light" >"$tmp/bob-home/.config/termgram/config"
 pair alice bob
 say bob "lunch at noon? the usual place"
 msg_at alice 3 "bob: lunch at noon\\? the usual place"
 say bob "or at one"
 msg_at alice 4 "bob: or at one"
+# light: bob's own name blue, a peer's magenta (default: cyan and green).
+own_blue() { screen_e bob | grep -q $'\e\\[1m\e\\[34mbob\e'; }
+poll 10 own_blue || fail "bob's own name is not blue with theme = light"
+shows_attr() { screen_e alice | grep -q $'\e\\[1m\e\\[32mbob\e'; }
+poll 10 shows_attr || fail "alice's peer name is not green with the default theme"
+pass "theme = light has colours of its own"
 
 keys alice M-r
 wait_row alice 30 "^> > bob: or at one↵$"
