@@ -354,6 +354,15 @@ ui_format__entry__a_reply_shows_its_quote_on_one_line(void **state)
 	free(t);
 }
 
+/* A quarter of x.bin from bob, at 1 MiB/s. */
+static const struct client_xfer sample = {.peer = "bob",
+    .name = "x.bin",
+    .path = "/dl/x.bin",
+    .size = 4 << 20,
+    .done = 1 << 20,
+    .rate = 1 << 20,
+    .state = CLIENT_XFER_ACTIVE};
+
 /* The three lines of x in the transfer list. */
 static void
 rows(const struct client_xfer *x, char l[3][512])
@@ -367,13 +376,7 @@ rows(const struct client_xfer *x, char l[3][512])
 static void
 ui_format__xfer_row__state_rate_time_left_and_file(void **state)
 {
-	struct client_xfer x = {.peer = "bob",
-	    .name = "x.bin",
-	    .path = "/dl/x.bin",
-	    .size = 4 << 20,
-	    .done = 1 << 20,
-	    .rate = 1 << 20,
-	    .state = CLIENT_XFER_ACTIVE};
+	struct client_xfer x = sample;
 	char l[3][512];
 
 	(void)state;
@@ -404,13 +407,7 @@ ui_format__xfer_row__state_rate_time_left_and_file(void **state)
 static void
 ui_format__xfer_entry__progress_then_the_note_wrapped(void **state)
 {
-	struct client_xfer x = {.peer = "bob",
-	    .name = "x.bin",
-	    .path = "/dl/x.bin",
-	    .size = 4 << 20,
-	    .done = 1 << 20,
-	    .rate = 1 << 20,
-	    .state = CLIENT_XFER_ACTIVE};
+	struct client_xfer x = sample;
 	struct ui_entry_text *t = malloc(sizeof *t);
 	char note[256];
 
