@@ -14,13 +14,16 @@ static const char *const commands[] = {
     "/cancel",
     "/clear",
     "/exit",
+    "/find",
     "/help",
     "/q",
     "/query",
     "/quit",
     "/reject",
+    "/reply",
     "/search",
     "/send",
+    "/transfers",
 };
 
 /* How many leading bytes a and b share, ignoring ASCII case. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ui/config.h"
+#include "ui/format.h"
 
 /* Built-in defaults; NO_COLOR in the environment switches colour off. */
 void
@@ -19,6 +20,9 @@ ui_config_defaults(struct ui_config *c)
 	c->tls = true;
 	c->max_file_size = 4ULL << 30;
 	c->part_max_age = 7ULL * 24 * 3600;
+	snprintf(c->time_format, sizeof c->time_format, "%%H:%%M");
+	c->mouse = true;
+	c->title = true;
 }
 
 /* Where the config file lives; -1 without HOME or XDG_CONFIG_HOME. */
@@ -145,10 +149,15 @@ set_user(struct ui_config *c, const char *v, const char **why)
 static int
 set_theme(struct ui_config *c, const char *v, const char **why)
 {
-	if (strcmp(v, "mono") == 0)
+	if (strcmp(v, "mono") == 0) {
+		c->theme = UI_THEME_MONO;
 		c->color = false;
-	else if (strcmp(v, "default") != 0) {
-		*why = "theme is default or mono";
+	} else if (strcmp(v, "light") == 0)
+		c->theme = UI_THEME_LIGHT;
+	else if (strcmp(v, "default") == 0)
+		c->theme = UI_THEME_DEFAULT;
+	else {
+		*why = "theme is default, light or mono";
 		return -1;
 	}
 	return 0;
@@ -231,6 +240,65 @@ set_part_max_age(struct ui_config *c, const char *v, const char **why)
 	return *end == '\0' || end[1] == '\0' ? 0 : -1;
 }
 
+static int
+set_mouse(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "mouse is on or off";
+	return parse_bool(v, &c->mouse);
+}
+
+static int
+set_title(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "title is on or off";
+	return parse_bool(v, &c->title);
+}
+
+static int
+set_log(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "log is on or off";
+	return parse_bool(v, &c->log);
+}
+
+static int
+set_notify(struct ui_config *c, const char *v, const char **why)
+{
+	if (strcmp(v, "off") == 0)
+		c->notify = UI_NOTIFY_OFF;
+	else if (strcmp(v, "osc9") == 0)
+		c->notify = UI_NOTIFY_OSC9;
+	else if (strcmp(v, "osc777") == 0)
+		c->notify = UI_NOTIFY_OSC777;
+	else {
+		*why = "notify is off, osc9 or osc777";
+		return -1;
+	}
+	return 0;
+}
+
+/* A strftime format whose time fits 11 columns, in printable ASCII. */
+static int
+set_time_format(struct ui_config *c, const char *v, const char **why)
+{
+	size_t i;
+	int n;
+
+	*why = "time_format is a strftime format of at most 11 columns, "
+	       "such as %H:%M or %I:%M %p";
+	if (*v == '\0' || strlen(v) >= sizeof c->time_format)
+		return -1;
+	for (i = 0; v[i] != '\0'; i++) {
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
+			return -1;
+	}
+	n = ui_format_clock_width(v);
+	if (n == 0 || n > 11)
+		return -1;
+	snprintf(c->time_format, sizeof c->time_format, "%s", v);
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct ui_config *, const char *, const char **);
@@ -247,6 +315,11 @@ static const struct {
     {"download_dir", set_download_dir},
     {"max_file_size", set_max_file_size},
     {"part_max_age", set_part_max_age},
+    {"time_format", set_time_format},
+    {"mouse", set_mouse},
+    {"title", set_title},
+    {"notify", set_notify},
+    {"log", set_log},
 };
 
 /* One line of the file; -1 with what is wrong in why (or in unknown). */

@@ -7,6 +7,12 @@
 
 #include <stdbool.h>
 
+/* The colour themes; mono (or NO_COLOR) also clears color. */
+enum ui_theme { UI_THEME_DEFAULT, UI_THEME_MONO, UI_THEME_LIGHT };
+
+/* Desktop notifications, by the terminal's escape for them. */
+enum ui_notify { UI_NOTIFY_OFF, UI_NOTIFY_OSC9, UI_NOTIFY_OSC777 };
+
 struct ui_config {
 	char host[256];
 	unsigned port;
@@ -20,6 +26,12 @@ struct ui_config {
 	unsigned p2p_port; /* where peers reach us; 0: any */
 	bool light; /* P2P light: no relay connection while idle */
 	bool tls; /* TLS with the relay, its key pinned (default on) */
+	enum ui_theme theme;
+	char time_format[32]; /* strftime, at most 11 columns */
+	bool mouse; /* clicks and the wheel (default on) */
+	bool title; /* unread count in the terminal's title (default on) */
+	enum ui_notify notify; /* desktop notifications (default off) */
+	bool log; /* a plain-text log per conversation (default off) */
 };
 
 void ui_config_defaults(struct ui_config *);

@@ -8,6 +8,7 @@
 
 #include "ui/format.h"
 
+static char clock_format[32] = "%H:%M"; /* ui_format_set_clock */
 /* A byte count for people: "512 B", "1.5 MiB". */
 void
 ui_format_size(double v, char *out, size_t len)
@@ -121,6 +122,112 @@ ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
 }
 
+/* A transfer's state in words, for the transfer list. */
+static const char *
+xfer_state(const struct client_xfer *x)
+{
+	static const char *const names[] = {
+	    [CLIENT_XFER_HASHING] = "hashing",
+	    [CLIENT_XFER_OFFERED] = "offered, waiting",
+	    [CLIENT_XFER_INCOMING] = "offered to you (a: accept)",
+	    [CLIENT_XFER_ACTIVE] = "active",
+	    [CLIENT_XFER_PAUSED] = "paused",
+	    [CLIENT_XFER_VERIFYING] = "verifying",
+	    [CLIENT_XFER_DONE] = "done",
+	    [CLIENT_XFER_FAILED] = "failed",
+	};
+
+	return (size_t)x->state < sizeof names / sizeof names[0]
+	    ? names[x->state]
+	    : "?";
+}
+
+/*
+ * Line n (0 to 2) of a transfer in the transfer list: "↓ from bob ·
+ * x.bin"; "45% of 12.0 MiB · active · 3.2 MiB/s · 4 s left"; where the
+ * file is ("saved to PATH", "saving to PATH", "from PATH") or why it
+ * failed. Three short lines, so that 80 columns lose nothing.
+ */
+void
+ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
+{
+	char r[24], total[24], rate[40] = "", eta[32] = "";
+	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
+
+	out[0] = '\0';
+	if (n == 0)
+		snprintf(out, len, "%s %s %s \xc2\xb7 %s",
+		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93",
+		    x->outgoing ? "to" : "from", x->peer, x->name);
+	else if (n == 1) {
+		ui_format_size((double)x->size, total, sizeof total);
+		if (x->state == CLIENT_XFER_ACTIVE ||
+		    x->state == CLIENT_XFER_VERIFYING) {
+			ui_format_size(x->rate, r, sizeof r);
+			snprintf(rate, sizeof rate, " \xc2\xb7 %s/s", r);
+		}
+		if (rate[0] != '\0' && x->rate > 1 && x->size > x->done)
+			snprintf(eta, sizeof eta, " \xc2\xb7 %.0f s left",
+			    (double)(x->size - x->done) / x->rate);
+		snprintf(out, len, "%.0f%% of %s \xc2\xb7 %s%s%s", f * 100,
+		    total, xfer_state(x), rate, eta);
+	} else if (x->state == CLIENT_XFER_FAILED)
+		snprintf(out, len, "%s", x->reason);
+	else if (x->outgoing)
+		snprintf(out, len, "from %s", x->path);
+	else if (x->state == CLIENT_XFER_DONE)
+		snprintf(out, len, "saved to %s", x->path);
+	else if (x->path[0] != '\0')
+		snprintf(out, len, "saving to %s", x->path);
+}
+
+/* What a transfer that ended left: "file x.bin (12.0 MiB) saved to
+ * PATH" (sent to PEER; or why it failed). */
+void
+ui_format_xfer_note(const struct client_xfer *x, char *out, size_t len)
+{
+	char size[24];
+
+	ui_format_size((double)x->size, size, sizeof size);
+	if (x->state == CLIENT_XFER_FAILED)
+		snprintf(out, len, "file %s (%s) %s: %s", x->name, size,
+		    x->outgoing ? "not sent" : "not saved", x->reason);
+	else if (x->outgoing)
+		snprintf(out, len, "file %s (%s) sent to %s", x->name, size,
+		    x->peer);
+	else
+		snprintf(out, len, "file %s (%s) saved to %s", x->name, size,
+		    x->path);
+}
+
+/*
+ * A transfer's entry in its conversation, where it was offered, as it is
+ * now: "*: " and its progress line while it lives, its note once it has
+ * ended, wrapped. Fills out (no date line); returns its lines.
+ */
+int
+ui_format_xfer_entry(
+    const struct client_xfer *x, int width, struct ui_entry_text *out)
+{
+	char line[5200];
+	size_t n;
+
+	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED)
+		ui_format_xfer_note(x, line, sizeof line);
+	else
+		ui_format_xfer(x, width - 3, line, sizeof line);
+	n = strlen(line);
+	out->namelen = 1;
+	out->quote_off = out->quote_len = 0;
+	memcpy(out->text, "*: ", 3);
+	memcpy(out->text + 3, line, n);
+	out->nline =
+	    ui_wrap(out->text, n + 3, width, out->line, UI_ENTRY_LINES);
+	if (out->nline > UI_ENTRY_LINES)
+		out->nline = UI_ENTRY_LINES;
+	return (int)out->nline;
+}
+
 /*
  * The number at the end of a sidebar row: unread messages (">999" past
  * that), else the percentage of an active transfer x (may be NULL), else
@@ -155,6 +262,7 @@ ui_format_mark(const struct client_entry *e, enum ui_color *color)
 		*color = UI_COLOR_DIM;
 		return "\xe2\x9c\x93\xe2\x9c\x93"; /* ✓✓ */
 	case CLIENT_MSG_READ:
+		*color = UI_COLOR_READ;
 		return "\xe2\x9c\x93\xe2\x9c\x93";
 	case CLIENT_MSG_FAILED:
 		*color = UI_COLOR_ERROR;
@@ -193,7 +301,18 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 		    s->pending);
 }
 
-/* A wall-clock time of day, "HH:MM", in local time. */
+/* strftime with the user's format (config time_format, checked by
+ * ui_format_clock_width before it is taken); 0 if it makes nothing. */
+static size_t
+clock_in(const char *fmt, const struct tm *tm, char *buf, size_t len)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	return strftime(buf, len, fmt, tm);
+#pragma GCC diagnostic pop
+}
+
+/* A wall-clock time of day, "HH:MM" (time_format), in local time. */
 const char *
 ui_format_clock(uint64_t ms, char *buf, size_t len)
 {
@@ -201,8 +320,41 @@ ui_format_clock(uint64_t ms, char *buf, size_t len)
 	struct tm tm;
 
 	localtime_r(&tt, &tm);
-	strftime(buf, len, "%H:%M", &tm);
+	if (clock_in(clock_format, &tm, buf, len) == 0 && len > 0)
+		buf[0] = '\0';
 	return buf;
+}
+
+/* The clock's strftime format (config time_format); NULL: %H:%M. */
+void
+ui_format_set_clock(const char *fmt)
+{
+	snprintf(clock_format, sizeof clock_format, "%s",
+	    fmt != NULL && *fmt != '\0' ? fmt : "%H:%M");
+}
+
+/* Columns (bytes: formats are ASCII) of a time in format fmt, tried on
+ * a long one; 0 if it makes nothing. */
+int
+ui_format_clock_width(const char *fmt)
+{
+	struct tm tm = {.tm_year = 126,
+	    .tm_mon = 11,
+	    .tm_mday = 30,
+	    .tm_hour = 23,
+	    .tm_min = 59,
+	    .tm_sec = 59,
+	    .tm_wday = 3};
+	char buf[64];
+
+	return (int)clock_in(fmt, &tm, buf, sizeof buf);
+}
+
+/* Columns of the time before a message, the gap after it included. */
+int
+ui_format_clock_cols(void)
+{
+	return ui_format_clock_width(clock_format) + 1;
 }
 
 /* The date line above a new day's first message. */
@@ -231,6 +383,74 @@ ui_format_presence(bool online, uint64_t last_seen, char *out, size_t len)
 		snprintf(out, len, "  offline");
 }
 
+/*
+ * The quote a reply starts with, in text convention: the body's first
+ * line is "> NAME: FIRST LINE OF THE QUOTED MESSAGE" and the reply
+ * follows on the next. True if body has one; qlen is the quote's bytes
+ * after "> ", rest where the reply starts.
+ */
+bool
+ui_format_quoted(const char *body, size_t len, size_t *qlen, size_t *rest)
+{
+	const char *nl, *colon;
+
+	if (len < 5 || body[0] != '>' || body[1] != ' ' ||
+	    (nl = memchr(body, '\n', len)) == NULL)
+		return false;
+	colon = memchr(body + 2, ':', (size_t)(nl - body - 2));
+	if (colon == NULL || colon == body + 2 || colon - body - 2 > 32 ||
+	    colon + 1 >= nl || colon[1] != ' ' ||
+	    memchr(body + 2, ' ', (size_t)(colon - body - 2)) != NULL)
+		return false;
+	*qlen = (size_t)(nl - body - 2);
+	*rest = (size_t)(nl - body) + 1;
+	return true;
+}
+
+/*
+ * The first line of a reply to sender's body as the reply's own first
+ * line, "> NAME: TEXT\n", TEXT cut to 60 columns (with …). Returns its
+ * bytes in out (0 if out is too small).
+ */
+size_t
+ui_format_quote(
+    const char *sender, const char *body, size_t len, char *out, size_t outlen)
+{
+	size_t cut, line, q, rest;
+	int cols;
+
+	/* A reply quotes the reply, not what it quoted. */
+	if (ui_format_quoted(body, len, &q, &rest)) {
+		body += rest;
+		len -= rest;
+	}
+	for (line = 0; line < len && body[line] != '\n'; line++)
+		;
+	cut = ui_text_fit(body, line, 60, &cols);
+	if (strlen(sender) + cut + 12 > outlen)
+		return 0;
+	return (size_t)snprintf(out, outlen, "> %s: %.*s%s\n", sender, (int)cut,
+	    body, cut < line ? "\xe2\x80\xa6" : "");
+}
+
+/* A reply's quote as one line of at most cols columns: ↪ and the quote,
+ * cut with …. Returns its bytes in out. */
+static size_t
+quote_line(const char *q, size_t len, int cols, char *out)
+{
+	size_t cut;
+	int used;
+
+	memcpy(out, "\xe2\x86\xaa ", 4); /* ↪ */
+	cut = ui_text_fit(q, len, cols > 4 ? cols - 3 : 1, &used);
+	memcpy(out + 4, q, cut);
+	if (cut < len) {
+		memcpy(out + 4 + cut, "\xe2\x80\xa6", 3);
+		return cut + 7;
+	}
+	return cut + 4;
+}
+
 /* Whether entry i is on another day than the one before it. */
 static bool
 new_day(const struct client_convo *c, size_t i)
@@ -257,15 +477,27 @@ ui_format_entry(const struct client_convo *c, size_t i, int width,
     struct ui_entry_text *out)
 {
 	const struct client_entry *e = &c->e[i];
-	size_t n;
+	size_t n, at, qlen, rest;
 
 	out->date = new_day(c, i);
 	out->namelen = strlen(e->sender);
 	memcpy(out->text, e->sender, out->namelen);
 	memcpy(out->text + out->namelen, ": ", 2);
+	out->quote_off = out->quote_len = 0;
+	at = out->namelen + 2;
 	n = e->len < UI_ENTRY_BODY ? e->len : UI_ENTRY_BODY;
-	memcpy(out->text + out->namelen + 2, e->body, n);
-	n += out->namelen + 2;
+	if (ui_format_quoted(e->body, n, &qlen, &rest)) {
+		out->quote_off = at;
+		out->quote_len = quote_line(
+		    e->body + 2, qlen, width - (int)at, out->text + at);
+		at += out->quote_len;
+		out->text[at++] = '\n';
+		memcpy(out->text + at, e->body + rest, n - rest);
+		n = at + n - rest;
+	} else {
+		memcpy(out->text + at, e->body, n);
+		n += at;
+	}
 	out->nline = ui_wrap(out->text, n, width, out->line, UI_ENTRY_LINES);
 	if (out->nline > UI_ENTRY_LINES)
 		out->nline = UI_ENTRY_LINES;

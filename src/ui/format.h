@@ -25,7 +25,9 @@ enum ui_color {
 	UI_COLOR_STATUS,
 	UI_COLOR_ERROR,
 	UI_COLOR_DIM,
-	UI_COLOR_MARK
+	UI_COLOR_MARK,
+	UI_COLOR_READ, /* ✓✓ read: a colour of its own */
+	UI_COLOR_NEW /* the read marker line */
 };
 
 #define UI_ENTRY_BODY 32768 /* bytes of a body shown */
@@ -35,6 +37,7 @@ enum ui_color {
 struct ui_entry_text {
 	bool date; /* a date line comes first: the day changed */
 	size_t namelen; /* the name's bytes at the start of text */
+	size_t quote_off, quote_len; /* a reply's quote line in text */
 	char text[UI_ENTRY_BODY + 64];
 	struct ui_span line[UI_ENTRY_LINES]; /* into text */
 	size_t nline;
@@ -52,10 +55,19 @@ struct ui_status_info {
 void ui_format_size(double, char *, size_t);
 bool ui_format_xfer_is_moving(const struct client_xfer *);
 void ui_format_xfer(const struct client_xfer *, int, char *, size_t);
+void ui_format_xfer_row(const struct client_xfer *, int, char *, size_t);
+void ui_format_xfer_note(const struct client_xfer *, char *, size_t);
+int ui_format_xfer_entry(
+    const struct client_xfer *, int, struct ui_entry_text *);
 void ui_format_badge(unsigned, const struct client_xfer *, char *, size_t);
 const char *ui_format_mark(const struct client_entry *, enum ui_color *);
 void ui_format_status(const struct ui_status_info *, char *, size_t);
+void ui_format_set_clock(const char *);
+int ui_format_clock_width(const char *);
+int ui_format_clock_cols(void);
 const char *ui_format_clock(uint64_t, char *, size_t);
+size_t ui_format_quote(const char *, const char *, size_t, char *, size_t);
+bool ui_format_quoted(const char *, size_t, size_t *, size_t *);
 void ui_format_day(uint64_t, char *, size_t);
 void ui_format_presence(bool, uint64_t, char *, size_t);
 int ui_format_entry(

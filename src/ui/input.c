@@ -40,6 +40,9 @@ ui_input_key_of(int kind, wint_t ch)
 	    {UI_KEY_PASTE_END_CURSES, UI_KEY_PASTE_END},
 	    {UI_KEY_CTRL_UP_CURSES, UI_KEY_CTRL_UP},
 	    {UI_KEY_CTRL_DOWN_CURSES, UI_KEY_CTRL_DOWN},
+	    {UI_KEY_FOCUS_IN_CURSES, UI_KEY_FOCUS_IN},
+	    {UI_KEY_FOCUS_OUT_CURSES, UI_KEY_FOCUS_OUT},
+	    {UI_KEY_ALT_R_CURSES, UI_KEY_ALT_R},
 	};
 	size_t i;
 
@@ -106,6 +109,9 @@ run_command(struct tui *t, char *cmd)
 			arg++;
 	} else
 		arg = cmd + strlen(cmd);
+	t->dirty = true;
+	if (ui_lists_command(t, cmd, arg))
+		return; /* /transfers, /find */
 	if (strcmp(cmd, "/help") == 0)
 		t->help = true;
 	else if (strcmp(cmd, "/quit") == 0 || strcmp(cmd, "/exit") == 0)
@@ -120,6 +126,8 @@ run_command(struct tui *t, char *cmd)
 		ui_pane_search(t, arg);
 	else if (strcmp(cmd, "/query") == 0 || strcmp(cmd, "/q") == 0)
 		ui_nav_query(t, arg);
+	else if (strcmp(cmd, "/reply") == 0)
+		ui_reply_start(t, arg);
 	else if (strcmp(cmd, "/send") == 0)
 		ui_dialog_open(t, arg);
 	else if (strcmp(cmd, "/accept") == 0)
@@ -252,6 +260,9 @@ own_key(struct tui *t, int key)
 	case UI_KEY_CTRL('X'):
 		ui_bars_stop(t);
 		break;
+	case UI_KEY_ALT_R:
+		ui_reply_start(t, "");
+		break;
 	default:
 		return false;
 	}
@@ -278,6 +289,8 @@ ui_input_key(struct tui *t, int key)
 	t->dirty = true;
 	if (key == UI_KEY_RESIZE)
 		return; /* handled through SIGWINCH */
+	if (ui_notify_key(t, key) || ui_lists_key(t, key))
+		return; /* focus; an open /transfers or /find */
 	if (t->help) {
 		t->help = false;
 		return;

@@ -189,6 +189,10 @@ ui_nav_key(struct tui *t, int key)
 	case '\t':
 		ui_nav_complete(t);
 		break;
+	case UI_KEY_ALT('r'):
+	case UI_KEY_ALT('R'):
+		ui_reply_start(t, "");
+		break;
 	default:
 		/* Another Alt key does nothing rather than type its letter. */
 		return key >= UI_KEY_ALT(0);

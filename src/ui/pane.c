@@ -57,11 +57,34 @@ pane_rows(struct tui *t)
 	return h - k > 3 ? h - k : 3;
 }
 
+/* Columns of the time before a message, its gap included. */
+static int
+time_cols(struct tui *t)
+{
+	return t->time_cols > 0 ? t->time_cols : UI_TIME_COLS;
+}
+
 /* Columns of a message's text: the time and the mark take the rest. */
 static int
 text_cols(struct tui *t)
 {
-	return getmaxx(t->conv) - UI_TIME_COLS - 3;
+	return getmaxx(t->conv) - time_cols(t) - 3;
+}
+
+/* Entry i of c as the pane shows it, in m: a transfer's entry (from
+ * "*", with the transfer's id) as the transfer is now. Its lines. */
+static int
+entry_text(
+    struct tui *t, struct client_convo *c, size_t i, struct ui_entry_text *m)
+{
+	const struct client_entry *e = &c->e[i];
+	const struct client_xfer *x;
+	int n = ui_format_entry(c, i, text_cols(t), m);
+
+	if (strcmp(e->sender, "*") != 0 ||
+	    (x = client_xfers_find(client_session_xfers(t->s), e->id)) == NULL)
+		return n;
+	return ui_format_xfer_entry(x, text_cols(t), m) + m->date;
 }
 
 /* The selected conversation, as the view arithmetic sees it. */
@@ -76,7 +99,8 @@ src_lines(void *arg, size_t i)
 {
 	struct pane_src *p = arg;
 
-	return ui_format_entry(p->c, i, text_cols(p->t), p->t->lines);
+	return entry_text(p->t, p->c, i, p->t->lines) +
+	    ui_marker_at(p->t, p->c, i);
 }
 
 static size_t
@@ -228,6 +252,20 @@ draw_day(struct tui *t, int row, const struct client_entry *e)
 	wattroff(w, A_DIM | ui_tui_pair(t, UI_COLOR_DIM));
 }
 
+/* The read marker: where the unread messages start. */
+static void
+draw_new(struct tui *t, int row)
+{
+	WINDOW *w = t->conv;
+	int width = getmaxx(w);
+	attr_t a = A_BOLD | ui_tui_pair(t, UI_COLOR_NEW);
+
+	wattron(w, a);
+	mvwhline_set(w, row, 0, WACS_HLINE, width);
+	mvwaddstr(w, row, width / 2 - 3, " new ");
+	wattroff(w, a);
+}
+
 /* The delivery mark at the end of an outgoing message's last line. */
 static void
 draw_mark(struct tui *t, int row, const struct client_entry *e)
@@ -237,13 +275,16 @@ draw_mark(struct tui *t, int row, const struct client_entry *e)
 	enum ui_color color;
 	const char *mark = ui_format_mark(e, &color);
 
-	wattron(w,
-	    ui_tui_pair(t, color) | (e->state == CLIENT_MSG_READ ? A_BOLD : 0));
+	attr_t read = e->state != CLIENT_MSG_READ ? 0
+	    : t->cfg.color                        ? A_BOLD
+	                                          : A_BOLD | A_UNDERLINE;
+
+	wattron(w, ui_tui_pair(t, color) | read);
 	mvwaddstr(w, row, width - 2, mark);
 	/* ⇄: it went straight to the peer (P2P). */
 	if (e->direct)
 		mvwaddstr(w, row, width - 3, "\xe2\x87\x84");
-	wattroff(w, ui_tui_pair(t, color) | A_BOLD);
+	wattroff(w, ui_tui_pair(t, color) | read);
 }
 
 /* Line j of message e, wrapped in m: time and name on the first. */
@@ -265,16 +306,27 @@ draw_text(struct tui *t, int row, const struct client_entry *e,
 		waddstr(w, ui_format_clock(e->ts, buf, sizeof buf));
 		wattroff(w, A_DIM);
 	}
-	wmove(w, row, UI_TIME_COLS);
+	wmove(w, row, time_cols(t));
 	if (j == 0) {
 		wattron(w, name);
 		ui_tui_put(w, m->text + l->off, m->namelen, width);
 		wattroff(w, name);
 		skip = m->namelen;
 	}
+	if (m->quote_len > 0 && l->off + skip <= m->quote_off &&
+	    m->quote_off < l->off + l->len) {
+		/* A reply's quote: dim, on the first line. */
+		ui_tui_put(w, m->text + l->off + skip,
+		    m->quote_off - l->off - skip, width);
+		wattron(w, A_DIM);
+		ui_tui_put(w, m->text + m->quote_off, m->quote_len,
+		    width - time_cols(t) - 3);
+		wattroff(w, A_DIM);
+		return;
+	}
 	wattron(w, own);
 	ui_tui_put(w, m->text + l->off + skip, l->len - skip,
-	    width - UI_TIME_COLS - 3);
+	    width - time_cols(t) - 3);
 	wattroff(w, own);
 }
 
@@ -287,21 +339,27 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
 	struct client_entry *e = &c->e[i];
 	struct ui_entry_text *m = t->lines; /* storage, filled here */
 	int skip = i == v->top ? v->top_line : 0;
-	int n, j, width = getmaxx(t->conv);
+	int n, j, mk, width = getmaxx(t->conv);
 
-	n = ui_format_entry(c, i, text_cols(t), m);
+	n = entry_text(t, c, i, m);
+	mk = ui_marker_at(t, c, i);
+	n += mk;
 	for (j = skip; j < n && row < h; j++, row++) {
 		wmove(t->conv, row, 0);
 		if (m->date && j == 0) {
 			draw_day(t, row, e);
 			continue;
 		}
-		draw_text(t, row, e, m, (size_t)(j - m->date));
+		if (mk && j == m->date) {
+			draw_new(t, row);
+			continue;
+		}
+		draw_text(t, row, e, m, (size_t)(j - m->date - mk));
 		if (e->outgoing && j == n - 1)
 			draw_mark(t, row, e);
 		if (v->hit == (long)i)
-			mvwchgat(t->conv, row, UI_TIME_COLS,
-			    width - UI_TIME_COLS - 3, A_REVERSE, 0, NULL);
+			mvwchgat(t->conv, row, time_cols(t),
+			    width - time_cols(t) - 3, A_REVERSE, 0, NULL);
 	}
 	return row;
 }
@@ -334,10 +392,13 @@ draw_messages(struct tui *t)
 		row = draw_entry(t, p.c, i, v, row, h);
 }
 
-/* The conversation, with its transfers pinned at the bottom. */
+/* The conversation, with its transfers pinned at the bottom; or a list
+ * (/transfers, /find) in its place. */
 void
 ui_pane_draw(struct tui *t)
 {
+	if (ui_lists_draw(t))
+		return;
 	draw_messages(t);
 	ui_bars_draw_pinned(t);
 	wnoutrefresh(t->conv);

@@ -36,7 +36,7 @@
 
 /* Bracketed paste and mouse reporting off: the terminal as we found it. */
 static const char modes_reset[] =
-    "\033[?2004l\033[?1000l\033[?1002l\033[?1006l";
+    "\033[?2004l\033[?1000l\033[?1002l\033[?1006l\033[?1004l";
 
 static struct tui *the_tui; /* for the crash handler */
 
@@ -77,11 +77,12 @@ ui_tui_notice(struct tui *t, bool error, const char *fmt, ...)
 
 /* --- terminal modes -------------------------------------------------- */
 
-/* Bracketed paste: a paste arrives between ESC[200~ and ESC[201~. */
+/* Bracketed paste: a paste arrives between ESC[200~ and ESC[201~; focus
+ * reporting: ESC[I and ESC[O when the terminal gains or loses focus. */
 void
 ui_tui_modes_on(void)
 {
-	fputs("\033[?2004h", stdout);
+	fputs("\033[?2004h\033[?1004h", stdout);
 	fflush(stdout);
 }
 
@@ -212,6 +213,7 @@ tui_draw(struct tui *t)
 	 * with it what a closed box left there. */
 	werase(stdscr);
 	wnoutrefresh(stdscr);
+	ui_marker_scan(t);
 	ui_sidebar_draw(t);
 	ui_pane_draw_header(t);
 	ui_pane_draw(t);
@@ -264,6 +266,7 @@ ev_message(void *arg, const struct client_msg *m, bool fresh)
 
 	if (!fresh)
 		return;
+	ui_notify_message(t, m);
 	if (m->outgoing) {
 		/* Our own message: the view follows to show it. */
 		ui_pane_view(t, m->peer)->follow = true;
@@ -274,8 +277,7 @@ ev_message(void *arg, const struct client_msg *m, bool fresh)
 		v = ui_pane_view(t, t->sel);
 		if (!v->follow)
 			v->news = true;
-	} else if (t->cfg.bell)
-		beep();
+	}
 	if (strcasecmp(m->sender, t->typing_peer) == 0)
 		t->typing_until = 0;
 	t->dirty = true;
@@ -329,6 +331,8 @@ ev_xfer(void *arg, const struct client_xfer *x)
 {
 	struct tui *t = arg;
 
+	if (x->state != CLIENT_XFER_ACTIVE && x->state != CLIENT_XFER_HASHING)
+		ui_notify_xfer(t, x); /* its entry where it was offered */
 	switch (x->state) {
 	case CLIENT_XFER_ACTIVE:
 	case CLIENT_XFER_HASHING:
@@ -368,6 +372,7 @@ ev_synced(void *arg)
 	struct tui *t = arg;
 	size_t i;
 
+	ui_marker_scan(t); /* before opening one reads it */
 	/* First time: open the first conversation with someone else. */
 	if (t->sel[0] == '\0') {
 		ui_sidebar_refresh(t);
@@ -454,24 +459,27 @@ on_tick(void *arg)
 
 /* --- start -------------------------------------------------------------- */
 
-/* The colour pairs, unless colour is off or missing. */
+/* The colour pairs, unless colour is off or missing: the default theme
+ * (for dark backgrounds) or light. */
 static void
 colors(struct tui *t)
 {
+	static const short palette[2][UI_COLOR_NEW + 1] = {
+	    {-1, COLOR_CYAN, COLOR_GREEN, COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE,
+	        COLOR_RED, -1, COLOR_CYAN, COLOR_GREEN, COLOR_MAGENTA},
+	    {-1, COLOR_BLUE, COLOR_MAGENTA, COLOR_GREEN, COLOR_RED, COLOR_CYAN,
+	        COLOR_RED, -1, COLOR_BLUE, COLOR_GREEN, COLOR_MAGENTA},
+	};
+	int c, light = t->cfg.theme == UI_THEME_LIGHT;
+
 	if (!t->cfg.color || !has_colors()) {
 		t->cfg.color = false;
 		return;
 	}
 	start_color();
 	use_default_colors();
-	init_pair(UI_COLOR_OWN, COLOR_CYAN, -1);
-	init_pair(UI_COLOR_PEER, COLOR_GREEN, -1);
-	init_pair(UI_COLOR_ONLINE, COLOR_GREEN, -1);
-	init_pair(UI_COLOR_UNREAD, COLOR_YELLOW, -1);
-	init_pair(UI_COLOR_STATUS, COLOR_BLUE, -1);
-	init_pair(UI_COLOR_ERROR, COLOR_RED, -1);
-	init_pair(UI_COLOR_DIM, -1, -1);
-	init_pair(UI_COLOR_MARK, COLOR_CYAN, -1);
+	for (c = UI_COLOR_OWN; c <= UI_COLOR_NEW; c++)
+		init_pair((short)c, palette[light][c], -1);
 }
 
 /* The config file, then the options over it; false if the file is bad. */
@@ -521,6 +529,7 @@ start_curses(struct tui *t)
 	define_key("\033[201~", UI_KEY_PASTE_END_CURSES);
 	define_key("\033[1;5A", UI_KEY_CTRL_UP_CURSES);
 	define_key("\033[1;5B", UI_KEY_CTRL_DOWN_CURSES);
+	ui_notify_keys();
 	colors(t);
 }
 
@@ -560,9 +569,13 @@ start_screen(struct tui *t)
 	ui_editor_init(&t->path);
 	ui_editor_init(&t->jump);
 	t->hist = ui_history_new();
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+	ui_format_set_clock(t->cfg.time_format);
+	t->time_cols = ui_format_clock_cols();
+	mousemask(!t->cfg.mouse
+	        ? 0
+	        : BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
-	        | BUTTON5_PRESSED
+	            | BUTTON5_PRESSED
 #endif
 	    ,
 	    NULL);
@@ -589,6 +602,7 @@ finish(struct tui *t)
 	client_session_stop(t->s);
 	for (i = 0; i < 3; i++)
 		client_rt_run_once(t->rt, 10);
+	ui_notify_stop(t);
 	ui_tui_modes_off();
 	endwin();
 	the_tui = NULL;
@@ -599,6 +613,8 @@ finish(struct tui *t)
 	ui_editor_fini(&t->jump);
 	ui_history_free(t->hist);
 	ui_pane_free_views(t);
+	ui_lists_close(t);
+	ui_marker_free(t);
 	free(t->lines);
 	free(t->roster);
 	if (t->log != NULL)
@@ -664,6 +680,7 @@ ui_tui_main(const struct ui_options *o)
 	if (cfg_bad)
 		ui_tui_notice(&t, true, "%s", err);
 	start_screen(&t);
+	ui_notify_start(&t, data);
 	client_session_start(t.s);
 	tui_draw(&t);
 	while (!t.quit) {

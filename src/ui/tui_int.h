@@ -37,6 +37,13 @@
 #define UI_KEY_CTRL_DOWN 0x1f0002
 #define UI_KEY_NEWLINE 0x1f0003 /* Ctrl-J */
 #define UI_KEY_ALT(c) (0x200000 + (c))
+/* Keys of notify.c's define_key, as curses and as the editor's codes. */
+#define UI_KEY_FOCUS_IN_CURSES (KEY_MAX + 5)
+#define UI_KEY_FOCUS_OUT_CURSES (KEY_MAX + 6)
+#define UI_KEY_ALT_R_CURSES (KEY_MAX + 7)
+#define UI_KEY_FOCUS_IN (UI_KEY_BASE + 0x100)
+#define UI_KEY_FOCUS_OUT (UI_KEY_BASE + 0x101)
+#define UI_KEY_ALT_R (UI_KEY_BASE + 0x102)
 
 struct tui {
 	struct client_rt *rt;
@@ -82,6 +89,16 @@ struct tui {
 	bool jumping; /* Ctrl-G: the sidebar filtered by what is typed */
 	struct ui_editor jump; /* what is typed */
 	long jump_pos; /* the chosen one among the matches */
+	/* notify.c, marker.c, lists.c */
+	bool away; /* the terminal is not focused */
+	unsigned away_unread; /* messages since, in the title */
+	uint64_t rang_at; /* monotonic ms of the last bell or notification */
+	char rang_for[33]; /* and whose message it was */
+	char *logdir; /* plain-text logs (config log = on), or NULL */
+	struct util_map *markers; /* lower-case peer -> id of first unread */
+	char shown[33]; /* the conversation the pane showed last */
+	int time_cols; /* the time before a message and its gap */
+	struct ui_list *list; /* /transfers or /find, when open */
 };
 
 /* tui.c: log, notices, drawing helpers, layout. */
@@ -149,6 +166,28 @@ void ui_nav_hotlist(struct tui *, int, char *, size_t);
 void ui_dialog_open(struct tui *, const char *);
 void ui_dialog_key(struct tui *, int);
 void ui_dialog_draw(struct tui *);
+
+/* notify.c: focus, bell, title, desktop notifications, text logs. */
+void ui_notify_keys(void);
+void ui_notify_start(struct tui *, const char *);
+void ui_notify_stop(struct tui *);
+bool ui_notify_key(struct tui *, int);
+void ui_notify_message(struct tui *, const struct client_msg *);
+void ui_notify_log(struct tui *, const char *, const char *, const char *);
+void ui_notify_xfer(struct tui *, const struct client_xfer *);
+
+/* marker.c: the read marker; reply.c: replies that quote. */
+void ui_marker_note(struct tui *, const char *, const char *);
+void ui_marker_scan(struct tui *);
+bool ui_marker_at(struct tui *, const struct client_convo *, size_t);
+void ui_marker_free(struct tui *);
+void ui_reply_start(struct tui *, const char *);
+
+/* lists.c: /transfers and /find, drawn over the pane. */
+bool ui_lists_command(struct tui *, const char *, const char *);
+bool ui_lists_key(struct tui *, int);
+bool ui_lists_draw(struct tui *);
+void ui_lists_close(struct tui *);
 
 /* login.c: the login form. */
 int ui_login_form(struct ui_config *, char *, size_t);

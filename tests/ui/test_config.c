@@ -32,9 +32,11 @@ summary(const struct ui_config *c, char *out, size_t len)
 {
 	snprintf(out, len,
 	    "host=%s port=%u user=%s color=%d bell=%d dl=%s max=%llu p2p=%d "
-	    "p2p_port=%u light=%d",
+	    "p2p_port=%u light=%d theme=%d tf=%s mouse=%d title=%d notify=%d "
+	    "log=%d",
 	    c->host, c->port, c->user, c->color, c->bell, c->download_dir,
-	    c->max_file_size, c->p2p, c->p2p_port, c->light);
+	    c->max_file_size, c->p2p, c->p2p_port, c->light, (int)c->theme,
+	    c->time_format, c->mouse, c->title, (int)c->notify, c->log);
 }
 
 /* Load text over the defaults: rc, the summary, the error. */
@@ -76,7 +78,26 @@ static const struct config_case {
     {"user = alice\n", 0, "user=alice ", NULL},
     {"theme = mono\n", 0, "color=0 ", NULL},
     {"theme = default\n", 0, "color=1 ", NULL},
-    {"theme = pink\n", -1, "color=1 ", "theme is default or mono"},
+    {"theme = pink\n", -1, "color=1 ", "theme is default, light or mono"},
+    {"theme = light\n", 0, "color=1 ", NULL},
+    {"theme = light\n", 0, "theme=2 ", NULL},
+    {"theme = mono\n", 0, "theme=1 ", NULL},
+    {"", 0, "theme=0 tf=%H:%M mouse=1 title=1 notify=0 log=0", NULL},
+    {"time_format = %I:%M %p\n", 0, "tf=%I:%M %p ", NULL},
+    {"time_format = %H:%M:%S\n", 0, "tf=%H:%M:%S ", NULL},
+    {"time_format = %A %H:%M\n", -1, "tf=%H:%M ", "at most 11 columns"},
+    {"time_format =\n", -1, "tf=%H:%M ", "time_format is a strftime"},
+    {"time_format = %H\x1b:%M\n", -1, "tf=%H:%M ", "time_format is"},
+    {"mouse = off\n", 0, "mouse=0 ", NULL},
+    {"mouse = wheel\n", -1, "mouse=1 ", "mouse is on or off"},
+    {"title = no\n", 0, "title=0 ", NULL},
+    {"title = 3\n", -1, "title=1 ", "title is on or off"},
+    {"notify = osc9\n", 0, "notify=1 ", NULL},
+    {"notify = osc777\n", 0, "notify=2 ", NULL},
+    {"notify = off\n", 0, "notify=0 ", NULL},
+    {"notify = dbus\n", -1, "notify=0 ", "notify is off, osc9 or osc777"},
+    {"log = on\n", 0, "log=1", NULL},
+    {"log = all\n", -1, "log=0", "log is on or off"},
     {"bell = off\n", 0, "bell=0 ", NULL},
     {"bell = no\n", 0, "bell=0 ", NULL},
     {"bell = false\n", 0, "bell=0 ", NULL},

@@ -181,7 +181,7 @@ ui_format__mark__by_delivery_state(void **state)
 	assert_int_equal(c, UI_COLOR_DIM);
 	e.state = CLIENT_MSG_READ;
 	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x9c\x93\xe2\x9c\x93");
-	assert_int_equal(c, UI_COLOR_MARK);
+	assert_int_equal(c, UI_COLOR_READ); /* not delivered's colour */
 	e.state = CLIENT_MSG_FAILED;
 	assert_string_equal(ui_format_mark(&e, &c), "\xe2\x9c\x97");
 	assert_int_equal(c, UI_COLOR_ERROR);
@@ -283,6 +283,156 @@ ui_format__entry__wraps_with_a_date_line_when_the_day_changes(void **state)
 	free(t);
 }
 
+static void
+ui_format__clock__follows_time_format(void **state)
+{
+	uint64_t ms = 1709647629000ULL; /* 14:07:09 UTC */
+	char buf[64];
+
+	(void)state;
+	ui_format_set_clock("%I:%M %p");
+	assert_string_equal(ui_format_clock(ms, buf, sizeof buf), "02:07 PM");
+	assert_int_equal(ui_format_clock_cols(), 9);
+	ui_format_set_clock("%H:%M:%S");
+	assert_string_equal(ui_format_clock(ms, buf, sizeof buf), "14:07:09");
+	ui_format_set_clock(NULL);
+	assert_string_equal(ui_format_clock(ms, buf, sizeof buf), "14:07");
+	assert_int_equal(ui_format_clock_cols(), 6);
+}
+
+static void
+ui_format__quote__first_line_of_the_quoted_cut_to_60(void **state)
+{
+	static const char reply[] = "> bob: lunch?\nyes, at noon";
+	char out[512], big[200];
+	size_t q, rest;
+
+	(void)state;
+	assert_int_equal(
+	    ui_format_quote("bob", "lunch?\nor later", 16, out, sizeof out),
+	    strlen("> bob: lunch?\n"));
+	assert_string_equal(out, "> bob: lunch?\n");
+	/* A reply is quoted by its own text, not by what it quoted. */
+	ui_format_quote("al", reply, strlen(reply), out, sizeof out);
+	assert_string_equal(out, "> al: yes, at noon\n");
+	memset(big, 'x', sizeof big);
+	ui_format_quote("bob", big, sizeof big, out, sizeof out);
+	assert_int_equal(strlen(out), strlen("> bob: ") + 60 + 3 + 1);
+	assert_memory_equal(out + strlen(out) - 4, "\xe2\x80\xa6\n", 4);
+	assert_int_equal(ui_format_quote("bob", big, 10, out, 8), 0);
+	/* What counts as a quote. */
+	assert_true(ui_format_quoted(reply, strlen(reply), &q, &rest));
+	assert_int_equal(q, strlen("bob: lunch?"));
+	assert_string_equal(reply + rest, "yes, at noon");
+	assert_false(ui_format_quoted("> bob: no line break", 20, &q, &rest));
+	assert_false(ui_format_quoted(">bob: x\ny", 9, &q, &rest));
+	assert_false(ui_format_quoted("> a b: x\ny", 10, &q, &rest));
+	assert_false(ui_format_quoted("> just quoting\ny", 16, &q, &rest));
+	assert_false(ui_format_quoted("> bob:\ny", 8, &q, &rest));
+}
+
+static void
+ui_format__entry__a_reply_shows_its_quote_on_one_line(void **state)
+{
+	static char body[] = "> bob: a rather long question about lunch\nyes";
+	struct client_entry e = {.sender = "al",
+	    .ts = 1709647629000ULL,
+	    .body = body,
+	    .len = sizeof body - 1};
+	struct client_convo c = {.e = &e, .n = 1};
+	struct ui_entry_text *t = malloc(sizeof *t);
+
+	(void)state;
+	/* 24 columns: "al: ↪ bob: a rather lon…", then "yes". */
+	assert_int_equal(ui_format_entry(&c, 0, 24, t), 1 + 2);
+	assert_int_equal(t->nline, 2);
+	assert_int_equal(t->quote_off, 4);
+	assert_memory_equal(t->text + t->quote_off,
+	    "\xe2\x86\xaa bob: a rather lon\xe2\x80\xa6", t->quote_len);
+	assert_int_equal(t->line[0].cols, 24);
+	assert_memory_equal(t->text + t->line[1].off, "yes", 3);
+	free(t);
+}
+
+/* A quarter of x.bin from bob, at 1 MiB/s. */
+static const struct client_xfer sample = {.peer = "bob",
+    .name = "x.bin",
+    .path = "/dl/x.bin",
+    .size = 4 << 20,
+    .done = 1 << 20,
+    .rate = 1 << 20,
+    .state = CLIENT_XFER_ACTIVE};
+
+/* The three lines of x in the transfer list. */
+static void
+rows(const struct client_xfer *x, char l[3][512])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ui_format_xfer_row(x, i, l[i], sizeof l[i]);
+}
+
+static void
+ui_format__xfer_row__state_rate_time_left_and_file(void **state)
+{
+	struct client_xfer x = sample;
+	char l[3][512];
+
+	(void)state;
+	rows(&x, l);
+	assert_string_equal(l[0], "\xe2\x86\x93 from bob \xc2\xb7 x.bin");
+	assert_string_equal(l[1],
+	    "25% of 4.0 MiB \xc2\xb7 active \xc2\xb7 1.0 MiB/s \xc2\xb7 3 s "
+	    "left");
+	assert_string_equal(l[2], "saving to /dl/x.bin");
+	x.state = CLIENT_XFER_DONE;
+	x.done = x.size;
+	rows(&x, l);
+	assert_string_equal(l[1], "100% of 4.0 MiB \xc2\xb7 done");
+	assert_string_equal(l[2], "saved to /dl/x.bin");
+	x.outgoing = true;
+	x.state = CLIENT_XFER_OFFERED;
+	rows(&x, l);
+	assert_string_equal(l[0], "\xe2\x86\x91 to bob \xc2\xb7 x.bin");
+	assert_non_null(strstr(l[1], "offered, waiting"));
+	assert_string_equal(l[2], "from /dl/x.bin");
+	x.state = CLIENT_XFER_FAILED;
+	snprintf(x.reason, sizeof x.reason, "cancelled by the user");
+	rows(&x, l);
+	assert_string_equal(l[1], "100% of 4.0 MiB \xc2\xb7 failed");
+	assert_string_equal(l[2], "cancelled by the user");
+}
+
+static void
+ui_format__xfer_entry__progress_then_the_note_wrapped(void **state)
+{
+	struct client_xfer x = sample;
+	struct ui_entry_text *t = malloc(sizeof *t);
+	char note[256];
+
+	(void)state;
+	/* Live: the progress line after "*: ", wrapped. */
+	assert_int_equal(ui_format_xfer_entry(&x, 40, t), 2);
+	assert_int_equal(t->namelen, 1);
+	assert_memory_equal(t->text, "*: \xe2\x86\x93 x.bin ", 12);
+	assert_true(t->line[0].cols <= 40);
+	assert_int_equal(ui_format_xfer_entry(&x, 200, t), 1);
+	/* Ended: the note, wrapped. */
+	x.state = CLIENT_XFER_DONE;
+	assert_int_equal(ui_format_xfer_entry(&x, 20, t), 3);
+	ui_format_xfer_note(&x, note, sizeof note);
+	assert_string_equal(note, "file x.bin (4.0 MiB) saved to /dl/x.bin");
+	x.outgoing = true;
+	ui_format_xfer_note(&x, note, sizeof note);
+	assert_string_equal(note, "file x.bin (4.0 MiB) sent to bob");
+	x.state = CLIENT_XFER_FAILED;
+	snprintf(x.reason, sizeof x.reason, "declined");
+	ui_format_xfer_note(&x, note, sizeof note);
+	assert_string_equal(note, "file x.bin (4.0 MiB) not sent: declined");
+	free(t);
+}
+
 int
 main(void)
 {
@@ -298,6 +448,15 @@ main(void)
 	    cmocka_unit_test(ui_format__times__clock_day_and_presence),
 	    cmocka_unit_test(
 	        ui_format__entry__wraps_with_a_date_line_when_the_day_changes),
+	    cmocka_unit_test(ui_format__clock__follows_time_format),
+	    cmocka_unit_test(
+	        ui_format__quote__first_line_of_the_quoted_cut_to_60),
+	    cmocka_unit_test(
+	        ui_format__entry__a_reply_shows_its_quote_on_one_line),
+	    cmocka_unit_test(
+	        ui_format__xfer_row__state_rate_time_left_and_file),
+	    cmocka_unit_test(
+	        ui_format__xfer_entry__progress_then_the_note_wrapped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,403 @@
+/*
+ * Lists drawn in place of the conversation, like WeeChat's xfer buffer:
+ * /transfers (every transfer on three rows: its state, rate, time left
+ * and file; a accepts an offer, c cancels after a y/n) and /find TEXT
+ * (the messages of every conversation that contain TEXT, newest first;
+ * Enter opens one at that message). Up/Down pick a row, Esc closes. While
+ * a list is open it takes every key.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui/text.h"
+#include "ui/tui_int.h"
+#include "util/xmalloc.h"
+
+#define FIND_MAX 500 /* hits a /find lists */
+#define XFER_ROWS 3 /* screen rows of a transfer */
+
+enum list_kind { LIST_XFERS, LIST_FIND };
+
+struct find_hit {
+	char peer[33];
+	char id[65];
+	uint64_t ts;
+	char *text; /* "sender: body", for the row */
+	size_t len;
+};
+
+struct ui_list {
+	enum list_kind kind;
+	long sel;
+	bool confirm; /* "cancel this transfer? y/n" */
+	char text[128]; /* what /find looks for */
+	struct find_hit *hits;
+	size_t nhits, caphits;
+};
+
+/* Close the open list. */
+void
+ui_lists_close(struct tui *t)
+{
+	struct ui_list *l = t->list;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nhits; i++)
+		free(l->hits[i].text);
+	free(l->hits);
+	free(l);
+	t->list = NULL;
+	t->dirty = true;
+}
+
+/* A new list of kind, in place of any open one. */
+static struct ui_list *
+open_list(struct tui *t, enum list_kind kind)
+{
+	ui_lists_close(t);
+	t->list = xcalloc(1, sizeof *t->list);
+	t->list->kind = kind;
+	t->dirty = true;
+	return t->list;
+}
+
+/* Rows of the list: transfers newest first, or the hits. */
+static long
+list_len(struct tui *t)
+{
+	if (t->list->kind == LIST_FIND)
+		return (long)t->list->nhits;
+	return (long)client_xfers_count(client_session_xfers(t->s));
+}
+
+/* The transfer of row i (newest first). */
+static const struct client_xfer *
+xfer_at(struct tui *t, long i)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	size_t n = client_xfers_count(xs);
+
+	return i >= 0 && (size_t)i < n ? client_xfers_at(xs, n - 1 - (size_t)i)
+	                               : NULL;
+}
+
+/* Newest first: hits are kept in that order. */
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct find_hit *x = a, *y = b;
+
+	return x->ts < y->ts ? 1 : x->ts > y->ts ? -1 : 0;
+}
+
+/* The hits of TEXT in one conversation, added to the list. */
+static void
+find_in(struct tui *t, struct ui_list *l, struct client_convo *c)
+{
+	struct client_convos *cs = client_session_convos(t->s);
+	struct find_hit *h;
+	const struct client_entry *e;
+	size_t sl;
+	long i = (long)c->n;
+
+	while (l->nhits < FIND_MAX &&
+	    (i = client_convo_search(cs, c, l->text, i, -1)) >= 0) {
+		e = &c->e[i];
+		XGROW(l->hits, l->caphits, l->nhits + 1, 16);
+		h = &l->hits[l->nhits++];
+		snprintf(h->peer, sizeof h->peer, "%s", c->peer);
+		snprintf(h->id, sizeof h->id, "%s", e->id);
+		h->ts = e->ts;
+		sl = strlen(e->sender);
+		h->len = sl + 2 + e->len;
+		h->text = xmalloc(h->len + 1);
+		memcpy(h->text, e->sender, sl);
+		memcpy(h->text + sl, ": ", 2);
+		memcpy(h->text + sl + 2, e->body, e->len);
+		h->text[h->len] = '\0';
+	}
+}
+
+/* /find TEXT: every conversation searched, the list of hits opened. */
+static void
+find(struct tui *t, const char *text)
+{
+	struct client_convos *cs = client_session_convos(t->s);
+	const struct client_contact *c;
+	struct ui_list *l;
+	size_t i, n;
+
+	if (*text == '\0') {
+		ui_tui_notice(
+		    t, false, "/find TEXT lists TEXT in every conversation");
+		return;
+	}
+	l = open_list(t, LIST_FIND);
+	snprintf(l->text, sizeof l->text, "%s", text);
+	c = client_session_contacts(t->s, &n);
+	for (i = 0; i < n && l->nhits < FIND_MAX; i++)
+		find_in(t, l, client_convos_get(cs, c[i].name));
+	if (l->nhits > 1)
+		qsort(l->hits, l->nhits, sizeof *l->hits, hit_cmp);
+}
+
+/* Enter on a hit: its conversation, scrolled to it and highlighted. */
+static void
+jump(struct tui *t)
+{
+	struct ui_list *l = t->list;
+	struct find_hit *h;
+	struct client_convo *c;
+	struct ui_view *v;
+	char peer[33], id[65];
+	size_t i;
+
+	if (l->sel < 0 || (size_t)l->sel >= l->nhits)
+		return;
+	h = &l->hits[l->sel];
+	snprintf(peer, sizeof peer, "%s", h->peer);
+	snprintf(id, sizeof id, "%s", h->id);
+	snprintf(t->search, sizeof t->search, "%s", l->text);
+	ui_lists_close(t);
+	ui_sidebar_select(t, peer);
+	c = client_convos_get(client_session_convos(t->s), peer);
+	v = ui_pane_view(t, peer);
+	for (i = c->n; i > 0; i--) {
+		if (strcmp(c->e[i - 1].id, id) == 0) {
+			ui_view_jump(v, (long)i - 1);
+			ui_tui_notice(t, false,
+			    "Found \"%s\": /search for older here, End to go "
+			    "back",
+			    t->search);
+			return;
+		}
+	}
+}
+
+/* a: accept the selected offer; c: ask, then cancel or reject. */
+static void
+xfer_action(struct tui *t, int key)
+{
+	const struct client_xfer *x = xfer_at(t, t->list->sel);
+	struct client_xfers *xs = client_session_xfers(t->s);
+	char err[256];
+
+	if (x == NULL)
+		return;
+	if (key == 'a' || key == UI_KEY_ENTER) {
+		if (x->state != CLIENT_XFER_INCOMING)
+			ui_tui_notice(t, false, "%s is not an offer", x->name);
+		else if (client_xfers_accept(xs, x->id, err, sizeof err) != 0)
+			ui_tui_notice(t, true, "%s", err);
+		return;
+	}
+	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED) {
+		ui_tui_notice(t, false, "%s has ended", x->name);
+		return;
+	}
+	if (!t->list->confirm) {
+		t->list->confirm = true;
+		return;
+	}
+	t->list->confirm = false;
+	if (x->state == CLIENT_XFER_INCOMING)
+		client_xfers_reject(xs, x->id, "declined");
+	else
+		client_xfers_cancel(xs, x->id, "cancelled by the user");
+}
+
+/* A key while a list is open: every key is the list's. */
+bool
+ui_lists_key(struct tui *t, int key)
+{
+	struct ui_list *l = t->list;
+	long n;
+
+	if (l == NULL)
+		return false;
+	if (l->confirm) {
+		if (key == 'y' || key == 'Y')
+			xfer_action(t, 'c');
+		l->confirm = false;
+		return true;
+	}
+	n = list_len(t);
+	switch (key) {
+	case UI_KEY_ESC:
+	case 'q':
+		ui_lists_close(t);
+		return true;
+	case UI_KEY_UP:
+		l->sel = l->sel > 0 ? l->sel - 1 : 0;
+		break;
+	case UI_KEY_DOWN:
+		l->sel = l->sel + 1 < n ? l->sel + 1 : l->sel;
+		break;
+	case UI_KEY_ENTER:
+		if (l->kind == LIST_FIND)
+			jump(t);
+		else
+			xfer_action(t, key);
+		break;
+	case 'a':
+	case 'c':
+	case UI_KEY_CTRL('X'):
+		if (l->kind == LIST_XFERS)
+			xfer_action(t, key == 'a' ? 'a' : 'c');
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* /transfers, /find TEXT (also /search -a TEXT); false for others. */
+bool
+ui_lists_command(struct tui *t, const char *cmd, const char *arg)
+{
+	if (strcmp(cmd, "/transfers") == 0 || strcmp(cmd, "/xfer") == 0)
+		open_list(t, LIST_XFERS);
+	else if (strcmp(cmd, "/find") == 0)
+		find(t, arg);
+	else if (strcmp(cmd, "/search") == 0 && strncmp(arg, "-a ", 3) == 0)
+		find(t, arg + 3);
+	else
+		return false;
+	return true;
+}
+
+/* The list's title row: what it is and its keys, or the question. */
+static void
+draw_title(struct tui *t, WINDOW *w, long n)
+{
+	const struct client_xfer *x;
+	char line[512];
+
+	if (t->list->kind == LIST_XFERS && t->list->confirm &&
+	    (x = xfer_at(t, t->list->sel)) != NULL)
+		snprintf(line, sizeof line, "%s %s %s %s? y/n",
+		    x->state == CLIENT_XFER_INCOMING ? "Reject" : "Cancel",
+		    x->name, x->outgoing ? "to" : "from", x->peer);
+	else if (t->list->kind == LIST_XFERS)
+		snprintf(line, sizeof line,
+		    "Transfers (%ld): a accept, c cancel, Esc close", n);
+	else
+		snprintf(line, sizeof line,
+		    "Found \"%s\" %ld times: Enter opens, Esc closes",
+		    t->list->text, n);
+	wattron(w, A_BOLD);
+	wmove(w, 0, 1);
+	ui_tui_put(w, line, strlen(line), getmaxx(w) - 2);
+	wattroff(w, A_BOLD);
+}
+
+/* Put s in at most cols columns; when too long, what comes before its
+ * path, then "…" and the path's end (the file's name is what matters). */
+static void
+put_tail(WINDOW *w, const char *s, int cols)
+{
+	size_t len = strlen(s), i;
+	const char *slash = strchr(s, '/');
+	int cw, head;
+
+	if (ui_text_width(s, len) <= cols) {
+		ui_tui_put(w, s, len, cols);
+		return;
+	}
+	i = slash != NULL ? (size_t)(slash - s) : 0;
+	head = ui_tui_put(w, s, i, cols / 2);
+	while (i < len && ui_text_width(s + i, len - i) > cols - head - 1)
+		i = ui_text_next(s, len, i, &cw);
+	waddstr(w, "\xe2\x80\xa6");
+	ui_tui_put(w, s + i, len - i, cols - head - 1);
+}
+
+/* Hit i of /find at screen row y: contact, time, "sender: text". */
+static void
+draw_hit(struct tui *t, WINDOW *w, long i, int y)
+{
+	struct find_hit *h = &t->list->hits[i];
+	char head[64], when[64];
+	int width = getmaxx(w);
+
+	snprintf(head, sizeof head, "%s %s", h->peer,
+	    ui_format_clock(h->ts, when, sizeof when));
+	wmove(w, y, 1);
+	wattron(w, A_BOLD);
+	ui_tui_put(w, head, strlen(head), width - 2);
+	wattroff(w, A_BOLD);
+	waddstr(w, "  ");
+	ui_tui_put(w, h->text, h->len, width - 4 - (int)strlen(head));
+}
+
+/* Transfer i at screen rows y on: its three lines (the last dim). */
+static void
+draw_xfer(struct tui *t, WINDOW *w, long i, int y)
+{
+	const struct client_xfer *x = xfer_at(t, i);
+	char line[4200];
+	int width = getmaxx(w), n;
+
+	for (n = 0; n < XFER_ROWS && y + n < getmaxy(w); n++) {
+		ui_format_xfer_row(x, n, line, sizeof line);
+		mvwhline(w, y + n, 0, ' ', width);
+		wmove(w, y + n, n == 0 ? 1 : 4);
+		if (n == 2)
+			wattron(w, A_DIM);
+		put_tail(w, line, width - (n == 0 ? 2 : 5));
+		if (n == 2)
+			wattroff(w, A_DIM);
+	}
+}
+
+/* Row i of the list at screen row y, reversed if selected. */
+static void
+draw_row(struct tui *t, WINDOW *w, long i, int y, bool sel)
+{
+	int n, per = t->list->kind == LIST_XFERS ? XFER_ROWS : 1;
+
+	if (sel)
+		wattron(w, A_REVERSE);
+	for (n = 0; n < per && y + n < getmaxy(w); n++)
+		mvwhline(w, y + n, 0, ' ', getmaxx(w));
+	if (t->list->kind == LIST_FIND)
+		draw_hit(t, w, i, y);
+	else
+		draw_xfer(t, w, i, y);
+	if (sel)
+		wattroff(w, A_REVERSE);
+}
+
+/* The open list in the pane's place; false if none is open. */
+bool
+ui_lists_draw(struct tui *t)
+{
+	WINDOW *w = t->conv;
+	long n, i, first;
+	int per, rows, y;
+
+	if (t->list == NULL)
+		return false;
+	werase(w);
+	n = list_len(t);
+	if (t->list->sel >= n)
+		t->list->sel = n > 0 ? n - 1 : 0;
+	draw_title(t, w, n);
+	per = t->list->kind == LIST_XFERS ? XFER_ROWS : 1;
+	rows = (getmaxy(w) - 2) / per;
+	first = ui_view_list_first(t->list->sel, rows + 1);
+	for (i = first, y = 2; i < n && y + per - 1 < getmaxy(w); i++, y += per)
+		draw_row(t, w, i, y, i == t->list->sel);
+	if (n == 0) {
+		wattron(w, A_DIM);
+		mvwaddstr(w, 2, 2,
+		    t->list->kind == LIST_XFERS ? "No transfers yet."
+		                                : "No message has it.");
+		wattroff(w, A_DIM);
+	}
+	wnoutrefresh(w);
+	return true;
+}
