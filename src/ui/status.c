@@ -78,8 +78,6 @@ static const char *const help_lines[] = {
     "Ctrl-F, /send [PATH]     send a file (paste or drag paths in)",
     "Ctrl-O / Ctrl-X          accept an offer / reject or cancel",
     "/help  /quit  /clear  /search TEXT (again: older hits)",
-    "Alt-R, /reply [TEXT]     reply quoting the last or found message",
-    "/find TEXT, /transfers   search everywhere / every transfer",
     "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered (bold: read)"),

@@ -56,7 +56,7 @@ pass "notify = osc777 sends desktop notifications, the peer's text escaped"
 # The focus sequences are keys of their own: nothing reaches the input.
 focus_in alice
 wait_title alice "termgram"
-wait_row alice 30 "^> ?$"
+wait_row alice 30 "^\[bob\] ?$"
 cli bob send alice "back again" || fail "bob could not send"
 msg_at alice 6 "bob: back again"
 wait_title alice "termgram"

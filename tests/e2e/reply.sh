@@ -25,7 +25,7 @@ poll 10 shows_attr || fail "alice's peer name is not green with the default them
 pass "theme = light has colours of its own"
 
 keys alice M-r
-wait_row alice 30 "^> > bob: or at one↵$"
+wait_row alice 30 "^\[bob\] > bob: or at one↵$"
 text alice "one is better"
 keys alice Enter
 msg_at alice 5 "alice: ↪ bob: or at one"
