@@ -32,6 +32,16 @@ ui_format_xfer_is_moving(const struct client_xfer *x)
 	    x->state == CLIENT_XFER_OFFERED || x->state == CLIENT_XFER_PAUSED;
 }
 
+/* How much of x is done, in whole percent rounded down (100 only when
+ * all is there): the same figure in the sidebar and the bars. */
+int
+ui_format_percent(const struct client_xfer *x)
+{
+	if (x->size == 0 || x->done >= x->size)
+		return 100;
+	return (int)(100 * x->done / x->size);
+}
+
 /* A bar of width/5 cells (6 to 30), f of it full: █ and ░. */
 static void
 xfer_bar(double f, int width, char *bar)
@@ -112,12 +122,12 @@ ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 		snprintf(eta, sizeof eta, ", %.0f s left",
 		    (double)(x->size - x->done) / x->rate);
 	if (x->state == CLIENT_XFER_PAUSED)
-		snprintf(out, len, "%s %s %s %3.0f%%: paused%s%s", arrow,
-		    x->name, bar, f * 100, x->reason[0] != '\0' ? ", " : "",
+		snprintf(out, len, "%s %s %s %3d%%: paused%s%s", arrow, x->name,
+		    bar, ui_format_percent(x), x->reason[0] != '\0' ? ", " : "",
 		    x->reason);
 	else
-		snprintf(out, len, "%s %s %s %3.0f%% %s of %s, %s/s%s%s", arrow,
-		    x->name, bar, f * 100, done, total, rate, eta,
+		snprintf(out, len, "%s %s %s %3d%% %s of %s, %s/s%s%s", arrow,
+		    x->name, bar, ui_format_percent(x), done, total, rate, eta,
 		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
 }
 
@@ -135,8 +145,7 @@ ui_format_badge(
 		snprintf(out, len, "%s%u", unread > 999 ? ">" : "",
 		    unread > 999 ? 999 : unread);
 	else if (x != NULL && x->state == CLIENT_XFER_ACTIVE)
-		snprintf(out, len, "%d%%",
-		    (int)(x->size > 0 ? 100 * x->done / x->size : 100));
+		snprintf(out, len, "%d%%", ui_format_percent(x));
 }
 
 /* The delivery mark of an outgoing message, and its colour. */
@@ -173,7 +182,9 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 
 	switch (s->state) {
 	case CLIENT_WAITING:
-		snprintf(st, sizeof st, "reconnecting in %llu s\xe2\x80\xa6",
+		snprintf(st, sizeof st,
+		    "%s%sreconnecting in %llu s\xe2\x80\xa6", s->detail,
+		    s->detail[0] != '\0' ? " \xc2\xb7 " : "",
 		    (unsigned long long)(s->retry_at > s->now
 		            ? (s->retry_at - s->now + 999) / 1000
 		            : 0));

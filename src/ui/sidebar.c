@@ -14,13 +14,17 @@ void
 ui_sidebar_refresh(struct tui *t)
 {
 	const struct client_contact *c;
-	size_t n;
+	size_t n, i;
 
 	c = client_session_contacts(t->s, &n);
 	t->roster = xreallocarray(t->roster, n + 1, sizeof *t->roster);
 	if (n > 0)
 		memcpy(t->roster, c, n * sizeof *c);
 	t->nroster = n;
+	/* Away from the relay nobody's presence is known: none is shown
+	 * online. */
+	for (i = 0; t->state != CLIENT_ONLINE && i < n; i++)
+		t->roster[i].online = false;
 	client_roster_sort(t->roster, n);
 }
 
@@ -37,18 +41,49 @@ ui_sidebar_index(struct tui *t, const char *name)
 	return -1;
 }
 
-/* Open the conversation with name: typing stops, it is read. */
+/*
+ * Open the conversation with name: typing stops. It is not read yet:
+ * ui_sidebar_read_check marks it once it has been shown for a moment.
+ */
 void
 ui_sidebar_select(struct tui *t, const char *name)
 {
-	if (t->sel[0] != '\0' && strcasecmp(t->sel, name) != 0 &&
-	    t->typing_to[0] != '\0') {
+	bool other = strcasecmp(t->sel, name) != 0;
+
+	if (t->sel[0] != '\0' && other && t->typing_to[0] != '\0') {
 		client_session_typing(t->s, t->typing_to, false);
 		t->typing_to[0] = '\0';
 	}
 	snprintf(t->sel, sizeof t->sel, "%s", name);
 	client_convos_get(client_session_convos(t->s), name);
-	client_session_set_active(t->s, name);
+	if (other || t->shown_at == 0) {
+		t->shown_at = client_rt_now_ms();
+		if (t->reading)
+			client_session_set_active(t->s, NULL);
+		t->reading = false;
+	}
+	t->dirty = true;
+}
+
+/*
+ * The selected conversation is read, and what arrives there is read at
+ * once, while it has been on screen for UI_READ_MS and its view is at the
+ * newest message; scrolled up, covered or too small, it is not.
+ */
+void
+ui_sidebar_read_check(struct tui *t)
+{
+	bool seen;
+
+	if (t->sel[0] == '\0')
+		return;
+	seen = !t->too_small && !t->help && !t->dialog &&
+	    client_rt_now_ms() >= t->shown_at + UI_READ_MS &&
+	    ui_pane_view(t, t->sel)->follow;
+	if (seen == t->reading)
+		return;
+	t->reading = seen;
+	client_session_set_active(t->s, seen ? t->sel : NULL);
 	t->dirty = true;
 }
 

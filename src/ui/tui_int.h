@@ -25,6 +25,7 @@
 #define UI_MIN_COLS 60
 #define UI_MIN_ROWS 12
 #define UI_SIDE_COLS 22
+#define UI_READ_MS 1000 /* shown this long at its end: read */
 #define UI_TIME_COLS 6
 #define UI_KEY_PASTE_BEGIN_CURSES (KEY_MAX + 1)
 #define UI_KEY_PASTE_END_CURSES (KEY_MAX + 2)
@@ -44,6 +45,8 @@ struct tui {
 	struct client_contact *roster; /* a sorted copy, for drawing */
 	size_t nroster;
 	char sel[33];
+	uint64_t shown_at; /* when sel was opened (monotonic ms) */
+	bool reading; /* sel is the core's active conversation */
 	struct util_map *views; /* struct ui_view by lower-case peer */
 	struct ui_entry_text *lines; /* one message's lines, for the pane */
 
@@ -51,6 +54,9 @@ struct tui {
 	bool confirm; /* long paste: asking */
 	bool help;
 	bool quit;
+	bool form; /* the user logged in through the form */
+	bool was_online; /* this session got in once */
+	bool back_to_form; /* refused at login: the form again */
 	bool dialog; /* the send-a-file dialog is open */
 	struct ui_editor path; /* its path field */
 	bool xfer_moved; /* progress to show at the next tick */
@@ -88,6 +94,7 @@ void ui_sidebar_select(struct tui *, const char *);
 void ui_sidebar_move(struct tui *, int);
 void ui_sidebar_click(struct tui *, int);
 void ui_sidebar_draw(struct tui *);
+void ui_sidebar_read_check(struct tui *);
 
 /* pane.c: the header and the conversation, scrolled. */
 struct ui_view *ui_pane_view(struct tui *, const char *);
@@ -125,6 +132,6 @@ void ui_dialog_key(struct tui *, int);
 void ui_dialog_draw(struct tui *);
 
 /* login.c: the login form. */
-int ui_login_form(struct ui_config *, char *, size_t);
+int ui_login_form(struct ui_config *, char *, size_t, const char *);
 
 #endif
