@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 start "$1"
 
-register alice bob heidi
+register alice bob carol heidi
 client alice
 wait_for alice "alice @ 127.0.0.1:$port · connected"
 
@@ -23,5 +23,65 @@ text alice y
 quit alice
 pass "a key while too small, then Ctrl-C: the client quits with 0"
 tm kill-session -t alice
+
+# open_convo SESSION NAME: the sidebar's top (Up), then Down to NAME.
+open_convo() {
+	local i
+
+	keys "$1" Up Up Up Up Up
+	for i in 1 2 3 4 5; do
+		poll 2 row_shows "$1" 1 "│  $2  " && return 0
+		keys "$1" Down
+	done
+	fail "$1 could not open $2's conversation"
+}
+
+# read_mark SESSION TEXT: TEXT's message shows the bold ✓✓ of "read".
+read_mark() {
+	screen_e "$1" | grep -F -- "$2" | grep -qF $'\e[1m\e[36m✓✓'
+}
+
+# alice arrows past heidi's conversation: it stays unread, heidi sees no
+# "read"; once alice stays there for a moment it is read.
+client heidi
+client bob
+client alice
+wait_for alice "● heidi"
+wait_for heidi "● alice"
+wait_for alice "● bob"
+open_convo heidi alice
+open_convo alice bob
+say heidi "ping alice"
+wait_for alice "● heidi +1 *│"
+wait_for heidi "heidi: ping alice +✓✓"
+keys alice Down Down
+wait_row alice 1 "│  carol  offline"
+if poll 3 read_mark heidi ": ping alice"; then
+	fail "alice only passed heidi's conversation, and heidi saw it read"
+fi
+shows alice "● heidi +1 *│" || fail "passing heidi lost her unread count"
+pass "arrowing past heidi: no read receipt, the unread count stays"
+keys alice Up
+wait_row alice 1 "│  heidi  online"
+poll 10 read_mark heidi ": ping alice" ||
+    fail "heidi never saw her message read"
+wait_gone alice "● heidi +1 *│"
+pass "alice stays on heidi's conversation: read after a moment"
+
+# The relay goes away: the status line says why, and nobody is shown
+# online while nobody's presence is known.
+kill -9 "$relay_pid"
+wait "$relay_pid" 2>/dev/null
+wait_for alice "alice @ 127.0.0.1:$port · .*Connection refused · reconnecting in [0-9]+ s…" 30
+wait_for alice "│  heidi  presence unknown: not connected"
+hides alice "●" || fail "alice shows someone online while disconnected"
+pass "relay down: the status line says Connection refused, nobody online"
+"$bin/termgramd" --bind 127.0.0.1 --port "$port" --data "$tmp/relay" \
+    2>>"$tmp/relay.log" &
+relays="$relays $!"
+wait_for alice "alice @ 127.0.0.1:$port · connected" 40
+wait_for alice "● heidi"
+wait_row alice 1 "│  heidi  online"
+pass "relay back: presence is shown again"
 
 finish
