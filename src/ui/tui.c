@@ -17,9 +17,11 @@
  * input.c, dialog.c and login.c; their text and arithmetic, without
  * curses, are format.c, view.c and editor.c.
  */
+#include <sys/file.h>
 #include <sys/ioctl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -235,9 +237,15 @@ ev_state(
 {
 	struct tui *t = arg;
 
+	if (t->back_to_form)
+		return; /* keep the reason for the form */
 	t->state = st;
 	snprintf(
 	    t->detail, sizeof t->detail, "%s", detail != NULL ? detail : "");
+	if (st == CLIENT_WAITING && t->name_in_use)
+		snprintf(t->detail, sizeof t->detail,
+		    "the name is in use by another session");
+	t->name_in_use = false;
 	t->retry_at = client_rt_now_ms() + retry;
 	if (detail != NULL)
 		ui_tui_log(t, "%s: %s", client_state_name(st), detail);
@@ -308,10 +316,7 @@ ev_error(void *arg, const char *code, const char *ref, const char *text)
 
 	ui_tui_log(t, "relay error %s (%s): %s", code, ref, text);
 	if (strcmp(code, "NAME_IN_USE") == 0)
-		ui_tui_notice(t, true,
-		    "The name %s is in use by another session (%s); "
-		    "trying again later",
-		    t->cfg.user, text);
+		t->name_in_use = true; /* said by the state that follows */
 	else if (strcmp(code, "AUTH_FAILED") == 0)
 		ui_tui_notice(t, true, "Login refused: %s", text);
 	else
@@ -612,6 +617,8 @@ finish(struct tui *t)
 	free(t->roster);
 	if (t->log != NULL)
 		fclose(t->log);
+	if (t->lockfd >= 0)
+		close(t->lockfd);
 	client_rt_free(t->rt);
 }
 
@@ -652,6 +659,11 @@ tui_run(struct tui *t, const struct ui_options *o, char *password, size_t pwlen,
 	}
 	snprintf(logpath, sizeof logpath, "%s/termgram.log", data);
 	t->log = fopen(logpath, "a");
+	/* Headless commands with this folder see it and leave us be. */
+	snprintf(logpath, sizeof logpath, "%s/%s", data, CLIENT_LOCK_FILE);
+	if ((t->lockfd = open(logpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >=
+	    0)
+		(void)flock(t->lockfd, LOCK_EX | LOCK_NB);
 	ui_tui_log(t, "started as %s on %s", t->cfg.user, t->relay);
 	if (cfg_err != NULL)
 		ui_tui_notice(t, true, "%s", cfg_err);
@@ -682,6 +694,7 @@ ui_tui_main(const struct ui_options *o)
 	bool cfg_bad;
 
 	memset(&t, 0, sizeof t);
+	t.lockfd = -1;
 	setlocale(LC_ALL, "");
 	cfg_bad = configure(&t, o, err, sizeof err);
 	if (pw != NULL)
@@ -710,6 +723,7 @@ ui_tui_main(const struct ui_options *o)
 		snprintf(formerr, sizeof formerr, "Refused: %.100s", t.detail);
 		cfg = t.cfg;
 		memset(&t, 0, sizeof t);
+		t.lockfd = -1;
 		t.cfg = cfg;
 		t.form = true;
 		the_tui = &t;

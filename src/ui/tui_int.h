@@ -36,6 +36,7 @@ struct tui {
 	struct ui_config cfg;
 	char relay[300];
 	FILE *log;
+	int lockfd; /* CLIENT_LOCK_FILE, held while we run */
 
 	WINDOW *side, *head, *conv, *status, *input, *bars;
 	int rows, cols, sw;
@@ -67,6 +68,7 @@ struct tui {
 
 	enum client_conn_state state;
 	char detail[640];
+	bool name_in_use; /* the relay said NAME_IN_USE to our login */
 	uint64_t retry_at; /* monotonic ms */
 	char notice[256];
 	bool notice_error;

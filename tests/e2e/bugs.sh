@@ -84,4 +84,39 @@ wait_for alice "● heidi"
 wait_row alice 1 "│  heidi  online"
 pass "relay back: presence is shown again"
 
+# A script as alice while her full-screen client runs: it does not take
+# the name over, it says why, at once.
+t0=$SECONDS
+if cli alice send bob "from a script" 2>"$tmp/script.out"; then
+	fail "the script's send succeeded while alice's client was logged in"
+fi
+grep -q "alice is logged in with the full-screen client" "$tmp/script.out" ||
+    fail "the script did not say why: $(cat "$tmp/script.out")"
+[ $((SECONDS - t0)) -lt 10 ] || fail "the script waited $((SECONDS - t0)) s"
+"$bin/termgram" send --port "$port" --user alice --data "$tmp/alice-script" \
+    bob "from elsewhere" 2>"$tmp/script.out" &&
+    fail "a send as alice from another folder succeeded"
+grep -q "the name is in use by another session (alice is online already" \
+    "$tmp/script.out" ||
+    fail "the other folder's send did not say why: $(cat "$tmp/script.out")"
+[ $((SECONDS - t0)) -lt 20 ] || fail "the scripts waited $((SECONDS - t0)) s"
+sleep 1
+wait_for alice "alice @ 127.0.0.1:$port · connected"
+pass "a script as alice refuses at once, saying why; alice stays connected"
+
+# A headless command with no relay there names it and stops at once.
+t0=$SECONDS
+"$bin/termgram" who --port 1 --user zed --data "$tmp/zed" 2>"$tmp/who.out" &&
+    fail "who succeeded without a relay"
+grep -q "cannot connect to 127.0.0.1:1: .*Connection refused" "$tmp/who.out" ||
+    fail "who did not name the relay: $(cat "$tmp/who.out")"
+[ $((SECONDS - t0)) -lt 10 ] || fail "who waited $((SECONDS - t0)) s"
+pass "who without a relay: $(cat "$tmp/who.out")"
+
+# A second full-screen alice elsewhere: the name in use, said in words.
+client alice2 --size 120x30 --user alice
+wait_for alice2 "alice @ 127.0.0.1:$port · the name is in use by another session · reconnecting in [0-9]+ s…"
+tm kill-session -t alice2
+pass "a second client as alice says the name is in use, and backs off"
+
 finish
