@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 start "$1"
 
-register alice bob carol heidi
+register alice bob carol heidi olive pat
 client alice
 wait_for alice "alice @ 127.0.0.1:$port · connected"
 
@@ -29,7 +29,7 @@ open_convo() {
 	local i
 
 	keys "$1" Up Up Up Up Up
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7 8; do
 		poll 2 row_shows "$1" 1 "│  $2  " && return 0
 		keys "$1" Down
 	done
@@ -78,6 +78,7 @@ hides alice "●" || fail "alice shows someone online while disconnected"
 pass "relay down: the status line says Connection refused, nobody online"
 "$bin/termgramd" --bind 127.0.0.1 --port "$port" --data "$tmp/relay" \
     2>>"$tmp/relay.log" &
+relay_pid=$!
 relays="$relays $!"
 wait_for alice "alice @ 127.0.0.1:$port · connected" 40
 wait_for alice "● heidi"
@@ -118,5 +119,35 @@ client alice2 --size 120x30 --user alice
 wait_for alice2 "alice @ 127.0.0.1:$port · the name is in use by another session · reconnecting in [0-9]+ s…"
 tm kill-session -t alice2
 pass "a second client as alice says the name is in use, and backs off"
+
+# row_of SESSION TEXT: the screen row (from 1) where TEXT first shows.
+row_of() { screen "$1" | grep -nF -- "$2" | head -1 | cut -d: -f1; }
+
+# While the relay is down pat writes first, then olive: when it is back,
+# olive's own message (there at once) is below pat's (arrived later).
+client pat
+client olive
+wait_for olive "● pat"
+wait_for pat "● olive"
+open_convo olive pat
+open_convo pat olive
+kill -9 "$relay_pid"
+wait "$relay_pid" 2>/dev/null
+wait_for pat "reconnecting in [0-9]+ s…" 20
+wait_for olive "reconnecting in [0-9]+ s…" 20
+say pat "first, from pat"
+wait_for pat "pat: first, from pat +… *$"
+say olive "second, from olive"
+wait_for olive "olive: second, from olive +… *$"
+"$bin/termgramd" --bind 127.0.0.1 --port "$port" --data "$tmp/relay" \
+    2>>"$tmp/relay.log" &
+relay_pid=$!
+relays="$relays $!"
+wait_for olive "olive @ 127.0.0.1:$port · connected" 40
+wait_for olive "pat: first, from pat" 40
+wait_for olive "olive: second, from olive +✓"
+[ "$(row_of olive "pat: first")" -lt "$(row_of olive "olive: second")" ] ||
+    fail "olive's own later message is above pat's earlier one"
+pass "a conversation is in the order messages were sent, not arrived"
 
 finish
