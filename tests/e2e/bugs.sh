@@ -150,4 +150,26 @@ wait_for olive "olive: second, from olive +✓"
     fail "olive's own later message is above pat's earlier one"
 pass "a conversation is in the order messages were sent, not arrived"
 
+# Tab in the file dialog quotes a name with blanks, also after another
+# path, and completes inside an open quote.
+mkdir -p "$tmp/olive-home/inbox/my dir"
+head -c 2048 /dev/urandom >"$tmp/olive-home/inbox/big video 视频.mp4"
+head -c 100 /dev/urandom >"$tmp/olive-home/inbox/my dir/notes.txt"
+keys olive C-f
+wait_for olive "┌─ Send a file to pat ─"
+text olive "~/inbox/b"
+keys olive Tab
+wait_for olive "│ Path: '~/inbox/big video 视频\\.mp4' +│"
+wait_for olive "│ big video 视频\\.mp4 — 2\\.0 KiB +│"
+text olive " '~/inbox/my"
+keys olive Tab
+wait_for olive "│ Path: '~/inbox/big video 视频\\.mp4' '~/inbox/my dir/' +│"
+text olive "n"
+keys olive Tab
+wait_for olive "│ Path: '~/inbox/big video 视频\\.mp4' '~/inbox/my dir/notes\\.txt' +│"
+wait_for olive "│ 2 files, 2\\.1 KiB in all +│"
+keys olive Escape
+wait_gone olive "Send a file to pat"
+pass "Tab quotes names with blanks and completes after a quote"
+
 finish
