@@ -82,7 +82,7 @@ ui_bars_draw_pinned(struct tui *t)
 		row = h - 1 - (int)i;
 		if (row < 0)
 			break;
-		ui_format_xfer(x[i], width, line, sizeof line);
+		ui_format_xfer(x[i], width - 2, line, sizeof line);
 		wmove(w, row, 0);
 		wclrtoeol(w);
 		if (x[i]->state == CLIENT_XFER_FAILED)
@@ -122,7 +122,7 @@ ui_bars_draw(struct tui *t)
 		waddstr(t->bars, who);
 		wattroff(t->bars, A_DIM);
 		ui_format_xfer(
-		    x, t->cols - (int)strlen(who), line, sizeof line);
+		    x, t->cols - 1 - (int)strlen(who), line, sizeof line);
 		ui_tui_put(t->bars, line, strlen(line),
 		    t->cols - 1 - (int)strlen(who));
 		row++;

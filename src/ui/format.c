@@ -42,16 +42,39 @@ ui_format_percent(const struct client_xfer *x)
 	return (int)(100 * x->done / x->size);
 }
 
-/* A bar of width/5 cells (6 to 30), f of it full: █ and ░. */
-static void
-xfer_bar(double f, int width, char *bar)
+/*
+ * s in at most cols columns: whole when it fits, else with "…" for what
+ * is left out: its middle, or its start when keep_end (a path, whose end
+ * is the file's name).
+ */
+void
+ui_format_fit(const char *s, int cols, bool keep_end, char *out, size_t len)
 {
-	int bw = width / 5, i, k, o = 0;
+	size_t n = strlen(s), head, tail;
+	int w, used = 0;
 
-	if (bw > 30)
-		bw = 30;
-	if (bw < 6)
-		bw = 6;
+	if (cols < 1)
+		cols = 1;
+	if (ui_text_width(s, n) <= cols) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	head = keep_end ? 0 : ui_text_fit(s, n, (cols - 1) / 2, &used);
+	for (tail = n; tail > head; tail = ui_text_prev(s, tail)) {
+		w = ui_text_width(
+		    s + ui_text_prev(s, tail), n - ui_text_prev(s, tail));
+		if (used + 1 + w > cols)
+			break;
+	}
+	snprintf(out, len, "%.*s\xe2\x80\xa6%s", (int)head, s, s + tail);
+}
+
+/* A bar of bw cells, f of it full: █ and ░. */
+static void
+xfer_bar(double f, int bw, char *bar)
+{
+	int i, k, o = 0;
+
 	k = (int)(f * bw + 0.5);
 	for (i = 0; i < bw; i++) {
 		memcpy(bar + o, i < k ? "\xe2\x96\x88" : "\xe2\x96\x91", 3);
@@ -60,75 +83,130 @@ xfer_bar(double f, int width, char *bar)
 	bar[o] = '\0';
 }
 
+/* The columns of a line that are not the name (or path) put in it. */
+static int
+xfer_room(int width, const char *rest)
+{
+	int room = width - ui_text_width(rest, strlen(rest));
+
+	return room < 8 ? 8 : room;
+}
+
 /* The line of a transfer that is not moving, or false. */
 static bool
 xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
-    char *out, size_t len)
+    int width, char *out, size_t len)
 {
+	char name[300], path[1100], rest[400];
+
 	switch (x->state) {
 	case CLIENT_XFER_DONE:
-		snprintf(out, len, "%s %s %s: verified, %s%s", arrow, x->name,
-		    total, x->outgoing ? "saved by " : "saved as ",
-		    x->outgoing ? x->peer : x->path);
+		ui_format_fit(x->name, width / 3, false, name, sizeof name);
+		snprintf(rest, sizeof rest, "%s %s %s: verified, saved %s ",
+		    arrow, name, total, x->outgoing ? "by" : "as");
+		ui_format_fit(x->outgoing ? x->peer : x->path,
+		    xfer_room(width, rest), true, path, sizeof path);
+		snprintf(out, len, "%s%s", rest, path);
 		return true;
 	case CLIENT_XFER_FAILED:
+		ui_format_fit(x->name, width / 3, false, name, sizeof name);
 		snprintf(
-		    out, len, "%s %s: %s", "\xe2\x9c\x97", x->name, x->reason);
+		    out, len, "%s %s: %s", "\xe2\x9c\x97", name, x->reason);
 		return true;
 	case CLIENT_XFER_INCOMING:
+		snprintf(rest, sizeof rest,
+		    "%s %s offers  (%s): Ctrl-O accept, Ctrl-X reject", arrow,
+		    x->peer, total);
+		ui_format_fit(
+		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "%s %s offers %s (%s): Ctrl-O "
-		    "accept, Ctrl-X reject",
-		    arrow, x->peer, x->name, total);
+		    "%s %s offers %s (%s): Ctrl-O accept, Ctrl-X reject", arrow,
+		    x->peer, name, total);
 		return true;
 	case CLIENT_XFER_HASHING:
+		snprintf(rest, sizeof rest,
+		    "\xe2\x86\x91  (%s): computing its SHA-256\xe2\x80\xa6",
+		    total);
+		ui_format_fit(
+		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "\xe2\x86\x91 %s (%s): computing its "
-		    "SHA-256\xe2\x80\xa6",
-		    x->name, total);
+		    "\xe2\x86\x91 %s (%s): computing its SHA-256\xe2\x80\xa6",
+		    name, total);
 		return true;
 	case CLIENT_XFER_OFFERED:
+		snprintf(rest, sizeof rest,
+		    "%s  (%s): offered to %s, waiting for an answer (Ctrl-X "
+		    "cancels)",
+		    arrow, total, x->peer);
+		ui_format_fit(
+		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "%s %s (%s): offered to %s, "
-		    "waiting for an answer (Ctrl-X cancels)",
-		    arrow, x->name, total, x->peer);
+		    "%s %s (%s): offered to %s, waiting for an answer (Ctrl-X "
+		    "cancels)",
+		    arrow, name, total, x->peer);
 		return true;
 	default:
 		return false;
 	}
 }
 
+/* The numbers after a moving transfer's bar: percentage, bytes, rate, ETA. */
+static void
+xfer_numbers(const struct client_xfer *x, char *out, size_t len)
+{
+	char done[24], total[24], rate[24], eta[32] = "";
+
+	if (x->state == CLIENT_XFER_PAUSED) {
+		snprintf(out, len, " %3d%%: paused%s%s", ui_format_percent(x),
+		    x->reason[0] != '\0' ? ", " : "", x->reason);
+		return;
+	}
+	ui_format_size((double)x->done, done, sizeof done);
+	ui_format_size((double)x->size, total, sizeof total);
+	ui_format_size(x->rate, rate, sizeof rate);
+	if (x->rate > 1 && x->size > x->done)
+		snprintf(eta, sizeof eta, ", %.0f s left",
+		    (double)(x->size - x->done) / x->rate);
+	snprintf(out, len, " %3d%% %s of %s, %s/s%s%s", ui_format_percent(x),
+	    done, total, rate, eta,
+	    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+}
+
 /*
- * One line about a transfer, for a line width columns wide: bar,
- * percentage, bytes, rate, ETA. It starts with its direction, ↑ or ↓,
- * then ⇄ when it goes over a direct connection (P2P), as messages do.
+ * One line about a transfer, at most width columns: bar, percentage,
+ * bytes, rate, ETA. It starts with its direction, ↑ or ↓, then ⇄ when it
+ * goes over a direct connection (P2P), as messages do. The bar is a fifth
+ * of the width (6 to 30 cells); short of room it shrinks or goes, then
+ * the name loses its middle, so that the numbers stay.
  */
 void
 ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 {
-	char done[24], total[24], rate[24], bar[64 * 3 + 1], eta[32] = "";
+	char total[24], nums[200], bar[64 * 3 + 1], name[300];
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 	const char *arrow = x->outgoing
 	    ? (x->direct ? "\xe2\x86\x91\xe2\x87\x84" : "\xe2\x86\x91")
 	    : (x->direct ? "\xe2\x86\x93\xe2\x87\x84" : "\xe2\x86\x93");
+	int room, nw, bw = width / 5 > 30 ? 30 : width / 5;
 
 	ui_format_size((double)x->size, total, sizeof total);
-	if (xfer_still(x, arrow, total, out, len))
+	if (xfer_still(x, arrow, total, width, out, len))
 		return;
-	ui_format_size((double)x->done, done, sizeof done);
-	ui_format_size(x->rate, rate, sizeof rate);
-	xfer_bar(f, width, bar);
-	if (x->rate > 1 && x->size > x->done)
-		snprintf(eta, sizeof eta, ", %.0f s left",
-		    (double)(x->size - x->done) / x->rate);
-	if (x->state == CLIENT_XFER_PAUSED)
-		snprintf(out, len, "%s %s %s %3d%%: paused%s%s", arrow, x->name,
-		    bar, ui_format_percent(x), x->reason[0] != '\0' ? ", " : "",
-		    x->reason);
-	else
-		snprintf(out, len, "%s %s %s %3d%% %s of %s, %s/s%s%s", arrow,
-		    x->name, bar, ui_format_percent(x), done, total, rate, eta,
-		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+	xfer_numbers(x, nums, sizeof nums);
+	room = width - ui_text_width(arrow, strlen(arrow)) - 1 -
+	    ui_text_width(nums, strlen(nums));
+	nw = ui_text_width(x->name, strlen(x->name));
+	if (bw < 6)
+		bw = 6;
+	if (nw + 1 + bw > room)
+		bw = room - nw - 1;
+	if (bw < 6)
+		bw = 0;
+	ui_format_fit(
+	    x->name, room - (bw > 0 ? bw + 1 : 0), false, name, sizeof name);
+	xfer_bar(f, bw, bar);
+	snprintf(
+	    out, len, "%s %s%s%s%s", arrow, name, bw > 0 ? " " : "", bar, nums);
 }
 
 /*

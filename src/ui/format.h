@@ -54,6 +54,7 @@ bool ui_format_xfer_is_moving(const struct client_xfer *);
 void ui_format_xfer(const struct client_xfer *, int, char *, size_t);
 void ui_format_badge(unsigned, const struct client_xfer *, char *, size_t);
 int ui_format_percent(const struct client_xfer *);
+void ui_format_fit(const char *, int, bool, char *, size_t);
 const char *ui_format_mark(const struct client_entry *, enum ui_color *);
 void ui_format_status(const struct ui_status_info *, char *, size_t);
 const char *ui_format_clock(uint64_t, char *, size_t);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "ui/text.h"
 #include "ui/tui_int.h"
 
 /* The status line: a notice while one is up, else the connection. */
@@ -49,16 +50,18 @@ static const char *const help_lines[] = {
     "Left/Right, Home/End     move in the line",
     "Backspace/Delete         delete a character",
     "Ctrl-W / Ctrl-U / Ctrl-K delete word / to start / to end",
-    "F1                       this help",
+    "F1, /help                this help",
     "Ctrl-C, /quit            quit; Ctrl-Z suspends",
     "",
     "Ctrl-F, /send [PATH]     send a file (paste or drag paths in)",
-    "Ctrl-O / Ctrl-X          accept an offer / reject or cancel",
-    "/help  /quit  /clear  /search TEXT (again: older hits)",
+    "Ctrl-O, /accept          accept the file offered here",
+    "Ctrl-X, /reject, /cancel reject the offer, or cancel the transfer",
+    "/clear, /search TEXT     clear the view; find (again: older hits)",
     "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
-     "\xe2\x9c\x93\xe2\x9c\x93 delivered (bold: read)"),
-    "",
+     "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
+    ("       \xe2\x9c\x93\xe2\x9c\x93 bold: read   \xe2\x9c\x97 failed   "
+     "\xe2\x87\x84 went straight to the peer (P2P)"),
     "Any key closes this help.",
 };
 
@@ -118,10 +121,16 @@ ui_status_draw_trust(struct tui *t)
 	status_box(t, lines, 7, 70);
 }
 
-/* The help, boxed in the middle of the screen. */
+/* The help, boxed in the middle of the screen, as wide as its lines. */
 void
 ui_status_draw_help(struct tui *t)
 {
-	status_box(
-	    t, help_lines, (int)(sizeof help_lines / sizeof help_lines[0]), 66);
+	int n = (int)(sizeof help_lines / sizeof help_lines[0]), i, w = 0, k;
+
+	for (i = 0; i < n; i++) {
+		k = ui_text_width(help_lines[i], strlen(help_lines[i]));
+		if (k > w)
+			w = k;
+	}
+	status_box(t, help_lines, n, w + 4);
 }
