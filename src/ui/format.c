@@ -92,21 +92,44 @@ xfer_room(int width, const char *rest)
 	return room < 8 ? 8 : room;
 }
 
+/*
+ * A finished transfer: "saved as PATH" (or "saved by PEER"), the end of
+ * the path (the file's name) kept when room is short, the name before it
+ * shortened first.
+ */
+static void
+xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
+    int width, char *out, size_t len)
+{
+	char name[300], path[1100], rest[400];
+	const char *where = x->outgoing ? x->peer : x->path;
+	int avail, pw, nw, proom;
+
+	snprintf(rest, sizeof rest, "%s  %s: verified, saved %s ", arrow, total,
+	    x->outgoing ? "by" : "as");
+	avail = width - ui_text_width(rest, strlen(rest));
+	pw = ui_text_width(where, strlen(where));
+	nw = ui_text_width(x->name, strlen(x->name));
+	proom = avail - nw > avail * 2 / 3 ? avail - nw : avail * 2 / 3;
+	if (proom > pw)
+		proom = pw;
+	ui_format_fit(x->name, avail - proom < 6 ? 6 : avail - proom, false,
+	    name, sizeof name);
+	ui_format_fit(where, proom < 8 ? 8 : proom, true, path, sizeof path);
+	snprintf(out, len, "%s %s %s: verified, saved %s %s", arrow, name,
+	    total, x->outgoing ? "by" : "as", path);
+}
+
 /* The line of a transfer that is not moving, or false. */
 static bool
 xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
     int width, char *out, size_t len)
 {
-	char name[300], path[1100], rest[400];
+	char name[300], rest[400];
 
 	switch (x->state) {
 	case CLIENT_XFER_DONE:
-		ui_format_fit(x->name, width / 3, false, name, sizeof name);
-		snprintf(rest, sizeof rest, "%s %s %s: verified, saved %s ",
-		    arrow, name, total, x->outgoing ? "by" : "as");
-		ui_format_fit(x->outgoing ? x->peer : x->path,
-		    xfer_room(width, rest), true, path, sizeof path);
-		snprintf(out, len, "%s%s", rest, path);
+		xfer_done(x, arrow, total, width, out, len);
 		return true;
 	case CLIENT_XFER_FAILED:
 		ui_format_fit(x->name, width / 3, false, name, sizeof name);
@@ -135,14 +158,12 @@ xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
 		return true;
 	case CLIENT_XFER_OFFERED:
 		snprintf(rest, sizeof rest,
-		    "%s  (%s): offered to %s, waiting for an answer (Ctrl-X "
-		    "cancels)",
-		    arrow, total, x->peer);
+		    "%s  (%s): offered to %s, waiting (Ctrl-X cancels)", arrow,
+		    total, x->peer);
 		ui_format_fit(
 		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "%s %s (%s): offered to %s, waiting for an answer (Ctrl-X "
-		    "cancels)",
+		    "%s %s (%s): offered to %s, waiting (Ctrl-X cancels)",
 		    arrow, name, total, x->peer);
 		return true;
 	default:

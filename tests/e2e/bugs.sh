@@ -172,4 +172,26 @@ keys olive Escape
 wait_gone olive "Send a file to pat"
 pass "Tab quotes names with blanks and completes after a quote"
 
+# A file with a long name: at 100 columns the offer keeps its keys, at 80
+# the moving line its rate and time left, at 120 the end line the name.
+long="quarterly numbers for the board meeting, final version (2).bin"
+head -c 150M /dev/urandom >"$tmp/olive-home/inbox/$long"
+resize pat 100x30
+keys olive C-f
+wait_for olive "┌─ Send a file to pat ─"
+text olive "~/inbox/q"
+keys olive Tab
+wait_for olive "— 150\.0 MiB +│"
+keys olive Enter
+wait_for olive "↑ quar.*\(150\.0 MiB\): offered to pat, waiting \(Ctrl-X cancels\) *│?$"
+wait_for pat "↓ olive offers quarte.*….* \(150\.0 MiB\): Ctrl-O accept, Ctrl-X reject *│?$"
+pass "at 100 columns the offer of a long name keeps its keys"
+resize pat 80x24
+keys pat C-o
+wait_for pat "^ from olive ↓ quar.*[0-9]+% [0-9.]+ [KMG]iB of 150\.0 MiB, [0-9.]+ [KMG]iB/s, [0-9]+ s left$" 30
+pass "at 80 columns a moving transfer keeps its rate and time left"
+resize pat 120x30
+wait_for pat "verified, saved as .*final version \(2\)\.bin *$" 90
+pass "at 120 columns a finished transfer keeps the file's name"
+
 finish
