@@ -163,3 +163,38 @@ ui_bars_stop(struct tui *t)
 		client_xfers_cancel(
 		    client_session_xfers(t->s), x->id, "cancelled by the user");
 }
+
+/*
+ * A file offered outside the open conversation: a notice, which names
+ * every offer still waiting elsewhere, so that the next does not hide it.
+ */
+void
+ui_bars_notice_offer(struct tui *t, const struct client_xfer *x)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	const struct client_xfer *o;
+	char who[200] = "";
+	size_t i, n = 0, k = 0;
+
+	for (i = 0; i < client_xfers_count(xs); i++) {
+		o = client_xfers_at(xs, i);
+		if (o->state != CLIENT_XFER_INCOMING ||
+		    strcasecmp(o->peer, t->sel) == 0)
+			continue;
+		if (n++ > 0 && k < sizeof who)
+			k += (size_t)snprintf(who + k, sizeof who - k, ", ");
+		if (k < sizeof who)
+			k += (size_t)snprintf(
+			    who + k, sizeof who - k, "%s", o->peer);
+	}
+	if (n <= 1)
+		ui_tui_notice(t, false,
+		    "%s offers a file: %s (open their conversation, Ctrl-O "
+		    "to accept)",
+		    x->peer, x->name);
+	else
+		ui_tui_notice(t, false,
+		    "%zu files offered, by %s (marked \xe2\x86\x93; open "
+		    "the conversation, Ctrl-O to accept)",
+		    n, who);
+}

@@ -231,18 +231,23 @@ ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 }
 
 /*
- * The number at the end of a sidebar row: unread messages (">999" past
- * that), else the percentage of an active transfer x (may be NULL), else
- * nothing.
+ * The number at the end of a sidebar row: ↓ when x (may be NULL) is a
+ * file offered and waiting, unread messages (">999" past that), else the
+ * percentage of an active transfer x, else nothing.
  */
 void
 ui_format_badge(
     unsigned unread, const struct client_xfer *x, char *out, size_t len)
 {
+	const char *offer =
+	    x != NULL && x->state == CLIENT_XFER_INCOMING ? "\xe2\x86\x93" : "";
+
 	out[0] = '\0';
 	if (unread > 0)
-		snprintf(out, len, "%s%u", unread > 999 ? ">" : "",
+		snprintf(out, len, "%s%s%u", offer, unread > 999 ? ">" : "",
 		    unread > 999 ? 999 : unread);
+	else if (offer[0] != '\0')
+		snprintf(out, len, "%s", offer);
 	else if (x != NULL && x->state == CLIENT_XFER_ACTIVE)
 		snprintf(out, len, "%d%%", ui_format_percent(x));
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ui/text.h"
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
@@ -129,6 +130,10 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 {
 	WINDOW *w = t->side;
 	char num[16];
+	const struct client_xfer *x = ui_bars_xfer_for(t, c->name, false);
+	bool hot =
+	    c->unread > 0 || (x != NULL && x->state == CLIENT_XFER_INCOMING);
+	int nw;
 	attr_t dot = c->online ? ui_tui_pair(t, UI_COLOR_ONLINE) | A_BOLD
 	                       : ui_tui_pair(t, UI_COLOR_DIM) | A_DIM;
 
@@ -140,15 +145,14 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 	waddstr(w, c->online ? "\xe2\x97\x8f" : "\xe2\x97\x8b"); /* ● ○ */
 	wattroff(w, dot);
 	waddch(w, ' ');
-	ui_format_badge(c->unread,
-	    c->unread == 0 ? ui_bars_xfer_for(t, c->name, false) : NULL, num,
-	    sizeof num);
-	if (c->unread > 0)
+	ui_format_badge(c->unread, x, num, sizeof num);
+	nw = ui_text_width(num, strlen(num));
+	if (hot)
 		wattron(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
-	ui_tui_put(w, c->name, strlen(c->name), t->sw - 5 - (int)strlen(num));
+	ui_tui_put(w, c->name, strlen(c->name), t->sw - 5 - nw);
 	if (num[0] != '\0')
-		mvwaddstr(w, row, t->sw - 2 - (int)strlen(num), num);
-	if (c->unread > 0)
+		mvwaddstr(w, row, t->sw - 2 - nw, num);
+	if (hot)
 		wattroff(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
 	if (sel)
 		wattroff(w, A_REVERSE);

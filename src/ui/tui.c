@@ -134,6 +134,12 @@ ui_tui_put(WINDOW *w, const char *s, size_t len, int cols)
 			waddstr(w, "\xe2\x86\xb5");
 		else if (ui_text_is_escaped(s, len, i, esc, &k))
 			waddstr(w, esc);
+		else if (cw == 1 && j - i > 3 &&
+		    memcmp(s + j - 3, "\xef\xb8\x8f", 3) == 0)
+			/* VS16 after a narrow character (U+1F3D4 U+FE0F):
+			 * terminals disagree on its width, curses counts one
+			 * column; without it every terminal draws one. */
+			waddnstr(w, s + i, (int)(j - i - 3));
 		else
 			waddnstr(w, s + i, (int)(j - i));
 		used += cw;
@@ -357,10 +363,7 @@ ev_xfer(void *arg, const struct client_xfer *x)
 		if (strcasecmp(x->peer, t->sel) != 0) {
 			if (t->cfg.bell)
 				beep();
-			ui_tui_notice(t, false,
-			    "%s offers a file: %s (open their "
-			    "conversation, Ctrl-O to accept)",
-			    x->peer, x->name);
+			ui_bars_notice_offer(t, x);
 		}
 		break;
 	case CLIENT_XFER_DONE:

@@ -115,6 +115,7 @@ void ui_bars_draw(struct tui *);
 void ui_bars_draw_pinned(struct tui *);
 void ui_bars_accept(struct tui *);
 void ui_bars_stop(struct tui *);
+void ui_bars_notice_offer(struct tui *, const struct client_xfer *);
 
 /* status.c: the status line and the help. */
 void ui_status_draw(struct tui *);

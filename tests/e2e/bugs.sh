@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 start "$1"
 
-register alice bob carol heidi olive pat
+register alice bob carol dan heidi olive pat
 client alice
 wait_for alice "alice @ 127.0.0.1:$port · connected"
 
@@ -193,5 +193,38 @@ pass "at 80 columns a moving transfer keeps its rate and time left"
 resize pat 120x30
 wait_for pat "verified, saved as .*final version \(2\)\.bin *$" 90
 pass "at 120 columns a finished transfer keeps the file's name"
+
+# mark_col SESSION TEXT: the column (in characters) of the mark on TEXT's
+# row.
+mark_col() {
+	local line
+
+	line=$(screen "$1" | grep -F -- "$2" | head -1)
+	line=${line%%✓✓*}
+	echo "${#line}"
+}
+
+# A mountain with VS16 (🏔️): the mark stays where the others are.
+say heidi "🏔️ summit"
+wait_for heidi "heidi: 🏔.* summit +✓✓"
+[ "$(mark_col heidi ": ping alice")" = "$(mark_col heidi " summit")" ] ||
+    fail "the mark after 🏔️ is not in the column of the others"
+pass "a VS16 emoji leaves the marks in their column"
+
+# Two offers from elsewhere: both are marked in the sidebar, and the
+# notice names both.
+head -c 1000 /dev/urandom >"$tmp/c.bin"
+head -c 1000 /dev/urandom >"$tmp/d.bin"
+cli carol sendfile --timeout 60 alice "$tmp/c.bin" 2>"$tmp/sender1.out" &
+sender1=$!
+poll 10 shows alice "carol +↓ *│" || fail "no mark for carol's offer: $(cat "$tmp/sender1.out")"
+cli dan sendfile --timeout 60 alice "$tmp/d.bin" 2>"$tmp/sender2.out" &
+sender2=$!
+wait_for alice "dan +↓ *│"
+wait_for alice "2 files offered, by carol, dan"
+shows alice "carol +↓ *│" || fail "carol's offer lost its mark"
+kill "$sender1" "$sender2" 2>/dev/null
+wait "$sender1" "$sender2" 2>/dev/null
+pass "two offers: both marked ↓ in the sidebar, the notice names both"
 
 finish

@@ -194,9 +194,32 @@ ui_format__badge__unread_before_progress(void **state)
 	assert_string_equal(b, "999");
 	ui_format_badge(1000, NULL, b, sizeof b);
 	assert_string_equal(b, ">999");
+	/* An offer waiting is marked, with or without unread messages. */
 	x.state = CLIENT_XFER_INCOMING;
 	ui_format_badge(0, &x, b, sizeof b);
-	assert_string_equal(b, "");
+	assert_string_equal(b, "\xe2\x86\x93");
+	ui_format_badge(3, &x, b, sizeof b);
+	assert_string_equal(b,
+	    "\xe2\x86\x93"
+	    "3");
+}
+
+/* The sidebar's percentage and the bar's are the same figure. */
+static void
+ui_format__percent__same_in_sidebar_and_bar(void **state)
+{
+	struct client_xfer x;
+	char b[16], line[5200], want[16];
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_ACTIVE, false);
+	for (x.done = 0; x.done <= x.size; x.done += x.size / 997) {
+		ui_format_badge(0, &x, b, sizeof b);
+		ui_format_xfer(&x, 200, line, sizeof line);
+		snprintf(want, sizeof want, " %3s ", b);
+		if (strstr(line, want) == NULL)
+			fail_msg("sidebar %s, bar: %s", b, line);
+	}
 }
 
 static void
@@ -328,6 +351,7 @@ main(void)
 	    cmocka_unit_test(ui_format__xfer__keeps_what_matters_when_narrow),
 	    cmocka_unit_test(ui_format__xfer_is_moving__while_under_way),
 	    cmocka_unit_test(ui_format__badge__unread_before_progress),
+	    cmocka_unit_test(ui_format__percent__same_in_sidebar_and_bar),
 	    cmocka_unit_test(ui_format__mark__by_delivery_state),
 	    cmocka_unit_test(ui_format__status__connection_and_pending),
 	    cmocka_unit_test(ui_format__times__clock_day_and_presence),
