@@ -70,6 +70,10 @@ cmd_run_on_state(
 	if (st == CLIENT_WAITING && !r->reached) {
 		cmd_run_warn("cannot connect to %s: %s", r->relay,
 		    detail != NULL ? detail : "no answer");
+		if (client_session_outbox_len(r->s) > 0)
+			cmd_run_warn("%zu message(s) stay in the outbox and go "
+			             "with the next connection",
+			    client_session_outbox_len(r->s));
 		cmd_run_finish(r, 1);
 	} else if (st == CLIENT_WAITING)
 		cmd_run_warn("%s; retrying in %.1f s",

@@ -82,7 +82,7 @@ ui_bars_draw_pinned(struct tui *t)
 		row = h - 1 - (int)i;
 		if (row < 0)
 			break;
-		ui_format_xfer(x[i], width - 2, line, sizeof line);
+		ui_format_xfer(x[i], width - 1, line, sizeof line);
 		wmove(w, row, 0);
 		wclrtoeol(w);
 		if (x[i]->state == CLIENT_XFER_FAILED)
@@ -93,7 +93,7 @@ ui_bars_draw_pinned(struct tui *t)
 			a = ui_tui_pair(t, UI_COLOR_MARK);
 		wattron(w, a);
 		wmove(w, row, 1);
-		ui_tui_put(w, line, strlen(line), width - 2);
+		ui_tui_put(w, line, strlen(line), width - 1);
 		wattroff(w, a);
 	}
 }

@@ -110,7 +110,7 @@ xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
 	avail = width - ui_text_width(rest, strlen(rest));
 	pw = ui_text_width(where, strlen(where));
 	nw = ui_text_width(x->name, strlen(x->name));
-	proom = avail - nw > avail * 2 / 3 ? avail - nw : avail * 2 / 3;
+	proom = avail - nw > avail / 2 ? avail - nw : avail / 2;
 	if (proom > pw)
 		proom = pw;
 	ui_format_fit(x->name, avail - proom < 6 ? 6 : avail - proom, false,
@@ -277,21 +277,32 @@ ui_format_mark(const struct client_entry *e, enum ui_color *color)
 	}
 }
 
-/* The status line: " me @ relay · connection · N pending". */
+/*
+ * The status line: " me @ relay · connection · N pending". Waiting to
+ * reconnect, it says why and when, "retry in" for "reconnecting in" when
+ * the line would not fit in s->width.
+ */
 void
 ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 {
 	char st[200];
-	int n;
+	int n, pass;
 
 	switch (s->state) {
 	case CLIENT_WAITING:
-		snprintf(st, sizeof st,
-		    "%s%sreconnecting in %llu s\xe2\x80\xa6", s->detail,
-		    s->detail[0] != '\0' ? " \xc2\xb7 " : "",
-		    (unsigned long long)(s->retry_at > s->now
-		            ? (s->retry_at - s->now + 999) / 1000
-		            : 0));
+		for (pass = 0; pass < 2; pass++) {
+			snprintf(st, sizeof st, "%s%s%s %llu s\xe2\x80\xa6",
+			    s->detail, s->detail[0] != '\0' ? " \xc2\xb7 " : "",
+			    pass == 0 ? "reconnecting in" : "retry in",
+			    (unsigned long long)(s->retry_at > s->now
+			            ? (s->retry_at - s->now + 999) / 1000
+			            : 0));
+			snprintf(out, len, " %s @ %s \xc2\xb7 %s", s->me,
+			    s->relay, st);
+			if (s->width == 0 ||
+			    ui_text_width(out, strlen(out)) <= s->width)
+				break;
+		}
 		break;
 	case CLIENT_FAILED:
 		snprintf(st, sizeof st, "refused: %s", s->detail);

@@ -47,6 +47,7 @@ struct ui_status_info {
 	const char *detail; /* why it failed */
 	uint64_t retry_at, now; /* monotonic ms */
 	size_t pending; /* messages in the outbox */
+	int width; /* columns it has; 0: any */
 };
 
 void ui_format_size(double, char *, size_t);

@@ -21,6 +21,7 @@ ui_status_draw(struct tui *t)
 	    .retry_at = t->retry_at,
 	    .now = client_rt_now_ms(),
 	    .pending = client_session_outbox_len(t->s),
+	    .width = t->cols - 14,
 	};
 
 	werase(w);

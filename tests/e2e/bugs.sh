@@ -73,6 +73,8 @@ pass "alice stays on heidi's conversation: read after a moment"
 kill -9 "$relay_pid"
 wait "$relay_pid" 2>/dev/null
 wait_for alice "alice @ 127.0.0.1:$port · .*Connection refused · reconnecting in [0-9]+ s…" 30
+resize alice 80x24 23 "Connection refused · retry in [0-9]+ s…"
+resize alice 100x30 29 "Connection refused · reconnecting in [0-9]+ s…"
 wait_for alice "│  heidi  presence unknown: not connected"
 hides alice "●" || fail "alice shows someone online while disconnected"
 pass "relay down: the status line says Connection refused, nobody online"

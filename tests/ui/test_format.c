@@ -272,6 +272,19 @@ ui_format__status__connection_and_pending(void **state)
 	s.retry_at = 5000; /* past: 0 */
 	ui_format_status(&s, line, sizeof line);
 	assert_non_null(strstr(line, "reconnecting in 0 s"));
+	/* Why, then when; shorter when the line has little room. */
+	s.detail = "Connection refused";
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line,
+	    " alice @ lan:7733 \xc2\xb7 Connection refused \xc2\xb7 "
+	    "reconnecting in 0 s\xe2\x80\xa6");
+	s.width = 50;
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line,
+	    " alice @ lan:7733 \xc2\xb7 Connection refused \xc2\xb7 "
+	    "retry in 0 s\xe2\x80\xa6");
+	s.width = 0;
+	s.detail = "";
 	s.state = CLIENT_FAILED;
 	s.detail = "wrong password";
 	ui_format_status(&s, line, sizeof line);
