@@ -203,7 +203,7 @@ xfer_numbers(const struct client_xfer *x, char *out, size_t len)
 void
 ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 {
-	char total[24], nums[200], bar[64 * 3 + 1], name[300];
+	char total[24], nums[400], bar[64 * 3 + 1], name[300];
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 	const char *arrow = x->outgoing
 	    ? (x->direct ? "\xe2\x86\x91\xe2\x87\x84" : "\xe2\x86\x91")

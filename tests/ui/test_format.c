@@ -209,7 +209,7 @@ static void
 ui_format__percent__same_in_sidebar_and_bar(void **state)
 {
 	struct client_xfer x;
-	char b[16], line[5200], want[16];
+	char b[16], line[5200], want[32];
 
 	(void)state;
 	xfer_init(&x, CLIENT_XFER_ACTIVE, false);

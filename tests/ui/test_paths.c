@@ -104,7 +104,7 @@ ui_paths__last__is_the_path_being_typed(void **state)
 	static const struct {
 		const char *in, *want;
 		int start;
-	} cases[] = {
+	} lasts[] = {
 	    {"/tmp/b", "/tmp/b", 0},
 	    {"/tmp/a.txt '/tmp/big v", "/tmp/big v", 11},
 	    {"'/tmp/my dir/'b", "/tmp/my dir/b", 0},
@@ -118,18 +118,18 @@ ui_paths__last__is_the_path_being_typed(void **state)
 	int n;
 
 	(void)state;
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (i = 0; i < sizeof lasts / sizeof lasts[0]; i++) {
 		start = 99;
 		n = ui_paths_last(
-		    cases[i].in, strlen(cases[i].in), &start, out, sizeof out);
-		if (cases[i].want == NULL) {
+		    lasts[i].in, strlen(lasts[i].in), &start, out, sizeof out);
+		if (lasts[i].want == NULL) {
 			if (n != -1)
-				fail_msg("'%s': a path '%s'", cases[i].in, out);
+				fail_msg("'%s': a path '%s'", lasts[i].in, out);
 			continue;
 		}
-		if (n < 0 || strcmp(out, cases[i].want) != 0 ||
-		    start != (size_t)cases[i].start)
-			fail_msg("'%s': %d '%s' at %zu", cases[i].in, n,
+		if (n < 0 || strcmp(out, lasts[i].want) != 0 ||
+		    start != (size_t)lasts[i].start)
+			fail_msg("'%s': %d '%s' at %zu", lasts[i].in, n,
 			    n < 0 ? "" : out, start);
 	}
 }
