@@ -7,6 +7,19 @@
 start "$1"
 
 register alice bob carol dan heidi olive pat
+
+# termgram -h is the usage, as termgramd -h is.
+"$bin/termgram" -h | grep -q "^usage: termgram" || fail "termgram -h refused"
+pass "termgram -h prints the usage"
+
+# A config file with two bad lines: both are reported.
+mkdir -p "$tmp/dan-home/.config/termgram"
+printf 'colour = on\nbell = maybe\nbogus\n' \
+    >"$tmp/dan-home/.config/termgram/config"
+client dan --size 200x30
+wait_for dan "config line 1: unknown key 'colour'; line 2: .*; line 3: expected key = value"
+tm kill-session -t dan
+pass "every bad line of the config file is reported"
 client alice
 wait_for alice "alice @ 127.0.0.1:$port · connected"
 
