@@ -36,6 +36,17 @@ text alice y
 quit alice
 pass "a key while too small, then Ctrl-C: the client quits with 0"
 tm kill-session -t alice
+client alice
+wait_for alice "alice @ 127.0.0.1:$port · connected"
+resize alice 50x10
+text alice z
+pid=$(ps -o pid= --ppid "$(tm display-message -p -t alice '#{pane_pid}')" |
+    head -1)
+[ -n "$pid" ] || fail "no client process under alice's terminal"
+kill -TERM $pid
+wait_for alice "^EXITED 0"
+pass "a key while too small, then SIGTERM: the client quits with 0"
+tm kill-session -t alice
 
 # open_convo SESSION NAME: the sidebar's top (Up), then Down to NAME.
 open_convo() {
