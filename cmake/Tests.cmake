@@ -95,7 +95,7 @@ target_link_libraries(test_backlog PRIVATE tg_server)
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,
 # a temp folder and a tmux server of its own.
-foreach(story bugs chat escapes files layout login p2p reconnect scroll search)
+foreach(story bugs chat escapes files fits layout login p2p reconnect scroll search)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300
