@@ -107,6 +107,26 @@ client_convos_get(struct client_convos *cs, const char *peer)
 	return c;
 }
 
+/*
+ * Order the entries by the time they were sent, equal times as they
+ * were: an insertion sort, the entries being nearly in order already.
+ */
+static void
+convo_sort(struct client_convo *c)
+{
+	struct client_entry tmp;
+	size_t i, j;
+
+	for (i = 1; i < c->n; i++) {
+		if (c->e[i - 1].ts <= c->e[i].ts)
+			continue;
+		tmp = c->e[i];
+		for (j = i; j > 0 && c->e[j - 1].ts > tmp.ts; j--)
+			c->e[j] = c->e[j - 1];
+		c->e[j] = tmp;
+	}
+}
+
 struct page {
 	struct client_entry *e;
 	size_t n;
@@ -126,12 +146,18 @@ client_convo_load_older(
     struct client_convos *cs, struct client_convo *c, size_t limit)
 {
 	struct page p;
-	int64_t before = c->n > 0 ? c->e[0].rowid : INT64_MAX;
+	int64_t before = INT64_MAX;
 	size_t i;
 	int got;
 
 	if (c->complete || limit == 0)
 		return 0;
+	/* The store pages by arrival (rowid); the oldest arrival loaded may
+	 * not be first once ordered by time. */
+	for (i = 0; i < c->n; i++) {
+		if (c->e[i].rowid < before)
+			before = c->e[i].rowid;
+	}
 	p.e = xcalloc(limit, sizeof *p.e);
 	p.n = 0;
 	got = client_store_history(
@@ -149,16 +175,20 @@ client_convo_load_older(
 		c->e[i] = p.e[p.n - 1 - i];
 	c->n += p.n;
 	free(p.e);
+	convo_sort(c);
 	return p.n;
 }
 
-/* Append a new message to its conversation, if that one is loaded. */
+/*
+ * Add a new message to its conversation, if that one is loaded, in the
+ * order of the times they were sent (after those of the same time).
+ */
 void
 client_convos_append(
     struct client_convos *cs, const char *peer, const struct client_msg *m)
 {
 	struct client_convo *c = client_convos_find(cs, peer);
-	size_t i;
+	size_t i, pos;
 
 	if (c == NULL)
 		return;
@@ -169,7 +199,11 @@ client_convos_append(
 			return;
 	}
 	XGROW(c->e, c->cap, c->n + 1, 64);
-	entry_fill(&c->e[c->n++], m);
+	for (pos = c->n; pos > 0 && c->e[pos - 1].ts > m->ts; pos--)
+		;
+	memmove(c->e + pos + 1, c->e + pos, (c->n - pos) * sizeof *c->e);
+	entry_fill(&c->e[pos], m);
+	c->n++;
 }
 
 static void

@@ -40,6 +40,12 @@ enum client_trust {
 	CLIENT_TRUST_ASK /* stop in CLIENT_UNTRUSTED for the user's answer */
 };
 
+/*
+ * In the data folder: the full-screen client holds a lock on it while it
+ * runs, so that headless commands do not replace its session.
+ */
+#define CLIENT_LOCK_FILE "client.lock"
+
 struct client_config {
 	const char *host;
 	unsigned port;

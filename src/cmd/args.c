@@ -29,9 +29,9 @@ static const struct option cmd_args_longopts[] = {
     {"strict", no_argument, NULL, 'S'},
     {"tls", required_argument, NULL, 'T'},
     {"raw", no_argument, NULL, 'R'},
-
     {"max-file-size", required_argument, NULL, 'M'},
     {"part-max-age", required_argument, NULL, 'G'},
+    {"replace", no_argument, NULL, 'Y'},
     {NULL, 0, NULL, 0},
 };
 
@@ -184,6 +184,9 @@ cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
 		break;
 	case 'R':
 		a->raw = true;
+		break;
+	case 'Y':
+		a->replace = true;
 		break;
 	case 'D':
 		a->cfg.download_dir = optarg;

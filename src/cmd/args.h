@@ -30,6 +30,7 @@ struct cmd_args {
 	bool use_stdin; /* send: a message per line of standard input */
 	bool accept_files; /* recv: take every file offered */
 	bool raw; /* recv: bodies without terminal escapes */
+	bool replace; /* take the name over from the full-screen client */
 	int argc; /* the command's own arguments */
 	char **argv;
 };

@@ -1,9 +1,15 @@
 /* The loop and the session around every headless command. */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/args.h"
 #include "cmd/run.h"
@@ -47,14 +53,29 @@ cmd_run_finish(struct cmd_run *r, int status)
 	net_loop_stop(r->loop);
 }
 
-/* The connection's state: say why it waits or failed. */
+/*
+ * The connection's state: say why it waits or failed. A relay that was
+ * never reached is not waited for: the command fails at once, naming it.
+ */
 void
 cmd_run_on_state(
     void *arg, enum client_conn_state st, const char *detail, uint64_t retry)
 {
 	struct cmd_run *r = arg;
 
-	if (st == CLIENT_WAITING)
+	if (r->done)
+		return;
+	if (st == CLIENT_LOGGING_IN)
+		r->reached = true;
+	if (st == CLIENT_WAITING && !r->reached) {
+		cmd_run_warn("cannot connect to %s: %s", r->relay,
+		    detail != NULL ? detail : "no answer");
+		if (client_session_outbox_len(r->s) > 0)
+			cmd_run_warn("%zu message(s) stay in the outbox and go "
+			             "with the next connection",
+			    client_session_outbox_len(r->s));
+		cmd_run_finish(r, 1);
+	} else if (st == CLIENT_WAITING)
 		cmd_run_warn("%s; retrying in %.1f s",
 		    detail != NULL ? detail : "disconnected",
 		    (double)retry / 1000);
@@ -64,11 +85,23 @@ cmd_run_on_state(
 	}
 }
 
-/* An ERR from the relay: say it, and go on. */
+/*
+ * An ERR from the relay: say it, and go on; but a name in use by another
+ * session is not waited for (it would be a fight for the name).
+ */
 void
 cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
 {
-	(void)arg;
+	struct cmd_run *r = arg;
+
+	if (strcmp(code, "NAME_IN_USE") == 0 && strcmp(ref, "-") == 0) {
+		cmd_run_warn("the name is in use by another session (%s); a "
+		             "headless command does not wait for it or take "
+		             "it over",
+		    text);
+		cmd_run_finish(r, 1);
+		return;
+	}
 	cmd_run_warn("relay error %s%s%s: %s", code,
 	    strcmp(ref, "-") != 0 ? " about " : "",
 	    strcmp(ref, "-") != 0 ? ref : "", text);
@@ -102,6 +135,31 @@ cmd_run_signal(struct net_loop *loop, int signo, void *arg)
 }
 
 /*
+ * Whether the full-screen client is logged in with this data folder: it
+ * holds the lock on UI_LOCK_FILE there. Logging in with the name's
+ * password would replace its session, so the command says so instead.
+ */
+static bool
+cmd_run_in_use(const struct cmd_args *a)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+	bool held;
+
+	snprintf(path, sizeof path, "%s/%s", a->cfg.data_dir, CLIENT_LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	if (held)
+		cmd_run_warn("%s is logged in with the full-screen client "
+		             "(%s); this command would replace that session. "
+		             "Quit it first, or add --replace.",
+		    a->cfg.user, a->cfg.data_dir);
+	return held;
+}
+
+/*
  * Make the loop and the session; ev's callbacks get r, the command's
  * state is self. On failure say why and return -1 (close r all the same).
  */
@@ -113,6 +171,9 @@ cmd_run_open(struct cmd_run *r, const struct cmd_args *a,
 
 	memset(r, 0, sizeof *r);
 	r->self = self;
+	snprintf(r->relay, sizeof r->relay, "%s:%u", a->cfg.host, a->cfg.port);
+	if (!a->replace && cmd_run_in_use(a))
+		return -1;
 	r->loop = net_loop_new();
 	net_timer_init(&r->deadline, cmd_run_timeout, r);
 	r->ev = *ev;

@@ -27,6 +27,8 @@ struct cmd_run {
 	cmd_run_timeout_cb on_timeout; /* NULL: exit 1, silently */
 	struct net_timer deadline;
 	bool ran; /* the loop ran: say goodbye before freeing */
+	bool reached; /* the relay answered once: later troubles retry */
+	char relay[300]; /* HOST:PORT, to say what cannot be reached */
 	bool done;
 	int status;
 };

@@ -82,7 +82,7 @@ ui_bars_draw_pinned(struct tui *t)
 		row = h - 1 - (int)i;
 		if (row < 0)
 			break;
-		ui_format_xfer(x[i], width, line, sizeof line);
+		ui_format_xfer(x[i], width - 1, line, sizeof line);
 		wmove(w, row, 0);
 		wclrtoeol(w);
 		if (x[i]->state == CLIENT_XFER_FAILED)
@@ -93,7 +93,7 @@ ui_bars_draw_pinned(struct tui *t)
 			a = ui_tui_pair(t, UI_COLOR_MARK);
 		wattron(w, a);
 		wmove(w, row, 1);
-		ui_tui_put(w, line, strlen(line), width - 2);
+		ui_tui_put(w, line, strlen(line), width - 1);
 		wattroff(w, a);
 	}
 }
@@ -122,7 +122,7 @@ ui_bars_draw(struct tui *t)
 		waddstr(t->bars, who);
 		wattroff(t->bars, A_DIM);
 		ui_format_xfer(
-		    x, t->cols - (int)strlen(who), line, sizeof line);
+		    x, t->cols - 1 - (int)strlen(who), line, sizeof line);
 		ui_tui_put(t->bars, line, strlen(line),
 		    t->cols - 1 - (int)strlen(who));
 		row++;
@@ -162,4 +162,39 @@ ui_bars_stop(struct tui *t)
 	else
 		client_xfers_cancel(
 		    client_session_xfers(t->s), x->id, "cancelled by the user");
+}
+
+/*
+ * A file offered outside the open conversation: a notice, which names
+ * every offer still waiting elsewhere, so that the next does not hide it.
+ */
+void
+ui_bars_notice_offer(struct tui *t, const struct client_xfer *x)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	const struct client_xfer *o;
+	char who[200] = "";
+	size_t i, n = 0, k = 0;
+
+	for (i = 0; i < client_xfers_count(xs); i++) {
+		o = client_xfers_at(xs, i);
+		if (o->state != CLIENT_XFER_INCOMING ||
+		    strcasecmp(o->peer, t->sel) == 0)
+			continue;
+		if (n++ > 0 && k < sizeof who)
+			k += (size_t)snprintf(who + k, sizeof who - k, ", ");
+		if (k < sizeof who)
+			k += (size_t)snprintf(
+			    who + k, sizeof who - k, "%s", o->peer);
+	}
+	if (n <= 1)
+		ui_tui_notice(t, false,
+		    "%s offers a file: %s (open their conversation, Ctrl-O "
+		    "to accept)",
+		    x->peer, x->name);
+	else
+		ui_tui_notice(t, false,
+		    "%zu files offered, by %s (marked \xe2\x86\x93; open "
+		    "the conversation, Ctrl-O to accept)",
+		    n, who);
 }

@@ -350,9 +350,9 @@ config_line(struct ui_config *c, char *line, const char **why, char *unknown,
 }
 
 /*
- * Read the file at path over c. A missing file is fine (0). A bad line is
- * reported in err ("config line 3: ...") and -1 returned; the lines before
- * and after still apply.
+ * Read the file at path over c. A missing file is fine (0). Bad lines are
+ * reported in err, every one ("config line 3: ...; line 5: ...") and -1
+ * returned; the other lines still apply.
  */
 int
 ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
@@ -361,6 +361,7 @@ ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 	char line[2048], unknown[2100];
 	const char *why;
 	int n = 0, rc = 0;
+	size_t used = 0;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -371,8 +372,12 @@ ui_config_load(struct ui_config *c, const char *path, char *err, int errlen)
 	while (fgets(line, sizeof line, f) != NULL) {
 		n++;
 		if (config_line(c, line, &why, unknown, sizeof unknown) != 0) {
-			snprintf(err, (size_t)errlen, "%s line %d: %s", path, n,
-			    why);
+			if (used < (size_t)errlen)
+				used += (size_t)snprintf(err + used,
+				    (size_t)errlen - used,
+				    rc == 0 ? "%s line %d: %s"
+				            : "%.0s; line %d: %s",
+				    path, n, why);
 			rc = -1;
 		}
 	}

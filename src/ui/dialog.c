@@ -167,25 +167,30 @@ common_prefix(const char *dirpath, const char *base, char *best, size_t bestlen,
 	return matches;
 }
 
-/* Tab: complete the path being typed from the folder it names. */
+/*
+ * Tab: complete the last path in the field from the folder it names,
+ * quoted again as ui_paths_parse reads it (a name with blanks or quotes
+ * in single quotes).
+ */
 static void
 complete(struct tui *t)
 {
-	char typed[4096], dirpath[4096], best[512], full[4096 + 520], *slash;
-	const char *home = getenv("HOME"), *base;
-	size_t blen = 0, plen;
-	int matches;
+	char word[4096], typed[4096], dirpath[4096], best[512];
+	char done[4096 + 520], full[4096 + 520], q[3 * sizeof done];
+	const char *home = getenv("HOME"), *base, *slash;
+	size_t start, blen = 0, plen;
+	int matches, n;
 	struct stat st;
 
-	if (t->path.len == 0 || t->path.len >= sizeof typed - 1 ||
-	    strpbrk(t->path.buf, "'\" ") != NULL)
+	if (t->path.len == 0 || t->path.len >= sizeof word ||
+	    ui_paths_last(t->path.buf, t->path.len, &start, word, sizeof word) <
+	        0)
 		return;
-	if (t->path.buf[0] == '~' && home != NULL)
-		snprintf(typed, sizeof typed, "%s%.*s", home,
-		    (int)t->path.len - 1, t->path.buf + 1);
+	if (word[0] == '~' && (word[1] == '/' || word[1] == '\0') &&
+	    home != NULL)
+		snprintf(typed, sizeof typed, "%s%s", home, word + 1);
 	else
-		snprintf(
-		    typed, sizeof typed, "%.*s", (int)t->path.len, t->path.buf);
+		snprintf(typed, sizeof typed, "%s", word);
 	slash = strrchr(typed, '/');
 	snprintf(dirpath, sizeof dirpath, "%.*s",
 	    slash != NULL ? (int)(slash - typed + 1) : 1,
@@ -193,14 +198,22 @@ complete(struct tui *t)
 	base = slash != NULL ? slash + 1 : typed;
 	plen = strlen(base);
 	matches = common_prefix(dirpath, base, best, sizeof best, &blen);
-	if (matches == 0 || blen < plen)
+	if (matches == 0 || blen < plen || (blen == plen && matches > 1))
 		return;
 	best[blen] = '\0';
-	ui_editor_end(&t->path);
-	ui_editor_insert(&t->path, best + plen, blen - plen);
+	/* What was typed before the name (its ~ kept), then the name. */
+	snprintf(done, sizeof done, "%.*s%s", (int)(strlen(word) - plen), word,
+	    best);
 	snprintf(full, sizeof full, "%s%s", slash != NULL ? dirpath : "", best);
 	if (matches == 1 && stat(full, &st) == 0 && S_ISDIR(st.st_mode))
-		ui_editor_insert(&t->path, "/", 1);
+		strncat(done, "/", sizeof done - strlen(done) - 1);
+	if ((n = ui_paths_quote(done, q, sizeof q)) < 0)
+		return;
+	/* The field up to that path, then the path completed. */
+	memcpy(done, t->path.buf, start);
+	ui_editor_set(&t->path, done, start);
+	ui_editor_end(&t->path);
+	ui_editor_insert(&t->path, q, (size_t)n);
 }
 
 /* Keys while the dialog is open; the field's are the editor's. */

@@ -33,16 +33,49 @@ ui_format_xfer_is_moving(const struct client_xfer *x)
 	    x->state == CLIENT_XFER_OFFERED || x->state == CLIENT_XFER_PAUSED;
 }
 
-/* A bar of width/5 cells (6 to 30), f of it full: █ and ░. */
-static void
-xfer_bar(double f, int width, char *bar)
+/* How much of x is done, in whole percent rounded down (100 only when
+ * all is there): the same figure in the sidebar and the bars. */
+int
+ui_format_percent(const struct client_xfer *x)
 {
-	int bw = width / 5, i, k, o = 0;
+	if (x->size == 0 || x->done >= x->size)
+		return 100;
+	return (int)(100 * x->done / x->size);
+}
 
-	if (bw > 30)
-		bw = 30;
-	if (bw < 6)
-		bw = 6;
+/*
+ * s in at most cols columns: whole when it fits, else with "…" for what
+ * is left out: its middle, or its start when keep_end (a path, whose end
+ * is the file's name).
+ */
+void
+ui_format_fit(const char *s, int cols, bool keep_end, char *out, size_t len)
+{
+	size_t n = strlen(s), head, tail;
+	int w, used = 0;
+
+	if (cols < 1)
+		cols = 1;
+	if (ui_text_width(s, n) <= cols) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	head = keep_end ? 0 : ui_text_fit(s, n, (cols - 1) / 2, &used);
+	for (tail = n; tail > head; tail = ui_text_prev(s, tail)) {
+		w = ui_text_width(
+		    s + ui_text_prev(s, tail), n - ui_text_prev(s, tail));
+		if (used + 1 + w > cols)
+			break;
+	}
+	snprintf(out, len, "%.*s\xe2\x80\xa6%s", (int)head, s, s + tail);
+}
+
+/* A bar of bw cells, f of it full: █ and ░. */
+static void
+xfer_bar(double f, int bw, char *bar)
+{
+	int i, k, o = 0;
+
 	k = (int)(f * bw + 0.5);
 	for (i = 0; i < bw; i++) {
 		memcpy(bar + o, i < k ? "\xe2\x96\x88" : "\xe2\x96\x91", 3);
@@ -51,75 +84,151 @@ xfer_bar(double f, int width, char *bar)
 	bar[o] = '\0';
 }
 
+/* The columns of a line that are not the name (or path) put in it. */
+static int
+xfer_room(int width, const char *rest)
+{
+	int room = width - ui_text_width(rest, strlen(rest));
+
+	return room < 8 ? 8 : room;
+}
+
+/*
+ * A finished transfer: "saved as PATH" (or "saved by PEER"), the end of
+ * the path (the file's name) kept when room is short, the name before it
+ * shortened first.
+ */
+static void
+xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
+    int width, char *out, size_t len)
+{
+	char name[300], path[1100], rest[400];
+	const char *where = x->outgoing ? x->peer : x->path;
+	int avail, pw, nw, proom;
+
+	snprintf(rest, sizeof rest, "%s  %s: verified, saved %s ", arrow, total,
+	    x->outgoing ? "by" : "as");
+	avail = width - ui_text_width(rest, strlen(rest));
+	pw = ui_text_width(where, strlen(where));
+	nw = ui_text_width(x->name, strlen(x->name));
+	proom = avail - nw > avail / 2 ? avail - nw : avail / 2;
+	if (proom > pw)
+		proom = pw;
+	ui_format_fit(x->name, avail - proom < 6 ? 6 : avail - proom, false,
+	    name, sizeof name);
+	ui_format_fit(where, proom < 8 ? 8 : proom, true, path, sizeof path);
+	snprintf(out, len, "%s %s %s: verified, saved %s %s", arrow, name,
+	    total, x->outgoing ? "by" : "as", path);
+}
+
 /* The line of a transfer that is not moving, or false. */
 static bool
 xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
-    char *out, size_t len)
+    int width, char *out, size_t len)
 {
+	char name[300], rest[400];
+
 	switch (x->state) {
 	case CLIENT_XFER_DONE:
-		snprintf(out, len, "%s %s %s: verified, %s%s", arrow, x->name,
-		    total, x->outgoing ? "saved by " : "saved as ",
-		    x->outgoing ? x->peer : x->path);
+		xfer_done(x, arrow, total, width, out, len);
 		return true;
 	case CLIENT_XFER_FAILED:
+		ui_format_fit(x->name, width / 3, false, name, sizeof name);
 		snprintf(
-		    out, len, "%s %s: %s", "\xe2\x9c\x97", x->name, x->reason);
+		    out, len, "%s %s: %s", "\xe2\x9c\x97", name, x->reason);
 		return true;
 	case CLIENT_XFER_INCOMING:
+		snprintf(rest, sizeof rest,
+		    "%s %s offers  (%s): Ctrl-O accept, Ctrl-X reject", arrow,
+		    x->peer, total);
+		ui_format_fit(
+		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "%s %s offers %s (%s): Ctrl-O "
-		    "accept, Ctrl-X reject",
-		    arrow, x->peer, x->name, total);
+		    "%s %s offers %s (%s): Ctrl-O accept, Ctrl-X reject", arrow,
+		    x->peer, name, total);
 		return true;
 	case CLIENT_XFER_HASHING:
+		snprintf(rest, sizeof rest,
+		    "\xe2\x86\x91  (%s): computing its SHA-256\xe2\x80\xa6",
+		    total);
+		ui_format_fit(
+		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "\xe2\x86\x91 %s (%s): computing its "
-		    "SHA-256\xe2\x80\xa6",
-		    x->name, total);
+		    "\xe2\x86\x91 %s (%s): computing its SHA-256\xe2\x80\xa6",
+		    name, total);
 		return true;
 	case CLIENT_XFER_OFFERED:
+		snprintf(rest, sizeof rest,
+		    "%s  (%s): offered to %s, waiting (Ctrl-X cancels)", arrow,
+		    total, x->peer);
+		ui_format_fit(
+		    x->name, xfer_room(width, rest), false, name, sizeof name);
 		snprintf(out, len,
-		    "%s %s (%s): offered to %s, "
-		    "waiting for an answer (Ctrl-X cancels)",
-		    arrow, x->name, total, x->peer);
+		    "%s %s (%s): offered to %s, waiting (Ctrl-X cancels)",
+		    arrow, name, total, x->peer);
 		return true;
 	default:
 		return false;
 	}
 }
 
+/* The numbers after a moving transfer's bar: percentage, bytes, rate, ETA. */
+static void
+xfer_numbers(const struct client_xfer *x, char *out, size_t len)
+{
+	char done[24], total[24], rate[24], eta[32] = "";
+
+	if (x->state == CLIENT_XFER_PAUSED) {
+		snprintf(out, len, " %3d%%: paused%s%s", ui_format_percent(x),
+		    x->reason[0] != '\0' ? ", " : "", x->reason);
+		return;
+	}
+	ui_format_size((double)x->done, done, sizeof done);
+	ui_format_size((double)x->size, total, sizeof total);
+	ui_format_size(x->rate, rate, sizeof rate);
+	if (x->rate > 1 && x->size > x->done)
+		snprintf(eta, sizeof eta, ", %.0f s left",
+		    (double)(x->size - x->done) / x->rate);
+	snprintf(out, len, " %3d%% %s of %s, %s/s%s%s", ui_format_percent(x),
+	    done, total, rate, eta,
+	    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+}
+
 /*
- * One line about a transfer, for a line width columns wide: bar,
- * percentage, bytes, rate, ETA. It starts with its direction, ↑ or ↓,
- * then ⇄ when it goes over a direct connection (P2P), as messages do.
+ * One line about a transfer, at most width columns: bar, percentage,
+ * bytes, rate, ETA. It starts with its direction, ↑ or ↓, then ⇄ when it
+ * goes over a direct connection (P2P), as messages do. The bar is a fifth
+ * of the width (6 to 30 cells); short of room it shrinks or goes, then
+ * the name loses its middle, so that the numbers stay.
  */
 void
 ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 {
-	char done[24], total[24], rate[24], bar[64 * 3 + 1], eta[32] = "";
+	char total[24], nums[400], bar[64 * 3 + 1], name[300];
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 	const char *arrow = x->outgoing
 	    ? (x->direct ? "\xe2\x86\x91\xe2\x87\x84" : "\xe2\x86\x91")
 	    : (x->direct ? "\xe2\x86\x93\xe2\x87\x84" : "\xe2\x86\x93");
+	int room, nw, bw = width / 5 > 30 ? 30 : width / 5;
 
 	ui_format_size((double)x->size, total, sizeof total);
-	if (xfer_still(x, arrow, total, out, len))
+	if (xfer_still(x, arrow, total, width, out, len))
 		return;
-	ui_format_size((double)x->done, done, sizeof done);
-	ui_format_size(x->rate, rate, sizeof rate);
-	xfer_bar(f, width, bar);
-	if (x->rate > 1 && x->size > x->done)
-		snprintf(eta, sizeof eta, ", %.0f s left",
-		    (double)(x->size - x->done) / x->rate);
-	if (x->state == CLIENT_XFER_PAUSED)
-		snprintf(out, len, "%s %s %s %3.0f%%: paused%s%s", arrow,
-		    x->name, bar, f * 100, x->reason[0] != '\0' ? ", " : "",
-		    x->reason);
-	else
-		snprintf(out, len, "%s %s %s %3.0f%% %s of %s, %s/s%s%s", arrow,
-		    x->name, bar, f * 100, done, total, rate, eta,
-		    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+	xfer_numbers(x, nums, sizeof nums);
+	room = width - ui_text_width(arrow, strlen(arrow)) - 1 -
+	    ui_text_width(nums, strlen(nums));
+	nw = ui_text_width(x->name, strlen(x->name));
+	if (bw < 6)
+		bw = 6;
+	if (nw + 1 + bw > room)
+		bw = room - nw - 1;
+	if (bw < 6)
+		bw = 0;
+	ui_format_fit(
+	    x->name, room - (bw > 0 ? bw + 1 : 0), false, name, sizeof name);
+	xfer_bar(f, bw, bar);
+	snprintf(
+	    out, len, "%s %s%s%s%s", arrow, name, bw > 0 ? " " : "", bar, nums);
 }
 
 /* A transfer's state in words, for the transfer list. */
@@ -229,21 +338,25 @@ ui_format_xfer_entry(
 }
 
 /*
- * The number at the end of a sidebar row: unread messages (">999" past
- * that), else the percentage of an active transfer x (may be NULL), else
- * nothing.
+ * The number at the end of a sidebar row: ↓ when x (may be NULL) is a
+ * file offered and waiting, unread messages (">999" past that), else the
+ * percentage of an active transfer x, else nothing.
  */
 void
 ui_format_badge(
     unsigned unread, const struct client_xfer *x, char *out, size_t len)
 {
+	const char *offer =
+	    x != NULL && x->state == CLIENT_XFER_INCOMING ? "\xe2\x86\x93" : "";
+
 	out[0] = '\0';
 	if (unread > 0)
-		snprintf(out, len, "%s%u", unread > 999 ? ">" : "",
+		snprintf(out, len, "%s%s%u", offer, unread > 999 ? ">" : "",
 		    unread > 999 ? 999 : unread);
+	else if (offer[0] != '\0')
+		snprintf(out, len, "%s", offer);
 	else if (x != NULL && x->state == CLIENT_XFER_ACTIVE)
-		snprintf(out, len, "%d%%",
-		    (int)(x->size > 0 ? 100 * x->done / x->size : 100));
+		snprintf(out, len, "%d%%", ui_format_percent(x));
 }
 
 /* The delivery mark of an outgoing message, and its colour. */
@@ -272,19 +385,32 @@ ui_format_mark(const struct client_entry *e, enum ui_color *color)
 	}
 }
 
-/* The status line: " me @ relay · connection · N pending". */
+/*
+ * The status line: " me @ relay · connection · N pending". Waiting to
+ * reconnect, it says why and when, "retry in" for "reconnecting in" when
+ * the line would not fit in s->width.
+ */
 void
 ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 {
 	char st[200];
-	int n;
+	int n, pass;
 
 	switch (s->state) {
 	case CLIENT_WAITING:
-		snprintf(st, sizeof st, "reconnecting in %llu s\xe2\x80\xa6",
-		    (unsigned long long)(s->retry_at > s->now
-		            ? (s->retry_at - s->now + 999) / 1000
-		            : 0));
+		for (pass = 0; pass < 2; pass++) {
+			snprintf(st, sizeof st, "%s%s%s %llu s\xe2\x80\xa6",
+			    s->detail, s->detail[0] != '\0' ? " \xc2\xb7 " : "",
+			    pass == 0 ? "reconnecting in" : "retry in",
+			    (unsigned long long)(s->retry_at > s->now
+			            ? (s->retry_at - s->now + 999) / 1000
+			            : 0));
+			snprintf(out, len, " %s @ %s \xc2\xb7 %s", s->me,
+			    s->relay, st);
+			if (s->width == 0 ||
+			    ui_text_width(out, strlen(out)) <= s->width)
+				break;
+		}
 		break;
 	case CLIENT_FAILED:
 		snprintf(st, sizeof st, "refused: %s", s->detail);

@@ -50,6 +50,7 @@ struct ui_status_info {
 	const char *detail; /* why it failed */
 	uint64_t retry_at, now; /* monotonic ms */
 	size_t pending; /* messages in the outbox */
+	int width; /* columns it has; 0: any */
 };
 
 void ui_format_size(double, char *, size_t);
@@ -60,6 +61,8 @@ void ui_format_xfer_note(const struct client_xfer *, char *, size_t);
 int ui_format_xfer_entry(
     const struct client_xfer *, int, struct ui_entry_text *);
 void ui_format_badge(unsigned, const struct client_xfer *, char *, size_t);
+int ui_format_percent(const struct client_xfer *);
+void ui_format_fit(const char *, int, bool, char *, size_t);
 const char *ui_format_mark(const struct client_entry *, enum ui_color *);
 void ui_format_status(const struct ui_status_info *, char *, size_t);
 void ui_format_set_clock(const char *);

@@ -96,9 +96,13 @@ submit(struct login *l, struct ui_config *cfg, char *password, size_t pwlen)
 	return 0;
 }
 
-/* The login form: name, password, relay. Returns -1 if the user quit. */
+/*
+ * The login form: name, password, relay, and err (why the last try was
+ * refused, or ""). Returns -1 if the user quit.
+ */
 int
-ui_login_form(struct ui_config *cfg, char *password, size_t pwlen)
+ui_login_form(
+    struct ui_config *cfg, char *password, size_t pwlen, const char *err)
 {
 	struct login l;
 	char relay[300];
@@ -111,7 +115,11 @@ ui_login_form(struct ui_config *cfg, char *password, size_t pwlen)
 	ui_editor_set(&l.f[0], cfg->user, strlen(cfg->user));
 	snprintf(relay, sizeof relay, "%s:%u", cfg->host, cfg->port);
 	ui_editor_set(&l.f[2], relay, strlen(relay));
+	snprintf(l.err, sizeof l.err, "%s", err);
+	if (err[0] != '\0')
+		l.cur = 1;
 	keypad(stdscr, TRUE);
+	nodelay(stdscr, FALSE);
 	for (;;) {
 		draw(&l);
 		/* Its own statement: ch is read only after get_wch set it. */

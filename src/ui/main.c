@@ -9,7 +9,8 @@
 #include "ui/tui.h"
 
 static const char usage[] =
-    "usage: termgram [--host H] [--port P] [--user NAME] [--data DIR]\n"
+    "usage: termgram [-h|--help] [--host H] [--port P] [--user NAME] [--data "
+    "DIR]\n"
     "                [--p2p] [--p2p-port P] [--light] [--tls on|off]\n"
     "       termgram send|recv|who|sendfile|echo-bot [OPTIONS] ...\n"
     "\n"
@@ -51,7 +52,7 @@ int
 ui_main_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"host", required_argument, NULL, 'h'},
+	    {"host", required_argument, NULL, 'o'},
 	    {"port", required_argument, NULL, 'p'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"data", required_argument, NULL, 'd'},
@@ -65,9 +66,9 @@ ui_main_run(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.tls = -1;
-	while ((ch = getopt_long(argc, argv, "V", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
+		case 'o':
 			o.host = optarg;
 			break;
 		case 'p':
@@ -103,6 +104,7 @@ ui_main_run(int argc, char **argv)
 			}
 			o.tls = strcmp(optarg, "on") == 0;
 			break;
+		case 'h':
 		case 'H':
 			fputs(usage, stdout);
 			return 0;

@@ -157,8 +157,8 @@ search_from(struct tui *t, struct client_convo *c, struct ui_view *v)
 	hit = client_convo_search(
 	    client_session_convos(t->s), c, t->search, from, -1);
 	if (hit < 0) {
-		ui_tui_notice(t, false, "No %s \"%s\" in this conversation",
-		    v->hit >= 0 ? "older" : "", t->search);
+		ui_tui_notice(t, false, "No %s\"%s\" in this conversation",
+		    v->hit >= 0 ? "older " : "", t->search);
 		return false;
 	}
 	/* Loading older pages shifted indices; the search returns the new. */
@@ -211,7 +211,11 @@ ui_pane_draw_header(struct tui *t)
 	wattron(w, A_BOLD);
 	mvwaddstr(w, 0, 1, t->sel);
 	wattroff(w, A_BOLD);
-	if (i >= 0) {
+	if (t->state != CLIENT_ONLINE) {
+		wattron(w, A_DIM);
+		waddstr(w, "  presence unknown: not connected");
+		wattroff(w, A_DIM);
+	} else if (i >= 0) {
 		attr_t a = t->roster[i].online ? ui_tui_pair(t, UI_COLOR_ONLINE)
 		                               : A_DIM;
 		ui_format_presence(t->roster[i].online, t->roster[i].last_seen,

@@ -54,6 +54,83 @@ from_uri(char *s, char *err, size_t errlen)
 	return 0;
 }
 
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Where a path is read up to, and what was read of it. */
+struct word {
+	size_t n; /* bytes of it in cur */
+	char quote; /* the quote still open at the end, or 0 */
+	bool have; /* it had quotes: '' is an (empty) path */
+};
+
+/*
+ * One path from in[i]: quotes and backslash escapes undone into cur,
+ * up to a blank outside quotes. Returns where it stopped.
+ */
+static size_t
+read_word(const char *in, size_t len, size_t i, char *cur, struct word *w)
+{
+	char c;
+
+	w->n = 0;
+	w->have = false;
+	w->quote = 0;
+	for (; i < len; i++) {
+		c = in[i];
+		if (w->quote != 0) {
+			if (c == w->quote)
+				w->quote = 0;
+			else if (c == '\\' && w->quote == '"' && i + 1 < len &&
+			    (in[i + 1] == '"' || in[i + 1] == '\\'))
+				cur[w->n++] = in[++i];
+			else
+				cur[w->n++] = c;
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			w->quote = c;
+			w->have = true;
+		} else if (c == '\\' && i + 1 < len)
+			cur[w->n++] = in[++i];
+		else if (is_space(c))
+			break;
+		else
+			cur[w->n++] = c;
+	}
+	cur[w->n] = '\0';
+	return i;
+}
+
+/* One path found: a file:// URI made a path, '~' made home. */
+static int
+take(struct ui_paths *out, char *cur, size_t n, const char *home, char *err,
+    size_t errlen)
+{
+	size_t h;
+	char *e;
+
+	if (strncmp(cur, "file://", 7) == 0) {
+		if (from_uri(cur, err, errlen) != 0)
+			return -1;
+		n = strlen(cur);
+	}
+	if (cur[0] == '~' && (cur[1] == '/' || cur[1] == '\0') &&
+	    home != NULL) {
+		h = strlen(home);
+		e = xmalloc(h + n + 1);
+		memcpy(e, home, h);
+		memcpy(e + h, cur + 1, n);
+		push(out, e, h + n - 1);
+		free(e);
+	} else
+		push(out, cur, n);
+	return 0;
+}
+
 /*
  * Split what was typed or pasted into paths. home replaces a leading '~'.
  * Returns the number of paths (0 for blank input) or -1 with a reason.
@@ -63,79 +140,96 @@ ui_paths_parse(const char *in, size_t len, const char *home,
     struct ui_paths *out, char *err, size_t errlen)
 {
 	char *cur = xmalloc(len + 1);
-	size_t i = 0, n, j;
-	char quote;
-	bool have;
+	struct word w;
+	size_t i = 0;
 
 	out->v = NULL;
 	out->n = 0;
 	for (;;) {
-		while (i < len &&
-		    (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' ||
-		        in[i] == '\r'))
+		while (i < len && is_space(in[i]))
 			i++;
 		if (i >= len)
 			break;
-		n = 0;
-		have = false;
-		quote = 0;
-		for (; i < len; i++) {
-			char c = in[i];
-			if (quote != 0) {
-				if (c == quote)
-					quote = 0;
-				else if (c == '\\' && quote == '"' &&
-				    i + 1 < len &&
-				    (in[i + 1] == '"' || in[i + 1] == '\\'))
-					cur[n++] = in[++i];
-				else
-					cur[n++] = c;
-				continue;
-			}
-			if (c == '\'' || c == '"') {
-				quote = c;
-				have = true;
-			} else if (c == '\\' && i + 1 < len) {
-				cur[n++] = in[++i];
-			} else if (c == ' ' || c == '\t' || c == '\n' ||
-			    c == '\r')
-				break;
-			else
-				cur[n++] = c;
-		}
-		if (quote != 0) {
-			snprintf(err, errlen, "unbalanced %c quote", quote);
+		i = read_word(in, len, i, cur, &w);
+		if (w.quote != 0) {
+			snprintf(err, errlen, "unbalanced %c quote", w.quote);
 			goto fail;
 		}
-		cur[n] = '\0';
-		if (n == 0 && !have)
+		if (w.n == 0 && !w.have)
 			continue;
-		if (strncmp(cur, "file://", 7) == 0) {
-			if (from_uri(cur, err, errlen) != 0)
-				goto fail;
-			n = strlen(cur);
-		}
-		if (cur[0] == '~' && (cur[1] == '/' || cur[1] == '\0') &&
-		    home != NULL) {
-			size_t h = strlen(home);
-			char *e = xmalloc(h + n + 1);
-			memcpy(e, home, h);
-			memcpy(e + h, cur + 1, n);
-			push(out, e, h + n - 1);
-			free(e);
-		} else
-			push(out, cur, n);
+		if (take(out, cur, w.n, home, err, errlen) != 0)
+			goto fail;
 	}
 	free(cur);
 	return (int)out->n;
 fail:
 	free(cur);
-	for (j = 0; j < out->n; j++)
-		free(out->v[j]);
-	free(out->v);
-	out->v = NULL;
-	out->n = 0;
+	ui_paths_free(out);
 	return -1;
+}
+
+/*
+ * The last path of in, being typed: its text with quotes and escapes
+ * undone (a quote may still be open) into out, and where it starts in in
+ * (*start). Returns its length, or -1 when in ends in a blank (no path
+ * being typed) or out is too small.
+ */
+int
+ui_paths_last(
+    const char *in, size_t len, size_t *start, char *out, size_t outlen)
+{
+	char *cur = xmalloc(len + 1);
+	struct word w = {0, 0, false};
+	size_t i = 0, at = len;
+	int rc = -1;
+
+	while (i < len) {
+		while (i < len && is_space(in[i]))
+			i++;
+		if (i >= len)
+			break;
+		at = i;
+		i = read_word(in, len, i, cur, &w);
+	}
+	if (at < len && (!is_space(in[len - 1]) || w.quote != 0) &&
+	    w.n < outlen) {
+		memcpy(out, cur, w.n + 1);
+		*start = at;
+		rc = (int)w.n;
+	}
+	free(cur);
+	return rc;
+}
+
+/*
+ * Path p written so that ui_paths_parse reads it back as one path: as it
+ * is when nothing in it needs quoting, else in single quotes (a single
+ * quote as '\''). Returns its length, or -1 when out is too small.
+ */
+int
+ui_paths_quote(const char *p, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	if (strpbrk(p, " \t\n\r'\"\\") == NULL && p[0] != '\0')
+		return snprintf(out, outlen, "%s", p) < (int)outlen
+		    ? (int)strlen(p)
+		    : -1;
+	if (outlen < 3)
+		return -1;
+	out[n++] = '\'';
+	for (; *p != '\0'; p++) {
+		if (n + 6 >= outlen)
+			return -1;
+		if (*p == '\'') {
+			memcpy(out + n, "'\\''", 4);
+			n += 4;
+		} else
+			out[n++] = *p;
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+	return (int)n;
 }
 
 /* Free the paths. */

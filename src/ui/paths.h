@@ -17,5 +17,7 @@ struct ui_paths {
 int ui_paths_parse(
     const char *, size_t, const char *, struct ui_paths *, char *, size_t);
 void ui_paths_free(struct ui_paths *);
+int ui_paths_last(const char *, size_t, size_t *, char *, size_t);
+int ui_paths_quote(const char *, char *, size_t);
 
 #endif

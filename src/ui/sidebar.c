@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "ui/history.h"
+#include "ui/text.h"
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
@@ -16,13 +17,17 @@ void
 ui_sidebar_refresh(struct tui *t)
 {
 	const struct client_contact *c;
-	size_t n;
+	size_t n, i;
 
 	c = client_session_contacts(t->s, &n);
 	t->roster = xreallocarray(t->roster, n + 1, sizeof *t->roster);
 	if (n > 0)
 		memcpy(t->roster, c, n * sizeof *c);
 	t->nroster = n;
+	/* Away from the relay nobody's presence is known: none is shown
+	 * online. */
+	for (i = 0; t->state != CLIENT_ONLINE && i < n; i++)
+		t->roster[i].online = false;
 	client_roster_sort(t->roster, n);
 }
 
@@ -40,15 +45,18 @@ ui_sidebar_index(struct tui *t, const char *name)
 }
 
 /*
- * Open the conversation with name: typing stops, it is read, and the input
- * line keeps the draft of the one left and shows the draft of this one.
+ * Open the conversation with name: typing stops, and the input line keeps
+ * the draft of the one left and shows the draft of this one. It is not
+ * read yet: ui_sidebar_read_check marks it once it has been shown for a
+ * moment.
  */
 void
 ui_sidebar_select(struct tui *t, const char *name)
 {
+	bool other = strcasecmp(t->sel, name) != 0;
 	const char *d;
 
-	if (strcasecmp(t->sel, name) != 0) {
+	if (other) {
 		if (t->typing_to[0] != '\0') {
 			client_session_typing(t->s, t->typing_to, false);
 			t->typing_to[0] = '\0';
@@ -64,7 +72,34 @@ ui_sidebar_select(struct tui *t, const char *name)
 	}
 	snprintf(t->sel, sizeof t->sel, "%s", name);
 	client_convos_get(client_session_convos(t->s), name);
-	client_session_set_active(t->s, name);
+	if (other || t->shown_at == 0) {
+		t->shown_at = client_rt_now_ms();
+		if (t->reading)
+			client_session_set_active(t->s, NULL);
+		t->reading = false;
+	}
+	t->dirty = true;
+}
+
+/*
+ * The selected conversation is read, and what arrives there is read at
+ * once, while it has been on screen for UI_READ_MS and its view is at the
+ * newest message; scrolled up, covered or too small, it is not.
+ */
+void
+ui_sidebar_read_check(struct tui *t)
+{
+	bool seen;
+
+	if (t->sel[0] == '\0')
+		return;
+	seen = !t->too_small && !t->help && !t->dialog &&
+	    client_rt_now_ms() >= t->shown_at + UI_READ_MS &&
+	    ui_pane_view(t, t->sel)->follow;
+	if (seen == t->reading)
+		return;
+	t->reading = seen;
+	client_session_set_active(t->s, seen ? t->sel : NULL);
 	t->dirty = true;
 }
 
@@ -184,6 +219,10 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 {
 	WINDOW *w = t->side;
 	char num[16];
+	const struct client_xfer *x = ui_bars_xfer_for(t, c->name, false);
+	bool hot =
+	    c->unread > 0 || (x != NULL && x->state == CLIENT_XFER_INCOMING);
+	int nw;
 	attr_t dot = c->online ? ui_tui_pair(t, UI_COLOR_ONLINE) | A_BOLD
 	                       : ui_tui_pair(t, UI_COLOR_DIM) | A_DIM;
 
@@ -195,15 +234,14 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 	waddstr(w, c->online ? "\xe2\x97\x8f" : "\xe2\x97\x8b"); /* ● ○ */
 	wattroff(w, dot);
 	waddch(w, ' ');
-	ui_format_badge(c->unread,
-	    c->unread == 0 ? ui_bars_xfer_for(t, c->name, false) : NULL, num,
-	    sizeof num);
-	if (c->unread > 0)
+	ui_format_badge(c->unread, x, num, sizeof num);
+	nw = ui_text_width(num, strlen(num));
+	if (hot)
 		wattron(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
-	ui_tui_put(w, c->name, strlen(c->name), t->sw - 5 - (int)strlen(num));
+	ui_tui_put(w, c->name, strlen(c->name), t->sw - 5 - nw);
 	if (num[0] != '\0')
-		mvwaddstr(w, row, t->sw - 2 - (int)strlen(num), num);
-	if (c->unread > 0)
+		mvwaddstr(w, row, t->sw - 2 - nw, num);
+	if (hot)
 		wattroff(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
 	if (sel)
 		wattroff(w, A_REVERSE);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "ui/text.h"
 #include "ui/tui_int.h"
 
 /* The hotlist, bold, from column col (nothing when it is empty). */
@@ -35,6 +36,7 @@ ui_status_draw(struct tui *t)
 	    .retry_at = t->retry_at,
 	    .now = client_rt_now_ms(),
 	    .pending = client_session_outbox_len(t->s),
+	    .width = t->cols - 14,
 	};
 
 	char hot[256];
@@ -63,24 +65,26 @@ ui_status_draw(struct tui *t)
 
 static const char *const help_lines[] = {
     "termgram keys",
-    "Up/Down, Ctrl-P/Ctrl-N   choose a conversation (or click it)",
+    "Up/Down, Ctrl-P/N        choose a conversation (or click it)",
     "Alt-1..9, Alt-0 / Alt-A  conversation 1..10 / the next unread",
     "Ctrl-G, /query NAME      jump to a contact by name",
-    "PgUp/PgDn, mouse wheel   scroll; End (at the end of the line)",
-    "                         jumps back to the newest",
+    "PgUp/PgDn, wheel, End    scroll; End at the line's end: newest",
     "Enter / Alt-Enter        send / a new line (also Ctrl-J)",
     "Ctrl-Up/Down, Alt-P/N    what you sent before; Tab completes",
-    "Left/Right, Home/End     move in the line",
     "Ctrl-W / Ctrl-U / Ctrl-K delete word / to start / to end",
-    "F1 / Ctrl-L              this help / draw the screen again",
-    "Ctrl-C, /quit            quit; Ctrl-Z suspends",
+    "F1 / Ctrl-L / Ctrl-C     this help / redraw / quit (Ctrl-Z stops)",
     "",
     "Ctrl-F, /send [PATH]     send a file (paste or drag paths in)",
-    "Ctrl-O / Ctrl-X          accept an offer / reject or cancel",
-    "/help  /quit  /clear  /search TEXT (again: older hits)",
+    "Ctrl-O, /accept          accept the file offered here",
+    "Ctrl-X, /reject, /cancel reject the offer, or cancel the transfer",
+    "/transfers, /find TEXT   every transfer / search everywhere",
+    "Alt-R, /reply [TEXT]     reply quoting the last or found message",
+    "/clear, /search TEXT     clear the view; find (again: older hits)",
     "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
-     "\xe2\x9c\x93\xe2\x9c\x93 delivered (bold: read)"),
+     "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
+    ("       \xe2\x9c\x93\xe2\x9c\x93 green (mono: underlined): read   "
+     "\xe2\x9c\x97 failed   \xe2\x87\x84 P2P"),
     "Any key closes this help.",
 };
 
@@ -140,10 +144,16 @@ ui_status_draw_trust(struct tui *t)
 	status_box(t, lines, 7, 70);
 }
 
-/* The help, boxed in the middle of the screen. */
+/* The help, boxed in the middle of the screen, as wide as its lines. */
 void
 ui_status_draw_help(struct tui *t)
 {
-	status_box(
-	    t, help_lines, (int)(sizeof help_lines / sizeof help_lines[0]), 66);
+	int n = (int)(sizeof help_lines / sizeof help_lines[0]), i, w = 0, k;
+
+	for (i = 0; i < n; i++) {
+		k = ui_text_width(help_lines[i], strlen(help_lines[i]));
+		if (k > w)
+			w = k;
+	}
+	status_box(t, help_lines, n, w + 4);
 }

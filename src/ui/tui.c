@@ -17,9 +17,11 @@
  * input.c, dialog.c and login.c; their text and arithmetic, without
  * curses, are format.c, view.c and editor.c.
  */
+#include <sys/file.h>
 #include <sys/ioctl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -133,6 +135,12 @@ ui_tui_put(WINDOW *w, const char *s, size_t len, int cols)
 			waddstr(w, "\xe2\x86\xb5");
 		else if (ui_text_is_escaped(s, len, i, esc, &k))
 			waddstr(w, esc);
+		else if (cw == 1 && j - i > 3 &&
+		    memcmp(s + j - 3, "\xef\xb8\x8f", 3) == 0)
+			/* VS16 after a narrow character (U+1F3D4 U+FE0F):
+			 * terminals disagree on its width, curses counts one
+			 * column; without it every terminal draws one. */
+			waddnstr(w, s + i, (int)(j - i - 3));
 		else
 			waddnstr(w, s + i, (int)(j - i));
 		used += cw;
@@ -194,10 +202,13 @@ tui_draw(struct tui *t)
 
 	t->dirty = false;
 	if (t->too_small) {
+		/* Two short lines, so that the sizes fit a narrow terminal. */
 		erase();
-		snprintf(msg, sizeof msg,
-		    "Terminal too small: %dx%d, termgram needs %dx%d.", t->cols,
-		    t->rows, UI_MIN_COLS, UI_MIN_ROWS);
+		snprintf(msg, sizeof msg, "Terminal too small: %dx%d", t->cols,
+		    t->rows);
+		mvaddnstr(t->rows / 2 - 1, 0, msg, t->cols);
+		snprintf(msg, sizeof msg, "termgram needs %dx%d.", UI_MIN_COLS,
+		    UI_MIN_ROWS);
 		mvaddnstr(t->rows / 2, 0, msg, t->cols);
 		wnoutrefresh(stdscr);
 		doupdate();
@@ -238,12 +249,24 @@ ev_state(
 {
 	struct tui *t = arg;
 
+	if (t->back_to_form)
+		return; /* keep the reason for the form */
 	t->state = st;
 	snprintf(
 	    t->detail, sizeof t->detail, "%s", detail != NULL ? detail : "");
+	if (st == CLIENT_WAITING && t->name_in_use)
+		snprintf(t->detail, sizeof t->detail,
+		    "the name is in use by another session");
+	t->name_in_use = false;
 	t->retry_at = client_rt_now_ms() + retry;
 	if (detail != NULL)
 		ui_tui_log(t, "%s: %s", client_state_name(st), detail);
+	if (st == CLIENT_ONLINE)
+		t->was_online = true;
+	/* Refused before ever getting in from the form (a wrong password, a
+	 * bad name): back to the form with the reason. */
+	if (st == CLIENT_FAILED && t->form && !t->was_online)
+		t->quit = t->back_to_form = true;
 	t->dirty = true;
 }
 
@@ -304,7 +327,12 @@ ev_error(void *arg, const char *code, const char *ref, const char *text)
 	struct tui *t = arg;
 
 	ui_tui_log(t, "relay error %s (%s): %s", code, ref, text);
-	ui_tui_notice(t, true, "%s: %s", code, text);
+	if (strcmp(code, "NAME_IN_USE") == 0)
+		t->name_in_use = true; /* said by the state that follows */
+	else if (strcmp(code, "AUTH_FAILED") == 0)
+		ui_tui_notice(t, true, "Login refused: %s", text);
+	else
+		ui_tui_notice(t, true, "%s: %s", code, text);
 }
 
 /* A line for the log file only. */
@@ -343,10 +371,7 @@ ev_xfer(void *arg, const struct client_xfer *x)
 		if (strcasecmp(x->peer, t->sel) != 0) {
 			if (t->cfg.bell)
 				beep();
-			ui_tui_notice(t, false,
-			    "%s offers a file: %s (open their "
-			    "conversation, Ctrl-O to accept)",
-			    x->peer, x->name);
+			ui_bars_notice_offer(t, x);
 		}
 		break;
 	case CLIENT_XFER_DONE:
@@ -383,8 +408,7 @@ ev_synced(void *arg)
 				break;
 			}
 		}
-	} else
-		client_session_set_active(t->s, t->sel);
+	}
 	t->dirty = true;
 }
 
@@ -455,6 +479,7 @@ on_tick(void *arg)
 	if (t->xfer_moved || ++t->ticks % 4 == 0)
 		t->dirty = true;
 	t->xfer_moved = false;
+	ui_sidebar_read_check(t);
 }
 
 /* --- start -------------------------------------------------------------- */
@@ -580,6 +605,9 @@ start_screen(struct tui *t)
 	    ,
 	    NULL);
 	mouseinterval(0);
+	/* Keys are read from stdscr while the terminal is too small: never
+	 * wait there, or the loop (signals, resizes) stops. */
+	nodelay(stdscr, TRUE);
 	ui_tui_modes_on();
 	ui_tui_layout(t);
 	client_rt_watch_input(t->rt, STDIN_FILENO, ui_input_ready, t);
@@ -619,6 +647,8 @@ finish(struct tui *t)
 	free(t->roster);
 	if (t->log != NULL)
 		fclose(t->log);
+	if (t->lockfd >= 0)
+		close(t->lockfd);
 	client_rt_free(t->rt);
 }
 
@@ -634,17 +664,68 @@ data_dir(struct tui *t, const struct ui_options *o, char *data, size_t len)
 		    data, len, "./termgram-%s@%s", t->cfg.user, t->cfg.host);
 }
 
+/*
+ * One session, from the config and password, until the user quits or
+ * (from the form) the relay refuses the login. Returns the status.
+ */
+static int
+tui_run(struct tui *t, const struct ui_options *o, char *password, size_t pwlen,
+    const char *cfg_err)
+{
+	char err[512] = "", data[1024], logpath[1100];
+	int status = 0;
+
+	data_dir(t, o, data, sizeof data);
+	snprintf(t->relay, sizeof t->relay, "%s:%u", t->cfg.host, t->cfg.port);
+	t->rt = client_rt_new();
+	t->s = start_session(t, data, password, err, sizeof err);
+	memset(password, 0, pwlen);
+	if (t->s == NULL) {
+		endwin();
+		the_tui = NULL;
+		fprintf(stderr, "termgram: %s\n", err);
+		client_rt_free(t->rt);
+		return 1;
+	}
+	snprintf(logpath, sizeof logpath, "%s/termgram.log", data);
+	t->log = fopen(logpath, "a");
+	/* Headless commands with this folder see it and leave us be. */
+	snprintf(logpath, sizeof logpath, "%s/%s", data, CLIENT_LOCK_FILE);
+	if ((t->lockfd = open(logpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >=
+	    0)
+		(void)flock(t->lockfd, LOCK_EX | LOCK_NB);
+	ui_tui_log(t, "started as %s on %s", t->cfg.user, t->relay);
+	if (cfg_err != NULL)
+		ui_tui_notice(t, true, "%s", cfg_err);
+	start_screen(t);
+	ui_notify_start(t, data);
+	client_session_start(t->s);
+	tui_draw(t);
+	while (!t->quit) {
+		if (client_rt_run_once(t->rt, -1) < 0 && errno != EINTR) {
+			status = 1;
+			break;
+		}
+		if (t->dirty)
+			tui_draw(t);
+	}
+	finish(t);
+	return status;
+}
+
 /* Run the full-screen client until the user quits. Returns the status. */
 int
 ui_tui_main(const struct ui_options *o)
 {
 	struct tui t;
-	char err[512] = "", data[1024], logpath[1100], password[256] = "";
+	struct ui_config cfg;
+	char err[512] = "", password[256] = "", formerr[128] = "";
 	const char *pw = getenv("TERMGRAM_PASSWORD");
-	int status = 0;
+	int status;
 	bool cfg_bad;
 
 	memset(&t, 0, sizeof t);
+	t.lockfd = -1;
 	setlocale(LC_ALL, "");
 	cfg_bad = configure(&t, o, err, sizeof err);
 	if (pw != NULL)
@@ -656,41 +737,27 @@ ui_tui_main(const struct ui_options *o)
 		return 2;
 	}
 	start_curses(&t);
-	if (t.cfg.user[0] == '\0' &&
-	    ui_login_form(&t.cfg, password, sizeof password) != 0) {
-		endwin();
-		the_tui = NULL;
-		return 0;
-	}
-	data_dir(&t, o, data, sizeof data);
-	snprintf(t.relay, sizeof t.relay, "%s:%u", t.cfg.host, t.cfg.port);
-	t.rt = client_rt_new();
-	t.s = start_session(&t, data, password, err, sizeof err);
-	memset(password, 0, sizeof password);
-	if (t.s == NULL) {
-		endwin();
-		the_tui = NULL;
-		fprintf(stderr, "termgram: %s\n", err);
-		client_rt_free(t.rt);
-		return 1;
-	}
-	snprintf(logpath, sizeof logpath, "%s/termgram.log", data);
-	t.log = fopen(logpath, "a");
-	ui_tui_log(&t, "started as %s on %s", t.cfg.user, t.relay);
-	if (cfg_bad)
-		ui_tui_notice(&t, true, "%s", err);
-	start_screen(&t);
-	ui_notify_start(&t, data);
-	client_session_start(t.s);
-	tui_draw(&t);
-	while (!t.quit) {
-		if (client_rt_run_once(t.rt, -1) < 0 && errno != EINTR) {
-			status = 1;
-			break;
+	t.form = t.cfg.user[0] == '\0';
+	for (;;) {
+		if (t.form &&
+		    ui_login_form(&t.cfg, password, sizeof password, formerr) !=
+		        0) {
+			endwin();
+			the_tui = NULL;
+			return 0;
 		}
-		if (t.dirty)
-			tui_draw(&t);
+		status = tui_run(
+		    &t, o, password, sizeof password, cfg_bad ? err : NULL);
+		if (!t.back_to_form)
+			return status;
+		/* Refused: the form again, saying why, with a fresh screen. */
+		snprintf(formerr, sizeof formerr, "Refused: %.100s", t.detail);
+		cfg = t.cfg;
+		memset(&t, 0, sizeof t);
+		t.lockfd = -1;
+		t.cfg = cfg;
+		t.form = true;
+		the_tui = &t;
+		cfg_bad = false;
 	}
-	finish(&t);
-	return status;
 }

@@ -26,6 +26,7 @@
 #define UI_MIN_COLS 60
 #define UI_MIN_ROWS 12
 #define UI_SIDE_COLS 22
+#define UI_READ_MS 1000 /* shown this long at its end: read */
 #define UI_TIME_COLS 6
 #define UI_KEY_PASTE_BEGIN_CURSES (KEY_MAX + 1)
 #define UI_KEY_PASTE_END_CURSES (KEY_MAX + 2)
@@ -51,6 +52,7 @@ struct tui {
 	struct ui_config cfg;
 	char relay[300];
 	FILE *log;
+	int lockfd; /* CLIENT_LOCK_FILE, held while we run */
 
 	WINDOW *side, *head, *conv, *status, *input, *bars;
 	int rows, cols, sw;
@@ -60,6 +62,8 @@ struct tui {
 	struct client_contact *roster; /* a sorted copy, for drawing */
 	size_t nroster;
 	char sel[33];
+	uint64_t shown_at; /* when sel was opened (monotonic ms) */
+	bool reading; /* sel is the core's active conversation */
 	struct util_map *views; /* struct ui_view by lower-case peer */
 	struct ui_entry_text *lines; /* one message's lines, for the pane */
 
@@ -67,6 +71,9 @@ struct tui {
 	bool confirm; /* long paste: asking */
 	bool help;
 	bool quit;
+	bool form; /* the user logged in through the form */
+	bool was_online; /* this session got in once */
+	bool back_to_form; /* refused at login: the form again */
 	bool dialog; /* the send-a-file dialog is open */
 	struct ui_editor path; /* its path field */
 	bool xfer_moved; /* progress to show at the next tick */
@@ -77,6 +84,7 @@ struct tui {
 
 	enum client_conn_state state;
 	char detail[640];
+	bool name_in_use; /* the relay said NAME_IN_USE to our login */
 	uint64_t retry_at; /* monotonic ms */
 	char notice[256];
 	bool notice_error;
@@ -120,6 +128,7 @@ void ui_sidebar_move(struct tui *, int);
 void ui_sidebar_click(struct tui *, int);
 size_t ui_sidebar_visible(struct tui *, size_t *);
 void ui_sidebar_draw(struct tui *);
+void ui_sidebar_read_check(struct tui *);
 
 /* pane.c: the header and the conversation, scrolled. */
 struct ui_view *ui_pane_view(struct tui *, const char *);
@@ -138,6 +147,7 @@ void ui_bars_draw(struct tui *);
 void ui_bars_draw_pinned(struct tui *);
 void ui_bars_accept(struct tui *);
 void ui_bars_stop(struct tui *);
+void ui_bars_notice_offer(struct tui *, const struct client_xfer *);
 
 /* status.c: the status line and the help. */
 void ui_status_draw(struct tui *);
@@ -190,6 +200,6 @@ bool ui_lists_draw(struct tui *);
 void ui_lists_close(struct tui *);
 
 /* login.c: the login form. */
-int ui_login_form(struct ui_config *, char *, size_t);
+int ui_login_form(struct ui_config *, char *, size_t, const char *);
 
 #endif

@@ -401,3 +401,15 @@ finish() {
 	relays=""
 	echo "$e2e_name: all passed"
 }
+
+# open_convo SESSION NAME: the sidebar's top (Up), then Down to NAME.
+open_convo() {
+	local i
+
+	keys "$1" Up Up Up Up Up
+	for i in 1 2 3 4 5 6 7 8; do
+		poll 2 row_shows "$1" 1 "│  $2  " && return 0
+		keys "$1" Down
+	done
+	fail "$1 could not open $2's conversation"
+}

@@ -59,11 +59,16 @@ text lara2 "lara"
 keys lara2 Tab
 text lara2 "wrong"
 keys lara2 Enter
-# First the relay's error as a notice, then (when it has gone) the state.
-wait_row lara2 29 "^ AUTH_FAILED: wrong password for this name *$"
-wait_row lara2 29 "^ lara @ 127\\.0\\.0\\.1:$port · refused: wrong password for this name {2,}F1 help$"
+# Back to the form, saying why, the cursor in the password field.
+wait_for lara2 "termgram — log in"
+wait_for lara2 "Refused: wrong password for this name"
+wait_for lara2 "Name      lara *$"
+text lara2 "s3cret pw"
+wait_for lara2 "Password  \\*{9} *$"
+keys lara2 Enter
+wait_for lara2 "lara @ 127\\.0\\.0\\.1:$port · connected"
 quit lara2
-pass "a wrong password is refused, and the status line says so"
+pass "a wrong password: the form again, with the reason; the right one logs in"
 
 client lara3 --login
 wait_for lara3 "termgram — log in"

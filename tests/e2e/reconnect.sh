@@ -34,11 +34,11 @@ pass "bob starts again and finds the message and his history"
 # The relay goes away and comes back on the same port: nothing is lost.
 kill -9 "$relay_pid"
 wait "$relay_pid" 2>/dev/null
-wait_for alice "alice @ 127.0.0.1:$port · reconnecting in [0-9]+ s…"
-wait_for bob "bob @ 127.0.0.1:$port · reconnecting in [0-9]+ s…"
+wait_for alice "alice @ 127.0.0.1:$port · .*(reconnecting|retry) in [0-9]+ s…"
+wait_for bob "bob @ 127.0.0.1:$port · .*(reconnecting|retry) in [0-9]+ s…"
 say alice "sent while the relay was down"
 wait_for alice "alice: sent while the relay was down +… *$"
-wait_for alice "· reconnecting in [0-9]+ s… · 1 pending"
+wait_for alice "· (reconnecting|retry) in [0-9]+ s… · 1 pending"
 "$bin/termgramd" --bind 127.0.0.1 --port "$port" --data "$tmp/relay" \
     2>>"$tmp/relay.log" &
 relays="$relays $!"

@@ -49,7 +49,7 @@ say alice "/search"
 status 'No older "apple" in this conversation'
 top "040 about the Apple pie"
 say alice "/search zebra"
-status 'No  "zebra" in this conversation'
+status 'No "zebra" in this conversation'
 msg_at alice 2 "bob: message 040 about the Apple pie"
 ! lit "040" || fail "the old hit is still highlighted after a new search"
 pass "no more hits, or none at all, says so and leaves the view"

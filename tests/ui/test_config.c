@@ -135,8 +135,9 @@ static const struct config_case {
     /* A bad line is reported; the lines around it still apply. */
     {"user = bob\nnonsense\nport = 1234\n", -1, "port=1234 user=bob ",
         "line 2: expected key = value"},
-    /* The last bad line is the one reported. */
-    {"a = 1\nb = 2\n", -1, "port=7733 ", "line 2: unknown key 'b'"},
+    /* Every bad line is reported. */
+    {"a = 1\nb = 2\n", -1, "port=7733 ",
+        "line 1: unknown key 'a'; line 2: unknown key 'b'"},
 };
 
 static void

@@ -70,8 +70,8 @@ ui_format__xfer__says_each_state(void **state)
 		const char *want;
 	} cases[] = {
 	    {CLIENT_XFER_ACTIVE, true, false,
-	        "\xe2\x86\x91 a.bin "
-	        "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88"
+	        "\xe2\x86\x91 a.bin \xe2\x96\x88\xe2\x96\x88\xe2\x96\x88"},
+	    {CLIENT_XFER_ACTIVE, true, false,
 	        "\xe2\x96\x91\xe2\x96\x91\xe2\x96\x91"
 	        "  50% 2.0 MiB of 4.0 MiB, 1.0 MiB/s, 2 s left"},
 	    {CLIENT_XFER_VERIFYING, true, false, ", verifying"},
@@ -99,7 +99,7 @@ ui_format__xfer__says_each_state(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		xfer_init(&x, cases[i].st, cases[i].out);
 		x.direct = cases[i].direct;
-		ui_format_xfer(&x, 30, line, sizeof line);
+		ui_format_xfer(&x, 200, line, sizeof line);
 		if (strstr(line, cases[i].want) == NULL)
 			fail_msg("case %zu: got \"%s\"", i, line);
 	}
@@ -114,16 +114,50 @@ ui_format__xfer__bar_is_a_fifth_of_the_width_from_6_to_30(void **state)
 	(void)state;
 	xfer_init(&x, CLIENT_XFER_ACTIVE, true);
 	x.done = x.size;
-	ui_format_xfer(&x, 10, line, sizeof line); /* at least 6 */
-	assert_non_null(strstr(line,
-	    " a.bin \xe2\x96\x88\xe2\x96\x88"
-	    "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88"
-	    "\xe2\x96\x88 100%"));
+	ui_format_xfer(&x, 60, line, sizeof line);
+	assert_int_equal(
+	    (strstr(line, " 100%") - strstr(line, "\xe2\x96\x88")) / 3, 12);
 	ui_format_xfer(&x, 500, line, sizeof line); /* at most 30 */
 	assert_non_null(strstr(line, "\xe2\x96\x88 100%"));
 	assert_int_equal(
 	    (strstr(line, " 100%") - strstr(line, "\xe2\x96\x88")) / 3, 30);
 	assert_null(strstr(line, "left")); /* nothing left: no ETA */
+}
+
+/*
+ * Short of room the bar shrinks or goes, then the name loses its middle:
+ * the numbers stay, and the line fits. A finished one keeps the end of
+ * its path (the file's name); an offer keeps its keys.
+ */
+static void
+ui_format__xfer__keeps_what_matters_when_narrow(void **state)
+{
+	struct client_xfer x;
+	char line[5200];
+	int w;
+
+	(void)state;
+	for (w = 50; w <= 120; w += 10) {
+		xfer_init(&x, CLIENT_XFER_ACTIVE, false);
+		snprintf(x.name, sizeof x.name,
+		    "a quarterly report with a long name, final (2).pdf");
+		ui_format_xfer(&x, w, line, sizeof line);
+		if (ui_text_width(line, strlen(line)) > w ||
+		    strstr(line, "1.0 MiB/s, 2 s left") == NULL)
+			fail_msg("at %d: \"%s\"", w, line);
+		x.state = CLIENT_XFER_INCOMING;
+		ui_format_xfer(&x, w + 20, line, sizeof line);
+		if (ui_text_width(line, strlen(line)) > w + 20 ||
+		    strstr(line, "Ctrl-O accept, Ctrl-X reject") == NULL)
+			fail_msg("offer at %d: \"%s\"", w + 20, line);
+		x.state = CLIENT_XFER_DONE;
+		snprintf(x.path, sizeof x.path,
+		    "/home/someone/Downloads/termgram/%s", x.name);
+		ui_format_xfer(&x, w + 10, line, sizeof line);
+		if (ui_text_width(line, strlen(line)) > w + 10 ||
+		    strstr(line, "(2).pdf") == NULL)
+			fail_msg("done at %d: \"%s\"", w + 10, line);
+	}
 }
 
 static void
@@ -160,9 +194,32 @@ ui_format__badge__unread_before_progress(void **state)
 	assert_string_equal(b, "999");
 	ui_format_badge(1000, NULL, b, sizeof b);
 	assert_string_equal(b, ">999");
+	/* An offer waiting is marked, with or without unread messages. */
 	x.state = CLIENT_XFER_INCOMING;
 	ui_format_badge(0, &x, b, sizeof b);
-	assert_string_equal(b, "");
+	assert_string_equal(b, "\xe2\x86\x93");
+	ui_format_badge(3, &x, b, sizeof b);
+	assert_string_equal(b,
+	    "\xe2\x86\x93"
+	    "3");
+}
+
+/* The sidebar's percentage and the bar's are the same figure. */
+static void
+ui_format__percent__same_in_sidebar_and_bar(void **state)
+{
+	struct client_xfer x;
+	char b[16], line[5200], want[32];
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_ACTIVE, false);
+	for (x.done = 0; x.done <= x.size; x.done += x.size / 997) {
+		ui_format_badge(0, &x, b, sizeof b);
+		ui_format_xfer(&x, 200, line, sizeof line);
+		snprintf(want, sizeof want, " %3s ", b);
+		if (strstr(line, want) == NULL)
+			fail_msg("sidebar %s, bar: %s", b, line);
+	}
 }
 
 static void
@@ -215,6 +272,19 @@ ui_format__status__connection_and_pending(void **state)
 	s.retry_at = 5000; /* past: 0 */
 	ui_format_status(&s, line, sizeof line);
 	assert_non_null(strstr(line, "reconnecting in 0 s"));
+	/* Why, then when; shorter when the line has little room. */
+	s.detail = "Connection refused";
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line,
+	    " alice @ lan:7733 \xc2\xb7 Connection refused \xc2\xb7 "
+	    "reconnecting in 0 s\xe2\x80\xa6");
+	s.width = 50;
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line,
+	    " alice @ lan:7733 \xc2\xb7 Connection refused \xc2\xb7 "
+	    "retry in 0 s\xe2\x80\xa6");
+	s.width = 0;
+	s.detail = "";
 	s.state = CLIENT_FAILED;
 	s.detail = "wrong password";
 	ui_format_status(&s, line, sizeof line);
@@ -441,8 +511,10 @@ main(void)
 	    cmocka_unit_test(ui_format__xfer__says_each_state),
 	    cmocka_unit_test(
 	        ui_format__xfer__bar_is_a_fifth_of_the_width_from_6_to_30),
+	    cmocka_unit_test(ui_format__xfer__keeps_what_matters_when_narrow),
 	    cmocka_unit_test(ui_format__xfer_is_moving__while_under_way),
 	    cmocka_unit_test(ui_format__badge__unread_before_progress),
+	    cmocka_unit_test(ui_format__percent__same_in_sidebar_and_bar),
 	    cmocka_unit_test(ui_format__mark__by_delivery_state),
 	    cmocka_unit_test(ui_format__status__connection_and_pending),
 	    cmocka_unit_test(ui_format__times__clock_day_and_presence),
