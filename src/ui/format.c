@@ -323,8 +323,8 @@ ui_format_xfer_entry(
 
 	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED)
 		ui_format_xfer_note(x, line, sizeof line);
-	else
-		ui_format_xfer(x, width - 3, line, sizeof line);
+	else /* wrapped below: two lines' room, so the name stays whole */
+		ui_format_xfer(x, 2 * (width - 3), line, sizeof line);
 	n = strlen(line);
 	out->namelen = 1;
 	out->quote_off = out->quote_len = 0;

@@ -56,8 +56,9 @@ first_unread(const struct client_convo *c)
 }
 
 /*
- * Before each redraw: a marker for every contact with unread messages,
- * and none any more for the conversation the user has just left.
+ * Before each redraw: a marker for every other contact with unread
+ * messages, and none any more for the conversation the user has just
+ * left.
  */
 void
 ui_marker_scan(struct tui *t)
@@ -77,6 +78,10 @@ ui_marker_scan(struct tui *t)
 	}
 	c = client_session_contacts(t->s, &n);
 	for (i = 0; i < n; i++) {
+		/* What comes in where the user looks is not behind a
+		 * marker (notify.c sets one while the terminal is away). */
+		if (strcasecmp(c[i].name, t->sel) == 0)
+			continue;
 		if (c[i].unread == 0 ||
 		    util_map_get(t->markers, key, marker_key(c[i].name, key)) !=
 		        NULL)

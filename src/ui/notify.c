@@ -90,6 +90,8 @@ ui_notify_key(struct tui *t, int key)
 	if (key != UI_KEY_FOCUS_IN)
 		return false;
 	t->away = false;
+	/* What came meanwhile is read once looked at for a moment. */
+	t->shown_at = client_rt_now_ms();
 	if (t->away_unread > 0) {
 		t->away_unread = 0;
 		set_title(t);

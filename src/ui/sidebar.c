@@ -84,7 +84,8 @@ ui_sidebar_select(struct tui *t, const char *name)
 /*
  * The selected conversation is read, and what arrives there is read at
  * once, while it has been on screen for UI_READ_MS and its view is at the
- * newest message; scrolled up, covered or too small, it is not.
+ * newest message; scrolled up, covered, too small or with the terminal
+ * not focused, it is not.
  */
 void
 ui_sidebar_read_check(struct tui *t)
@@ -93,7 +94,7 @@ ui_sidebar_read_check(struct tui *t)
 
 	if (t->sel[0] == '\0')
 		return;
-	seen = !t->too_small && !t->help && !t->dialog &&
+	seen = !t->too_small && !t->help && !t->dialog && !t->away &&
 	    client_rt_now_ms() >= t->shown_at + UI_READ_MS &&
 	    ui_pane_view(t, t->sel)->follow;
 	if (seen == t->reading)

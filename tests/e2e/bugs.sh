@@ -51,7 +51,7 @@ tm kill-session -t alice
 
 # read_mark SESSION TEXT: TEXT's message shows the bold ✓✓ of "read".
 read_mark() {
-	screen_e "$1" | grep -F -- "$2" | grep -qF $'\e[1m\e[36m✓✓'
+	screen_e "$1" | grep -F -- "$2" | grep -qF $'\e[1m\e[32m✓✓'
 }
 
 # alice arrows past heidi's conversation: it stays unread, heidi sees no

@@ -141,11 +141,13 @@ paste_text() {
 }
 
 # relay [NAME]: one more relay on 127.0.0.1 and a free port, its data and
-# log in the temp folder. Sets port (and relay_pid).
+# log in the temp folder. Sets port (and relay_pid). Every user of a story
+# comes from 127.0.0.1: the per-address limits are lifted.
 relay() {
 	local name=${1:-relay}
 
-	relay_start "$bin" "$tmp/$name" "$tmp/$name.log" ||
+	relay_start "$bin" "$tmp/$name" "$tmp/$name.log" \
+	    --max-per-address 0 --max-registrations 0 ||
 	    fail "the relay $name did not start"
 	relays="$relays $relay_pid"
 	port=$relay_port

@@ -60,6 +60,7 @@ wait_row alice 30 "^\[bob\] ?$"
 cli bob send alice "back again" || fail "bob could not send"
 msg_at alice 6 "bob: back again"
 wait_title alice "termgram"
+wait_gone alice "bob\\([0-9]+\\)"
 pass "focused again, the title is plain and stays so"
 
 # carol's unread message: the marker above it in her conversation, gone
