@@ -84,6 +84,8 @@ foreach(t test_directory test_p2p)
 endforeach()
 tg_integration_test(test_hardening tests/integration/test_hardening.c)
 tg_integration_test(test_transport tests/integration/test_transport.c)
+# kill -9 cycles of the relay under the real clients' load.
+tg_integration_test(test_soak tests/integration/test_soak.c)
 target_link_libraries(test_transport PRIVATE tg_util)
 target_link_libraries(test_hardening PRIVATE PkgConfig::SQLITE3)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
