@@ -22,7 +22,7 @@
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
-static char dir[64];
+static char dir[128];
 
 /* Collect a listing into a string: "fp@added," per pin. */
 static void
@@ -116,7 +116,7 @@ store_with_user(void)
 static void
 server_store__modes__private_whatever_the_umask(void **state)
 {
-	char base[64], cmd[128];
+	char base[64], cmd[256];
 	mode_t old = umask(0);
 
 	(void)state;
@@ -135,7 +135,7 @@ server_store__modes__private_whatever_the_umask(void **state)
 static void
 server_store__modes__tightens_loose_folder_and_says_so(void **state)
 {
-	char path[128], log[4096] = "", cmd[128];
+	char path[256], log[4096] = "", cmd[256];
 	int fd, saved;
 	FILE *f;
 
