@@ -102,11 +102,18 @@ fuzz_dir_remove(void)
 		fuzz_rm_tree(fuzz_dir);
 }
 
-/* A private folder for this process (in memory where there is /dev/shm). */
+/*
+ * A private folder for this process: under $TMPDIR (run.sh points it at a
+ * folder it removes, since libFuzzer may end without atexit), else in
+ * memory where there is /dev/shm.
+ */
 static inline const char *
 fuzz_dir_get(void)
 {
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	const char *base = getenv("TMPDIR");
+
+	if (base == NULL || base[0] == '\0')
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
 	if (fuzz_dir[0] != '\0')
 		return fuzz_dir;
