@@ -89,6 +89,8 @@ foreach(t test_directory test_p2p)
 endforeach()
 tg_integration_test(test_hardening tests/integration/test_hardening.c)
 tg_integration_test(test_transport tests/integration/test_transport.c)
+# kill -9 cycles of the relay under the real clients' load.
+tg_integration_test(test_soak tests/integration/test_soak.c)
 target_link_libraries(test_transport PRIVATE tg_util)
 target_link_libraries(test_hardening PRIVATE PkgConfig::SQLITE3)
 target_link_libraries(test_files PRIVATE PkgConfig::SODIUM)
@@ -120,19 +122,31 @@ set_tests_properties(bench_smoke PROPERTIES TIMEOUT 600
 add_test(NAME layers COMMAND ${CMAKE_SOURCE_DIR}/tests/check_layers.sh
   ${CMAKE_SOURCE_DIR}/src)
 
-# The fuzzer: built only with clang; ctest runs it for a bounded time on
-# the seed corpus (copied, so the corpus in the tree stays small).
+# The fuzzers: built only with clang; ctest runs each for a bounded time
+# on its seed corpus (tests/fuzz/corpus/<name>, copied, so the corpus in
+# the tree stays small). The frame decoder runs TERMGRAM_FUZZ_SECONDS, the
+# stateful ones (router, client session, transfers, paths)
+# TERMGRAM_FUZZ_SHORT_SECONDS each.
 if(TERMGRAM_FUZZ)
   # Coverage instrumentation for the code under fuzz.
-  target_compile_options(tg_proto PRIVATE -fsanitize=fuzzer-no-link)
-  add_executable(fuzz_frame tests/fuzz/fuzz_frame.c)
-  target_compile_options(fuzz_frame PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_options(fuzz_frame PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_libraries(fuzz_frame PRIVATE tg_proto)
-  add_test(NAME fuzz_frame COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run.sh
-    $<TARGET_FILE:fuzz_frame> ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus
-    ${TERMGRAM_FUZZ_SECONDS})
-  set_tests_properties(fuzz_frame PROPERTIES TIMEOUT 900)
+  foreach(lib tg_proto tg_server tg_client tg_ui tg_db)
+    target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link)
+  endforeach()
+  function(tg_fuzzer name corpus seconds)
+    add_executable(fuzz_${name} tests/fuzz/fuzz_${name}.c)
+    target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_${name} PRIVATE ${ARGN})
+    add_test(NAME fuzz_${name} COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run.sh
+      $<TARGET_FILE:fuzz_${name}> ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${corpus}
+      ${seconds})
+    set_tests_properties(fuzz_${name} PROPERTIES TIMEOUT 900)
+  endfunction()
+  tg_fuzzer(frame frame ${TERMGRAM_FUZZ_SECONDS} tg_proto)
+  tg_fuzzer(router router ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_server)
+  tg_fuzzer(session session ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_client)
+  tg_fuzzer(xfer xfer ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_client)
+  tg_fuzzer(paths paths ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_ui)
 endif()
 tg_integration_test(test_pins tests/integration/test_pins.c)
 tg_integration_test(test_login tests/integration/test_login.c)

@@ -3,7 +3,8 @@
 # warnings-as-errors gcc build, then every test (unit, integration, layer
 # rule, fuzzer) under AddressSanitizer and UndefinedBehaviorSanitizer with
 # clang, and once more (all but the fuzzer) on the optimised gcc build.
-# FUZZ_SECONDS bounds the fuzzer (default 60).
+# FUZZ_SECONDS bounds the frame fuzzer (default 60), FUZZ_SHORT_SECONDS
+# each of the others (default 20).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -20,7 +21,8 @@ CC=gcc BUILD_DIR=build/gcc sh scripts/build.sh -DCMAKE_C_COMPILER=gcc
 echo "== clang build with ASan + UBSan and the fuzzer"
 cmake -S . -B build/san -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
     -DCMAKE_C_COMPILER=clang -DTERMGRAM_FUZZ=ON \
-    -DTERMGRAM_FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >/dev/null
+    -DTERMGRAM_FUZZ_SECONDS="${FUZZ_SECONDS:-60}" \
+    -DTERMGRAM_FUZZ_SHORT_SECONDS="${FUZZ_SHORT_SECONDS:-20}" >/dev/null
 ninja -C build/san -j "$jobs"
 
 # Everything once as gcc built it (optimised, no sanitizers): the two

@@ -10,7 +10,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/termgram-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
 cp "$seeds"/* "$work/corpus/"
-"$bin" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+TMPDIR="$work" "$bin" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$(pwd)/fuzz-crash-" \
     "$work/corpus" >"$work/log" 2>&1
 rc=$?
