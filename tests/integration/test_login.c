@@ -397,6 +397,48 @@ login__keeps_the_password_queue__for_other_addresses(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * Over TLS a connection over the address's limit is told once its
+ * handshake is done; but connections that never send a ClientHello
+ * must not pile up from one address: past twice the limit they are
+ * closed at once.
+ */
+static void
+login__closes_silent_tls_connections__far_over_the_address_limit(void **state)
+{
+	struct relay r;
+	int fd[24], i, closed = 0, open_ = 0;
+	char b;
+	struct pollfd p;
+	bool tls = h_tls;
+
+	(void)state;
+	h_tls = true;
+	assert_int_equal(
+	    relay_start(&r, "--tls", "on", "--max-per-address", "4", NULL), 0);
+	for (i = 0; i < 24; i++) {
+		fd[i] = plain_connect(r.port);
+		assert_true(fd[i] != -1);
+	}
+	usleep(500000);
+	for (i = 0; i < 24; i++) {
+		p.fd = fd[i];
+		p.events = POLLIN;
+		if (poll(&p, 1, i < 8 ? 0 : 300) == 1 &&
+		    read(fd[i], &b, 1) <= 0)
+			closed++;
+		else
+			open_++;
+		close(fd[i]);
+	}
+	printf("24 connections without a ClientHello from one address "
+	       "(--max-per-address 4): %d closed at once, %d held\n",
+	    closed, open_);
+	assert_int_equal(closed, 16);
+	h_tls = tls;
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 /* The wait an ERR|RATE_LIMIT line asks for, in seconds; -1: none. */
 static int
 retry_in(const char *line)
@@ -636,6 +678,8 @@ main(void)
 	        login__keeps_honest_pings_fast__under_a_password_storm),
 	    cmocka_unit_test(
 	        login__keeps_the_password_queue__for_other_addresses),
+	    cmocka_unit_test(
+	        login__closes_silent_tls_connections__far_over_the_address_limit),
 	    cmocka_unit_test(
 	        login__makes_wrong_passwords_wait__longer_each_time),
 	    cmocka_unit_test(
