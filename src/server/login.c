@@ -30,6 +30,7 @@
 #define LOGIN_FIRST_DELAY_MS 1000 /* the wait after the free failures */
 #define LOGIN_REG_WINDOW_MS (3600 * 1000ULL) /* --max-registrations */
 #define LOGIN_CONN_RETRY_S 5 /* said to a connection over the limit */
+#define LOGIN_ADDR_HASHING 2 /* password checks one address may have */
 
 static_assert(PROTO_MAX_TEXT <= 1024, "the hasher holds 1024 bytes");
 
@@ -124,8 +125,10 @@ server_login_gone(struct srv_sess *s)
 {
 	struct server_logins *lg = &s->r->lg;
 
-	if (s->hashing != NULL)
+	if (s->hashing != NULL) {
 		server_hasher_forget(lg->hasher, s->hashing);
+		s->addr->hashing--;
+	}
 	s->hashing = NULL;
 	if (s->addr != NULL)
 		s->addr->conns--;
@@ -159,11 +162,25 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 	server_session_welcome(s, u, port);
 }
 
-/* Hand the password to a hashing thread; s reads nothing meanwhile. */
+/*
+ * Hand the password to a hashing thread; s reads nothing meanwhile. One
+ * address has at most LOGIN_ADDR_HASHING checks queued or running, so
+ * that it cannot fill the queue (right passwords included) and keep
+ * everyone else's logins out.
+ */
 static void
 login_submit(struct srv_sess *s, enum server_hash_kind kind, const char *pw,
     size_t pwlen, const char *hash)
 {
+	if (s->addr->hashing >= LOGIN_ADDR_HASHING) {
+		server_log(SERVER_LOG_WARN,
+		    "%s: login from %s refused: %u password checks from it "
+		    "already",
+		    s->login_name, s->ip, s->addr->hashing);
+		login_refuse_wait(s, 1000,
+		    "too many password checks from this address at once");
+		return;
+	}
 	s->hashing =
 	    server_hasher_submit(s->r->lg.hasher, kind, pw, pwlen, hash, s);
 	if (s->hashing == NULL) {
@@ -174,6 +191,7 @@ login_submit(struct srv_sess *s, enum server_hash_kind kind, const char *pw,
 		    s, 1000, "the relay is busy checking passwords");
 		return;
 	}
+	s->addr->hashing++;
 	net_conn_pause(s->conn, true);
 }
 
@@ -363,6 +381,7 @@ login_hash_done(
 	struct srv_user *u = server_directory_find(&s->r->dir, nm);
 
 	s->hashing = NULL;
+	s->addr->hashing--;
 	if (kind == SERVER_HASH_NEW)
 		login_hashed_new(s, u, ok, hash);
 	else if (u != NULL && u->pwhash != NULL)

@@ -77,6 +77,7 @@ struct srv_user {
 struct srv_addr {
 	char ip[NET_ADDRSTRLEN];
 	unsigned conns; /* sessions from it now */
+	unsigned hashing; /* its LOGINs waiting for a password check */
 	struct srv_fails fails; /* wrong passwords from it */
 	unsigned regs; /* names registered since regs_since */
 	uint64_t regs_since;

@@ -538,6 +538,17 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 	LIST_INSERT_HEAD(&r->ss.list, s, entry);
 	r->ss.n++;
 	server_login_accept(s);
+	if (s->refused && r->tls != NULL &&
+	    s->addr->conns > 2 * r->cfg.max_per_addr) {
+		/* Far over its address's limit: no handshake is waited for
+		 * to tell it, or one address could hold every session slot
+		 * with connections that never send a ClientHello. */
+		net_conn_close(s->conn, false);
+		s->conn = NULL;
+		server_session_close(
+		    s, NULL, "far over the connections per address");
+		return;
+	}
 	if (r->tls != NULL &&
 	    net_conn_tls_start(s->conn, r->tls, err, sizeof err) == -1) {
 		net_conn_close(s->conn, false);

@@ -301,6 +301,144 @@ login__keeps_honest_pings_fast__under_a_password_storm(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/* A plaintext connection to the relay from 127.0.0.2; -1 if none. */
+static int
+plain_connect_from_2(int port)
+{
+	struct sockaddr_in sa;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Right passwords cost a hash too: one address that sends many LOGINs
+ * with its own name's right password at once gets only a couple of
+ * checks queued, so that the password queue keeps room for a login
+ * from elsewhere.
+ */
+static void
+login__keeps_the_password_queue__for_other_addresses(void **state)
+{
+	struct relay r;
+	struct peer flood[12];
+	struct raw *c = &conn[0];
+	char line[128], buf[512];
+	int i, fd, len, refused = 0;
+	ssize_t k;
+	size_t got = 0;
+	long long t0;
+	bool tls = h_tls;
+
+	(void)state;
+	h_tls = false;
+	assert_int_equal(relay_start(&r, "--tls", "off", "--hash-threads", "1",
+	                     "--hash-queue", "4", NULL),
+	    0);
+	assert_int_equal(raw_login(c, r.port, "mal", "malpw"), 0);
+	raw_close(c);
+	assert_int_equal(raw_login(c, r.port, "bob", "bobpw"), 0);
+	raw_close(c);
+	len = snprintf(line, sizeof line, "LOGIN|1|mal|%s|0\n", h_b64("malpw"));
+	for (i = 0; i < 12; i++) {
+		memset(&flood[i], 0, sizeof flood[i]);
+		flood[i].fd = plain_connect(r.port);
+		assert_true(flood[i].fd != -1);
+	}
+	for (i = 0; i < 12; i++)
+		assert_int_equal(write(flood[i].fd, line, (size_t)len), len);
+	usleep(50000);
+	fd = plain_connect_from_2(r.port);
+	if (fd == -1) {
+		printf("no 127.0.0.2 here: skipped\n");
+		skip();
+	}
+	len = snprintf(line, sizeof line, "LOGIN|1|bob|%s|0\n", h_b64("bobpw"));
+	assert_int_equal(write(fd, line, (size_t)len), len);
+	t0 = ms_now();
+	while (got < sizeof buf - 1 && memchr(buf, '\n', got) == NULL &&
+	    (k = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)k;
+	buf[got] = '\0';
+	for (i = 0; i < 12; i++) {
+		while (!flood[i].closed && !flood[i].got_err &&
+		    ms_now() - t0 < 10000) {
+			peer_read(&flood[i]);
+			if (strncmp(flood[i].buf, "WELCOME|", 8) == 0)
+				break;
+			usleep(10000);
+		}
+		refused += flood[i].got_err;
+		if (flood[i].fd != -1)
+			close(flood[i].fd);
+	}
+	printf("12 right-password LOGINs at once from one address "
+	       "(--hash-queue 4): %d refused; a LOGIN from another address "
+	       "then got %.40s in %lld ms\n",
+	    refused, buf, ms_now() - t0);
+	assert_true(strncmp(buf, "WELCOME|bob|", 12) == 0);
+	assert_true(refused >= 8);
+	close(fd);
+	h_tls = tls;
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * Over TLS a connection over the address's limit is told once its
+ * handshake is done; but connections that never send a ClientHello
+ * must not pile up from one address: past twice the limit they are
+ * closed at once.
+ */
+static void
+login__closes_silent_tls_connections__far_over_the_address_limit(void **state)
+{
+	struct relay r;
+	int fd[24], i, closed = 0, open_ = 0;
+	char b;
+	struct pollfd p;
+	bool tls = h_tls;
+
+	(void)state;
+	h_tls = true;
+	assert_int_equal(
+	    relay_start(&r, "--tls", "on", "--max-per-address", "4", NULL), 0);
+	for (i = 0; i < 24; i++) {
+		fd[i] = plain_connect(r.port);
+		assert_true(fd[i] != -1);
+	}
+	usleep(500000);
+	for (i = 0; i < 24; i++) {
+		p.fd = fd[i];
+		p.events = POLLIN;
+		if (poll(&p, 1, i < 8 ? 0 : 300) == 1 &&
+		    read(fd[i], &b, 1) <= 0)
+			closed++;
+		else
+			open_++;
+		close(fd[i]);
+	}
+	printf("24 connections without a ClientHello from one address "
+	       "(--max-per-address 4): %d closed at once, %d held\n",
+	    closed, open_);
+	assert_int_equal(closed, 16);
+	h_tls = tls;
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 /* The wait an ERR|RATE_LIMIT line asks for, in seconds; -1: none. */
 static int
 retry_in(const char *line)
@@ -538,6 +676,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        login__keeps_honest_pings_fast__under_a_password_storm),
+	    cmocka_unit_test(
+	        login__keeps_the_password_queue__for_other_addresses),
+	    cmocka_unit_test(
+	        login__closes_silent_tls_connections__far_over_the_address_limit),
 	    cmocka_unit_test(
 	        login__makes_wrong_passwords_wait__longer_each_time),
 	    cmocka_unit_test(
