@@ -260,9 +260,30 @@ place(struct client_xfers *xs, struct xfer *x, char *out, size_t cap)
 	return -1;
 }
 
+/* What the receiver's accepted, unfinished transfers still have to write. */
+static uint64_t
+xfer_promised(const struct client_xfers *xs)
+{
+	const struct xfer *x;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < xs->n; i++) {
+		x = xs->x[i];
+		if (x->pub.outgoing || !x->accepted ||
+		    (x->pub.state != CLIENT_XFER_ACTIVE &&
+		        x->pub.state != CLIENT_XFER_PAUSED))
+			continue;
+		if (x->pub.size > x->pub.done)
+			sum += x->pub.size - x->pub.done;
+	}
+	return sum;
+}
+
 /*
  * Whether the download folder (or the nearest folder above it that
- * exists) has room for size bytes; -1 with why when it does not.
+ * exists) has room for size bytes besides what the transfers accepted
+ * already will write; -1 with why when it does not.
  */
 int
 client_xfer_room(
@@ -270,7 +291,7 @@ client_xfer_room(
 {
 	char dir[sizeof xs->dir], *slash;
 	struct statvfs vfs;
-	uint64_t avail;
+	uint64_t avail, promised = xfer_promised(xs);
 
 	snprintf(dir, sizeof dir, "%s", xs->dir);
 	while (statvfs(dir, &vfs) != 0) {
@@ -280,11 +301,13 @@ client_xfer_room(
 		*slash = '\0';
 	}
 	avail = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+	avail = avail > promised ? avail - promised : 0;
 	if (size <= avail)
 		return 0;
 	snprintf(why, whylen,
 	    "not enough free disk space: the file is %llu bytes, the "
-	    "receiver's download folder has %llu bytes free",
+	    "receiver's download folder has %llu bytes free besides the "
+	    "transfers under way",
 	    (unsigned long long)size, (unsigned long long)avail);
 	return -1;
 }

@@ -207,7 +207,10 @@ login_owned(
 		    s, wait, "too many wrong passwords from this address");
 		return;
 	}
-	if (strcmp(s->ip, u->good_ip) != 0 &&
+	/* A name's wait holds only addresses that have failed a password
+	 * lately: a guesser elsewhere cannot keep its owner out, and each
+	 * fresh address a guesser brings gets one try before it waits. */
+	if (strcmp(s->ip, u->good_ip) != 0 && s->addr->fails.n > 0 &&
 	    (wait = login_fails_wait(&u->fails, now)) > 0) {
 		login_refuse_wait(
 		    s, wait, "too many wrong passwords for this name");

@@ -574,7 +574,11 @@ route_rcpt(struct server_router *rt, struct srv_sess *s,
 	} else if (m == NULL)
 		settled = msg_unstore(rt, to, s->user, fr->arg[2]);
 	if (to->sess != NULL && !to->sess->gone) {
+		/* A flood of receipts at a slow reader pauses their sender,
+		 * as messages do, rather than dropping the reader. */
 		forward(rt, to->sess, fr);
+		if (!to->sess->gone && rt->io->is_full(to->sess))
+			rt->io->block_on(s, to->sess);
 		return;
 	}
 	/* A receipt that settled a message is its sender's only news of it:
