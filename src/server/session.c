@@ -208,14 +208,14 @@ server_session_welcome(
 	proto_writer_u64(&w, util_wall_ms());
 	if (proto_writer_end(&w, &n) == 0)
 		server_session_send(s, r->out, n);
-	server_presence_send_users(r, s);
+	server_directory_send_users(r, s);
 	if (proto_build_bare(r->out, sizeof r->out, &n, PROTO_V_SYNCED) == 0)
 		server_session_send(s, r->out, n);
 	s->cursor = 0;
 	s->backlog = true;
 	server_router_sync(&r->rt, s);
 	if (!was_online)
-		server_presence_change(r, u);
+		server_directory_presence(r, u);
 	server_log(SERVER_LOG_INFO, "%s logged in from %s", u->name, s->ip);
 }
 
@@ -455,7 +455,7 @@ session_user_left(struct srv_sess *s, const char *bye, const char *why)
 	u->token[0] = '\0';
 	u->last_seen = util_wall_ms();
 	server_store_set_last_seen(r->store, u->key, u->last_seen);
-	server_presence_change(r, u);
+	server_directory_presence(r, u);
 	server_log(SERVER_LOG_INFO, "%s left (%s)", u->name,
 	    why != NULL       ? why
 	        : bye != NULL ? bye
