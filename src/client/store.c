@@ -125,52 +125,24 @@ client_store_error(const struct client_store *s)
 	return db_error(s->db);
 }
 
-/* Add "path was MODE, now WANT" to the notice when path is looser. */
+struct cs_notice {
+	char *buf;
+	size_t cap;
+};
+
+/* Add "path was MODE, now WANT" to the notice. */
 static void
-cs_tighten(const char *path, mode_t want, char *notice, size_t cap)
+cs_tightened(
+    void *arg, const char *what, const char *path, unsigned was, unsigned now)
 {
-	struct stat st;
-	size_t n = strlen(notice);
+	struct cs_notice *nt = arg;
+	size_t n = strlen(nt->buf);
 
-	if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode) ||
-	    (st.st_mode & 0777 & ~want) == 0)
-		return;
-	if (chmod(path, want) == 0 && n < cap)
-		snprintf(notice + n, cap - n, "%s%s was %03o, now %03o",
+	(void)what;
+	if (n < nt->cap)
+		snprintf(nt->buf + n, nt->cap - n, "%s%s was %03o, now %03o",
 		    n > 0 ? "; " : "made private (others could read it): ",
-		    path, (unsigned)(st.st_mode & 0777), (unsigned)want);
-}
-
-/*
- * The data folder private (0700) and client.db with its WAL and SHM
- * files 0600 (SQLite gives those the database's mode): created so, and
- * tightened (said in notice) when they were looser.
- */
-static int
-cs_private(const char *dir, char *notice, size_t cap, char *err, size_t len)
-{
-	static const char *const files[] = {
-	    "client.db", "client.db-wal", "client.db-shm"};
-	char path[4200];
-	size_t i;
-	int fd;
-
-	notice[0] = '\0';
-	if (util_mkdir_p(dir, err, len) != 0)
-		return -1;
-	cs_tighten(dir, 0700, notice, cap);
-	snprintf(path, sizeof path, "%s/client.db", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		cs_tighten(path, 0600, notice, cap);
-	}
-	return 0;
+		    path, was, now);
 }
 
 /* Open (creating) the store in dir/client.db. */
@@ -187,9 +159,11 @@ client_store_open(const char *dir, char *err, size_t errlen)
 	};
 	struct client_store *s;
 	struct db *db;
-	char notice[sizeof s->notice];
+	char notice[sizeof s->notice] = "";
+	struct cs_notice nt = {notice, sizeof notice};
 
-	if (cs_private(dir, notice, sizeof notice, err, errlen) != 0 ||
+	/* The folder 0700, client.db and its WAL and SHM 0600. */
+	if (db_private(dir, "client.db", cs_tightened, &nt, err, errlen) != 0 ||
 	    (db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof *s);

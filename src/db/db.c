@@ -1,6 +1,11 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -70,6 +75,68 @@ db_setup(struct db *db, const struct db_spec *spec)
 	db->nst = spec->nsql;
 	for (i = 0; i < spec->nsql; i++) {
 		if (db_prepare(db, spec->sql[i], &db->st[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Give path the mode want if it has another (a missing file is fine),
+ * and tell cb. A link is refused. 0, or -1 and err.
+ */
+static int
+db_chmod(const char *path, const char *what, unsigned want, db_tightened_cb cb,
+    void *arg, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & 07777) == want)
+		return 0;
+	if (S_ISLNK(st.st_mode) || chmod(path, want) == -1) {
+		snprintf(err, errlen, "%s: cannot make it mode %04o: %s", path,
+		    want,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : strerror(errno));
+		return -1;
+	}
+	cb(arg, what, path, (unsigned)(st.st_mode & 07777), want);
+	return 0;
+}
+
+/*
+ * The folder dir 0700 and dir/file with its -wal and -shm 0600, whatever
+ * the umask and whatever was there before; cb hears of each change. The
+ * database is made here, 0600 and not through a link, before SQLite opens
+ * it: SQLite gives the -wal and -shm it makes the database's mode. 0, or
+ * -1 and err.
+ */
+int
+db_private(const char *dir, const char *file, db_tightened_cb cb, void *arg,
+    char *err, size_t errlen)
+{
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	char path[4200];
+	size_t i;
+	int fd;
+
+	if (util_mkdir_p(dir, err, errlen) != 0 ||
+	    db_chmod(dir, "data folder", 0700, cb, arg, err, errlen) != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s%s", dir, file, ext[i]);
+		if (db_chmod(path, "file", 0600, cb, arg, err, errlen) != 0)
 			return -1;
 	}
 	return 0;

@@ -26,6 +26,15 @@ struct db_spec {
 	bool sync_full; /* fsync the WAL at every commit */
 };
 
+/*
+ * Told of each mode db_private changed: what ("data folder" or "file"),
+ * its path, the mode it had and the one it has now.
+ */
+typedef void (*db_tightened_cb)(
+    void *, const char *, const char *, unsigned, unsigned);
+
+int db_private(
+    const char *, const char *, db_tightened_cb, void *, char *, size_t);
 struct db *db_open(const char *, const struct db_spec *, char *, size_t);
 void db_close(struct db *);
 sqlite3_stmt *db_stmt(struct db *, size_t);

@@ -15,9 +15,6 @@
 #include "util/sys.h"
 #include "util/xmalloc.h"
 
-#define STORE_DIR_MODE 0700
-#define STORE_FILE_MODE 0600
-
 enum {
 	ST_USERS,
 	ST_ADD_USER,
@@ -113,74 +110,22 @@ server_store_error(const struct server_store *s)
 	return db_error(s->db);
 }
 
-/*
- * Open (creating if needed) the store in dir. sync_full: fsync the WAL at
- * every commit, so an acknowledged message survives a power cut too, not
- * only a crash of the relay.
- */
-/*
- * Give path the mode want if it has another (a missing file is fine), and
- * say so in the log. 0, or -1 and err.
- */
-static int
-store_chmod(
-    const char *path, const char *what, mode_t want, char *err, size_t errlen)
+/* A mode made private at start, in the log. */
+static void
+store_tightened(
+    void *arg, const char *what, const char *path, unsigned was, unsigned now)
 {
-	struct stat st;
-
-	if (lstat(path, &st) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((st.st_mode & 07777) == want)
-		return 0;
-	if (S_ISLNK(st.st_mode) || chmod(path, want) == -1) {
-		snprintf(err, errlen, "%s: cannot make it mode %04o: %s", path,
-		    (unsigned)want,
-		    S_ISLNK(st.st_mode) ? "a symbolic link" : strerror(errno));
-		return -1;
-	}
+	(void)arg;
 	server_log(SERVER_LOG_WARN, "%s %s was mode %04o, now %04o", what, path,
-	    (unsigned)(st.st_mode & 07777), (unsigned)want);
-	return 0;
+	    was, now);
 }
 
 /*
- * The data folder is 0700 and the database with its WAL and shared
- * memory 0600, whatever the umask and whatever was there before. The
- * database file is made here, 0600, before SQLite opens it: SQLite gives
- * the -wal and -shm it makes the mode of the database.
+ * Open (creating if needed) the store in dir, folder 0700 and files 0600
+ * (db_private). sync_full: fsync the WAL at every commit, so an
+ * acknowledged message survives a power cut too, not only a crash of the
+ * relay.
  */
-static int
-store_private(const char *dir, char *err, size_t errlen)
-{
-	static const char *const ext[] = {"", "-wal", "-shm"};
-	char path[4096];
-	size_t i;
-	int fd;
-
-	if (util_mkdir_p(dir, err, errlen) != 0 ||
-	    store_chmod(dir, "data folder", STORE_DIR_MODE, err, errlen) != 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/relay.db", dir);
-	fd = open(
-	    path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, STORE_FILE_MODE);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-		snprintf(path, sizeof path, "%s/relay.db%s", dir, ext[i]);
-		if (store_chmod(path, "file", STORE_FILE_MODE, err, errlen) !=
-		    0)
-			return -1;
-	}
-	return 0;
-}
-
 struct server_store *
 server_store_open(const char *dir, bool sync_full, char *err, size_t errlen)
 {
@@ -194,7 +139,8 @@ server_store_open(const char *dir, bool sync_full, char *err, size_t errlen)
 	struct server_store *s;
 	struct db *db;
 
-	if (store_private(dir, err, errlen) != 0 ||
+	if (db_private(dir, "relay.db", store_tightened, NULL, err, errlen) !=
+	        0 ||
 	    (db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof *s);
