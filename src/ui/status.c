@@ -39,14 +39,24 @@ ui_status_draw(struct tui *t)
 	    .width = t->cols - 14,
 	};
 
-	char hot[256];
-	int hw;
+	bool notice = si.now < t->notice_until;
+	const char *text = notice ? t->notice : line;
+	char hot[256] = "";
+	int hw, room;
 
 	werase(w);
 	wbkgd(w, A_REVERSE | ui_tui_pair(t, UI_COLOR_STATUS));
-	ui_nav_hotlist(t, t->cols / 2, hot, sizeof hot);
+	if (!notice)
+		ui_format_status(&si, line, sizeof line);
+	/* The connection or the notice first; the hotlist gets what is
+	 * left, and nothing when that is too little to name anyone. */
+	room = (notice ? t->cols - 2 : t->cols - 14) -
+	    ui_text_width(text, strlen(text)) - 2;
+	if (room >= 12)
+		ui_nav_hotlist(t, room < t->cols / 2 ? room : t->cols / 2, hot,
+		    sizeof hot);
 	hw = hot[0] != '\0' ? (int)strlen(hot) + 1 : 0;
-	if (si.now < t->notice_until) {
+	if (notice) {
 		if (t->notice_error)
 			wattron(w, A_BOLD);
 		mvwaddch(w, 0, 0, ' ');
@@ -56,7 +66,6 @@ ui_status_draw(struct tui *t)
 		wnoutrefresh(w);
 		return;
 	}
-	ui_format_status(&si, line, sizeof line);
 	ui_tui_put(w, line, strlen(line), t->cols - 14 - hw);
 	draw_hotlist(w, hot, t->cols - 13 - hw);
 	mvwaddstr(w, 0, t->cols - 12, "F1 help");

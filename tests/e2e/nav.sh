@@ -51,7 +51,8 @@ cli carol send alice "one from carol" >/dev/null || fail "carol could not send"
 cli carol send alice "two from carol" >/dev/null || fail "carol could not send"
 cli user01 send alice "one from user01" >/dev/null ||
     fail "user01 could not send"
-wait_row alice 23 "\[Act: carol\(2\) bob\(1\) user01\(1\)\] +F1 help$"
+# The connection state comes first; the hotlist gets the rest of the row.
+wait_row alice 23 "· connected +\[Act: carol\(2\) bob\(1\) \+1\] +F1 help$"
 wait_row alice 1 "^ *▲ 3 unread above"
 pass "the hotlist names carol(2) bob(1) user01(1); the sidebar: 3 unread above"
 
