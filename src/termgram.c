@@ -14,7 +14,7 @@ main(int argc, char **argv)
 {
 	const struct cmd_entry *cmd;
 
-	if (argc >= 2 && (cmd = cmd_find(argv[1])) != NULL)
+	if ((cmd = cmd_find_argv(argc, argv)) != NULL)
 		return cmd_main(cmd, argc - 1, argv + 1);
 	return ui_main_run(argc, argv);
 }

@@ -132,9 +132,20 @@ on_err(struct client_session *s, const struct proto_frame *fr)
 		client_session_emit_error(s, code, ref, text);
 		return;
 	}
-	client_session_emit_error(s, code, ref, text);
-	if (s->me[0] == '\0')
-		login_refused(s, err, why);
+	if (s->me[0] != '\0') {
+		client_session_emit_error(s, code, ref, text);
+		return;
+	}
+	/* A token the relay no longer knows (it restarted): normal, and
+	 * the LOGIN that follows says whether all is well. Log it only. */
+	if (err == PROTO_ERR_AUTH_FAILED && s->resuming) {
+		snprintf(
+		    s->buf, 256, "resume refused (%s); logging in again", why);
+		if (s->ev->on_log != NULL)
+			s->ev->on_log(s->arg, s->buf);
+	} else
+		client_session_emit_error(s, code, ref, text);
+	login_refused(s, err, why);
 }
 
 /* WELCOME: we are logged in; the relay's name for us, a token to resume. */

@@ -138,6 +138,8 @@ session_connected(struct net_conn *c, void *arg)
 		proto_writer_b64(&w, s->password, strlen(s->password));
 	}
 	proto_writer_u64(&w, s->p2p != NULL ? client_p2p_port(s->p2p) : 0);
+	if (!s->resuming && s->cfg.keep && s->tls != NULL)
+		proto_writer_str(&w, "keep"); /* never take a session over */
 	if (proto_writer_end(&w, &n) == 0)
 		net_conn_write(c, s->buf, n);
 	s->last_in = net_loop_now(s->loop);
@@ -433,6 +435,21 @@ client_session_start(struct client_session *s)
 		client_session_connect(s);
 }
 
+/*
+ * Connect again now, logging in with the password rather than a token:
+ * a session that was replaced takes its name back (the other session is
+ * replaced in turn), one waiting for its backoff stops waiting.
+ */
+void
+client_session_reconnect(struct client_session *s)
+{
+	client_session_down(s);
+	net_timer_stop(s->loop, &s->reconnect);
+	s->token[0] = '\0';
+	s->failures = 0;
+	client_session_connect(s);
+}
+
 /* Say BYE and stop; no reconnect. */
 void
 client_session_stop(struct client_session *s)
@@ -506,6 +523,19 @@ client_session_queue_msg(struct client_session *s, const char *to,
 	client_convos_append(s->convos, to, &m);
 	if (s->ev->on_message != NULL)
 		s->ev->on_message(s->arg, &m, true);
+	return 0;
+}
+
+/*
+ * Take back a message queued but never sent (a command refused before it
+ * logged in): out of the store and the outbox, as if never queued.
+ */
+int
+client_session_withdraw(struct client_session *s, const char *id)
+{
+	if (client_store_withdraw(s->store, id) != 0)
+		return -1;
+	client_outbox_refused(s->outbox, id, false);
 	return 0;
 }
 

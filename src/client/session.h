@@ -62,6 +62,8 @@ struct client_config {
 	unsigned p2p_port; /* where peers reach us; 0: any free port */
 	bool light; /* P2P light: no relay connection while idle */
 	bool tls; /* TLS with the relay, its key pinned (default true) */
+	bool keep; /* LOGIN|...|keep: refused, not replacing, while the
+	            * name is online in another session */
 	enum client_trust trust;
 };
 
@@ -95,6 +97,8 @@ struct client_session *client_session_new(struct net_loop *,
 void client_session_free(struct client_session *);
 void client_session_start(struct client_session *);
 void client_session_stop(struct client_session *);
+void client_session_reconnect(struct client_session *);
+int client_session_withdraw(struct client_session *, const char *);
 int client_session_queue_msg(struct client_session *, const char *,
     const char *, size_t, char *, char *, size_t);
 size_t client_session_outbox_len(const struct client_session *);

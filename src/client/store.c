@@ -27,6 +27,9 @@ enum {
 	CS_XFER_PUT,
 	CS_XFER_DEL,
 	CS_XFER_ALL,
+	CS_WITHDRAW,
+	CS_META_GET,
+	CS_META_PUT,
 	CS_COUNT
 };
 
@@ -69,6 +72,10 @@ static const char *const cs_sql[CS_COUNT] = {
                     "xfer_id = ?2 AND outgoing = ?3",
     [CS_XFER_ALL] = "SELECT peer, xfer_id, outgoing, name, path, size, sha, "
                     "ts FROM xfers ORDER BY rowid",
+    [CS_WITHDRAW] = "DELETE FROM messages WHERE outgoing = 1 AND state = 0 "
+                    "AND msg_id = ?1",
+    [CS_META_GET] = "SELECT v FROM meta WHERE k = ?1",
+    [CS_META_PUT] = "INSERT OR REPLACE INTO meta VALUES (?1, ?2)",
 };
 
 static const char cs_schema[] =
@@ -239,6 +246,52 @@ client_store_add_outgoing(struct client_store *s, const char *me,
 	int rc = cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_PENDING);
 
 	return rc < 0 ? -1 : 0;
+}
+
+/* Take back a message of ours never sent: gone from history and outbox. */
+int
+client_store_withdraw(struct client_store *s, const char *id)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_WITHDRAW);
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "withdraw message");
+}
+
+/* Keep a setting of the front end (key, value) for the next start. */
+int
+client_store_meta_put(struct client_store *s, const char *k, const char *v)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_META_PUT);
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "keep a setting");
+}
+
+/* A setting kept by client_store_meta_put into out: 1, 0 if none, -1. */
+int
+client_store_meta_get(
+    struct client_store *s, const char *k, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_META_GET);
+	const unsigned char *v;
+	int rc, found = 0;
+
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = sqlite3_column_text(st, 0);
+		snprintf(out, len, "%s", v != NULL ? (const char *)v : "");
+		found = 1;
+		rc = sqlite3_step(st);
+	}
+	if (db_finish(s->db, st, rc, "read a setting") != 0)
+		return -1;
+	return found;
 }
 
 /* Keep a received message: 1 if new, 0 if we had it already, -1. */

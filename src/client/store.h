@@ -63,6 +63,9 @@ int client_store_add_outgoing(struct client_store *, const char *, const char *,
     const char *, uint64_t, const char *, size_t);
 int client_store_add_incoming(struct client_store *, const char *, const char *,
     uint64_t, const char *, size_t);
+int client_store_withdraw(struct client_store *, const char *);
+int client_store_meta_put(struct client_store *, const char *, const char *);
+int client_store_meta_get(struct client_store *, const char *, char *, size_t);
 int client_store_set_direct(struct client_store *, const char *);
 int client_store_set_state(
     struct client_store *, const char *, const char *, enum client_msg_state);

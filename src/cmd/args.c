@@ -259,6 +259,8 @@ cmd_args_check(struct cmd_args *a, char *err, size_t len)
 		}
 		a->cfg.data_dir = a->data;
 	}
+	/* Never take over a session online, unless told to. */
+	a->cfg.keep = !a->replace;
 	pw = getenv("TERMGRAM_PASSWORD");
 	a->cfg.password = pw != NULL ? pw : "";
 	return CMD_ARGS_OK;
@@ -293,4 +295,37 @@ cmd_args_parse(struct cmd_args *a, const struct cmd_entry *cmd, int argc,
 	a->argc = argc - optind;
 	a->argv = argv + optind;
 	return cmd_args_check(a, err, len);
+}
+
+/*
+ * Where the command word is in a whole command line (argv[0] the
+ * program): after any options of the table and their values, so that
+ * `termgram --host H send ...` finds send as `termgram send --host H ...`
+ * does. -1 if the first word that is no option names no command.
+ */
+int
+cmd_args_command_at(int argc, char **argv)
+{
+	const struct option *o;
+	const char *w, *eq;
+	size_t n;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		w = argv[i];
+		if (strncmp(w, "--", 2) != 0 || w[2] == '\0')
+			return cmd_find(w) != NULL ? i : -1;
+		eq = strchr(w, '=');
+		n = eq != NULL ? (size_t)(eq - w - 2) : strlen(w + 2);
+		for (o = cmd_args_longopts; o->name != NULL; o++) {
+			if (strlen(o->name) == n &&
+			    strncmp(o->name, w + 2, n) == 0)
+				break;
+		}
+		if (o->name == NULL)
+			return -1;
+		if (o->has_arg == required_argument && eq == NULL)
+			i++;
+	}
+	return -1;
 }

@@ -37,5 +37,6 @@ struct cmd_args {
 
 enum cmd_args_result cmd_args_parse(
     struct cmd_args *, const struct cmd_entry *, int, char **, char *, size_t);
+int cmd_args_command_at(int, char **);
 
 #endif

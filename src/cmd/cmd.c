@@ -36,7 +36,8 @@ static const char cmd_usage[] =
     "       termgram trust [OPTIONS] HOST[:PORT] FINGERPRINT\n"
     "       termgram devices [OPTIONS] pin|unpin|list|add FP|remove FP\n"
     "\n"
-    "OPTIONS (any order, before the command's own arguments):\n"
+    "OPTIONS (any order, before or after the command's name, before its\n"
+    "own arguments):\n"
     "  --host H     the relay (default 127.0.0.1)\n"
     "  --port P     its port (default 7733)\n"
     "  --user NAME  who you are (required)\n"
@@ -51,10 +52,10 @@ static const char cmd_usage[] =
     "               or the relay's, whichever is shorter\n"
     "  --tls on|off TLS with the relay (default on); off only for a relay\n"
     "               run with --tls off on loopback\n"
-    "  --replace    log in even while the full-screen client is logged in\n"
-    "               with the same data folder: it is replaced (without it\n"
-    "               the command refuses, as it does when the relay says\n"
-    "               the name is in use)\n"
+    "  --replace    take the name over from a session online (the\n"
+    "               full-screen client with this data folder, or one\n"
+    "               elsewhere, with the password): it is replaced. Without\n"
+    "               it the command refuses at once and keeps nothing\n"
     "  --strict     refuse a relay whose key was not pinned with\n"
     "               `termgram trust` (default: pin it at the first\n"
     "               connection and say so on stderr)\n"
@@ -108,6 +109,26 @@ cmd_find(const char *name)
 		if (strcmp(cmd_table[i].name, name) == 0)
 			return &cmd_table[i];
 	return NULL;
+}
+
+/*
+ * The headless command a whole command line (argv[0] the program) names,
+ * after options or not; its word is moved to argv[1], so that the
+ * options before it come after it, where cmd_args_parse reads them.
+ * NULL: no command, the full-screen client.
+ */
+const struct cmd_entry *
+cmd_find_argv(int argc, char **argv)
+{
+	int at = cmd_args_command_at(argc, argv);
+	char *word;
+
+	if (at < 1)
+		return NULL;
+	word = argv[at];
+	memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
+	argv[1] = word;
+	return cmd_find(word);
 }
 
 /* Run a headless command; argv[0] is its name. Returns the exit status. */

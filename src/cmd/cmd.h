@@ -27,6 +27,7 @@ struct cmd_entry {
 };
 
 const struct cmd_entry *cmd_find(const char *);
+const struct cmd_entry *cmd_find_argv(int, char **);
 int cmd_main(const struct cmd_entry *, int, char **);
 
 #endif

@@ -67,6 +67,8 @@ cmd_run_on_state(
 		return;
 	if (st == CLIENT_LOGGING_IN)
 		r->reached = true;
+	if (st == CLIENT_ONLINE)
+		r->online = true;
 	if (st == CLIENT_WAITING && !r->reached) {
 		cmd_run_warn("cannot connect to %s: %s", r->relay,
 		    detail != NULL ? detail : "no answer");
@@ -81,24 +83,40 @@ cmd_run_on_state(
 		    (double)retry / 1000);
 	else if (st == CLIENT_FAILED || st == CLIENT_REPLACED) {
 		cmd_run_warn("%s", detail != NULL ? detail : "refused");
+		r->refused = !r->online;
 		cmd_run_finish(r, 1);
 	}
 }
 
 /*
- * An ERR from the relay: say it, and go on; but a name in use by another
- * session is not waited for (it would be a fight for the name).
+ * An ERR from the relay: say it, and go on; but a login refused because
+ * the name is online in another session is not waited for (it would be a
+ * fight for the name): say who, and what to do.
  */
 void
 cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
 {
 	struct cmd_run *r = arg;
 
-	if (strcmp(code, "NAME_IN_USE") == 0 && strcmp(ref, "-") == 0) {
-		cmd_run_warn("the name is in use by another session (%s); a "
-		             "headless command does not wait for it or take "
-		             "it over",
+	if (strcmp(ref, "-") == 0 && !r->online &&
+	    strcmp(code, "NAME_IN_USE") == 0) {
+		cmd_run_warn("%s is signed in elsewhere, and a headless "
+		             "command does not take over a session that is "
+		             "online (the relay: %s). Quit that session and "
+		             "run the command again, or add --replace to take "
+		             "the name over (a name with a password only).",
+		    client_session_me(r->s), text);
+		r->refused = true;
+		cmd_run_finish(r, 1);
+		return;
+	}
+	if (strcmp(ref, "-") == 0 && !r->online &&
+	    strcmp(code, "BAD_FRAME") == 0) {
+		cmd_run_warn("the relay refused the login (%s); a relay older "
+		             "than LOGIN's keep field does that: add --replace "
+		             "to log in without it",
 		    text);
+		r->refused = true;
 		cmd_run_finish(r, 1);
 		return;
 	}
@@ -153,8 +171,9 @@ cmd_run_in_use(const struct cmd_args *a)
 	close(fd);
 	if (held)
 		cmd_run_warn("%s is logged in with the full-screen client "
-		             "(%s); this command would replace that session. "
-		             "Quit it first, or add --replace.",
+		             "(%s); this command would replace that session, "
+		             "so it stopped: nothing was sent or kept. Use the "
+		             "client, quit it first, or add --replace.",
 		    a->cfg.user, a->cfg.data_dir);
 	return held;
 }

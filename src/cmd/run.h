@@ -28,6 +28,8 @@ struct cmd_run {
 	struct net_timer deadline;
 	bool ran; /* the loop ran: say goodbye before freeing */
 	bool reached; /* the relay answered once: later troubles retry */
+	bool online; /* logged in once */
+	bool refused; /* the login was refused: undo what was queued */
 	char relay[300]; /* HOST:PORT, to say what cannot be reached */
 	bool done;
 	int status;

@@ -11,6 +11,8 @@
 
 struct cmd_send {
 	struct util_map *waiting; /* ids not yet safe */
+	char (*ids)[PROTO_MAX_ID + 1]; /* every id queued, in order */
+	size_t nids, capids;
 	size_t failed;
 };
 
@@ -60,7 +62,33 @@ cmd_send_one(struct cmd_run *r, const char *to, const char *text, size_t len)
 		return -1;
 	}
 	util_map_set(c->waiting, id, strlen(id), c);
+	XGROW(c->ids, c->capids, c->nids + 1, 8);
+	memcpy(c->ids[c->nids++], id, sizeof c->ids[0]);
 	return 0;
+}
+
+/*
+ * The login was refused (the name signed in elsewhere, a wrong password):
+ * what this command queued is taken back, so that it is not sent later,
+ * out of order, by whatever next runs with this data folder.
+ */
+static void
+cmd_send_withdraw(struct cmd_run *r)
+{
+	struct cmd_send *c = r->self;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nids; i++) {
+		if (util_map_get(c->waiting, c->ids[i], strlen(c->ids[i])) ==
+		        NULL ||
+		    client_session_withdraw(r->s, c->ids[i]) != 0)
+			continue;
+		n++;
+	}
+	if (n > 0)
+		cmd_run_warn("nothing was sent: %zu message(s) taken back, not "
+		             "kept in the outbox",
+		    n);
 }
 
 /* Read standard input; every line is one message. */
@@ -125,8 +153,11 @@ cmd_send_main(const struct cmd_args *a)
 	status = 0;
 	if (util_map_count(c.waiting) > 0)
 		status = cmd_run_wait(&r, a->timeout);
+	if (r.refused)
+		cmd_send_withdraw(&r);
 out:
 	cmd_run_close(&r);
 	util_map_free(c.waiting);
+	free(c.ids);
 	return status;
 }

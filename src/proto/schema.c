@@ -9,6 +9,7 @@ static const char *const w_yesno[] = {"yes", "no", NULL};
 static const char *const w_yes[] = {"yes", NULL};
 static const char *const w_ack[] = {"stored", NULL};
 static const char *const w_pinop[] = {"add", "remove", NULL};
+static const char *const w_keep[] = {"keep", NULL};
 
 #define F(k, w)                                                                \
 	{                                                                      \
@@ -28,9 +29,13 @@ static const char *const w_pinop[] = {"add", "remove", NULL};
 const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
     [PROTO_V_LOGIN] = {"LOGIN", -1, 10,
         {{4,
-            {F(K_INT, "version"), F(K_NAME, "name"),
-                FT(K_B64, "password", PROTO_MAX_TEXT),
-                F(K_PORT, "p2p-port")}}}},
+             {F(K_INT, "version"), F(K_NAME, "name"),
+                 FT(K_B64, "password", PROTO_MAX_TEXT), F(K_PORT, "p2p-port")}},
+            /* keep: never take over a session online as this name. */
+            {5,
+                {F(K_INT, "version"), F(K_NAME, "name"),
+                    FT(K_B64, "password", PROTO_MAX_TEXT),
+                    F(K_PORT, "p2p-port"), FE("takeover", w_keep)}}}},
     [PROTO_V_WELCOME] = {"WELCOME", -1, 1,
         {{4,
             {F(K_NAME, "name"), F(K_ID, "session-token"), F(K_INT, "max-frame"),

@@ -262,7 +262,27 @@ login_register(struct srv_sess *s, const char *hash)
 	return u;
 }
 
-/* LOGIN|version|name|password|port or RESUME|version|name|token|port. */
+/*
+ * A LOGIN that asked to keep (docs/protocol.md) for a name online in
+ * another session: refused, and true.
+ */
+static bool
+login_kept(struct srv_sess *s, const struct srv_user *u)
+{
+	if (!s->login_keep || u == NULL || (u->sess == NULL && !u->light))
+		return false;
+	server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
+	    "%s is signed in elsewhere; this login asked not to take the "
+	    "session over",
+	    u->name);
+	server_session_close(s, NULL, NULL);
+	return true;
+}
+
+/*
+ * LOGIN|version|name|password|port[|keep] or RESUME|version|name|token|
+ * port.
+ */
 void
 server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 {
@@ -281,6 +301,9 @@ server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 		login_resume(s, fr, u, port);
 		return;
 	}
+	s->login_keep = fr->nargs > 4;
+	if (login_kept(s, u))
+		return;
 	memcpy(s->login_name, fr->arg[1].p, fr->arg[1].len);
 	s->login_name[fr->arg[1].len] = '\0';
 	s->login_port = port;
@@ -350,6 +373,8 @@ login_checked(struct srv_sess *s, struct srv_user *u, bool ok)
 	}
 	memset(&u->fails, 0, sizeof u->fails);
 	snprintf(u->good_ip, sizeof u->good_ip, "%s", s->ip);
+	if (login_kept(s, u)) /* it came online during the check */
+		return;
 	server_session_replace(u, s);
 	server_session_welcome(s, u, s->login_port);
 }

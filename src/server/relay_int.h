@@ -123,6 +123,7 @@ struct srv_sess {
 	struct server_hash_job *hashing;
 	char login_name[PROTO_MAX_NAME + 1];
 	unsigned login_port;
+	bool login_keep; /* LOGIN|...|keep: never replace a session */
 	bool refused;
 	LIST_ENTRY(srv_sess) entry;
 };

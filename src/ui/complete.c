@@ -19,6 +19,7 @@ static const char *const commands[] = {
     "/q",
     "/query",
     "/quit",
+    "/reconnect",
     "/reject",
     "/reply",
     "/search",

@@ -416,7 +416,16 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 		snprintf(st, sizeof st, "refused: %s", s->detail);
 		break;
 	case CLIENT_REPLACED:
-		snprintf(st, sizeof st, "%s", s->detail);
+		/* How to take the name back, shorter if it would not fit. */
+		for (pass = 0; pass < 2; pass++) {
+			snprintf(st, sizeof st, "%s \xc2\xb7 /reconnect%s",
+			    s->detail, pass == 0 ? " takes the name back" : "");
+			snprintf(out, len, " %s @ %s \xc2\xb7 %s", s->me,
+			    s->relay, st);
+			if (s->width == 0 ||
+			    ui_text_width(out, strlen(out)) <= s->width)
+				break;
+		}
 		break;
 	default:
 		snprintf(st, sizeof st, "%s", client_state_name(s->state));

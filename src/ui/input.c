@@ -126,6 +126,8 @@ run_command(struct tui *t, char *cmd)
 		ui_pane_search(t, arg);
 	else if (strcmp(cmd, "/query") == 0 || strcmp(cmd, "/q") == 0)
 		ui_nav_query(t, arg);
+	else if (strcmp(cmd, "/reconnect") == 0)
+		ui_status_reconnect(t);
 	else if (strcmp(cmd, "/reply") == 0)
 		ui_reply_start(t, arg);
 	else if (strcmp(cmd, "/send") == 0)

@@ -13,6 +13,40 @@
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
+/* The store's key for the conversation open when the client quit. */
+#define NAV_OPEN_KEY "ui.open"
+
+/* At quit: keep the open conversation in the store for the next start. */
+void
+ui_nav_remember(struct tui *t)
+{
+	if (t->sel[0] != '\0')
+		(void)client_store_meta_put(
+		    client_session_store(t->s), NAV_OPEN_KEY, t->sel);
+}
+
+/*
+ * At the first sync: open the conversation that was open at the last
+ * quit, if its contact is still listed; false if there is none.
+ */
+bool
+ui_nav_restore(struct tui *t)
+{
+	char name[sizeof t->sel];
+	size_t i;
+
+	if (client_store_meta_get(client_session_store(t->s), NAV_OPEN_KEY,
+	        name, sizeof name) != 1)
+		return false;
+	for (i = 0; i < t->nroster; i++) {
+		if (strcasecmp(t->roster[i].name, name) == 0) {
+			ui_sidebar_select(t, t->roster[i].name);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Alt-1…Alt-9, Alt-0: the sidebar's n-th contact (0 is the tenth). */
 void
 ui_nav_nth(struct tui *t, int n)

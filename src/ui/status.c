@@ -2,6 +2,7 @@
  * The status line (who, relay, connection, pending, or a notice for a
  * few seconds) and the help over everything. Their text is ui/format.c's.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ui/text.h"
@@ -89,6 +90,7 @@ static const char *const help_lines[] = {
     "/transfers, /find TEXT   every transfer / search everywhere",
     "Alt-R, /reply [TEXT]     reply quoting the last or found message",
     "/clear, /search TEXT     clear the view; find (again: older hits)",
+    "/reconnect               log in again now (takes the name back)",
     "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
@@ -165,4 +167,33 @@ ui_status_draw_help(struct tui *t)
 			w = k;
 	}
 	status_box(t, help_lines, n, w + 4);
+}
+
+/*
+ * Replaced by another login as us (detail says from where, when the
+ * relay told): the status line says by whom, and a notice how to take
+ * the name back.
+ */
+void
+ui_status_replaced(struct tui *t, const char *detail)
+{
+	const char *from = strstr(detail, " from "), *end = NULL;
+	char where[80] = "elsewhere";
+
+	if (from != NULL && (end = strstr(from, " and replaced")) != NULL)
+		snprintf(where, sizeof where, "from %.*s",
+		    (int)(end - from - 6), from + 6);
+	snprintf(t->detail, sizeof t->detail, "replaced by a login %s", where);
+	ui_tui_notice(t, true,
+	    "%s signed in %s; /reconnect takes the name back", t->cfg.user,
+	    where);
+}
+
+/* /reconnect: log in again now; a replaced client takes its name back. */
+void
+ui_status_reconnect(struct tui *t)
+{
+	ui_tui_notice(
+	    t, false, "Logging in again as %s on %s", t->cfg.user, t->relay);
+	client_session_reconnect(t->s);
 }

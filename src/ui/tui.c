@@ -263,6 +263,8 @@ ev_state(
 		ui_tui_log(t, "%s: %s", client_state_name(st), detail);
 	if (st == CLIENT_ONLINE)
 		t->was_online = true;
+	if (st == CLIENT_REPLACED)
+		ui_status_replaced(t, detail != NULL ? detail : "");
 	/* Refused before ever getting in from the form (a wrong password, a
 	 * bad name): back to the form with the reason. */
 	if (st == CLIENT_FAILED && t->form && !t->was_online)
@@ -398,10 +400,12 @@ ev_synced(void *arg)
 	size_t i;
 
 	ui_marker_scan(t); /* before opening one reads it */
-	/* First time: open the first conversation with someone else. */
+	/* First time: the conversation open at the last quit, else the
+	 * first one with someone else. */
 	if (t->sel[0] == '\0') {
 		ui_sidebar_refresh(t);
-		for (i = 0; i < t->nroster; i++) {
+		i = ui_nav_restore(t) ? t->nroster : 0;
+		for (; i < t->nroster; i++) {
 			if (strcasecmp(t->roster[i].name,
 			        client_session_me(t->s)) != 0) {
 				ui_sidebar_select(t, t->roster[i].name);
@@ -627,6 +631,7 @@ finish(struct tui *t)
 	int i;
 
 	/* What is unsent stays in the outbox on disk. */
+	ui_nav_remember(t);
 	client_session_stop(t->s);
 	for (i = 0; i < 3; i++)
 		client_rt_run_once(t->rt, 10);

@@ -153,6 +153,8 @@ void ui_bars_notice_offer(struct tui *, const struct client_xfer *);
 void ui_status_draw(struct tui *);
 void ui_status_draw_help(struct tui *);
 void ui_status_draw_trust(struct tui *);
+void ui_status_replaced(struct tui *, const char *);
+void ui_status_reconnect(struct tui *);
 
 /* input.c: keys, the input line, commands. */
 int ui_input_key_of(int, wint_t);
@@ -163,6 +165,8 @@ void ui_input_ready(void *);
 
 /* nav.c: getting around, completion and the history of the input line. */
 void ui_nav_nth(struct tui *, int);
+void ui_nav_remember(struct tui *);
+bool ui_nav_restore(struct tui *);
 void ui_nav_next_unread(struct tui *);
 void ui_nav_query(struct tui *, const char *);
 void ui_nav_complete(struct tui *);

@@ -292,6 +292,73 @@ cmd_args__needs__home_or_data(void **state)
 	assert_string_equal(a.cfg.data_dir, "/xdg/termgram/a@127.0.0.1");
 }
 
+/*
+ * Parse a whole command line, program name first, as termgram's main
+ * does: the command word found wherever the global options leave it.
+ */
+static enum cmd_args_result
+parse_whole(struct cmd_args *a, const char *line)
+{
+	const struct cmd_entry *cmd;
+	char *p;
+	int argc = 0;
+
+	snprintf(line_buf, sizeof line_buf, "termgram %s", line);
+	for (p = strtok(line_buf, " "); p != NULL; p = strtok(NULL, " "))
+		line_argv[argc++] = p;
+	line_argv[argc] = NULL;
+	cmd = cmd_find_argv(argc, line_argv);
+	if (cmd == NULL)
+		return CMD_ARGS_BAD;
+	return cmd_args_parse(a, cmd, argc - 1, line_argv + 1, err, sizeof err);
+}
+
+/* The global options go before or after the command word, alike. */
+static void
+cmd_args__global_options__before_or_after_the_command(void **state)
+{
+	static const char *const lines[] = {
+	    "--host h.lan --port 7800 --user a --data /d send --timeout 5 bob "
+	    "hi there",
+	    "send --host h.lan --port 7800 --user a --data /d --timeout 5 bob "
+	    "hi there",
+	    "--host=h.lan --port 7800 send --user=a --data /d --timeout 5 bob "
+	    "hi there",
+	    "--user a --replace --tls off --host h.lan --port=7800 --data /d "
+	    "send --timeout=5 bob hi there",
+	};
+	struct cmd_args a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		assert_int_equal(parse_whole(&a, lines[i]), CMD_ARGS_OK);
+		assert_string_equal(a.cmd->name, "send");
+		assert_string_equal(a.cfg.host, "h.lan");
+		assert_int_equal(a.cfg.port, 7800);
+		assert_string_equal(a.cfg.user, "a");
+		assert_string_equal(a.cfg.data_dir, "/d");
+		assert_int_equal(a.timeout, 5);
+		assert_int_equal(a.argc, 3);
+		assert_string_equal(a.argv[0], "bob");
+		assert_string_equal(a.argv[2], "there");
+	}
+	assert_true(a.replace);
+	assert_false(a.cfg.keep);
+	assert_int_equal(
+	    parse_whole(&a, "--user a --data /d who"), CMD_ARGS_OK);
+	assert_string_equal(a.cmd->name, "who");
+	assert_true(a.cfg.keep); /* without --replace, never take over */
+	/* No command word: the full-screen client's line, left as it is. */
+	assert_int_equal(
+	    parse_whole(&a, "--host h.lan --user a"), CMD_ARGS_BAD);
+	assert_int_equal(parse_whole(&a, "--bogus send bob hi"), CMD_ARGS_BAD);
+	assert_int_equal(parse_whole(&a, "--user a bob send"), CMD_ARGS_BAD);
+	assert_int_equal(cmd_args_command_at(
+	                     3, (char *[]){"termgram", "--host", "send", NULL}),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -310,6 +377,8 @@ main(void)
 	    cmocka_unit_test_setup(cmd_args__requires__a_valid_user, setup),
 	    cmocka_unit_test_setup(cmd_args__help__where_it_comes, setup),
 	    cmocka_unit_test_setup(cmd_args__needs__home_or_data, setup),
+	    cmocka_unit_test_setup(
+	        cmd_args__global_options__before_or_after_the_command, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -250,6 +250,50 @@ relay__takes_over__owned_name_with_right_password(void **state)
 	assert_false(relay_log_has(r, "s3cret"));
 }
 
+/*
+ * LOGIN|...|keep (docs/protocol.md): with the right password it never
+ * replaces a session online; offline it logs in as any LOGIN does.
+ */
+static void
+relay__keeps__online_session_for_login_with_keep(void **state)
+{
+	struct relay *r = *state;
+
+	assert_int_equal(raw_login(&a, r->port, "dave", "s3cret"), 0);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|dave|%s|0|keep\n", h_b64("s3cret"));
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_non_null(strstr(b.line, "ERR|NAME_IN_USE|-|"));
+	assert_true(raw_is_closed(&b, 5000));
+	raw_close(&b);
+	/* The session online is untouched. */
+	raw_send(&a, "PING|still\n");
+	assert_int_equal(raw_expect(&a, "PONG|still", 5000), 0);
+	/* An open name online: refused all the same. */
+	assert_int_equal(raw_login(&c, r->port, "erin", ""), 0);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|erin||0|keep\n");
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_non_null(strstr(b.line, "ERR|NAME_IN_USE|-|"));
+	raw_close(&b);
+	raw_close(&c);
+	/* Offline: keep logs in; a word other than keep is a bad field. */
+	raw_close(&a);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|dave|%s|0|replace\n", h_b64("s3cret"));
+	assert_int_equal(raw_line(&b, 5000), 0);
+	assert_non_null(strstr(b.line, "ERR|BAD_FIELD|"));
+	raw_close(&b);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|dave|%s|0|keep\n", h_b64("s3cret"));
+	assert_int_equal(raw_expect(&b, "SYNCED", 10000), 0);
+	/* Without keep, as before: the old session is replaced. */
+	assert_int_equal(raw_login(&a, r->port, "dave", "s3cret"), 0);
+	assert_int_equal(raw_expect(&b, "BYE|replaced", 5000), 0);
+	raw_close(&a);
+	raw_close(&b);
+}
+
 static void
 relay__refuses__spoofed_sender_and_unknown_user(void **state)
 {
@@ -540,6 +584,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        relay__takes_over__owned_name_with_right_password,
 	        setup_default, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__keeps__online_session_for_login_with_keep, setup_default,
+	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__refuses__spoofed_sender_and_unknown_user, setup_default,
 	        teardown),
