@@ -91,7 +91,6 @@ static const char *const help_lines[] = {
     "Alt-R, /reply [TEXT]     reply quoting the last or found message",
     "/clear, /search TEXT     clear the view; find (again: older hits)",
     "/reconnect               log in again now (takes the name back)",
-    "",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
     ("       \xe2\x9c\x93\xe2\x9c\x93 green (mono: underlined): read   "

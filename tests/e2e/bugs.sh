@@ -112,7 +112,7 @@ grep -q "alice is logged in with the full-screen client" "$tmp/script.out" ||
 "$bin/termgram" send --port "$port" --user alice --data "$tmp/alice-script" \
     bob "from elsewhere" 2>"$tmp/script.out" &&
     fail "a send as alice from another folder succeeded"
-grep -q "the name is in use by another session (alice is online already" \
+grep -q "alice is signed in elsewhere, and a headless command does not take over" \
     "$tmp/script.out" ||
     fail "the other folder's send did not say why: $(cat "$tmp/script.out")"
 [ $((SECONDS - t0)) -lt 20 ] || fail "the scripts waited $((SECONDS - t0)) s"
