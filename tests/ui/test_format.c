@@ -290,13 +290,20 @@ ui_format__status__connection_and_pending(void **state)
 	ui_format_status(&s, line, sizeof line);
 	assert_string_equal(
 	    line, " alice @ lan:7733 \xc2\xb7 refused: wrong password");
+	/* Replaced: by whom, and how to take the name back (shorter when
+	 * the line would not fit). */
 	s.state = CLIENT_REPLACED;
-	s.detail = "another session logged in as alice from "
-	           "127.0.0.1:40312 and replaced this one";
+	s.detail = "replaced by a login from 127.0.0.1:40312";
 	ui_format_status(&s, line, sizeof line);
 	assert_string_equal(line,
-	    " alice @ lan:7733 \xc2\xb7 another session logged in as alice "
-	    "from 127.0.0.1:40312 and replaced this one");
+	    " alice @ lan:7733 \xc2\xb7 replaced by a login from "
+	    "127.0.0.1:40312 \xc2\xb7 /reconnect takes the name back");
+	s.width = 70;
+	ui_format_status(&s, line, sizeof line);
+	assert_string_equal(line,
+	    " alice @ lan:7733 \xc2\xb7 replaced by a login from "
+	    "127.0.0.1:40312 \xc2\xb7 /reconnect");
+	s.width = 0;
 	ui_format_status(&s, line, 12); /* cut, never overrun */
 	assert_int_equal(strlen(line), 11);
 }
