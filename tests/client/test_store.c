@@ -160,6 +160,55 @@ client_store__keeps__transfers_across_a_restart(void **state)
 	client_store_close(s);
 }
 
+/* Count the messages of the outbox. */
+static void
+count_msg(void *arg, const struct client_msg *m)
+{
+	(void)m;
+	(*(int *)arg)++;
+}
+
+/*
+ * A setting kept across a restart; a message withdrawn is gone from the
+ * outbox and the history, and only our pending ones can be withdrawn.
+ */
+static void
+client_store__keeps__settings_and_withdraws_pending(void **state)
+{
+	char err[256], v[64];
+	struct client_store *s;
+	int n = 0;
+
+	(void)state;
+	s = client_store_open(dir, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(client_store_meta_get(s, "ui.open", v, sizeof v), 0);
+	assert_int_equal(client_store_meta_put(s, "ui.open", "carol"), 0);
+	assert_int_equal(client_store_meta_put(s, "ui.open", "Dan"), 0);
+	assert_int_equal(
+	    client_store_add_outgoing(s, "alice", "bob", "m1", 1, "hi", 2), 0);
+	assert_int_equal(
+	    client_store_add_outgoing(s, "alice", "bob", "m2", 2, "yo", 2), 0);
+	assert_int_equal(
+	    client_store_add_incoming(s, "bob", "m3", 3, "hey", 3), 1);
+	assert_int_equal(client_store_withdraw(s, "m1"), 0);
+	assert_int_equal(client_store_withdraw(s, "m3"), 0); /* not ours */
+	assert_int_equal(client_store_commit(s), 0);
+	client_store_close(s);
+
+	s = client_store_open(dir, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(client_store_meta_get(s, "ui.open", v, sizeof v), 1);
+	assert_string_equal(v, "Dan");
+	assert_int_equal(client_store_outbox(s, count_msg, &n), 1);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(
+	    client_store_history(s, "bob", INT64_MAX, 10, count_msg, &n), 2);
+	assert_int_equal(n, 2); /* m2 and m3 */
+	client_store_close(s);
+}
+
 int
 main(void)
 {
@@ -172,6 +221,9 @@ main(void)
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        client_store__keeps__transfers_across_a_restart, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_store__keeps__settings_and_withdraws_pending, setup,
 	        teardown),
 	};
 
