@@ -139,8 +139,8 @@ on_err(struct client_session *s, const struct proto_frame *fr)
 	/* A token the relay no longer knows (it restarted): normal, and
 	 * the LOGIN that follows says whether all is well. Log it only. */
 	if (err == PROTO_ERR_AUTH_FAILED && s->resuming) {
-		snprintf(
-		    s->buf, 256, "resume refused (%s); logging in again", why);
+		snprintf(s->buf, 256,
+		    "resume refused (%.200s); logging in again", why);
 		if (s->ev->on_log != NULL)
 			s->ev->on_log(s->arg, s->buf);
 	} else

@@ -20,18 +20,28 @@ static char line_buf[1024];
 static char *line_argv[64];
 static char err[512];
 
+/* Split prefix and line, words separated by single spaces, into
+ * line_argv; returns their count. */
+static int
+split(const char *prefix, const char *line)
+{
+	char *p;
+	int argc = 0;
+
+	snprintf(line_buf, sizeof line_buf, "%s%s", prefix, line);
+	for (p = strtok(line_buf, " "); p != NULL; p = strtok(NULL, " "))
+		line_argv[argc++] = p;
+	line_argv[argc] = NULL;
+	return argc;
+}
+
 /* Parse a command line given as words separated by single spaces. */
 static enum cmd_args_result
 parse(struct cmd_args *a, const char *line)
 {
 	const struct cmd_entry *cmd;
-	char *p;
-	int argc = 0;
+	int argc = split("", line);
 
-	snprintf(line_buf, sizeof line_buf, "%s", line);
-	for (p = strtok(line_buf, " "); p != NULL; p = strtok(NULL, " "))
-		line_argv[argc++] = p;
-	line_argv[argc] = NULL;
 	cmd = cmd_find(line_argv[0]);
 	assert_non_null(cmd);
 	return cmd_args_parse(a, cmd, argc, line_argv, err, sizeof err);
@@ -300,13 +310,8 @@ static enum cmd_args_result
 parse_whole(struct cmd_args *a, const char *line)
 {
 	const struct cmd_entry *cmd;
-	char *p;
-	int argc = 0;
+	int argc = split("termgram ", line);
 
-	snprintf(line_buf, sizeof line_buf, "termgram %s", line);
-	for (p = strtok(line_buf, " "); p != NULL; p = strtok(NULL, " "))
-		line_argv[argc++] = p;
-	line_argv[argc] = NULL;
 	cmd = cmd_find_argv(argc, line_argv);
 	if (cmd == NULL)
 		return CMD_ARGS_BAD;
