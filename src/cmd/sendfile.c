@@ -109,6 +109,10 @@ cmd_sendfile_main(const struct cmd_args *a)
 	net_timer_start(r.loop, &c.progress, 500);
 	status = cmd_run_wait(&r, a->timeout);
 	net_timer_stop(r.loop, &c.progress);
+	/* Refused at login: no offer kept for the folder's next start. */
+	if (r.refused)
+		(void)client_xfers_cancel(client_session_xfers(r.s), c.xfer,
+		    "not offered: the login was refused");
 out:
 	cmd_run_close(&r);
 	return status;

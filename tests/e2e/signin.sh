@@ -91,6 +91,16 @@ wait_for carol "carol @ 127\\.0\\.0\\.1:$port · connected"
     fail "a send as carol succeeded while carol was online"
 grep -q "carol is signed in elsewhere" "$tmp/s4.out" ||
     fail "the send as carol did not say why: $(cat "$tmp/s4.out")"
+head -c 3000 /dev/urandom >"$tmp/file.bin"
+"$bin/termgram" sendfile --port "$port" --user carol \
+    --data "$tmp/carol-script" bob "$tmp/file.bin" 2>"$tmp/s6.out" &&
+    fail "a sendfile as carol succeeded while carol was online"
+if command -v sqlite3 >/dev/null; then
+	[ "$(sqlite3 "$tmp/carol-script/client.db" \
+	    "select count(*) from messages; select count(*) from xfers")" = \
+	    "0
+0" ] || fail "the refused commands left messages or offers behind"
+fi
 quit carol
 tm kill-session -t carol
 "$bin/termgram" send --port "$port" --user carol --data "$tmp/carol-script" \
