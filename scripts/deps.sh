@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install the Debian packages termgram needs, only those that are missing.
 # Run as root (or with sudo available). Extra package names may be given.
 set -eu

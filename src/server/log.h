@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The relay's log: one line per event on stderr, with a level filter. */
 #ifndef SERVER_LOG_H
 #define SERVER_LOG_H

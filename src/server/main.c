@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* termgramd: the relay's command line, signals and main loop. */
 #include <sys/resource.h>
 

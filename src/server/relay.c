@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay's own life: it opens the store and loads it, listens on TCP
  * and UDP, accepts sessions, sweeps once a second, ends each turn (the

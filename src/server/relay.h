@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay core: sessions, the user table, routing, store-and-forward with
  * a grace period and group commit, presence, heartbeats, limits and STATS
