@@ -34,6 +34,16 @@
 #define ACCEPT_PER_TURN 64
 #define SWEEP_MS 1000
 
+/*
+ * Replace the settings the relay reads while it runs (main.c keeps the
+ * bind address, port, data folder and the others read once at the start).
+ */
+void
+server_relay_set_config(struct server_relay *r, const struct server_config *cfg)
+{
+	r->cfg = *cfg;
+}
+
 /* Fill cfg with the documented defaults. */
 void
 server_config_defaults(struct server_config *cfg)
