@@ -180,7 +180,7 @@ log_format_line(char *b, size_t size, const char *when,
 void
 server_log(enum server_log_level level, const char *fmt, ...)
 {
-	char when[40], stamp[32], text[LOG_LINE_MAX], line[LOG_LINE_MAX + 128];
+	char when[64], stamp[32], text[LOG_LINE_MAX], line[LOG_LINE_MAX + 128];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -191,7 +191,8 @@ server_log(enum server_log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when, sizeof when, "%s.%03ldZ", stamp, ts.tv_nsec / 1000000);
+	snprintf(
+	    when, sizeof when, "%s.%03dZ", stamp, (int)(ts.tv_nsec / 1000000));
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);

@@ -638,15 +638,16 @@ reload_apply(struct daemon *d, const struct settings *st)
 			    opts[i].name, was, now, was);
 			continue;
 		}
-		server_log(SERVER_LOG_INFO, "reload: %s: '%s' -> '%s'",
-		    opts[i].name, was, now);
+		/* The log's own settings first: this line goes as they say. */
 		opt_copy(&opts[i], &d->st, st);
+		server_log_set_level(d->st.level);
+		server_log_set_format(d->st.format);
 		if (strcmp(opts[i].name, "log-file") == 0 &&
 		    server_log_open(d->st.log_file, err, sizeof err) != 0)
 			server_log(SERVER_LOG_ERROR, "reload: %s", err);
+		server_log(SERVER_LOG_INFO, "reload: %s: '%s' -> '%s'",
+		    opts[i].name, was, now);
 	}
-	server_log_set_level(d->st.level);
-	server_log_set_format(d->st.format);
 	server_relay_set_config(d->relay, &d->st.cfg);
 	if (changed == 0)
 		server_log(SERVER_LOG_INFO, "reload: nothing changed");
