@@ -161,3 +161,4 @@ set_tests_properties(relay_config PROPERTIES TIMEOUT 120
 add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh
   ${CMAKE_SOURCE_DIR})
 set_tests_properties(install PROPERTIES TIMEOUT 300)
+tg_unit_test(test_server_upgrade tests/server/test_upgrade.c tg_server)
