@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* termgramd: the relay's command line, signals and main loop. */
-#include <sys/resource.h>
-
 #include <errno.h>
 #include <stddef.h>
 #include <getopt.h>
@@ -12,13 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net/identity.h"
 #include "net/loop.h"
 #include "proto/frame.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/relay.h"
-#include "util/fingerprint.h"
+#include "server/startup.h"
 #include "util/xmalloc.h"
 
 static const char usage[] =
@@ -131,31 +128,6 @@ on_signal(struct net_loop *loop, int signo, void *arg)
 	(void)signo;
 	(void)arg;
 	net_loop_stop(loop);
-}
-
-/*
- * One descriptor per session, and a few for the store: many systems start
- * a process with a soft limit of 1024, far below --max-sessions. Raise it
- * as far as the hard limit allows; returns how many sessions fit.
- */
-static unsigned
-raise_fd_limit(unsigned sessions)
-{
-	struct rlimit rl;
-	rlim_t want = (rlim_t)sessions + 64;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return sessions;
-	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
-		    ? want
-		    : rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur >= want)
-		return sessions;
-	return rl.rlim_cur > 64 ? (unsigned)(rl.rlim_cur - 64) : 1;
 }
 
 /*
@@ -455,66 +427,6 @@ settings_load(int argc, char **argv, struct settings *st,
 	return 0;
 }
 
-/* Without --data: $XDG_STATE_HOME/termgram or ~/.local/state/termgram. */
-static int
-default_data_dir(char *data, size_t len)
-{
-	const char *base;
-
-	if ((base = getenv("XDG_STATE_HOME")) != NULL && *base == '/')
-		snprintf(data, len, "%s/termgram", base);
-	else if ((base = getenv("HOME")) != NULL && *base != '\0')
-		snprintf(data, len, "%s/.local/state/termgram", base);
-	else {
-		fprintf(stderr, "termgramd: no HOME; give --data\n");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Fit the sessions to the open-files limit: the default follows the
- * system; a number asked for is kept, and its shortfall said.
- */
-static void
-fit_sessions(struct server_config *cfg, bool max_sessions_set)
-{
-	unsigned fit;
-
-	if ((fit = raise_fd_limit(cfg->max_sessions)) >= cfg->max_sessions)
-		return;
-	server_log(max_sessions_set ? SERVER_LOG_WARN : SERVER_LOG_INFO,
-	    "open files limited (ulimit -n): about %u sessions%s", fit,
-	    max_sessions_set ? ", fewer than --max-sessions" : "");
-	if (!max_sessions_set)
-		cfg->max_sessions = fit;
-}
-
-/*
- * termgramd --fingerprint: the relay's key fingerprint in the form people
- * compare, made first if the data folder has none yet (said on stderr).
- */
-static int
-fingerprint(const struct server_config *cfg)
-{
-	struct net_id *id;
-	char path[PATH_MAX], err[512], txt[UTIL_FP_TEXT];
-	bool had;
-
-	snprintf(path, sizeof path, "%s/relay.key", cfg->data_dir);
-	had = cfg->key != NULL || access(path, F_OK) == 0;
-	if ((id = server_relay_identity(cfg, err, sizeof err)) == NULL) {
-		fprintf(stderr, "termgramd: %s\n", err);
-		return 1;
-	}
-	if (!had)
-		fprintf(stderr, "termgramd: made a new key in %s\n", path);
-	util_fp_text(net_id_fingerprint(id), txt);
-	printf("%s\n", txt);
-	net_id_free(id);
-	return 0;
-}
-
 /* The running relay and what SIGHUP needs to read its settings again. */
 struct daemon {
 	int argc;
@@ -537,14 +449,15 @@ settings_finish(struct settings *st, const struct settings *running)
 	bool set = st->cli[ms] || st->file[ms];
 
 	if (st->cfg.data_dir == NULL) {
-		if (data[0] == '\0' && default_data_dir(data, sizeof data) != 0)
+		if (data[0] == '\0' &&
+		    server_startup_data_dir(data, sizeof data) != 0)
 			return -1;
 		st->cfg.data_dir = data;
 	}
 	if (running != NULL && !set)
 		st->cfg.max_sessions = running->cfg.max_sessions;
 	else if (!check_config && !print_fingerprint)
-		fit_sessions(&st->cfg, set);
+		server_startup_fit_sessions(&st->cfg, set);
 	return 0;
 }
 
@@ -771,8 +684,9 @@ main(int argc, char **argv)
 		rc = settings_finish(&d.st, NULL) != 0 ? 2
 		                                       : print_settings(&d.st);
 	else if (print_fingerprint)
-		rc = settings_finish(&d.st, NULL) != 0 ? 2
-		                                       : fingerprint(&d.st.cfg);
+		rc = settings_finish(&d.st, NULL) != 0
+		    ? 2
+		    : server_startup_fingerprint(&d.st.cfg);
 	else
 		rc = start(&d);
 	server_conffile_free(cf);
