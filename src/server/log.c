@@ -154,10 +154,31 @@ log_json_escape(char *b, size_t *n, size_t size, const char *s)
 	}
 }
 
+/*
+ * Append ,"key":"value" for each pair of fields (a NULL key ends them) to
+ * the JSON object in b, skipping a pair that might not fit in size.
+ */
+static void
+log_json_fields(char *b, size_t *n, size_t size, const char *const *fields)
+{
+	for (; fields != NULL && fields[0] != NULL; fields += 2) {
+		if (*n + 6 * (strlen(fields[0]) + strlen(fields[1])) + 8 >=
+		    size)
+			continue;
+		b[(*n)++] = ',';
+		b[(*n)++] = '"';
+		log_json_escape(b, n, size, fields[0]);
+		memcpy(b + *n, "\":\"", 3);
+		*n += 3;
+		log_json_escape(b, n, size, fields[1]);
+		b[(*n)++] = '"';
+	}
+}
+
 /* Format one line (no newline yet) into b; returns its length. */
 static size_t
 log_format_line(char *b, size_t size, const char *when,
-    enum server_log_level level, const char *text)
+    enum server_log_level level, const char *text, const char *const *fields)
 {
 	size_t n;
 
@@ -171,34 +192,64 @@ log_format_line(char *b, size_t size, const char *when,
 	    server_log_names[level]);
 	log_json_escape(b, &n, size - 3, text);
 	b[n++] = '"';
+	log_json_fields(b, &n, size - 2, fields);
 	b[n++] = '}';
 	b[n] = '\0';
 	return n;
 }
 
-/* Write one line: time, level, text; one write(2), whole or not at all. */
-void
-server_log(enum server_log_level level, const char *fmt, ...)
+static void log_write(enum server_log_level, const char *const *, const char *,
+    va_list) __attribute__((format(printf, 3, 0)));
+
+/* Write one line; one write(2), whole or not at all. */
+static void
+log_write(enum server_log_level level, const char *const *fields,
+    const char *fmt, va_list ap)
 {
 	char when[64], stamp[32], text[LOG_LINE_MAX], line[LOG_LINE_MAX + 128];
 	struct timespec ts;
 	struct tm tm;
-	va_list ap;
 	size_t n;
 
-	if (level > server_log_level)
-		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(
 	    when, sizeof when, "%s.%03dZ", stamp, (int)(ts.tv_nsec / 1000000));
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	n = log_format_line(line, sizeof line - 1, when, level, text);
+	n = log_format_line(line, sizeof line - 1, when, level, text, fields);
 	line[n++] = '\n';
 	if (write(server_log_fd, line, n) < 0) {
 		/* Nowhere left to say it. */
 	}
+}
+
+/* Log one line: time, level, text. */
+void
+server_log(enum server_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > server_log_level)
+		return;
+	va_start(ap, fmt);
+	log_write(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The same, with fields (key, value, ..., NULL) that a JSON line carries
+ * as its own keys besides msg; a text line has only the text.
+ */
+void
+server_log_fields(enum server_log_level level, const char *const *fields,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > server_log_level)
+		return;
+	va_start(ap, fmt);
+	log_write(level, fields, fmt, ap);
+	va_end(ap);
 }

@@ -28,5 +28,7 @@ int server_log_reopen(char *, size_t);
 void server_log_close(void);
 void server_log(enum server_log_level, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+void server_log_fields(enum server_log_level, const char *const *, const char *,
+    ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -539,13 +539,17 @@ reload_apply(struct daemon *d, const struct settings *st)
 	size_t i;
 
 	for (i = 0; i < NOPTS; i++) {
+		const char *const fields[] = {"option", opts[i].name, "was",
+		    was, "now", now, "applied",
+		    opt_is_live(&opts[i]) ? "yes" : "no", NULL};
+
 		opt_render(&opts[i], &d->st, was, sizeof was);
 		opt_render(&opts[i], st, now, sizeof now);
 		if (strcmp(was, now) == 0)
 			continue;
 		changed++;
 		if (!opt_is_live(&opts[i])) {
-			server_log(SERVER_LOG_WARN,
+			server_log_fields(SERVER_LOG_WARN, fields,
 			    "reload: %s: '%s' -> '%s' needs a restart; "
 			    "'%s' stays in force",
 			    opts[i].name, was, now, was);
@@ -558,8 +562,8 @@ reload_apply(struct daemon *d, const struct settings *st)
 		if (strcmp(opts[i].name, "log-file") == 0 &&
 		    server_log_open(d->st.log_file, err, sizeof err) != 0)
 			server_log(SERVER_LOG_ERROR, "reload: %s", err);
-		server_log(SERVER_LOG_INFO, "reload: %s: '%s' -> '%s'",
-		    opts[i].name, was, now);
+		server_log_fields(SERVER_LOG_INFO, fields,
+		    "reload: %s: '%s' -> '%s'", opts[i].name, was, now);
 	}
 	server_relay_set_config(d->relay, &d->st.cfg);
 	if (changed == 0)
@@ -582,8 +586,11 @@ on_hup(struct net_loop *loop, int signo, void *arg)
 	(void)signo;
 	if (server_log_reopen(err, sizeof err) != 0)
 		server_log(SERVER_LOG_ERROR, "reload: %s", err);
-	server_log(SERVER_LOG_INFO, "reload: reading %s",
-	    config_file() != NULL ? config_file() : "no configuration file");
+	if (config_file() != NULL)
+		server_log(
+		    SERVER_LOG_INFO, "reload: reading %s", config_file());
+	else
+		server_log(SERVER_LOG_INFO, "reload: no configuration file");
 	if (settings_load(d->argc, d->argv, &st, &cf, err, sizeof err) != 0 ||
 	    settings_finish(&st, &d->st) != 0) {
 		server_log(SERVER_LOG_ERROR,
@@ -618,8 +625,9 @@ run(struct daemon *d)
 	net_loop_signal(loop, SIGHUP, on_hup, d);
 	/* Said at any level: scripts wait for this line. */
 	server_log_set_level(SERVER_LOG_INFO);
-	server_log(
-	    SERVER_LOG_INFO, "listening on %s", server_relay_address(d->relay));
+	server_log_fields(SERVER_LOG_INFO,
+	    (const char *const[]){"addr", server_relay_address(d->relay), NULL},
+	    "listening on %s", server_relay_address(d->relay));
 	server_log_set_level(d->st.level);
 
 	if (net_loop_run(loop) != 0)
@@ -652,7 +660,9 @@ start(struct daemon *d)
 		return 1;
 	}
 	if (config_file() != NULL)
-		server_log(SERVER_LOG_INFO, "configuration: %s", config_file());
+		server_log_fields(SERVER_LOG_INFO,
+		    (const char *const[]){"file", config_file(), NULL},
+		    "configuration: %s", config_file());
 	if (settings_finish(&d->st, NULL) != 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);

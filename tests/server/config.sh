@@ -87,11 +87,15 @@ pid=$!
 wait_for "$tmp/relay.log" '"listening on 127.0.0.1:' || exit 1
 python3 -c '
 import json, sys
+addr = None
 for line in open(sys.argv[1]):
     o = json.loads(line)
     assert set(o) >= {"time", "level", "msg"}, o
     assert o["time"].endswith("Z") and o["level"] in ("error", "warn", "info", "debug"), o
-' "$tmp/relay.log" || fail "a log line is not JSON"
+    if o["msg"].startswith("listening on "):
+        addr = o.get("addr")
+assert addr and addr.startswith("127.0.0.1:"), "no addr field"
+' "$tmp/relay.log" || fail "a log line is not JSON, or lacks its fields"
 [ -s "$tmp/stderr" ] && fail "stderr is not empty: $(cat "$tmp/stderr")"
 echo "config: $(wc -l <"$tmp/relay.log") JSON log lines parse"
 
