@@ -97,7 +97,8 @@ conf=$root/etc/termgram/termgramd.conf
     --tls off --data "$tmp/data" 2>"$tmp/relay.log" &
 pid=$!
 for _ in $(seq 200); do
-	grep -q ' info listening on 127.0.0.1:' "$tmp/relay.log" && break
+	grep -q ' info listening on 127.0.0.1:' "$tmp/relay.log" 2>/dev/null &&
+	    break
 	sleep 0.05
 done
 grep -q "info configuration: $conf" "$tmp/relay.log" ||
