@@ -131,6 +131,11 @@ $got"
 	for s in postinst prerm postrm; do
 		sh -n "$tmp/control/$s" || fail "$s is not a shell script"
 	done
+	# apt resolves its dependencies (a simulation: nothing is installed).
+	if command -v apt-get >/dev/null; then
+		apt-get install -s "$deb" >"$tmp/apt.log" 2>&1 ||
+		    fail "apt-get install -s: $(tail -5 "$tmp/apt.log")"
+	fi
 	echo "install: $(basename "$deb"), $(printf '%s\n' "$got" | wc -l) files; Depends: $deps"
 fi
 echo "install: done in $(($(date +%s) - start)) s"
