@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgram-bench: a load generator for termgramd — and, with --proto, for
  * an IRC server or an MQTT broker under the same workload. One process,

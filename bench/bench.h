@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgram-bench: shared state of the load generator and the three wire
  * protocols it speaks (termgram, IRC, MQTT), so that the same workload

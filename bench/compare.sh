@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # termgramd side by side with ngIRCd, InspIRCd and mosquitto, in one run on
 # one machine, under the same workloads from termgram-bench:
 #   msgs  1, 10, 100 and 500 pairs, each point REPS times (median shown):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # File transfer through the relay against a plain TCP copy, in one run:
 #  1. SIZE MiB (default 1024) of random data copied over loopback with socat
 #     (file to socket, socket to file);

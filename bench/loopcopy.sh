@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The baseline for files through the relay: SIZE MiB (default 512) copied
 # over one loopback TCP connection into a file that is then fsynced, with
 # no relay between. The sender writes a 1 MiB block of random bytes from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What the relay does for the same chat in relay mode and in P2P mode: one
 # sender sends N messages (termgram send --stdin) to one receiver
 # (termgram recv), both headless, in relay mode, P2P and P2P light: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgram-bench --tls: the clients' own TLS path, OpenSSL on a
  * non-blocking socket watched by the bench's event loop. A wire's frames

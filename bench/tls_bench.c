@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TLS against plaintext over loopback, both ends in one process and one
  * loop (so each figure pays for both ends): MB/s for 64 MiB, frames/s for

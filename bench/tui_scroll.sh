@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # How the full-screen client scrolls a long conversation: N messages
 # (default 100000) from carol to alice, then alice opens the conversation
 # in a 120x36 tmux terminal. Prints the time from a key to the changed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The three protocols termgram-bench speaks. Each turns the same
  * workload — log in, send a text to the partner, settle it — into its own

@@ -151,3 +151,14 @@ endif()
 tg_integration_test(test_pins tests/integration/test_pins.c)
 tg_integration_test(test_login tests/integration/test_login.c)
 tg_unit_test(test_server_hasher tests/server/test_hasher.c tg_server)
+tg_unit_test(test_server_config tests/server/test_config.c tg_server)
+# The configuration file, the example, the log and SIGHUP, end to end.
+add_test(NAME relay_config COMMAND sh ${CMAKE_SOURCE_DIR}/tests/server/config.sh
+  ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(relay_config PROPERTIES TIMEOUT 120
+  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+# cmake --install into a DESTDIR, man pages, the systemd unit, the .deb.
+add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh
+  ${CMAKE_SOURCE_DIR})
+set_tests_properties(install PROPERTIES TIMEOUT 300)
+tg_unit_test(test_server_upgrade tests/server/test_upgrade.c tg_server)

@@ -1,11 +1,13 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install the Debian packages termgram needs, only those that are missing.
 # Run as root (or with sudo available). Extra package names may be given.
 set -eu
 
 pkgs="build-essential cmake ninja-build pkg-config clang clang-format
 libclang-rt-14-dev libncurses-dev libb64-dev libcmocka-dev libsqlite3-dev
-libsodium-dev libssl-dev tmux procps socat $*"
+libsodium-dev libssl-dev tmux procps socat python3 mandoc man-db systemd
+dpkg-dev $*"
 
 missing=""
 for p in $pkgs; do

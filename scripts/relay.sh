@@ -13,7 +13,7 @@ relay_start() {
 	relay_port=""
 	for _ in $(seq 200); do
 		relay_port=$(sed -n \
-		    's/^termgramd: listening on .*:\([0-9]*\)$/\1/p' "$_rs_log")
+		    's/^.* listening on .*:\([0-9]*\)$/\1/p' "$_rs_log")
 		[ -n "$relay_port" ] && return 0
 		sleep 0.05
 	done

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgram: the client program. A headless command if the first argument
  * names one (cmd/), else the full-screen client (ui/). The two front ends

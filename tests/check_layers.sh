@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Layers point down only (docs/architecture.md): fail on any include that
 # reaches sideways or up. Frames are built by proto/ only: fail on a frame
 # literal elsewhere in src/. Every unit test runs: fail on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's defaults: settings, where its data and downloads go, and
  * words for its connection states.

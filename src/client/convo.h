@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Conversations as the UI shows them: per peer, the recent history loaded
  * from the local store on first use (older pages on demand), kept up to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Frames that arrive, from the relay or (routed frames only) from a
  * verified peer, each handled by the route it came by: presence, receipts

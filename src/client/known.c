@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* known_relays: the pinned keys of relays (client/known.h). */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relays whose keys this client has pinned, like SSH's known_hosts:
  * the file known_relays in the data folder, one line per relay,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * P2P light mode: while idle, the relay connection is closed and ALIVE
  * datagrams keep us online; anything that needs the relay (a message to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The session's ways out: the relay connection and, in P2P mode, the
  * direct connections. What the outbox, the transfers and the P2P sockets

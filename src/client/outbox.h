@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox: our messages not yet confirmed, oldest first, as a state
  * machine without sockets. It sends what the window allows (the relay's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * P2P mode's sockets (PROTOCOL.md section 5): a listener for peers, and
  * one direct connection per peer, each driven by a client_peer state

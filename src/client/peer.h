@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One direct connection of P2P mode (PROTOCOL.md section 5) as a state
  * machine without sockets, so that the handshake and the fallback are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What arrives: a message is stored, shown, and confirmed with RCPT only
  * after the store has committed it (at the end of the loop turn); read

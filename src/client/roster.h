@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The contact list as the relay tells it (USER lines), with each
  * contact's unread count; counts read from the store before the relay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's event loop as the UI sees it: a narrow facade over
  * net/loop.h, so that ui/ drives the program (keyboard, clock, signals)

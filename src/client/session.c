@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The session with the relay: connect, log in (or resume), read frames
  * and hand them to dispatch.c, heartbeats, reconnecting with backoff, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client core: one session with a relay. Connects, logs in, keeps the
  * contact list, takes messages into the outbox (on disk) and sends them,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The session's own header, shared by the files that make it up:
  * session.c (connect, log in, read frames, reconnect), dispatch.c (each

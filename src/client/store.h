@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's local store: SQLite under the data folder. One table of
  * messages, both ways: history, and the outbox (outgoing messages still

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TLS with the relay: the device identity (identity.key/identity.crt in
  * the data folder), its client context, and the check of the relay's key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File transfers as a state machine: offers, accepts, the window of FDATA
  * beyond the last FACK, resume and cancel. The disk side is in

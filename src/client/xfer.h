@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File transfers (PROTOCOL.md section 4), both ways: offers, the window of
  * FDATA beyond the last FACK, .part files verified by SHA-256 before they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The transfers' disk side: SHA-256 over files, .part files that a
  * transfer resumes from (opened without following links, swept when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The transfers' own header, shared by xfer.c (the protocol's state
  * machine) and xfer_file.c (the disk side: hashing, .part files, final

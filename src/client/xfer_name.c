@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Names from the wire made safe to create and to show (docs/protocol.md,
  * "Transfers a peer cannot abuse"): the last path component only, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Transfers across reconnects and restarts: what the relay's errors and
  * the connections coming and going do to them, the store's record of

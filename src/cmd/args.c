@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A headless command's command line. */
 #include <errno.h>
 #include <getopt.h>

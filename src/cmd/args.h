@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A headless command's command line: the options (getopt) checked against
  * what the command takes, its arguments counted, the user's name checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table of headless commands, and running one. */
 #include <locale.h>
 #include <signal.h>

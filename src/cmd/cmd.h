@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The headless commands of termgram (send, recv, who, sendfile, echo-bot):
  * one table says what each is called, which options it takes beyond the

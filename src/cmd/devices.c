@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgram devices pin|unpin|list|add FP|remove FP: the device keys the
  * relay accepts for an owned name (docs/relay.md, device pins).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgram echo-bot, the seed design's first "naive" server: every
  * message comes back in upper case.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* termgram recv: print what arrives, and take files if asked. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loop and the session around every headless command. */
 #include <sys/file.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What every headless command does around its own work: a loop and a
  * session with the relay, a deadline, SIGINT/SIGTERM, the connection's

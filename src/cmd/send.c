@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* termgram send: queue messages and wait until each is safe. */
 #include <stdio.h>
 #include <stdlib.h>

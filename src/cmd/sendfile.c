@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* termgram sendfile: offer a file and send it once accepted. */
 #include <stdio.h>
 #include <stdlib.h>

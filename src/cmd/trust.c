@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* termgram trust HOST[:PORT] FINGERPRINT: pin a relay's key by hand. */
 #include <stdio.h>
 #include <stdlib.h>

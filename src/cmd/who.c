@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* termgram who: print the contact list once it is synced. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What both stores (the relay's and the client's) do with SQLite, said
  * once: open a database under a folder in WAL mode with the project's

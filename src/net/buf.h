@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A growable byte buffer with a read offset: bytes are appended at the end
  * and consumed from the front; space is reclaimed by sliding the unread

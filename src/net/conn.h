@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A buffered non-blocking stream connection on the loop: an input buffer
  * that the owner parses in place, and an output queue of chunks that is

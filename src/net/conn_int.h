@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Inside net/: the connection's record, shared by conn.c (the queue, the
  * plaintext socket) and conn_tls.c (the same connection over TLS).

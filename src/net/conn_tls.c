@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A connection over TLS: the handshake, SSL_read into the input buffer
  * under the per-turn cap, and the output queue gathered into records of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A key and certificate identity: every relay and every client device has
  * an Ed25519 key and a self-signed X.509 certificate for it, made on first

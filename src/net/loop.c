@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The event loop: one wait per turn, timers in a binary heap, end-of-turn
  * flushes and deferred frees. The wait is epoll on Linux and poll()

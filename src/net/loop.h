@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The event loop shared by relay and client (level-triggered, in poll()'s
  * vocabulary): file descriptor watches, timers on the monotonic clock,

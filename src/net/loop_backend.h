@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Inside net/loop: what the loop shares with its two ways of waiting,
  * epoll (Linux) and poll() (any POSIX system). A backend keeps its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The loop's epoll backend, the default on Linux: epoll_wait() returns
  * only the descriptors that have events, where poll() hands the kernel

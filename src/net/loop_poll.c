@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The loop's poll() backend, for systems without epoll (and for tests of
  * the loop on Linux, TERMGRAM_LOOP=poll). The pollfd array is kept up to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Socket helpers: non-blocking TCP listen, connect and accept, UDP, and
  * address formatting. IPv4 and IPv6; port 0 means any free port.

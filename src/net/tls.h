@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A TLS context for one role, made from an identity (net/identity.h):
  * TLS 1.3 only, ALPN "termgram/1", both sides present their certificate.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Inside net/: what the identity, the TLS context and the connection
  * share of OpenSSL. Nothing above net/ includes this.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Base64 as the wire uses it: RFC 4648 standard alphabet, '=' padding, no
  * line breaks. Encoding and decoding go through libb64; the canonical-form

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Building frames byte-exact into caller memory. A writer collects one
  * header line field by field; any field that could break the framing (a '|',

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Error codes of the wire protocol, one to one with PROTOCOL.md section 7,
  * plus PROTO_ERR_NONE for success and PROTO_ERR_UNKNOWN for a code in a

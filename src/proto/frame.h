@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Frames of the termgram wire protocol (PROTOCOL.md): limits, verbs, the
  * incremental decoder and the per-verb schemas every frame is checked

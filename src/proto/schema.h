@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The schema of every verb (PROTOCOL.md): the shapes its fields may take,
  * which field a refusal names and what the frame costs a rate limit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "proto/utf8.h"
 
 /* Whether the n bytes at p are well-formed UTF-8. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing
  * above U+10FFFF, no truncated sequences.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The directory: registered users and their presence (USER lines, batched
  * per turn), LOOKUP tickets and VERIFY for P2P mode, and the UDP side with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * argon2id in a helper process (hasher.h). libsodium maps and fills
  * 64 MiB for every hash and unmaps it after; in the relay's own address

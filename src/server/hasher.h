@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Password hashing off the event loop: a few worker threads in a helper
  * process take argon2id jobs (hash a new password, or check one against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The login path: LOGIN and RESUME (PROTOCOL.md section 2), with the
  * password hashed or checked on the hasher's threads while the session's

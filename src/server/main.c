@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /* termgramd: the relay's command line, signals and main loop. */
-#include <sys/resource.h>
-
 #include <errno.h>
 #include <stddef.h>
 #include <getopt.h>
@@ -11,12 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net/identity.h"
 #include "net/loop.h"
 #include "proto/frame.h"
+#include "server/config.h"
 #include "server/log.h"
 #include "server/relay.h"
-#include "util/fingerprint.h"
+#include "server/startup.h"
+#include "util/xmalloc.h"
 
 static const char usage[] =
     "usage: termgramd [--bind ADDR] [--port P] [--data DIR]\n"
@@ -30,9 +30,16 @@ static const char usage[] =
     "                 [--hash-threads N] [--hash-queue N]\n"
     "                 [--name-failures N] [--addr-failures N]\n"
     "                 [--max-delay S] [--max-per-address N]\n"
-    "                 [--max-registrations N]\n"
+    "                 [--max-registrations N] [--config FILE]\n"
+    "                 [--log-format text|json] [--log-file PATH]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
+    "       termgramd --check-config [--config FILE] [options]\n"
     "\n"
+    "  --config FILE       read the options from FILE, \"key = value\" lines\n"
+    "                      (default " TERMGRAM_CONFIG " if it exists);\n"
+    "                      the command line wins over it\n"
+    "  --check-config      print the settings in force, as a configuration\n"
+    "                      file, and exit (2 if the file has an error)\n"
     "  --bind ADDR         address to listen on (default 0.0.0.0; :: for "
     "IPv6)\n"
     "  --port P            TCP port (default 7733; 0 takes any free port)\n"
@@ -88,13 +95,16 @@ static const char usage[] =
     "  --fingerprint       print the relay's key fingerprint, for clients to\n"
     "                      compare at their first connection, and exit\n"
     "  --log-level L       error, warn, info (default) or debug\n"
+    "  --log-format F      text (default) or json: one JSON object a line\n"
+    "  --log-file PATH     log into PATH instead of stderr; opened again on\n"
+    "                      SIGHUP, which also reads the configuration again\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
 
-/* A number from min to max for opt, or -1 and a word on stderr. */
+/* A number from min to max, or -1 and why in err. */
 static int
-parse_num(const char *opt, const char *s, unsigned long long min,
-    unsigned long long max, unsigned long long *out)
+parse_num(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out, char *err, size_t errlen)
 {
 	char *end;
 	unsigned long long v;
@@ -103,10 +113,8 @@ parse_num(const char *opt, const char *s, unsigned long long min,
 	v = strtoull(s, &end, 10);
 	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v < min ||
 	    v > max) {
-		fprintf(stderr,
-		    "termgramd: %s: '%s' is not a number from %llu "
-		    "to %llu\n",
-		    opt, s, min, max);
+		snprintf(err, errlen, "'%s' is not a number from %llu to %llu",
+		    s, min, max);
 		return -1;
 	}
 	*out = v;
@@ -120,31 +128,6 @@ on_signal(struct net_loop *loop, int signo, void *arg)
 	(void)signo;
 	(void)arg;
 	net_loop_stop(loop);
-}
-
-/*
- * One descriptor per session, and a few for the store: many systems start
- * a process with a soft limit of 1024, far below --max-sessions. Raise it
- * as far as the hard limit allows; returns how many sessions fit.
- */
-static unsigned
-raise_fd_limit(unsigned sessions)
-{
-	struct rlimit rl;
-	rlim_t want = (rlim_t)sessions + 64;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return sessions;
-	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
-		    ? want
-		    : rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur >= want)
-		return sessions;
-	return rl.rlim_cur > 64 ? (unsigned)(rl.rlim_cur - 64) : 1;
 }
 
 /*
@@ -169,6 +152,8 @@ static const struct opt opts[] = {
     {"heartbeat", OPT_UINT, CFG(heartbeat_s), 1, 3600},
     {"max-frame", OPT_SIZE, CFG(max_frame), PROTO_MIN_FRAME, 16 * 1024 * 1024},
     {"log-level", OPT_OTHER, 0, 0, 0},
+    {"log-format", OPT_OTHER, 0, 0, 0},
+    {"log-file", OPT_OTHER, 0, 0, 0},
     {"grace-ms", OPT_UINT, CFG(grace_ms), 0, 1000},
     {"max-sessions", OPT_UINT, CFG(max_sessions), 1, 1000000},
     {"rate", OPT_UINT, CFG(rate), 0, 100000000},
@@ -192,73 +177,118 @@ static const struct opt opts[] = {
     {"max-registrations", OPT_UINT, CFG(max_regs), 0, 1000000},
 };
 
-static bool print_fingerprint; /* --fingerprint: print it and exit */
-
 #define NOPTS (sizeof opts / sizeof opts[0])
+
+/*
+ * The options SIGHUP changes in the running relay (docs/relay.md); a
+ * change of any other is logged as needing a restart, and not applied.
+ */
+static const char *const live_opts[] = {"log-level", "log-format", "log-file",
+    "name", "rate", "max-output", "max-stall", "ticket-seconds",
+    "login-timeout", "max-sessions", "name-failures", "addr-failures",
+    "max-delay", "max-per-address", "max-registrations"};
+
+/* Everything the options set, and where each one came from. */
+struct settings {
+	struct server_config cfg; /* first: the table's offsets are in it */
+	enum server_log_level level;
+	enum server_log_format format;
+	const char *log_file; /* NULL: stderr */
+	bool cli[NOPTS]; /* given on the command line */
+	bool file[NOPTS]; /* given in the configuration file */
+};
+
+static bool print_fingerprint; /* --fingerprint: print it and exit */
+static bool check_config; /* --check-config: print the settings, exit */
+static const char *config_path; /* --config FILE */
+
+/* The option of the table called name, or NULL. */
+static const struct opt *
+opt_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* Whether SIGHUP applies a change of option o. */
+static bool
+opt_is_live(const struct opt *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof live_opts / sizeof live_opts[0]; i++)
+		if (strcmp(live_opts[i], o->name) == 0)
+			return true;
+	return false;
+}
+
+/* A word of two, as --sync and --tls take them: 1, 0, or -1 and err. */
+static int
+parse_word(
+    const char *arg, const char *yes, const char *no, char *err, size_t errlen)
+{
+	if (strcmp(arg, yes) == 0)
+		return 1;
+	if (strcmp(arg, no) == 0)
+		return 0;
+	snprintf(err, errlen, "'%s' is not %s or %s", arg, yes, no);
+	return -1;
+}
 
 /* The options that are not in the table's terms: a word, or a name. */
 static int
-set_other(const char *name, const char *arg, struct server_config *cfg)
+set_other(const char *name, const char *arg, struct settings *st, char *err,
+    size_t errlen)
 {
-	enum server_log_level level;
+	int v = 0;
 
 	if (strcmp(name, "log-level") == 0) {
-		if (server_log_parse_level(arg, &level) != 0) {
-			fprintf(stderr,
-			    "termgramd: --log-level: '%s' "
-			    "is not error, warn, info or debug\n",
-			    arg);
-			return -1;
-		}
-		server_log_set_level(level);
+		if ((v = server_log_parse_level(arg, &st->level)) != 0)
+			snprintf(err, errlen,
+			    "'%s' is not error, warn, info or debug", arg);
+	} else if (strcmp(name, "log-format") == 0) {
+		if ((v = server_log_parse_format(arg, &st->format)) != 0)
+			snprintf(err, errlen, "'%s' is not text or json", arg);
+	} else if (strcmp(name, "log-file") == 0) {
+		st->log_file = arg;
 	} else if (strcmp(name, "sync") == 0) {
-		if (strcmp(arg, "full") == 0)
-			cfg->sync_full = true;
-		else if (strcmp(arg, "normal") == 0)
-			cfg->sync_full = false;
-		else {
-			fprintf(stderr,
-			    "termgramd: --sync: '%s' is "
-			    "not full or normal\n",
-			    arg);
-			return -1;
-		}
+		if ((v = parse_word(arg, "full", "normal", err, errlen)) >= 0)
+			st->cfg.sync_full = v;
 	} else if (strcmp(name, "tls") == 0) {
-		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
-			fprintf(stderr,
-			    "termgramd: --tls: '%s' is not on or off\n", arg);
-			return -1;
-		}
-		cfg->tls = strcmp(arg, "on") == 0;
+		if ((v = parse_word(arg, "on", "off", err, errlen)) >= 0)
+			st->cfg.tls = v;
 	} else {
 		if (*arg == '\0' || strlen(arg) > SERVER_MAX_NAME) {
-			fprintf(stderr,
-			    "termgramd: --name: '%s' is %zu bytes; a relay's "
-			    "name is 1 to %d bytes\n",
+			snprintf(err, errlen,
+			    "'%s' is %zu bytes; a relay's name is 1 to %d "
+			    "bytes",
 			    arg, strlen(arg), SERVER_MAX_NAME);
 			return -1;
 		}
-		cfg->name = arg;
+		st->cfg.name = arg;
 	}
-	return 0;
+	return v < 0 ? -1 : 0;
 }
 
-/* Set what option o says from its argument. */
+/* Set what option o says from its argument; -1 and why in err. */
 static int
-set_option(const struct opt *o, const char *arg, struct server_config *cfg)
+set_option(const struct opt *o, const char *arg, struct settings *st, char *err,
+    size_t errlen)
 {
-	char *field = (char *)cfg + o->off;
-	char optname[32];
+	char *field = (char *)&st->cfg + o->off;
 	unsigned long long v;
 
 	if (o->kind == OPT_OTHER)
-		return set_other(o->name, arg, cfg);
+		return set_other(o->name, arg, st, err, errlen);
 	if (o->kind == OPT_STR) {
 		memcpy(field, &arg, sizeof arg);
 		return 0;
 	}
-	snprintf(optname, sizeof optname, "--%s", o->name);
-	if (parse_num(optname, arg, o->min, o->max, &v) != 0)
+	if (parse_num(arg, o->min, o->max, &v, err, errlen) != 0)
 		return -1;
 	if (o->kind == OPT_UINT)
 		*(unsigned *)(void *)field = (unsigned)v;
@@ -267,17 +297,11 @@ set_option(const struct opt *o, const char *arg, struct server_config *cfg)
 	return 0;
 }
 
-/*
- * The command line into cfg. Returns 0 to run, 1 when the answer was
- * printed (--help, --version), -1 on a usage error.
- */
-static int
-parse_args(
-    int argc, char **argv, struct server_config *cfg, bool *max_sessions_set)
+/* Fill the options of getopt_long from the table, and the others. */
+static void
+fill_longopts(struct option *longopts)
 {
-	struct option longopts[NOPTS + 4];
 	size_t i;
-	int c, idx;
 
 	for (i = 0; i < NOPTS; i++)
 		longopts[i] =
@@ -285,25 +309,48 @@ parse_args(
 	longopts[i++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[i++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[i++] = (struct option){"fingerprint", no_argument, NULL, 'F'};
+	longopts[i++] = (struct option){"config", required_argument, NULL, 'C'};
+	longopts[i++] = (struct option){"check-config", no_argument, NULL, 'K'};
 	longopts[i] = (struct option){NULL, 0, NULL, 0};
+}
+
+/*
+ * The command line into st (again on SIGHUP). Returns 0 to run, 1 when
+ * the answer was printed (--help, --version), -1 on a usage error.
+ */
+static int
+parse_args(int argc, char **argv, struct settings *st)
+{
+	struct option longopts[NOPTS + 6];
+	char err[256];
+	int c, idx;
+
+	fill_longopts(longopts);
+	optind = 0; /* GNU: start over, for the second reading */
 	while ((c = getopt_long(argc, argv, "hV", longopts, &idx)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
+		if (c == 'h' || c == 'V') {
+			if (c == 'h')
+				fputs(usage, stdout);
+			else
+				printf("termgramd %s (protocol %d)\n",
+				    TERMGRAM_VERSION, PROTO_VERSION);
 			return 1;
 		}
-		if (c == 'F') {
-			print_fingerprint = true;
+		if (c == 'F' || c == 'K' || c == 'C') {
+			print_fingerprint |= c == 'F';
+			check_config |= c == 'K';
+			if (c == 'C')
+				config_path = optarg;
 			continue;
 		}
-		if (c == 'V') {
-			printf("termgramd %s (protocol %d)\n", TERMGRAM_VERSION,
-			    PROTO_VERSION);
-			return 1;
-		}
-		if (c != 0 || set_option(&opts[idx], optarg, cfg) != 0)
+		if (c != 0)
 			return -1;
-		if (opts[idx].off == CFG(max_sessions))
-			*max_sessions_set = true;
+		if (set_option(&opts[idx], optarg, st, err, sizeof err) != 0) {
+			fprintf(stderr, "termgramd: --%s: %s\n", opts[idx].name,
+			    err);
+			return -1;
+		}
+		st->cli[idx] = true;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "termgramd: unexpected argument '%s'\n",
@@ -313,127 +360,348 @@ parse_args(
 	return 0;
 }
 
-/* Without --data: $XDG_STATE_HOME/termgram or ~/.local/state/termgram. */
+/* One setting of the configuration file; the command line wins. */
 static int
-default_data_dir(char *data, size_t len)
+file_set(
+    const char *key, const char *value, void *arg, char *err, size_t errlen)
 {
-	const char *base;
+	struct settings *st = arg, scratch;
+	const struct opt *o;
+	size_t i;
 
-	if ((base = getenv("XDG_STATE_HOME")) != NULL && *base == '/')
-		snprintf(data, len, "%s/termgram", base);
-	else if ((base = getenv("HOME")) != NULL && *base != '\0')
-		snprintf(data, len, "%s/.local/state/termgram", base);
-	else {
-		fprintf(stderr, "termgramd: no HOME; give --data\n");
+	if ((o = opt_find(key)) == NULL) {
+		snprintf(err, errlen, "no such option (termgramd --help)");
 		return -1;
 	}
-	return 0;
+	i = (size_t)(o - opts);
+	if (*value == '\0') {
+		snprintf(err, errlen, "no value");
+		return -1;
+	}
+	if (st->file[i]) {
+		snprintf(err, errlen, "given twice");
+		return -1;
+	}
+	st->file[i] = true;
+	if (!st->cli[i])
+		return set_option(o, value, st, err, errlen);
+	scratch = *st; /* checked all the same */
+	return set_option(o, value, &scratch, err, errlen);
 }
 
-/*
- * Fit the sessions to the open-files limit: the default follows the
- * system; a number asked for is kept, and its shortfall said.
- */
-static void
-fit_sessions(struct server_config *cfg, bool max_sessions_set)
+/* The configuration file to read: --config, or the default if it exists. */
+static const char *
+config_file(void)
 {
-	unsigned fit;
-
-	if ((fit = raise_fd_limit(cfg->max_sessions)) >= cfg->max_sessions)
-		return;
-	server_log(max_sessions_set ? SERVER_LOG_WARN : SERVER_LOG_INFO,
-	    "open files limited (ulimit -n): about %u sessions%s", fit,
-	    max_sessions_set ? ", fewer than --max-sessions" : "");
-	if (!max_sessions_set)
-		cfg->max_sessions = fit;
+	if (config_path != NULL)
+		return config_path;
+	if (access(TERMGRAM_CONFIG, F_OK) == 0)
+		return TERMGRAM_CONFIG;
+	return NULL;
 }
 
 /*
- * termgramd --fingerprint: the relay's key fingerprint in the form people
- * compare, made first if the data folder has none yet (said on stderr).
+ * Defaults, the command line, then the configuration file for what the
+ * command line left. 0, 1 (answered), -1 (usage, said), 2 (the file's
+ * error in err); *cf gets the file's values, which st points into.
  */
 static int
-fingerprint(const struct server_config *cfg)
+settings_load(int argc, char **argv, struct settings *st,
+    struct server_conffile **cf, char *err, size_t errlen)
 {
-	struct net_id *id;
-	char path[PATH_MAX], err[512], txt[UTIL_FP_TEXT];
-	bool had;
+	const char *path;
+	int rc;
 
-	snprintf(path, sizeof path, "%s/relay.key", cfg->data_dir);
-	had = cfg->key != NULL || access(path, F_OK) == 0;
-	if ((id = server_relay_identity(cfg, err, sizeof err)) == NULL) {
-		fprintf(stderr, "termgramd: %s\n", err);
-		return 1;
-	}
-	if (!had)
-		fprintf(stderr, "termgramd: made a new key in %s\n", path);
-	util_fp_text(net_id_fingerprint(id), txt);
-	printf("%s\n", txt);
-	net_id_free(id);
+	memset(st, 0, sizeof *st);
+	server_config_defaults(&st->cfg);
+	st->level = SERVER_LOG_INFO;
+	st->format = SERVER_LOG_TEXT;
+	*cf = NULL;
+	if ((rc = parse_args(argc, argv, st)) != 0)
+		return rc;
+	if ((path = config_file()) == NULL)
+		return 0;
+	if ((*cf = server_conffile_read(path, file_set, st, err, errlen)) ==
+	    NULL)
+		return 2;
 	return 0;
+}
+
+/* The running relay and what SIGHUP needs to read its settings again. */
+struct daemon {
+	int argc;
+	char **argv;
+	struct settings st; /* in force */
+	struct server_relay *relay;
+	struct server_conffile **files; /* every one read: st points in */
+	size_t nfiles, capfiles;
+};
+
+/*
+ * What the options leave to the system: the data folder, and the sessions
+ * the open-files limit allows (on SIGHUP, those found at the start).
+ */
+static int
+settings_finish(struct settings *st, const struct settings *running)
+{
+	static char data[PATH_MAX];
+	size_t ms = (size_t)(opt_find("max-sessions") - opts);
+	bool set = st->cli[ms] || st->file[ms];
+
+	if (st->cfg.data_dir == NULL) {
+		if (data[0] == '\0' &&
+		    server_startup_data_dir(data, sizeof data) != 0)
+			return -1;
+		st->cfg.data_dir = data;
+	}
+	if (running != NULL && !set)
+		st->cfg.max_sessions = running->cfg.max_sessions;
+	else if (!check_config && !print_fingerprint)
+		server_startup_fit_sessions(&st->cfg, set);
+	return 0;
+}
+
+/* The value of option o in st, as the configuration file writes it. */
+static void
+opt_render(
+    const struct opt *o, const struct settings *st, char *buf, size_t len)
+{
+	const char *field = (const char *)&st->cfg + o->off, *s = NULL;
+
+	if (o->kind == OPT_UINT)
+		snprintf(
+		    buf, len, "%u", *(const unsigned *)(const void *)field);
+	else if (o->kind == OPT_SIZE)
+		snprintf(buf, len, "%zu", *(const size_t *)(const void *)field);
+	else {
+		if (o->kind == OPT_STR)
+			memcpy(&s, field, sizeof s);
+		else if (strcmp(o->name, "log-level") == 0)
+			s = server_log_level_name(st->level);
+		else if (strcmp(o->name, "log-format") == 0)
+			s = server_log_format_name(st->format);
+		else if (strcmp(o->name, "log-file") == 0)
+			s = st->log_file;
+		else if (strcmp(o->name, "sync") == 0)
+			s = st->cfg.sync_full ? "full" : "normal";
+		else if (strcmp(o->name, "tls") == 0)
+			s = st->cfg.tls ? "on" : "off";
+		else
+			s = st->cfg.name;
+		snprintf(buf, len, "%s", s != NULL ? s : "");
+	}
+}
+
+/* --check-config: every setting in force, as a configuration file. */
+static int
+print_settings(const struct settings *st)
+{
+	char v[PATH_MAX];
+	size_t i;
+
+	printf("# termgramd %s: the settings in force (%s)\n", TERMGRAM_VERSION,
+	    config_file() != NULL ? config_file() : "no configuration file");
+	for (i = 0; i < NOPTS; i++) {
+		opt_render(&opts[i], st, v, sizeof v);
+		printf("%s%s =%s%s\n", *v == '\0' ? "#" : "", opts[i].name,
+		    *v == '\0' ? "" : " ", v);
+	}
+	return 0;
+}
+
+/* Give the running settings to the option o's value from the new ones. */
+static void
+opt_copy(const struct opt *o, struct settings *to, const struct settings *from)
+{
+	size_t size = o->kind == OPT_UINT ? sizeof(unsigned)
+	    : o->kind == OPT_SIZE         ? sizeof(size_t)
+	                                  : sizeof(const char *);
+
+	if (o->kind != OPT_OTHER)
+		memcpy((char *)&to->cfg + o->off,
+		    (const char *)&from->cfg + o->off, size);
+	else if (strcmp(o->name, "log-level") == 0)
+		to->level = from->level;
+	else if (strcmp(o->name, "log-format") == 0)
+		to->format = from->format;
+	else if (strcmp(o->name, "log-file") == 0)
+		to->log_file = from->log_file;
+	else if (strcmp(o->name, "name") == 0)
+		to->cfg.name = from->cfg.name;
+}
+
+/* Apply what changed from d's settings to st where it can; log each. */
+static void
+reload_apply(struct daemon *d, const struct settings *st)
+{
+	char was[PATH_MAX], now[PATH_MAX], err[512];
+	unsigned changed = 0;
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const char *const fields[] = {"option", opts[i].name, "was",
+		    was, "now", now, "applied",
+		    opt_is_live(&opts[i]) ? "yes" : "no", NULL};
+
+		opt_render(&opts[i], &d->st, was, sizeof was);
+		opt_render(&opts[i], st, now, sizeof now);
+		if (strcmp(was, now) == 0)
+			continue;
+		changed++;
+		if (!opt_is_live(&opts[i])) {
+			server_log_fields(SERVER_LOG_WARN, fields,
+			    "reload: %s: '%s' -> '%s' needs a restart; "
+			    "'%s' stays in force",
+			    opts[i].name, was, now, was);
+			continue;
+		}
+		/* The log's own settings first: this line goes as they say. */
+		opt_copy(&opts[i], &d->st, st);
+		server_log_set_level(d->st.level);
+		server_log_set_format(d->st.format);
+		if (strcmp(opts[i].name, "log-file") == 0 &&
+		    server_log_open(d->st.log_file, err, sizeof err) != 0)
+			server_log(SERVER_LOG_ERROR, "reload: %s", err);
+		server_log_fields(SERVER_LOG_INFO, fields,
+		    "reload: %s: '%s' -> '%s'", opts[i].name, was, now);
+	}
+	server_relay_set_config(d->relay, &d->st.cfg);
+	if (changed == 0)
+		server_log(SERVER_LOG_INFO, "reload: nothing changed");
+}
+
+/*
+ * SIGHUP: open the log file again (it may have been rotated), read the
+ * configuration again and apply the options that can change while running.
+ */
+static void
+on_hup(struct net_loop *loop, int signo, void *arg)
+{
+	struct daemon *d = arg;
+	struct server_conffile *cf;
+	struct settings st;
+	char err[512];
+
+	(void)loop;
+	(void)signo;
+	if (server_log_reopen(err, sizeof err) != 0)
+		server_log(SERVER_LOG_ERROR, "reload: %s", err);
+	if (config_file() != NULL)
+		server_log(
+		    SERVER_LOG_INFO, "reload: reading %s", config_file());
+	else
+		server_log(SERVER_LOG_INFO, "reload: no configuration file");
+	if (settings_load(d->argc, d->argv, &st, &cf, err, sizeof err) != 0 ||
+	    settings_finish(&st, &d->st) != 0) {
+		server_log(SERVER_LOG_ERROR,
+		    "reload: %s; the settings in force stay", err);
+		server_conffile_free(cf);
+		return;
+	}
+	if (cf != NULL) {
+		XGROW(d->files, d->capfiles, d->nfiles + 1, 4);
+		d->files[d->nfiles++] = cf;
+	}
+	reload_apply(d, &st);
 }
 
 /* Run the relay until a signal, then shut it down. */
 static int
-run(const struct server_config *cfg)
+run(struct daemon *d)
 {
-	struct server_relay *r;
 	struct net_loop *loop;
 	char err[512];
 	uint64_t deadline;
 
 	loop = net_loop_new();
-	r = server_relay_new(loop, cfg, err, sizeof err);
-	if (r == NULL) {
-		fprintf(stderr, "termgramd: %s\n", err);
+	d->relay = server_relay_new(loop, &d->st.cfg, err, sizeof err);
+	if (d->relay == NULL) {
+		server_log(SERVER_LOG_ERROR, "%s", err);
 		net_loop_free(loop);
 		return 1;
 	}
 	net_loop_signal(loop, SIGINT, on_signal, NULL);
 	net_loop_signal(loop, SIGTERM, on_signal, NULL);
-	fprintf(
-	    stderr, "termgramd: listening on %s\n", server_relay_address(r));
-	fflush(stderr);
+	net_loop_signal(loop, SIGHUP, on_hup, d);
+	/* Said at any level: scripts wait for this line. */
+	server_log_set_level(SERVER_LOG_INFO);
+	server_log_fields(SERVER_LOG_INFO,
+	    (const char *const[]){"addr", server_relay_address(d->relay), NULL},
+	    "listening on %s", server_relay_address(d->relay));
+	server_log_set_level(d->st.level);
 
 	if (net_loop_run(loop) != 0)
 		server_log(SERVER_LOG_ERROR, "event loop: %s", strerror(errno));
 
 	/* Say BYE, store what waits, flush for at most two seconds. */
 	server_log(SERVER_LOG_INFO, "shutting down");
-	server_relay_shutdown(r);
+	server_relay_shutdown(d->relay);
 	deadline = net_clock_ms() + 2000;
-	while (!server_relay_is_drained(r) && net_clock_ms() < deadline)
+	while (!server_relay_is_drained(d->relay) && net_clock_ms() < deadline)
 		net_loop_run_once(loop, 50);
 	net_loop_run_once(loop, 0);
-	server_relay_free(r);
+	server_relay_free(d->relay);
 	net_loop_free(loop);
 	return 0;
+}
+
+/* Start logging where and how the settings say; exit status or 0. */
+static int
+start(struct daemon *d)
+{
+	char err[512];
+	int rc;
+
+	server_log_set_level(d->st.level);
+	server_log_set_format(d->st.format);
+	if (d->st.log_file != NULL &&
+	    server_log_open(d->st.log_file, err, sizeof err) != 0) {
+		fprintf(stderr, "termgramd: %s\n", err);
+		return 1;
+	}
+	if (config_file() != NULL)
+		server_log_fields(SERVER_LOG_INFO,
+		    (const char *const[]){"file", config_file(), NULL},
+		    "configuration: %s", config_file());
+	if (settings_finish(&d->st, NULL) != 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(d);
+	server_log_close();
+	return rc;
 }
 
 /* termgramd [options]: see usage. */
 int
 main(int argc, char **argv)
 {
-	struct server_config cfg;
-	char data[PATH_MAX];
-	bool max_sessions_set = false;
+	struct daemon d = {.argc = argc, .argv = argv};
+	struct server_conffile *cf;
+	char err[512];
+	size_t i;
 	int rc;
 
-	server_config_defaults(&cfg);
-	if ((rc = parse_args(argc, argv, &cfg, &max_sessions_set)) != 0) {
-		if (rc > 0)
-			return 0;
+	rc = settings_load(argc, argv, &d.st, &cf, err, sizeof err);
+	if (rc == 1)
+		return 0;
+	if (rc < 0)
 		fputs(usage, stderr);
+	if (rc == 2)
+		fprintf(stderr, "termgramd: %s\n", err);
+	if (rc != 0)
 		return 2;
-	}
-	if (cfg.data_dir == NULL) {
-		if (default_data_dir(data, sizeof data) != 0)
-			return 2;
-		cfg.data_dir = data;
-	}
-	if (print_fingerprint)
-		return fingerprint(&cfg);
-	signal(SIGPIPE, SIG_IGN);
-	fit_sessions(&cfg, max_sessions_set);
-	return run(&cfg);
+	if (check_config)
+		rc = settings_finish(&d.st, NULL) != 0 ? 2
+		                                       : print_settings(&d.st);
+	else if (print_fingerprint)
+		rc = settings_finish(&d.st, NULL) != 0
+		    ? 2
+		    : server_startup_fingerprint(&d.st.cfg);
+	else
+		rc = start(&d);
+	server_conffile_free(cf);
+	for (i = 0; i < d.nfiles; i++)
+		server_conffile_free(d.files[i]);
+	free(d.files);
+	return rc;
 }

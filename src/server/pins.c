@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Device pins: an owned name may pin the device keys it logs in from, so
  * that over TLS a stolen password alone no longer logs in as that name.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay's own life: it opens the store and loads it, listens on TCP
  * and UDP, accepts sessions, sweeps once a second, ends each turn (the
@@ -32,6 +33,16 @@
 
 #define ACCEPT_PER_TURN 64
 #define SWEEP_MS 1000
+
+/*
+ * Replace the settings the relay reads while it runs (main.c keeps the
+ * bind address, port, data folder and the others read once at the start).
+ */
+void
+server_relay_set_config(struct server_relay *r, const struct server_config *cfg)
+{
+	r->cfg = *cfg;
+}
 
 /* Fill cfg with the documented defaults. */
 void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay core: sessions, the user table, routing, store-and-forward with
  * a grace period and group commit, presence, heartbeats, limits and STATS
@@ -52,6 +53,8 @@ void server_config_defaults(struct server_config *);
 struct server_relay *server_relay_new(
     struct net_loop *, const struct server_config *, char *, size_t);
 void server_relay_free(struct server_relay *);
+void server_relay_set_config(
+    struct server_relay *, const struct server_config *);
 int server_relay_port(const struct server_relay *);
 const char *server_relay_address(const struct server_relay *);
 void server_relay_shutdown(struct server_relay *);

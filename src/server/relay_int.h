@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay's insides, shared by its files and by nothing else: sessions
  * (session.c), the router with its grace list and ACKs (router.c), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The router: MSG, RCPT, TYPING and file frames from one user to another
  * (PROTOCOL.md section 3). A MSG to an online user is forwarded at once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sessions: one per TCP connection. Reading and decoding its frames, the
  * rate budget, LOGIN and RESUME, the dispatch of what a logged-in user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -73,9 +74,18 @@ static const char *const store_sql[ST_COUNT] = {
  * resends and receipts from the disk instead of a record per message in
  * memory, came later: IF NOT EXISTS adds them to an older data folder.
  */
+/*
+ * The schema version in meta: a relay refuses a store with a higher one.
+ * A change a relay of the version before would misread raises it (and
+ * UPDATEs meta in the upgrade); a table or index added IF NOT EXISTS, as
+ * below, does not.
+ */
+#define STORE_SCHEMA 1
+#define STORE_SCHEMA_TEXT "1"
+
 static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
-    "INSERT OR IGNORE INTO meta VALUES ('schema', '1');"
+    "INSERT OR IGNORE INTO meta VALUES ('schema', '" STORE_SCHEMA_TEXT "');"
     "CREATE TABLE IF NOT EXISTS users("
     "  key TEXT PRIMARY KEY,"
     "  name TEXT NOT NULL,"
@@ -121,6 +131,39 @@ store_tightened(
 }
 
 /*
+ * Refuse a store a newer relay wrote (its schema version in meta is
+ * higher): this one could misread it. Read before the schema runs, so
+ * that nothing in it changes; an unreadable file is left to db_open.
+ */
+static int
+store_check_schema(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st;
+	long long v = 0;
+
+	snprintf(path, sizeof path, "%s/relay.db", dir);
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT v FROM meta WHERE k = 'schema'", -1,
+	        &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	if (v <= STORE_SCHEMA)
+		return 0;
+	snprintf(err, errlen,
+	    "%s was written by a newer termgramd (store schema %lld; this "
+	    "termgramd %s reads up to %d): run that version, or restore the "
+	    "backup made before the upgrade",
+	    path, v, TERMGRAM_VERSION, STORE_SCHEMA);
+	return -1;
+}
+
+/*
  * Open (creating if needed) the store in dir, folder 0700 and files 0600
  * (db_private). sync_full: fsync the WAL at every commit, so an
  * acknowledged message survives a power cut too, not only a crash of the
@@ -141,6 +184,7 @@ server_store_open(const char *dir, bool sync_full, char *err, size_t errlen)
 
 	if (db_private(dir, "relay.db", store_tightened, NULL, err, errlen) !=
 	        0 ||
+	    store_check_schema(dir, err, errlen) != 0 ||
 	    (db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof *s);

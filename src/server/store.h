@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay's durable store: SQLite in WAL mode under the data folder.
  * Users (with their password hashes) and the queue of frames waiting for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Transfers on screen: a line above the status line for every moving one
  * (three at most), and the selected conversation's pinned at the bottom

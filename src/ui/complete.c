@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Completion of the word before the cursor: one match replaces the word
  * (in the match's own case) and adds a space; several extend it to what

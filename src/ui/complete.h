@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Tab in the input line, without curses: the word before the cursor
  * completed from the contacts' names, or, as the line's first word

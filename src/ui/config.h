@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's config file, $XDG_CONFIG_HOME/termgram/config: lines of
  * "key = value", '#' comments. A commented default is in assets/.

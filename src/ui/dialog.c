@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The send-a-file dialog (Ctrl-F, /send): one path field, checked on
  * every redraw through ui_paths_parse to show the name and size or what

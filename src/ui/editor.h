@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The editor of every text field (the input line, the file dialog, the
  * login form), without curses: UTF-8 text with a cursor that moves by

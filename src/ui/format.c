@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The UI's text without curses. The drawing files only place what these
  * functions compose; the tests read it here.

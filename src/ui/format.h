@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The UI's text, without curses: transfer lines, sizes, delivery marks,
  * the status line, times, and a message's lines wrapped to the pane. Each

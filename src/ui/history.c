@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The lines sent, oldest first, with a position while browsing them, and
  * a draft per conversation keyed by the peer's lower-case name. Browsing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The input line's memory, without curses: the lines sent (recalled with
  * Ctrl-Up/Ctrl-Down, Alt-P/Alt-N) and one draft per conversation (kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which conversations wait to be read, in the order Alt-A visits them,
  * and the status line's "[Act: …]" fitted to its columns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The hotlist, without curses: the conversations with unread messages,
  * highest priority first (the most unread, then the sidebar's order), and

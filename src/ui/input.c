@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The keyboard: curses' keys translated once into the editor's
  * (ui/editor.h), the input line's own keys, its commands, and sending

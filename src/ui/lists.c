@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lists drawn in place of the conversation, like WeeChat's xfer buffer:
  * /transfers (every transfer on three rows: its state, rate, time left

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The login form before the session starts: name, password (shown as
  * stars) and relay, each an editor with the same keys as the input line.

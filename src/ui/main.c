@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The full-screen client's command line: its options, then the TUI. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The full-screen client's command line. */
 #ifndef UI_MAIN_H
 #define UI_MAIN_H

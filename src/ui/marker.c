@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The read marker: a line "new" above the first message that was unread
  * when the conversation was opened, as in WeeChat and irssi. A marker is

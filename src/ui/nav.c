@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Getting around and the input line's helpers: Alt-1…Alt-9 and Alt-0 for
  * the sidebar's first ten rows, Alt-A to the next conversation with

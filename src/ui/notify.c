@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Telling the user about a message they are not looking at: focus
  * reporting (ESC[?1004h; the terminal sends ESC[I and ESC[O, which arrive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The conversation pane: its header (name, presence, typing, scrolled) and
  * the messages from the view's anchor down, with the transfers pinned at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What terminals paste when files are dragged into them, made into paths:
  * single or double quotes, backslash escapes, file:// URIs with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Replies that quote: Alt-R or /reply puts "> NAME: FIRST LINE" and a
  * line break in front of the input line, quoting the message found by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sidebar: the contacts, online first, and which one is selected. The
  * contacts are the core's; the UI keeps a sorted copy to draw and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The status line (who, relay, connection, pending, or a notice for a
  * few seconds) and the help over everything. Their text is ui/format.c's.

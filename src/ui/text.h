@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text by display width, without curses: UTF-8 stepping, column widths
  * (CJK and emoji two, combining marks zero) and wrapping. What must not

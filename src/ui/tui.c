@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The full-screen client: curses windows drawn from the client core's
  * state. Layout:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The full-screen client. */
 #ifndef UI_TUI_H
 #define UI_TUI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared inside the full-screen client only: the state of the screen
  * (windows and view state; the model stays in client/) and the functions

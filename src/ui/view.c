@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Scroll anchoring by screen lines. Every function takes the pane's rows
  * and asks src for the heights of the entries it walks over, so a long

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where a conversation is scrolled to, without curses: an anchor (an entry
  * and how many of its lines are above the pane) or "following the newest",

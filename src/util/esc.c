@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Visible escapes for what a terminal must not be sent raw. */
 #include <stdbool.h>
 #include <stdint.h>

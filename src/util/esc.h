@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text a peer wrote, made safe to show on a terminal: what would drive the
  * terminal (control characters, bidi controls) or break a line-based

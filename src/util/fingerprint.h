@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A certificate fingerprint (32 bytes, SHA-256 of the DER public key) in
  * its two written forms: 64 lower-case hex digits on the wire, and for

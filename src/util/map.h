@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A hash map from byte strings to pointers, with chaining and doubling.
  * The map owns copies of its keys; values are borrowed.

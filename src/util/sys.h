@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small system helpers every layer above proto shares. */
 #ifndef UTIL_SYS_H
 #define UTIL_SYS_H

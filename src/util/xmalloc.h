@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation wrappers that abort on out-of-memory, so that callers need not
  * scatter NULL checks (tmux xmalloc.c). Remote input never reaches an abort

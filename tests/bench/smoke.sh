@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # termgram-bench against a real relay, small: every mode runs to the end,
 # nothing is lost or duplicated, the figures are printed, and bad
 # arguments are refused with a message. (Figures are not judged here:

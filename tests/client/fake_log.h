@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the fakes of the client's state machine tests were asked to do:
  * one line each, appended in order to a fixed buffer the test reads back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* known_relays: find, add, change, comments, bad lines, atomic rewrite. */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Light mode over TLS without sockets: which of the relay's datagrams a
  * resting client believes (a signed answer to its latest ALIVE, from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox without sockets: the window, the direct way and its own
  * window, sending again after a lost connection, settling by the route a

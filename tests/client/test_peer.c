@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The P2P connection state machine without sockets: the handshake from
  * both sides, who may speak on a verified connection, and which messages

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's store on disk: its folder private (0700) and client.db
  * with its WAL and SHM files 0600, created so and tightened when they were

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The transfer state machine without sockets: two client_xfers, alice's
  * and bob's, wired back to back through the frame decoder, by two routes:

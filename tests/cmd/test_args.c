@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The headless commands' table and command lines, without a relay: what
  * each command is called, which options it takes, how many arguments, and

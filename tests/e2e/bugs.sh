@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What went wrong for a new user, each step as a story that failed before
 # the fix: a key while the terminal is too small, arrowing past a
 # conversation, a relay that is down, presence during an outage, a script

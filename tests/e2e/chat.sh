@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Two people talk: the sidebar and its keys, unread counts and read marks,
 # wide text, pastes, long messages, typing, commands.
 #   usage: tests/e2e/chat.sh BUILD_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Nothing a peer sends drives the terminal: bob's message carries ESC[2J
 # (clear the screen), an OSC 52 clipboard write, BEL, U+202E (right-to-left
 # override) and C1 controls. `termgram recv` prints them as visible escapes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Files: the send dialog (paths typed, completed, pasted as a terminal
 # pastes a dragged file), offers accepted and declined, the progress bar,
 # and the file arriving identical.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # /find TEXT: every conversation searched, the hits listed newest first in
 # place of the pane (contact, time, "sender: text"); Up/Down pick one,
 # Enter opens its conversation at that message, highlighted; Esc closes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What went wrong for a new user, continued: the order of a conversation,
 # Tab in the file dialog, transfer lines at 80, 100 and 120 columns, an
 # emoji with VS16, two offers at once. Each failed before its fix.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The input line: a "[bob]" prompt and one draft per conversation kept
 # across switches (Enter sends to the conversation shown); what was sent
 # comes back on Ctrl-Up/Ctrl-Down and Alt-P/Alt-N while Up/Down still walk

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The screen's layout, compared with golden screens at several sizes: the
 # main screen with a few contacts and a short conversation, the help box,
 # the file dialog, the screen that says the terminal is too small, and an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by every tests/e2e/*.sh: a real relay, real full-screen clients
 # in fixed-size tmux terminals, and stories that read like what a user
 # sees. Every wait polls the screen with a deadline, never a fixed sleep.

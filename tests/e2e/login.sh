@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The login form: what it looks like, its fields and keys, what it says
 # when something is missing, and logging in with a password.
 #   usage: tests/e2e/login.sh BUILD_DIR   (GENERATE=1: rewrite the goldens)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Getting around 30 contacts at 80x24: Alt-1…Alt-0 open the sidebar's
 # first ten rows, /query and /q a name, Ctrl-G jumps by part of a name;
 # the sidebar counts what is out of sight ("▲ 1 unread above"); the

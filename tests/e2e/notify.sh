@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Notifications and the read marker: while the terminal is not focused
 # (focus reporting, ESC[O and ESC[I), every message counts in the
 # terminal's title, "termgram (N)"; focused again, the title is plain and

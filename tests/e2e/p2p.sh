@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # P2P mode: dave's message and file go straight to erin, over a direct
 # connection, and show the direct mark ⇄.
 #   usage: tests/e2e/p2p.sh BUILD_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Comings and goings: quitting, a message to someone offline, starting
 # again with the history, the relay dying and coming back, Ctrl-C.
 #   usage: tests/e2e/reconnect.sh BUILD_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Replies that quote: Alt-R puts "> NAME: FIRST LINE" and a line break in
 # front of the input line (the peer's last message, or the /search hit);
 # /reply TEXT sends at once. Both sides show the quote dim on one line,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Scrolling a conversation longer than the pane: PgUp/PgDn a pane less a
 # line at a time, the mouse wheel three lines, End back to the newest,
 # new messages that do not move a scrolled view, and older history loaded

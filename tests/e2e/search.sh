@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # /search: the newest hit first, at the top of the pane and highlighted;
 # /search again for older hits; what it says when there are no (more)
 # hits; End back to the newest; hits in history not loaded yet.

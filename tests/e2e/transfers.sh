@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # /transfers: every transfer, newest first, two rows each (direction,
 # peer, name, progress, state, rate, time left; then where the file is);
 # a accepts an offer, c cancels after a y/n, Esc closes. A finished

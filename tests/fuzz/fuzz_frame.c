@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the frame decoder: any bytes, fed whole and again in
  * pieces whose sizes the input itself picks, must decode to the same

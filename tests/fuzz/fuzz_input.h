@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the stateful fuzz targets share: the input read as a script of
  * one-byte operations, some of which take the next frame of the input

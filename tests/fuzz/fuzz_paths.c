@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the path parser (src/ui/paths.c): any bytes pasted
  * into the input line must split into paths or be refused with a reason,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the relay's router (src/server/router.c): four
  * users with fake sessions (the router's test does the same, through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the client session's frame handling
  * (src/client/dispatch.c and what it calls: recv.c, the outbox, the

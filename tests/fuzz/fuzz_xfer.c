@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the transfer machine (src/client/xfer.c): alice
  * and bob, each with their transfers, wired back to back as in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run a libFuzzer binary for a bounded time on a copy of the seed corpus.
 # Any crash, leak or sanitizer report fails the test; the reproducer is
 # left in the build folder as fuzz-crash-*.

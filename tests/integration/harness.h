@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers for tests that run the real programs: a termgramd on port 0 with
  * a temporary data folder, raw protocol connections with deadlines, and

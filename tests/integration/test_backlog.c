@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Store and forward at scale: a backlog far larger than a session's output
  * limit delivered in full at the first login, the relay's memory with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Nothing acknowledged is ever lost: kill -9 of the relay under load, and
  * 10,000 messages through the headless client, none lost or duplicated.

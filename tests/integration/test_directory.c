@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgramd as the directory of P2P mode (PROTOCOL.md section 5): LOOKUP
  * and its tickets, VERIFY, light presence over UDP, RESUME while light,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File transfer through a real relay (PROTOCOL.md section 4): identical
  * bytes, resume across a relay restart, a hostile sender, and a receiver

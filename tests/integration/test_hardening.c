@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Protections that need no TLS: receipts only from the recipient, BYE
  * with the address of the session that replaced ours, and UDP answers

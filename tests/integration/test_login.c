@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The login path under attack: passwords hashed off the loop while
  * honest sessions are served, growing waits after wrong passwords, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * P2P mode end to end with the headless client: messages and files go
  * straight to the peer (the relay's counters prove it), and when the peer

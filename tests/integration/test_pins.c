@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Device pins: with pins on, the right password from a key not pinned is
  * refused and from a pinned key accepted; a pinned device may add another;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * termgramd against PROTOCOL.md sections 1-3, 6 and 7, through raw sockets
  * as a conformance tool (or a person with nc) would see it.

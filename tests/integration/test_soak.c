@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Soak: the relay is killed with SIGKILL again and again under load and
  * restarted on the same data folder, while the real client sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TLS between client and relay: a session token sniffed and replayed from
  * another device key is refused, a relay whose key changed is refused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Verified peers and authenticated presence, end to end over TLS: the
  * attacks of issue 13 rerun against the real relay and client. A sniffed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Transfers a peer cannot abuse, with a real relay and the real client:
  * a kept .part re-offered under a new name, a planted link, an offer of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The password hasher: results come back on the loop, the loop stays
  * free while a hash runs (in the helper process), the queue is bounded,

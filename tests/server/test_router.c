@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The router without sockets: decoded frames go in from fake sessions that
  * write down what they were sent; the store is a real one in a temporary

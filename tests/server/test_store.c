@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The relay store's device pins: add (twice is once), has, count, list,
  * remove, clear, per name; and they survive a reopen of the store. The
