@@ -151,3 +151,6 @@ endif()
 tg_integration_test(test_pins tests/integration/test_pins.c)
 tg_integration_test(test_login tests/integration/test_login.c)
 tg_unit_test(test_server_hasher tests/server/test_hasher.c tg_server)
+# Relay-wide limits: output to non-readers, the password queue, partial lines.
+tg_integration_test(test_limits tests/integration/test_limits.c)
+target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)

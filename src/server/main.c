@@ -23,6 +23,7 @@ static const char usage[] =
     "                 [--heartbeat SECONDS] [--max-frame N]\n"
     "                 [--log-level error|warn|info|debug] [--grace-ms MS]\n"
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
+    "                 [--max-output-total BYTES]\n"
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
     "                 [--ticket-seconds S] [--name NAME] [--login-timeout S]\n"
     "                 [--queue-max-frames N] [--queue-max-bytes BYTES]\n"
@@ -53,6 +54,9 @@ static const char usage[] =
     "                      (default 50000, bursts of twice that; 0: no limit)\n"
     "  --max-output BYTES  a session's unsent output before it is dropped as\n"
     "                      too slow (default 8388608)\n"
+    "  --max-output-total BYTES  unsent output of all sessions together;\n"
+    "                      past it, readers over their share pause their\n"
+    "                      senders (default 268435456, 256 MiB; 0: no limit)\n"
     "  --sync full|normal  fsync every commit (default full) or let the OS\n"
     "                      write it back (survives a crash of the relay, not\n"
     "                      of the machine)\n"
@@ -173,6 +177,7 @@ static const struct opt opts[] = {
     {"max-sessions", OPT_UINT, CFG(max_sessions), 1, 1000000},
     {"rate", OPT_UINT, CFG(rate), 0, 100000000},
     {"max-output", OPT_SIZE, CFG(max_output), 1024 * 1024, 1ULL << 34},
+    {"max-output-total", OPT_SIZE, CFG(max_output_total), 0, 1ULL << 40},
     {"sync", OPT_OTHER, 0, 0, 0},
     {"max-stall", OPT_UINT, CFG(max_stall_s), 1, 3600},
     {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},

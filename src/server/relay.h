@@ -27,6 +27,7 @@ struct server_config {
 	unsigned max_sessions;
 	unsigned rate; /* frames per second per session */
 	size_t max_output; /* hard cap of a session's queue */
+	size_t max_output_total; /* the sum of all sessions' (0: any) */
 	bool sync_full; /* fsync at every commit */
 	unsigned max_stall_s; /* output full this long: dropped */
 	unsigned login_timeout_s; /* not logged in this long: closed */

@@ -48,6 +48,7 @@ server_session_send(struct srv_sess *s, const char *p, size_t n)
 		server_session_close(s, "too-slow", NULL);
 		return;
 	}
+	server_output_note(s);
 	s->r->st.frames_out++;
 }
 
@@ -78,11 +79,15 @@ server_session_errf(struct srv_sess *s, enum proto_err code,
 	server_session_err(s, code, ref, text);
 }
 
-/* Whether s's output is over its high mark. */
+/*
+ * Whether s's output is over its high mark, or over its share of the
+ * relay's (output.c).
+ */
 static bool
 session_is_full(struct srv_sess *s)
 {
-	return s->conn != NULL && net_conn_is_full(s->conn);
+	return s->conn != NULL &&
+	    (net_conn_is_full(s->conn) || server_output_full(s));
 }
 
 /*
@@ -142,13 +147,15 @@ unblock_waiters(struct srv_sess *s)
 			continue;
 		o->blocked_on = NULL;
 		o->kick = true;
-		if (o->conn != NULL)
-			net_conn_pause(o->conn, false);
 		net_timer_start(r->loop, &r->ss.kick, 0);
 	}
 }
 
-/* Handle the input of the sessions that were unblocked. */
+/*
+ * Handle the input of the sessions that were unblocked, and only then
+ * read from them again: input read before the buffered frames are
+ * handled would pile up in a sender paused again at once.
+ */
 static void
 kick_timer(struct net_timer *t, void *arg)
 {
@@ -158,22 +165,30 @@ kick_timer(struct net_timer *t, void *arg)
 	(void)t;
 	LIST_FOREACH(o, &r->ss.list, entry)
 	{
-		if (o->kick) {
-			o->kick = false;
-			session_process(o);
-		}
+		if (!o->kick)
+			continue;
+		o->kick = false;
+		session_process(o);
+		if (!o->gone && o->conn != NULL && o->blocked_on == NULL &&
+		    o->hashing == NULL)
+			net_conn_pause(o->conn, false);
 	}
 }
 
-/* s's output went below its low mark: more of its queue, and waiters. */
+/* s has room again: more of its queue, and the senders it paused. */
+void
+server_session_resume(struct srv_sess *s)
+{
+	server_router_sync(&s->r->rt, s);
+	unblock_waiters(s);
+}
+
+/* s's output went below its low mark. */
 static void
 session_drained(struct net_conn *c, void *arg)
 {
-	struct srv_sess *s = arg;
-
 	(void)c;
-	server_router_sync(&s->r->rt, s);
-	unblock_waiters(s);
+	server_session_resume(arg);
 }
 
 /* s is u's now: WELCOME, the contact list, then what waits for u. */
@@ -407,8 +422,6 @@ void
 server_session_kick(struct srv_sess *s)
 {
 	s->kick = true;
-	if (s->conn != NULL)
-		net_conn_pause(s->conn, false);
 	net_timer_start(s->r->loop, &s->r->ss.kick, 0);
 }
 
@@ -484,6 +497,7 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	s->conn = NULL;
 	LIST_REMOVE(s, entry);
 	r->ss.n--;
+	server_output_forget(s);
 	server_login_gone(s);
 	unblock_waiters(s);
 	if (s->user != NULL && s->user->sess == s)
@@ -585,7 +599,7 @@ server_session_sweep(struct server_relay *r, uint64_t now)
 			    s, "idle", "silent for three heartbeats");
 			continue;
 		}
-		if (s->conn == NULL || !net_conn_is_full(s->conn))
+		if (!session_is_full(s))
 			s->full_since = 0;
 		else if (s->full_since == 0)
 			s->full_since = now;
@@ -620,4 +634,5 @@ server_sessions_init(struct server_relay *r)
 	LIST_INIT(&r->ss.list);
 	r->ss.n = 0;
 	net_timer_init(&r->ss.kick, kick_timer, r);
+	TAILQ_INIT(&r->ss.heavy);
 }
