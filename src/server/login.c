@@ -181,8 +181,8 @@ login_submit(struct srv_sess *s, enum server_hash_kind kind, const char *pw,
 		    "too many password checks from this address at once");
 		return;
 	}
-	s->hashing =
-	    server_hasher_submit(s->r->lg.hasher, kind, pw, pwlen, hash, s);
+	s->hashing = server_hasher_submit(
+	    s->r->lg.hasher, kind, pw, pwlen, hash, s->ip, s->addr->fails.n, s);
 	if (s->hashing == NULL) {
 		server_log(SERVER_LOG_WARN,
 		    "%s: login from %s refused: password queue full",
@@ -385,6 +385,16 @@ login_hash_done(
 
 	s->hashing = NULL;
 	s->addr->hashing--;
+	if (hash == NULL) {
+		/* Dropped for a login from an address with fewer waiting. */
+		server_log(SERVER_LOG_WARN,
+		    "%s: login from %s refused: its place in the password "
+		    "queue went to another address",
+		    s->login_name, s->ip);
+		login_refuse_wait(
+		    s, 1000, "the relay is busy checking passwords");
+		return;
+	}
 	if (kind == SERVER_HASH_NEW)
 		login_hashed_new(s, u, ok, hash);
 	else if (u != NULL && u->pwhash != NULL)

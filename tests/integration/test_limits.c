@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -202,11 +203,151 @@ limits__output_bounded__many_receivers_never_read(void **state)
 	free(rcv);
 }
 
+#define FLOOD_ADDRS 16 /* 127.0.0.2 ... */
+#define FLOOD_PER_ADDR 2
+
+/* A plaintext connection to the relay from the loopback address ip. */
+static int
+open_from(struct raw *c, int port, const char *ip)
+{
+	struct sockaddr_in sa;
+
+	memset(c, 0, offsetof(struct raw, buf));
+	c->len = 0;
+	c->ssl = NULL;
+	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	if (bind(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto fail;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto fail;
+	return 0;
+fail:
+	close(c->fd);
+	c->fd = -1;
+	return -1;
+}
+
+/*
+ * The flood, in a child until killed: from each address, FLOOD_PER_ADDR
+ * connections that send a wrong password for victim and, at its answer,
+ * connect and send it again (after a tenth of a second when the answer
+ * was that the relay is busy: the flood is about the queue, not about
+ * the CPU its reconnections take).
+ */
+static void
+flood(int port)
+{
+	static struct raw c[FLOOD_ADDRS * FLOOD_PER_ADDR];
+	static long long again[FLOOD_ADDRS * FLOOD_PER_ADDR];
+	struct pollfd pfd[FLOOD_ADDRS * FLOOD_PER_ADDR];
+	char ip[32], junk[4096];
+	int i, n = FLOOD_ADDRS * FLOOD_PER_ADDR;
+	ssize_t k;
+
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			if (c[i].fd > 0 || ms_now() < again[i])
+				continue;
+			snprintf(ip, sizeof ip, "127.0.0.%d",
+			    2 + i / FLOOD_PER_ADDR);
+			if (open_from(&c[i], port, ip) != 0)
+				continue;
+			dprintf(
+			    c[i].fd, "LOGIN|1|victim|%s|0\n", h_b64("wrong"));
+		}
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = c[i].fd > 0 ? c[i].fd : -1;
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, 20) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
+				continue;
+			k = read(c[i].fd, junk, sizeof junk - 1);
+			junk[k > 0 ? k : 0] = '\0';
+			if (k > 0 && strchr(junk, '\n') == NULL)
+				continue;
+			if (strstr(junk, "RATE_LIMIT") != NULL)
+				again[i] = ms_now() + 100;
+			close(c[i].fd);
+			c[i].fd = 0;
+		}
+	}
+}
+
+/*
+ * While 16 addresses keep two wrong-password LOGINs each in the password
+ * queue (the per-address and per-name waits lifted, as if each came from
+ * a new address), an honest LOGIN from another address is checked within
+ * a bounded time: the queue takes turns between addresses.
+ */
+static void
+limits__honest_login_checked__flood_from_many_addresses(void **state)
+{
+	struct relay r;
+	struct raw *c = calloc(1, sizeof *c);
+	long long t0, took = -1;
+	int tries = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(
+	    relay_start(&r, "--hash-threads", "1", "--name-failures", "1000000",
+	        "--addr-failures", "1000000", NULL),
+	    0);
+	assert_int_equal(raw_login(c, r.port, "victim", "right"), 0);
+	raw_close(c);
+	assert_int_equal(raw_login(c, r.port, "bob", "bobpw"), 0);
+	raw_close(c);
+	if ((pid = fork()) == 0) {
+		flood(r.port);
+		_exit(0);
+	}
+	/* The flood fills the queue first. */
+	for (int i = 0; i < 200 && !relay_log_has(&r, "password"); i++)
+		usleep(10000);
+	usleep(500000);
+	t0 = ms_now();
+	while (ms_now() - t0 < 30000) {
+		tries++;
+		assert_int_equal(open_from(c, r.port, "127.0.0.200"), 0);
+		raw_send(c, "LOGIN|1|bob|%s|0\n", h_b64("bobpw"));
+		if (raw_line(c, 30000) == 0 &&
+		    strncmp(c->line, "WELCOME|", 8) == 0) {
+			took = ms_now() - t0;
+			break;
+		}
+		/* Refused as busy: retry when told (1 s), as a client does. */
+		raw_close(c);
+		usleep(1000000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	print_message("hashing: honest login during a flood from %d addresses "
+	              "x %d: WELCOME after %lld ms (%d tries)\n",
+	    FLOOD_ADDRS, FLOOD_PER_ADDR, took, tries);
+	assert_true(took >= 0);
+	assert_true(took < 10000);
+	raw_close(c);
+	free(c);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(limits__output_bounded__many_receivers_never_read),
+	    cmocka_unit_test(
+	        limits__honest_login_checked__flood_from_many_addresses),
 	};
 
 	if (sodium_init() < 0)

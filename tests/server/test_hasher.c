@@ -1,7 +1,7 @@
 /*
  * The password hasher: results come back on the loop, the loop stays
  * free while a hash runs (in the helper process), the queue is bounded,
- * and a forgotten job is never delivered.
+ * takes turns between addresses, and a forgotten job is never delivered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +32,8 @@ on_hashed(void *owner, enum server_hash_kind kind, bool ok, const char *hash)
 	g->owner[g->n] = owner;
 	g->ok[g->n] = ok;
 	if (kind == SERVER_HASH_NEW)
-		snprintf(g->hash[g->n], sizeof g->hash[0], "%s", hash);
+		snprintf(g->hash[g->n], sizeof g->hash[0], "%s",
+		    hash != NULL ? hash : "dropped");
 	g->n++;
 }
 
@@ -70,7 +71,7 @@ server_hasher__hashes_and_checks__off_the_loop(void **state)
 	h = server_hasher_new(loop, 2, 4, on_hashed, err, sizeof err);
 	assert_non_null(h);
 	assert_non_null(server_hasher_submit(
-	    h, SERVER_HASH_NEW, "secret", 6, NULL, &owner[0]));
+	    h, SERVER_HASH_NEW, "secret", 6, NULL, "x", 0, &owner[0]));
 	turns = run_until(loop, &g, 1, &longest);
 	printf("one argon2id hash: %llu ms over %d loop turns, longest turn "
 	       "%llu ms\n",
@@ -81,9 +82,9 @@ server_hasher__hashes_and_checks__off_the_loop(void **state)
 	assert_true(turns > 1); /* the loop turned while it ran */
 	assert_true(longest < 100);
 	assert_non_null(server_hasher_submit(
-	    h, SERVER_HASH_CHECK, "secret", 6, g.hash[0], &owner[1]));
+	    h, SERVER_HASH_CHECK, "secret", 6, g.hash[0], "x", 0, &owner[1]));
 	assert_non_null(server_hasher_submit(
-	    h, SERVER_HASH_CHECK, "guess", 5, g.hash[0], &owner[2]));
+	    h, SERVER_HASH_CHECK, "guess", 5, g.hash[0], "x", 0, &owner[2]));
 	run_until(loop, &g, 3, &longest);
 	assert_int_equal(g.n, 3);
 	/* Two workers: either may finish first. */
@@ -109,12 +110,12 @@ server_hasher__refuses_past_its_queue__and_forgets(void **state)
 	(void)state;
 	h = server_hasher_new(loop, 1, 1, on_hashed, err, sizeof err);
 	assert_non_null(h);
-	j[0] =
-	    server_hasher_submit(h, SERVER_HASH_NEW, "a", 1, NULL, &owner[0]);
-	j[1] =
-	    server_hasher_submit(h, SERVER_HASH_NEW, "b", 1, NULL, &owner[1]);
-	j[2] =
-	    server_hasher_submit(h, SERVER_HASH_NEW, "c", 1, NULL, &owner[2]);
+	j[0] = server_hasher_submit(
+	    h, SERVER_HASH_NEW, "a", 1, NULL, "x", 0, &owner[0]);
+	j[1] = server_hasher_submit(
+	    h, SERVER_HASH_NEW, "b", 1, NULL, "x", 0, &owner[1]);
+	j[2] = server_hasher_submit(
+	    h, SERVER_HASH_NEW, "c", 1, NULL, "x", 0, &owner[2]);
 	assert_non_null(j[0]);
 	assert_non_null(j[1]);
 	assert_null(j[2]);
@@ -127,11 +128,54 @@ server_hasher__refuses_past_its_queue__and_forgets(void **state)
 	while (server_hasher_pending(h) > 0)
 		net_loop_run_once(loop, 50);
 	assert_int_equal(g.n, 0);
-	assert_non_null(
-	    server_hasher_submit(h, SERVER_HASH_NEW, "d", 1, NULL, &owner[2]));
+	assert_non_null(server_hasher_submit(
+	    h, SERVER_HASH_NEW, "d", 1, NULL, "x", 0, &owner[2]));
 	run_until(loop, &g, 1, &longest);
 	assert_int_equal(g.n, 1);
 	assert_ptr_equal(g.owner[0], &owner[2]);
+	server_hasher_free(h);
+	net_loop_free(loop);
+}
+
+/*
+ * Waiting jobs take turns by address: y's job runs before x's second
+ * one; with the queue full, z takes the place of x's newest, whose owner
+ * is told it was dropped; a fourth address finds every other one with a
+ * single job waiting and is refused.
+ */
+static void
+server_hasher__takes_turns__between_addresses(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct server_hasher *h;
+	struct got g = {0};
+	struct got *owner[6] = {&g, &g, &g, &g, &g, &g};
+	const char *who[5] = {"x", "x", "x", "y", "z"};
+	char err[128];
+	uint64_t longest = 0;
+	int i;
+
+	(void)state;
+	h = server_hasher_new(loop, 1, 3, on_hashed, err, sizeof err);
+	assert_non_null(h);
+	for (i = 0; i < 5; i++)
+		assert_non_null(server_hasher_submit(
+		    h, SERVER_HASH_NEW, "pw", 2, NULL, who[i], 0, &owner[i]));
+	/* x's newest made room for z at once. */
+	assert_int_equal(g.n, 1);
+	assert_ptr_equal(g.owner[0], &owner[2]);
+	assert_string_equal(g.hash[0], "dropped");
+	assert_null(server_hasher_submit(
+	    h, SERVER_HASH_NEW, "pw", 2, NULL, "w", 0, &owner[5]));
+	run_until(loop, &g, 5, &longest);
+	assert_int_equal(g.n, 5);
+	printf("order of results: x x(dropped) y z after x's first\n");
+	assert_ptr_equal(g.owner[1], &owner[0]);
+	assert_ptr_equal(g.owner[2], &owner[1]);
+	assert_ptr_equal(g.owner[3], &owner[3]);
+	assert_ptr_equal(g.owner[4], &owner[4]);
+	for (i = 1; i < 5; i++)
+		assert_true(g.ok[i]);
 	server_hasher_free(h);
 	net_loop_free(loop);
 }
@@ -143,6 +187,7 @@ main(void)
 	    cmocka_unit_test(server_hasher__hashes_and_checks__off_the_loop),
 	    cmocka_unit_test(
 	        server_hasher__refuses_past_its_queue__and_forgets),
+	    cmocka_unit_test(server_hasher__takes_turns__between_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
