@@ -21,6 +21,7 @@
 static const char usage[] =
     "usage: termgramd [--bind ADDR] [--port P] [--data DIR]\n"
     "                 [--heartbeat SECONDS] [--max-frame N]\n"
+    "                 [--max-login-line N]\n"
     "                 [--log-level error|warn|info|debug] [--grace-ms MS]\n"
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
     "                 [--max-output-total BYTES]\n"
@@ -45,6 +46,9 @@ static const char usage[] =
     "                      three (default 15)\n"
     "  --max-frame N       longest header line, advertised in WELCOME\n"
     "                      (default 65536, at least 1024)\n"
+    "  --max-login-line N  longest line before the login; longer gets\n"
+    "                      TOO_LONG and the close (default 4096, at least\n"
+    "                      2048, more than any LOGIN)\n"
     "  --grace-ms MS       how long a forwarded message may wait for its RCPT\n"
     "                      before it is stored (default 200, at most 1000;\n"
     "                      0 stores every message at once)\n"
@@ -172,6 +176,7 @@ static const struct opt opts[] = {
     {"data", OPT_STR, CFG(data_dir), 0, 0},
     {"heartbeat", OPT_UINT, CFG(heartbeat_s), 1, 3600},
     {"max-frame", OPT_SIZE, CFG(max_frame), PROTO_MIN_FRAME, 16 * 1024 * 1024},
+    {"max-login-line", OPT_SIZE, CFG(max_login_line), 2048, 16 * 1024 * 1024},
     {"log-level", OPT_OTHER, 0, 0, 0},
     {"grace-ms", OPT_UINT, CFG(grace_ms), 0, 1000},
     {"max-sessions", OPT_UINT, CFG(max_sessions), 1, 1000000},

@@ -43,6 +43,7 @@ server_config_defaults(struct server_config *cfg)
 	cfg->data_dir = NULL;
 	cfg->heartbeat_s = 15;
 	cfg->max_frame = PROTO_MAX_FRAME;
+	cfg->max_login_line = 4096;
 	cfg->grace_ms = 200;
 	cfg->max_sessions = 20000;
 	cfg->rate = 50000;

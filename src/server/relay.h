@@ -23,6 +23,7 @@ struct server_config {
 	const char *data_dir;
 	unsigned heartbeat_s; /* idle limit is three of these */
 	size_t max_frame;
+	size_t max_login_line; /* longest line before the login */
 	unsigned grace_ms; /* RCPT wait before storing */
 	unsigned max_sessions;
 	unsigned rate; /* frames per second per session */

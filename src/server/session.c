@@ -202,6 +202,7 @@ server_session_welcome(
 	bool was_online = u->light; /* a light client, back for a moment */
 
 	s->user = u;
+	s->dec.max_frame = r->cfg.max_frame;
 	s->p2p_port = p2p_port;
 	u->has_fp = s->has_fp;
 	if (s->has_fp)
@@ -544,7 +545,11 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 	snprintf(s->ip, sizeof s->ip, "%s", ip);
 	s->conn = net_conn_new(r->loop, fd, &session_cb, s);
 	net_conn_set_limits(s->conn, OUT_LOW, OUT_HIGH, r->cfg.max_output);
-	proto_decoder_init(&s->dec, r->cfg.max_frame);
+	/* Before the login only LOGIN and RESUME are read, and neither is
+	 * longer than about 1.4 KiB: a partial line holds no more. */
+	proto_decoder_init(&s->dec,
+	    r->cfg.max_login_line < r->cfg.max_frame ? r->cfg.max_login_line
+	                                             : r->cfg.max_frame);
 	s->last_in = net_loop_now(r->loop);
 	s->since = s->last_in;
 	s->tokens = (double)r->cfg.rate * 2;

@@ -206,31 +206,38 @@ limits__output_bounded__many_receivers_never_read(void **state)
 #define FLOOD_ADDRS 16 /* 127.0.0.2 ... */
 #define FLOOD_PER_ADDR 2
 
-/* A plaintext connection to the relay from the loopback address ip. */
+/* A socket connected to the relay from the loopback address ip, or -1. */
 static int
-open_from(struct raw *c, int port, const char *ip)
+connect_from(int port, const char *ip)
 {
 	struct sockaddr_in sa;
+	int fd;
 
-	memset(c, 0, offsetof(struct raw, buf));
-	c->len = 0;
-	c->ssl = NULL;
-	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	inet_pton(AF_INET, ip, &sa.sin_addr);
-	if (bind(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
 		goto fail;
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
 		goto fail;
-	return 0;
+	return fd;
 fail:
-	close(c->fd);
-	c->fd = -1;
+	close(fd);
 	return -1;
+}
+
+/* A plaintext connection to the relay from the loopback address ip. */
+static int
+open_from(struct raw *c, int port, const char *ip)
+{
+	c->len = 0;
+	c->ssl = NULL;
+	c->fd = connect_from(port, ip);
+	return c->fd == -1 ? -1 : 0;
 }
 
 /*
@@ -341,6 +348,104 @@ limits__honest_login_checked__flood_from_many_addresses(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+#define PARTIAL_CONNS 2000
+#define PARTIAL_LEN (61 * 1024)
+#define PARTIAL_PER_ADDR 60 /* under --max-per-address (64) */
+
+/*
+ * The relay's RSS once it holds still: the same within 256 KiB for a
+ * second, or after 8 s.
+ */
+static long
+relay_still_kb(const struct relay *r)
+{
+	long long start = ms_now(), since = start;
+	long last = relay_rss_kb(r), rss;
+
+	while (ms_now() - since < 1000 && ms_now() - start < 8000) {
+		usleep(50000);
+		rss = relay_rss_kb(r);
+		if (labs(rss - last) > 256) {
+			last = rss;
+			since = ms_now();
+		}
+	}
+	return last;
+}
+
+/*
+ * PARTIAL_CONNS connections (as many as the open-files limit allows),
+ * from 34 addresses under the per-address limit, each send 61 KB without
+ * a newline and never log in. The relay holds little for each (a line
+ * before the login is at most the longest LOGIN), and once they are
+ * closed its RSS is back within a few MiB of what it was before.
+ */
+static void
+limits__partial_lines_bounded__2000_connections(void **state)
+{
+	static char line[PARTIAL_LEN];
+	int *fd = calloc(PARTIAL_CONNS, sizeof *fd);
+	struct rlimit rl;
+	struct relay r;
+	long before, with, after;
+	char ip[32];
+	int i, n, closed = 0;
+	long k;
+	size_t off;
+
+	(void)state;
+	assert_non_null(fd);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	n = rl.rlim_cur > PARTIAL_CONNS + 64 ? PARTIAL_CONNS
+	                                     : (int)rl.rlim_cur - 64;
+	memset(line, 'x', sizeof line);
+	memcpy(line, "LOGIN|1|", 8);
+	/* The sanitizer's heap gives freed pages back as glibc's does after
+	 * malloc_trim only when asked to, and keeps a quarantine. */
+	setenv("ASAN_OPTIONS",
+	    "detect_leaks=1:quarantine_size_mb=0:"
+	    "allocator_release_to_os_interval_ms=0",
+	    1);
+	assert_int_equal(relay_start(&r, "--login-timeout", "60", NULL), 0);
+	unsetenv("ASAN_OPTIONS");
+	before = relay_still_kb(&r);
+	for (i = 0; i < n; i++) {
+		snprintf(ip, sizeof ip, "127.0.1.%d", 1 + i / PARTIAL_PER_ADDR);
+		assert_true((fd[i] = connect_from(r.port, ip)) != -1);
+		fcntl(fd[i], F_SETFL, fcntl(fd[i], F_GETFL) | O_NONBLOCK);
+		for (off = 0; off < sizeof line; off += (size_t)k) {
+			k = send(
+			    fd[i], line + off, sizeof line - off, MSG_NOSIGNAL);
+			if (k <= 0) {
+				/* Full, or closed by the relay: done with it. */
+				closed += k < 0 && errno != EAGAIN;
+				break;
+			}
+		}
+	}
+	with = relay_still_kb(&r);
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	after = relay_still_kb(&r);
+	print_message(
+	    "partial lines: %d connections x %d KiB without a "
+	    "newline (%d closed by the relay while sending): relay RSS "
+	    "%ld KiB before, %ld KiB with them (+%ld KiB, %ld bytes "
+	    "each), %ld KiB after they closed\n",
+	    n, PARTIAL_LEN >> 10, closed, before, with, with - before,
+	    (with - before) * 1024 / n, after);
+	if (with - before > 24 * 1024)
+		fail_msg(
+		    "relay grew by %ld MiB with them", (with - before) >> 10);
+	if (after - before > 6 * 1024)
+		fail_msg("relay kept %ld MiB after they closed",
+		    (after - before) >> 10);
+	free(fd);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -348,6 +453,7 @@ main(void)
 	    cmocka_unit_test(limits__output_bounded__many_receivers_never_read),
 	    cmocka_unit_test(
 	        limits__honest_login_checked__flood_from_many_addresses),
+	    cmocka_unit_test(limits__partial_lines_bounded__2000_connections),
 	};
 
 	if (sodium_init() < 0)
