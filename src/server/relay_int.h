@@ -68,7 +68,8 @@ struct srv_user {
 	 * and bytes waiting for it (its quota), messages from it stored. */
 	uint64_t q_frames, q_bytes, q_sent;
 	/* Wrong passwords for it (login.c); the delay does not hold for
-	 * good_ip, the address of its last good login. */
+	 * good_ip, the address of its last good login (kept in the store
+	 * across restarts). */
 	struct srv_fails fails;
 	char good_ip[NET_ADDRSTRLEN];
 };

@@ -446,6 +446,61 @@ limits__partial_lines_bounded__2000_connections(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/* One LOGIN from ip on a new connection; the first line of the answer. */
+static void
+login_from(
+    struct raw *c, int port, const char *ip, const char *name, const char *pw)
+{
+	assert_int_equal(open_from(c, port, ip), 0);
+	raw_send(c, "LOGIN|1|%s|%s|0\n", name, h_b64(pw));
+	assert_int_equal(raw_line(c, 10000), 0);
+	raw_close(c);
+}
+
+/*
+ * The address of a name's last good login is kept across a restart: a
+ * guesser's failures make the name's check wait for addresses that
+ * failed lately, the owner's own typo included, but never for that
+ * address, before a restart and after it.
+ */
+static void
+limits__owner_address_kept__across_a_restart(void **state)
+{
+	struct raw *c = calloc(1, sizeof *c);
+	struct relay r;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(relay_start(&r, "--name-failures", "1",
+	                     "--addr-failures", "1000", NULL),
+	    0);
+	/* Registered, then a checked login from the owner's address. */
+	login_from(c, r.port, "127.0.0.1", "vic", "right");
+	assert_int_equal(strncmp(c->line, "WELCOME|", 8), 0);
+	login_from(c, r.port, "127.0.0.1", "vic", "right");
+	assert_int_equal(strncmp(c->line, "WELCOME|", 8), 0);
+	assert_int_equal(relay_stop(&r, SIGTERM), 0);
+	assert_int_equal(relay_restart(&r), 0);
+	/* The owner mistypes once, a guesser elsewhere tries: the name's
+	 * check now waits 2 s for every address that failed. */
+	login_from(c, r.port, "127.0.0.1", "vic", "typo");
+	assert_int_equal(strncmp(c->line, "ERR|AUTH_FAILED|", 16), 0);
+	login_from(c, r.port, "127.0.0.9", "vic", "guess");
+	assert_int_equal(strncmp(c->line, "ERR|AUTH_FAILED|", 16), 0);
+	login_from(c, r.port, "127.0.0.9", "vic", "right");
+	print_message("restart: during the name's wait the guesser's address "
+	              "got %.30s\n",
+	    c->line);
+	assert_int_equal(strncmp(c->line, "ERR|RATE_LIMIT|", 15), 0);
+	login_from(c, r.port, "127.0.0.1", "vic", "right");
+	print_message("restart: the owner's address, which also failed, got "
+	              "%.30s\n",
+	    c->line);
+	assert_int_equal(strncmp(c->line, "WELCOME|", 8), 0);
+	free(c);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -454,6 +509,7 @@ main(void)
 	    cmocka_unit_test(
 	        limits__honest_login_checked__flood_from_many_addresses),
 	    cmocka_unit_test(limits__partial_lines_bounded__2000_connections),
+	    cmocka_unit_test(limits__owner_address_kept__across_a_restart),
 	};
 
 	if (sodium_init() < 0)
