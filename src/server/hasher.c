@@ -12,9 +12,10 @@
  *
  * The queue is the relay's, not the socket's: a job goes to the helper
  * only when a thread is free for it, and the waiting jobs take turns by
- * who asked (the client's address): one job of each in turn, so that
- * a flood from many addresses delays a login from another one by at most
- * one check per address waiting. When the queue is full, a job from
+ * who asked (the client's address): one job of each in turn, those with
+ * the fewest wrong passwords in a row first, so that a flood from many
+ * addresses delays a login from another one by at most one check per
+ * address waiting that has failed no more than it. When the queue is full, a job from
  * someone with fewer jobs waiting (or as many and fewer wrong passwords)
  * takes the place of the newest job of whoever has the most, whose owner
  * is told it was dropped unchecked: an address that keeps failing cannot
@@ -185,6 +186,23 @@ who_unlink(struct server_hasher *h, struct server_hash_job *j)
 }
 
 /*
+ * Whose job goes next: of those with the fewest wrong passwords in a
+ * row, the first in the round.
+ */
+static struct hash_who *
+hasher_next(struct server_hasher *h)
+{
+	struct hash_who *w, *best = NULL;
+
+	TAILQ_FOREACH(w, &h->round, turn)
+	{
+		if (best == NULL || w->fails < best->fails)
+			best = w;
+	}
+	return best;
+}
+
+/*
  * Send waiting jobs while a thread is free for them: the first job of
  * the who whose turn it is, which then goes to the end of the round.
  */
@@ -195,7 +213,7 @@ hasher_dispatch(struct server_hasher *h)
 	struct hash_who *w;
 	bool more;
 
-	while (h->njobs < h->threads && (w = TAILQ_FIRST(&h->round)) != NULL) {
+	while (h->njobs < h->threads && (w = hasher_next(h)) != NULL) {
 		j = TAILQ_FIRST(&w->jobs);
 		if (send(h->fd, j->m, sizeof *j->m,
 		        MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof *j->m)

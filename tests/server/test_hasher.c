@@ -138,10 +138,12 @@ server_hasher__refuses_past_its_queue__and_forgets(void **state)
 }
 
 /*
- * Waiting jobs take turns by address: y's job runs before x's second
- * one; with the queue full, z takes the place of x's newest, whose owner
- * is told it was dropped; a fourth address finds every other one with a
- * single job waiting and is refused.
+ * Waiting jobs take turns by address, those with fewer wrong passwords
+ * first. With the queue full, a job takes the place of the newest one of
+ * whoever has more waiting, or as many and more failures, and that job's
+ * owner is told it was dropped: x (5 failures) and y (5) fill the queue,
+ * z (none) takes the place of x's third and runs right after x's first,
+ * before x's second and y's; u (9 failures) finds no one to displace.
  */
 static void
 server_hasher__takes_turns__between_addresses(void **state)
@@ -151,6 +153,9 @@ server_hasher__takes_turns__between_addresses(void **state)
 	struct got g = {0};
 	struct got *owner[6] = {&g, &g, &g, &g, &g, &g};
 	const char *who[5] = {"x", "x", "x", "y", "z"};
+	unsigned fails[5] = {5, 5, 5, 5, 0};
+	void *order[5] = {
+	    &owner[2], &owner[0], &owner[4], &owner[1], &owner[3]};
 	char err[128];
 	uint64_t longest = 0;
 	int i;
@@ -159,21 +164,18 @@ server_hasher__takes_turns__between_addresses(void **state)
 	h = server_hasher_new(loop, 1, 3, on_hashed, err, sizeof err);
 	assert_non_null(h);
 	for (i = 0; i < 5; i++)
-		assert_non_null(server_hasher_submit(
-		    h, SERVER_HASH_NEW, "pw", 2, NULL, who[i], 0, &owner[i]));
-	/* x's newest made room for z at once. */
+		assert_non_null(server_hasher_submit(h, SERVER_HASH_NEW, "pw",
+		    2, NULL, who[i], fails[i], &owner[i]));
 	assert_int_equal(g.n, 1);
-	assert_ptr_equal(g.owner[0], &owner[2]);
 	assert_string_equal(g.hash[0], "dropped");
 	assert_null(server_hasher_submit(
-	    h, SERVER_HASH_NEW, "pw", 2, NULL, "w", 0, &owner[5]));
+	    h, SERVER_HASH_NEW, "pw", 2, NULL, "u", 9, &owner[5]));
 	run_until(loop, &g, 5, &longest);
 	assert_int_equal(g.n, 5);
-	printf("order of results: x x(dropped) y z after x's first\n");
-	assert_ptr_equal(g.owner[1], &owner[0]);
-	assert_ptr_equal(g.owner[2], &owner[1]);
-	assert_ptr_equal(g.owner[3], &owner[3]);
-	assert_ptr_equal(g.owner[4], &owner[4]);
+	printf("order: x's third dropped; x's first (running), z, x's "
+	       "second, y's\n");
+	for (i = 0; i < 5; i++)
+		assert_ptr_equal(g.owner[i], order[i]);
 	for (i = 1; i < 5; i++)
 		assert_true(g.ok[i]);
 	server_hasher_free(h);
