@@ -162,3 +162,6 @@ add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh
   ${CMAKE_SOURCE_DIR})
 set_tests_properties(install PROPERTIES TIMEOUT 300)
 tg_unit_test(test_server_upgrade tests/server/test_upgrade.c tg_server)
+# Relay-wide limits: output to non-readers, the password queue, partial lines.
+tg_integration_test(test_limits tests/integration/test_limits.c)
+target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)

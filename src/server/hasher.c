@@ -10,6 +10,17 @@
  * each way per job. The loop watches its end; a job's owner is touched
  * only by the loop, so forgetting a job only drops its result when it
  * comes back. The helper ends when the relay's end closes.
+ *
+ * The queue is the relay's, not the socket's: a job goes to the helper
+ * only when a thread is free for it, and the waiting jobs take turns by
+ * who asked (the client's address): one job of each in turn, those with
+ * the fewest wrong passwords in a row first, so that a flood from many
+ * addresses delays a login from another one by at most one check per
+ * address waiting that has failed no more than it. When the queue is full, a job from
+ * someone with fewer jobs waiting (or as many and fewer wrong passwords)
+ * takes the place of the newest job of whoever has the most, whose owner
+ * is told it was dropped unchecked: an address that keeps failing cannot
+ * keep one that does not out of the queue.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -35,6 +46,7 @@
 #include "net/loop.h"
 #include "net/sock.h"
 #include "server/hasher.h"
+#include "util/map.h"
 #include "util/xmalloc.h"
 
 #define HASH_MAX_PW 1024 /* PROTO_MAX_TEXT: a password's longest form */
@@ -49,18 +61,33 @@ struct hash_msg {
 	char hash[crypto_pwhash_STRBYTES];
 };
 
+TAILQ_HEAD(hash_jobs, server_hash_job);
+
+/* Whoever asked for jobs that wait: their jobs, oldest first. */
+struct hash_who {
+	TAILQ_ENTRY(hash_who) turn; /* in the hasher's round */
+	struct hash_jobs jobs;
+	size_t n;
+	unsigned fails; /* its wrong passwords, as it last said */
+	size_t len;
+	char name[];
+};
+
 struct server_hash_job {
-	TAILQ_ENTRY(server_hash_job) entry;
+	TAILQ_ENTRY(server_hash_job) entry; /* sent, or its who's */
 	uint64_t id;
 	enum server_hash_kind kind;
 	void *owner; /* NULL once forgotten */
+	struct hash_who *who; /* NULL once sent */
+	struct hash_msg *m; /* what is sent, while it waits */
 };
-
-TAILQ_HEAD(hash_jobs, server_hash_job);
 
 struct server_hasher {
 	struct hash_jobs jobs; /* sent, not answered yet */
-	size_t njobs, cap; /* and the most allowed */
+	size_t njobs, threads; /* and the most at once */
+	TAILQ_HEAD(, hash_who) round; /* who has jobs waiting, in turn */
+	struct util_map *whos; /* name -> hash_who */
+	size_t nwait, cap; /* jobs waiting, and the most allowed */
 	uint64_t next_id;
 	int fd; /* the relay's end */
 	pid_t pid; /* the helper */
@@ -131,7 +158,131 @@ helper_main(int fd, unsigned threads)
 	helper_thread(&fd);
 }
 
-/* Results: each to its owner, on the loop thread. */
+/* Free a job and what it kept of a password. */
+static void
+job_free(struct server_hash_job *j)
+{
+	if (j->m != NULL) {
+		sodium_memzero(j->m, sizeof *j->m);
+		free(j->m);
+	}
+	free(j);
+}
+
+/* Take waiting j from its who; a who with none left leaves the round. */
+static void
+who_unlink(struct server_hasher *h, struct server_hash_job *j)
+{
+	struct hash_who *w = j->who;
+
+	TAILQ_REMOVE(&w->jobs, j, entry);
+	w->n--;
+	h->nwait--;
+	j->who = NULL;
+	if (w->n == 0) {
+		TAILQ_REMOVE(&h->round, w, turn);
+		util_map_remove(h->whos, w->name, w->len);
+		free(w);
+	}
+}
+
+/*
+ * Whose job goes next: of those with the fewest wrong passwords in a
+ * row, the first in the round.
+ */
+static struct hash_who *
+hasher_next(struct server_hasher *h)
+{
+	struct hash_who *w, *best = NULL;
+
+	TAILQ_FOREACH(w, &h->round, turn)
+	{
+		if (best == NULL || w->fails < best->fails)
+			best = w;
+	}
+	return best;
+}
+
+/*
+ * Send waiting jobs while a thread is free for them: the first job of
+ * the who whose turn it is, which then goes to the end of the round.
+ */
+static void
+hasher_dispatch(struct server_hasher *h)
+{
+	struct server_hash_job *j;
+	struct hash_who *w;
+	bool more;
+
+	while (h->njobs < h->threads && (w = hasher_next(h)) != NULL) {
+		j = TAILQ_FIRST(&w->jobs);
+		if (send(h->fd, j->m, sizeof *j->m,
+		        MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof *j->m)
+			return; /* tried again at the next result */
+		more = w->n > 1;
+		who_unlink(h, j);
+		if (more) {
+			TAILQ_REMOVE(&h->round, w, turn);
+			TAILQ_INSERT_TAIL(&h->round, w, turn);
+		}
+		sodium_memzero(j->m, sizeof *j->m);
+		free(j->m);
+		j->m = NULL;
+		TAILQ_INSERT_TAIL(&h->jobs, j, entry);
+		h->njobs++;
+	}
+}
+
+/*
+ * Whether w's newest job is to go before o's: w has more waiting, or as
+ * many and more wrong passwords, or the same and a newer job.
+ */
+static bool
+who_worse(struct hash_who *w, struct hash_who *o)
+{
+	if (w->n != o->n)
+		return w->n > o->n;
+	if (w->fails != o->fails)
+		return w->fails > o->fails;
+	return TAILQ_LAST(&w->jobs, hash_jobs)->id >
+	    TAILQ_LAST(&o->jobs, hash_jobs)->id;
+}
+
+/*
+ * The queue is full and someone with mine jobs waiting and fails wrong
+ * passwords asks for one more: drop the newest job of whoever has the
+ * most waiting (then the most wrong passwords), if that is more than the
+ * asker would have, or as many with more wrong passwords, and tell its
+ * owner. Between equals the asker's job, the newest, is the one refused.
+ * Whether there is room now.
+ */
+static bool
+hasher_make_room(struct server_hasher *h, size_t mine, unsigned fails)
+{
+	struct hash_who *w, *most = NULL;
+	struct server_hash_job *j;
+	void *owner;
+	enum server_hash_kind kind;
+
+	TAILQ_FOREACH(w, &h->round, turn)
+	{
+		if (most == NULL || who_worse(w, most))
+			most = w;
+	}
+	if (most == NULL || most->n < mine + 1 ||
+	    (most->n == mine + 1 && most->fails <= fails))
+		return false;
+	j = TAILQ_LAST(&most->jobs, hash_jobs);
+	owner = j->owner;
+	kind = j->kind;
+	who_unlink(h, j);
+	job_free(j);
+	if (owner != NULL)
+		h->cb(owner, kind, false, NULL);
+	return true;
+}
+
+/* Results: each to its owner, on the loop thread; then more jobs out. */
 static void
 hasher_ready(struct net_watch *w, short revents, void *arg)
 {
@@ -154,9 +305,10 @@ hasher_ready(struct net_watch *w, short revents, void *arg)
 		h->njobs--;
 		if (j->owner != NULL)
 			h->cb(j->owner, j->kind, m.ok != 0, m.hash);
-		free(j);
+		job_free(j);
 	}
 	sodium_memzero(&m, sizeof m);
+	hasher_dispatch(h);
 }
 
 /*
@@ -178,7 +330,10 @@ server_hasher_new(struct net_loop *loop, unsigned threads, unsigned queue,
 	}
 	h = xcalloc(1, sizeof *h);
 	TAILQ_INIT(&h->jobs);
-	h->cap = (size_t)threads + queue;
+	TAILQ_INIT(&h->round);
+	h->whos = util_map_new();
+	h->threads = threads > 0 ? threads : 1;
+	h->cap = queue;
 	h->cb = cb;
 	h->fd = sv[0];
 	fflush(NULL);
@@ -186,12 +341,13 @@ server_hasher_new(struct net_loop *loop, unsigned threads, unsigned queue,
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		util_map_free(h->whos);
 		free(h);
 		return NULL;
 	}
 	if (h->pid == 0) {
 		close(sv[0]);
-		helper_main(sv[1], threads > 0 ? threads : 1);
+		helper_main(sv[1], (unsigned)h->threads);
 	}
 	close(sv[1]);
 	net_set_nonblock(h->fd);
@@ -204,6 +360,7 @@ void
 server_hasher_free(struct server_hasher *h)
 {
 	struct server_hash_job *j;
+	struct hash_who *w;
 
 	if (h == NULL)
 		return;
@@ -213,63 +370,92 @@ server_hasher_free(struct server_hasher *h)
 		continue;
 	while ((j = TAILQ_FIRST(&h->jobs)) != NULL) {
 		TAILQ_REMOVE(&h->jobs, j, entry);
-		free(j);
+		job_free(j);
 	}
+	while ((w = TAILQ_FIRST(&h->round)) != NULL) {
+		j = TAILQ_FIRST(&w->jobs);
+		who_unlink(h, j);
+		job_free(j);
+	}
+	util_map_free(h->whos);
 	free(h);
 }
 
 /*
- * Queue a job for owner: hash pw (SERVER_HASH_NEW) or check it against
- * hash (SERVER_HASH_CHECK). NULL when the queue is full (or pw longer
- * than any password): the caller asks the client to come back later.
+ * Queue a job for owner, asked for by who (the client's address, which
+ * gave fails wrong passwords in a row): hash pw (SERVER_HASH_NEW) or
+ * check it against hash (SERVER_HASH_CHECK). With the queue full, the
+ * newest job of whoever has the most waiting makes room if that is more
+ * than who would have, or as many and more wrong passwords (its owner
+ * gets the callback with no hash). NULL when there is no room (or pw is longer than any
+ * password): the caller asks the client to come back later.
  */
 struct server_hash_job *
 server_hasher_submit(struct server_hasher *h, enum server_hash_kind kind,
-    const char *pw, size_t pwlen, const char *hash, void *owner)
+    const char *pw, size_t pwlen, const char *hash, const char *who,
+    unsigned fails, void *owner)
 {
 	struct server_hash_job *j;
-	struct hash_msg m;
-	ssize_t n;
+	struct hash_who *w;
+	size_t len = strlen(who), idle;
 
-	if (h->njobs >= h->cap || pwlen > HASH_MAX_PW ||
+	if (pwlen > HASH_MAX_PW ||
 	    (kind == SERVER_HASH_CHECK &&
 	        strlen(hash) >= crypto_pwhash_STRBYTES))
 		return NULL;
-	memset(&m, 0, sizeof m);
-	m.id = ++h->next_id;
-	m.kind = (int)kind;
-	m.pwlen = pwlen;
-	memcpy(m.pw, pw, pwlen);
-	if (kind == SERVER_HASH_CHECK)
-		snprintf(m.hash, sizeof m.hash, "%s", hash);
-	n = send(h->fd, &m, sizeof m, MSG_DONTWAIT | MSG_NOSIGNAL);
-	sodium_memzero(&m, sizeof m);
-	if (n != (ssize_t)sizeof m)
+	w = util_map_get(h->whos, who, len);
+	idle = h->njobs < h->threads ? h->threads - h->njobs : 0;
+	if (h->nwait >= h->cap + idle &&
+	    !hasher_make_room(h, w != NULL ? w->n : 0, fails))
 		return NULL;
 	j = xcalloc(1, sizeof *j);
-	j->id = h->next_id;
+	j->m = xcalloc(1, sizeof *j->m);
+	j->id = j->m->id = ++h->next_id;
 	j->kind = kind;
 	j->owner = owner;
-	TAILQ_INSERT_TAIL(&h->jobs, j, entry);
-	h->njobs++;
+	j->m->kind = (int)kind;
+	j->m->pwlen = pwlen;
+	memcpy(j->m->pw, pw, pwlen);
+	if (kind == SERVER_HASH_CHECK)
+		snprintf(j->m->hash, sizeof j->m->hash, "%s", hash);
+	if ((w = util_map_get(h->whos, who, len)) == NULL) {
+		w = xcalloc(1, sizeof *w + len + 1);
+		memcpy(w->name, who, len + 1);
+		w->len = len;
+		TAILQ_INIT(&w->jobs);
+		util_map_set(h->whos, w->name, len, w);
+		TAILQ_INSERT_TAIL(&h->round, w, turn);
+	}
+	TAILQ_INSERT_TAIL(&w->jobs, j, entry);
+	w->fails = fails;
+	j->who = w;
+	w->n++;
+	h->nwait++;
+	hasher_dispatch(h);
 	return j;
 }
 
 /*
- * The job's owner is gone: its result will not be delivered. The job
- * keeps its place in the queue until the helper answers it.
+ * The job's owner is gone: its result will not be delivered. A waiting
+ * job leaves the queue at once; a running one keeps its thread until the
+ * helper answers it.
  */
 void
 server_hasher_forget(struct server_hasher *h, struct server_hash_job *j)
 {
-	(void)h;
-	if (j != NULL)
-		j->owner = NULL;
+	if (j == NULL)
+		return;
+	if (j->who != NULL) {
+		who_unlink(h, j);
+		job_free(j);
+		return;
+	}
+	j->owner = NULL;
 }
 
-/* Jobs sent and not answered yet. */
+/* Jobs waiting or running. */
 size_t
 server_hasher_pending(struct server_hasher *h)
 {
-	return h->njobs;
+	return h->njobs + h->nwait;
 }

@@ -182,8 +182,8 @@ login_submit(struct srv_sess *s, enum server_hash_kind kind, const char *pw,
 		    "too many password checks from this address at once");
 		return;
 	}
-	s->hashing =
-	    server_hasher_submit(s->r->lg.hasher, kind, pw, pwlen, hash, s);
+	s->hashing = server_hasher_submit(
+	    s->r->lg.hasher, kind, pw, pwlen, hash, s->ip, s->addr->fails.n, s);
 	if (s->hashing == NULL) {
 		server_log(SERVER_LOG_WARN,
 		    "%s: login from %s refused: password queue full",
@@ -329,6 +329,22 @@ server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 	sodium_memzero(pw, sizeof pw);
 }
 
+/*
+ * A right password for u from s: its failures are forgotten, and s's
+ * address is the one its wait never holds (kept in the store).
+ */
+static void
+login_good(struct srv_sess *s, struct srv_user *u)
+{
+	memset(&u->fails, 0, sizeof u->fails);
+	if (strcmp(u->good_ip, s->ip) == 0)
+		return;
+	snprintf(u->good_ip, sizeof u->good_ip, "%s", s->ip);
+	if (server_store_set_good_ip(s->r->store, u->key, s->ip) != 0)
+		server_log(SERVER_LOG_ERROR, "store: %s",
+		    server_store_error(s->r->store));
+}
+
 /* A wrong password for u from s: count it, refuse, close. */
 static void
 login_wrong(struct srv_sess *s, struct srv_user *u)
@@ -372,8 +388,7 @@ login_checked(struct srv_sess *s, struct srv_user *u, bool ok)
 		    "this name accepts only its pinned devices");
 		return;
 	}
-	memset(&u->fails, 0, sizeof u->fails);
-	snprintf(u->good_ip, sizeof u->good_ip, "%s", s->ip);
+	login_good(s, u);
 	if (login_kept(s, u)) /* it came online during the check */
 		return;
 	server_session_replace(u, s);
@@ -411,6 +426,16 @@ login_hash_done(
 
 	s->hashing = NULL;
 	s->addr->hashing--;
+	if (hash == NULL) {
+		/* Dropped for a login from an address with fewer waiting. */
+		server_log(SERVER_LOG_WARN,
+		    "%s: login from %s refused: its place in the password "
+		    "queue went to another address",
+		    s->login_name, s->ip);
+		login_refuse_wait(
+		    s, 1000, "the relay is busy checking passwords");
+		return;
+	}
 	if (kind == SERVER_HASH_NEW)
 		login_hashed_new(s, u, ok, hash);
 	else if (u != NULL && u->pwhash != NULL)
@@ -510,12 +535,32 @@ login_hash_threads(void)
 	return n < 1 ? 1 : n > 2 ? 2 : (unsigned)n;
 }
 
-/* The hasher and the table of addresses; -1 and err if no thread starts. */
+/* A name's last good login address, from the store. */
+static void
+login_load_good_ip(void *arg, const char *key, const char *ip)
+{
+	struct server_relay *r = arg;
+	struct srv_user *u;
+
+	u = server_directory_find(
+	    &r->dir, (struct proto_slice){key, strlen(key)});
+	if (u != NULL)
+		snprintf(u->good_ip, sizeof u->good_ip, "%s", ip);
+}
+
+/*
+ * The hasher, the table of addresses and the names' last good login
+ * addresses; -1 and err if no thread starts or the store fails.
+ */
 int
 server_logins_init(struct server_relay *r, char *err, size_t errlen)
 {
 	if (r->cfg.hash_threads == 0)
 		r->cfg.hash_threads = login_hash_threads();
+	if (server_store_load_good_ips(r->store, login_load_good_ip, r) != 0) {
+		snprintf(err, errlen, "%s", server_store_error(r->store));
+		return -1;
+	}
 	r->lg.addrs = util_map_new();
 	r->lg.hasher = server_hasher_new(r->loop, r->cfg.hash_threads,
 	    r->cfg.hash_queue, login_hash_done, err, errlen);

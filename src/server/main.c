@@ -21,8 +21,10 @@
 static const char usage[] =
     "usage: termgramd [--bind ADDR] [--port P] [--data DIR]\n"
     "                 [--heartbeat SECONDS] [--max-frame N]\n"
+    "                 [--max-login-line N]\n"
     "                 [--log-level error|warn|info|debug] [--grace-ms MS]\n"
     "                 [--max-sessions N] [--rate FRAMES] [--max-output BYTES]\n"
+    "                 [--max-output-total BYTES]\n"
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
     "                 [--ticket-seconds S] [--name NAME] [--login-timeout S]\n"
     "                 [--queue-max-frames N] [--queue-max-bytes BYTES]\n"
@@ -51,6 +53,9 @@ static const char usage[] =
     "                      three (default 15)\n"
     "  --max-frame N       longest header line, advertised in WELCOME\n"
     "                      (default 65536, at least 1024)\n"
+    "  --max-login-line N  longest line before the login; longer gets\n"
+    "                      TOO_LONG and the close (default 4096, at least\n"
+    "                      2048, more than any LOGIN)\n"
     "  --grace-ms MS       how long a forwarded message may wait for its RCPT\n"
     "                      before it is stored (default 200, at most 1000;\n"
     "                      0 stores every message at once)\n"
@@ -60,11 +65,15 @@ static const char usage[] =
     "                      (default 50000, bursts of twice that; 0: no limit)\n"
     "  --max-output BYTES  a session's unsent output before it is dropped as\n"
     "                      too slow (default 8388608)\n"
+    "  --max-output-total BYTES  unsent output of all sessions together;\n"
+    "                      past it, readers over their share pause their\n"
+    "                      senders (default 268435456, 256 MiB; 0: no limit)\n"
     "  --sync full|normal  fsync every commit (default full) or let the OS\n"
     "                      write it back (survives a crash of the relay, not\n"
     "                      of the machine)\n"
-    "  --max-stall S       a session whose output stays over 1 MiB this long\n"
-    "                      (it reads nothing) is dropped (default 30)\n"
+    "  --max-stall S       a session whose output stays over 1 MiB (or its\n"
+    "                      share of --max-output-total) this long (it reads\n"
+    "                      nothing) is dropped (default 30)\n"
     "  --ticket-seconds S  how long a LOOKUP ticket stays valid (default 60)\n"
     "  --login-timeout S   a connection not logged in this long after it was\n"
     "                      accepted (TLS handshake included) is closed\n"
@@ -151,6 +160,7 @@ static const struct opt opts[] = {
     {"data", OPT_STR, CFG(data_dir), 0, 0},
     {"heartbeat", OPT_UINT, CFG(heartbeat_s), 1, 3600},
     {"max-frame", OPT_SIZE, CFG(max_frame), PROTO_MIN_FRAME, 16 * 1024 * 1024},
+    {"max-login-line", OPT_SIZE, CFG(max_login_line), 2048, 16 * 1024 * 1024},
     {"log-level", OPT_OTHER, 0, 0, 0},
     {"log-format", OPT_OTHER, 0, 0, 0},
     {"log-file", OPT_OTHER, 0, 0, 0},
@@ -158,6 +168,7 @@ static const struct opt opts[] = {
     {"max-sessions", OPT_UINT, CFG(max_sessions), 1, 1000000},
     {"rate", OPT_UINT, CFG(rate), 0, 100000000},
     {"max-output", OPT_SIZE, CFG(max_output), 1024 * 1024, 1ULL << 34},
+    {"max-output-total", OPT_SIZE, CFG(max_output_total), 0, 1ULL << 40},
     {"sync", OPT_OTHER, 0, 0, 0},
     {"max-stall", OPT_UINT, CFG(max_stall_s), 1, 3600},
     {"ticket-seconds", OPT_UINT, CFG(ticket_s), 1, 3600},

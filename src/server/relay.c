@@ -54,10 +54,12 @@ server_config_defaults(struct server_config *cfg)
 	cfg->data_dir = NULL;
 	cfg->heartbeat_s = 15;
 	cfg->max_frame = PROTO_MAX_FRAME;
+	cfg->max_login_line = 4096;
 	cfg->grace_ms = 200;
 	cfg->max_sessions = 20000;
 	cfg->rate = 50000;
 	cfg->max_output = 8 * 1024 * 1024;
+	cfg->max_output_total = 256ULL * 1024 * 1024;
 	cfg->sync_full = true;
 	cfg->max_stall_s = 30;
 	cfg->login_timeout_s = 10;
@@ -137,13 +139,17 @@ relay_tls_start(struct server_relay *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* The end of a turn: presence, then the commit and its ACKs. */
+/*
+ * The end of a turn: readers back under their share of the output bound,
+ * presence, then the commit and its ACKs.
+ */
 static void
 relay_turn_end(struct net_loop *loop, void *arg)
 {
 	struct server_relay *r = arg;
 
 	(void)loop;
+	server_output_turn(r);
 	server_directory_presence_flush(r);
 	server_router_commit(&r->rt);
 }

@@ -24,10 +24,12 @@ struct server_config {
 	const char *data_dir;
 	unsigned heartbeat_s; /* idle limit is three of these */
 	size_t max_frame;
+	size_t max_login_line; /* longest line before the login */
 	unsigned grace_ms; /* RCPT wait before storing */
 	unsigned max_sessions;
 	unsigned rate; /* frames per second per session */
 	size_t max_output; /* hard cap of a session's queue */
+	size_t max_output_total; /* the sum of all sessions' (0: any) */
 	bool sync_full; /* fsync at every commit */
 	unsigned max_stall_s; /* output full this long: dropped */
 	unsigned login_timeout_s; /* not logged in this long: closed */

@@ -69,7 +69,8 @@ struct srv_user {
 	 * and bytes waiting for it (its quota), messages from it stored. */
 	uint64_t q_frames, q_bytes, q_sent;
 	/* Wrong passwords for it (login.c); the delay does not hold for
-	 * good_ip, the address of its last good login. */
+	 * good_ip, the address of its last good login (kept in the store
+	 * across restarts). */
 	struct srv_fails fails;
 	char good_ip[NET_ADDRSTRLEN];
 };
@@ -127,6 +128,11 @@ struct srv_sess {
 	bool login_keep; /* LOGIN|...|keep: never replace a session */
 	bool refused;
 	LIST_ENTRY(srv_sess) entry;
+	/* The relay-wide output bound (output.c): counted while it holds
+	 * much, and over its share of --max-output-total. */
+	TAILQ_ENTRY(srv_sess) heavy_entry;
+	size_t out_held;
+	bool heavy, over_share;
 };
 
 /*
@@ -216,6 +222,8 @@ struct server_sessions {
 	LIST_HEAD(, srv_sess) list; /* newest first */
 	unsigned n;
 	struct net_timer kick;
+	TAILQ_HEAD(, srv_sess) heavy; /* holding much output (output.c) */
+	size_t nheavy, out_total; /* and what they hold in all */
 };
 
 /* The login path's state (login.c). */
@@ -271,6 +279,13 @@ void server_session_replace(struct srv_user *, const struct srv_sess *);
 enum proto_feed server_session_feed(
     void *, const struct proto_frame *, const struct proto_error *);
 void server_session_kick(struct srv_sess *);
+void server_session_resume(struct srv_sess *);
+
+/* output.c */
+void server_output_note(struct srv_sess *);
+bool server_output_full(struct srv_sess *);
+void server_output_forget(struct srv_sess *);
+void server_output_turn(struct server_relay *);
 
 /* login.c */
 int server_logins_init(struct server_relay *, char *, size_t);

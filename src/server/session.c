@@ -49,6 +49,7 @@ server_session_send(struct srv_sess *s, const char *p, size_t n)
 		server_session_close(s, "too-slow", NULL);
 		return;
 	}
+	server_output_note(s);
 	s->r->st.frames_out++;
 }
 
@@ -79,11 +80,15 @@ server_session_errf(struct srv_sess *s, enum proto_err code,
 	server_session_err(s, code, ref, text);
 }
 
-/* Whether s's output is over its high mark. */
+/*
+ * Whether s's output is over its high mark, or over its share of the
+ * relay's (output.c).
+ */
 static bool
 session_is_full(struct srv_sess *s)
 {
-	return s->conn != NULL && net_conn_is_full(s->conn);
+	return s->conn != NULL &&
+	    (net_conn_is_full(s->conn) || server_output_full(s));
 }
 
 /*
@@ -143,13 +148,15 @@ unblock_waiters(struct srv_sess *s)
 			continue;
 		o->blocked_on = NULL;
 		o->kick = true;
-		if (o->conn != NULL)
-			net_conn_pause(o->conn, false);
 		net_timer_start(r->loop, &r->ss.kick, 0);
 	}
 }
 
-/* Handle the input of the sessions that were unblocked. */
+/*
+ * Handle the input of the sessions that were unblocked, and only then
+ * read from them again: input read before the buffered frames are
+ * handled would pile up in a sender paused again at once.
+ */
 static void
 kick_timer(struct net_timer *t, void *arg)
 {
@@ -159,22 +166,30 @@ kick_timer(struct net_timer *t, void *arg)
 	(void)t;
 	LIST_FOREACH(o, &r->ss.list, entry)
 	{
-		if (o->kick) {
-			o->kick = false;
-			session_process(o);
-		}
+		if (!o->kick)
+			continue;
+		o->kick = false;
+		session_process(o);
+		if (!o->gone && o->conn != NULL && o->blocked_on == NULL &&
+		    o->hashing == NULL)
+			net_conn_pause(o->conn, false);
 	}
 }
 
-/* s's output went below its low mark: more of its queue, and waiters. */
+/* s has room again: more of its queue, and the senders it paused. */
+void
+server_session_resume(struct srv_sess *s)
+{
+	server_router_sync(&s->r->rt, s);
+	unblock_waiters(s);
+}
+
+/* s's output went below its low mark. */
 static void
 session_drained(struct net_conn *c, void *arg)
 {
-	struct srv_sess *s = arg;
-
 	(void)c;
-	server_router_sync(&s->r->rt, s);
-	unblock_waiters(s);
+	server_session_resume(arg);
 }
 
 /* s is u's now: WELCOME, the contact list, then what waits for u. */
@@ -188,6 +203,7 @@ server_session_welcome(
 	bool was_online = u->light; /* a light client, back for a moment */
 
 	s->user = u;
+	s->dec.max_frame = r->cfg.max_frame;
 	s->p2p_port = p2p_port;
 	u->has_fp = s->has_fp;
 	if (s->has_fp)
@@ -408,8 +424,6 @@ void
 server_session_kick(struct srv_sess *s)
 {
 	s->kick = true;
-	if (s->conn != NULL)
-		net_conn_pause(s->conn, false);
 	net_timer_start(s->r->loop, &s->r->ss.kick, 0);
 }
 
@@ -485,6 +499,7 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	s->conn = NULL;
 	LIST_REMOVE(s, entry);
 	r->ss.n--;
+	server_output_forget(s);
 	server_login_gone(s);
 	unblock_waiters(s);
 	if (s->user != NULL && s->user->sess == s)
@@ -531,7 +546,11 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
 	snprintf(s->ip, sizeof s->ip, "%s", ip);
 	s->conn = net_conn_new(r->loop, fd, &session_cb, s);
 	net_conn_set_limits(s->conn, OUT_LOW, OUT_HIGH, r->cfg.max_output);
-	proto_decoder_init(&s->dec, r->cfg.max_frame);
+	/* Before the login only LOGIN and RESUME are read, and neither is
+	 * longer than about 1.4 KiB: a partial line holds no more. */
+	proto_decoder_init(&s->dec,
+	    r->cfg.max_login_line < r->cfg.max_frame ? r->cfg.max_login_line
+	                                             : r->cfg.max_frame);
 	s->last_in = net_loop_now(r->loop);
 	s->since = s->last_in;
 	s->tokens = (double)r->cfg.rate * 2;
@@ -586,7 +605,7 @@ server_session_sweep(struct server_relay *r, uint64_t now)
 			    s, "idle", "silent for three heartbeats");
 			continue;
 		}
-		if (s->conn == NULL || !net_conn_is_full(s->conn))
+		if (!session_is_full(s))
 			s->full_since = 0;
 		else if (s->full_since == 0)
 			s->full_since = now;
@@ -621,4 +640,5 @@ server_sessions_init(struct server_relay *r)
 	LIST_INIT(&r->ss.list);
 	r->ss.n = 0;
 	net_timer_init(&r->ss.kick, kick_timer, r);
+	TAILQ_INIT(&r->ss.heavy);
 }

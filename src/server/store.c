@@ -34,6 +34,8 @@ enum {
 	ST_DEV_LIST,
 	ST_DEV_COUNT,
 	ST_DEV_HAS,
+	ST_GOOD_SET,
+	ST_GOOD_LIST,
 	ST_COUNT
 };
 
@@ -65,6 +67,8 @@ static const char *const store_sql[ST_COUNT] = {
                     "ORDER BY added, fp",
     [ST_DEV_COUNT] = "SELECT count(*) FROM devices WHERE key = ?1",
     [ST_DEV_HAS] = "SELECT count(*) FROM devices WHERE key = ?1 AND fp = ?2",
+    [ST_GOOD_SET] = "INSERT OR REPLACE INTO good_ips(key, ip) VALUES (?1, ?2)",
+    [ST_GOOD_LIST] = "SELECT key, ip FROM good_ips",
 };
 
 /*
@@ -72,7 +76,9 @@ static const char *const store_sql[ST_COUNT] = {
  * devices table (the pinned device keys of an owned name, fp in 64 hex
  * digits) and the index of stored messages by (sender, id), which answers
  * resends and receipts from the disk instead of a record per message in
- * memory, came later: IF NOT EXISTS adds them to an older data folder.
+ * memory, came later, and so did good_ips (the address of each name's
+ * last good password login, which the name's wait after wrong passwords
+ * never holds): IF NOT EXISTS adds them to an older data folder.
  */
 /*
  * The schema version in meta: a relay refuses a store with a higher one.
@@ -107,7 +113,10 @@ static const char store_schema[] =
     "  key TEXT NOT NULL,"
     "  fp TEXT NOT NULL,"
     "  added INTEGER NOT NULL,"
-    "  PRIMARY KEY(key, fp));";
+    "  PRIMARY KEY(key, fp));"
+    "CREATE TABLE IF NOT EXISTS good_ips("
+    "  key TEXT PRIMARY KEY,"
+    "  ip TEXT NOT NULL);";
 
 struct server_store {
 	struct db *db;
@@ -489,4 +498,32 @@ server_store_device_has(struct server_store *s, const char *key, const char *fp)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
 	return db_count(st) > 0;
+}
+
+/* Remember ip as the address of key's last good password login. */
+int
+server_store_set_good_ip(
+    struct server_store *s, const char *key, const char *ip)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_GOOD_SET);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "good address");
+}
+
+/* Call cb(arg, key, ip) for every name's last good login address. */
+int
+server_store_load_good_ips(
+    struct server_store *s, server_store_pair_cb cb, void *arg)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_GOOD_LIST);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	return db_finish(s->db, st, rc, "load good addresses");
 }

@@ -40,6 +40,7 @@ typedef bool (*server_store_queue_cb)(void *, const struct server_queued *);
 /* Per user key: frames and bytes queued (or messages stored). */
 typedef void (*server_store_total_cb)(void *, const char *, int64_t, int64_t);
 typedef void (*server_store_device_cb)(void *, const char *, uint64_t);
+typedef void (*server_store_pair_cb)(void *, const char *, const char *);
 
 struct server_store *server_store_open(const char *, bool, char *, size_t);
 void server_store_close(struct server_store *);
@@ -78,5 +79,9 @@ int server_store_device_list(
     struct server_store *, const char *, server_store_device_cb, void *);
 int64_t server_store_device_count(struct server_store *, const char *);
 bool server_store_device_has(struct server_store *, const char *, const char *);
+
+int server_store_set_good_ip(struct server_store *, const char *, const char *);
+int server_store_load_good_ips(
+    struct server_store *, server_store_pair_cb, void *);
 
 #endif

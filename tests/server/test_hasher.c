@@ -2,7 +2,7 @@
 /*
  * The password hasher: results come back on the loop, the loop stays
  * free while a hash runs (in the helper process), the queue is bounded,
- * and a forgotten job is never delivered.
+ * takes turns between addresses, and a forgotten job is never delivered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,7 +33,8 @@ on_hashed(void *owner, enum server_hash_kind kind, bool ok, const char *hash)
 	g->owner[g->n] = owner;
 	g->ok[g->n] = ok;
 	if (kind == SERVER_HASH_NEW)
-		snprintf(g->hash[g->n], sizeof g->hash[0], "%s", hash);
+		snprintf(g->hash[g->n], sizeof g->hash[0], "%s",
+		    hash != NULL ? hash : "dropped");
 	g->n++;
 }
 
@@ -71,7 +72,7 @@ server_hasher__hashes_and_checks__off_the_loop(void **state)
 	h = server_hasher_new(loop, 2, 4, on_hashed, err, sizeof err);
 	assert_non_null(h);
 	assert_non_null(server_hasher_submit(
-	    h, SERVER_HASH_NEW, "secret", 6, NULL, &owner[0]));
+	    h, SERVER_HASH_NEW, "secret", 6, NULL, "x", 0, &owner[0]));
 	turns = run_until(loop, &g, 1, &longest);
 	printf("one argon2id hash: %llu ms over %d loop turns, longest turn "
 	       "%llu ms\n",
@@ -82,9 +83,9 @@ server_hasher__hashes_and_checks__off_the_loop(void **state)
 	assert_true(turns > 1); /* the loop turned while it ran */
 	assert_true(longest < 100);
 	assert_non_null(server_hasher_submit(
-	    h, SERVER_HASH_CHECK, "secret", 6, g.hash[0], &owner[1]));
+	    h, SERVER_HASH_CHECK, "secret", 6, g.hash[0], "x", 0, &owner[1]));
 	assert_non_null(server_hasher_submit(
-	    h, SERVER_HASH_CHECK, "guess", 5, g.hash[0], &owner[2]));
+	    h, SERVER_HASH_CHECK, "guess", 5, g.hash[0], "x", 0, &owner[2]));
 	run_until(loop, &g, 3, &longest);
 	assert_int_equal(g.n, 3);
 	/* Two workers: either may finish first. */
@@ -110,12 +111,12 @@ server_hasher__refuses_past_its_queue__and_forgets(void **state)
 	(void)state;
 	h = server_hasher_new(loop, 1, 1, on_hashed, err, sizeof err);
 	assert_non_null(h);
-	j[0] =
-	    server_hasher_submit(h, SERVER_HASH_NEW, "a", 1, NULL, &owner[0]);
-	j[1] =
-	    server_hasher_submit(h, SERVER_HASH_NEW, "b", 1, NULL, &owner[1]);
-	j[2] =
-	    server_hasher_submit(h, SERVER_HASH_NEW, "c", 1, NULL, &owner[2]);
+	j[0] = server_hasher_submit(
+	    h, SERVER_HASH_NEW, "a", 1, NULL, "x", 0, &owner[0]);
+	j[1] = server_hasher_submit(
+	    h, SERVER_HASH_NEW, "b", 1, NULL, "x", 0, &owner[1]);
+	j[2] = server_hasher_submit(
+	    h, SERVER_HASH_NEW, "c", 1, NULL, "x", 0, &owner[2]);
 	assert_non_null(j[0]);
 	assert_non_null(j[1]);
 	assert_null(j[2]);
@@ -128,11 +129,56 @@ server_hasher__refuses_past_its_queue__and_forgets(void **state)
 	while (server_hasher_pending(h) > 0)
 		net_loop_run_once(loop, 50);
 	assert_int_equal(g.n, 0);
-	assert_non_null(
-	    server_hasher_submit(h, SERVER_HASH_NEW, "d", 1, NULL, &owner[2]));
+	assert_non_null(server_hasher_submit(
+	    h, SERVER_HASH_NEW, "d", 1, NULL, "x", 0, &owner[2]));
 	run_until(loop, &g, 1, &longest);
 	assert_int_equal(g.n, 1);
 	assert_ptr_equal(g.owner[0], &owner[2]);
+	server_hasher_free(h);
+	net_loop_free(loop);
+}
+
+/*
+ * Waiting jobs take turns by address, those with fewer wrong passwords
+ * first. With the queue full, a job takes the place of the newest one of
+ * whoever has more waiting, or as many and more failures, and that job's
+ * owner is told it was dropped: x (5 failures) and y (5) fill the queue,
+ * z (none) takes the place of x's third and runs right after x's first,
+ * before x's second and y's; u (9 failures) finds no one to displace.
+ */
+static void
+server_hasher__takes_turns__between_addresses(void **state)
+{
+	struct net_loop *loop = net_loop_new();
+	struct server_hasher *h;
+	struct got g = {0};
+	struct got *owner[6] = {&g, &g, &g, &g, &g, &g};
+	const char *who[5] = {"x", "x", "x", "y", "z"};
+	unsigned fails[5] = {5, 5, 5, 5, 0};
+	void *order[5] = {
+	    &owner[2], &owner[0], &owner[4], &owner[1], &owner[3]};
+	char err[128];
+	uint64_t longest = 0;
+	int i;
+
+	(void)state;
+	h = server_hasher_new(loop, 1, 3, on_hashed, err, sizeof err);
+	assert_non_null(h);
+	for (i = 0; i < 5; i++)
+		assert_non_null(server_hasher_submit(h, SERVER_HASH_NEW, "pw",
+		    2, NULL, who[i], fails[i], &owner[i]));
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.hash[0], "dropped");
+	assert_null(server_hasher_submit(
+	    h, SERVER_HASH_NEW, "pw", 2, NULL, "u", 9, &owner[5]));
+	run_until(loop, &g, 5, &longest);
+	assert_int_equal(g.n, 5);
+	printf("order: x's third dropped; x's first (running), z, x's "
+	       "second, y's\n");
+	for (i = 0; i < 5; i++)
+		assert_ptr_equal(g.owner[i], order[i]);
+	for (i = 1; i < 5; i++)
+		assert_true(g.ok[i]);
 	server_hasher_free(h);
 	net_loop_free(loop);
 }
@@ -144,6 +190,7 @@ main(void)
 	    cmocka_unit_test(server_hasher__hashes_and_checks__off_the_loop),
 	    cmocka_unit_test(
 	        server_hasher__refuses_past_its_queue__and_forgets),
+	    cmocka_unit_test(server_hasher__takes_turns__between_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
