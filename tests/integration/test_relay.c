@@ -471,9 +471,10 @@ relay__limits__rate_and_sessions(void **state)
 }
 
 /*
- * A burst of logins with 200 sessions online: every session hears every
- * login after its own, in order; no session is told about its own user,
- * nor again about a login its own contact list had.
+ * Presence goes out in batches, a slice of the sessions a turn: with more
+ * sessions than one slice, every one hears every login of a burst, in
+ * order; no session is told about its own user, nor again about a login
+ * its own contact list had.
  */
 static void
 relay__tells__every_session_of_a_login_burst(void **state)
