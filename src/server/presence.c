@@ -128,7 +128,9 @@ presence_send(
 
 /*
  * Send the batch going out to up to max sessions that lack it (every one
- * with SIZE_MAX); whether some still lack it.
+ * with SIZE_MAX), from where the last slice stopped; whether some still
+ * lack it. New sessions go to the head of the list and have what is
+ * going out in their contact list.
  */
 static bool
 presence_slice(struct server_relay *r, size_t max)
@@ -137,26 +139,29 @@ presence_slice(struct server_relay *r, size_t max)
 	struct srv_sess *s;
 	size_t n = 0;
 
-	LIST_FOREACH(s, &r->ss.list, entry)
-	{
+	for (s = d->pres_next; s != NULL; s = LIST_NEXT(s, entry)) {
 		if (s->user == NULL || s->gone || s->pres_done >= d->out.gen)
 			continue;
-		if (n == max)
+		if (n == max) {
+			d->pres_next = s;
 			return true;
+		}
 		presence_send(r, &d->out, s);
 		s->pres_done = d->out.gen;
 		s->pres_col = d->col.gen;
 		s->pres_skip = d->col.n;
 		n++;
 	}
+	d->pres_next = NULL;
 	d->sending = false;
 	return false;
 }
 
 /* The collected batch becomes the one going out; a new one collects. */
 static void
-presence_swap(struct server_directory *d)
+presence_swap(struct server_relay *r)
 {
+	struct server_directory *d = &r->dir;
 	struct srv_batch t = d->out;
 
 	d->out = d->col;
@@ -164,6 +169,15 @@ presence_swap(struct server_directory *d)
 	d->col.gen = d->out.gen + 1;
 	d->col.n = d->col.len = 0;
 	d->sending = true;
+	d->pres_next = LIST_FIRST(&r->ss.list);
+}
+
+/* s leaves the list: the next slice must not start from it. */
+void
+server_presence_forget(struct server_relay *r, struct srv_sess *s)
+{
+	if (r->dir.pres_next == s)
+		r->dir.pres_next = LIST_NEXT(s, entry);
 }
 
 /* Send everything collected to everyone, now. */
@@ -176,7 +190,7 @@ server_presence_flush(struct server_relay *r)
 	if (d->sending)
 		presence_slice(r, SIZE_MAX);
 	if (d->col.n > 0) {
-		presence_swap(d);
+		presence_swap(r);
 		presence_slice(r, SIZE_MAX);
 	}
 }
@@ -208,7 +222,7 @@ server_presence_due(struct server_relay *r)
 		wait = d->pres_sent + PRESENCE_MS - now;
 		goto again;
 	}
-	presence_swap(d);
+	presence_swap(r);
 	d->pres_sent = now;
 	if (!presence_slice(r, PRESENCE_SLICE))
 		return;

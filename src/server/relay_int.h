@@ -178,6 +178,7 @@ struct server_directory {
 		uint64_t gen;
 	} col, out;
 	bool sending; /* out is not sent to everyone yet */
+	struct srv_sess *pres_next; /* where the next slice of out starts */
 	uint64_t pres_sent; /* when the last batch started out */
 	struct net_timer pres_timer;
 	struct util_map *tickets; /* unused ones, by keyed hash of id */
@@ -319,6 +320,7 @@ bool server_directory_token_eq(struct proto_slice, const char *);
 void server_presence_send_users(struct server_relay *, struct srv_sess *);
 void server_presence_change(struct server_relay *, struct srv_user *);
 void server_presence_flush(struct server_relay *);
+void server_presence_forget(struct server_relay *, struct srv_sess *);
 void server_presence_due(struct server_relay *);
 void server_directory_lookup(struct srv_sess *, const struct proto_frame *);
 void server_directory_verify(struct srv_sess *, const struct proto_frame *);

@@ -485,6 +485,7 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	if (s->conn != NULL)
 		net_conn_close(s->conn, true);
 	s->conn = NULL;
+	server_presence_forget(r, s);
 	LIST_REMOVE(s, entry);
 	r->ss.n--;
 	server_login_gone(s);
