@@ -146,10 +146,10 @@ presence_slice(struct server_relay *r, size_t max)
 			d->pres_next = s;
 			return true;
 		}
+		/* Only pres_done: the lines of col are not s's yet, the
+		 * skip is for those its contact list told it. */
 		presence_send(r, &d->out, s);
 		s->pres_done = d->out.gen;
-		s->pres_col = d->col.gen;
-		s->pres_skip = d->col.n;
 		n++;
 	}
 	d->pres_next = NULL;
