@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The directory: registered users and their presence (USER lines, batched
- * per turn), LOOKUP tickets and VERIFY for P2P mode, and the UDP side with
- * light presence (ALIVE) and DISCOVER (PROTOCOL.md sections 2, 3 and 5).
+ * The directory: registered users, LOOKUP tickets and VERIFY for P2P mode,
+ * and the UDP side with light presence (ALIVE) and DISCOVER (PROTOCOL.md
+ * sections 3 and 5). USER lines are presence.c's.
  */
 #include <sys/types.h>
 
@@ -32,7 +32,8 @@ void
 server_directory_init(struct server_directory *d)
 {
 	memset(d, 0, sizeof *d);
-	d->pres_gen = 1; /* users start at 0: in no batch */
+	d->col.gen = 2; /* users start at 0 and sessions at 0: in no batch */
+	d->out.gen = 1;
 	d->users = util_map_new();
 	d->tickets = util_map_new();
 	crypto_shorthash_keygen(d->tkkey);
@@ -58,8 +59,10 @@ server_directory_fini(struct server_directory *d)
 	}
 	free(d->list);
 	free(d->clist);
-	free(d->pres);
-	free(d->pent);
+	free(d->col.buf);
+	free(d->col.ent);
+	free(d->out.buf);
+	free(d->out.ent);
 	util_map_free(d->users);
 }
 
@@ -156,124 +159,6 @@ ticket_key(const struct server_directory *d, const char *id, size_t len,
     unsigned char out[8])
 {
 	crypto_shorthash(out, (const unsigned char *)id, len, d->tkkey);
-}
-
-/*
- * The user's USER line, built again only when the presence it tells has
- * changed: every login sends every line, and tells every session.
- */
-static const char *
-user_line(struct srv_user *u, size_t *len)
-{
-	struct proto_writer w;
-	bool online = u->sess != NULL || u->light;
-
-	if (u->linelen == 0 || u->line_online != online ||
-	    u->line_seen != u->last_seen) {
-		proto_writer_init(&w, u->line, sizeof u->line);
-		proto_writer_begin(&w, PROTO_V_USER);
-		proto_writer_str(&w, u->name);
-		proto_writer_str(&w, online ? "online" : "offline");
-		proto_writer_u64(&w, u->last_seen);
-		if (proto_writer_end(&w, &u->linelen) != 0)
-			u->linelen = 0;
-		u->line_online = online;
-		u->line_seen = u->last_seen;
-	}
-	*len = u->linelen;
-	return u->line;
-}
-
-/* The contact list: one USER line per registered user, in one write. */
-void
-server_directory_send_users(struct server_relay *r, struct srv_sess *s)
-{
-	struct server_directory *d = &r->dir;
-	const char *line;
-	size_t i, n, len = 0;
-
-	for (i = 0; i < d->nusers; i++) {
-		line = user_line(d->list[i], &n);
-		XGROW(d->clist, d->capclist, len + n, 4096);
-		memcpy(d->clist + len, line, n);
-		len += n;
-	}
-	if (len > 0 && !s->gone) {
-		server_session_send(s, d->clist, len);
-		r->st.frames_out += d->nusers - 1;
-	}
-}
-
-/*
- * Tell every logged-in session about u's presence, at the end of the turn:
- * when many log in at once (everyone, after the relay restarts), each
- * session gets the turn's changes in one write rather than one per login.
- */
-void
-server_directory_presence(struct server_relay *r, struct srv_user *u)
-{
-	struct server_directory *d = &r->dir;
-	const char *line;
-	size_t n;
-
-	line = user_line(u, &n);
-	XGROW(d->pres, d->cappres, d->lenpres + n, 4096);
-	XGROW(d->pent, d->cappent, d->npres + 1, 64);
-	d->pent[d->npres].u = u;
-	d->pent[d->npres].off = d->lenpres;
-	d->pent[d->npres].len = n;
-	d->npres++;
-	memcpy(d->pres + d->lenpres, line, n);
-	d->lenpres += n;
-	u->pres_gen = d->pres_gen;
-}
-
-/* The turn's presence lines to s, but none about s's own user. */
-static void
-presence_send(struct server_relay *r, struct srv_sess *s)
-{
-	struct server_directory *d = &r->dir;
-	size_t i, from = 0, lines = 0;
-
-	if (s->user->pres_gen != d->pres_gen) {
-		server_session_send(s, d->pres, d->lenpres);
-		r->st.frames_out += d->npres - 1;
-		return;
-	}
-	for (i = 0; i <= d->npres && !s->gone; i++) {
-		if (i < d->npres && d->pent[i].u != s->user) {
-			lines++;
-			continue;
-		}
-		/* Send the run before this line of s's own, skip it. */
-		if (lines > 0) {
-			server_session_send(s, d->pres + from,
-			    (i < d->npres ? d->pent[i].off : d->lenpres) -
-			        from);
-			r->st.frames_out += lines - 1;
-		}
-		lines = 0;
-		if (i < d->npres)
-			from = d->pent[i].off + d->pent[i].len;
-	}
-}
-
-/* Send the turn's presence batch to every logged-in session. */
-void
-server_directory_presence_flush(struct server_relay *r)
-{
-	struct server_directory *d = &r->dir;
-	struct srv_sess *s;
-
-	if (d->npres == 0)
-		return;
-	LIST_FOREACH(s, &r->ss.list, entry)
-	{
-		if (s->user != NULL && !s->gone)
-			presence_send(r, s);
-	}
-	d->npres = d->lenpres = 0;
-	d->pres_gen++;
 }
 
 /* A new ticket that lets asker prove itself to target. */
@@ -617,7 +502,7 @@ light_sweep(struct server_relay *r)
 		u->has_alive_key = false;
 		u->last_seen = util_wall_ms();
 		server_store_set_last_seen(r->store, u->key, u->last_seen);
-		server_directory_presence(r, u);
+		server_presence_change(r, u);
 		server_log(SERVER_LOG_INFO,
 		    "%s left (no ALIVE for three intervals)", u->name);
 	}

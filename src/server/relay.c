@@ -150,7 +150,7 @@ relay_turn_end(struct net_loop *loop, void *arg)
 
 	(void)loop;
 	server_output_turn(r);
-	server_directory_presence_flush(r);
+	server_presence_due(r);
 	server_router_commit(&r->rt);
 }
 
@@ -419,8 +419,10 @@ server_relay_free(struct server_relay *r)
 	net_timer_stop(r->loop, &r->accept_again);
 	net_timer_stop(r->loop, &r->ss.kick);
 	net_timer_stop(r->loop, &r->rt.timer);
-	if (r->store != NULL)
-		relay_turn_end(r->loop, r);
+	if (r->store != NULL) {
+		server_presence_flush(r);
+		server_router_commit(&r->rt);
+	}
 	relay_unlisten(r);
 	server_directory_udp_stop(r);
 	server_logins_fini(r);

@@ -49,7 +49,7 @@ struct srv_user {
 	size_t linelen;
 	bool line_online;
 	uint64_t line_seen;
-	uint64_t pres_gen; /* has a line in this turn's presence batch */
+	uint64_t pres_gen; /* the last presence batch it has a line in */
 	/* Authenticated ALIVE: the last counter accepted under a key. */
 	uint64_t alive_counter;
 	unsigned char alive_keyof[32]; /* the key alive_counter counts for */
@@ -112,9 +112,13 @@ struct srv_sess {
 	bool backlog; /* rows past cursor wait; sent as the output drains */
 	bool gone;
 	bool kick; /* input waits since unblocked */
-	uint64_t full_since; /* output above high since (0: it is not) */
+	uint64_t full_since; /* full or waited on since (0: it is not) */
 	uint64_t since; /* accepted at: the login deadline counts from it */
 	struct srv_sess *blocked_on; /* paused: this one is full */
+	unsigned waiters; /* sessions paused on this one (blocked_on) */
+	uint64_t pres_done; /* the last presence batch it has */
+	uint64_t pres_col; /* the batch collecting when it logged in */
+	size_t pres_skip; /* that batch's lines it had in its contact list */
 	unsigned char fp[32]; /* the client's certificate fingerprint */
 	bool has_fp; /* false with --tls off */
 	/* The login path (login.c): its address's counters, the password
@@ -169,14 +173,22 @@ struct server_directory {
 	size_t nusers, capusers;
 	char *clist; /* the contact list, assembled for a login */
 	size_t capclist;
-	char *pres; /* presence changes of this turn, for everyone */
-	size_t lenpres, cappres;
-	struct srv_pres {
-		struct srv_user *u;
-		size_t off, len;
-	} * pent; /* whose line is where in pres */
-	size_t npres, cappent;
-	uint64_t pres_gen;
+	/* Presence changes for everyone (presence.c): col collects them,
+	 * out is being sent, a slice of the sessions each turn. */
+	struct srv_batch {
+		char *buf;
+		size_t len, cap;
+		struct srv_pres {
+			struct srv_user *u;
+			size_t off, len;
+		} * ent; /* whose line is where in buf */
+		size_t n, capent;
+		uint64_t gen;
+	} col, out;
+	bool sending; /* out is not sent to everyone yet */
+	struct srv_sess *pres_next; /* where the next slice of out starts */
+	uint64_t pres_sent; /* when the last batch started out */
+	struct net_timer pres_timer;
 	struct util_map *tickets; /* unused ones, by keyed hash of id */
 	unsigned char tkkey[16]; /* the hash's secret key, per start */
 	TAILQ_HEAD(, srv_ticket) tklist;
@@ -321,9 +333,12 @@ struct srv_user *server_directory_add(
     struct server_directory *, const char *, const char *, uint64_t);
 void server_directory_make_token(char *);
 bool server_directory_token_eq(struct proto_slice, const char *);
-void server_directory_send_users(struct server_relay *, struct srv_sess *);
-void server_directory_presence(struct server_relay *, struct srv_user *);
-void server_directory_presence_flush(struct server_relay *);
+/* USER lines: the contact list and presence batches (presence.c). */
+void server_presence_send_users(struct server_relay *, struct srv_sess *);
+void server_presence_change(struct server_relay *, struct srv_user *);
+void server_presence_flush(struct server_relay *);
+void server_presence_forget(struct server_relay *, struct srv_sess *);
+void server_presence_due(struct server_relay *);
 void server_directory_lookup(struct srv_sess *, const struct proto_frame *);
 void server_directory_verify(struct srv_sess *, const struct proto_frame *);
 void server_directory_udp_start(struct server_relay *, int);

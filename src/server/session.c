@@ -101,6 +101,7 @@ session_block_on(struct srv_sess *s, struct srv_sess *dst)
 	if (s == dst || s->blocked_on != NULL)
 		return;
 	s->blocked_on = dst;
+	dst->waiters++;
 	net_conn_pause(s->conn, true);
 }
 
@@ -147,6 +148,7 @@ unblock_waiters(struct srv_sess *s)
 		if (o->blocked_on != s)
 			continue;
 		o->blocked_on = NULL;
+		s->waiters--;
 		o->kick = true;
 		net_timer_start(r->loop, &r->ss.kick, 0);
 	}
@@ -188,8 +190,11 @@ server_session_resume(struct srv_sess *s)
 static void
 session_drained(struct net_conn *c, void *arg)
 {
+	struct srv_sess *s = arg;
+
 	(void)c;
-	server_session_resume(arg);
+	s->full_since = 0; /* it reads: the stall clock starts again */
+	server_session_resume(s);
 }
 
 /* s is u's now: WELCOME, the contact list, then what waits for u. */
@@ -225,14 +230,14 @@ server_session_welcome(
 	proto_writer_u64(&w, util_wall_ms());
 	if (proto_writer_end(&w, &n) == 0)
 		server_session_send(s, r->out, n);
-	server_directory_send_users(r, s);
+	server_presence_send_users(r, s);
 	if (proto_build_bare(r->out, sizeof r->out, &n, PROTO_V_SYNCED) == 0)
 		server_session_send(s, r->out, n);
 	s->cursor = 0;
 	s->backlog = true;
 	server_router_sync(&r->rt, s);
 	if (!was_online)
-		server_directory_presence(r, u);
+		server_presence_change(r, u);
 	server_log(SERVER_LOG_INFO, "%s logged in from %s", u->name, s->ip);
 }
 
@@ -470,7 +475,7 @@ session_user_left(struct srv_sess *s, const char *bye, const char *why)
 	u->token[0] = '\0';
 	u->last_seen = util_wall_ms();
 	server_store_set_last_seen(r->store, u->key, u->last_seen);
-	server_directory_presence(r, u);
+	server_presence_change(r, u);
 	server_log(SERVER_LOG_INFO, "%s left (%s)", u->name,
 	    why != NULL       ? why
 	        : bye != NULL ? bye
@@ -497,11 +502,15 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	if (s->conn != NULL)
 		net_conn_close(s->conn, true);
 	s->conn = NULL;
+	server_presence_forget(r, s);
 	LIST_REMOVE(s, entry);
 	r->ss.n--;
 	server_output_forget(s);
 	server_login_gone(s);
 	unblock_waiters(s);
+	if (s->blocked_on != NULL)
+		s->blocked_on->waiters--;
+	s->blocked_on = NULL;
 	if (s->user != NULL && s->user->sess == s)
 		session_user_left(s, bye, why);
 	else if (why != NULL)
@@ -583,8 +592,9 @@ server_session_new(struct server_relay *r, int fd, const char *ip)
  * handshake, or frames that are never a LOGIN, must not hold a session
  * slot; one whose password is being checked waits for the answer, the
  * hasher's queue bounds that), sessions silent for three heartbeat intervals, and readers whose
- * output stays over its high mark past the age limit: they hold up
- * whoever sends to them.
+ * output stays over its high mark, or holds a paused sender without
+ * draining to its low mark, past the age limit: they hold up whoever
+ * sends to them.
  */
 void
 server_session_sweep(struct server_relay *r, uint64_t now)
@@ -605,7 +615,9 @@ server_session_sweep(struct server_relay *r, uint64_t now)
 			    s, "idle", "silent for three heartbeats");
 			continue;
 		}
-		if (!session_is_full(s))
+		/* A reader drained below its high mark but not to its low
+		 * one still holds its paused senders: its clock runs on. */
+		if (!session_is_full(s) && s->waiters == 0)
 			s->full_since = 0;
 		else if (s->full_since == 0)
 			s->full_since = now;
