@@ -24,6 +24,7 @@ static const char *const commands[] = {
     "/search",
     "/send",
     "/transfers",
+    "/xfer",
 };
 
 /* How many leading bytes a and b share, ignoring ASCII case. */
