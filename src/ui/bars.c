@@ -223,7 +223,7 @@ ui_bars_draw_ask(struct tui *t)
 
 	if (x == NULL)
 		return false;
-	ui_format_xfer_ask(x, line, sizeof line);
+	ui_format_xfer_ask(x, t->cols - 1, line, sizeof line);
 	wattron(t->input, A_BOLD);
 	wmove(t->input, 0, 0);
 	ui_tui_put(t->input, line, strlen(line), t->cols - 1);

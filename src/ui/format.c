@@ -387,14 +387,22 @@ ui_format_xfer_note(const struct client_xfer *x, char *out, size_t len)
 		    x->path);
 }
 
-/* The question before a transfer is stopped: "Cancel x.bin to bob? y/n"
- * ("Reject x.bin from bob? y/n" for an offer). */
+/* The question before a transfer is stopped, in width columns: "Cancel
+ * x.bin to bob? y/n" ("Reject x.bin from bob? y/n" for an offer), a long
+ * name shortened in its middle. */
 void
-ui_format_xfer_ask(const struct client_xfer *x, char *out, size_t len)
+ui_format_xfer_ask(
+    const struct client_xfer *x, int width, char *out, size_t len)
 {
-	snprintf(out, len, "%s %s %s %s? y/n",
-	    x->state == CLIENT_XFER_INCOMING ? "Reject" : "Cancel", x->name,
-	    x->outgoing ? "to" : "from", x->peer);
+	char rest[200], name[300];
+	const char *verb =
+	    x->state == CLIENT_XFER_INCOMING ? "Reject" : "Cancel";
+	const char *dir = x->outgoing ? "to" : "from";
+
+	snprintf(rest, sizeof rest, "%s  %s %s? y/n", verb, dir, x->peer);
+	ui_format_fit(
+	    x->name, xfer_room(width, rest), false, name, sizeof name);
+	snprintf(out, len, "%s %s %s %s? y/n", verb, name, dir, x->peer);
 }
 
 /*

@@ -306,7 +306,7 @@ draw_title(struct tui *t, WINDOW *w, long n)
 
 	if (t->list->kind == LIST_XFERS && t->list->confirm &&
 	    (x = xfer_at(t, t->list->sel)) != NULL)
-		ui_format_xfer_ask(x, line, sizeof line);
+		ui_format_xfer_ask(x, getmaxx(w) - 2, line, sizeof line);
 	else if (t->list->kind == LIST_XFERS) {
 		snprintf(line, sizeof line,
 		    "Transfers (%ld): a accept, c cancel, o folder, Esc close",

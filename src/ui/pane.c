@@ -420,6 +420,12 @@ draw_messages(struct tui *t)
 		return;
 	src_init(&p, t, client_convos_get(client_session_convos(t->s), t->sel));
 	v = ui_pane_view(t, t->sel);
+	/* Where it opens is decided at the first draw: what arrives later
+	 * comes into a view at the end. */
+	if (t->place) {
+		place(t, &p, v, h);
+		t->place = false;
+	}
 	if (p.c->n == 0) {
 		wattron(w, A_DIM);
 		mvwprintw(w, 1, 2,
@@ -427,10 +433,6 @@ draw_messages(struct tui *t)
 		    t->sel);
 		wattroff(w, A_DIM);
 		return;
-	}
-	if (t->place) {
-		place(t, &p, v, h);
-		t->place = false;
 	}
 	ui_view_clamp(v, &p.src, h);
 	for (i = v->top; i < p.c->n && row < h; i++) {
