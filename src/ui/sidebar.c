@@ -96,12 +96,15 @@ void
 ui_sidebar_read_check(struct tui *t)
 {
 	uint64_t now = client_rt_now_ms();
-	bool on, seen;
+	bool shown, on, seen;
 
 	if (t->sel[0] == '\0')
 		return;
-	on = !t->too_small && !t->help && !t->dialog && !t->away &&
-	    t->list == NULL && now >= t->shown_at + UI_READ_MS;
+	shown = !t->too_small && !t->help && !t->dialog && !t->away &&
+	    t->list == NULL;
+	if (!shown && t->seen_at != 0)
+		t->seen_at = now; /* covered: the moment starts again */
+	on = shown && now >= t->shown_at + UI_READ_MS;
 	seen = on && ui_pane_view(t, t->sel)->follow;
 	if (on && !seen && t->seen_id[0] != '\0' && t->seen_at != 0 &&
 	    now >= t->seen_at + UI_READ_MS) {
