@@ -122,28 +122,32 @@ xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
 }
 
 /*
- * The first of n forms of a line ("before NAME after", pairs in f) that
- * leaves the name its whole width (the first form) or at least
- * min(its width, 12) columns (the others, shorter, keys first); the last
- * when none does. The name loses its middle to fit.
+ * The first of n forms of a line ("before NAME after", pairs in f, from
+ * the longest: the keys last, then first, then shorter; the first nfull
+ * with the keys' names in full) that keeps the name whole, among the
+ * first nfull; when none does, the first after the first that leaves the
+ * name min(its width, 12) columns, its middle left out; else the last.
  */
 static void
-xfer_forms(const char *name, const char (*f)[2][200], size_t n, int width,
-    char *out, size_t len)
+xfer_forms(const char *name, const char (*f)[2][200], size_t n, size_t nfull,
+    int width, char *out, size_t len)
 {
 	char fit[300];
-	int nw = ui_text_width(name, strlen(name)), room = 0, need;
+	int nw = ui_text_width(name, strlen(name)), room = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nfull; i++) {
 		room = width - ui_text_width(f[i][0], strlen(f[i][0])) -
 		    ui_text_width(f[i][1], strlen(f[i][1]));
-		need = i == 0 ? nw : nw < 12 ? nw : 12;
-		if (room >= need)
+		if (room >= nw)
 			break;
 	}
-	if (i == n)
-		i = n - 1;
+	for (i = i < nfull ? i : 1; i < n; i++) {
+		room = width - ui_text_width(f[i][0], strlen(f[i][0])) -
+		    ui_text_width(f[i][1], strlen(f[i][1]));
+		if (room >= (nw < 12 ? nw : 12) || i == n - 1)
+			break;
+	}
 	ui_format_fit(name, room < 4 ? 4 : room, false, fit, sizeof fit);
 	snprintf(out, len, "%s%s%s", f[i][0], fit, f[i][1]);
 }
@@ -166,7 +170,7 @@ xfer_incoming(const struct client_xfer *x, const char *arrow, const char *total,
 	snprintf(f[3][1], 200, " (%s)", total);
 	snprintf(f[4][0], 200, "^O accept ^X reject %s ", arrow);
 	snprintf(f[4][1], 200, " %s", total);
-	xfer_forms(x->name, (const char(*)[2][200])f, 5, width, out, len);
+	xfer_forms(x->name, (const char(*)[2][200])f, 5, 3, width, out, len);
 }
 
 /* A file offered by this user, waiting for the answer. */
@@ -185,7 +189,7 @@ xfer_offered(const struct client_xfer *x, const char *arrow, const char *total,
 	snprintf(f[2][1], 200, " (%s) waiting", total);
 	snprintf(f[3][0], 200, "^X cancel %s ", arrow);
 	snprintf(f[3][1], 200, " %s waiting", total);
-	xfer_forms(x->name, (const char(*)[2][200])f, 4, width, out, len);
+	xfer_forms(x->name, (const char(*)[2][200])f, 4, 3, width, out, len);
 }
 
 /* The line of a transfer that is not moving, or false. */
