@@ -105,6 +105,7 @@ target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,
 # a temp folder and a tmux server of its own.
 foreach(story bugs chat escapes files fits input layout login nav p2p reconnect
+    pinned reading
     scroll search notify reply find transfers signin)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})

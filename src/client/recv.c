@@ -174,6 +174,38 @@ client_session_mark_read(struct client_session *s, const char *peer)
 }
 
 /*
+ * The messages from peer up to and including id (as its conversation has
+ * them loaded) have been seen, not the ones after: their read receipts
+ * are due and the unread count loses them.
+ */
+void
+client_session_mark_read_upto(
+    struct client_session *s, const char *peer, const char *id)
+{
+	struct client_contact *c = client_roster_find(s->roster, peer);
+	struct client_convo *cv = client_convos_find(s->convos, peer);
+	struct client_entry *e;
+	size_t i, last;
+
+	if (cv == NULL)
+		return;
+	for (last = cv->n; last > 0 && strcmp(cv->e[last - 1].id, id) != 0;)
+		last--;
+	for (i = 0; i < last; i++) {
+		e = &cv->e[i];
+		if (e->outgoing || e->state != CLIENT_MSG_RECEIVED ||
+		    strcmp(e->sender, "*") == 0)
+			continue;
+		e->state = CLIENT_MSG_SEEN;
+		rcpt_due(&s->reads, &s->nreads, &s->capreads, e->sender, e->id,
+		    CLIENT_ROUTE_RELAY);
+		client_store_mark_seen(s->store, e->sender, e->id);
+		if (c != NULL && c->unread > 0)
+			c->unread--;
+	}
+}
+
+/*
  * The conversation the user is looking at: what arrives there is read at
  * once. NULL or "" for none.
  */

@@ -111,6 +111,8 @@ struct client_store *client_session_store(struct client_session *);
 struct client_convos *client_session_convos(struct client_session *);
 void client_session_set_active(struct client_session *, const char *);
 void client_session_mark_read(struct client_session *, const char *);
+void client_session_mark_read_upto(
+    struct client_session *, const char *, const char *);
 void client_session_typing(struct client_session *, const char *, bool);
 struct client_xfers *client_session_xfers(struct client_session *);
 int client_session_send_file(struct client_session *, const char *,

@@ -24,6 +24,17 @@
 #include "proto/frame.h"
 #include "util/xmalloc.h"
 
+/* The rate's window starts again from now (accepted, resumed). */
+static void
+rate_start(struct xfer *x, uint64_t now)
+{
+	x->rate_t[0] = x->moved_at = now;
+	x->rate_b[0] = x->pub.done;
+	x->rate_n = 1;
+	x->pub.rate = 0;
+	x->pub.stalled = false;
+}
+
 #define FACK_EVERY (256 * 1024)
 
 /* Transfers for a session; files arrive in dir, at most max_size bytes. */
@@ -354,8 +365,7 @@ client_xfer_accept_now(
 	x->pub.reason[0] = '\0';
 	x->pub.done = x->acked = (uint64_t)have;
 	x->pub.state = CLIENT_XFER_ACTIVE;
-	x->rate_t = net_clock_ms();
-	x->rate_b = x->pub.done;
+	rate_start(x, net_clock_ms());
 	send_num(xs, x, PROTO_V_FACCEPT, x->pub.done);
 	client_xfer_changed(xs, x);
 	return 0;
@@ -512,8 +522,7 @@ on_accept(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 	x->pub.reason[0] = '\0';
 	x->fdone_sent = false;
 	x->pub.state = CLIENT_XFER_ACTIVE;
-	x->rate_t = net_clock_ms();
-	x->rate_b = v;
+	rate_start(x, net_clock_ms());
 	client_xfer_changed(xs, x);
 }
 
@@ -656,12 +665,43 @@ send_some(struct client_xfers *xs, struct xfer *x)
 	}
 }
 
-/* Once per loop turn: hash, send, and smooth the rates. */
+/*
+ * Every half second: the rate is the bytes of the window's samples over
+ * its time, so one slow turn does not read 0 B/s; nothing moved for
+ * CLIENT_XFER_STALL_MS is stalled.
+ */
+static void
+rate_sample(struct client_xfers *xs, struct xfer *x, uint64_t now)
+{
+	unsigned last, slot;
+	uint64_t t0, b0;
+
+	if (x->rate_n == 0)
+		rate_start(x, now);
+	last = (x->rate_n - 1) % CLIENT_XFER_RATE_SAMPLES;
+	if (now - x->rate_t[last] < 500)
+		return;
+	if (x->pub.done != x->rate_b[last])
+		x->moved_at = now;
+	/* The oldest sample: the one this one takes the place of. */
+	slot = x->rate_n % CLIENT_XFER_RATE_SAMPLES;
+	t0 = x->rate_t[x->rate_n < CLIENT_XFER_RATE_SAMPLES ? 0 : slot];
+	b0 = x->rate_b[x->rate_n < CLIENT_XFER_RATE_SAMPLES ? 0 : slot];
+	x->rate_t[slot] = now;
+	x->rate_b[slot] = x->pub.done;
+	x->rate_n++;
+	x->pub.rate = x->pub.done > b0 && now > t0
+	    ? (double)(x->pub.done - b0) * 1000.0 / (double)(now - t0)
+	    : 0;
+	x->pub.stalled = now - x->moved_at >= CLIENT_XFER_STALL_MS;
+	client_xfer_changed(xs, x);
+}
+
+/* Once per loop turn: hash, send, and measure the rates. */
 void
 client_xfers_pump(struct client_xfers *xs, uint64_t now)
 {
 	struct xfer *x;
-	double inst;
 	size_t i;
 
 	if (xs->part_age > 0 && (xs->swept == 0 || now - xs->swept >= 60000)) {
@@ -675,17 +715,8 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 		else if (x->pub.state == CLIENT_XFER_ACTIVE &&
 		    x->pub.outgoing && route_up(xs, x))
 			send_some(xs, x);
-		if ((x->pub.state == CLIENT_XFER_ACTIVE ||
-		        x->pub.state == CLIENT_XFER_VERIFYING) &&
-		    now - x->rate_t >= 500) {
-			inst = (double)(x->pub.done - x->rate_b) * 1000.0 /
-			    (double)(now - x->rate_t);
-			x->pub.rate = x->pub.rate == 0
-			    ? inst
-			    : 0.6 * x->pub.rate + 0.4 * inst;
-			x->rate_t = now;
-			x->rate_b = x->pub.done;
-			client_xfer_changed(xs, x);
-		}
+		if (x->pub.state == CLIENT_XFER_ACTIVE ||
+		    x->pub.state == CLIENT_XFER_VERIFYING)
+			rate_sample(xs, x, now);
 	}
 }

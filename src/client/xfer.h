@@ -32,6 +32,9 @@ struct client_xfers;
 /* A .part not written for this long is removed (part_max_age). */
 #define CLIENT_XFER_PART_AGE (7ULL * 24 * 3600)
 #define CLIENT_XFER_CHUNK 65536
+/* The rate is the average of the last 4 s; nothing for 5 s is stalled. */
+#define CLIENT_XFER_RATE_SAMPLES 8
+#define CLIENT_XFER_STALL_MS 5000
 
 enum client_xfer_state {
 	CLIENT_XFER_HASHING, /* sender: computing the SHA-256 */
@@ -56,7 +59,8 @@ struct client_xfer {
 	char sha_hex[65];
 	enum client_xfer_state state;
 	char reason[256];
-	double rate; /* bytes per second, smoothed */
+	double rate; /* bytes per second, over the last seconds */
+	bool stalled; /* under way, but nothing moved for a while */
 	uint64_t started; /* monotonic ms */
 	bool direct; /* route: the direct connection, not the relay */
 };

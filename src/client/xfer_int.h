@@ -28,7 +28,12 @@ struct xfer {
 	bool accepted; /* receiver: the user said yes; the store keeps it */
 	bool asked; /* receiver: asked for the rest on this connection */
 	bool restored; /* sender: from the store; the hash must match */
-	uint64_t rate_t, rate_b;
+	/* The rate's window: a sample (ms, bytes) every half second, the
+	 * last CLIENT_XFER_RATE_SAMPLES; and when bytes last moved. */
+	uint64_t rate_t[CLIENT_XFER_RATE_SAMPLES],
+	    rate_b[CLIENT_XFER_RATE_SAMPLES];
+	unsigned rate_n;
+	uint64_t moved_at;
 };
 
 struct client_xfers {

@@ -147,22 +147,105 @@ ui_bars_accept(struct tui *t)
 		ui_tui_notice(t, true, "%s", err);
 }
 
-/* Ctrl-X: reject the offer, or cancel the transfer, of this conversation. */
-void
-ui_bars_stop(struct tui *t)
+/* Reject the offer x, or cancel the transfer x. */
+static void
+stop(struct tui *t, const struct client_xfer *x)
 {
-	const struct client_xfer *x = ui_bars_xfer_for(t, t->sel, false);
-
-	if (x == NULL) {
-		ui_tui_notice(t, false, "No transfer to stop here");
-		return;
-	}
 	if (x->state == CLIENT_XFER_INCOMING)
 		client_xfers_reject(
 		    client_session_xfers(t->s), x->id, "declined");
 	else
 		client_xfers_cancel(
 		    client_session_xfers(t->s), x->id, "cancelled by the user");
+}
+
+/*
+ * Ctrl-X (ask): the offer or transfer of this conversation is rejected
+ * or cancelled once the user says y to the question on the input line,
+ * as in the transfer list; /reject and /cancel (!ask) do it at once.
+ */
+void
+ui_bars_stop(struct tui *t, bool ask)
+{
+	const struct client_xfer *x = ui_bars_xfer_for(t, t->sel, false);
+
+	t->stop_id[0] = '\0';
+	if (x == NULL) {
+		ui_tui_notice(t, false, "No transfer to stop here");
+		return;
+	}
+	if (ask) {
+		snprintf(t->stop_id, sizeof t->stop_id, "%s", x->id);
+		return;
+	}
+	stop(t, x);
+}
+
+/* The transfer Ctrl-X asks about, while it can still be stopped. */
+static const struct client_xfer *
+asked(struct tui *t)
+{
+	struct client_xfers *xs = client_session_xfers(t->s);
+	const struct client_xfer *x;
+	size_t i;
+
+	for (i = 0; t->stop_id[0] != '\0' && i < client_xfers_count(xs); i++) {
+		x = client_xfers_at(xs, i);
+		if (strcmp(x->id, t->stop_id) == 0 &&
+		    (x->state == CLIENT_XFER_INCOMING ||
+		        ui_format_xfer_is_moving(x)))
+			return x;
+	}
+	t->stop_id[0] = '\0';
+	return NULL;
+}
+
+/* The answer to Ctrl-X's question: y stops, any other key does not. */
+bool
+ui_bars_stop_key(struct tui *t, int key)
+{
+	const struct client_xfer *x = asked(t);
+
+	if (x == NULL)
+		return false;
+	t->stop_id[0] = '\0';
+	if (key != 'y' && key != 'Y')
+		return true;
+	stop(t, x);
+	return true;
+}
+
+/* Ctrl-X's question in place of the input line; false when none. */
+bool
+ui_bars_draw_ask(struct tui *t)
+{
+	const struct client_xfer *x = asked(t);
+	char line[400];
+
+	if (x == NULL)
+		return false;
+	ui_format_xfer_ask(x, t->cols - 1, line, sizeof line);
+	wattron(t->input, A_BOLD);
+	wmove(t->input, 0, 0);
+	ui_tui_put(t->input, line, strlen(line), t->cols - 1);
+	wattroff(t->input, A_BOLD);
+	wnoutrefresh(t->input);
+	return true;
+}
+
+/* Whether an offer before the i-th transfer waits from peer. */
+static bool
+offered_before(struct client_xfers *xs, size_t i, const char *peer)
+{
+	const struct client_xfer *o;
+
+	while (i-- > 0) {
+		o = client_xfers_at(xs, i);
+		if (o->state == CLIENT_XFER_INCOMING &&
+		    strcasecmp(o->peer, peer) == 0)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -182,7 +265,9 @@ ui_bars_notice_offer(struct tui *t, const struct client_xfer *x)
 		if (o->state != CLIENT_XFER_INCOMING ||
 		    strcasecmp(o->peer, t->sel) == 0)
 			continue;
-		if (n++ > 0 && k < sizeof who)
+		if (n++ > 0 && offered_before(xs, i, o->peer))
+			continue; /* each name once */
+		if (k > 0 && k < sizeof who)
 			k += (size_t)snprintf(who + k, sizeof who - k, ", ");
 		if (k < sizeof who)
 			k += (size_t)snprintf(

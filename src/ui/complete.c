@@ -26,6 +26,7 @@ static const char *const commands[] = {
     "/search",
     "/send",
     "/transfers",
+    "/xfer",
 };
 
 /* How many leading bytes a and b share, ignoring ASCII case. */

@@ -2,7 +2,9 @@
 /*
  * The send-a-file dialog (Ctrl-F, /send): one path field, checked on
  * every redraw through ui_paths_parse to show the name and size or what
- * is wrong, Tab to complete from the folder, Enter to offer the files.
+ * is wrong (naming the path), Tab to complete from the folder (listing
+ * the names when several match and none is longer), Enter to offer the
+ * files.
  */
 #include <sys/stat.h>
 
@@ -13,15 +15,17 @@
 
 #include "ui/paths.h"
 #include "ui/tui_int.h"
+#include "util/xmalloc.h"
 
-/* What the dialog's field holds: paths, and what is wrong with them. */
+/* What the dialog's field holds: paths, and what is wrong with them
+ * (naming the path, the home folder as ~). */
 static int
 check(struct tui *t, struct ui_paths *p, char *info, size_t len)
 {
 	char err[256], a[24];
 	uint64_t size, total = 0;
-	const char *slash;
-	size_t i;
+	const char *slash, *home = getenv("HOME");
+	size_t i, hl = home != NULL ? strlen(home) : 0;
 	int n;
 
 	n = ui_paths_parse(t->path.buf != NULL ? t->path.buf : "", t->path.len,
@@ -37,9 +41,12 @@ check(struct tui *t, struct ui_paths *p, char *info, size_t len)
 	for (i = 0; i < p->n; i++) {
 		if (client_xfer_check_path(p->v[i], &size, err, sizeof err) !=
 		    0) {
-			slash = strrchr(p->v[i], '/');
-			snprintf(info, len, "%s: %s",
-			    slash != NULL ? slash + 1 : p->v[i], err);
+			if (hl > 1 && strncmp(p->v[i], home, hl) == 0 &&
+			    p->v[i][hl] == '/')
+				snprintf(
+				    info, len, "~%s: %s", p->v[i] + hl, err);
+			else
+				snprintf(info, len, "%s: %s", p->v[i], err);
 			ui_paths_free(p);
 			return -1;
 		}
@@ -56,12 +63,33 @@ check(struct tui *t, struct ui_paths *p, char *info, size_t len)
 	return 0;
 }
 
+/* The names a Tab found, under the field; "…" when more do not fit. */
+static void
+draw_list(struct tui *t, WINDOW *win, int w)
+{
+	size_t n = strlen(t->tab_list), fit;
+	int used = 0;
+
+	if (n == 0)
+		return;
+	wattron(win, A_DIM);
+	wmove(win, 3, 2);
+	if (ui_text_width(t->tab_list, n) <= w - 4)
+		ui_tui_put(win, t->tab_list, n, w - 4);
+	else {
+		fit = ui_text_fit(t->tab_list, n, w - 5, &used);
+		ui_tui_put(win, t->tab_list, fit, w - 5);
+		waddstr(win, "\xe2\x80\xa6");
+	}
+	wattroff(win, A_DIM);
+}
+
 /* The dialog, drawn last: the cursor goes to its field. */
 void
 ui_dialog_draw(struct tui *t)
 {
 	struct ui_paths p;
-	char info[512], title[80];
+	char info[512], fit[512], title[80];
 	int w = t->cols - 10 > 90 ? 90 : t->cols - 10, h = 7, col;
 	bool ok;
 	WINDOW *win;
@@ -80,9 +108,12 @@ ui_dialog_draw(struct tui *t)
 	col = ui_editor_scroll(&t->path, w - 10);
 	ui_tui_put(win, t->path.buf != NULL ? t->path.buf + t->path.view : "",
 	    t->path.len - t->path.view, w - 10);
+	draw_list(t, win, w);
+	/* An error keeps its end: the path's start goes first. */
+	ui_format_fit(info, w - 4, !ok, fit, sizeof fit);
 	wattron(win, ui_tui_pair(t, ok ? UI_COLOR_ONLINE : UI_COLOR_ERROR));
 	wmove(win, 4, 2);
-	ui_tui_put(win, info, strlen(info), w - 4);
+	ui_tui_put(win, ok ? info : fit, strlen(ok ? info : fit), w - 4);
 	wattroff(win,
 	    ui_tui_pair(t, UI_COLOR_ONLINE) | ui_tui_pair(t, UI_COLOR_ERROR));
 	wattron(win, A_DIM);
@@ -108,6 +139,7 @@ ui_dialog_open(struct tui *t, const char *text)
 		return;
 	}
 	t->dialog = true;
+	t->tab_list[0] = '\0';
 	ui_editor_set(&t->path, text, strlen(text));
 	t->dirty = true;
 }
@@ -134,16 +166,37 @@ send_paths(struct tui *t)
 	ui_editor_clear(&t->path);
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names (n, sorted) in list, two spaces apart, as many as fit. */
+static void
+list_names(char **names, size_t n, char *list, size_t len)
+{
+	size_t i, k = 0;
+
+	qsort(names, n, sizeof *names, name_cmp);
+	list[0] = '\0';
+	for (i = 0; i < n && k < len; i++)
+		k += (size_t)snprintf(
+		    list + k, len - k, "%s%s", i > 0 ? "  " : "", names[i]);
+}
+
 /*
  * The longest name in dirpath that starts with base (blen bytes of best);
- * returns how many names matched.
+ * returns how many names matched. With several, list (len bytes) gets
+ * them, sorted.
  */
 static int
 common_prefix(const char *dirpath, const char *base, char *best, size_t bestlen,
-    size_t *blen)
+    size_t *blen, char *list, size_t len)
 {
 	struct dirent *de;
-	size_t plen = strlen(base), k;
+	size_t plen = strlen(base), k, n = 0, cap = 0;
+	char **names = NULL;
 	int matches = 0;
 	DIR *d;
 
@@ -163,8 +216,17 @@ common_prefix(const char *dirpath, const char *base, char *best, size_t bestlen,
 				;
 			*blen = k;
 		}
+		if (n < 200) {
+			XGROW(names, cap, n + 1, 16);
+			names[n++] = xstrdup(de->d_name);
+		}
 	}
 	closedir(d);
+	if (matches > 1)
+		list_names(names, n, list, len);
+	while (n > 0)
+		free(names[--n]);
+	free(names);
 	return matches;
 }
 
@@ -198,9 +260,12 @@ complete(struct tui *t)
 	    slash != NULL ? typed : ".");
 	base = slash != NULL ? slash + 1 : typed;
 	plen = strlen(base);
-	matches = common_prefix(dirpath, base, best, sizeof best, &blen);
+	matches = common_prefix(dirpath, base, best, sizeof best, &blen,
+	    t->tab_list, sizeof t->tab_list);
+	if (matches <= 1 || blen > plen)
+		t->tab_list[0] = '\0';
 	if (matches == 0 || blen < plen || (blen == plen && matches > 1))
-		return;
+		return; /* several, nothing to add: they are listed */
 	best[blen] = '\0';
 	/* What was typed before the name (its ~ kept), then the name. */
 	snprintf(done, sizeof done, "%.*s%s", (int)(strlen(word) - plen), word,
@@ -221,6 +286,8 @@ complete(struct tui *t)
 void
 ui_dialog_key(struct tui *t, int key)
 {
+	if (key != '\t')
+		t->tab_list[0] = '\0';
 	if (ui_input_paste_key(t, &t->path, key))
 		return;
 	switch (key) {

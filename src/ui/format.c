@@ -122,6 +122,77 @@ xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
 	    total, x->outgoing ? "by" : "as", path);
 }
 
+/*
+ * The first of n forms of a line ("before NAME after", pairs in f, from
+ * the longest: the keys last, then first, then shorter; the first nfull
+ * with the keys' names in full) that keeps the name whole, among the
+ * first nfull; when none does, the first after the first that leaves the
+ * name min(its width, 12) columns, its middle left out; else the last.
+ */
+static void
+xfer_forms(const char *name, const char (*f)[2][200], size_t n, size_t nfull,
+    int width, char *out, size_t len)
+{
+	char fit[300];
+	int nw = ui_text_width(name, strlen(name)), room = 0;
+	size_t i;
+
+	for (i = 0; i < nfull; i++) {
+		room = width - ui_text_width(f[i][0], strlen(f[i][0])) -
+		    ui_text_width(f[i][1], strlen(f[i][1]));
+		if (room >= nw)
+			break;
+	}
+	for (i = i < nfull ? i : 1; i < n; i++) {
+		room = width - ui_text_width(f[i][0], strlen(f[i][0])) -
+		    ui_text_width(f[i][1], strlen(f[i][1]));
+		if (room >= (nw < 12 ? nw : 12) || i == n - 1)
+			break;
+	}
+	ui_format_fit(name, room < 4 ? 4 : room, false, fit, sizeof fit);
+	snprintf(out, len, "%s%s%s", f[i][0], fit, f[i][1]);
+}
+
+/* An offer waiting for this user: its keys first when room is short. */
+static void
+xfer_incoming(const struct client_xfer *x, const char *arrow, const char *total,
+    int width, char *out, size_t len)
+{
+	char f[5][2][200];
+
+	snprintf(f[0][0], 200, "%s %s offers ", arrow, x->peer);
+	snprintf(f[0][1], 200, " (%s): Ctrl-O accept, Ctrl-X reject", total);
+	snprintf(f[1][0], 200, "Ctrl-O accept, Ctrl-X reject: %s %s offers ",
+	    arrow, x->peer);
+	snprintf(f[1][1], 200, " (%s)", total);
+	snprintf(f[2][0], 200, "Ctrl-O accept, Ctrl-X reject: %s ", arrow);
+	snprintf(f[2][1], 200, " (%s)", total);
+	snprintf(f[3][0], 200, "^O accept ^X reject: %s ", arrow);
+	snprintf(f[3][1], 200, " (%s)", total);
+	snprintf(f[4][0], 200, "^O accept ^X reject %s ", arrow);
+	snprintf(f[4][1], 200, " %s", total);
+	xfer_forms(x->name, (const char(*)[2][200])f, 5, 3, width, out, len);
+}
+
+/* A file offered by this user, waiting for the answer. */
+static void
+xfer_offered(const struct client_xfer *x, const char *arrow, const char *total,
+    int width, char *out, size_t len)
+{
+	char f[4][2][200];
+
+	snprintf(f[0][0], 200, "%s ", arrow);
+	snprintf(f[0][1], 200, " (%s): offered to %s, waiting (Ctrl-X cancels)",
+	    total, x->peer);
+	snprintf(f[1][0], 200, "Ctrl-X cancel: %s ", arrow);
+	snprintf(f[1][1], 200, " (%s) offered to %s, waiting", total, x->peer);
+	snprintf(f[2][0], 200, "Ctrl-X cancel: %s ", arrow);
+	snprintf(f[2][1], 200, " (%s) waiting", total);
+	snprintf(f[3][0], 200, "^X cancel %s ", arrow);
+	snprintf(f[3][1], 200, " %s waiting", total);
+	xfer_forms(x->name, (const char(*)[2][200])f, 4, 3, width, out, len);
+}
+
 /* The line of a transfer that is not moving, or false. */
 static bool
 xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
@@ -139,14 +210,7 @@ xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
 		    out, len, "%s %s: %s", "\xe2\x9c\x97", name, x->reason);
 		return true;
 	case CLIENT_XFER_INCOMING:
-		snprintf(rest, sizeof rest,
-		    "%s %s offers  (%s): Ctrl-O accept, Ctrl-X reject", arrow,
-		    x->peer, total);
-		ui_format_fit(
-		    x->name, xfer_room(width, rest), false, name, sizeof name);
-		snprintf(out, len,
-		    "%s %s offers %s (%s): Ctrl-O accept, Ctrl-X reject", arrow,
-		    x->peer, name, total);
+		xfer_incoming(x, arrow, total, width, out, len);
 		return true;
 	case CLIENT_XFER_HASHING:
 		snprintf(rest, sizeof rest,
@@ -159,25 +223,23 @@ xfer_still(const struct client_xfer *x, const char *arrow, const char *total,
 		    name, total);
 		return true;
 	case CLIENT_XFER_OFFERED:
-		snprintf(rest, sizeof rest,
-		    "%s  (%s): offered to %s, waiting (Ctrl-X cancels)", arrow,
-		    total, x->peer);
-		ui_format_fit(
-		    x->name, xfer_room(width, rest), false, name, sizeof name);
-		snprintf(out, len,
-		    "%s %s (%s): offered to %s, waiting (Ctrl-X cancels)",
-		    arrow, name, total, x->peer);
+		xfer_offered(x, arrow, total, width, out, len);
 		return true;
 	default:
 		return false;
 	}
 }
 
-/* The numbers after a moving transfer's bar: percentage, bytes, rate, ETA. */
+/*
+ * The numbers after a moving transfer's bar, shorter as level goes up
+ * (0 to 2): percentage, bytes done and in all, rate (or "stalled" when
+ * nothing moved for a while), time left.
+ */
 static void
-xfer_numbers(const struct client_xfer *x, char *out, size_t len)
+xfer_numbers(const struct client_xfer *x, int level, char *out, size_t len)
 {
-	char done[24], total[24], rate[24], eta[32] = "";
+	char done[24], total[24], r[24], rate[40] = "", eta[32] = "";
+	char bytes[64];
 
 	if (x->state == CLIENT_XFER_PAUSED) {
 		snprintf(out, len, " %3d%%: paused%s%s", ui_format_percent(x),
@@ -186,21 +248,32 @@ xfer_numbers(const struct client_xfer *x, char *out, size_t len)
 	}
 	ui_format_size((double)x->done, done, sizeof done);
 	ui_format_size((double)x->size, total, sizeof total);
-	ui_format_size(x->rate, rate, sizeof rate);
-	if (x->rate > 1 && x->size > x->done)
+	if (x->stalled)
+		snprintf(rate, sizeof rate, ", stalled");
+	else if (x->rate >= 1) {
+		ui_format_size(x->rate, r, sizeof r);
+		snprintf(rate, sizeof rate, ", %s/s", r);
+	}
+	if (!x->stalled && x->rate >= 1 && x->size > x->done)
 		snprintf(eta, sizeof eta, ", %.0f s left",
 		    (double)(x->size - x->done) / x->rate);
-	snprintf(out, len, " %3d%% %s of %s, %s/s%s%s", ui_format_percent(x),
-	    done, total, rate, eta,
-	    x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+	if (level == 0)
+		snprintf(bytes, sizeof bytes, " %s of %s", done, total);
+	else if (level == 1)
+		snprintf(bytes, sizeof bytes, " of %s", total);
+	else
+		bytes[0] = '\0';
+	snprintf(out, len, " %3d%%%s%s%s%s", ui_format_percent(x), bytes, rate,
+	    eta, x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
 }
 
 /*
  * One line about a transfer, at most width columns: bar, percentage,
  * bytes, rate, ETA. It starts with its direction, ↑ or ↓, then ⇄ when it
  * goes over a direct connection (P2P), as messages do. The bar is a fifth
- * of the width (6 to 30 cells); short of room it shrinks or goes, then
- * the name loses its middle, so that the numbers stay.
+ * of the width (6 to 30 cells); short of room it shrinks or goes, the
+ * numbers say less (not the bytes done, then not the size), then the name
+ * loses its middle, so that rate and time left stay.
  */
 void
 ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
@@ -210,15 +283,19 @@ ui_format_xfer(const struct client_xfer *x, int width, char *out, size_t len)
 	const char *arrow = x->outgoing
 	    ? (x->direct ? "\xe2\x86\x91\xe2\x87\x84" : "\xe2\x86\x91")
 	    : (x->direct ? "\xe2\x86\x93\xe2\x87\x84" : "\xe2\x86\x93");
-	int room, nw, bw = width / 5 > 30 ? 30 : width / 5;
+	int room, nw, level, bw = width / 5 > 30 ? 30 : width / 5;
 
 	ui_format_size((double)x->size, total, sizeof total);
 	if (xfer_still(x, arrow, total, width, out, len))
 		return;
-	xfer_numbers(x, nums, sizeof nums);
-	room = width - ui_text_width(arrow, strlen(arrow)) - 1 -
-	    ui_text_width(nums, strlen(nums));
 	nw = ui_text_width(x->name, strlen(x->name));
+	for (level = 0; level < 3; level++) {
+		xfer_numbers(x, level, nums, sizeof nums);
+		room = width - ui_text_width(arrow, strlen(arrow)) - 1 -
+		    ui_text_width(nums, strlen(nums));
+		if (room >= (nw < 12 ? nw : 12))
+			break;
+	}
 	if (bw < 6)
 		bw = 6;
 	if (nw + 1 + bw > room)
@@ -271,12 +348,17 @@ ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
 		    x->outgoing ? "to" : "from", x->peer, x->name);
 	else if (n == 1) {
 		ui_format_size((double)x->size, total, sizeof total);
-		if (x->state == CLIENT_XFER_ACTIVE ||
-		    x->state == CLIENT_XFER_VERIFYING) {
+		if ((x->state == CLIENT_XFER_ACTIVE ||
+		        x->state == CLIENT_XFER_VERIFYING) &&
+		    x->stalled)
+			snprintf(rate, sizeof rate, " \xc2\xb7 stalled");
+		else if ((x->state == CLIENT_XFER_ACTIVE ||
+		             x->state == CLIENT_XFER_VERIFYING) &&
+		    x->rate >= 1) {
 			ui_format_size(x->rate, r, sizeof r);
 			snprintf(rate, sizeof rate, " \xc2\xb7 %s/s", r);
 		}
-		if (rate[0] != '\0' && x->rate > 1 && x->size > x->done)
+		if (rate[0] != '\0' && !x->stalled && x->size > x->done)
 			snprintf(eta, sizeof eta, " \xc2\xb7 %.0f s left",
 			    (double)(x->size - x->done) / x->rate);
 		snprintf(out, len, "%.0f%% of %s \xc2\xb7 %s%s%s", f * 100,
@@ -308,6 +390,24 @@ ui_format_xfer_note(const struct client_xfer *x, char *out, size_t len)
 	else
 		snprintf(out, len, "file %s (%s) saved to %s", x->name, size,
 		    x->path);
+}
+
+/* The question before a transfer is stopped, in width columns: "Cancel
+ * x.bin to bob? y/n" ("Reject x.bin from bob? y/n" for an offer), a long
+ * name shortened in its middle. */
+void
+ui_format_xfer_ask(
+    const struct client_xfer *x, int width, char *out, size_t len)
+{
+	char rest[200], name[300];
+	const char *verb =
+	    x->state == CLIENT_XFER_INCOMING ? "Reject" : "Cancel";
+	const char *dir = x->outgoing ? "to" : "from";
+
+	snprintf(rest, sizeof rest, "%s  %s %s? y/n", verb, dir, x->peer);
+	ui_format_fit(
+	    x->name, xfer_room(width, rest), false, name, sizeof name);
+	snprintf(out, len, "%s %s %s %s? y/n", verb, name, dir, x->peer);
 }
 
 /*

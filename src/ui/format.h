@@ -59,6 +59,7 @@ bool ui_format_xfer_is_moving(const struct client_xfer *);
 void ui_format_xfer(const struct client_xfer *, int, char *, size_t);
 void ui_format_xfer_row(const struct client_xfer *, int, char *, size_t);
 void ui_format_xfer_note(const struct client_xfer *, char *, size_t);
+void ui_format_xfer_ask(const struct client_xfer *, int, char *, size_t);
 int ui_format_xfer_entry(
     const struct client_xfer *, int, struct ui_entry_text *);
 void ui_format_badge(unsigned, const struct client_xfer *, char *, size_t);

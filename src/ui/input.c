@@ -136,7 +136,7 @@ run_command(struct tui *t, char *cmd)
 	else if (strcmp(cmd, "/accept") == 0)
 		ui_bars_accept(t);
 	else if (strcmp(cmd, "/reject") == 0 || strcmp(cmd, "/cancel") == 0)
-		ui_bars_stop(t);
+		ui_bars_stop(t, false);
 	else
 		ui_tui_notice(
 		    t, true, "Unknown command %s: /help lists them", cmd);
@@ -261,7 +261,7 @@ own_key(struct tui *t, int key)
 		ui_bars_accept(t);
 		break;
 	case UI_KEY_CTRL('X'):
-		ui_bars_stop(t);
+		ui_bars_stop(t, true);
 		break;
 	case UI_KEY_ALT_R:
 		ui_reply_start(t, "");
@@ -317,7 +317,7 @@ ui_input_key(struct tui *t, int key)
 			t->confirm = false;
 		return;
 	}
-	if (own_key(t, key))
+	if (ui_bars_stop_key(t, key) || own_key(t, key))
 		return;
 	/* End at the end of the line also jumps to the newest message. */
 	if (key == UI_KEY_END && t->ed.cur == t->ed.len && t->sel[0] != '\0')
@@ -408,6 +408,8 @@ ui_input_draw(struct tui *t)
 	int col, room, pw;
 
 	werase(w);
+	if (ui_bars_draw_ask(t))
+		return;
 	if (t->confirm) {
 		wattron(w, A_BOLD);
 		mvwprintw(w, 0, 0,

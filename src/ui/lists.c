@@ -2,7 +2,8 @@
 /*
  * Lists drawn in place of the conversation, like WeeChat's xfer buffer:
  * /transfers (every transfer on three rows: its state, rate, time left
- * and file; a accepts an offer, c cancels after a y/n) and /find TEXT
+ * and file; a accepts an offer, c cancels after a y/n, o puts the file's
+ * folder in the input line) and /find TEXT
  * (the messages of every conversation that contain TEXT, newest first;
  * Enter opens one at that message). Up/Down pick a row, Esc closes. While
  * a list is open it takes every key.
@@ -178,7 +179,29 @@ jump(struct tui *t)
 	}
 }
 
-/* a: accept the selected offer; c: ask, then cancel or reject. */
+/*
+ * o: the folder of the selected transfer's file (where it was saved, or
+ * where a file sent is) goes into the input line, to copy or to edit;
+ * a terminal has no desktop to open it in.
+ */
+static void
+xfer_folder(struct tui *t, const struct client_xfer *x)
+{
+	const char *slash = strrchr(x->path, '/');
+	size_t n;
+
+	if ((!x->outgoing && x->state != CLIENT_XFER_DONE) || slash == NULL) {
+		ui_tui_notice(t, false, "%s is not saved yet", x->name);
+		return;
+	}
+	n = slash == x->path ? 1 : (size_t)(slash - x->path);
+	ui_editor_insert(&t->ed, x->path, n);
+	ui_tui_notice(
+	    t, false, "The folder of %s is in the input line", x->name);
+}
+
+/* a: accept the selected offer; c: ask, then cancel or reject; o: the
+ * file's folder. */
 static void
 xfer_action(struct tui *t, int key)
 {
@@ -188,6 +211,10 @@ xfer_action(struct tui *t, int key)
 
 	if (x == NULL)
 		return;
+	if (key == 'o') {
+		xfer_folder(t, x);
+		return;
+	}
 	if (key == 'a' || key == UI_KEY_ENTER) {
 		if (x->state != CLIENT_XFER_INCOMING)
 			ui_tui_notice(t, false, "%s is not an offer", x->name);
@@ -245,9 +272,10 @@ ui_lists_key(struct tui *t, int key)
 		break;
 	case 'a':
 	case 'c':
+	case 'o':
 	case UI_KEY_CTRL('X'):
 		if (l->kind == LIST_XFERS)
-			xfer_action(t, key == 'a' ? 'a' : 'c');
+			xfer_action(t, key == UI_KEY_CTRL('X') ? 'c' : key);
 		break;
 	default:
 		break;
@@ -279,13 +307,16 @@ draw_title(struct tui *t, WINDOW *w, long n)
 
 	if (t->list->kind == LIST_XFERS && t->list->confirm &&
 	    (x = xfer_at(t, t->list->sel)) != NULL)
-		snprintf(line, sizeof line, "%s %s %s %s? y/n",
-		    x->state == CLIENT_XFER_INCOMING ? "Reject" : "Cancel",
-		    x->name, x->outgoing ? "to" : "from", x->peer);
-	else if (t->list->kind == LIST_XFERS)
+		ui_format_xfer_ask(x, getmaxx(w) - 2, line, sizeof line);
+	else if (t->list->kind == LIST_XFERS) {
 		snprintf(line, sizeof line,
-		    "Transfers (%ld): a accept, c cancel, Esc close", n);
-	else
+		    "Transfers (%ld): a accept, c cancel, o folder, Esc close",
+		    n);
+		if (ui_text_width(line, strlen(line)) > getmaxx(w) - 2)
+			snprintf(line, sizeof line,
+			    "%ld transfers: a accept, c cancel, o folder, Esc",
+			    n);
+	} else
 		snprintf(line, sizeof line,
 		    "Found \"%s\" %ld times: Enter opens, Esc closes",
 		    t->list->text, n);

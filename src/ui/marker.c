@@ -107,6 +107,31 @@ ui_marker_at(struct tui *t, const struct client_convo *c, size_t i)
 	return strcmp(c->e[i].id, id) == 0;
 }
 
+/*
+ * Where the conversation c just opened should start, when its first
+ * unread message is above entry top (where the view at its end starts):
+ * that message, under a marker; -1 when the view can stay at the end.
+ */
+long
+ui_marker_place(struct tui *t, const struct client_convo *c, size_t top)
+{
+	const struct client_entry *e = first_unread(c);
+	size_t i;
+
+	for (i = c->n; i > 0; i--) {
+		if (ui_marker_at(t, c, i - 1))
+			break;
+	}
+	if (i == 0 && e == NULL)
+		return -1;
+	if (i == 0)
+		i = (size_t)(e - c->e) + 1;
+	if (i - 1 >= top)
+		return -1;
+	ui_marker_note(t, c->peer, c->e[i - 1].id);
+	return (long)i - 1;
+}
+
 static void
 free_one(const void *k, size_t len, void *v, void *arg)
 {

@@ -336,10 +336,10 @@ draw_text(struct tui *t, int row, const struct client_entry *e,
 }
 
 /* Entry i from row on (its lines above the pane skipped); returns the
- * next free row. */
+ * next free row, and in whole whether all its lines were drawn. */
 static int
 draw_entry(struct tui *t, struct client_convo *c, size_t i,
-    const struct ui_view *v, int row, int h)
+    const struct ui_view *v, int row, int h, bool *whole)
 {
 	struct client_entry *e = &c->e[i];
 	struct ui_entry_text *m = t->lines; /* storage, filled here */
@@ -349,6 +349,7 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
 	n = entry_text(t, c, i, m);
 	mk = ui_marker_at(t, c, i);
 	n += mk;
+	*whole = row + n - skip <= h;
 	for (j = skip; j < n && row < h; j++, row++) {
 		wmove(t->conv, row, 0);
 		if (m->date && j == 0) {
@@ -369,6 +370,41 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
 	return row;
 }
 
+/*
+ * A conversation just opened with more unread messages than fit below its
+ * first: the view starts there, under the marker, instead of at the end.
+ */
+static void
+place(struct tui *t, struct pane_src *p, struct ui_view *v, int h)
+{
+	struct ui_view end;
+	long at;
+
+	if (!v->follow || p->c->n == 0)
+		return;
+	end = *v;
+	ui_view_anchor_bottom(&end, &p->src, h);
+	if (end.top_line > 0)
+		end.top++; /* its first lines are above the pane */
+	if ((at = ui_marker_place(t, p->c, end.top)) < 0)
+		return;
+	v->follow = false;
+	v->news = true;
+	v->top = (size_t)at;
+	v->top_line = 0;
+}
+
+/* Entry last is the newest wholly on screen: since when, for
+ * ui_sidebar_read_check. */
+static void
+seen(struct tui *t, const struct client_convo *c, size_t last)
+{
+	if (last >= c->n || strcmp(t->seen_id, c->e[last].id) == 0)
+		return;
+	snprintf(t->seen_id, sizeof t->seen_id, "%s", c->e[last].id);
+	t->seen_at = client_rt_now_ms();
+}
+
 /* The messages from the view's anchor down, as many as fit. */
 static void
 draw_messages(struct tui *t)
@@ -377,13 +413,20 @@ draw_messages(struct tui *t)
 	struct pane_src p;
 	struct ui_view *v;
 	int h = pane_rows(t), row = 0;
-	size_t i;
+	size_t i, last = 0;
+	bool whole;
 
 	werase(w);
 	if (t->sel[0] == '\0')
 		return;
 	src_init(&p, t, client_convos_get(client_session_convos(t->s), t->sel));
 	v = ui_pane_view(t, t->sel);
+	/* Where it opens is decided at the first draw: what arrives later
+	 * comes into a view at the end. */
+	if (t->place) {
+		place(t, &p, v, h);
+		t->place = false;
+	}
 	if (p.c->n == 0) {
 		wattron(w, A_DIM);
 		mvwprintw(w, 1, 2,
@@ -393,8 +436,12 @@ draw_messages(struct tui *t)
 		return;
 	}
 	ui_view_clamp(v, &p.src, h);
-	for (i = v->top; i < p.c->n && row < h; i++)
-		row = draw_entry(t, p.c, i, v, row, h);
+	for (i = v->top; i < p.c->n && row < h; i++) {
+		row = draw_entry(t, p.c, i, v, row, h, &whole);
+		if (whole || i == v->top)
+			last = i;
+	}
+	seen(t, p.c, last);
 }
 
 /* The conversation, with its transfers pinned at the bottom; or a list

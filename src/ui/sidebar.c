@@ -75,6 +75,8 @@ ui_sidebar_select(struct tui *t, const char *name)
 	client_convos_get(client_session_convos(t->s), name);
 	if (other || t->shown_at == 0) {
 		t->shown_at = client_rt_now_ms();
+		t->place = true;
+		t->seen_id[0] = '\0';
 		if (t->reading)
 			client_session_set_active(t->s, NULL);
 		t->reading = false;
@@ -83,21 +85,34 @@ ui_sidebar_select(struct tui *t, const char *name)
 }
 
 /*
- * The selected conversation is read, and what arrives there is read at
- * once, while it has been on screen for UI_READ_MS and its view is at the
- * newest message; scrolled up, covered, too small or with the terminal
- * not focused, it is not.
+ * Reading: the selected conversation is read, and what arrives there is
+ * read at once, while it has been on screen for UI_READ_MS and its view
+ * is at the newest message. Scrolled up (to a /find hit, or to the first
+ * of more unread messages than fit), what has been wholly on screen for
+ * UI_READ_MS is read, up to the last message shown; the rest keeps its
+ * marker and count. Covered (help, dialog, a list), too small or with the
+ * terminal not focused, nothing is.
  */
 void
 ui_sidebar_read_check(struct tui *t)
 {
-	bool seen;
+	uint64_t now = client_rt_now_ms();
+	bool shown, on, seen;
 
 	if (t->sel[0] == '\0')
 		return;
-	seen = !t->too_small && !t->help && !t->dialog && !t->away &&
-	    client_rt_now_ms() >= t->shown_at + UI_READ_MS &&
-	    ui_pane_view(t, t->sel)->follow;
+	shown = !t->too_small && !t->help && !t->dialog && !t->away &&
+	    t->list == NULL;
+	if (!shown && t->seen_at != 0)
+		t->seen_at = now; /* covered: the moment starts again */
+	on = shown && now >= t->shown_at + UI_READ_MS;
+	seen = on && ui_pane_view(t, t->sel)->follow;
+	if (on && !seen && t->seen_id[0] != '\0' && t->seen_at != 0 &&
+	    now >= t->seen_at + UI_READ_MS) {
+		client_session_mark_read_upto(t->s, t->sel, t->seen_id);
+		t->seen_at = 0;
+		t->dirty = true;
+	}
 	if (seen == t->reading)
 		return;
 	t->reading = seen;
@@ -202,7 +217,7 @@ ui_sidebar_click(struct tui *t, int y)
 	size_t *idx, n;
 	long first;
 
-	if (y < 1 || y >= t->rows - 2)
+	if (y < 1 || y >= getmaxy(t->side))
 		return;
 	ui_sidebar_refresh(t);
 	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);

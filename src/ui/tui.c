@@ -181,9 +181,10 @@ ui_tui_layout(struct tui *t)
 		return;
 	t->sw = t->cols >= 100 ? UI_SIDE_COLS + 4 : UI_SIDE_COLS;
 	convw = t->cols - t->sw - 1;
-	t->side = newwin(t->rows - 2, t->sw, 0, 0);
-	t->head = newwin(1, convw, 0, t->sw + 1);
 	t->nbars = ui_bars_count(t);
+	/* The transfer lines take the sidebar's last rows, not its "▼". */
+	t->side = newwin(t->rows - 2 - t->nbars, t->sw, 0, 0);
+	t->head = newwin(1, convw, 0, t->sw + 1);
 	t->conv = newwin(t->rows - 3 - t->nbars, convw, 1, t->sw + 1);
 	t->bars = t->nbars > 0
 	    ? newwin(t->nbars, t->cols, t->rows - 2 - t->nbars, 0)

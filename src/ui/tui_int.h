@@ -65,6 +65,9 @@ struct tui {
 	char sel[33];
 	uint64_t shown_at; /* when sel was opened (monotonic ms) */
 	bool reading; /* sel is the core's active conversation */
+	bool place; /* sel just opened: its view may go to the marker */
+	char seen_id[65]; /* the last message wholly on screen */
+	uint64_t seen_at; /* since when (monotonic ms); 0: marked read */
 	struct util_map *views; /* struct ui_view by lower-case peer */
 	struct ui_entry_text *lines; /* one message's lines, for the pane */
 
@@ -77,8 +80,10 @@ struct tui {
 	bool back_to_form; /* refused at login: the form again */
 	bool dialog; /* the send-a-file dialog is open */
 	struct ui_editor path; /* its path field */
+	char tab_list[400]; /* the names a Tab there found, until a key */
 	bool xfer_moved; /* progress to show at the next tick */
 	int nbars; /* transfer lines above the status line */
+	char stop_id[65]; /* Ctrl-X: the transfer asked about, y/n */
 	unsigned ticks;
 	bool dirty;
 	char search[128];
@@ -147,7 +152,9 @@ size_t ui_bars_of_conv(struct tui *, const struct client_xfer **, size_t);
 void ui_bars_draw(struct tui *);
 void ui_bars_draw_pinned(struct tui *);
 void ui_bars_accept(struct tui *);
-void ui_bars_stop(struct tui *);
+void ui_bars_stop(struct tui *, bool);
+bool ui_bars_stop_key(struct tui *, int);
+bool ui_bars_draw_ask(struct tui *);
 void ui_bars_notice_offer(struct tui *, const struct client_xfer *);
 
 /* status.c: the status line and the help. */
@@ -195,6 +202,7 @@ void ui_notify_xfer(struct tui *, const struct client_xfer *);
 void ui_marker_note(struct tui *, const char *, const char *);
 void ui_marker_scan(struct tui *);
 bool ui_marker_at(struct tui *, const struct client_convo *, size_t);
+long ui_marker_place(struct tui *, const struct client_convo *, size_t);
 void ui_marker_free(struct tui *);
 void ui_reply_start(struct tui *, const char *);
 

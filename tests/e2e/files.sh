@@ -29,17 +29,22 @@ keys alice C-f
 wait_for alice "┌─ Send a file to bob ─"
 wait_for alice "│ Type a path, or drag files here +│"
 text alice "~/nothere.bin"
-wait_for alice "│ nothere.bin: no such file +│"
+wait_for alice "│ ~/nothere\\.bin: no such file +│"
 keys alice C-u
 wait_for alice "│ Path: +│"
 text alice "~/inb"
 keys alice Tab
 wait_for alice "│ Path: ~/inbox/ +│"
-# (the name before the colon is what follows the last slash: nothing)
-wait_for alice "│ : a directory, not a file +│"
+# The error names the path, the home folder as ~.
+wait_for alice "│ ~/inbox/: a directory, not a file +│"
 keys alice Tab
 wait_for alice "│ Path: ~/inbox/quarterly\\. +│"
+# Two names match and neither is longer: Tab lists them under the field
+# (as a shell's second Tab does); the next key takes the list away.
+keys alice Tab
+wait_for alice "│ quarterly\\.bin  quarterly\\.txt +│"
 text alice "b"
+wait_gone alice "quarterly\\.bin  quarterly\\.txt"
 keys alice Tab
 wait_for alice "│ Path: ~/inbox/quarterly\\.bin +│"
 wait_for alice "│ quarterly\\.bin — 3\\.0 KiB +│"
@@ -47,7 +52,7 @@ text alice " ~/inbox/quarterly.txt"
 wait_for alice "│ 2 files, 4\\.0 KiB in all +│"
 keys alice Escape
 wait_gone alice "Send a file to bob"
-pass "the dialog checks what is typed; Tab completes names and folders"
+pass "the dialog checks what is typed, naming the path; Tab completes names and folders, and lists them"
 
 say alice "/send ~/inbox/quarterly.txt"
 wait_for alice "│ Path: ~/inbox/quarterly\\.txt +│"
@@ -55,10 +60,19 @@ wait_for alice "│ quarterly\\.txt — 1000 B +│"
 keys alice Enter
 wait_gone alice "Send a file to bob"
 wait_for bob "↓ alice offers quarterly\\.txt \\(1000 B\\): Ctrl-O accept, Ctrl-X reject"
+# Ctrl-X asks first, on the input line, as the transfer list does: n
+# (or any other key) keeps the offer, y rejects it.
 keys bob C-x
+wait_row bob 30 "^Reject quarterly\\.txt from alice\\? y/n *$"
+keys bob n
+wait_row bob 30 "^\\[alice\\] *$"
+shows bob "Ctrl-O accept, Ctrl-X reject" || fail "n rejected the offer"
+keys bob C-x
+wait_row bob 30 "^Reject quarterly\\.txt from alice\\? y/n *$"
+keys bob y
 wait_for alice "│  ✗ quarterly\\.txt: rejected by bob: declined$"
 wait_for bob "│  ✗ quarterly\\.txt: rejected: declined$"
-pass "/send PATH opens the dialog with the path; bob declines with Ctrl-X"
+pass "/send PATH opens the dialog with the path; bob declines with Ctrl-X, after a y/n"
 
 # A file: a quoted path with a space and Chinese in it, pasted into the
 # dialog as a terminal pastes a dragged file.

@@ -72,9 +72,10 @@ text olive "~/inbox/q"
 keys olive Tab
 wait_for olive "— 150\.0 MiB +│"
 keys olive Enter
-wait_for olive "↑ quar.*\(150\.0 MiB\): offered to pat, waiting \(Ctrl-X cancels\) *│?$"
-wait_for pat "↓ olive offers quarte.*….* \(150\.0 MiB\): Ctrl-O accept, Ctrl-X reject *│?$"
-pass "at 100 columns the offer of a long name keeps its keys"
+# (a name too long for the line: the keys go first)
+wait_for olive "│  Ctrl-X cancel: ↑ quar.*….* \(150\.0 MiB\) offered to pat, waiting *$"
+wait_for pat "│  Ctrl-O accept, Ctrl-X reject: ↓ olive offers quarte.*….* \(150\.0 MiB\) *$"
+pass "at 100 columns the offer of a long name keeps its keys, first"
 resize pat 80x24
 keys pat C-o
 wait_for pat "^ from olive ↓ quar.*[0-9]+% [0-9.]+ [KMG]iB of 150\.0 MiB, [0-9.]+ [KMG]iB/s, [0-9]+ s left$" 30

@@ -100,7 +100,10 @@ wait_row alice 28 "alice: a reply from the past +✓ *$"
 pass "sending while scrolled up goes back to the newest"
 
 # Started again, alice's store gives the latest 200 messages; older ones
-# load as PgUp reaches the top.
+# load as PgUp reaches the top. (First the view stays at the end for a
+# moment, so that all is read: with more unread messages than fit, the
+# conversation would open at the first of them.)
+wait_gone alice "[●○] bob +[0-9]+ │"
 quit alice
 tm kill-session -t alice
 client alice

@@ -23,7 +23,7 @@ head -c 200M /dev/urandom >"$tmp/alice-home/out/big.bin"
 dl=$tmp/bob-home/Downloads/termgram
 
 say bob "/transfers"
-wait_row bob 2 "^[^│]*│ +Transfers \\(0\\): a accept, c cancel, Esc close"
+wait_row bob 2 "^[^│]*│ +Transfers \\(0\\): a accept, c cancel, o folder, Esc close"
 wait_row bob 4 "^[^│]*│ +No transfers yet\\."
 keys bob Escape
 wait_gone bob "Transfers \\(0\\)"
@@ -40,7 +40,20 @@ wait_row bob 5 "^[^│]*│ +0% of 1000 B · offered to you \\(a: accept\\)$"
 keys bob a
 wait_row bob 5 "^[^│]*│ +100% of 1000 B · done$" 30
 wait_row bob 6 "^[^│]*│ +saved to …[^ ]*/Downloads/termgram/small\\.bin$"
+# o: the folder the file is in goes into the input line, whole (a
+# terminal has no desktop to open it in); the notice says so.
+keys bob o
+wait_row bob 24 "/bob-home/Downloads/termgram *$"
+wait_row bob 23 "^ The folder of small\\.bin is in the input line"
 keys bob Escape
+wait_gone bob "Transfers \\(1\\)"
+keys bob C-u
+wait_row bob 24 "^\\[alice\\] *$"
+pass "o in the list puts the folder of a received file in the input line"
+say bob "/transfers"
+wait_row bob 5 "· done$"
+keys bob Escape
+wait_gone bob "Transfers \\(1\\)"
 msg_at bob 3 "\\*: file small\\.bin \\(1000 B\\) saved to"
 wait_row bob 4 "^[^│]*│ +$tmp/bob-home/Download"
 wait_row alice 3 "│ [01][0-9]:[0-5][0-9] [AP]M \\*: file small\\.bin \\(1000 B\\) sent to bob$"
@@ -65,13 +78,17 @@ kill -STOP "$bob_pid"
 wait_for alice "│ [01][0-9]:[0-5][0-9] [AP]M \\*: ↑ big\\.bin █*░+ +[0-9]+% "
 pass "the transfer's progress shows inline in the conversation where it was offered"
 say alice "/transfers"
-wait_row alice 2 "^[^│]*│ +Transfers \\(2\\): a accept, c cancel, Esc close"
+wait_row alice 2 "^[^│]*│ +Transfers \\(2\\): a accept, c cancel, o folder, Esc close"
 wait_row alice 4 "^[^│]*│ +↑ to bob · big\\.bin$"
-wait_row alice 5 "^[^│]*│ +[0-9]+% of 200\\.0 MiB · active · [0-9.]+ [KMG]?i?B/s"
+wait_row alice 5 "^[^│]*│ +[0-9]+% of 200\\.0 MiB · active · ([0-9.]+ [KMG]?i?B/s|stalled)"
 wait_row alice 6 "^[^│]*│ +from $tmp/alice-home/out/big\\.bin"
 wait_row alice 7 "^[^│]*│ +↑ to bob · small\\.bin$"
 wait_row alice 8 "^[^│]*│ +100% of 1000 B · done$"
 pass "the list shows the running transfer and the finished one"
+# Nothing moves while bob is stopped: after some seconds the rate is not
+# "0 B/s" but "stalled", and no time left is guessed.
+wait_row alice 5 "^[^│]*│ +[0-9]+% of 200\\.0 MiB · active · stalled$" 30
+pass "a transfer where nothing moves says stalled"
 
 keys alice c
 wait_row alice 2 "^[^│]*│ +Cancel big\\.bin to bob\\? y/n"

@@ -54,6 +54,10 @@ complete__command__first_word_only(void **state)
 	assert_int_equal(
 	    tab("/query a", "/query alice ", list, sizeof list), 1);
 	assert_int_equal(tab("a /q", "a /q", list, sizeof list), 0);
+	/* Every command of docs/ui.md, the short ones too. */
+	assert_int_equal(tab("/xf", "/xfer ", list, sizeof list), 1);
+	assert_int_equal(tab("/tr", "/transfers ", list, sizeof list), 1);
+	assert_int_equal(tab("/fi", "/find ", list, sizeof list), 1);
 }
 
 static void

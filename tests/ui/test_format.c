@@ -161,6 +161,73 @@ ui_format__xfer__keeps_what_matters_when_narrow(void **state)
 	}
 }
 
+/*
+ * An offer (and a file offered, waiting) keeps its keys at every width
+ * from 36 columns (the pane's pinned line at 60x12) up: whole with the
+ * name whole, else the keys first; nothing is wider than the line.
+ */
+static void
+ui_format__xfer__offer_keys_first_when_short(void **state)
+{
+	struct client_xfer x;
+	char line[5200];
+	int w;
+
+	(void)state;
+	for (w = 36; w <= 140; w++) {
+		xfer_init(&x, CLIENT_XFER_INCOMING, false);
+		snprintf(
+		    x.name, sizeof x.name, "holiday-photos-2026-final.tar");
+		ui_format_xfer(&x, w, line, sizeof line);
+		if (ui_text_width(line, strlen(line)) > w ||
+		    (strncmp(line, "Ctrl-O accept, Ctrl-X reject: ", 30) != 0 &&
+		        strncmp(line, "^O accept ^X reject", 19) != 0 &&
+		        strstr(line, "Ctrl-O accept, Ctrl-X reject") == NULL) ||
+		    strstr(line, "4.0 MiB") == NULL)
+			fail_msg("offer at %d: \"%s\"", w, line);
+		if (w >= 86 && strstr(line, x.name) == NULL)
+			fail_msg("offer at %d lost its name: \"%s\"", w, line);
+		x.state = CLIENT_XFER_OFFERED;
+		x.outgoing = true;
+		ui_format_xfer(&x, w, line, sizeof line);
+		if (ui_text_width(line, strlen(line)) > w ||
+		    (strstr(line, "Ctrl-X cancel") == NULL &&
+		        strstr(line, "^X cancel") == NULL))
+			fail_msg("offered at %d: \"%s\"", w, line);
+	}
+	/* 56 columns (80x24's pinned line): the keys whole, then the file
+	 * (the line is in the offerer's conversation). */
+	xfer_init(&x, CLIENT_XFER_INCOMING, false);
+	snprintf(x.name, sizeof x.name, "big.bin");
+	ui_format_xfer(&x, 56, line, sizeof line);
+	assert_string_equal(line,
+	    "Ctrl-O accept, Ctrl-X reject: \xe2\x86\x93 big.bin (4.0 MiB)");
+}
+
+/* Nothing moved for a while: "stalled", no rate, no time left. */
+static void
+ui_format__xfer__says_stalled(void **state)
+{
+	struct client_xfer x;
+	char line[5200], row[512];
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_ACTIVE, false);
+	x.stalled = true;
+	ui_format_xfer(&x, 120, line, sizeof line);
+	assert_non_null(strstr(line, " 50% 2.0 MiB of 4.0 MiB, stalled"));
+	assert_null(strstr(line, "left"));
+	ui_format_xfer_row(&x, 1, row, sizeof row);
+	assert_string_equal(
+	    row, "50% of 4.0 MiB \xc2\xb7 active \xc2\xb7 stalled");
+	/* No rate measured yet: none shown, rather than 0 B/s. */
+	x.stalled = false;
+	x.rate = 0;
+	ui_format_xfer(&x, 120, line, sizeof line);
+	assert_null(strstr(line, "B/s"));
+	assert_non_null(strstr(line, " 50% 2.0 MiB of 4.0 MiB"));
+}
+
 static void
 ui_format__xfer_is_moving__while_under_way(void **state)
 {
@@ -520,6 +587,8 @@ main(void)
 	    cmocka_unit_test(
 	        ui_format__xfer__bar_is_a_fifth_of_the_width_from_6_to_30),
 	    cmocka_unit_test(ui_format__xfer__keeps_what_matters_when_narrow),
+	    cmocka_unit_test(ui_format__xfer__offer_keys_first_when_short),
+	    cmocka_unit_test(ui_format__xfer__says_stalled),
 	    cmocka_unit_test(ui_format__xfer_is_moving__while_under_way),
 	    cmocka_unit_test(ui_format__badge__unread_before_progress),
 	    cmocka_unit_test(ui_format__percent__same_in_sidebar_and_bar),
