@@ -422,7 +422,7 @@ client_xfer_save(struct client_xfers *xs, struct xfer *x)
 	char final[2048 + 300];
 
 	/* An ordinary file for the user, not the 0600 of a .part. */
-	if (fchmod(x->fd, 0644) != 0 || fsync(x->fd) != 0 ||
+	if (fchmod(x->fd, 0644) != 0 || util_fsync(x->fd) != 0 ||
 	    place(xs, x, final, sizeof final) != 0)
 		return -1;
 	client_xfer_close(x);

@@ -50,6 +50,19 @@ db_prepare(struct db *db, const char *sql, sqlite3_stmt **st)
 	    : -1;
 }
 
+/* The synchronous level: FULL or NORMAL, OFF in a long-fuzzing build. */
+static const char *
+db_sync_pragma(const struct db_spec *spec)
+{
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	(void)spec;
+	return "PRAGMA synchronous=OFF";
+#else
+	return spec->sync_full ? "PRAGMA synchronous=FULL"
+	                       : "PRAGMA synchronous=NORMAL";
+#endif
+}
+
 /* Pragmas, schema, upgrade and statements of a database just opened. */
 static int
 db_setup(struct db *db, const struct db_spec *spec)
@@ -59,10 +72,8 @@ db_setup(struct db *db, const struct db_spec *spec)
 	sqlite3_busy_timeout(db->h, 2000);
 	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
 	        SQLITE_OK ||
-	    sqlite3_exec(db->h,
-	        spec->sync_full ? "PRAGMA synchronous=FULL"
-	                        : "PRAGMA synchronous=NORMAL",
-	        NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db->h, db_sync_pragma(spec), NULL, NULL, NULL) !=
+	        SQLITE_OK ||
 	    sqlite3_exec(db->h, spec->schema, NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	/* An upgrade fails once it has been applied (a column that exists

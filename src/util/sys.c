@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/sys.h"
 #include "util/xmalloc.h"
@@ -42,4 +43,20 @@ fail:
 	snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 	free(tmp);
 	return -1;
+}
+
+/*
+ * fsync(2), except in a build made for long fuzzing runs
+ * (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION), where durability is not
+ * under test and a sync per input would set the pace.
+ */
+int
+util_fsync(int fd)
+{
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	(void)fd;
+	return 0;
+#else
+	return fsync(fd);
+#endif
 }

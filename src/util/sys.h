@@ -8,5 +8,6 @@
 
 uint64_t util_wall_ms(void);
 int util_mkdir_p(const char *, char *, size_t);
+int util_fsync(int);
 
 #endif
