@@ -166,3 +166,8 @@ tg_unit_test(test_server_upgrade tests/server/test_upgrade.c tg_server)
 # Relay-wide limits: output to non-readers, the password queue, partial lines.
 tg_integration_test(test_limits tests/integration/test_limits.c)
 target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)
+# Two relays on one LAN made of network namespaces; skipped (77) without
+# root or `ip netns`.
+add_test(NAME discover COMMAND sh ${CMAKE_SOURCE_DIR}/tests/integration/discover.sh
+  ${CMAKE_BINARY_DIR})
+set_tests_properties(discover PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
