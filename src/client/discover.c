@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,9 +201,22 @@ discover_collect(
 	}
 }
 
+/* By name, then address and port: the same list whatever came first. */
+static int
+discover_cmp(const void *a, const void *b)
+{
+	const struct client_relay_ad *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0 ||
+	    (c = strcmp(x->addr, y->addr)) != 0)
+		return c;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
 /*
  * Ask the LAN: DISCOVER to UDP port on each interface's broadcast
- * address, then wait_ms for the answers into *d. -1 and err when the
+ * address, then wait_ms for the answers into *d, sorted by name. -1 and err when the
  * request could go nowhere (no interface, no socket).
  */
 int
@@ -234,5 +248,6 @@ client_discover_run(struct client_discover *d, unsigned port, unsigned wait_ms,
 	}
 	discover_collect(d, fd, port, wait_ms);
 	close(fd);
+	qsort(d->ad, d->n, sizeof d->ad[0], discover_cmp);
 	return 0;
 }

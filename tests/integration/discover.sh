@@ -15,6 +15,7 @@ tag=tgd$$
 br=${tag}br
 fails=0
 pids=""
+tmux_on=""
 
 cleanup() {
 	for p in $pids; do
@@ -23,6 +24,7 @@ cleanup() {
 	for n in c a b br; do
 		ip netns del "$tag$n" 2>/dev/null
 	done
+	[ -n "$tmux_on" ] && tmux -L "$tag" kill-server 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -114,7 +116,36 @@ grep -q "2 relays answered; choose one with --host" "$tmp/two.err" ||
 grep -q "relay-a	10.77.0.2:7733" "$tmp/two.err" ||
     fail "two relays: relay-a not listed"
 
-# 3. B stops; bob and alice find A alone and a message goes through it.
+# 3. The full-screen client given no relay lists both under the relay
+# field; Down picks B's address.
+if command -v tmux >/dev/null 2>&1; then
+	tmux_on=1
+	tmux -L "$tag" -f /dev/null new-session -d -s tui -x 100 -y 30 \
+	    "HOME=$tmp/home TERM=xterm-256color LC_ALL=C.UTF-8 ip netns exec \
+	    $tag""c $bin/termgram --user carol --data $tmp/carol 2>$tmp/tui.err"
+	tui_shows() {
+		for _ in $(seq 400); do
+			tmux -L "$tag" capture-pane -p -t tui >"$tmp/tui.screen"
+			grep -qE -- "$1" "$tmp/tui.screen" && return 0
+			sleep 0.05
+		done
+		fail "the login form never showed '$1':"
+		cat "$tmp/tui.screen" >&2
+		return 1
+	}
+	tui_shows "Relays on this LAN" &&
+	    tui_shows " > relay-a +10\.77\.0\.2:7733 +$(echo "$fpa" | cut -c1-15)" &&
+	    tui_shows "   relay-b +10\.77\.0\.3:7733 +$(echo "$fpb" | cut -c1-15)" &&
+	    tui_shows "Relay +10\.77\.0\.2:7733"
+	tmux -L "$tag" send-keys -t tui Down
+	tui_shows " > relay-b" && tui_shows "Relay +10\.77\.0\.3:7733" &&
+	    echo "discover: the login form lists both relays; Down picks relay-b"
+	tmux -L "$tag" send-keys -t tui Escape
+else
+	echo "discover: no tmux, the login form's list not checked"
+fi
+
+# 4. B stops; bob and alice find A alone and a message goes through it.
 kill "$pid_b"
 wait "$pid_b" 2>/dev/null
 run_in c "$bin/termgram" who --user bob --data "$tmp/bob" --wait 1500 \
