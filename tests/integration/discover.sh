@@ -8,8 +8,13 @@
 # and a message goes through it, over TLS. Needs root and `ip netns`:
 # exit 77 (skipped) with the reason otherwise.
 # usage: discover.sh BUILD_DIR
+# TERMGRAMD, TERMGRAM and TERMGRAMD_CONF run other programs (installed
+# ones) and the relays with a configuration file (default none).
 set -u
 bin=$1
+relay_bin=${TERMGRAMD:-$bin/termgramd}
+conf=${TERMGRAMD_CONF:-/dev/null}
+client_bin=${TERMGRAM:-$bin/termgram}
 tmp=$(mktemp -d)
 tag=tgd$$
 br=${tag}br
@@ -80,12 +85,12 @@ wait_for() {
 
 # Each relay: its key, then the relay on 7733 under its name.
 for h in a b; do
-	run_in $h "$bin/termgramd" --fingerprint --data "$tmp/$h" \
+	run_in $h "$relay_bin" --fingerprint --data "$tmp/$h" \
 	    >"$tmp/$h.fp" 2>"$tmp/$h.err" ||
 	    fail "termgramd --fingerprint: $(cat "$tmp/$h.err")"
 	# Not through run_in: $! must be the relay itself, to stop it.
-	HOME="$tmp/home" ip netns exec "$tag$h" "$bin/termgramd" \
-	    --data "$tmp/$h" --name "relay-$h" --config /dev/null \
+	HOME="$tmp/home" ip netns exec "$tag$h" "$relay_bin" \
+	    --data "$tmp/$h" --name "relay-$h" --config "$conf" \
 	    2>"$tmp/$h.log" &
 	pids="$pids $!"
 	eval "pid_$h=$!"
@@ -97,7 +102,7 @@ wait_for "$tmp/b.log" listening
 
 # 1. discover lists both, each once, with name, address and fingerprint.
 start=$(date +%s%N)
-run_in c "$bin/termgram" discover --wait 1500 >"$tmp/disc.out" 2>"$tmp/disc.err" ||
+run_in c "$client_bin" discover --wait 1500 >"$tmp/disc.out" 2>"$tmp/disc.err" ||
     fail "discover: exit $? $(cat "$tmp/disc.err")"
 ms=$((($(date +%s%N) - start) / 1000000))
 grep -qx "relay-a	10.77.0.2:7733	$fpa	-" "$tmp/disc.out" ||
@@ -109,7 +114,7 @@ echo "discover: $(wc -l <"$tmp/disc.out") relays listed in $ms ms:"
 cat "$tmp/disc.out"
 
 # 2. Two relays: a command without --host lists them and stops.
-run_in c "$bin/termgram" who --user bob --data "$tmp/bob" --wait 1500 \
+run_in c "$client_bin" who --user bob --data "$tmp/bob" --wait 1500 \
     >/dev/null 2>"$tmp/two.err" && fail "who with two relays: exit 0"
 grep -q "2 relays answered; choose one with --host" "$tmp/two.err" ||
     fail "two relays: $(cat "$tmp/two.err")"
@@ -122,7 +127,7 @@ if command -v tmux >/dev/null 2>&1; then
 	tmux_on=1
 	tmux -L "$tag" -f /dev/null new-session -d -s tui -x 100 -y 30 \
 	    "HOME=$tmp/home TERM=xterm-256color LC_ALL=C.UTF-8 ip netns exec \
-	    $tag""c $bin/termgram --user carol --data $tmp/carol 2>$tmp/tui.err"
+	    $tag""c $client_bin --user carol --data $tmp/carol 2>$tmp/tui.err"
 	tui_shows() {
 		for _ in $(seq 400); do
 			tmux -L "$tag" capture-pane -p -t tui >"$tmp/tui.screen"
@@ -148,18 +153,18 @@ fi
 # 4. B stops; bob and alice find A alone and a message goes through it.
 kill "$pid_b"
 wait "$pid_b" 2>/dev/null
-run_in c "$bin/termgram" who --user bob --data "$tmp/bob" --wait 1500 \
+run_in c "$client_bin" who --user bob --data "$tmp/bob" --wait 1500 \
     >/dev/null 2>"$tmp/who.err" || fail "who: $(cat "$tmp/who.err")"
 grep -q "using the relay that answered: relay-a	10.77.0.2:7733	$fpa" \
     "$tmp/who.err" || fail "who did not say which relay: $(cat "$tmp/who.err")"
-run_in c "$bin/termgram" send --user alice --data "$tmp/alice" --wait 1500 \
+run_in c "$client_bin" send --user alice --data "$tmp/alice" --wait 1500 \
     bob "found you" 2>"$tmp/send.err" || fail "send: $(cat "$tmp/send.err")"
-run_in c "$bin/termgram" recv --user bob --data "$tmp/bob" --wait 1500 \
+run_in c "$client_bin" recv --user bob --data "$tmp/bob" --wait 1500 \
     --count 1 --timeout 20 >"$tmp/recv.out" 2>"$tmp/recv.err" ||
     fail "recv: $(cat "$tmp/recv.err")"
 grep -q "	alice	found you$" "$tmp/recv.out" ||
     fail "recv: $(cat "$tmp/recv.out")"
-run_in c "$bin/termgram" discover --user bob --data "$tmp/bob" --wait 1500 \
+run_in c "$client_bin" discover --user bob --data "$tmp/bob" --wait 1500 \
     >"$tmp/pinned.out" 2>&1
 grep -qx "relay-a	10.77.0.2:7733	$fpa	pinned" "$tmp/pinned.out" ||
     fail "discover after the login: $(cat "$tmp/pinned.out")"
