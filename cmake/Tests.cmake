@@ -43,6 +43,7 @@ tg_unit_test(test_client_peer tests/client/test_peer.c tg_client)
 tg_unit_test(test_client_light tests/client/test_light.c tg_client)
 tg_unit_test(test_client_outbox tests/client/test_outbox.c tg_client)
 tg_unit_test(test_client_known tests/client/test_known.c tg_client)
+tg_unit_test(test_client_discover tests/client/test_discover.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
@@ -166,3 +167,8 @@ tg_unit_test(test_server_upgrade tests/server/test_upgrade.c tg_server)
 # Relay-wide limits: output to non-readers, the password queue, partial lines.
 tg_integration_test(test_limits tests/integration/test_limits.c)
 target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)
+# Two relays on one LAN made of network namespaces; skipped (77) without
+# root or `ip netns`.
+add_test(NAME discover COMMAND sh ${CMAKE_SOURCE_DIR}/tests/integration/discover.sh
+  ${CMAKE_BINARY_DIR})
+set_tests_properties(discover PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/discover.h"
 #include "cmd/args.h"
 #include "cmd/cmd.h"
 #include "proto/frame.h"
@@ -33,6 +34,7 @@ static const struct option cmd_args_longopts[] = {
     {"max-file-size", required_argument, NULL, 'M'},
     {"part-max-age", required_argument, NULL, 'G'},
     {"replace", no_argument, NULL, 'Y'},
+    {"wait", required_argument, NULL, 'W'},
     {NULL, 0, NULL, 0},
 };
 
@@ -121,6 +123,7 @@ cmd_args_number(struct cmd_args *a, int ch, char *err, size_t len)
 			return -1;
 		}
 		a->cfg.port = (unsigned)v;
+		a->discover = false;
 		return 0;
 	case 'c':
 		return cmd_args_ulong(
@@ -154,6 +157,11 @@ cmd_args_number(struct cmd_args *a, int ch, char *err, size_t len)
 			return -1;
 		a->cfg.part_max_age = v;
 		return 0;
+	case 'W':
+		if (cmd_args_ulong("--wait", optarg, 60000, &v, err, len) != 0)
+			return -1;
+		a->wait_ms = (unsigned)v;
+		return 0;
 	}
 	return -1;
 }
@@ -170,6 +178,7 @@ cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
 	switch (ch) {
 	case 'h':
 		a->cfg.host = optarg;
+		a->discover = false;
 		break;
 	case 'u':
 		a->cfg.user = optarg;
@@ -206,6 +215,7 @@ cmd_args_option(struct cmd_args *a, int ch, char *err, size_t len)
 	case 'Q':
 	case 'M':
 	case 'G':
+	case 'W':
 		if (cmd_args_number(a, ch, err, len) != 0)
 			return CMD_ARGS_BAD;
 		break;
@@ -236,11 +246,11 @@ cmd_args_check(struct cmd_args *a, char *err, size_t len)
 	int min = a->cmd->min_args, max = a->cmd->max_args;
 	const char *pw;
 
-	if (cfg->user == NULL) {
+	if (cfg->user == NULL && !(a->cmd->opts & CMD_OPT_NOUSER)) {
 		snprintf(err, len, "--user NAME is required");
 		return CMD_ARGS_BAD;
 	}
-	if (!proto_is_name(cfg->user, strlen(cfg->user))) {
+	if (cfg->user != NULL && !proto_is_name(cfg->user, strlen(cfg->user))) {
 		snprintf(err, len,
 		    "'%s' is not a valid name: 1-32 of A-Z a-z 0-9 _ . -",
 		    cfg->user);
@@ -252,7 +262,7 @@ cmd_args_check(struct cmd_args *a, char *err, size_t len)
 		snprintf(err, len, "%s: wrong arguments", a->cmd->name);
 		return CMD_ARGS_USAGE;
 	}
-	if (cfg->data_dir == NULL) {
+	if (cfg->data_dir == NULL && cfg->user != NULL) {
 		if (client_default_data_dir(
 		        cfg->user, cfg->host, a->data, sizeof a->data) != 0) {
 			snprintf(err, len, "no HOME; give --data");
@@ -282,6 +292,8 @@ cmd_args_parse(struct cmd_args *a, const struct cmd_entry *cmd, int argc,
 	memset(a, 0, sizeof *a);
 	a->cmd = cmd;
 	a->timeout = cmd->timeout;
+	a->discover = true;
+	a->wait_ms = CLIENT_DISCOVER_WAIT;
 	client_config_defaults(&a->cfg);
 	a->cfg.user = NULL;
 	a->cfg.data_dir = NULL;

@@ -32,6 +32,9 @@ struct cmd_args {
 	bool accept_files; /* recv: take every file offered */
 	bool raw; /* recv: bodies without terminal escapes */
 	bool replace; /* take the name over from the full-screen client */
+	bool discover; /* neither --host nor --port: find the relay */
+	unsigned wait_ms; /* how long discovery waits for answers */
+	char host[64]; /* the relay discovery chose, cfg.host then */
 	int argc; /* the command's own arguments */
 	char **argv;
 };

@@ -20,6 +20,7 @@ static const struct cmd_entry cmd_table[] = {
     {"echo-bot", cmd_echo_main, CMD_OPT_TIMEOUT, 0, 0, 0},
     {"trust", cmd_trust_main, 0, 2, 2, 0},
     {"devices", cmd_devices_main, CMD_OPT_TIMEOUT, 1, 2, 30},
+    {"discover", cmd_discover_main, CMD_OPT_NOUSER, 0, 0, 0},
 };
 
 /*
@@ -36,11 +37,15 @@ static const char cmd_usage[] =
     "       termgram echo-bot [OPTIONS]\n"
     "       termgram trust [OPTIONS] HOST[:PORT] FINGERPRINT\n"
     "       termgram devices [OPTIONS] pin|unpin|list|add FP|remove FP\n"
+    "       termgram discover [--port P] [--wait MS] [--user NAME]\n"
     "\n"
     "OPTIONS (any order, before or after the command's name, before its\n"
     "own arguments):\n"
-    "  --host H     the relay (default 127.0.0.1)\n"
+    "  --host H     the relay. Without --host and --port the command\n"
+    "               asks the LAN (as discover does) and uses the only\n"
+    "               relay that answers; with --port alone, 127.0.0.1\n"
     "  --port P     its port (default 7733)\n"
+    "  --wait MS    how long to wait for relays' answers (default 1000)\n"
     "  --user NAME  who you are (required)\n"
     "  --data DIR   your local store (default\n"
     "               $XDG_DATA_HOME/termgram/NAME@HOST)\n"
@@ -98,7 +103,14 @@ static const char cmd_usage[] =
     "       TLS): pin this device, unpin all (the password alone logs in\n"
     "       again), list them, add or remove one by FP (as a device shows\n"
     "       it, or 64 hex digits). Once pinned, only a pinned device may\n"
-    "       log in or change the pins.\n";
+    "       log in or change the pins.\n"
+    "discover  broadcasts DISCOVER on UDP port P (default 7733) on each\n"
+    "       IPv4 interface, waits MS ms and prints each relay that\n"
+    "       answered: NAME<TAB>ADDR:PORT<TAB>FINGERPRINT<TAB>TRUST, the\n"
+    "       fingerprint as `termgramd --fingerprint` prints it (- without\n"
+    "       TLS), TRUST pinned, new, changed (pinned with another key:\n"
+    "       beware), - (no --user to look in) or no-tls. Exit 1 if none\n"
+    "       answered.\n";
 
 /* The command of this name, or NULL. */
 const struct cmd_entry *
@@ -156,5 +168,13 @@ cmd_main(const struct cmd_entry *cmd, int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setlocale(LC_CTYPE, "");
+	/* trust and discover need no relay to talk to. */
+	if (a.discover && cmd->run != cmd_trust_main &&
+	    cmd->run != cmd_discover_main) {
+		int rc = cmd_discover_pick(&a);
+
+		if (rc != 0)
+			return rc;
+	}
 	return cmd->run(&a);
 }

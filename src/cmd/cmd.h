@@ -16,6 +16,7 @@ struct cmd_args;
 #define CMD_OPT_ACCEPT 0x08 /* --accept-files */
 #define CMD_OPT_DIR 0x10 /* --dir DIR */
 #define CMD_OPT_RAW 0x20 /* --raw */
+#define CMD_OPT_NOUSER 0x40 /* --user may be left out */
 
 /* One row of the table. */
 struct cmd_entry {

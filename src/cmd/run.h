@@ -52,5 +52,7 @@ int cmd_sendfile_main(const struct cmd_args *);
 int cmd_echo_main(const struct cmd_args *);
 int cmd_trust_main(const struct cmd_args *);
 int cmd_devices_main(const struct cmd_args *);
+int cmd_discover_main(const struct cmd_args *);
+int cmd_discover_pick(struct cmd_args *);
 
 #endif

@@ -130,12 +130,14 @@ set_host(struct ui_config *c, const char *v, const char **why)
 {
 	(void)why;
 	snprintf(c->host, sizeof c->host, "%s", v);
+	c->relay_set = true;
 	return 0;
 }
 
 static int
 set_port(struct ui_config *c, const char *v, const char **why)
 {
+	c->relay_set = true;
 	return parse_port(v, 1, &c->port, why, "port must be 1-65535");
 }
 

@@ -17,6 +17,7 @@ enum ui_notify { UI_NOTIFY_OFF, UI_NOTIFY_OSC9, UI_NOTIFY_OSC777 };
 struct ui_config {
 	char host[256];
 	unsigned port;
+	bool relay_set; /* host or port given (file or options): no discovery */
 	char user[64];
 	bool color; /* theme = default; mono or NO_COLOR: off */
 	bool bell;

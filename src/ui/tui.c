@@ -527,6 +527,8 @@ configure(struct tui *t, const struct ui_options *o, char *err, size_t len)
 		snprintf(t->cfg.host, sizeof t->cfg.host, "%s", o->host);
 	if (o->port != 0)
 		t->cfg.port = o->port;
+	if (o->host != NULL || o->port != 0)
+		t->cfg.relay_set = true;
 	if (o->p2p)
 		t->cfg.p2p = true;
 	if (o->light)
@@ -744,7 +746,8 @@ ui_tui_main(const struct ui_options *o)
 		return 2;
 	}
 	start_curses(&t);
-	t.form = t.cfg.user[0] == '\0';
+	/* No relay given: the form, with the relays found on the LAN. */
+	t.form = t.cfg.user[0] == '\0' || !t.cfg.relay_set;
 	for (;;) {
 		if (t.form &&
 		    ui_login_form(&t.cfg, password, sizeof password, formerr) !=

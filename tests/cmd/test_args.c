@@ -61,7 +61,8 @@ setup(void **state)
 static void
 cmd_find__finds__every_command(void **state)
 {
-	const char *names[] = {"send", "recv", "who", "sendfile", "echo-bot"};
+	const char *names[] = {
+	    "send", "recv", "who", "sendfile", "echo-bot", "discover"};
 	const struct cmd_entry *c;
 	size_t i;
 
@@ -303,6 +304,34 @@ cmd_args__needs__home_or_data(void **state)
 	assert_string_equal(a.cfg.data_dir, "/xdg/termgram/a@127.0.0.1");
 }
 
+/* Neither --host nor --port: the relay is to be found on the LAN. */
+static void
+cmd_args__discover__without_host_or_port(void **state)
+{
+	struct cmd_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, "send --user a bob hi"), CMD_ARGS_OK);
+	assert_true(a.discover);
+	assert_int_equal(a.wait_ms, 1000);
+	assert_int_equal(
+	    parse(&a, "send --user a --host h bob hi"), CMD_ARGS_OK);
+	assert_false(a.discover);
+	assert_int_equal(
+	    parse(&a, "send --user a --port 7000 bob hi"), CMD_ARGS_OK);
+	assert_false(a.discover); /* --port alone: 127.0.0.1, as before */
+	assert_string_equal(a.cfg.host, "127.0.0.1");
+	assert_int_equal(parse(&a, "who --user a --wait 250"), CMD_ARGS_OK);
+	assert_int_equal(a.wait_ms, 250);
+	assert_int_equal(parse(&a, "who --user a --wait 60001"), CMD_ARGS_BAD);
+	/* discover needs no name; the others still do. */
+	assert_int_equal(parse(&a, "discover --wait 10"), CMD_ARGS_OK);
+	assert_null(a.cfg.user);
+	assert_null(a.cfg.data_dir);
+	assert_int_equal(parse(&a, "who"), CMD_ARGS_BAD);
+	assert_int_equal(parse(&a, "discover bob"), CMD_ARGS_USAGE);
+}
+
 /*
  * Parse a whole command line, program name first, as termgram's main
  * does: the command word found wherever the global options leave it.
@@ -371,6 +400,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(cmd_find__finds__every_command),
 	    cmocka_unit_test(cmd_find__rejects__other_words),
+	    cmocka_unit_test(cmd_args__discover__without_host_or_port),
 	    cmocka_unit_test_setup(
 	        cmd_args__parse__send_with_common_options, setup),
 	    cmocka_unit_test_setup(
