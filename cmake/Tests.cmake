@@ -166,3 +166,7 @@ tg_unit_test(test_server_upgrade tests/server/test_upgrade.c tg_server)
 # Relay-wide limits: output to non-readers, the password queue, partial lines.
 tg_integration_test(test_limits tests/integration/test_limits.c)
 target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)
+
+# termgramd admin: users, delete, passwords, locks, backup and restore.
+tg_integration_test(test_admin tests/integration/test_admin.c)
+target_link_libraries(test_admin PRIVATE PkgConfig::SQLITE3)

@@ -694,8 +694,9 @@ server_admin_main(const struct server_config *cfg, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "restore") == 0)
 		return admin_restore(x.dir, argv[1]);
 	if (argc < 1 || (req = admin_request_line(argc, argv, hash)) == NULL) {
-		if (hash[0] == '\0')
-			fputs(admin_usage, stderr);
+		if (hash[0] != '\0')
+			return 1; /* no password: said already */
+		fputs(admin_usage, stderr);
 		return 2;
 	}
 	rc = admin_run(&x, req) != 0 ? 1 : admin_print(&x, argv[0]);
