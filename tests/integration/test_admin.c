@@ -104,6 +104,29 @@ send_stored(struct raw *a, int from, int n, const char *text)
 	assert_int_equal(acked, n);
 }
 
+/* How many frames the relay's store holds for the key rcpt. */
+static int
+queued_for(const struct relay *r, const char *rcpt)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char path[300];
+	int n = -1;
+
+	snprintf(path, sizeof path, "%s/relay.db", r->dir);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM queue WHERE rcpt = ?1",
+	        -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
 /*
  * user delete: its session ends with BYE|deleted, others see it offline,
  * what was queued for it is gone, and the name registers anew.
@@ -121,6 +144,7 @@ admin__delete__drops_queue_and_frees_name(void **state)
 	raw_close(&b);
 	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
 	send_stored(&a, 0, 3, "for bob");
+	assert_int_equal(queued_for(&r, "bob"), 3);
 	assert_int_equal(admin(&r, NULL, out, sizeof out, "users", NULL), 0);
 	printf("%s", out);
 	assert_non_null(strstr(out, "bob                  owned"));
@@ -137,6 +161,7 @@ admin__delete__drops_queue_and_frees_name(void **state)
 	assert_int_equal(admin(&r, NULL, out, sizeof out, "users", NULL), 0);
 	assert_null(strstr(out, "bob"));
 	assert_true(relay_log_has(&r, "deleted bob and its 3 queued frames"));
+	assert_int_equal(queued_for(&r, "bob"), 0);
 	/* The name is free: another password registers it, and nothing
 	 * of the old bob's queue comes. */
 	assert_int_equal(raw_open(&b, r.port), 0);
@@ -408,7 +433,7 @@ admin__socket__is_private(void **state)
 	if ((pid = fork()) == 0) {
 		if (setuid(65534) != 0 || (fd = admin_socket(&r)) == -1)
 			_exit(2);
-		(void)!write(fd, "users\n", 6);
+		(void)!send(fd, "users\n", 6, MSG_NOSIGNAL);
 		k = read(fd, buf, sizeof buf - 1);
 		buf[k > 0 ? k : 0] = '\0';
 		_exit(strncmp(buf, "ERR\tuid 65534", 13) == 0 ? 0 : 1);
