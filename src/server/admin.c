@@ -434,18 +434,6 @@ admin_accept(struct net_watch *w, short revents, void *arg)
 	c->w = net_loop_add_fd(a->r->loop, fd, POLLIN, admin_read, c);
 }
 
-/*
- * Take the data folder's lock: one relay (or one `termgramd admin` on a
- * stopped relay) at a time. -1 and err if another holds it.
- */
-static int
-admin_take_lock(
-    struct server_admin *a, const char *dir, char *err, size_t errlen)
-{
-	a->lockfd = server_admin_lock(dir, err, errlen);
-	return a->lockfd == -1 ? -1 : 0;
-}
-
 /* Listen on admin.sock in the data folder, mode 0600; NULL and err. */
 struct server_admin *
 server_admin_start(struct server_relay *r, char *err, size_t errlen)
@@ -457,12 +445,14 @@ server_admin_start(struct server_relay *r, char *err, size_t errlen)
 	a->r = r;
 	a->lfd = -1;
 	net_timer_init(&a->bktimer, admin_backup_step, a);
-	if (admin_take_lock(a, r->cfg.data_dir, err, errlen) != 0 ||
-	    server_store_load_locked(r->store, server_admin_locked_user, r) !=
-	        0) {
-		if (a->lockfd != -1 && err[0] == '\0')
-			snprintf(
-			    err, errlen, "%s", server_store_error(r->store));
+	if ((a->lockfd = server_admin_lock(r->cfg.data_dir, err, errlen)) ==
+	    -1) {
+		server_admin_stop(a);
+		return NULL;
+	}
+	if (server_store_load_locked(r->store, server_admin_locked_user, r) !=
+	    0) {
+		snprintf(err, errlen, "%s", server_store_error(r->store));
 		server_admin_stop(a);
 		return NULL;
 	}

@@ -424,7 +424,7 @@ admin_print(struct admin_ctx *x, const char *cmd)
 		printf("[");
 	else if (users)
 		printf("%-20s %-5s %-20s %-6s %-20s %7s %s\n", "NAME", "KIND",
-		    "LAST SEEN", "ONLINE", "QUEUED", "DEVICES", "");
+		    "LAST SEEN", "ONLINE", "QUEUED", "PINNED", "");
 	XGROW(x->ans, x->cap, x->len + 1, 64);
 	x->ans[x->len] = '\0';
 	for (line = strtok_r(x->ans, "\n", &save); line != NULL;
@@ -615,62 +615,45 @@ admin_restore(const char *dir, const char *file)
 	return 0;
 }
 
-/* A new string, printf-made. */
-static char *admin_strf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-admin_strf(const char *fmt, ...)
+/*
+ * The request line of the command in argv (after its options) into req;
+ * -1 for a usage error (hash[0] set: said already).
+ */
+static int
+admin_request_line(int argc, char **argv, char *hash, char *req, size_t len)
 {
-	va_list ap;
-	char *p;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	p = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
-
-/* The request line of the command in argv (after its options); NULL. */
-static char *
-admin_request_line(int argc, char **argv, char *hash)
-{
-	char *req, cwd[PATH_MAX];
+	char cwd[PATH_MAX];
 	const char *c = argv[0], *sub = argc > 1 ? argv[1] : "";
-	const char *verb = NULL;
 
 	if (argc == 1 && (strcmp(c, "users") == 0 || strcmp(c, "stats") == 0))
-		return xstrdup(c);
+		return snprintf(req, len, "%s", c) < 0 ? -1 : 0;
 	if (argc == 2 && strcmp(c, "backup") == 0) {
-		if (argv[1][0] == '/')
-			return admin_strf("backup\t%s", argv[1]);
-		if (getcwd(cwd, sizeof cwd) == NULL)
-			return NULL;
-		return admin_strf("backup\t%s/%s", cwd, argv[1]);
+		if (strpbrk(argv[1], "\t\n") != NULL)
+			return -1;
+		if (argv[1][0] != '/' && getcwd(cwd, sizeof cwd) == NULL)
+			return -1;
+		return (size_t)snprintf(req, len, "backup\t%s%s%s",
+		           argv[1][0] == '/' ? "" : cwd,
+		           argv[1][0] == '/' ? "" : "/", argv[1]) >= len
+		    ? -1
+		    : 0;
 	}
 	if (argc != 3 || strcmp(c, "user") != 0 ||
 	    !proto_is_name(argv[2], strlen(argv[2])))
-		return NULL;
-	if (strcmp(sub, "delete") == 0)
-		verb = "delete";
-	else if (strcmp(sub, "lock") == 0)
-		verb = "lock";
-	else if (strcmp(sub, "unlock") == 0)
-		verb = "unlock";
-	else if (strcmp(sub, "reset-password") == 0) {
+		return -1;
+	if (strcmp(sub, "reset-password") == 0) {
 		if (admin_new_password(argv[2], hash) != 0) {
-			hash[0] = '-'; /* said already: no usage */
-			return NULL;
+			hash[0] = '-';
+			return -1;
 		}
-		req = admin_strf("password\t%s\t%s", argv[2], hash);
-		return req;
+		snprintf(req, len, "password\t%s\t%s", argv[2], hash);
+		return 0;
 	}
-	return verb != NULL ? admin_strf("%s\t%s", verb, argv[2]) : NULL;
+	if (strcmp(sub, "delete") != 0 && strcmp(sub, "lock") != 0 &&
+	    strcmp(sub, "unlock") != 0)
+		return -1;
+	snprintf(req, len, "%s\t%s", sub, argv[2]);
+	return 0;
 }
 
 /*
@@ -681,7 +664,7 @@ int
 server_admin_main(const struct server_config *cfg, int argc, char **argv)
 {
 	struct admin_ctx x = {.dir = cfg->data_dir};
-	char hash[crypto_pwhash_STRBYTES] = "", *req;
+	char hash[crypto_pwhash_STRBYTES] = "", req[PATH_MAX + 256];
 	int rc;
 
 	argc--;
@@ -691,16 +674,20 @@ server_admin_main(const struct server_config *cfg, int argc, char **argv)
 		x.json = true;
 		argc--;
 	}
+	if (argc == 1 && strcmp(argv[0], "help") == 0) {
+		fputs(admin_usage, stdout);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[0], "restore") == 0)
 		return admin_restore(x.dir, argv[1]);
-	if (argc < 1 || (req = admin_request_line(argc, argv, hash)) == NULL) {
+	if (argc < 1 ||
+	    admin_request_line(argc, argv, hash, req, sizeof req) != 0) {
 		if (hash[0] != '\0')
 			return 1; /* no password: said already */
 		fputs(admin_usage, stderr);
 		return 2;
 	}
 	rc = admin_run(&x, req) != 0 ? 1 : admin_print(&x, argv[0]);
-	free(req);
 	free(x.ans);
 	return rc;
 }
