@@ -242,7 +242,7 @@ off_request(struct admin_ctx *x, char **w, size_t n)
 			ans_printf(x, "ERR\tno user %s\n", w[1]);
 		else if (strcmp(w[0], "delete") == 0)
 			rc = server_store_delete_user(x->store, key);
-		else if (strcmp(w[0], "password") == 0)
+		else if (strcmp(w[0], "password") == 0 && n == 3)
 			rc = server_store_set_pwhash(x->store, key, w[2]);
 		else
 			rc = server_store_set_locked(x->store, key,
@@ -293,7 +293,7 @@ off_backup(struct admin_ctx *x, const char *path)
 static int
 admin_run(struct admin_ctx *x, char *req)
 {
-	char err[PATH_MAX + 256], *w[3];
+	char err[PATH_MAX + 256], *w[3] = {NULL, NULL, NULL};
 	size_t n = 0;
 	int fd, lock, e;
 
@@ -423,8 +423,8 @@ admin_print(struct admin_ctx *x, const char *cmd)
 	if (users && x->json)
 		printf("[");
 	else if (users)
-		printf("%-20s %-5s %-20s %-6s %-20s %7s %s\n", "NAME", "KIND",
-		    "LAST SEEN", "ONLINE", "QUEUED", "PINNED", "");
+		printf("%-20s %-5s %-20s %-6s %-20s %7s\n", "NAME", "KIND",
+		    "LAST SEEN", "ONLINE", "QUEUED", "PINNED");
 	XGROW(x->ans, x->cap, x->len + 1, 64);
 	x->ans[x->len] = '\0';
 	for (line = strtok_r(x->ans, "\n", &save); line != NULL;

@@ -249,7 +249,12 @@ admin_socket(const struct relay *r)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/admin.sock", r->dir);
+	if (strlen(r->dir) + 12 > sizeof sun.sun_path) {
+		close(fd);
+		return -1;
+	}
+	memcpy(sun.sun_path, r->dir, strlen(r->dir));
+	memcpy(sun.sun_path + strlen(r->dir), "/admin.sock", 11);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		close(fd);
 		return -1;
