@@ -172,3 +172,7 @@ target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)
 add_test(NAME discover COMMAND sh ${CMAKE_SOURCE_DIR}/tests/integration/discover.sh
   ${CMAKE_BINARY_DIR})
 set_tests_properties(discover PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# termgramd admin: users, delete, passwords, locks, backup and restore.
+tg_integration_test(test_admin tests/integration/test_admin.c)
+target_link_libraries(test_admin PRIVATE PkgConfig::SQLITE3)

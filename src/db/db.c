@@ -310,3 +310,10 @@ db_changes(struct db *db)
 {
 	return sqlite3_changes(db->h);
 }
+
+/* The SQLite connection itself, for what the statements cannot do. */
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}

@@ -50,5 +50,6 @@ int db_fail(struct db *, const char *);
 const char *db_error(const struct db *);
 int64_t db_last_rowid(struct db *);
 int db_changes(struct db *);
+sqlite3 *db_handle(struct db *);
 
 #endif

@@ -58,6 +58,11 @@ server_directory_fini(struct server_directory *d)
 		free(d->list[i]);
 	}
 	free(d->list);
+	for (i = 0; i < d->ngone; i++) {
+		free(d->gone[i]->pwhash);
+		free(d->gone[i]);
+	}
+	free(d->gone);
 	free(d->clist);
 	free(d->col.buf);
 	free(d->col.ent);
@@ -110,6 +115,28 @@ server_directory_add(struct server_directory *d, const char *name,
 	d->list[d->nusers++] = u;
 	util_map_set(d->users, u->key, len, u);
 	return u;
+}
+
+/*
+ * Take u out of the directory (its name is free again); its memory stays
+ * until the end, since grace records, tickets and presence batches may
+ * still point at it.
+ */
+void
+server_directory_remove(struct server_directory *d, struct srv_user *u)
+{
+	size_t i;
+
+	(void)util_map_remove(d->users, u->key, u->namelen);
+	for (i = 0; i < d->nusers && d->list[i] != u; i++)
+		;
+	if (i < d->nusers) {
+		memmove(&d->list[i], &d->list[i + 1],
+		    (d->nusers - i - 1) * sizeof d->list[0]);
+		d->nusers--;
+	}
+	XGROW(d->gone, d->capgone, d->ngone + 1, 8);
+	d->gone[d->ngone++] = u;
 }
 
 /* One user from the store, at start. */

@@ -298,6 +298,13 @@ server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	}
 	u = server_directory_find(&s->r->dir, fr->arg[1]);
+	if (u != NULL && u->locked) {
+		server_log(SERVER_LOG_INFO, "%s: login from %s refused: locked",
+		    u->name, s->ip);
+		login_refuse(s, PROTO_ERR_FORBIDDEN,
+		    "this name is locked by the relay's administrator");
+		return;
+	}
 	if (fr->verb == PROTO_V_RESUME) {
 		login_resume(s, fr, u, port);
 		return;

@@ -12,6 +12,7 @@
 
 #include "net/loop.h"
 #include "proto/frame.h"
+#include "server/admin.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/relay.h"
@@ -36,6 +37,8 @@ static const char usage[] =
     "                 [--log-format text|json] [--log-file PATH]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "       termgramd --check-config [--config FILE] [options]\n"
+    "       termgramd [--config FILE] [--data DIR] admin COMMAND ...\n"
+    "                 (termgramd admin help: the commands)\n"
     "\n"
     "  --config FILE       read the options from FILE, \"key = value\" lines\n"
     "                      (default " TERMGRAM_CONFIG " if it exists);\n"
@@ -212,6 +215,7 @@ struct settings {
 
 static bool print_fingerprint; /* --fingerprint: print it and exit */
 static bool check_config; /* --check-config: print the settings, exit */
+static bool admin_mode; /* termgramd ... admin COMMAND */
 static const char *config_path; /* --config FILE */
 
 /* The option of the table called name, or NULL. */
@@ -468,7 +472,7 @@ settings_finish(struct settings *st, const struct settings *running)
 	}
 	if (running != NULL && !set)
 		st->cfg.max_sessions = running->cfg.max_sessions;
-	else if (!check_config && !print_fingerprint)
+	else if (!check_config && !print_fingerprint && !admin_mode)
 		server_startup_fit_sessions(&st->cfg, set);
 	return 0;
 }
@@ -693,7 +697,9 @@ main(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	rc = settings_load(argc, argv, &d.st, &cf, err, sizeof err);
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "admin") != 0; i++)
+		;
+	rc = settings_load((int)i, argv, &d.st, &cf, err, sizeof err);
 	if (rc == 1)
 		return 0;
 	if (rc < 0)
@@ -702,7 +708,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "termgramd: %s\n", err);
 	if (rc != 0)
 		return 2;
-	if (check_config)
+	admin_mode = i < (size_t)argc;
+	if (admin_mode)
+		rc = settings_finish(&d.st, NULL) != 0
+		    ? 2
+		    : server_admin_main(&d.st.cfg, argc - (int)i, argv + i);
+	else if (check_config)
 		rc = settings_finish(&d.st, NULL) != 0 ? 2
 		                                       : print_settings(&d.st);
 	else if (print_fingerprint)

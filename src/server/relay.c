@@ -154,17 +154,11 @@ relay_turn_end(struct net_loop *loop, void *arg)
 	server_router_commit(&r->rt);
 }
 
-/* STATS: the relay's counters, as key=value lines. */
-void
-server_relay_send_stats(struct srv_sess *s)
+/* The relay's counters as key=value lines in buf; their length. */
+int
+server_relay_stats_text(const struct server_relay *r, char *buf, size_t len)
 {
-	struct server_relay *r = s->r;
-	struct proto_writer w;
-	char kv[1024];
-	int len;
-	size_t n;
-
-	len = snprintf(kv, sizeof kv,
+	return snprintf(buf, len,
 	    "uptime_s=%llu\nsessions=%u\nusers=%zu\nframes_in=%llu\n"
 	    "frames_out=%llu\nmsgs_stored=%llu\nmsgs_relayed=%llu\n"
 	    "bytes_relayed=%llu\nqueue_depth=%lld\ngrace_pending=%zu\n"
@@ -177,6 +171,19 @@ server_relay_send_stats(struct srv_sess *s)
 	    (unsigned long long)r->st.bytes_relayed,
 	    (long long)r->st.queue_depth, r->rt.ngrace, r->cfg.grace_ms,
 	    r->dir.nlight, r->cfg.heartbeat_s);
+}
+
+/* STATS: the relay's counters, as key=value lines. */
+void
+server_relay_send_stats(struct srv_sess *s)
+{
+	struct server_relay *r = s->r;
+	struct proto_writer w;
+	char kv[1024];
+	int len;
+	size_t n;
+
+	len = server_relay_stats_text(r, kv, sizeof kv);
 	proto_writer_init(&w, r->out, sizeof r->out);
 	proto_writer_begin(&w, PROTO_V_STATS);
 	proto_writer_b64(&w, kv, (size_t)len);
@@ -346,6 +353,8 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		goto fail;
 	if (relay_listen(r, err, errlen) != 0)
 		goto fail;
+	if ((r->admin = server_admin_start(r, err, errlen)) == NULL)
+		goto fail;
 	net_timer_start(loop, &r->sweep, SWEEP_MS);
 	net_loop_set_turn_hook(loop, relay_turn_end, r);
 	server_log(SERVER_LOG_INFO, "data in %s: %zu users, %lld queued frames",
@@ -415,6 +424,7 @@ server_relay_free(struct server_relay *r)
 	if (r == NULL)
 		return;
 	net_loop_set_turn_hook(r->loop, NULL, NULL);
+	server_admin_stop(r->admin);
 	net_timer_stop(r->loop, &r->sweep);
 	net_timer_stop(r->loop, &r->accept_again);
 	net_timer_stop(r->loop, &r->ss.kick);

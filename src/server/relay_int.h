@@ -73,6 +73,7 @@ struct srv_user {
 	 * across restarts). */
 	struct srv_fails fails;
 	char good_ip[NET_ADDRSTRLEN];
+	bool locked; /* by the administrator: no login (admin.c) */
 };
 
 /* What the relay counts per client address (login.c). */
@@ -171,6 +172,8 @@ struct server_directory {
 	struct util_map *users; /* key -> srv_user */
 	struct srv_user **list; /* registration order */
 	size_t nusers, capusers;
+	struct srv_user **gone; /* deleted: freed at the end (admin.c) */
+	size_t ngone, capgone;
 	char *clist; /* the contact list, assembled for a login */
 	size_t capclist;
 	/* Presence changes for everyone (presence.c): col collects them,
@@ -267,6 +270,7 @@ struct server_relay {
 	struct server_sessions ss;
 	struct server_logins lg;
 	struct srv_stats st;
+	struct server_admin *admin; /* the local socket (admin.c) */
 	char out[PROTO_MAX_FRAME + 256];
 };
 
@@ -350,6 +354,12 @@ bool server_directory_alive_ok(
 
 /* relay.c */
 void server_relay_send_stats(struct srv_sess *);
+int server_relay_stats_text(const struct server_relay *, char *, size_t);
+
+/* admin.c */
+struct server_admin *server_admin_start(struct server_relay *, char *, size_t);
+void server_admin_stop(struct server_admin *);
+void server_directory_remove(struct server_directory *, struct srv_user *);
 
 /* pins.c */
 void server_pins_request(struct srv_sess *, const struct proto_frame *);

@@ -36,6 +36,13 @@ enum {
 	ST_DEV_HAS,
 	ST_GOOD_SET,
 	ST_GOOD_LIST,
+	ST_LOCKED_LIST,
+	ST_LOCK,
+	ST_UNLOCK,
+	ST_SET_PW,
+	ST_DEL_USER,
+	ST_DEL_QUEUE,
+	ST_DEL_GOOD,
 	ST_COUNT
 };
 
@@ -69,6 +76,13 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_DEV_HAS] = "SELECT count(*) FROM devices WHERE key = ?1 AND fp = ?2",
     [ST_GOOD_SET] = "INSERT OR REPLACE INTO good_ips(key, ip) VALUES (?1, ?2)",
     [ST_GOOD_LIST] = "SELECT key, ip FROM good_ips",
+    [ST_LOCKED_LIST] = "SELECT key FROM locked",
+    [ST_LOCK] = "INSERT OR IGNORE INTO locked(key, at) VALUES (?1, ?2)",
+    [ST_UNLOCK] = "DELETE FROM locked WHERE key = ?1",
+    [ST_SET_PW] = "UPDATE users SET pwhash = ?2 WHERE key = ?1",
+    [ST_DEL_USER] = "DELETE FROM users WHERE key = ?1",
+    [ST_DEL_QUEUE] = "DELETE FROM queue WHERE rcpt = ?1",
+    [ST_DEL_GOOD] = "DELETE FROM good_ips WHERE key = ?1",
 };
 
 /*
@@ -78,7 +92,8 @@ static const char *const store_sql[ST_COUNT] = {
  * resends and receipts from the disk instead of a record per message in
  * memory, came later, and so did good_ips (the address of each name's
  * last good password login, which the name's wait after wrong passwords
- * never holds): IF NOT EXISTS adds them to an older data folder.
+ * never holds), and locked (the names an administrator locked): IF NOT
+ * EXISTS adds them to an older data folder.
  */
 /*
  * The schema version in meta: a relay refuses a store with a higher one.
@@ -116,7 +131,10 @@ static const char store_schema[] =
     "  PRIMARY KEY(key, fp));"
     "CREATE TABLE IF NOT EXISTS good_ips("
     "  key TEXT PRIMARY KEY,"
-    "  ip TEXT NOT NULL);";
+    "  ip TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS locked("
+    "  key TEXT PRIMARY KEY,"
+    "  at INTEGER NOT NULL);";
 
 struct server_store {
 	struct db *db;
@@ -526,4 +544,182 @@ server_store_load_good_ips(
 		cb(arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1));
 	return db_finish(s->db, st, rc, "load good addresses");
+}
+
+/* Call cb(arg, key) for every locked name. */
+int
+server_store_load_locked(
+    struct server_store *s, void (*cb)(void *, const char *), void *arg)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_LOCKED_LIST);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0));
+	return db_finish(s->db, st, rc, "load locked names");
+}
+
+/* Run a statement bound to (key[, text]) in the turn's transaction. */
+static int
+store_key_op(struct server_store *s, size_t which, const char *key,
+    const char *text, int64_t num, const char *what)
+{
+	sqlite3_stmt *st = db_stmt(s->db, which);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)num);
+	return db_step(s->db, st, what);
+}
+
+/* Lock (or unlock) the name key: a locked name cannot log in. */
+int
+server_store_set_locked(
+    struct server_store *s, const char *key, bool locked, uint64_t now)
+{
+	if (locked)
+		return store_key_op(
+		    s, ST_LOCK, key, NULL, (int64_t)now, "lock name");
+	return store_key_op(s, ST_UNLOCK, key, NULL, 0, "unlock name");
+}
+
+/* Replace the password hash of key (the name becomes owned). */
+int
+server_store_set_pwhash(
+    struct server_store *s, const char *key, const char *pwhash)
+{
+	return store_key_op(s, ST_SET_PW, key, pwhash, 0, "set password");
+}
+
+/*
+ * Forget the user key: its row, the frames queued for it, its devices,
+ * its good address and its lock. Messages it sent stay queued for their
+ * recipients.
+ */
+int
+server_store_delete_user(struct server_store *s, const char *key)
+{
+	static const size_t ops[] = {
+	    ST_DEL_USER, ST_DEL_QUEUE, ST_DEL_GOOD, ST_UNLOCK};
+	size_t i;
+
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (store_key_op(s, ops[i], key, NULL, 0, "delete user") != 0)
+			return -1;
+	return server_store_device_clear(s, key);
+}
+
+/*
+ * Copy the store into the SQLite database at path (created, mode 0600,
+ * refused if it exists) with the backup API, npages per step; the caller
+ * steps it with server_store_backup_step.
+ */
+sqlite3_backup *
+server_store_backup_start(struct server_store *s, const char *path,
+    sqlite3 **dst, char *err, size_t errlen)
+{
+	sqlite3_backup *b;
+	int fd;
+
+	if ((fd = open(path,
+	         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, dst, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(*dst));
+		goto fail;
+	}
+	if ((b = sqlite3_backup_init(*dst, "main", db_handle(s->db), "main")) ==
+	    NULL) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(*dst));
+		goto fail;
+	}
+	return b;
+fail:
+	sqlite3_close(*dst);
+	*dst = NULL;
+	unlink(path);
+	return NULL;
+}
+
+/*
+ * Copy npages more (-1: all); 1 when done, 0 to go on, -1 and err on
+ * failure (b is finished and dst closed on 1 and -1).
+ */
+int
+server_store_backup_step(
+    sqlite3_backup *b, sqlite3 *dst, int npages, char *err, size_t errlen)
+{
+	int rc = sqlite3_backup_step(b, npages);
+
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		return -1;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		snprintf(err, errlen, "backup: closing the copy failed");
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Whether path is a termgram store this version reads: it opens, passes
+ * SQLite's quick check, and has a schema version in meta no higher than
+ * ours and the users and queue tables. 0, or -1 and err.
+ */
+int
+server_store_check_file(const char *path, char *err, size_t errlen)
+{
+	static const char q[] =
+	    "SELECT (SELECT v FROM meta WHERE k = 'schema'), "
+	    "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+	    "name IN ('users', 'queue'))";
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1, tables = 0;
+	const unsigned char *ok = NULL;
+	int rc = -1;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
+	else if (sqlite3_prepare_v2(h, "PRAGMA quick_check", -1, &st, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW ||
+	    (ok = sqlite3_column_text(st, 0)) == NULL ||
+	    strcmp((const char *)ok, "ok") != 0)
+		snprintf(err, errlen, "%s: not a sound SQLite database", path);
+	else {
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW) {
+			v = sqlite3_column_int64(st, 0);
+			tables = sqlite3_column_int64(st, 1);
+		}
+		if (tables != 2 || v < 1)
+			snprintf(err, errlen, "%s: not a termgram store", path);
+		else if (v > STORE_SCHEMA)
+			snprintf(err, errlen,
+			    "%s: store schema %lld, this termgramd reads up "
+			    "to %d",
+			    path, v, STORE_SCHEMA);
+		else
+			rc = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return rc;
 }

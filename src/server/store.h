@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 struct server_store;
 
 /* MSG: kept until its RCPT; ONCE (a RCPT, a file offer): deleted once
@@ -83,5 +85,16 @@ bool server_store_device_has(struct server_store *, const char *, const char *);
 int server_store_set_good_ip(struct server_store *, const char *, const char *);
 int server_store_load_good_ips(
     struct server_store *, server_store_pair_cb, void *);
+
+int server_store_load_locked(
+    struct server_store *, void (*)(void *, const char *), void *);
+int server_store_set_locked(
+    struct server_store *, const char *, bool, uint64_t);
+int server_store_set_pwhash(struct server_store *, const char *, const char *);
+int server_store_delete_user(struct server_store *, const char *);
+sqlite3_backup *server_store_backup_start(
+    struct server_store *, const char *, sqlite3 **, char *, size_t);
+int server_store_backup_step(sqlite3_backup *, sqlite3 *, int, char *, size_t);
+int server_store_check_file(const char *, char *, size_t);
 
 #endif
