@@ -195,7 +195,8 @@ void ui_notify_start(struct tui *, const char *);
 void ui_notify_stop(struct tui *);
 bool ui_notify_key(struct tui *, int);
 void ui_notify_message(struct tui *, const struct client_msg *);
-void ui_notify_log(struct tui *, const char *, const char *, const char *);
+void ui_notify_log(
+    struct tui *, const char *, const char *, const char *, size_t);
 void ui_notify_xfer(struct tui *, const struct client_xfer *);
 
 /* marker.c: the read marker; reply.c: replies that quote. */
