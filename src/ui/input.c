@@ -285,6 +285,30 @@ trust_key(struct tui *t, int key)
 		ui_tui_notice(t, true, "%s", err);
 }
 
+/*
+ * A key while a list is open that is not one of the list's: the list
+ * closes and the key goes on to the input line, kept (so "/q bob" typed
+ * over /transfers is a command). An Esc read together with a key the
+ * input line has no Alt use for is Esc (closing the list) and that key.
+ * Returns the key to go on with.
+ */
+static int
+past_list(struct tui *t, int key)
+{
+	static const char own[] = "qacoyYnN";
+
+	if (t->list == NULL)
+		return key;
+	if (key > UI_KEY_ALT(0x1f) && key < UI_KEY_ALT(UI_KEY_BASE)) {
+		ui_lists_close(t);
+		return ui_nav_is_alt(key) ? key : key - UI_KEY_ALT(0);
+	}
+	if (key >= 0x20 && key != 0x7f && key < UI_KEY_BASE &&
+	    (key >= 0x80 || strchr(own, key) == NULL))
+		ui_lists_close(t);
+	return key;
+}
+
 /* One key: help, the dialog and the long-message question come first. */
 void
 ui_input_key(struct tui *t, int key)
@@ -292,6 +316,7 @@ ui_input_key(struct tui *t, int key)
 	t->dirty = true;
 	if (key == UI_KEY_RESIZE)
 		return; /* handled through SIGWINCH */
+	key = past_list(t, key);
 	if (ui_notify_key(t, key) || ui_lists_key(t, key))
 		return; /* focus; an open /transfers or /find */
 	if (t->help) {

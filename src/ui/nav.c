@@ -190,6 +190,16 @@ ui_nav_jump_key(struct tui *t, int key)
 	free(idx);
 }
 
+/* Whether key is an Alt key this file acts on. */
+bool
+ui_nav_is_alt(int key)
+{
+	static const char alts[] = "0123456789aApnrR\r";
+
+	return key > UI_KEY_ALT(0) && key < UI_KEY_ALT(0x80) &&
+	    strchr(alts, key - UI_KEY_ALT(0)) != NULL;
+}
+
 /* The input line's keys of this file; false for any other. */
 bool
 ui_nav_key(struct tui *t, int key)

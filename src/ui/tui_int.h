@@ -181,6 +181,7 @@ void ui_nav_complete(struct tui *);
 void ui_nav_recall(struct tui *, bool);
 void ui_nav_jump_open(struct tui *);
 void ui_nav_jump_key(struct tui *, int);
+bool ui_nav_is_alt(int);
 bool ui_nav_key(struct tui *, int);
 void ui_nav_hotlist(struct tui *, int, char *, size_t);
 
