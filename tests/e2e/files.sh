@@ -11,13 +11,13 @@ register alice bob
 pair alice bob
 
 keys alice C-o
-wait_row alice 29 "^ No file offer waits here *$"
+wait_row alice 29 "^ No file offer waits here +connected *$"
 keys alice C-x
-wait_row alice 29 "^ No transfer to stop here *$"
+wait_row alice 29 "^ No transfer to stop here +connected *$"
 keys alice Up
 wait_for alice "│  alice  online"
 keys alice C-f
-wait_row alice 29 "^ A file to yourself: it is here already *$"
+wait_row alice 29 "^ A file to yourself: it is here already +connected *$"
 keys alice Down
 wait_for alice "│  bob  online"
 pass "Ctrl-O, Ctrl-X and Ctrl-F say why there is nothing to do"
