@@ -317,6 +317,12 @@ ui_input_key(struct tui *t, int key)
 	if (key == UI_KEY_RESIZE)
 		return; /* handled through SIGWINCH */
 	key = past_list(t, key);
+	/* Tab's list of choices goes with the next key that is not Tab. */
+	if (t->notice_tab && key != '\t' && key != UI_KEY_FOCUS_IN &&
+	    key != UI_KEY_FOCUS_OUT) {
+		t->notice_tab = false;
+		t->notice_until = 0;
+	}
 	if (ui_notify_key(t, key) || ui_lists_key(t, key))
 		return; /* focus; an open /transfers or /find */
 	if (t->help) {

@@ -129,8 +129,10 @@ ui_nav_complete(struct tui *t)
 	names = xreallocarray(NULL, t->nroster + 1, sizeof *names);
 	for (i = 0; i < t->nroster; i++)
 		names[i] = t->roster[i].name;
-	if (ui_complete(&t->ed, names, t->nroster, list, sizeof list) > 1)
+	if (ui_complete(&t->ed, names, t->nroster, list, sizeof list) > 1) {
 		ui_tui_notice(t, false, "%s", list);
+		t->notice_tab = true;
+	}
 	free(names);
 }
 

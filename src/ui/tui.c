@@ -72,6 +72,7 @@ ui_tui_notice(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->notice, sizeof t->notice, fmt, ap);
 	va_end(ap);
 	t->notice_error = error;
+	t->notice_tab = false;
 	t->notice_until = client_rt_now_ms() + 6000;
 	t->dirty = true;
 	if (error) /* its longest form */

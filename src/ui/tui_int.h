@@ -95,6 +95,7 @@ struct tui {
 	char notice[256];
 	bool notice_error;
 	uint64_t notice_until;
+	bool notice_tab; /* the notice is Tab's list: gone at the next key */
 	char typing_peer[33];
 	uint64_t typing_until;
 	char typing_to[33];

@@ -72,6 +72,8 @@ text alice "/qu"
 keys alice Tab
 wait_for alice "^ /query /quit"
 text alice "e"
+# The list of choices goes as soon as the input changes.
+wait_gone alice "^ /query /quit" 3
 keys alice Tab
 wait_for alice "^\[bob\] /query$"
 wait_cursor alice 13,29
