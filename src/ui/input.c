@@ -4,6 +4,7 @@
  * (ui/editor.h), the input line's own keys, its commands, and sending
  * what was typed. The editing keys themselves are ui_editor_key's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 #define LONG_PASTE 4096
 #define LONG_LINES 20
 #define NO_KEY (-2) /* nothing waits */
+#define SKIP_KEY (-3) /* something was read, but no key */
 
 /* A curses key (wget_wch's kind and code) as the editor's key. */
 int
@@ -358,6 +360,35 @@ ui_input_key(struct tui *t, int key)
 }
 
 /*
+ * The rest of a control sequence after ESC [ (or ESC [ <, with the mouse
+ * off) that curses did not know, read and dropped (never typed); an SGR
+ * mouse report (ESC [ < B ; X ; Y M or m, as tmux sends them) is a
+ * click or the wheel, when the mouse is on.
+ */
+static void
+csi_rest(struct tui *t, WINDOW *w)
+{
+	char p[32];
+	size_t n = 0;
+	wint_t ch;
+	int b, x, y;
+
+	while (wget_wch(w, &ch) == OK && ch >= 0x20 && ch < 0x40) {
+		if (n + 1 < sizeof p)
+			p[n++] = (char)ch;
+	}
+	p[n] = '\0';
+	if (!t->cfg.mouse || t->too_small || ch != 'M' || p[0] != '<' ||
+	    sscanf(p + 1, "%d;%d;%d", &b, &x, &y) != 3)
+		return;
+	if (b == 0 && x - 1 < t->sw)
+		ui_sidebar_click(t, y - 1);
+	else if (b == 64 || b == 65)
+		ui_pane_scroll(t, b == 64 ? -3 : 3);
+	t->dirty = true;
+}
+
+/*
  * The next key of window w: an Escape read together with the key after it
  * is Alt and that key; Ctrl-J (a terminal's Enter is Ctrl-M) a new line.
  * NO_KEY when nothing waits.
@@ -371,11 +402,20 @@ next_key(struct tui *t, WINDOW *w)
 	kind = wget_wch(w, &ch);
 	if (kind == ERR)
 		return NO_KEY;
+	if (kind == KEY_CODE_YES && ch == KEY_MOUSE && !t->cfg.mouse) {
+		/* curses knows ESC [ < but not the report after it. */
+		csi_rest(t, w);
+		return SKIP_KEY;
+	}
 	if (kind == OK && ch == '\n' && !t->dialog && !t->paste)
 		return UI_KEY_NEWLINE;
 	if (kind != OK || ch != UI_KEY_ESC || t->paste || t->dialog)
 		return ui_input_key_of(kind, ch);
 	kind2 = wget_wch(w, &ch2);
+	if (kind2 == OK && ch2 == '[') {
+		csi_rest(t, w);
+		return SKIP_KEY;
+	}
 	if (kind2 == OK)
 		return UI_KEY_ALT(ch2 == '\n' ? '\r' : (int)ch2);
 	if (kind2 == KEY_CODE_YES) {
@@ -397,6 +437,8 @@ ui_input_ready(void *arg)
 		key = next_key(t, t->input != NULL ? t->input : stdscr);
 		if (key == NO_KEY)
 			break;
+		if (key == SKIP_KEY)
+			continue;
 		ui_input_key(t, key);
 		if (t->quit)
 			break;

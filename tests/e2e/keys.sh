@@ -40,4 +40,17 @@ open_convo alice bob
 wait_for alice "No messages with bob yet"
 hides bob "│ [0-9]{2}:[0-9]{2} " || fail "bob got a message alice never saw"
 pass "nothing leaked to a conversation"
+
+# SGR mouse reports (as tmux sends them) to a client with mouse = off:
+# nothing typed, nothing done.
+mkdir -p "$tmp/erin-home/.config/termgram"
+echo "mouse = off" >"$tmp/erin-home/.config/termgram/config"
+client erin
+wait_row erin 1 "│  alice  online"
+text erin $'\e[<0;4;4M\e[<0;4;4m\e[<64;50;10M\e[<65;50;10M'
+text erin "z"
+wait_row erin 30 "^\\[alice\\] z *$"
+wait_row erin 1 "│  alice  online"
+keys erin C-u
+pass "SGR mouse reports type nothing with mouse = off"
 finish
