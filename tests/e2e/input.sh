@@ -53,9 +53,9 @@ keys alice C-u M-p
 wait_for alice "^\[bob\] for carol only$"
 keys alice M-p M-n
 wait_for alice "^\[bob\] for carol only$"
-keys alice Up
-wait_row alice 1 "│  alice  online"
 keys alice Down
+wait_row alice 1 "│  carol  offline"
+keys alice Up
 wait_row alice 1 "│  bob  online"
 wait_for alice "^\[bob\] for carol only$"
 keys alice C-u
