@@ -40,7 +40,6 @@ static void
 recv_store(struct client_session *s, const struct client_msg *m,
     enum client_route route)
 {
-	struct client_contact *c;
 	int fresh;
 
 	fresh = client_store_add_incoming(
@@ -54,8 +53,7 @@ recv_store(struct client_session *s, const struct client_msg *m,
 	rcpt_due(&s->rcpts, &s->nrcpts, &s->caprcpts, m->sender, m->id, route);
 	if (fresh > 0) {
 		client_convos_append(s->convos, m->sender, m);
-		if ((c = client_roster_find(s->roster, m->sender)) != NULL)
-			c->unread++;
+		client_roster_add_unread(s->roster, m->sender);
 	}
 	emit_message(s, m, fresh > 0);
 	if (fresh > 0 && strcasecmp(s->active, m->sender) == 0)
@@ -153,7 +151,6 @@ mark_one(void *arg, const struct client_msg *m)
 void
 client_session_mark_read(struct client_session *s, const char *peer)
 {
-	struct client_contact *c = client_roster_find(s->roster, peer);
 	struct client_convo *cv;
 	size_t i, from = s->nreads;
 
@@ -162,8 +159,7 @@ client_session_mark_read(struct client_session *s, const char *peer)
 	for (i = from; i < s->nreads; i++)
 		client_store_mark_seen(
 		    s->store, s->reads[i].to, s->reads[i].id);
-	if (c != NULL)
-		c->unread = 0;
+	client_roster_set_unread(s->roster, peer, 0);
 	if ((cv = client_convos_find(s->convos, peer)) != NULL) {
 		for (i = 0; i < cv->n; i++) {
 			if (!cv->e[i].outgoing &&

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,50 @@ client_roster_free(struct client_roster *r)
 	free(r);
 }
 
+/* The key of peer in the waiting counts: its name in lower case. */
+static size_t
+waiting_key(const char *peer, size_t len, char *key)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 32; i++)
+		key[i] = (char)tolower((unsigned char)peer[i]);
+	return i;
+}
+
 /* The unread count of peer, from the store, for when the relay names it. */
 void
 client_roster_set_unread(struct client_roster *r, const char *peer, unsigned n)
 {
-	util_map_set(r->unread0, peer, strlen(peer), (void *)(uintptr_t)n);
+	struct client_contact *c = client_roster_find(r, peer);
+	char key[32];
+
+	if (c != NULL)
+		c->unread = n;
+	else
+		util_map_set(r->unread0, key,
+		    waiting_key(peer, strlen(peer), key), (void *)(uintptr_t)n);
+}
+
+/*
+ * One more unread message from peer: counted on its contact, or kept
+ * until the relay names peer (a new contact's first message can come
+ * before its USER line).
+ */
+void
+client_roster_add_unread(struct client_roster *r, const char *peer)
+{
+	struct client_contact *c = client_roster_find(r, peer);
+	char key[32];
+	size_t len;
+
+	if (c != NULL) {
+		c->unread++;
+		return;
+	}
+	len = waiting_key(peer, strlen(peer), key);
+	util_map_set(r->unread0, key, len,
+	    (void *)((uintptr_t)util_map_get(r->unread0, key, len) + 1));
 }
 
 /* The contact called name (any case), or NULL. */
@@ -67,6 +107,7 @@ client_roster_set(struct client_roster *r, const char *name, size_t len,
 {
 	struct proto_slice want = {name, len};
 	struct client_contact *c = NULL;
+	char key[32];
 	size_t i;
 
 	for (i = 0; i < r->n && c == NULL; i++) {
@@ -81,7 +122,7 @@ client_roster_set(struct client_roster *r, const char *name, size_t len,
 		memcpy(c->name, name, len);
 		c->name[len] = '\0';
 		c->unread = (unsigned)(uintptr_t)util_map_remove(
-		    r->unread0, c->name, len);
+		    r->unread0, key, waiting_key(name, len, key));
 	}
 	*back = online && !c->online;
 	c->online = online;

@@ -23,6 +23,7 @@ struct client_contact {
 struct client_roster *client_roster_new(void);
 void client_roster_free(struct client_roster *);
 void client_roster_set_unread(struct client_roster *, const char *, unsigned);
+void client_roster_add_unread(struct client_roster *, const char *);
 struct client_contact *client_roster_find(struct client_roster *, const char *);
 struct client_contact *client_roster_set(
     struct client_roster *, const char *, size_t, bool, uint64_t, bool *);

@@ -104,9 +104,13 @@ cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
 		cmd_run_warn("%s is signed in elsewhere, and a headless "
 		             "command does not take over a session that is "
 		             "online (the relay: %s). Quit that session and "
-		             "run the command again, or add --replace to take "
-		             "the name over (a name with a password only).",
-		    client_session_me(r->s), text);
+		             "run the command again%s.",
+		    client_session_me(r->s), text,
+		    r->has_password ? ", or add --replace to take the name over"
+		        : r->replace
+		        ? " (--replace takes over only a name with "
+		          "a password)"
+		        : "");
 		r->refused = true;
 		cmd_run_finish(r, 1);
 		return;
@@ -192,6 +196,8 @@ cmd_run_open(struct cmd_run *r, const struct cmd_args *a,
 	memset(r, 0, sizeof *r);
 	r->self = self;
 	snprintf(r->relay, sizeof r->relay, "%s:%u", a->cfg.host, a->cfg.port);
+	r->replace = a->replace;
+	r->has_password = a->cfg.password[0] != '\0';
 	if (!a->replace && cmd_run_in_use(a))
 		return -1;
 	r->loop = net_loop_new();

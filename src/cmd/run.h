@@ -31,6 +31,7 @@ struct cmd_run {
 	bool reached; /* the relay answered once: later troubles retry */
 	bool online; /* logged in once */
 	bool refused; /* the login was refused: undo what was queued */
+	bool replace, has_password; /* --replace; a password to log in with */
 	char relay[300]; /* HOST:PORT, to say what cannot be reached */
 	bool done;
 	int status;

@@ -537,6 +537,25 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 		    s->pending);
 }
 
+/*
+ * Of a notice's forms (separated by UI_NOTICE_OR, longest first), the
+ * first that fits in width columns, else the last; its length in *len.
+ */
+const char *
+ui_format_notice(const char *s, int width, size_t *len)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, UI_NOTICE_OR);
+		if (s[n] == '\0' || ui_text_width(s, n) <= width)
+			break;
+		s += n + 1;
+	}
+	*len = n;
+	return s;
+}
+
 /* strftime with the user's format (config time_format, checked by
  * ui_format_clock_width before it is taken); 0 if it makes nothing. */
 static size_t

@@ -66,7 +66,11 @@ void ui_format_badge(unsigned, const struct client_xfer *, char *, size_t);
 int ui_format_percent(const struct client_xfer *);
 void ui_format_fit(const char *, int, bool, char *, size_t);
 const char *ui_format_mark(const struct client_entry *, enum ui_color *);
+/* Between the forms of a notice, longest first: "long" UI_NOTICE_OR "short". */
+#define UI_NOTICE_OR "\x1f"
+
 void ui_format_status(const struct ui_status_info *, char *, size_t);
+const char *ui_format_notice(const char *, int, size_t *);
 void ui_format_set_clock(const char *);
 int ui_format_clock_width(const char *);
 int ui_format_clock_cols(void);

@@ -4,6 +4,7 @@
  * (ui/editor.h), the input line's own keys, its commands, and sending
  * what was typed. The editing keys themselves are ui_editor_key's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 #define LONG_PASTE 4096
 #define LONG_LINES 20
 #define NO_KEY (-2) /* nothing waits */
+#define SKIP_KEY (-3) /* something was read, but no key */
 
 /* A curses key (wget_wch's kind and code) as the editor's key. */
 int
@@ -285,6 +287,30 @@ trust_key(struct tui *t, int key)
 		ui_tui_notice(t, true, "%s", err);
 }
 
+/*
+ * A key while a list is open that is not one of the list's: the list
+ * closes and the key goes on to the input line, kept (so "/q bob" typed
+ * over /transfers is a command). An Esc read together with a key the
+ * input line has no Alt use for is Esc (closing the list) and that key.
+ * Returns the key to go on with.
+ */
+static int
+past_list(struct tui *t, int key)
+{
+	static const char own[] = "qacoyYnN";
+
+	if (t->list == NULL)
+		return key;
+	if (key > UI_KEY_ALT(0x1f) && key < UI_KEY_ALT(UI_KEY_BASE)) {
+		ui_lists_close(t);
+		return ui_nav_is_alt(key) ? key : key - UI_KEY_ALT(0);
+	}
+	if (key >= 0x20 && key != 0x7f && key < UI_KEY_BASE &&
+	    (key >= 0x80 || strchr(own, key) == NULL))
+		ui_lists_close(t);
+	return key;
+}
+
 /* One key: help, the dialog and the long-message question come first. */
 void
 ui_input_key(struct tui *t, int key)
@@ -292,6 +318,13 @@ ui_input_key(struct tui *t, int key)
 	t->dirty = true;
 	if (key == UI_KEY_RESIZE)
 		return; /* handled through SIGWINCH */
+	key = past_list(t, key);
+	/* Tab's list of choices goes with the next key that is not Tab. */
+	if (t->notice_tab && key != '\t' && key != UI_KEY_FOCUS_IN &&
+	    key != UI_KEY_FOCUS_OUT) {
+		t->notice_tab = false;
+		t->notice_until = 0;
+	}
 	if (ui_notify_key(t, key) || ui_lists_key(t, key))
 		return; /* focus; an open /transfers or /find */
 	if (t->help) {
@@ -327,6 +360,35 @@ ui_input_key(struct tui *t, int key)
 }
 
 /*
+ * The rest of a control sequence after ESC [ (or ESC [ <, with the mouse
+ * off) that curses did not know, read and dropped (never typed); an SGR
+ * mouse report (ESC [ < B ; X ; Y M or m, as tmux sends them) is a
+ * click or the wheel, when the mouse is on.
+ */
+static void
+csi_rest(struct tui *t, WINDOW *w)
+{
+	char p[32];
+	size_t n = 0;
+	wint_t ch;
+	int b, x, y;
+
+	while (wget_wch(w, &ch) == OK && ch >= 0x20 && ch < 0x40) {
+		if (n + 1 < sizeof p)
+			p[n++] = (char)ch;
+	}
+	p[n] = '\0';
+	if (!t->cfg.mouse || t->too_small || ch != 'M' || p[0] != '<' ||
+	    sscanf(p + 1, "%d;%d;%d", &b, &x, &y) != 3)
+		return;
+	if (b == 0 && x - 1 < t->sw)
+		ui_sidebar_click(t, y - 1);
+	else if (b == 64 || b == 65)
+		ui_pane_scroll(t, b == 64 ? -3 : 3);
+	t->dirty = true;
+}
+
+/*
  * The next key of window w: an Escape read together with the key after it
  * is Alt and that key; Ctrl-J (a terminal's Enter is Ctrl-M) a new line.
  * NO_KEY when nothing waits.
@@ -340,11 +402,20 @@ next_key(struct tui *t, WINDOW *w)
 	kind = wget_wch(w, &ch);
 	if (kind == ERR)
 		return NO_KEY;
+	if (kind == KEY_CODE_YES && ch == KEY_MOUSE && !t->cfg.mouse) {
+		/* curses knows ESC [ < but not the report after it. */
+		csi_rest(t, w);
+		return SKIP_KEY;
+	}
 	if (kind == OK && ch == '\n' && !t->dialog && !t->paste)
 		return UI_KEY_NEWLINE;
 	if (kind != OK || ch != UI_KEY_ESC || t->paste || t->dialog)
 		return ui_input_key_of(kind, ch);
 	kind2 = wget_wch(w, &ch2);
+	if (kind2 == OK && ch2 == '[') {
+		csi_rest(t, w);
+		return SKIP_KEY;
+	}
 	if (kind2 == OK)
 		return UI_KEY_ALT(ch2 == '\n' ? '\r' : (int)ch2);
 	if (kind2 == KEY_CODE_YES) {
@@ -366,6 +437,8 @@ ui_input_ready(void *arg)
 		key = next_key(t, t->input != NULL ? t->input : stdscr);
 		if (key == NO_KEY)
 			break;
+		if (key == SKIP_KEY)
+			continue;
 		ui_input_key(t, key);
 		if (t->quit)
 			break;

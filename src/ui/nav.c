@@ -129,8 +129,10 @@ ui_nav_complete(struct tui *t)
 	names = xreallocarray(NULL, t->nroster + 1, sizeof *names);
 	for (i = 0; i < t->nroster; i++)
 		names[i] = t->roster[i].name;
-	if (ui_complete(&t->ed, names, t->nroster, list, sizeof list) > 1)
+	if (ui_complete(&t->ed, names, t->nroster, list, sizeof list) > 1) {
 		ui_tui_notice(t, false, "%s", list);
+		t->notice_tab = true;
+	}
 	free(names);
 }
 
@@ -188,6 +190,16 @@ ui_nav_jump_key(struct tui *t, int key)
 			t->jump_pos = 0;
 	}
 	free(idx);
+}
+
+/* Whether key is an Alt key this file acts on. */
+bool
+ui_nav_is_alt(int key)
+{
+	static const char alts[] = "0123456789aApnrR\r";
+
+	return key > UI_KEY_ALT(0) && key < UI_KEY_ALT(0x80) &&
+	    strchr(alts, key - UI_KEY_ALT(0)) != NULL;
 }
 
 /* The input line's keys of this file; false for any other. */

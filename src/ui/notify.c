@@ -130,7 +130,7 @@ ui_notify_message(struct tui *t, const struct client_msg *m)
 	uint64_t now = client_rt_now_ms();
 
 	ui_notify_log(t, m->peer != NULL ? m->peer : m->sender, m->sender,
-	    m->body != NULL ? m->body : "");
+	    m->body != NULL ? m->body : "", m->body != NULL ? m->len : 0);
 	if (m->outgoing || (!t->away && strcasecmp(m->sender, t->sel) == 0))
 		return;
 	if (t->away && strcasecmp(m->sender, t->sel) == 0)
@@ -154,12 +154,12 @@ ui_notify_message(struct tui *t, const struct client_msg *m)
 
 /*
  * A line "YYYY-MM-DD HH:MM:SS who: text" in peer's log, when logs are on:
- * logs/PEER.log in the data folder, 0600 files in a 0700 folder, text on
- * one line with controls escaped.
+ * logs/PEER.log in the data folder, 0600 files in a 0700 folder, text
+ * (len bytes, not read as a C string) on one line with controls escaped.
  */
 void
-ui_notify_log(
-    struct tui *t, const char *peer, const char *who, const char *text)
+ui_notify_log(struct tui *t, const char *peer, const char *who,
+    const char *text, size_t len)
 {
 	char path[1200], when[32], *line;
 	time_t now = time(NULL);
@@ -179,7 +179,7 @@ ui_notify_log(
 		return;
 	}
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
-	line = util_esc_dup(text, strlen(text), UTIL_ESC_TERM | UTIL_ESC_LINE);
+	line = util_esc_dup(text, len, UTIL_ESC_TERM | UTIL_ESC_LINE);
 	fprintf(f, "%s %s: %s\n", when, who, line);
 	free(line);
 	fclose(f);
@@ -209,5 +209,5 @@ ui_notify_xfer(struct tui *t, const struct client_xfer *x)
 	client_convos_get(cs, x->peer);
 	client_convos_append(cs, x->peer, &m); /* once: same id, same "*" */
 	if (x->state == CLIENT_XFER_DONE || x->state == CLIENT_XFER_FAILED)
-		ui_notify_log(t, x->peer, "*", text);
+		ui_notify_log(t, x->peer, "*", text, m.len);
 }

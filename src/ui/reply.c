@@ -46,9 +46,10 @@ ui_reply_start(struct tui *t, const char *text)
 		return;
 	}
 	if (tlen > 0) {
-		msg = xmalloc(n + tlen);
+		msg = xmalloc(n + tlen + 1);
 		memcpy(msg, quote, n);
 		memcpy(msg + n, text, tlen);
+		msg[n + tlen] = '\0';
 		if (client_session_queue_msg(
 		        t->s, t->sel, msg, n + tlen, id, err, sizeof err) != 0)
 			ui_tui_notice(t, true, "Not sent: %s", err);

@@ -13,17 +13,22 @@
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
-/* Copy and sort the core's contacts. */
+/* Copy the core's contacts but the user, and sort them. */
 void
 ui_sidebar_refresh(struct tui *t)
 {
 	const struct client_contact *c;
-	size_t n, i;
+	const char *me = client_session_me(t->s);
+	size_t n, i, k = 0;
 
 	c = client_session_contacts(t->s, &n);
 	t->roster = xreallocarray(t->roster, n + 1, sizeof *t->roster);
-	if (n > 0)
-		memcpy(t->roster, c, n * sizeof *c);
+	/* Yourself is no one to talk to: left out. */
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(c[i].name, me) != 0)
+			t->roster[k++] = c[i];
+	}
+	n = k;
 	t->nroster = n;
 	/* Away from the relay nobody's presence is known: none is shown
 	 * online. */

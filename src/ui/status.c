@@ -22,6 +22,29 @@ draw_hotlist(WINDOW *w, const char *hot, int col)
 }
 
 /*
+ * A notice, in the form that fits (ui_format_notice), with the connection
+ * state kept at the right where "F1 help" is otherwise.
+ */
+static void
+draw_notice(struct tui *t, const char *hot, int hw)
+{
+	WINDOW *w = t->status;
+	const char *state = client_state_name(t->state);
+	size_t len;
+	const char *form = ui_format_notice(t->notice, t->cols - 15 - hw, &len);
+
+	if (t->notice_error)
+		wattron(w, A_BOLD);
+	mvwaddch(w, 0, 0, ' ');
+	ui_tui_put(w, form, len, t->cols - 15 - hw);
+	wattroff(w, A_BOLD);
+	draw_hotlist(w, hot, t->cols - 13 - hw);
+	wmove(w, 0, t->cols - 13);
+	waddch(w, ' ');
+	ui_tui_put(w, state, strlen(state), 12);
+}
+
+/*
  * The status line: a notice while one is up, else the connection; the
  * hotlist of unread conversations at its right.
  */
@@ -40,31 +63,28 @@ ui_status_draw(struct tui *t)
 	    .pending = client_session_outbox_len(t->s),
 	    .width = t->cols - 14,
 	};
-
 	bool notice = si.now < t->notice_until;
-	const char *text = notice ? t->notice : line;
 	char hot[256] = "";
+	const char *text = line;
+	size_t len;
 	int hw, room;
 
 	werase(w);
 	wbkgd(w, A_REVERSE | ui_tui_pair(t, UI_COLOR_STATUS));
-	if (!notice)
+	if (notice)
+		text = ui_format_notice(t->notice, t->cols - 15, &len);
+	else
 		ui_format_status(&si, line, sizeof line);
+	len = notice ? len : strlen(line);
 	/* The connection or the notice first; the hotlist gets what is
 	 * left, and nothing when that is too little to name anyone. */
-	room = (notice ? t->cols - 2 : t->cols - 14) -
-	    ui_text_width(text, strlen(text)) - 2;
+	room = t->cols - 14 - ui_text_width(text, len) - 2;
 	if (room >= 12)
 		ui_nav_hotlist(t, room < t->cols / 2 ? room : t->cols / 2, hot,
 		    sizeof hot);
 	hw = hot[0] != '\0' ? (int)strlen(hot) + 1 : 0;
 	if (notice) {
-		if (t->notice_error)
-			wattron(w, A_BOLD);
-		mvwaddch(w, 0, 0, ' ');
-		ui_tui_put(w, t->notice, strlen(t->notice), t->cols - 2 - hw);
-		wattroff(w, A_BOLD);
-		draw_hotlist(w, hot, t->cols - hw);
+		draw_notice(t, hot, hw);
 		wnoutrefresh(w);
 		return;
 	}
@@ -185,8 +205,10 @@ ui_status_replaced(struct tui *t, const char *detail)
 		    (int)(end - from - 6), from + 6);
 	snprintf(t->detail, sizeof t->detail, "replaced by a login %s", where);
 	ui_tui_notice(t, true,
-	    "%s signed in %s; /reconnect takes the name back", t->cfg.user,
-	    where);
+	    "%s signed in %s; /reconnect takes the name back" UI_NOTICE_OR
+	    "/reconnect takes %s back: it signed in %s" UI_NOTICE_OR
+	    "/reconnect takes the name back",
+	    t->cfg.user, where, t->cfg.user, where);
 }
 
 /* /reconnect: log in again now; a replaced client takes its name back. */

@@ -72,10 +72,12 @@ ui_tui_notice(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->notice, sizeof t->notice, fmt, ap);
 	va_end(ap);
 	t->notice_error = error;
+	t->notice_tab = false;
 	t->notice_until = client_rt_now_ms() + 6000;
 	t->dirty = true;
-	if (error)
-		ui_tui_log(t, "%s", t->notice);
+	if (error) /* its longest form */
+		ui_tui_log(t, "%.*s", (int)strcspn(t->notice, UI_NOTICE_OR),
+		    t->notice);
 }
 
 /* --- terminal modes -------------------------------------------------- */
@@ -335,8 +337,10 @@ ev_error(void *arg, const char *code, const char *ref, const char *text)
 		t->name_in_use = true; /* said by the state that follows */
 	else if (strcmp(code, "AUTH_FAILED") == 0)
 		ui_tui_notice(t, true, "Login refused: %s", text);
+	else if (text[0] != '\0') /* in words; the code is in the log */
+		ui_tui_notice(t, true, "%s", text);
 	else
-		ui_tui_notice(t, true, "%s: %s", code, text);
+		ui_tui_notice(t, true, "The relay refused it (%s)", code);
 }
 
 /* A line for the log file only. */

@@ -95,6 +95,7 @@ struct tui {
 	char notice[256];
 	bool notice_error;
 	uint64_t notice_until;
+	bool notice_tab; /* the notice is Tab's list: gone at the next key */
 	char typing_peer[33];
 	uint64_t typing_until;
 	char typing_to[33];
@@ -181,6 +182,7 @@ void ui_nav_complete(struct tui *);
 void ui_nav_recall(struct tui *, bool);
 void ui_nav_jump_open(struct tui *);
 void ui_nav_jump_key(struct tui *, int);
+bool ui_nav_is_alt(int);
 bool ui_nav_key(struct tui *, int);
 void ui_nav_hotlist(struct tui *, int, char *, size_t);
 
@@ -195,7 +197,8 @@ void ui_notify_start(struct tui *, const char *);
 void ui_notify_stop(struct tui *);
 bool ui_notify_key(struct tui *, int);
 void ui_notify_message(struct tui *, const struct client_msg *);
-void ui_notify_log(struct tui *, const char *, const char *, const char *);
+void ui_notify_log(
+    struct tui *, const char *, const char *, const char *, size_t);
 void ui_notify_xfer(struct tui *, const struct client_xfer *);
 
 /* marker.c: the read marker; reply.c: replies that quote. */

@@ -68,6 +68,31 @@ client_roster__set__adds_once_and_says_who_came_back(void **state)
 	client_roster_free(r);
 }
 
+/* A new contact's message before its USER line still counts as unread,
+ * whatever the case of its name. */
+static void
+client_roster__add_unread__counts_before_the_user_line(void **state)
+{
+	struct client_roster *r = client_roster_new();
+	struct client_contact *c;
+	bool back;
+
+	(void)state;
+	client_roster_add_unread(r, "Fresh1");
+	client_roster_add_unread(r, "fresh1");
+	c = client_roster_set(r, "fresh1", 6, true, 0, &back);
+	assert_int_equal(c->unread, 2);
+	client_roster_add_unread(r, "FRESH1");
+	assert_int_equal(c->unread, 3);
+	client_roster_set_unread(r, "fresh1", 0);
+	assert_int_equal(c->unread, 0);
+	client_roster_set_unread(r, "fresh2", 4);
+	client_roster_add_unread(r, "fresh2");
+	c = client_roster_set(r, "Fresh2", 6, false, 0, &back);
+	assert_int_equal(c->unread, 5);
+	client_roster_free(r);
+}
+
 static char dir[256];
 
 static int
@@ -149,6 +174,8 @@ main(void)
 	    cmocka_unit_test(client_roster__orders__online_first_then_by_name),
 	    cmocka_unit_test(
 	        client_roster__set__adds_once_and_says_who_came_back),
+	    cmocka_unit_test(
+	        client_roster__add_unread__counts_before_the_user_line),
 	    cmocka_unit_test_setup_teardown(
 	        client_convo__pages_history__and_counts_unread, setup,
 	        teardown),

@@ -20,14 +20,17 @@ pass "both clients connected; alice sees bob online"
 keys bob Down Down Down
 wait_for bob "│  carol  offline"
 
-# alice goes to the top of the sidebar (herself), then down to bob.
+# alice goes to the top of the sidebar (bob: she is not in her own
+# list), down to carol and back.
 keys alice Up Up Up
-wait_for alice "│  alice  online"
-keys alice Down
 wait_for alice "│  bob  online"
+keys alice Down
+wait_for alice "│  carol  offline"
 keys alice C-p
-wait_for alice "│  alice  online"
+wait_for alice "│  bob  online"
 keys alice C-n
+wait_for alice "│  carol  offline"
+keys alice C-p
 wait_for alice "│  bob  online"
 pass "arrow keys and Ctrl-P/Ctrl-N move the selection and switch the conversation"
 

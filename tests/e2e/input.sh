@@ -53,9 +53,9 @@ keys alice C-u M-p
 wait_for alice "^\[bob\] for carol only$"
 keys alice M-p M-n
 wait_for alice "^\[bob\] for carol only$"
-keys alice Up
-wait_row alice 1 "│  alice  online"
 keys alice Down
+wait_row alice 1 "│  carol  offline"
+keys alice Up
 wait_row alice 1 "│  bob  online"
 wait_for alice "^\[bob\] for carol only$"
 keys alice C-u
@@ -72,6 +72,8 @@ text alice "/qu"
 keys alice Tab
 wait_for alice "^ /query /quit"
 text alice "e"
+# The list of choices goes as soon as the input changes.
+wait_gone alice "^ /query /quit" 3
 keys alice Tab
 wait_for alice "^\[bob\] /query$"
 wait_cursor alice 13,29

@@ -13,6 +13,9 @@ register alice bob
 # bob's terminal has a light background: theme = light.
 mkdir -p "$tmp/bob-home/.config/termgram"
 echo "theme = light" >"$tmp/bob-home/.config/termgram/config"
+# alice keeps logs: a reply's text is written there by its length.
+mkdir -p "$tmp/alice-home/.config/termgram"
+echo "log = on" >"$tmp/alice-home/.config/termgram/config"
 pair alice bob
 say bob "lunch at noon? the usual place"
 msg_at alice 3 "bob: lunch at noon\\? the usual place"
@@ -44,7 +47,10 @@ say alice "/reply the usual, yes"
 keys alice End
 msg_at bob 7 "alice: ↪ bob: lunch at noon\\? the usual place"
 wait_row bob 8 "^[^│]*│ +the usual, yes$"
-pass "/reply TEXT quotes the /search hit and sends"
+last=$(tail -n 1 "$tmp/alice/logs/bob.log")
+[[ $last =~ ^[0-9-]{10}\ [0-9:]{8}\ alice:\ .*\\nthe\ usual,\ yes$ ]] ||
+    fail "alice's log has the reply wrong: $(printf %q "$last")"
+pass "/reply TEXT quotes the /search hit and sends; the log has it exactly"
 
 # A long first line is cut to one line of the pane, with ….
 say bob "$(printf 'word%.0s ' $(seq 30))end"

@@ -19,7 +19,7 @@ seq -f 'message %03g' 250 | sed \
     cli bob send --stdin alice || fail "bob could not send"
 wait_row alice 28 "bob: message 250$"
 
-status() { wait_row alice 29 "^ $1 *$"; }
+status() { wait_row alice 29 "^ $1 +connected *$"; }
 # top TEXT: the hit is the pane's first row, highlighted (reverse video)
 # from after its time.
 lit() { screen_e alice | sed -n 2p | grep -q $'\e\\[7mbob: message '"$1"; }

@@ -91,6 +91,15 @@ wait_for carol "carol @ 127\\.0\\.0\\.1:$port · connected"
     fail "a send as carol succeeded while carol was online"
 grep -q "carol is signed in elsewhere" "$tmp/s4.out" ||
     fail "the send as carol did not say why: $(cat "$tmp/s4.out")"
+grep -q "replace" "$tmp/s4.out" &&
+    fail "an open name was told to use --replace: $(cat "$tmp/s4.out")"
+"$bin/termgram" send --replace --port "$port" --user carol \
+    --data "$tmp/carol-script" bob "replace an open name" 2>"$tmp/s5.out" &&
+    fail "a send --replace as carol succeeded while carol was online"
+grep -q "add --replace" "$tmp/s5.out" &&
+    fail "send --replace was told to add --replace: $(cat "$tmp/s5.out")"
+grep -q "takes over only a name with a password" "$tmp/s5.out" ||
+    fail "send --replace on an open name did not say why: $(cat "$tmp/s5.out")"
 head -c 3000 /dev/urandom >"$tmp/file.bin"
 "$bin/termgram" sendfile --port "$port" --user carol \
     --data "$tmp/carol-script" bob "$tmp/file.bin" 2>"$tmp/s6.out" &&

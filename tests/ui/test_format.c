@@ -578,6 +578,30 @@ ui_format__xfer_entry__progress_then_the_note_wrapped(void **state)
 	free(t);
 }
 
+/* A notice's longest form that fits its width, else its last. */
+static void
+ui_format__notice__picks_the_form_that_fits(void **state)
+{
+	const char *n =
+	    "3 files offered, by dave, heidi (Ctrl-O to accept)" UI_NOTICE_OR
+	    "Ctrl-O accepts: 3 files, by dave, heidi" UI_NOTICE_OR
+	    "Ctrl-O accepts 3 files";
+	const char *f;
+	size_t len;
+
+	(void)state;
+	f = ui_format_notice(n, 80, &len);
+	assert_int_equal(len, 50);
+	assert_memory_equal(f, "3 files offered", 15);
+	f = ui_format_notice(n, 49, &len);
+	assert_int_equal(len, 39);
+	assert_memory_equal(f, "Ctrl-O accepts: 3", 17);
+	f = ui_format_notice(n, 10, &len);
+	assert_string_equal(f, "Ctrl-O accepts 3 files");
+	f = ui_format_notice("one form only", 4, &len);
+	assert_int_equal(len, 13);
+}
+
 int
 main(void)
 {
@@ -598,6 +622,7 @@ main(void)
 	    cmocka_unit_test(
 	        ui_format__entry__wraps_with_a_date_line_when_the_day_changes),
 	    cmocka_unit_test(ui_format__clock__follows_time_format),
+	    cmocka_unit_test(ui_format__notice__picks_the_form_that_fits),
 	    cmocka_unit_test(
 	        ui_format__quote__first_line_of_the_quoted_cut_to_60),
 	    cmocka_unit_test(
