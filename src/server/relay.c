@@ -66,6 +66,8 @@ server_config_defaults(struct server_config *cfg)
 	cfg->ticket_s = 60;
 	cfg->queue_max_frames = 100000;
 	cfg->queue_max_bytes = 256ULL * 1024 * 1024;
+	cfg->queue_max_s_frames = 50000;
+	cfg->queue_max_s_bytes = 128ULL * 1024 * 1024;
 	cfg->tls = true;
 	cfg->hash_threads = 0; /* one fewer than the CPUs, 1 to 2 */
 	cfg->hash_queue = 16;
@@ -330,8 +332,9 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	    server_store_open(cfg->data_dir, cfg->sync_full, err, errlen);
 	server_router_init(&r->rt, loop, r->store, &r->dir, &r->st,
 	    cfg->grace_ms, &server_session_io);
-	server_router_set_quota(
-	    &r->rt, cfg->queue_max_frames, cfg->queue_max_bytes);
+	server_router_set_quota(&r->rt, cfg->queue_max_frames,
+	    cfg->queue_max_bytes, cfg->queue_max_s_frames,
+	    cfg->queue_max_s_bytes);
 	if (r->store == NULL)
 		goto fail;
 	if (server_directory_load(&r->dir, r->store) != 0 ||

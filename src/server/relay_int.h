@@ -66,8 +66,9 @@ struct srv_user {
 	unsigned char alive_key[32];
 	bool has_alive_key;
 	/* Its part of the queue on disk, counted rather than kept: frames
-	 * and bytes waiting for it (its quota), messages from it stored. */
-	uint64_t q_frames, q_bytes, q_sent;
+	 * and bytes waiting for it (its quota), and frames and bytes from
+	 * it waiting for anyone (its share as a sender). */
+	uint64_t q_frames, q_bytes, s_frames, s_bytes;
 	/* Wrong passwords for it (login.c); the delay does not hold for
 	 * good_ip, the address of its last good login (kept in the store
 	 * across restarts). */
@@ -218,6 +219,7 @@ struct server_router {
 	struct srv_stats *st;
 	unsigned grace_ms; /* RCPT wait before storing */
 	uint64_t max_frames, max_bytes; /* queue quota per recipient; 0: none */
+	uint64_t max_s_frames, max_s_bytes; /* per sender; 0: none */
 	const struct server_router_io *io;
 	struct util_map *msgs; /* sender|id -> srv_msg in the grace list */
 	TAILQ_HEAD(, srv_msg) grace; /* oldest first */
@@ -314,7 +316,8 @@ void server_router_init(struct server_router *, struct net_loop *,
     struct server_store *, struct server_directory *, struct srv_stats *,
     unsigned, const struct server_router_io *);
 void server_router_fini(struct server_router *);
-void server_router_set_quota(struct server_router *, uint64_t, uint64_t);
+void server_router_set_quota(
+    struct server_router *, uint64_t, uint64_t, uint64_t, uint64_t);
 int server_router_load(struct server_router *);
 void server_router_route(
     struct server_router *, struct srv_sess *, const struct proto_frame *);
