@@ -238,6 +238,7 @@ struct server_sessions {
 	struct net_timer kick;
 	TAILQ_HEAD(, srv_sess) heavy; /* holding much output (output.c) */
 	size_t nheavy, out_total; /* and what they hold in all */
+	uint64_t out_freed; /* bytes their output shrank by, for the trim */
 };
 
 /* The login path's state (login.c). */
@@ -245,7 +246,11 @@ struct server_logins {
 	struct server_hasher *hasher;
 	struct util_map *addrs; /* ip -> srv_addr */
 	uint64_t closed; /* sessions closed, for the heap trim */
-	uint64_t closed_mark; /* closed at the last sweep */
+};
+
+/* What was counted at the last sweep or the last heap trim (relay.c). */
+struct srv_trim_marks {
+	uint64_t frames, closed, freed;
 };
 
 struct server_relay {
@@ -260,7 +265,7 @@ struct server_relay {
 	char addr[NET_ADDRSTRLEN + 8];
 	struct net_timer sweep, accept_again;
 	bool shutting_down;
-	uint64_t trim_mark; /* frames_out at the last sweep */
+	struct srv_trim_marks sweep_mark, trim_mark;
 	bool trim_wanted;
 	uint64_t started; /* monotonic ms */
 
