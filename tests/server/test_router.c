@@ -538,10 +538,42 @@ router__keeps__settling_receipt_over_quota(void **state)
 	assert_int_equal(server_store_queue_count(w->store, "bob"), 0);
 }
 
+static void
+router__refuses__sender_over_its_own_share(void **state)
+{
+	struct world *w = *state;
+	struct fake_sess sc;
+
+	/* alice's share is 2 frames, whoever they wait for. */
+	server_router_set_quota(&w->rt, 0, 0, 2, 0);
+	store_for_bob(w, 1);
+	feed(w, &w->sa, "RCPT|alice|carol|zz|read\n");
+	assert_int_equal(w->alice->s_frames, 2);
+	feed(w, &w->sa, "MSG|alice|bob|1|m1|aGk=\n");
+	assert_true(strncmp(w->sa.log, "ERR|QUOTA|m1|", 13) == 0);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+	/* Another sender to the same recipient is not affected. */
+	online(&sc, w->carol);
+	feed(w, &sc, "MSG|carol|bob|1|c1|aGk=\n");
+	server_router_commit(&w->rt);
+	assert_string_equal(sc.log, "ACK|c1|stored\n");
+	/* The receipt handed to carol leaves alice's share. */
+	sc.s.backlog = true;
+	server_router_sync(&w->rt, &sc.s);
+	assert_int_equal(w->alice->s_frames, 1);
+	assert_int_equal(w->carol->s_frames, 1);
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa, "MSG|alice|bob|1|m1|aGk=\n");
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        router__refuses__sender_over_its_own_share, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        router__forwards__msg_to_online_user_unchanged, setup,
 	        teardown),
