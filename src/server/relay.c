@@ -239,6 +239,7 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 	}
 }
 
+/* Under the address sanitizer, its heap is the one to trim. */
 #if defined(__SANITIZE_ADDRESS__)
 #define RELAY_ASAN 1
 #elif defined(__has_feature)
@@ -246,8 +247,11 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 #define RELAY_ASAN 1
 #endif
 #endif
-#ifdef RELAY_ASAN
+#if defined(RELAY_ASAN) && defined(__has_include)
+#if __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
+#define RELAY_ASAN_PURGE 1
+#endif
 #endif
 
 #define TRIM_FRAMES 10000 /* frames sent */
@@ -297,7 +301,7 @@ relay_trim(struct server_relay *r)
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
-#ifdef RELAY_ASAN
+#ifdef RELAY_ASAN_PURGE
 	__sanitizer_purge_allocator();
 #endif
 	r->trim_wanted = false;
