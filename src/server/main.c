@@ -29,6 +29,8 @@ static const char usage[] =
     "                 [--sync full|normal] [--max-stall SECONDS]\n"
     "                 [--ticket-seconds S] [--name NAME] [--login-timeout S]\n"
     "                 [--queue-max-frames N] [--queue-max-bytes BYTES]\n"
+    "                 [--queue-max-sender-frames N]\n"
+    "                 [--queue-max-sender-bytes BYTES]\n"
     "                 [--tls on|off] [--cert FILE --key FILE]\n"
     "                 [--hash-threads N] [--hash-queue N]\n"
     "                 [--name-failures N] [--addr-failures N]\n"
@@ -87,6 +89,11 @@ static const char usage[] =
     "                      limit)\n"
     "  --queue-max-bytes BYTES  bytes the relay keeps for one recipient\n"
     "                      (default 268435456, 256 MiB; 0: no limit)\n"
+    "  --queue-max-sender-frames N  frames the relay keeps from one sender,\n"
+    "                      to all recipients; past it the sender gets\n"
+    "                      ERR|QUOTA (default 50000; 0: no limit)\n"
+    "  --queue-max-sender-bytes BYTES  bytes the relay keeps from one\n"
+    "                      sender (default 134217728, 128 MiB; 0: no limit)\n"
     "  --hash-threads N    passwords hashed at once, each with 64 MiB of\n"
     "                      memory (default: one fewer than the CPUs, 1 to 2)\n"
     "  --hash-queue N      logins waiting for a hashing thread; more get\n"
@@ -179,6 +186,9 @@ static const struct opt opts[] = {
     {"login-timeout", OPT_UINT, CFG(login_timeout_s), 1, 3600},
     {"queue-max-frames", OPT_SIZE, CFG(queue_max_frames), 0, 1ULL << 40},
     {"queue-max-bytes", OPT_SIZE, CFG(queue_max_bytes), 0, 1ULL << 50},
+    {"queue-max-sender-frames", OPT_SIZE, CFG(queue_max_s_frames), 0,
+        1ULL << 40},
+    {"queue-max-sender-bytes", OPT_SIZE, CFG(queue_max_s_bytes), 0, 1ULL << 50},
     {"name", OPT_OTHER, 0, 0, 0},
     {"tls", OPT_OTHER, 0, 0, 0},
     {"cert", OPT_STR, CFG(cert), 0, 0},

@@ -31,6 +31,8 @@ output_len(const struct srv_sess *s)
 static void
 output_set(struct server_sessions *ss, struct srv_sess *s, size_t len)
 {
+	if (len < s->out_held)
+		ss->out_freed += s->out_held - len;
 	ss->out_total = ss->out_total - s->out_held + len;
 	s->out_held = len;
 }

@@ -66,6 +66,8 @@ server_config_defaults(struct server_config *cfg)
 	cfg->ticket_s = 60;
 	cfg->queue_max_frames = 100000;
 	cfg->queue_max_bytes = 256ULL * 1024 * 1024;
+	cfg->queue_max_s_frames = 50000;
+	cfg->queue_max_s_bytes = 128ULL * 1024 * 1024;
 	cfg->tls = true;
 	cfg->hash_threads = 0; /* one fewer than the CPUs, 1 to 2 */
 	cfg->hash_queue = 16;
@@ -244,31 +246,73 @@ relay_accept(struct net_watch *w, short revents, void *arg)
 	}
 }
 
+/* Under the address sanitizer, its heap is the one to trim. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RELAY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RELAY_ASAN 1
+#endif
+#endif
+#if defined(RELAY_ASAN) && defined(__has_include)
+#if __has_include(<sanitizer/allocator_interface.h>)
+#include <sanitizer/allocator_interface.h>
+#define RELAY_ASAN_PURGE 1
+#endif
+#endif
+
+#define TRIM_FRAMES 10000 /* frames sent */
+#define TRIM_CLOSED 64 /* sessions closed */
+#define TRIM_FREED (8u << 20) /* bytes of output let go */
+
+/* The counts the heap trim follows, as they are now. */
+static struct srv_trim_marks
+relay_trim_now(const struct server_relay *r)
+{
+	return (struct srv_trim_marks){
+	    r->st.frames_out, r->lg.closed, r->ss.out_freed};
+}
+
+/* Whether now is past since by any of the trim's thresholds (times k). */
+static bool
+relay_trim_past(const struct srv_trim_marks *now,
+    const struct srv_trim_marks *since, uint64_t k)
+{
+	return now->frames - since->frames > TRIM_FRAMES * k ||
+	    now->closed - since->closed > TRIM_CLOSED * k ||
+	    now->freed - since->freed > TRIM_FREED * k;
+}
+
 /*
- * After a burst (a login storm, a backlog delivered) the heap keeps the
- * freed output buffers; give them back to the system once it is quiet, so
- * that the resident size reflects the sessions, not the last storm.
+ * After a burst (a login storm, a backlog delivered) or a trickle (the
+ * sessions of an attack dropped a few at a time) the heap keeps the freed
+ * buffers; give them back to the system, so that the resident size
+ * reflects the sessions, not the last storm. What was freed is counted
+ * from the last trim on: once it is enough, the next sweep whose second
+ * was quiet trims. That is a turn later, after the sessions closed in
+ * this one are freed (at the end of the turn, with their buffers).
  */
 static void
 relay_trim(struct server_relay *r)
 {
-#ifdef __GLIBC__
-	uint64_t out = r->st.frames_out;
+	struct srv_trim_marks now = relay_trim_now(r);
+	bool busy = relay_trim_past(&now, &r->sweep_mark, 4);
 
-	/* Many closed sessions free their buffers (partial lines, TLS
-	 * state) at once: trim once it is quiet, as after many frames. */
-	if (out - r->trim_mark > 10000 ||
-	    r->lg.closed - r->lg.closed_mark > 256)
-		r->trim_wanted = true;
-	else if (r->trim_wanted) {
-		malloc_trim(0);
-		r->trim_wanted = false;
+	r->sweep_mark = now;
+	if (!r->trim_wanted) {
+		r->trim_wanted = relay_trim_past(&now, &r->trim_mark, 1);
+		return;
 	}
-	r->trim_mark = out;
-	r->lg.closed_mark = r->lg.closed;
-#else
-	(void)r;
+	if (busy)
+		return;
+#ifdef __GLIBC__
+	malloc_trim(0);
 #endif
+#ifdef RELAY_ASAN_PURGE
+	__sanitizer_purge_allocator();
+#endif
+	r->trim_wanted = false;
+	r->trim_mark = now;
 }
 
 /* Once a second: idle and stalled sessions, tickets, light presence. */
@@ -337,8 +381,9 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	    server_store_open(cfg->data_dir, cfg->sync_full, err, errlen);
 	server_router_init(&r->rt, loop, r->store, &r->dir, &r->st,
 	    cfg->grace_ms, &server_session_io);
-	server_router_set_quota(
-	    &r->rt, cfg->queue_max_frames, cfg->queue_max_bytes);
+	server_router_set_quota(&r->rt, cfg->queue_max_frames,
+	    cfg->queue_max_bytes, cfg->queue_max_s_frames,
+	    cfg->queue_max_s_bytes);
 	if (r->store == NULL)
 		goto fail;
 	if (server_directory_load(&r->dir, r->store) != 0 ||

@@ -36,6 +36,8 @@ struct server_config {
 	unsigned ticket_s; /* a LOOKUP ticket's life */
 	size_t queue_max_frames; /* frames queued per recipient; 0: any */
 	size_t queue_max_bytes; /* bytes queued per recipient; 0: any */
+	size_t queue_max_s_frames; /* frames queued from one sender; 0: any */
+	size_t queue_max_s_bytes; /* bytes queued from one sender; 0: any */
 	const char *name; /* answered to DISCOVER; NULL: the host name */
 	bool tls; /* over TLS: the wire's extensions (BYE's address, the
 	           * answer-size rule of DISCOVER) apply */

@@ -66,8 +66,9 @@ struct srv_user {
 	unsigned char alive_key[32];
 	bool has_alive_key;
 	/* Its part of the queue on disk, counted rather than kept: frames
-	 * and bytes waiting for it (its quota), messages from it stored. */
-	uint64_t q_frames, q_bytes, q_sent;
+	 * and bytes waiting for it (its quota), and frames and bytes from
+	 * it waiting for anyone (its share as a sender). */
+	uint64_t q_frames, q_bytes, s_frames, s_bytes;
 	/* Wrong passwords for it (login.c); the delay does not hold for
 	 * good_ip, the address of its last good login (kept in the store
 	 * across restarts). */
@@ -221,6 +222,7 @@ struct server_router {
 	struct srv_stats *st;
 	unsigned grace_ms; /* RCPT wait before storing */
 	uint64_t max_frames, max_bytes; /* queue quota per recipient; 0: none */
+	uint64_t max_s_frames, max_s_bytes; /* per sender; 0: none */
 	const struct server_router_io *io;
 	struct util_map *msgs; /* sender|id -> srv_msg in the grace list */
 	TAILQ_HEAD(, srv_msg) grace; /* oldest first */
@@ -239,6 +241,7 @@ struct server_sessions {
 	struct net_timer kick;
 	TAILQ_HEAD(, srv_sess) heavy; /* holding much output (output.c) */
 	size_t nheavy, out_total; /* and what they hold in all */
+	uint64_t out_freed; /* bytes their output shrank by, for the trim */
 };
 
 /* The login path's state (login.c). */
@@ -246,7 +249,11 @@ struct server_logins {
 	struct server_hasher *hasher;
 	struct util_map *addrs; /* ip -> srv_addr */
 	uint64_t closed; /* sessions closed, for the heap trim */
-	uint64_t closed_mark; /* closed at the last sweep */
+};
+
+/* What was counted at the last sweep or the last heap trim (relay.c). */
+struct srv_trim_marks {
+	uint64_t frames, closed, freed;
 };
 
 struct server_relay {
@@ -261,7 +268,7 @@ struct server_relay {
 	char addr[NET_ADDRSTRLEN + 8];
 	struct net_timer sweep, accept_again;
 	bool shutting_down;
-	uint64_t trim_mark; /* frames_out at the last sweep */
+	struct srv_trim_marks sweep_mark, trim_mark;
 	bool trim_wanted;
 	uint64_t started; /* monotonic ms */
 
@@ -318,7 +325,8 @@ void server_router_init(struct server_router *, struct net_loop *,
     struct server_store *, struct server_directory *, struct srv_stats *,
     unsigned, const struct server_router_io *);
 void server_router_fini(struct server_router *);
-void server_router_set_quota(struct server_router *, uint64_t, uint64_t);
+void server_router_set_quota(
+    struct server_router *, uint64_t, uint64_t, uint64_t, uint64_t);
 int server_router_load(struct server_router *);
 void server_router_route(
     struct server_router *, struct srv_sess *, const struct proto_frame *);

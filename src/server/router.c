@@ -154,13 +154,18 @@ msg_free(struct server_router *rt, struct srv_msg *m)
 		free(m);
 }
 
-/* Set the queue quota per recipient, in frames and bytes (0: none). */
+/*
+ * Set the queue quota per recipient and the share of one sender over all
+ * recipients, in frames and bytes (0: none).
+ */
 void
-server_router_set_quota(
-    struct server_router *rt, uint64_t max_frames, uint64_t max_bytes)
+server_router_set_quota(struct server_router *rt, uint64_t max_frames,
+    uint64_t max_bytes, uint64_t max_s_frames, uint64_t max_s_bytes)
 {
 	rt->max_frames = max_frames;
 	rt->max_bytes = max_bytes;
+	rt->max_s_frames = max_s_frames;
+	rt->max_s_bytes = max_s_bytes;
 }
 
 /* Whether one more frame of len bytes for u would pass its quota. */
@@ -171,19 +176,37 @@ over_quota(const struct server_router *rt, const struct srv_user *u, size_t len)
 	    (rt->max_bytes > 0 && u->q_bytes + len > rt->max_bytes);
 }
 
-/* A frame of len bytes for rcpt went into the queue (or, -1, out of it). */
+/* Whether one more frame of len bytes from u would pass its share. */
+static bool
+over_share(const struct server_router *rt, const struct srv_user *u, size_t len)
+{
+	return (rt->max_s_frames > 0 && u->s_frames + 1 > rt->max_s_frames) ||
+	    (rt->max_s_bytes > 0 && u->s_bytes + len > rt->max_s_bytes);
+}
+
+/* A frame of len bytes from sender (or NULL) for rcpt went into the
+ * queue (or, -1, out of it). */
 static void
-queue_counted(
-    struct server_router *rt, struct srv_user *rcpt, size_t len, int delta)
+queue_counted(struct server_router *rt, struct srv_user *sender,
+    struct srv_user *rcpt, size_t len, int delta)
 {
 	if (delta > 0) {
 		rcpt->q_frames++;
 		rcpt->q_bytes += len;
+		if (sender != NULL) {
+			sender->s_frames++;
+			sender->s_bytes += len;
+		}
 		rt->st->queue_depth++;
 		return;
 	}
 	rcpt->q_frames -= rcpt->q_frames > 0;
 	rcpt->q_bytes -= rcpt->q_bytes > len ? len : rcpt->q_bytes;
+	if (sender != NULL) {
+		sender->s_frames -= sender->s_frames > 0;
+		sender->s_bytes -=
+		    sender->s_bytes > len ? len : sender->s_bytes;
+	}
 	rt->st->queue_depth--;
 }
 
@@ -205,8 +228,7 @@ msg_store(struct server_router *rt, struct srv_user *sender,
 		    server_store_error(rt->store));
 		return -1;
 	}
-	queue_counted(rt, rcpt, len, 1);
-	sender->q_sent++;
+	queue_counted(rt, sender, rcpt, len, 1);
 	rt->st->msgs_stored++;
 	ack_later(rt, sender, id);
 	return seq;
@@ -316,15 +338,16 @@ router_load_total(void *arg, const char *key, int64_t frames, int64_t bytes)
 	}
 }
 
-/* At start: how many messages of one user are stored. */
+/* At start: what waits from one user, in frames and bytes. */
 static void
-router_load_sender(void *arg, const char *key, int64_t msgs, int64_t unused)
+router_load_sender(void *arg, const char *key, int64_t frames, int64_t bytes)
 {
 	struct srv_user *u = router_user(arg, key);
 
-	(void)unused;
-	if (u != NULL)
-		u->q_sent = (uint64_t)msgs;
+	if (u != NULL) {
+		u->s_frames = (uint64_t)frames;
+		u->s_bytes = (uint64_t)bytes;
+	}
 }
 
 /*
@@ -428,7 +451,7 @@ id_str(char *buf, struct proto_slice id)
 /*
  * Whether message id from sender (to rcpt, or NULL: to anyone) is in the
  * store: its sequence number, and in len its frame's length; 0 if not.
- * Only a sender with stored messages costs a look-up.
+ * Only a sender with frames stored costs a look-up.
  */
 static int64_t
 msg_find_stored(struct server_router *rt, const struct srv_user *sender,
@@ -436,7 +459,7 @@ msg_find_stored(struct server_router *rt, const struct srv_user *sender,
 {
 	int64_t seq;
 
-	if (sender->q_sent == 0)
+	if (sender->s_frames == 0)
 		return 0;
 	seq = server_store_queue_find(
 	    rt->store, sender->key, id, rcpt != NULL ? rcpt->key : NULL, len);
@@ -448,16 +471,35 @@ msg_find_stored(struct server_router *rt, const struct srv_user *sender,
 	return seq;
 }
 
-/* ERR|QUOTA to s about the frame ref names: to's queue is full. */
-static void
-quota_refuse(struct server_router *rt, struct srv_sess *s,
-    const struct srv_user *to, struct proto_slice ref)
+/*
+ * Whether a frame of len bytes from s to to passes the quotas; if not,
+ * ERR|QUOTA to s about the frame ref names: to's queue is full, or the
+ * frames s's user has waiting, its own share, are.
+ */
+static bool
+quota_admits(struct server_router *rt, struct srv_sess *s,
+    const struct srv_user *to, size_t len, struct proto_slice ref)
 {
-	router_errf(rt, s, PROTO_ERR_QUOTA, ref,
-	    "the relay holds %llu frames (%llu bytes) for %s, its quota; "
-	    "try again once %s has read them",
-	    (unsigned long long)to->q_frames, (unsigned long long)to->q_bytes,
-	    to->name, to->name);
+	const struct srv_user *u = s->user;
+
+	if (over_share(rt, u, len)) {
+		router_errf(rt, s, PROTO_ERR_QUOTA, ref,
+		    "the relay holds %llu frames (%llu bytes) from you that "
+		    "wait for their recipients, your own share; try again once "
+		    "they have read them",
+		    (unsigned long long)u->s_frames,
+		    (unsigned long long)u->s_bytes);
+		return false;
+	}
+	if (over_quota(rt, to, len)) {
+		router_errf(rt, s, PROTO_ERR_QUOTA, ref,
+		    "the relay holds %llu frames (%llu bytes) for %s, its "
+		    "quota; try again once %s has read them",
+		    (unsigned long long)to->q_frames,
+		    (unsigned long long)to->q_bytes, to->name, to->name);
+		return false;
+	}
+	return true;
 }
 
 /* MSG: forward to an online reader that keeps up, else store. */
@@ -481,10 +523,8 @@ route_msg(struct server_router *rt, struct srv_sess *s,
 		ack_later(rt, s->user, id);
 		return;
 	}
-	if (over_quota(rt, to, fr->rawlen)) {
-		quota_refuse(rt, s, to, fr->arg[3]);
+	if (!quota_admits(rt, s, to, fr->rawlen, fr->arg[3]))
 		return;
-	}
 	if (dst != NULL && !dst->gone && !dst->backlog &&
 	    !rt->io->is_full(dst)) {
 		forward(rt, dst, fr);
@@ -519,16 +559,14 @@ static void
 queue_once(struct server_router *rt, struct srv_sess *s, struct srv_user *to,
     const struct proto_frame *fr, bool quota)
 {
-	if (quota && over_quota(rt, to, fr->rawlen)) {
-		quota_refuse(rt, s, to, proto_frame_ref(fr));
+	if (quota && !quota_admits(rt, s, to, fr->rawlen, proto_frame_ref(fr)))
 		return;
-	}
 	if (server_store_queue_add(rt->store, to->key, SERVER_QUEUE_ONCE,
 	        s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms()) < 0)
 		server_log(SERVER_LOG_ERROR, "store: %s",
 		    server_store_error(rt->store));
 	else
-		queue_counted(rt, to, fr->rawlen, 1);
+		queue_counted(rt, s->user, to, fr->rawlen, 1);
 }
 
 /*
@@ -551,8 +589,7 @@ msg_unstore(struct server_router *rt, struct srv_user *sender,
 		    server_store_error(rt->store));
 		return false;
 	}
-	queue_counted(rt, rcpt, len, -1);
-	sender->q_sent -= sender->q_sent > 0;
+	queue_counted(rt, sender, rcpt, len, -1);
 	return true;
 }
 
@@ -659,6 +696,7 @@ struct sync_ctx {
 	struct sync_once {
 		int64_t seq;
 		size_t len;
+		struct srv_user *sender;
 	} * once; /* frames sent that are done once sent */
 	size_t nonce;
 	int64_t last;
@@ -682,6 +720,7 @@ sync_row(void *arg, const struct server_queued *q)
 	if (q->kind == SERVER_QUEUE_MSG)
 		rt->st->msgs_relayed++;
 	else {
+		c->once[c->nonce].sender = router_user(rt, q->sender);
 		c->once[c->nonce].seq = q->seq;
 		c->once[c->nonce++].len = q->len;
 	}
@@ -716,7 +755,8 @@ server_router_sync(struct server_router *rt, struct srv_sess *s)
 		for (i = 0; i < c.nonce; i++) {
 			if (server_store_queue_delete(rt->store, once[i].seq) ==
 			    0)
-				queue_counted(rt, s->user, once[i].len, -1);
+				queue_counted(rt, once[i].sender, s->user,
+				    once[i].len, -1);
 		}
 		if (n < 0) {
 			server_log(SERVER_LOG_ERROR, "store: %s",

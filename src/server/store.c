@@ -53,7 +53,8 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_LAST_SEEN] = "UPDATE users SET last_seen = ?2 WHERE key = ?1",
     [ST_QTOTALS] = "SELECT rcpt, count(*), sum(length(frame)) FROM queue "
                    "GROUP BY rcpt",
-    [ST_QSENDERS] = "SELECT sender, count(*), 0 FROM queue WHERE kind = 0 "
+    [ST_QSENDERS] = "SELECT sender, count(*), sum(length(frame)) FROM queue "
+                    "WHERE sender IS NOT NULL "
                     "GROUP BY sender",
     [ST_QFIND] = "SELECT seq, length(frame) FROM queue WHERE sender = ?1 "
                  "AND msg_id = ?2 AND kind = 0 AND (?3 IS NULL OR "
@@ -331,7 +332,7 @@ server_store_queue_totals(
 	return store_totals(s, ST_QTOTALS, "queue totals", cb, arg);
 }
 
-/* Call cb(arg, key, messages, 0) for every user with messages stored. */
+/* Call cb(arg, key, frames, bytes) for every user with frames from it. */
 int
 server_store_queue_senders(
     struct server_store *s, server_store_total_cb cb, void *arg)

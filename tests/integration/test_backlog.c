@@ -2,7 +2,8 @@
 /*
  * Store and forward at scale: a backlog far larger than a session's output
  * limit delivered in full at the first login, the relay's memory with a
- * million queued frames, and the queue quota per recipient.
+ * million queued frames, the queue quota per recipient and the share of
+ * one sender.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -270,6 +271,20 @@ send_msgs(struct raw *c, const char *from, const char *to, const char *prefix,
 }
 
 static char refused[64]; /* the id of the last ERR|QUOTA */
+static char why[512]; /* and its text */
+
+/* Keep the id and the decoded text of an ERR|QUOTA's rest, id|text. */
+static void
+quota_text(const char *rest)
+{
+	size_t idlen = strcspn(rest, "|"), n = 0;
+	const char *t = rest[idlen] == '|' ? rest + idlen + 1 : "";
+
+	snprintf(refused, sizeof refused, "%.*s", (int)idlen, rest);
+	if (proto_b64_decode(t, strlen(t), why, sizeof why - 1, &n) != 0)
+		n = 0;
+	why[n] = '\0';
+}
 
 /* Read n answers from c: how many were ACKs and how many ERR|QUOTA. */
 static void
@@ -286,8 +301,7 @@ answers(struct raw *c, int n, int *acks, int *quota)
 			(*acks)++;
 		else if (strncmp(c->line, "ERR|QUOTA|", 10) == 0) {
 			(*quota)++;
-			snprintf(refused, sizeof refused, "%.*s",
-			    (int)strcspn(c->line + 10, "|"), c->line + 10);
+			quota_text(c->line + 10);
 		} else
 			fail_msg("unexpected answer %s", c->line);
 	}
@@ -369,6 +383,79 @@ relay__answers__quota_with_err_and_keeps_the_rest(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * One sender alone cannot fill a recipient's queue: past its own share
+ * (over all recipients) it gets ERR|QUOTA saying so, while a second
+ * sender's message to the same offline recipient is still stored and
+ * delivered.
+ */
+static void
+relay__keeps__room_for_other_senders_past_one_senders_share(void **state)
+{
+	static struct raw m, c, b;
+	static char body[24001];
+	struct relay r;
+	int acks, quota, got = 0, from_carol = 0;
+
+	(void)state;
+	assert_int_equal(
+	    relay_start(&r, "--queue-max-frames", "100", "--queue-max-bytes",
+	        "1000000", "--queue-max-sender-frames", "50",
+	        "--queue-max-sender-bytes", "500000", NULL),
+	    0);
+	assert_int_equal(raw_login(&b, r.port, "bob", ""), 0);
+	raw_close(&b);
+	assert_int_equal(raw_login(&m, r.port, "mal", ""), 0);
+	assert_int_equal(raw_login(&c, r.port, "carol", ""), 0);
+
+	/* mal: 24 KB frames until refused; bytes end its share first. */
+	memset(body, 'z', sizeof body - 1);
+	send_msgs(&m, "mal", "bob", "f", 30, h_b64(body));
+	answers(&m, 30, &acks, &quota);
+	print_message("sender share of 500000 bytes: %d frames of 32 KB "
+	              "stored, %d refused: %s\n",
+	    acks, quota, why);
+	assert_int_equal(acks, 15);
+	assert_int_equal(quota, 15);
+	assert_non_null(strstr(why, "your own share"));
+	/* Small ones: the frame count ends it too. */
+	send_msgs(&m, "mal", "bob", "s", 40, h_b64("hi"));
+	answers(&m, 40, &acks, &quota);
+	assert_int_equal(acks, 35);
+	assert_int_equal(quota, 5);
+	assert_non_null(strstr(why, "your own share"));
+
+	/* carol still gets through to offline bob. */
+	raw_send(&c, "MSG|carol|bob|1|hi|%s\n", h_b64("hi bob"));
+	answers(&c, 1, &acks, &quota);
+	print_message("second sender after the first one's share is full: "
+	              "%d stored, %d refused\n",
+	    acks, quota);
+	assert_int_equal(acks, 1);
+
+	/* bob gets all 51; his receipts free mal's share. */
+	assert_int_equal(raw_login(&b, r.port, "bob", ""), 0);
+	while (got < 51) {
+		assert_int_equal(raw_line(&b, 10000), 0);
+		if (strncmp(b.line, "MSG|", 4) != 0)
+			continue;
+		from_carol += strncmp(b.line, "MSG|carol|bob|1|hi|", 19) == 0;
+		got++;
+	}
+	assert_int_equal(from_carol, 1);
+	raw_send(&b, "RCPT|bob|mal|s0|delivered\n");
+	raw_send(&b, "PING|x\n");
+	assert_int_equal(raw_expect(&b, "PONG|x", 5000), 0);
+	assert_int_equal(raw_expect(&m, "RCPT|bob|mal|s0|", 5000), 0);
+	raw_send(&m, "MSG|mal|bob|1|again|%s\n", h_b64("hi"));
+	answers(&m, 1, &acks, &quota);
+	assert_int_equal(acks, 1);
+	raw_close(&b);
+	raw_close(&c);
+	raw_close(&m);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -377,6 +464,8 @@ main(void)
 	        relay__delivers__2400_x_32k_backlog_at_first_login),
 	    cmocka_unit_test(relay__rss__stays_flat_with_queued_frames),
 	    cmocka_unit_test(relay__answers__quota_with_err_and_keeps_the_rest),
+	    cmocka_unit_test(
+	        relay__keeps__room_for_other_senders_past_one_senders_share),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -383,8 +383,8 @@ restart(struct world *w)
 {
 	server_router_commit(&w->rt);
 	server_router_fini(&w->rt);
-	w->alice->q_frames = w->alice->q_bytes = w->alice->q_sent = 0;
-	w->bob->q_frames = w->bob->q_bytes = w->bob->q_sent = 0;
+	w->alice->q_frames = w->alice->q_bytes = w->alice->s_frames = 0;
+	w->bob->q_frames = w->bob->q_bytes = w->bob->s_frames = 0;
 	server_router_init(
 	    &w->rt, w->loop, w->store, &w->users, &w->st, 200, &fake_io);
 	assert_int_equal(server_router_load(&w->rt), 0);
@@ -473,7 +473,7 @@ router__answers__stored_msg_from_the_store_after_restart(void **state)
 	assert_int_equal(w->bob->q_frames, 3);
 	assert_int_equal(
 	    w->bob->q_bytes, 3 * strlen("MSG|alice|bob|1|m0|aGk=\n"));
-	assert_int_equal(w->alice->q_sent, 3);
+	assert_int_equal(w->alice->s_frames, 3);
 	/* A resend: ACKed again, not stored twice. */
 	feed(w, &w->sa, "MSG|alice|bob|1|m1|aGk=\n");
 	server_router_commit(&w->rt);
@@ -487,7 +487,7 @@ router__answers__stored_msg_from_the_store_after_restart(void **state)
 	feed(w, &w->sb, "RCPT|bob|alice|m1|read\n");
 	assert_int_equal(server_store_queue_count(w->store, "bob"), 2);
 	assert_int_equal(w->bob->q_frames, 2);
-	assert_int_equal(w->alice->q_sent, 2);
+	assert_int_equal(w->alice->s_frames, 2);
 	assert_int_equal(w->st.queue_depth, 2);
 }
 
@@ -496,7 +496,7 @@ router__refuses__msg_over_quota(void **state)
 {
 	struct world *w = *state;
 
-	server_router_set_quota(&w->rt, 2, 0);
+	server_router_set_quota(&w->rt, 2, 0, 0, 0);
 	store_for_bob(w, 3);
 	assert_int_equal(server_store_queue_count(w->store, "bob"), 2);
 	online(&w->sa, w->alice);
@@ -508,7 +508,7 @@ router__refuses__msg_over_quota(void **state)
 	server_router_commit(&w->rt);
 	assert_string_equal(w->sa.log, "ACK|c1|stored\n");
 	/* In bytes: one frame of 26 fits in 30, two do not. */
-	server_router_set_quota(&w->rt, 0, 30);
+	server_router_set_quota(&w->rt, 0, 30, 0, 0);
 	w->sa.log[0] = '\0';
 	feed(w, &w->sa, "MSG|alice|carol|1|c2|aGk=\n");
 	assert_true(strncmp(w->sa.log, "ERR|QUOTA|c2|", 13) == 0);
@@ -521,7 +521,7 @@ router__keeps__settling_receipt_over_quota(void **state)
 	struct world *w = *state;
 
 	/* alice is offline with one receipt queued: her quota is full. */
-	server_router_set_quota(&w->rt, 1, 0);
+	server_router_set_quota(&w->rt, 1, 0, 0, 0);
 	store_for_bob(w, 1);
 	w->alice->sess = NULL;
 	online(&w->sb, w->bob);
@@ -538,10 +538,42 @@ router__keeps__settling_receipt_over_quota(void **state)
 	assert_int_equal(server_store_queue_count(w->store, "bob"), 0);
 }
 
+static void
+router__refuses__sender_over_its_own_share(void **state)
+{
+	struct world *w = *state;
+	struct fake_sess sc;
+
+	/* alice's share is 2 frames, whoever they wait for. */
+	server_router_set_quota(&w->rt, 0, 0, 2, 0);
+	store_for_bob(w, 1);
+	feed(w, &w->sa, "RCPT|alice|carol|zz|read\n");
+	assert_int_equal(w->alice->s_frames, 2);
+	feed(w, &w->sa, "MSG|alice|bob|1|m1|aGk=\n");
+	assert_true(strncmp(w->sa.log, "ERR|QUOTA|m1|", 13) == 0);
+	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
+	/* Another sender to the same recipient is not affected. */
+	online(&sc, w->carol);
+	feed(w, &sc, "MSG|carol|bob|1|c1|aGk=\n");
+	server_router_commit(&w->rt);
+	assert_string_equal(sc.log, "ACK|c1|stored\n");
+	/* The receipt handed to carol leaves alice's share. */
+	sc.s.backlog = true;
+	server_router_sync(&w->rt, &sc.s);
+	assert_int_equal(w->alice->s_frames, 1);
+	assert_int_equal(w->carol->s_frames, 1);
+	w->sa.log[0] = '\0';
+	feed(w, &w->sa, "MSG|alice|bob|1|m1|aGk=\n");
+	server_router_commit(&w->rt);
+	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        router__refuses__sender_over_its_own_share, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        router__forwards__msg_to_online_user_unchanged, setup,
 	        teardown),
