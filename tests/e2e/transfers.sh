@@ -108,4 +108,19 @@ keys alice Escape
 wait_gone alice "Transfers \\(2\\)"
 wait_for alice "[AP]M \\*: file big\\.bin \\(200\\.0 MiB\\) not sent: cancelled"
 pass "an ended transfer's entry says how it ended"
+
+# After a restart the conversation still names both, with where the
+# file went or why it did not.
+quit alice
+tm kill-session -t alice
+client alice
+wait_row alice 1 "│  bob  online"
+wait_for alice "[AP]M \\*: ↑ file small\\.bin \\(1000 B\\) sent to bob$"
+wait_for alice "[AP]M \\*: ↑ file big\\.bin \\(200\\.0 MiB\\) not sent: cancelled"
+quit bob
+tm kill-session -t bob
+client bob --size 80x24
+wait_row bob 1 "│  alice  online"
+wait_for bob "\\*: ↓ file small\\.bin \\(1000 B\\) saved to"
+pass "after a restart the finished transfers are still in the conversation"
 finish
