@@ -4,6 +4,7 @@
  * functions compose; the tests read it here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -94,19 +95,87 @@ xfer_room(int width, const char *rest)
 	return room < 8 ? 8 : room;
 }
 
+/* path with the home folder as "~"; its file's name after *base. */
+static void
+xfer_home(const char *path, char *out, size_t len, size_t *base)
+{
+	const char *home = getenv("HOME"), *slash;
+	size_t hl = home != NULL ? strlen(home) : 0;
+
+	if (hl > 1 && strncmp(path, home, hl) == 0 && path[hl] == '/')
+		snprintf(out, len, "~%s", path + hl);
+	else
+		snprintf(out, len, "%s", path);
+	slash = strrchr(out, '/');
+	*base = slash != NULL ? (size_t)(slash - out) + 1 : 0;
+}
+
 /*
- * A finished transfer: "saved as PATH" (or "saved by PEER"), the end of
- * the path (the file's name) kept when room is short, the name before it
- * shortened first.
+ * Where a transfer's file is, in cols columns: "VERB PATH" (home as "~"),
+ * or when that does not fit its folder, shortened from the left, and its
+ * file's name apart, shortened in the middle: "IN FOLDER AS NAME".
+ */
+static void
+xfer_where(const char *verb, const char *in, const char *as, const char *path,
+    int cols, char *out, size_t len)
+{
+	char p[4200], dir[4200], folder[4200], name[1200];
+	size_t b;
+	int room, dw, nw, nroom;
+
+	xfer_home(path, p, sizeof p, &b);
+	snprintf(out, len, "%s %s", verb, p);
+	if (ui_text_width(out, strlen(out)) <= cols || b == 0)
+		return;
+	snprintf(dir, sizeof dir, "%.*s", (int)(b > 1 ? b - 1 : b), p);
+	room = cols - ui_text_width(in, strlen(in)) -
+	    ui_text_width(as, strlen(as)) - 3;
+	dw = ui_text_width(dir, strlen(dir));
+	nw = ui_text_width(p + b, strlen(p + b));
+	nroom = room - dw > room / 2 ? room - dw : room / 2;
+	if (nroom > nw)
+		nroom = nw;
+	ui_format_fit(p + b, nroom < 6 ? 6 : nroom, false, name, sizeof name);
+	ui_format_fit(dir, room - nroom < 6 ? 6 : room - nroom, true, folder,
+	    sizeof folder);
+	snprintf(out, len, "%s %s %s %s", in, folder, as, name);
+}
+
+/*
+ * A finished transfer: "saved as PATH" (or "saved by PEER"); when room is
+ * short, the name before it shortened first, then the folder ("saved in
+ * FOLDER", the name it was saved under first), from the left.
  */
 static void
 xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
     int width, char *out, size_t len)
 {
-	char name[300], path[1100], rest[400];
+	char name[300], path[4200], rest[400];
 	const char *where = x->outgoing ? x->peer : x->path;
+	size_t b;
 	int avail, pw, nw, proom;
 
+	if (!x->outgoing) {
+		xfer_home(x->path, path, sizeof path, &b);
+		snprintf(rest, sizeof rest, "%s %s %s: verified, saved as %s",
+		    arrow, x->name, total, path);
+		if (ui_text_width(rest, strlen(rest)) > width && b > 0) {
+			snprintf(rest, sizeof rest,
+			    "%s  %s: verified, saved in ", arrow, total);
+			avail = width - ui_text_width(rest, strlen(rest));
+			nw = ui_text_width(path + b, strlen(path + b));
+			nw = nw < avail / 2 ? nw : avail / 2;
+			ui_format_fit(path + b, nw < 6 ? 6 : nw, false, name,
+			    sizeof name);
+			path[b > 1 ? b - 1 : b] = '\0';
+			ui_format_fit(path, avail - nw < 8 ? 8 : avail - nw,
+			    true, rest, sizeof rest);
+			snprintf(out, len, "%s %s %s: verified, saved in %s",
+			    arrow, name, total, rest);
+			return;
+		}
+		where = path;
+	}
 	snprintf(rest, sizeof rest, "%s  %s: verified, saved %s ", arrow, total,
 	    x->outgoing ? "by" : "as");
 	avail = width - ui_text_width(rest, strlen(rest));
@@ -336,17 +405,22 @@ xfer_state(const struct client_xfer *x)
  * failed. Three short lines, so that 80 columns lose nothing.
  */
 void
-ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
+ui_format_xfer_row(
+    const struct client_xfer *x, int n, int cols, char *out, size_t len)
 {
-	char r[24], total[24], rate[40] = "", eta[32] = "";
+	char r[24], total[24], rate[40] = "", eta[32] = "", name[1200];
+	char head[80];
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 
 	out[0] = '\0';
-	if (n == 0)
-		snprintf(out, len, "%s %s %s \xc2\xb7 %s",
-		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93",
-		    x->outgoing ? "to" : "from", x->peer, x->name);
-	else if (n == 1) {
+	if (n == 0) { /* the name shortened, never who and which way */
+		snprintf(head, sizeof head, "%s %s \xc2\xb7 ",
+		    x->outgoing ? "\xe2\x86\x91 to" : "\xe2\x86\x93 from",
+		    x->peer);
+		ui_format_fit(x->name, cols - ui_text_width(head, strlen(head)),
+		    false, name, sizeof name);
+		snprintf(out, len, "%s%s", head, name);
+	} else if (n == 1) {
 		ui_format_size((double)x->size, total, sizeof total);
 		if ((x->state == CLIENT_XFER_ACTIVE ||
 		        x->state == CLIENT_XFER_VERIFYING) &&
@@ -366,11 +440,13 @@ ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
 	} else if (x->state == CLIENT_XFER_FAILED)
 		snprintf(out, len, "%s", x->reason);
 	else if (x->outgoing)
-		snprintf(out, len, "from %s", x->path);
+		xfer_where("from", "from", "\xc2\xb7", x->path, cols, out, len);
 	else if (x->state == CLIENT_XFER_DONE)
-		snprintf(out, len, "saved to %s", x->path);
+		xfer_where(
+		    "saved to", "saved in", "as", x->path, cols, out, len);
 	else if (x->path[0] != '\0')
-		snprintf(out, len, "saving to %s", x->path);
+		xfer_where(
+		    "saving to", "saving in", "as", x->path, cols, out, len);
 }
 
 /* What a transfer that ended left: "file x.bin (12.0 MiB) saved to
