@@ -150,31 +150,31 @@ static void
 xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
     int width, char *out, size_t len)
 {
-	char name[300], path[4200], rest[400];
+	char name[300], path[4200], rest[400], home[4200];
 	const char *where = x->outgoing ? x->peer : x->path;
 	size_t b;
 	int avail, pw, nw, proom;
 
 	if (!x->outgoing) {
-		xfer_home(x->path, path, sizeof path, &b);
+		xfer_home(x->path, home, sizeof home, &b);
 		snprintf(rest, sizeof rest, "%s %s %s: verified, saved as %s",
-		    arrow, x->name, total, path);
+		    arrow, x->name, total, home);
 		if (ui_text_width(rest, strlen(rest)) > width && b > 0) {
 			snprintf(rest, sizeof rest,
 			    "%s  %s: verified, saved in ", arrow, total);
 			avail = width - ui_text_width(rest, strlen(rest));
-			nw = ui_text_width(path + b, strlen(path + b));
+			nw = ui_text_width(home + b, strlen(home + b));
 			nw = nw < avail / 2 ? nw : avail / 2;
-			ui_format_fit(path + b, nw < 6 ? 6 : nw, false, name,
+			ui_format_fit(home + b, nw < 6 ? 6 : nw, false, name,
 			    sizeof name);
-			path[b > 1 ? b - 1 : b] = '\0';
-			ui_format_fit(path, avail - nw < 8 ? 8 : avail - nw,
+			home[b > 1 ? b - 1 : b] = '\0';
+			ui_format_fit(home, avail - nw < 8 ? 8 : avail - nw,
 			    true, rest, sizeof rest);
 			snprintf(out, len, "%s %s %s: verified, saved in %s",
 			    arrow, name, total, rest);
 			return;
 		}
-		where = path;
+		where = home;
 	}
 	snprintf(rest, sizeof rest, "%s  %s: verified, saved %s ", arrow, total,
 	    x->outgoing ? "by" : "as");
