@@ -164,7 +164,9 @@ xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
 			    "%s  %s: verified, saved in ", arrow, total);
 			avail = width - ui_text_width(rest, strlen(rest));
 			nw = ui_text_width(home + b, strlen(home + b));
-			nw = nw < avail / 2 ? nw : avail / 2;
+			pw = ui_text_width(home, b - 1);
+			pw = pw < 14 ? pw : avail - nw > 14 ? avail - nw : 14;
+			nw = avail - pw < nw ? avail - pw : nw;
 			ui_format_fit(home + b, nw < 6 ? 6 : nw, false, name,
 			    sizeof name);
 			home[b > 1 ? b - 1 : b] = '\0';
