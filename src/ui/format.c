@@ -150,7 +150,7 @@ static void
 xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
     int width, char *out, size_t len)
 {
-	char name[300], path[4200], rest[400], home[4200];
+	char name[300], path[4200], rest[4600], home[4200];
 	const char *where = x->outgoing ? x->peer : x->path;
 	size_t b;
 	int avail, pw, nw, proom;
