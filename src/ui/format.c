@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ui/format.h"
+#include "ui/paths.h"
 
 static char clock_format[32] = "%H:%M"; /* ui_format_set_clock */
 /* A byte count for people: "512 B", "1.5 MiB". */
@@ -95,52 +96,6 @@ xfer_room(int width, const char *rest)
 	return room < 8 ? 8 : room;
 }
 
-/* path with the home folder as "~"; its file's name after *base. */
-static void
-xfer_home(const char *path, char *out, size_t len, size_t *base)
-{
-	const char *home = getenv("HOME"), *slash;
-	size_t hl = home != NULL ? strlen(home) : 0;
-
-	if (hl > 1 && strncmp(path, home, hl) == 0 && path[hl] == '/')
-		snprintf(out, len, "~%s", path + hl);
-	else
-		snprintf(out, len, "%s", path);
-	slash = strrchr(out, '/');
-	*base = slash != NULL ? (size_t)(slash - out) + 1 : 0;
-}
-
-/*
- * Where a transfer's file is, in cols columns: "VERB PATH" (home as "~"),
- * or when that does not fit its folder, shortened from the left, and its
- * file's name apart, shortened in the middle: "IN FOLDER AS NAME".
- */
-static void
-xfer_where(const char *verb, const char *in, const char *as, const char *path,
-    int cols, char *out, size_t len)
-{
-	char p[4200], dir[4200], folder[4200], name[1200];
-	size_t b;
-	int room, dw, nw, nroom;
-
-	xfer_home(path, p, sizeof p, &b);
-	snprintf(out, len, "%s %s", verb, p);
-	if (ui_text_width(out, strlen(out)) <= cols || b == 0)
-		return;
-	snprintf(dir, sizeof dir, "%.*s", (int)(b > 1 ? b - 1 : b), p);
-	room = cols - ui_text_width(in, strlen(in)) -
-	    ui_text_width(as, strlen(as)) - 3;
-	dw = ui_text_width(dir, strlen(dir));
-	nw = ui_text_width(p + b, strlen(p + b));
-	nroom = room - dw > room / 2 ? room - dw : room / 2;
-	if (nroom > nw)
-		nroom = nw;
-	ui_format_fit(p + b, nroom < 6 ? 6 : nroom, false, name, sizeof name);
-	ui_format_fit(dir, room - nroom < 6 ? 6 : room - nroom, true, folder,
-	    sizeof folder);
-	snprintf(out, len, "%s %s %s %s", in, folder, as, name);
-}
-
 /*
  * A finished transfer: "saved as PATH" (or "saved by PEER"); when room is
  * short, the name before it shortened first, then the folder ("saved in
@@ -156,7 +111,7 @@ xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
 	int avail, pw, nw, proom;
 
 	if (!x->outgoing) {
-		xfer_home(x->path, home, sizeof home, &b);
+		ui_paths_home(x->path, home, sizeof home, &b);
 		snprintf(rest, sizeof rest, "%s %s %s: verified, saved as %s",
 		    arrow, x->name, total, home);
 		if (ui_text_width(rest, strlen(rest)) > width && b > 0) {
@@ -442,12 +397,13 @@ ui_format_xfer_row(
 	} else if (x->state == CLIENT_XFER_FAILED)
 		snprintf(out, len, "%s", x->reason);
 	else if (x->outgoing)
-		xfer_where("from", "from", "\xc2\xb7", x->path, cols, out, len);
+		ui_paths_where(
+		    "from", "from", "\xc2\xb7", x->path, cols, out, len);
 	else if (x->state == CLIENT_XFER_DONE)
-		xfer_where(
+		ui_paths_where(
 		    "saved to", "saved in", "as", x->path, cols, out, len);
 	else if (x->path[0] != '\0')
-		xfer_where(
+		ui_paths_where(
 		    "saving to", "saving in", "as", x->path, cols, out, len);
 }
 
