@@ -182,9 +182,13 @@ client_xfer_add(struct client_xfers *xs)
 void
 client_xfer_changed(struct client_xfers *xs, struct xfer *x)
 {
+	if (x->pub.state == CLIENT_XFER_INCOMING ||
+	    x->pub.state == CLIENT_XFER_ACTIVE ||
+	    x->pub.state == CLIENT_XFER_VERIFYING)
+		x->offered = true;
 	if ((x->pub.state == CLIENT_XFER_DONE ||
 	        x->pub.state == CLIENT_XFER_FAILED) &&
-	    !x->recorded) {
+	    x->offered && !x->recorded) {
 		x->recorded = true;
 		client_xfer_record(xs, x);
 	}

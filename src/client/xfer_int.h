@@ -29,6 +29,7 @@ struct xfer {
 	bool asked; /* receiver: asked for the rest on this connection */
 	bool restored; /* sender: from the store; the hash must match */
 	bool recorded; /* ended, and noted in the conversation's history */
+	bool offered; /* offered to us, or under way: worth a note */
 	/* The rate's window: a sample (ms, bytes) every half second, the
 	 * last CLIENT_XFER_RATE_SAMPLES; and when bytes last moved. */
 	uint64_t rate_t[CLIENT_XFER_RATE_SAMPLES],
