@@ -304,6 +304,19 @@ client_store_add_incoming(struct client_store *s, const char *from,
 	    s, from, from, id, ts, body, len, false, CLIENT_MSG_RECEIVED);
 }
 
+/*
+ * A line about a transfer that ended, in the history of the conversation
+ * with peer: from "*" (no one), already seen; id is the transfer's, so it
+ * is kept once.
+ */
+int
+client_store_add_note(struct client_store *s, const char *peer, const char *id,
+    uint64_t ts, const char *body)
+{
+	return cs_add(
+	    s, peer, "*", id, ts, body, strlen(body), false, CLIENT_MSG_SEEN);
+}
+
 /* One of our messages reached its recipient over a direct connection. */
 int
 client_store_set_direct(struct client_store *s, const char *id)

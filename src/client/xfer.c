@@ -177,10 +177,21 @@ client_xfer_add(struct client_xfers *xs)
 	return x;
 }
 
-/* Tell the session that x changed. */
+/* Tell the session that x changed; once it has ended, note it in the
+ * history of its conversation. */
 void
 client_xfer_changed(struct client_xfers *xs, struct xfer *x)
 {
+	if (x->pub.state == CLIENT_XFER_INCOMING ||
+	    x->pub.state == CLIENT_XFER_ACTIVE ||
+	    x->pub.state == CLIENT_XFER_VERIFYING)
+		x->offered = true;
+	if ((x->pub.state == CLIENT_XFER_DONE ||
+	        x->pub.state == CLIENT_XFER_FAILED) &&
+	    x->offered && !x->recorded) {
+		x->recorded = true;
+		client_xfer_record(xs, x);
+	}
 	if (xs->io.changed != NULL)
 		xs->io.changed(xs->io.arg, &x->pub);
 }

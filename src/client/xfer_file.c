@@ -135,6 +135,10 @@ client_xfer_part_path(struct client_xfers *xs, struct xfer *x)
 {
 	snprintf(x->part, sizeof x->part, "%s/.%s-%s.part", xs->dir,
 	    x->pub.peer, x->pub.id);
+	/* Where it is meant to go, until it is saved under a free name. */
+	if (x->pub.path[0] == '\0')
+		snprintf(x->pub.path, sizeof x->pub.path, "%s/%s", xs->dir,
+		    x->pub.name);
 }
 
 /*

@@ -28,6 +28,8 @@ struct xfer {
 	bool accepted; /* receiver: the user said yes; the store keeps it */
 	bool asked; /* receiver: asked for the rest on this connection */
 	bool restored; /* sender: from the store; the hash must match */
+	bool recorded; /* ended, and noted in the conversation's history */
+	bool offered; /* offered to us, or under way: worth a note */
 	/* The rate's window: a sample (ms, bytes) every half second, the
 	 * last CLIENT_XFER_RATE_SAMPLES; and when bytes last moved. */
 	uint64_t rate_t[CLIENT_XFER_RATE_SAMPLES],
@@ -67,6 +69,7 @@ void client_xfer_on_offer(
     struct client_xfers *, const struct proto_frame *, bool);
 void client_xfer_keep(struct client_xfers *, struct xfer *);
 void client_xfer_forget(struct client_xfers *, struct xfer *);
+void client_xfer_record(struct client_xfers *, struct xfer *);
 int client_xfer_consent(struct client_xfers *, const struct xfer *, bool *);
 void client_xfer_sweep(struct client_xfers *);
 int client_xfer_room(struct client_xfers *, uint64_t, char *, size_t);

@@ -195,6 +195,41 @@ client_xfer_forget(struct client_xfers *xs, struct xfer *x)
 		    xs->store, x->pub.peer, x->pub.id, x->pub.outgoing);
 }
 
+/*
+ * The ended x in the history of its conversation, so that it is still
+ * there after a restart: "↓ file NAME (SIZE) saved to PATH", "↑ file NAME
+ * (SIZE) sent to PEER", or "not saved: WHY" / "not sent: WHY".
+ */
+void
+client_xfer_record(struct client_xfers *xs, struct xfer *x)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	const struct client_xfer *p = &x->pub;
+	char size[32], line[4800];
+	double v = (double)p->size;
+	int u = 0;
+
+	if (xs->store == NULL)
+		return;
+	for (; v >= 1024 && u < 4; u++)
+		v /= 1024;
+	snprintf(size, sizeof size, u == 0 ? "%.0f %s" : "%.1f %s", v, unit[u]);
+	if (p->state == CLIENT_XFER_FAILED)
+		snprintf(line, sizeof line, "%s file %s (%s) %s: %s",
+		    p->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93", p->name,
+		    size, p->outgoing ? "not sent" : "not saved", p->reason);
+	else if (p->outgoing)
+		snprintf(line, sizeof line,
+		    "\xe2\x86\x91 file %s (%s) sent to %s", p->name, size,
+		    p->peer);
+	else
+		snprintf(line, sizeof line,
+		    "\xe2\x86\x93 file %s (%s) saved to %s", p->name, size,
+		    p->path);
+	(void)client_store_add_note(
+	    xs->store, p->peer, p->id, (uint64_t)time(NULL) * 1000, line);
+}
+
 struct consent {
 	const struct xfer *x;
 	int found; /* 1: the same file, -1: another one */

@@ -4,10 +4,12 @@
  * functions compose; the tests read it here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ui/format.h"
+#include "ui/paths.h"
 
 static char clock_format[32] = "%H:%M"; /* ui_format_set_clock */
 /* A byte count for people: "512 B", "1.5 MiB". */
@@ -95,18 +97,42 @@ xfer_room(int width, const char *rest)
 }
 
 /*
- * A finished transfer: "saved as PATH" (or "saved by PEER"), the end of
- * the path (the file's name) kept when room is short, the name before it
- * shortened first.
+ * A finished transfer: "saved as PATH" (or "saved by PEER"); when room is
+ * short, the name before it shortened first, then the folder ("saved in
+ * FOLDER", the name it was saved under first), from the left.
  */
 static void
 xfer_done(const struct client_xfer *x, const char *arrow, const char *total,
     int width, char *out, size_t len)
 {
-	char name[300], path[1100], rest[400];
+	char name[300], path[4200], rest[4600], home[4200];
 	const char *where = x->outgoing ? x->peer : x->path;
+	size_t b;
 	int avail, pw, nw, proom;
 
+	if (!x->outgoing) {
+		ui_paths_home(x->path, home, sizeof home, &b);
+		snprintf(rest, sizeof rest, "%s %s %s: verified, saved as %s",
+		    arrow, x->name, total, home);
+		if (ui_text_width(rest, strlen(rest)) > width && b > 0) {
+			snprintf(rest, sizeof rest,
+			    "%s  %s: verified, saved in ", arrow, total);
+			avail = width - ui_text_width(rest, strlen(rest));
+			nw = ui_text_width(home + b, strlen(home + b));
+			pw = ui_text_width(home, b - 1);
+			pw = pw < 14 ? pw : avail - nw > 14 ? avail - nw : 14;
+			nw = avail - pw < nw ? avail - pw : nw;
+			ui_format_fit(home + b, nw < 6 ? 6 : nw, false, name,
+			    sizeof name);
+			home[b > 1 ? b - 1 : b] = '\0';
+			ui_format_fit(home, avail - nw < 8 ? 8 : avail - nw,
+			    true, rest, sizeof rest);
+			snprintf(out, len, "%s %s %s: verified, saved in %s",
+			    arrow, name, total, rest);
+			return;
+		}
+		where = home;
+	}
 	snprintf(rest, sizeof rest, "%s  %s: verified, saved %s ", arrow, total,
 	    x->outgoing ? "by" : "as");
 	avail = width - ui_text_width(rest, strlen(rest));
@@ -336,17 +362,22 @@ xfer_state(const struct client_xfer *x)
  * failed. Three short lines, so that 80 columns lose nothing.
  */
 void
-ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
+ui_format_xfer_row(
+    const struct client_xfer *x, int n, int cols, char *out, size_t len)
 {
-	char r[24], total[24], rate[40] = "", eta[32] = "";
+	char r[24], total[24], rate[40] = "", eta[32] = "", name[1200];
+	char head[80];
 	double f = x->size > 0 ? (double)x->done / (double)x->size : 1;
 
 	out[0] = '\0';
-	if (n == 0)
-		snprintf(out, len, "%s %s %s \xc2\xb7 %s",
-		    x->outgoing ? "\xe2\x86\x91" : "\xe2\x86\x93",
-		    x->outgoing ? "to" : "from", x->peer, x->name);
-	else if (n == 1) {
+	if (n == 0) { /* the name shortened, never who and which way */
+		snprintf(head, sizeof head, "%s %s \xc2\xb7 ",
+		    x->outgoing ? "\xe2\x86\x91 to" : "\xe2\x86\x93 from",
+		    x->peer);
+		ui_format_fit(x->name, cols - ui_text_width(head, strlen(head)),
+		    false, name, sizeof name);
+		snprintf(out, len, "%s%s", head, name);
+	} else if (n == 1) {
 		ui_format_size((double)x->size, total, sizeof total);
 		if ((x->state == CLIENT_XFER_ACTIVE ||
 		        x->state == CLIENT_XFER_VERIFYING) &&
@@ -366,11 +397,14 @@ ui_format_xfer_row(const struct client_xfer *x, int n, char *out, size_t len)
 	} else if (x->state == CLIENT_XFER_FAILED)
 		snprintf(out, len, "%s", x->reason);
 	else if (x->outgoing)
-		snprintf(out, len, "from %s", x->path);
+		ui_paths_where(
+		    "from", "from", "\xc2\xb7", x->path, cols, out, len);
 	else if (x->state == CLIENT_XFER_DONE)
-		snprintf(out, len, "saved to %s", x->path);
+		ui_paths_where(
+		    "saved to", "saved in", "as", x->path, cols, out, len);
 	else if (x->path[0] != '\0')
-		snprintf(out, len, "saving to %s", x->path);
+		ui_paths_where(
+		    "saving to", "saving in", "as", x->path, cols, out, len);
 }
 
 /* What a transfer that ended left: "file x.bin (12.0 MiB) saved to

@@ -57,7 +57,7 @@ struct ui_status_info {
 void ui_format_size(double, char *, size_t);
 bool ui_format_xfer_is_moving(const struct client_xfer *);
 void ui_format_xfer(const struct client_xfer *, int, char *, size_t);
-void ui_format_xfer_row(const struct client_xfer *, int, char *, size_t);
+void ui_format_xfer_row(const struct client_xfer *, int, int, char *, size_t);
 void ui_format_xfer_note(const struct client_xfer *, char *, size_t);
 void ui_format_xfer_ask(const struct client_xfer *, int, char *, size_t);
 int ui_format_xfer_entry(

@@ -318,8 +318,8 @@ draw_title(struct tui *t, WINDOW *w, long n)
 			    n);
 	} else
 		snprintf(line, sizeof line,
-		    "Found \"%s\" %ld times: Enter opens, Esc closes",
-		    t->list->text, n);
+		    "Found \"%s\" %ld %s: Enter opens, Esc closes",
+		    t->list->text, n, n == 1 ? "time" : "times");
 	wattron(w, A_BOLD);
 	wmove(w, 0, 1);
 	ui_tui_put(w, line, strlen(line), getmaxx(w) - 2);
@@ -374,7 +374,8 @@ draw_xfer(struct tui *t, WINDOW *w, long i, int y)
 	int width = getmaxx(w), n;
 
 	for (n = 0; n < XFER_ROWS && y + n < getmaxy(w); n++) {
-		ui_format_xfer_row(x, n, line, sizeof line);
+		ui_format_xfer_row(
+		    x, n, width - (n == 0 ? 2 : 5), line, sizeof line);
 		mvwhline(w, y + n, 0, ' ', width);
 		wmove(w, y + n, n == 0 ? 1 : 4);
 		if (n == 2)

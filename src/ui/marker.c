@@ -110,7 +110,8 @@ ui_marker_at(struct tui *t, const struct client_convo *c, size_t i)
 /*
  * Where the conversation c just opened should start, when its first
  * unread message is above entry top (where the view at its end starts):
- * that message, under a marker; -1 when the view can stay at the end.
+ * that message, under a marker; -1 when the view can be at the end, -2
+ * when nothing in c is unread (a view left scrolled up stays there).
  */
 long
 ui_marker_place(struct tui *t, const struct client_convo *c, size_t top)
@@ -123,7 +124,7 @@ ui_marker_place(struct tui *t, const struct client_convo *c, size_t top)
 			break;
 	}
 	if (i == 0 && e == NULL)
-		return -1;
+		return -2;
 	if (i == 0)
 		i = (size_t)(e - c->e) + 1;
 	if (i - 1 >= top)

@@ -373,6 +373,8 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
 /*
  * A conversation just opened with more unread messages than fit below its
  * first: the view starts there, under the marker, instead of at the end.
+ * Reopened with unread messages, a view left scrolled up goes to them too;
+ * one opened at a /find hit stays there.
  */
 static void
 place(struct tui *t, struct pane_src *p, struct ui_view *v, int h)
@@ -380,14 +382,19 @@ place(struct tui *t, struct pane_src *p, struct ui_view *v, int h)
 	struct ui_view end;
 	long at;
 
-	if (!v->follow || p->c->n == 0)
+	if (p->c->n == 0 || v->hit >= 0)
 		return;
 	end = *v;
 	ui_view_anchor_bottom(&end, &p->src, h);
 	if (end.top_line > 0)
 		end.top++; /* its first lines are above the pane */
-	if ((at = ui_marker_place(t, p->c, end.top)) < 0)
+	if ((at = ui_marker_place(t, p->c, end.top)) == -2 ||
+	    (at == -1 && v->follow))
 		return;
+	if (at == -1) {
+		ui_view_follow(v);
+		return;
+	}
 	v->follow = false;
 	v->news = true;
 	v->top = (size_t)at;

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/format.h"
 #include "ui/paths.h"
+#include "ui/text.h"
 #include "util/xmalloc.h"
 
 static int
@@ -244,4 +246,50 @@ ui_paths_free(struct ui_paths *p)
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
+}
+
+/* path with the home folder as "~"; its file's name after *base. */
+void
+ui_paths_home(const char *path, char *out, size_t len, size_t *base)
+{
+	const char *home = getenv("HOME"), *slash;
+	size_t hl = home != NULL ? strlen(home) : 0;
+
+	if (hl > 1 && strncmp(path, home, hl) == 0 && path[hl] == '/')
+		snprintf(out, len, "~%s", path + hl);
+	else
+		snprintf(out, len, "%s", path);
+	slash = strrchr(out, '/');
+	*base = slash != NULL ? (size_t)(slash - out) + 1 : 0;
+}
+
+/*
+ * Where a transfer's file is, in cols columns: "VERB PATH" (home as "~"),
+ * or when that does not fit its folder, shortened from the left, and its
+ * file's name apart, shortened in the middle: "IN FOLDER AS NAME".
+ */
+void
+ui_paths_where(const char *verb, const char *in, const char *as,
+    const char *path, int cols, char *out, size_t len)
+{
+	char p[4200], dir[4200], folder[4200], name[1200];
+	size_t b;
+	int room, dw, nw, nroom;
+
+	ui_paths_home(path, p, sizeof p, &b);
+	snprintf(out, len, "%s %s", verb, p);
+	if (ui_text_width(out, strlen(out)) <= cols || b == 0)
+		return;
+	snprintf(dir, sizeof dir, "%.*s", (int)(b > 1 ? b - 1 : b), p);
+	room = cols - ui_text_width(in, strlen(in)) -
+	    ui_text_width(as, strlen(as)) - 3;
+	dw = ui_text_width(dir, strlen(dir));
+	nw = ui_text_width(p + b, strlen(p + b));
+	nroom = room - dw > room / 2 ? room - dw : room / 2;
+	if (nroom > nw)
+		nroom = nw;
+	ui_format_fit(p + b, nroom < 6 ? 6 : nroom, false, name, sizeof name);
+	ui_format_fit(dir, room - nroom < 6 ? 6 : room - nroom, true, folder,
+	    sizeof folder);
+	snprintf(out, len, "%s %s %s %s", in, folder, as, name);
 }

@@ -20,5 +20,8 @@ int ui_paths_parse(
 void ui_paths_free(struct ui_paths *);
 int ui_paths_last(const char *, size_t, size_t *, char *, size_t);
 int ui_paths_quote(const char *, char *, size_t);
+void ui_paths_home(const char *, char *, size_t, size_t *);
+void ui_paths_where(const char *, const char *, const char *, const char *, int,
+    char *, size_t);
 
 #endif

@@ -235,6 +235,15 @@ ui_sidebar_click(struct tui *t, int y)
 	free(idx);
 }
 
+/* Whether c has a file offered to the user, waiting for an answer. */
+static bool
+offers(struct tui *t, const struct client_contact *c)
+{
+	const struct client_xfer *x = ui_bars_xfer_for(t, c->name, false);
+
+	return x != NULL && x->state == CLIENT_XFER_INCOMING;
+}
+
 /* One contact's row: presence dot, name, unread count or percentage. */
 static void
 draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
@@ -242,8 +251,7 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 	WINDOW *w = t->side;
 	char num[16];
 	const struct client_xfer *x = ui_bars_xfer_for(t, c->name, false);
-	bool hot =
-	    c->unread > 0 || (x != NULL && x->state == CLIENT_XFER_INCOMING);
+	bool hot = c->unread > 0 || offers(t, c);
 	int nw;
 	attr_t dot = c->online ? ui_tui_pair(t, UI_COLOR_ONLINE) | A_BOLD
 	                       : ui_tui_pair(t, UI_COLOR_DIM) | A_DIM;
@@ -271,30 +279,43 @@ draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
 
 /*
  * Row row: how many of the shown contacts idx[from..to) are unread, as
- * "▲ 2 unread above", or else how many there are, "▼ 5 more below".
+ * "▲ 2 unread above", or else how many there are, "▼ 5 more below"; and
+ * the files offered among them, "▲ 4 more above, 1 offer" (without the
+ * "above", then the "more", where the row is too narrow).
  */
 static void
 draw_more(struct tui *t, int row, const size_t *idx, long from, long to,
     const char *arrow)
 {
 	WINDOW *w = t->side;
-	unsigned unread = 0;
-	char line[64];
+	unsigned unread = 0, offer = 0;
+	char line[96], tail[32] = "";
+	const char *where = row == 0 ? " above" : " below";
 	long i;
 
-	for (i = from; i < to; i++)
+	for (i = from; i < to; i++) {
 		unread += t->roster[idx[i]].unread > 0;
-	if (unread > 0)
-		snprintf(line, sizeof line, "%s %u unread %s", arrow, unread,
-		    row == 0 ? "above" : "below");
-	else
-		snprintf(line, sizeof line, "%s %ld more %s", arrow, to - from,
-		    row == 0 ? "above" : "below");
+		offer += offers(t, &t->roster[idx[i]]);
+	}
+	if (offer > 0)
+		snprintf(tail, sizeof tail, ", %u offer%s", offer,
+		    offer == 1 ? "" : "s");
+	for (i = 0; i < 3; i++, where = "") {
+		if (unread > 0)
+			snprintf(line, sizeof line, "%s %u%s%s%s", arrow,
+			    unread, i < 2 ? " unread" : "", where, tail);
+		else
+			snprintf(line, sizeof line, "%s %ld%s%s%s", arrow,
+			    to - from, i < 2 ? " more" : "", where, tail);
+		if (ui_text_width(line, strlen(line)) <= t->sw - 2)
+			break;
+	}
 	mvwhline(w, row, 0, ' ', t->sw - 1);
-	if (unread > 0)
+	if (unread > 0 || offer > 0)
 		wattron(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
-	mvwaddstr(w, row, 1, line);
-	if (unread > 0)
+	wmove(w, row, 1);
+	ui_tui_put(w, line, strlen(line), t->sw - 2);
+	if (unread > 0 || offer > 0)
 		wattroff(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
 }
 

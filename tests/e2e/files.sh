@@ -84,7 +84,7 @@ keys alice Enter
 wait_for bob "alice offers 季度 report.bin \\(200.0 MiB\\): Ctrl-O accept"
 keys bob C-o
 wait_for alice "to bob ↑ 季度 report.bin █+░* +[0-9]+% " 30
-wait_for bob "季度 report.bin 200.0 MiB: verified, saved as" 60
+wait_for bob "↓ 季度 report.bin 200.0 MiB: verified, saved in ~/Downloads/termgram$" 60
 wait_for alice "季度 report.bin 200.0 MiB: verified, saved by bob" 30
 cmp -s "$tmp/my docs/季度 report.bin" "$tmp/bob-home/Downloads/termgram/季度 report.bin" ||
     fail "the received file differs"

@@ -81,7 +81,7 @@ keys pat C-o
 wait_for pat "^ from olive ↓ quar.*[0-9]+% [0-9.]+ [KMG]iB of 150\.0 MiB, [0-9.]+ [KMG]iB/s, [0-9]+ s left$" 30
 pass "at 80 columns a moving transfer keeps its rate and time left"
 resize pat 120x30
-wait_for pat "verified, saved as .*final version \(2\)\.bin *$" 90
+wait_for pat "final version \(2\)\.bin 150\.0 MiB: verified, saved in …?[^ ]*termgram *$" 90
 pass "at 120 columns a finished transfer keeps the file's name"
 
 # mark_col SESSION TEXT: the column (in characters) of the mark on TEXT's

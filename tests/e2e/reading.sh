@@ -23,7 +23,7 @@ below() {
 	[ "$c" -gt 0 ] && [ "$c" -lt "$3" ]
 }
 
-register alice bob carol
+register alice bob carol dave
 seq -f 'unread %03g' 60 | cli bob send --stdin alice || fail "bob could not send"
 client alice
 wait_row alice 1 "│  bob  offline.* ↓ new below \\(End\\)$"
@@ -59,4 +59,23 @@ pass "a conversation opened at a /find hit: what was shown is read, the rest is 
 keys alice End
 wait_gone alice "[●○] carol +[0-9]+ │"
 pass "End: all of it read"
+
+# Reopened after a part was read: the view goes to what is still unread.
+seq -f 'later %03g' 60 | cli dave send --stdin alice || fail "dave could not send"
+wait_for alice "[●○] dave +60 │"
+say alice "/q dave"
+wait_row alice 3 "─ new ─"
+msg_at alice 4 "dave: later 001"
+poll 10 below alice dave 60 || fail "dave's count is $(count alice dave)"
+say alice "/q carol"
+wait_row alice 1 "│  carol  offline"
+say alice "/q dave"
+wait_row alice 1 "│  dave  offline"
+wait_row alice 2 "─ new ─"
+msg_at alice 3 "dave: later 026"
+poll 10 below alice dave 35 ||
+    fail "dave's count stayed $(count alice dave) after reopening"
+[ "$(count alice dave)" -le 10 ] ||
+    fail "reopened with 35 unread: only $((35 - $(count alice dave))) read"
+pass "reopened with 35 unread: they start under the marker, those shown read"
 finish

@@ -39,7 +39,7 @@ wait_row bob 4 "^[^│]*│ +↓ from alice · small\\.bin$"
 wait_row bob 5 "^[^│]*│ +0% of 1000 B · offered to you \\(a: accept\\)$"
 keys bob a
 wait_row bob 5 "^[^│]*│ +100% of 1000 B · done$" 30
-wait_row bob 6 "^[^│]*│ +saved to …[^ ]*/Downloads/termgram/small\\.bin$"
+wait_row bob 6 "^[^│]*│ +saved to ~/Downloads/termgram/small\\.bin$"
 # o: the folder the file is in goes into the input line, whole (a
 # terminal has no desktop to open it in); the notice says so.
 keys bob o
@@ -81,7 +81,7 @@ say alice "/transfers"
 wait_row alice 2 "^[^│]*│ +Transfers \\(2\\): a accept, c cancel, o folder, Esc close"
 wait_row alice 4 "^[^│]*│ +↑ to bob · big\\.bin$"
 wait_row alice 5 "^[^│]*│ +[0-9]+% of 200\\.0 MiB · active · ([0-9.]+ [KMG]?i?B/s|stalled)"
-wait_row alice 6 "^[^│]*│ +from $tmp/alice-home/out/big\\.bin"
+wait_row alice 6 "^[^│]*│ +from ~/out/big\\.bin$"
 wait_row alice 7 "^[^│]*│ +↑ to bob · small\\.bin$"
 wait_row alice 8 "^[^│]*│ +100% of 1000 B · done$"
 pass "the list shows the running transfer and the finished one"
@@ -108,4 +108,19 @@ keys alice Escape
 wait_gone alice "Transfers \\(2\\)"
 wait_for alice "[AP]M \\*: file big\\.bin \\(200\\.0 MiB\\) not sent: cancelled"
 pass "an ended transfer's entry says how it ended"
+
+# After a restart the conversation still names both, with where the
+# file went or why it did not.
+quit alice
+tm kill-session -t alice
+client alice
+wait_row alice 1 "│  bob  online"
+wait_for alice "[AP]M \\*: ↑ file small\\.bin \\(1000 B\\) sent to bob$"
+wait_for alice "[AP]M \\*: ↑ file big\\.bin \\(200\\.0 MiB\\) not sent: cancelled"
+quit bob
+tm kill-session -t bob
+client bob --size 80x24
+wait_row bob 1 "│  alice  online"
+wait_for bob "\\*: ↓ file small\\.bin \\(1000 B\\) saved to"
+pass "after a restart the finished transfers are still in the conversation"
 finish

@@ -217,7 +217,7 @@ ui_format__xfer__says_stalled(void **state)
 	ui_format_xfer(&x, 120, line, sizeof line);
 	assert_non_null(strstr(line, " 50% 2.0 MiB of 4.0 MiB, stalled"));
 	assert_null(strstr(line, "left"));
-	ui_format_xfer_row(&x, 1, row, sizeof row);
+	ui_format_xfer_row(&x, 1, 200, row, sizeof row);
 	assert_string_equal(
 	    row, "50% of 4.0 MiB \xc2\xb7 active \xc2\xb7 stalled");
 	/* No rate measured yet: none shown, rather than 0 B/s. */
@@ -515,7 +515,7 @@ rows(const struct client_xfer *x, char l[3][512])
 	int i;
 
 	for (i = 0; i < 3; i++)
-		ui_format_xfer_row(x, i, l[i], sizeof l[i]);
+		ui_format_xfer_row(x, i, 200, l[i], sizeof l[i]);
 }
 
 static void
