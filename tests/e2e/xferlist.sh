@@ -32,6 +32,7 @@ offer "$long"
 offer "$long"
 wait_row alice 4 "^[^│]*│ +↓ from grace · quarterly .*…"
 wait_row alice 6 "^[^│]*│ +saved in ~/Downloads/termgram as .*\\(1\\)\\.gz$"
+wait_for alice "F1 help" 15 # the notices of the two transfers are gone
 golden alice xferlist
 pass "80 columns: who, direction, the folder and the name's end stay"
 resize alice 120x35 2 "Transfers \\(2\\)"
