@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ui/paths.h"
 #include "ui/text.h"
 #include "ui/tui.h"
 #include "ui/tui_int.h"
@@ -366,6 +367,7 @@ static void
 ev_xfer(void *arg, const struct client_xfer *x)
 {
 	struct tui *t = arg;
+	char where[4400];
 
 	if (x->state != CLIENT_XFER_ACTIVE && x->state != CLIENT_XFER_HASHING)
 		ui_notify_xfer(t, x); /* its entry where it was offered */
@@ -383,9 +385,18 @@ ev_xfer(void *arg, const struct client_xfer *x)
 		}
 		break;
 	case CLIENT_XFER_DONE:
-		ui_tui_notice(t, false, "%s: verified, %s %s", x->name,
-		    x->outgoing ? "saved by" : "saved as",
-		    x->outgoing ? x->peer : x->path);
+		if (x->outgoing)
+			ui_tui_notice(t, false, "%s: verified, saved by %s",
+			    x->name, x->peer);
+		else {
+			/* Narrow: the folder and the name's end, apart. */
+			ui_paths_where("saved as", "saved in", "as", x->path,
+			    t->cols - 30, where, sizeof where);
+			ui_tui_notice(t, false,
+			    "%s: verified, saved as %s" UI_NOTICE_OR
+			    "verified, %s",
+			    x->name, x->path, where);
+		}
 		ui_tui_log(t, "transfer %s %s %s: done, %s", x->id,
 		    x->outgoing ? "to" : "from", x->peer, x->path);
 		break;
