@@ -147,11 +147,23 @@ out_send_direct(struct client_outbox *ob, struct out_msg *m, size_t n)
 	/* Direct sends have a window of their own. */
 	if (ob->dinflight >= ob->window)
 		return true;
-	if (ob->io.send_direct(ob->io.arg, m->to, m->id, ob->buf, n) != 0)
-		return false;
+	/*
+	 * Marked sent first: a write that finds the peer gone ends its
+	 * connection at once, and the fallback for this id comes back
+	 * inside send_direct; it must find the message as sent, or it
+	 * would stay marked sent directly with no one to settle it.
+	 */
 	m->sent = true;
 	m->direct = true;
 	ob->dinflight++;
+	if (ob->io.send_direct(ob->io.arg, m->to, m->id, ob->buf, n) != 0) {
+		if (m->sent && m->direct) {
+			m->sent = false;
+			m->direct = false;
+			ob->dinflight--;
+		}
+		return false;
+	}
 	return true;
 }
 

@@ -24,6 +24,7 @@ struct fake {
 	bool relay_full; /* the relay connection refuses writes */
 	bool direct; /* peers may be reached directly */
 	bool direct_fails; /* the direct way refuses */
+	struct client_outbox *gone; /* the write finds the peer gone */
 };
 
 #define logf_(f, ...)                                                          \
@@ -84,6 +85,9 @@ fk_direct(void *arg, const char *to, const char *id, const char *p, size_t n)
 	assert_int_equal(strlen(id), len);
 	assert_memory_equal(id, fid, len);
 	logf_(f, "direct %s %s\n", to, id);
+	/* The connection ends inside the write: the id comes back at once. */
+	if (f->gone != NULL)
+		assert_int_equal(client_outbox_fallback(f->gone, id), 0);
 	return 0;
 }
 
@@ -300,6 +304,24 @@ client_outbox__fallback__sends_by_the_relay(void **state)
 }
 
 static void
+client_outbox__fallback__inside_the_direct_write__still_goes(void **state)
+{
+	struct client_outbox *ob = client_outbox_new(&io, 8);
+
+	(void)state;
+	fk.direct = true;
+	fk.gone = ob;
+	add(ob, "m1");
+	client_outbox_pump(ob, "alice", 4096);
+	expect("direct bob m1\n");
+	fk.gone = NULL;
+	/* It must not stay "sent directly" with no peer to settle it. */
+	client_outbox_pump(ob, "alice", 4096);
+	expect("relay m1\n");
+	client_outbox_free(ob);
+}
+
+static void
 client_outbox__pump__uses_the_relay_when_direct_fails(void **state)
 {
 	struct client_outbox *ob = client_outbox_new(&io, 8);
@@ -376,6 +398,9 @@ main(void)
 	        client_outbox__pump__direct_has_its_own_window, reset),
 	    cmocka_unit_test_setup(
 	        client_outbox__fallback__sends_by_the_relay, reset),
+	    cmocka_unit_test_setup(
+	        client_outbox__fallback__inside_the_direct_write__still_goes,
+	        reset),
 	    cmocka_unit_test_setup(
 	        client_outbox__pump__uses_the_relay_when_direct_fails, reset),
 	    cmocka_unit_test_setup(
