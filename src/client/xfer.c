@@ -677,7 +677,7 @@ send_some(struct client_xfers *xs, struct xfer *x)
 }
 
 /*
- * Every half second: the rate is the bytes of the window's samples over
+ * Every quarter second: the rate is the bytes of the window's samples over
  * its time, so one slow turn does not read 0 B/s; nothing moved for
  * CLIENT_XFER_STALL_MS is stalled.
  */
@@ -690,7 +690,7 @@ rate_sample(struct client_xfers *xs, struct xfer *x, uint64_t now)
 	if (x->rate_n == 0)
 		rate_start(x, now);
 	last = (x->rate_n - 1) % CLIENT_XFER_RATE_SAMPLES;
-	if (now - x->rate_t[last] < 500)
+	if (now - x->rate_t[last] < 250)
 		return;
 	if (x->pub.done != x->rate_b[last])
 		x->moved_at = now;

@@ -33,7 +33,7 @@ struct client_xfers;
 #define CLIENT_XFER_PART_AGE (7ULL * 24 * 3600)
 #define CLIENT_XFER_CHUNK 65536
 /* The rate is the average of the last 4 s; nothing for 5 s is stalled. */
-#define CLIENT_XFER_RATE_SAMPLES 8
+#define CLIENT_XFER_RATE_SAMPLES 16
 #define CLIENT_XFER_STALL_MS 5000
 
 enum client_xfer_state {

@@ -64,24 +64,24 @@ pass "Tab quotes names with blanks and completes after a quote"
 # A file with a long name: at 100 columns the offer keeps its keys, at 80
 # the moving line its rate and time left, at 120 the end line the name.
 long="quarterly numbers for the board meeting, final version (2).bin"
-head -c 150M /dev/urandom >"$tmp/olive-home/inbox/$long"
+head -c 300M /dev/urandom >"$tmp/olive-home/inbox/$long"
 resize pat 100x30
 keys olive C-f
 wait_for olive "┌─ Send a file to pat ─"
 text olive "~/inbox/q"
 keys olive Tab
-wait_for olive "— 150\.0 MiB +│"
+wait_for olive "— 300\.0 MiB +│"
 keys olive Enter
 # (a name too long for the line: the keys go first)
-wait_for olive "│  Ctrl-X cancel: ↑ quar.*….* \(150\.0 MiB\) offered to pat, waiting *$"
-wait_for pat "│  Ctrl-O accept, Ctrl-X reject: ↓ olive offers quarte.*….* \(150\.0 MiB\) *$"
+wait_for olive "│  Ctrl-X cancel: ↑ quar.*….* \(300\.0 MiB\) offered to pat, waiting *$"
+wait_for pat "│  Ctrl-O accept, Ctrl-X reject: ↓ olive offers quarte.*….* \(300\.0 MiB\) *$"
 pass "at 100 columns the offer of a long name keeps its keys, first"
 resize pat 80x24
 keys pat C-o
-wait_for pat "^ from olive ↓ quar.*[0-9]+% [0-9.]+ [KMG]iB of 150\.0 MiB, [0-9.]+ [KMG]iB/s, [0-9]+ s left$" 30
+wait_for pat "^ from olive ↓ quar.*[0-9]+% [0-9.]+ [KMG]iB of 300\.0 MiB, [0-9.]+ [KMG]iB/s, [0-9]+ s left$" 30
 pass "at 80 columns a moving transfer keeps its rate and time left"
 resize pat 120x30
-wait_for pat "final version \(2\)\.bin 150\.0 MiB: verified, saved in …?[^ ]*termgram *$" 90
+wait_for pat "final version \(2\)\.bin 300\.0 MiB: verified, saved in …?[^ ]*termgram *$" 90
 pass "at 120 columns a finished transfer keeps the file's name"
 
 # mark_col SESSION TEXT: the column (in characters) of the mark on TEXT's
