@@ -148,6 +148,9 @@ if(TERMGRAM_FUZZ)
   tg_fuzzer(frame frame ${TERMGRAM_FUZZ_SECONDS} tg_proto)
   tg_fuzzer(router router ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_server)
   tg_fuzzer(session session ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_client)
+  # One store for the run, emptied between inputs (fuzz_session.c).
+  target_link_options(fuzz_session PRIVATE
+    -Wl,--wrap=client_store_open,--wrap=client_store_close)
   tg_fuzzer(xfer xfer ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_client)
   tg_fuzzer(paths paths ${TERMGRAM_FUZZ_SHORT_SECONDS} tg_ui)
 endif()

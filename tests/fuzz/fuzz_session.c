@@ -11,7 +11,9 @@
  * Nothing may crash, leak or show the UI strings that do not end.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "client/session_int.h"
+#include "client/store.h"
 #include "client/xfer.h"
 #include "fuzz_input.h"
 #include "net/conn.h"
@@ -190,6 +195,133 @@ step(struct client_session *s, int op, struct fuzz_input *in)
 	}
 }
 
+/*
+ * The files of a fresh data folder other than the store (the identity
+ * key and its certificate), taken once: every input starts from copies
+ * of them rather than making a new identity.
+ */
+#define SNAP_MAX 8
+
+static struct snap {
+	char name[256];
+	char *data;
+	size_t len;
+} snaps[SNAP_MAX];
+static size_t nsnaps;
+
+static void
+snap_take(const char *dir)
+{
+	char path[600];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	FILE *f;
+
+	if ((d = opendir(dir)) == NULL)
+		abort();
+	while ((e = readdir(d)) != NULL) {
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    strncmp(e->d_name, "client.db", 9) == 0)
+			continue;
+		if (nsnaps == SNAP_MAX || (f = fopen(path, "rb")) == NULL)
+			abort();
+		snprintf(snaps[nsnaps].name, sizeof snaps[nsnaps].name, "%s",
+		    e->d_name);
+		snaps[nsnaps].len = (size_t)st.st_size;
+		snaps[nsnaps].data = malloc(snaps[nsnaps].len + 1);
+		if (fread(snaps[nsnaps].data, 1, snaps[nsnaps].len, f) !=
+		    snaps[nsnaps].len)
+			abort();
+		fclose(f);
+		nsnaps++;
+	}
+	closedir(d);
+}
+
+/* Remove what an input left in dir but the kept store's files. */
+static void
+clear_dir(const char *dir)
+{
+	char path[600];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "client.db", 9) == 0 ||
+		    strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			fuzz_rm_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+}
+
+static void
+snap_put(const char *dir)
+{
+	char path[600];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < nsnaps; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, snaps[i].name);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 ||
+		    write(fd, snaps[i].data, snaps[i].len) !=
+		        (ssize_t)snaps[i].len)
+			abort();
+		close(fd);
+	}
+}
+
+/*
+ * One store for the whole run (the link wraps client_store_open and
+ * client_store_close, see cmake/Tests.cmake): opening one is mostly
+ * SQLite parsing its schema, many times the cost of an input. A "close"
+ * commits, and the rows are deleted through a second connection, so each
+ * input starts from an empty store as a fresh one would be (rowids
+ * start again at 1 in an empty table).
+ */
+struct client_store *__real_client_store_open(const char *, char *, size_t);
+struct client_store *__wrap_client_store_open(const char *, char *, size_t);
+void __wrap_client_store_close(struct client_store *);
+
+static struct client_store *kept;
+static sqlite3 *side;
+
+struct client_store *
+__wrap_client_store_open(const char *dir, char *err, size_t errlen)
+{
+	char path[600];
+
+	if (kept == NULL) {
+		kept = __real_client_store_open(dir, err, errlen);
+		snprintf(path, sizeof path, "%s/client.db", dir);
+		if (kept == NULL || sqlite3_open(path, &side) != SQLITE_OK)
+			abort();
+	}
+	return kept;
+}
+
+void
+__wrap_client_store_close(struct client_store *s)
+{
+	if (s != kept || client_store_commit(s) != 0 ||
+	    sqlite3_exec(side,
+	        "DELETE FROM messages; DELETE FROM xfers; "
+	        "DELETE FROM meta WHERE k <> 'schema';",
+	        NULL, NULL, NULL) != SQLITE_OK)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -204,8 +336,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		loop = net_loop_new();
 		snprintf(dir, sizeof dir, "%s/data", fuzz_dir_get());
 		snprintf(dl, sizeof dl, "%s/dl", fuzz_dir);
+		mkdir(dir, 0700);
+		client_config_defaults(&cfg);
+		cfg.user = "me";
+		cfg.data_dir = dir;
+		s = client_session_new(
+		    loop, &cfg, &events, NULL, err, sizeof err);
+		if (s == NULL)
+			abort();
+		client_session_free(s);
+		snap_take(dir);
+		clear_dir(dir);
 	}
 	mkdir(dir, 0700);
+	snap_put(dir);
 	client_config_defaults(&cfg);
 	cfg.host = "127.0.0.1";
 	cfg.port = 9;
@@ -227,7 +371,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (peer_fd >= 0)
 		close(peer_fd);
 	peer_fd = -1;
-	fuzz_rm_tree(dir);
+	clear_dir(dir);
 	fuzz_rm_tree(dl);
 	return 0;
 }
