@@ -173,6 +173,11 @@ tg_integration_test(test_limits tests/integration/test_limits.c)
 target_link_libraries(test_limits PRIVATE PkgConfig::SODIUM)
 # Two relays on one LAN made of network namespaces; skipped (77) without
 # root or `ip netns`.
+# The README's hosting guide, followed in a temporary root and two
+# network namespaces (root only; skipped otherwise).
+add_test(NAME guide COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/guide.sh
+  ${CMAKE_SOURCE_DIR})
+set_tests_properties(guide PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
 add_test(NAME discover COMMAND sh ${CMAKE_SOURCE_DIR}/tests/integration/discover.sh
   ${CMAKE_BINARY_DIR})
 set_tests_properties(discover PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -285,6 +285,22 @@ off_backup(struct admin_ctx *x, const char *path)
 	ans_printf(x, "OK\t%s\n", path);
 }
 
+/* Run by root: the store's files go back to the folder's owner, the
+ * relay's user, should opening it have made any. */
+static void
+admin_give_store(const char *dir)
+{
+	static const char *const files[] = {
+	    "relay.db", "relay.db-wal", "relay.db-shm"};
+	char path[PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		(void)util_give_to_dir_owner(dir, path);
+	}
+}
+
 /*
  * Run the request (tab-separated words in req) on the running relay, or
  * on the stopped one's store; the answer lands in x. -1 when neither can
@@ -324,6 +340,7 @@ admin_run(struct admin_ctx *x, char *req)
 	else
 		(void)off_request(x, w, n);
 	server_store_close(x->store);
+	admin_give_store(x->dir);
 	close(lock);
 	return 0;
 }
@@ -608,6 +625,7 @@ admin_restore(const char *dir, const char *file)
 		close(lock);
 		return 1;
 	}
+	(void)util_give_to_dir_owner(dir, db);
 	server_log(SERVER_LOG_INFO,
 	    "admin (uid %u): restored %s from %s; the old store is %s",
 	    (unsigned)getuid(), db, file, aside);

@@ -16,6 +16,7 @@
 #include "server/relay.h"
 #include "server/startup.h"
 #include "util/fingerprint.h"
+#include "util/sys.h"
 
 /*
  * One descriptor per session, and a few for the store: many systems start
@@ -95,8 +96,12 @@ server_startup_fingerprint(const struct server_config *cfg)
 		fprintf(stderr, "termgramd: %s\n", err);
 		return 1;
 	}
-	if (!had)
+	if (!had) {
 		fprintf(stderr, "termgramd: made a new key in %s\n", path);
+		(void)util_give_to_dir_owner(cfg->data_dir, path);
+		snprintf(path, sizeof path, "%s/relay.crt", cfg->data_dir);
+		(void)util_give_to_dir_owner(cfg->data_dir, path);
+	}
 	util_fp_text(net_id_fingerprint(id), txt);
 	printf("%s\n", txt);
 	net_id_free(id);

@@ -9,5 +9,6 @@
 uint64_t util_wall_ms(void);
 int util_mkdir_p(const char *, char *, size_t);
 int util_fsync(int);
+int util_give_to_dir_owner(const char *, const char *);
 
 #endif
