@@ -185,3 +185,9 @@ set_tests_properties(discover PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # termgramd admin: users, delete, passwords, locks, backup and restore.
 tg_integration_test(test_admin tests/integration/test_admin.c)
 target_link_libraries(test_admin PRIVATE PkgConfig::SQLITE3)
+
+# Logs and cursors of the relay's store, and the upgrade of a schema-1
+# data folder (tests/server/fixtures/make-schema1.sh wrote the fixture).
+tg_unit_test(test_server_seqlog tests/server/test_seqlog.c tg_server)
+target_compile_definitions(test_server_seqlog PRIVATE
+  FIXTURES="${CMAKE_SOURCE_DIR}/tests/server/fixtures")

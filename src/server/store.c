@@ -12,7 +12,9 @@
 
 #include "db/db.h"
 #include "server/log.h"
+#include "server/seqlog.h"
 #include "server/store.h"
+#include "server/store_int.h"
 #include "util/sys.h"
 #include "util/xmalloc.h"
 
@@ -20,14 +22,6 @@ enum {
 	ST_USERS,
 	ST_ADD_USER,
 	ST_LAST_SEEN,
-	ST_QTOTALS,
-	ST_QSENDERS,
-	ST_QFIND,
-	ST_QADD,
-	ST_QDEL,
-	ST_QFETCH,
-	ST_QDEPTH,
-	ST_QCOUNT,
 	ST_DEV_ADD,
 	ST_DEV_DEL,
 	ST_DEV_CLEAR,
@@ -41,7 +35,6 @@ enum {
 	ST_UNLOCK,
 	ST_SET_PW,
 	ST_DEL_USER,
-	ST_DEL_QUEUE,
 	ST_DEL_GOOD,
 	ST_COUNT
 };
@@ -51,22 +44,6 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ADD_USER] = "INSERT INTO users(key, name, pwhash, created, "
                     "last_seen) VALUES (lower(?1), ?1, ?2, ?3, 0)",
     [ST_LAST_SEEN] = "UPDATE users SET last_seen = ?2 WHERE key = ?1",
-    [ST_QTOTALS] = "SELECT rcpt, count(*), sum(length(frame)) FROM queue "
-                   "GROUP BY rcpt",
-    [ST_QSENDERS] = "SELECT sender, count(*), sum(length(frame)) FROM queue "
-                    "WHERE sender IS NOT NULL "
-                    "GROUP BY sender",
-    [ST_QFIND] = "SELECT seq, length(frame) FROM queue WHERE sender = ?1 "
-                 "AND msg_id = ?2 AND kind = 0 AND (?3 IS NULL OR "
-                 "rcpt = ?3) ORDER BY seq LIMIT 1",
-    [ST_QADD] = "INSERT INTO queue(rcpt, kind, sender, msg_id, frame, "
-                "stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_QDEL] = "DELETE FROM queue WHERE seq = ?1",
-    [ST_QFETCH] = "SELECT seq, kind, rcpt, sender, msg_id, frame FROM "
-                  "queue WHERE rcpt = ?1 AND seq > ?2 ORDER BY seq "
-                  "LIMIT ?3",
-    [ST_QDEPTH] = "SELECT count(*) FROM queue",
-    [ST_QCOUNT] = "SELECT count(*) FROM queue WHERE rcpt = ?1",
     [ST_DEV_ADD] = "INSERT OR IGNORE INTO devices(key, fp, added) "
                    "VALUES (?1, ?2, ?3)",
     [ST_DEV_DEL] = "DELETE FROM devices WHERE key = ?1 AND fp = ?2",
@@ -82,12 +59,13 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_UNLOCK] = "DELETE FROM locked WHERE key = ?1",
     [ST_SET_PW] = "UPDATE users SET pwhash = ?2 WHERE key = ?1",
     [ST_DEL_USER] = "DELETE FROM users WHERE key = ?1",
-    [ST_DEL_QUEUE] = "DELETE FROM queue WHERE rcpt = ?1",
     [ST_DEL_GOOD] = "DELETE FROM good_ips WHERE key = ?1",
 };
 
 /*
- * Schema version 1. Keys are lower-case names; names keep their case. The
+ * Schema version 2: the queue of version 1 became the logs, entries,
+ * cursors and acks of seqlog.c (store_int.h; store_upgrade moves a
+ * version-1 queue). Keys are lower-case names; names keep their case. The
  * devices table (the pinned device keys of an owned name, fp in 64 hex
  * digits) and the index of stored messages by (sender, id), which answers
  * resends and receipts from the disk instead of a record per message in
@@ -102,8 +80,8 @@ static const char *const store_sql[ST_COUNT] = {
  * UPDATEs meta in the upgrade); a table or index added IF NOT EXISTS, as
  * below, does not.
  */
-#define STORE_SCHEMA 1
-#define STORE_SCHEMA_TEXT "1"
+#define STORE_SCHEMA 2
+#define STORE_SCHEMA_TEXT "2"
 
 static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
@@ -113,18 +91,7 @@ static const char store_schema[] =
     "  name TEXT NOT NULL,"
     "  pwhash TEXT,"
     "  created INTEGER NOT NULL,"
-    "  last_seen INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS queue("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  rcpt TEXT NOT NULL,"
-    "  kind INTEGER NOT NULL,"
-    "  sender TEXT NOT NULL,"
-    "  msg_id TEXT NOT NULL,"
-    "  frame BLOB NOT NULL,"
-    "  stored_at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS queue_by_rcpt ON queue(rcpt, seq);"
-    "CREATE INDEX IF NOT EXISTS queue_by_msg ON queue(sender, msg_id) "
-    "  WHERE kind = 0;"
+    "  last_seen INTEGER NOT NULL);" SERVER_SEQLOG_SCHEMA
     "CREATE TABLE IF NOT EXISTS devices("
     "  key TEXT NOT NULL,"
     "  fp TEXT NOT NULL,"
@@ -139,7 +106,22 @@ static const char store_schema[] =
 
 struct server_store {
 	struct db *db;
+	struct server_seqlog *logs;
 };
+
+/* The database under s (store.c and seqlog.c only). */
+struct db *
+server_store_db(struct server_store *s)
+{
+	return s->db;
+}
+
+/* The log statements of s. */
+struct server_seqlog *
+server_store_seqlog(struct server_store *s)
+{
+	return s->logs;
+}
 
 /* The last error, for the log. */
 const char *
@@ -192,6 +174,28 @@ store_check_schema(const char *dir, char *err, size_t errlen)
 }
 
 /*
+ * Move a schema-1 queue into inbox logs, and say so in the log. 0, or -1
+ * and err.
+ */
+static int
+store_upgrade(struct db *db, char *err, size_t errlen)
+{
+	int64_t frames, users;
+	int rc;
+
+	if ((rc = server_seqlog_upgrade(db, &frames, &users)) < 0) {
+		snprintf(err, errlen, "%s", db_error(db));
+		return -1;
+	}
+	if (rc == 1)
+		server_log(SERVER_LOG_INFO,
+		    "store upgraded from schema 1 to 2: %lld queued frames "
+		    "of %lld users moved to their inbox logs",
+		    (long long)frames, (long long)users);
+	return 0;
+}
+
+/*
  * Open (creating if needed) the store in dir, folder 0700 and files 0600
  * (db_private). sync_full: fsync the WAL at every commit, so an
  * acknowledged message survives a power cut too, not only a crash of the
@@ -207,16 +211,26 @@ server_store_open(const char *dir, bool sync_full, char *err, size_t errlen)
 	    .nsql = ST_COUNT,
 	    .sync_full = sync_full,
 	};
+	struct server_seqlog *logs = NULL;
 	struct server_store *s;
 	struct db *db;
 
+	err[0] = '\0';
 	if (db_private(dir, "relay.db", store_tightened, NULL, err, errlen) !=
 	        0 ||
 	    store_check_schema(dir, err, errlen) != 0 ||
 	    (db = db_open(dir, &spec, err, errlen)) == NULL)
 		return NULL;
+	if (store_upgrade(db, err, errlen) != 0 ||
+	    (logs = server_seqlog_new(db)) == NULL) {
+		if (logs == NULL && err[0] == '\0')
+			snprintf(err, errlen, "%s", db_error(db));
+		db_close(db);
+		return NULL;
+	}
 	s = xcalloc(1, sizeof *s);
 	s->db = db;
+	s->logs = logs;
 	return s;
 }
 
@@ -226,6 +240,7 @@ server_store_close(struct server_store *s)
 {
 	if (s == NULL)
 		return;
+	server_seqlog_free(s->logs);
 	db_close(s->db);
 	free(s);
 }
@@ -294,151 +309,6 @@ server_store_set_last_seen(struct server_store *s, const char *key, uint64_t ts)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)ts);
 	return db_step(s->db, st, "last seen");
-}
-
-/* A row of ST_QFETCH as a queued frame (valid until the next step). */
-static void
-store_row(sqlite3_stmt *st, struct server_queued *q)
-{
-	q->seq = sqlite3_column_int64(st, 0);
-	q->kind = (enum server_queue_kind)sqlite3_column_int(st, 1);
-	q->rcpt = (const char *)sqlite3_column_text(st, 2);
-	q->sender = (const char *)sqlite3_column_text(st, 3);
-	q->id = (const char *)sqlite3_column_text(st, 4);
-	q->frame = sqlite3_column_blob(st, 5);
-	q->len = (size_t)sqlite3_column_bytes(st, 5);
-}
-
-/* Run a statement of (key, count, bytes) rows, calling cb for each. */
-static int
-store_totals(struct server_store *s, size_t which, const char *what,
-    server_store_total_cb cb, void *arg)
-{
-	sqlite3_stmt *st = db_stmt(s->db, which);
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-	}
-	return db_finish(s->db, st, rc, what);
-}
-
-/* Call cb(arg, key, frames, bytes) for every user with frames queued. */
-int
-server_store_queue_totals(
-    struct server_store *s, server_store_total_cb cb, void *arg)
-{
-	return store_totals(s, ST_QTOTALS, "queue totals", cb, arg);
-}
-
-/* Call cb(arg, key, frames, bytes) for every user with frames from it. */
-int
-server_store_queue_senders(
-    struct server_store *s, server_store_total_cb cb, void *arg)
-{
-	return store_totals(s, ST_QSENDERS, "queue senders", cb, arg);
-}
-
-/*
- * The stored MSG id from sender (keys), to rcpt or (NULL) to anyone: its
- * sequence number and (len) the frame's length; 0 if none, -1 on error.
- */
-int64_t
-server_store_queue_find(struct server_store *s, const char *sender,
-    const char *id, const char *rcpt, size_t *len)
-{
-	sqlite3_stmt *st = db_stmt(s->db, ST_QFIND);
-	int64_t seq = 0;
-	int rc;
-
-	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if (rcpt != NULL)
-		sqlite3_bind_text(st, 3, rcpt, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
-		*len = (size_t)sqlite3_column_int64(st, 1);
-		rc = SQLITE_DONE;
-	}
-	return db_finish(s->db, st, rc, "find queued") == 0 ? seq : -1;
-}
-
-/* Queue a frame for rcpt; returns its sequence number, or -1. */
-int64_t
-server_store_queue_add(struct server_store *s, const char *rcpt,
-    enum server_queue_kind kind, const char *sender, const char *id,
-    const char *frame, size_t len, uint64_t now)
-{
-	sqlite3_stmt *st = db_stmt(s->db, ST_QADD);
-
-	if (server_store_begin(s) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)kind);
-	sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, frame, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-	if (db_step(s->db, st, "queue") != 0)
-		return -1;
-	return db_last_rowid(s->db);
-}
-
-/* Delete a queued frame. */
-int
-server_store_queue_delete(struct server_store *s, int64_t seq)
-{
-	sqlite3_stmt *st = db_stmt(s->db, ST_QDEL);
-
-	if (server_store_begin(s) != 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, seq);
-	return db_step(s->db, st, "unqueue");
-}
-
-/*
- * Call cb for at most limit frames queued for rcpt after sequence number
- * after, oldest first, until it returns false. Returns how many it was
- * given, or -1.
- */
-int
-server_store_queue_fetch(struct server_store *s, const char *rcpt,
-    int64_t after, int limit, server_store_queue_cb cb, void *arg)
-{
-	sqlite3_stmt *st = db_stmt(s->db, ST_QFETCH);
-	struct server_queued q;
-	int rc, n = 0;
-
-	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int(st, 3, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_row(st, &q);
-		n++;
-		if (!cb(arg, &q)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	return db_finish(s->db, st, rc, "fetch queue") == 0 ? n : -1;
-}
-
-/* How many frames are queued in all. */
-int64_t
-server_store_queue_depth(struct server_store *s)
-{
-	return db_count(db_stmt(s->db, ST_QDEPTH));
-}
-
-/* How many frames wait for one user (by key), or -1. */
-int64_t
-server_store_queue_count(struct server_store *s, const char *rcpt)
-{
-	sqlite3_stmt *st = db_stmt(s->db, ST_QCOUNT);
-
-	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
-	return db_count(st);
 }
 
 /* Pin device fp (64 hex digits) for the user key; pinned twice is once. */
@@ -604,13 +474,14 @@ server_store_set_pwhash(
 int
 server_store_delete_user(struct server_store *s, const char *key)
 {
-	static const size_t ops[] = {
-	    ST_DEL_USER, ST_DEL_QUEUE, ST_DEL_GOOD, ST_UNLOCK};
+	static const size_t ops[] = {ST_DEL_USER, ST_DEL_GOOD, ST_UNLOCK};
 	size_t i;
 
 	for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		if (store_key_op(s, ops[i], key, NULL, 0, "delete user") != 0)
 			return -1;
+	if (server_store_queue_drop(s, key) != 0)
+		return -1;
 	return server_store_device_clear(s, key);
 }
 
@@ -687,7 +558,7 @@ server_store_check_file(const char *path, char *err, size_t errlen)
 	static const char q[] =
 	    "SELECT (SELECT v FROM meta WHERE k = 'schema'), "
 	    "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-	    "name IN ('users', 'queue'))";
+	    "name IN ('users', 'queue', 'entries'))";
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	long long v = -1, tables = 0;
@@ -710,7 +581,7 @@ server_store_check_file(const char *path, char *err, size_t errlen)
 			v = sqlite3_column_int64(st, 0);
 			tables = sqlite3_column_int64(st, 1);
 		}
-		if (tables != 2 || v < 1)
+		if (tables < 2 || v < 1)
 			snprintf(err, errlen, "%s: not a termgram store", path);
 		else if (v > STORE_SCHEMA)
 			snprintf(err, errlen,

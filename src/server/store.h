@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The relay's durable store: SQLite in WAL mode under the data folder.
- * Users (with their password hashes) and the queue of frames waiting for
- * a user: messages until their RCPT, receipts until their sender logs in.
- * The queue stays on disk: it is read by recipient with a cursor (the
- * sequence number last sent) and searched by (sender, id), so the relay
- * holds no record per queued frame.
+ * Users (with their password hashes), pinned devices, and the queue of
+ * frames waiting for a user: messages until their RCPT, receipts until
+ * their sender logs in. The queue (queue.c) is the user's inbox log
+ * (seqlog.h) read without cursors: by recipient after the sequence
+ * number last sent, and searched by (sender, id), so the relay holds no
+ * record per queued frame.
  * Writes happen inside one transaction per loop turn (group commit); the
  * caller says when the turn ends.
  */
@@ -71,6 +72,7 @@ int server_store_queue_fetch(struct server_store *, const char *, int64_t, int,
     server_store_queue_cb, void *);
 int64_t server_store_queue_depth(struct server_store *);
 int64_t server_store_queue_count(struct server_store *, const char *);
+int server_store_queue_drop(struct server_store *, const char *);
 
 int server_store_device_add(
     struct server_store *, const char *, const char *, uint64_t);

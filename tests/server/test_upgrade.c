@@ -80,7 +80,7 @@ store__open__records_its_schema(void **state)
 	(void)state;
 	store_then("SELECT 1");
 	schema_of(v, sizeof v);
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	assert_non_null(s = server_store_open(dir, false, err, sizeof err));
 	server_store_close(s);
 	cleanup();
@@ -93,16 +93,16 @@ store__open__refuses_a_newer_schema(void **state)
 	char err[512], v[32];
 
 	(void)state;
-	store_then("UPDATE meta SET v = '2' WHERE k = 'schema';"
+	store_then("UPDATE meta SET v = '3' WHERE k = 'schema';"
 	           "CREATE TABLE later(x);");
 	assert_null(server_store_open(dir, false, err, sizeof err));
 	printf("refused: %s\n", err);
 	assert_non_null(strstr(err,
 	    "relay.db was written by a newer "
-	    "termgramd (store schema 2;"));
-	assert_non_null(strstr(err, "reads up to 1"));
+	    "termgramd (store schema 3;"));
+	assert_non_null(strstr(err, "reads up to 2"));
 	schema_of(v, sizeof v);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	cleanup();
 }
 
@@ -118,7 +118,7 @@ store__open__takes_a_store_without_a_version(void **state)
 	assert_non_null(s = server_store_open(dir, false, err, sizeof err));
 	server_store_close(s);
 	schema_of(v, sizeof v);
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	cleanup();
 }
 
