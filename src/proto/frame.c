@@ -323,6 +323,14 @@ proto_field_ok(const struct proto_field *f, struct proto_slice s)
 		while (i < s.len && s.p[i] == '-')
 			i++;
 		return s.len >= 1 && i == s.len;
+	case K_DEVICE:
+		if (s.len == 1 && s.p[0] == '-')
+			return true;
+		if (s.len > 1 && s.p[0] == '@')
+			return proto_is_id(s.p + 1, s.len - 1);
+		while (i < s.len && is_hex((unsigned char)s.p[i]))
+			i++;
+		return s.len == 64 && i == 64;
 	default:
 		return false;
 	}
@@ -346,6 +354,8 @@ proto_field_refuse(const struct proto_schema *sc, const struct proto_field *f,
 	    [K_IP] = "expected an IPv4 or [IPv6] address",
 	    [K_ADDR] = "expected an IPv4 or [IPv6] address, ':' and a port",
 	    [K_PAD] = "expected one or more '-'",
+	    [K_DEVICE] = "a device is -, 64 hexadecimal digits, or @ and an "
+	                 "id",
 	};
 
 	if (f->kind == K_ENUM)

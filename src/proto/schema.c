@@ -11,6 +11,7 @@ static const char *const w_yes[] = {"yes", NULL};
 static const char *const w_ack[] = {"stored", NULL};
 static const char *const w_pinop[] = {"add", "remove", NULL};
 static const char *const w_keep[] = {"keep", NULL};
+static const char *const w_keeptake[] = {"keep", "take", NULL};
 
 #define F(k, w)                                                                \
 	{                                                                      \
@@ -36,7 +37,14 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
             {5,
                 {F(K_INT, "version"), F(K_NAME, "name"),
                     FT(K_B64, "password", PROTO_MAX_TEXT),
-                    F(K_PORT, "p2p-port"), FE("takeover", w_keep)}}}},
+                    F(K_PORT, "p2p-port"), FE("takeover", w_keep)}},
+            /* A device-aware client: keep or take, and its device id
+             * (docs/protocol.md "Several devices per account"). */
+            {6,
+                {F(K_INT, "version"), F(K_NAME, "name"),
+                    FT(K_B64, "password", PROTO_MAX_TEXT),
+                    F(K_PORT, "p2p-port"), FE("takeover", w_keeptake),
+                    F(K_ID, "device-id")}}}},
     [PROTO_V_WELCOME] = {"WELCOME", -1, 1,
         {{4,
             {F(K_NAME, "name"), F(K_ID, "session-token"), F(K_INT, "max-frame"),
@@ -129,6 +137,13 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
             {2, {FE("op", w_pinop), F(K_HEX64, "fingerprint")}}}},
     [PROTO_V_DEVICE] = {"DEVICE", -1, 1,
         {{2, {F(K_HEX64, "fingerprint"), F(K_INT, "added")}}}},
+    /* One device holding a cursor, in the answer to DEVICES|active. */
+    [PROTO_V_ACTIVE] = {"ACTIVE", -1, 1,
+        {{5,
+            {F(K_DEVICE, "device"), F(K_INT, "added"), F(K_INT, "last-seen"),
+                FE("presence", w_presence), F(K_INT, "behind")}}}},
+    /* How many devices hold a cursor on the user's inbox. */
+    [PROTO_V_DEVCOUNT] = {"DEVCOUNT", -1, 1, {{1, {F(K_INT, "count")}}}},
 };
 
 /* The name of a verb as it stands on the wire. */

@@ -27,7 +27,8 @@ enum proto_kind {
 	K_ENUM, /* one of a fixed list of words */
 	K_IP, /* dotted IPv4 or bracketed IPv6 */
 	K_ADDR, /* K_IP:K_PORT */
-	K_PAD /* 1 or more '-' */
+	K_PAD, /* 1 or more '-' */
+	K_DEVICE /* "-", 64 hexadecimal digits, or '@' and a K_ID */
 };
 
 struct proto_field {

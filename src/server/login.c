@@ -281,8 +281,25 @@ login_kept(struct srv_sess *s, const struct srv_user *u)
 }
 
 /*
- * LOGIN|version|name|password|port[|keep] or RESUME|version|name|token|
- * port.
+ * The device a LOGIN names (its seventh field): "-" without one, the
+ * connection's key over TLS, "@" and the id without TLS.
+ */
+static void
+login_device(struct srv_sess *s, const struct proto_frame *fr)
+{
+	s->device_aware = fr->nargs > 5;
+	if (!s->device_aware || proto_slice_eq(fr->arg[5], "-"))
+		snprintf(s->device, sizeof s->device, "-");
+	else if (s->has_fp)
+		util_fp_hex(s->fp, s->device);
+	else
+		snprintf(s->device, sizeof s->device, "@%.*s",
+		    (int)fr->arg[5].len, fr->arg[5].p);
+}
+
+/*
+ * LOGIN|version|name|password|port[|keep|take[|device]] or
+ * RESUME|version|name|token|port.
  */
 void
 server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
@@ -309,7 +326,8 @@ server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 		login_resume(s, fr, u, port);
 		return;
 	}
-	s->login_keep = fr->nargs > 4;
+	s->login_keep = fr->nargs > 4 && proto_slice_eq(fr->arg[4], "keep");
+	login_device(s, fr);
 	if (login_kept(s, u))
 		return;
 	memcpy(s->login_name, fr->arg[1].p, fr->arg[1].len);

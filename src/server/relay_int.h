@@ -20,6 +20,7 @@
 #include "proto/err.h"
 #include "proto/frame.h"
 #include "server/relay.h"
+#include "util/fingerprint.h"
 
 #define TOKEN_LEN 32 /* hex characters of a session token */
 
@@ -132,6 +133,12 @@ struct srv_sess {
 	char login_name[PROTO_MAX_NAME + 1];
 	unsigned login_port;
 	bool login_keep; /* LOGIN|...|keep: never replace a session */
+	/* Its device (docs/protocol.md "Several devices per account"):
+	 * "-" for a login that named none, the key's 64 hex digits over
+	 * TLS, "@" and the LOGIN's device id without; device_aware: the
+	 * LOGIN had the seventh field. */
+	char device[UTIL_FP_HEX + 1];
+	bool device_aware;
 	bool refused;
 	LIST_ENTRY(srv_sess) entry;
 	/* The relay-wide output bound (output.c): counted while it holds

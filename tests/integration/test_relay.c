@@ -295,6 +295,38 @@ relay__keeps__online_session_for_login_with_keep(void **state)
 	raw_close(&b);
 }
 
+/*
+ * The LOGIN of a device-aware client (docs/protocol.md "Several devices
+ * per account"): take and a device id log in as a LOGIN without them
+ * does; a second take from the same device replaces the first; another
+ * word, or a device id out of the id alphabet, is a bad field.
+ */
+static void
+relay__logs_in__with_take_and_a_device(void **state)
+{
+	struct relay *r = *state;
+
+	assert_int_equal(raw_open(&a, r->port), 0);
+	raw_send(&a, "LOGIN|1|fred|%s|0|take|k3f9\n", h_b64("s3cret"));
+	assert_int_equal(raw_expect(&a, "SYNCED", 10000), 0);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	raw_send(&b, "LOGIN|1|fred|%s|0|take|k3f9\n", h_b64("s3cret"));
+	assert_int_equal(raw_expect(&b, "SYNCED", 10000), 0);
+	assert_int_equal(raw_expect(&a, "BYE|replaced", 5000), 0);
+	raw_close(&a);
+	assert_int_equal(raw_open(&a, r->port), 0);
+	raw_send(&a, "LOGIN|1|fred|%s|0|grab|k3f9\n", h_b64("s3cret"));
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|BAD_FIELD|"));
+	raw_close(&a);
+	assert_int_equal(raw_open(&a, r->port), 0);
+	raw_send(&a, "LOGIN|1|fred|%s|0|take|k3.f9\n", h_b64("s3cret"));
+	assert_int_equal(raw_line(&a, 5000), 0);
+	assert_non_null(strstr(a.line, "ERR|BAD_FIELD|"));
+	raw_close(&a);
+	raw_close(&b);
+}
+
 static void
 relay__refuses__spoofed_sender_and_unknown_user(void **state)
 {
@@ -612,6 +644,9 @@ main(void)
 	        setup_default, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__keeps__online_session_for_login_with_keep, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__logs_in__with_take_and_a_device, setup_default,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__refuses__spoofed_sender_and_unknown_user, setup_default,

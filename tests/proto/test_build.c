@@ -78,6 +78,15 @@ static const struct rt_case rt[] = {
     {PROTO_V_DEVICES, {"2"}, "DEVICES|2\n"},
     {PROTO_V_DEVICES, {"add", FP}, "DEVICES|add|" FP "\n"},
     {PROTO_V_DEVICE, {FP, "17"}, "DEVICE|" FP "|17\n"},
+    {PROTO_V_ACTIVE, {FP, "17", "18", "online", "0"},
+        "ACTIVE|" FP "|17|18|online|0\n"},
+    {PROTO_V_ACTIVE, {"@k3f9", "17", "18", "offline", "4"},
+        "ACTIVE|@k3f9|17|18|offline|4\n"},
+    {PROTO_V_ACTIVE, {"-", "17", "18", "offline", "4"},
+        "ACTIVE|-|17|18|offline|4\n"},
+    {PROTO_V_DEVCOUNT, {"3"}, "DEVCOUNT|3\n"},
+    {PROTO_V_LOGIN, {"1", "alice", "", "0", "take", "k3f9"},
+        "LOGIN|1|alice||0|take|k3f9\n"},
 };
 
 static void

@@ -59,6 +59,8 @@ static const struct ref_case refs[] = {
     {"DEVICES|list", "-", 1},
     {"DEVICES|remove|" HASH, "-", 1},
     {"DEVICE|" HASH "|5", "-", 1},
+    {"ACTIVE|@k3f9|5|6|online|0", "-", 1},
+    {"DEVCOUNT|2", "-", 1},
 };
 
 /* Decode one line into buf (FDATA needs the stream decoder). */
