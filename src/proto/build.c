@@ -564,3 +564,32 @@ proto_build_device(
 	proto_writer_u64(&w, added);
 	return proto_writer_end(&w, len);
 }
+
+/* ACTIVE|device|added|last-seen|online|offline|behind: one device. */
+int
+proto_build_active(char *buf, size_t cap, size_t *len, const char *device,
+    uint64_t added, uint64_t seen, bool online, uint64_t behind)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_ACTIVE);
+	proto_writer_str(&w, device);
+	proto_writer_u64(&w, added);
+	proto_writer_u64(&w, seen);
+	proto_writer_str(&w, online ? "online" : "offline");
+	proto_writer_u64(&w, behind);
+	return proto_writer_end(&w, len);
+}
+
+/* DEVCOUNT|n: how many devices hold a cursor on the user's inbox. */
+int
+proto_build_devcount(char *buf, size_t cap, size_t *len, uint64_t n)
+{
+	struct proto_writer w;
+
+	proto_writer_init(&w, buf, cap);
+	proto_writer_begin(&w, PROTO_V_DEVCOUNT);
+	proto_writer_u64(&w, n);
+	return proto_writer_end(&w, len);
+}

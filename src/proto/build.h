@@ -54,6 +54,9 @@ int proto_build_phello(
 int proto_build_devices(
     char *, size_t, size_t *, const char *, const unsigned char *);
 int proto_build_devices_count(char *, size_t, size_t *, uint64_t);
+int proto_build_active(
+    char *, size_t, size_t *, const char *, uint64_t, uint64_t, bool, uint64_t);
+int proto_build_devcount(char *, size_t, size_t *, uint64_t);
 int proto_build_device(
     char *, size_t, size_t *, const unsigned char *, uint64_t);
 int proto_build_verify(char *, size_t, size_t *, const char *, const char *);

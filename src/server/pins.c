@@ -97,6 +97,10 @@ server_pins_request(struct srv_sess *s, const struct proto_frame *fr)
 	char hex[UTIL_FP_HEX];
 	int rc = 0;
 
+	if (fr->nargs == 1 && proto_slice_eq(fr->arg[0], "active")) {
+		server_devices_active(s);
+		return;
+	}
 	if (pins_refused(s))
 		return;
 	if (fr->nargs == 2) {
@@ -117,7 +121,7 @@ server_pins_request(struct srv_sess *s, const struct proto_frame *fr)
 		rc = server_store_device_list(st, key, pins_send_one, s);
 	else {
 		server_session_err(s, PROTO_ERR_BAD_FIELD, server_no_ref,
-		    "DEVICES takes pin, unpin, list, add or remove");
+		    "DEVICES takes pin, unpin, list, add, remove or active");
 		return;
 	}
 	if (rc != 0) {

@@ -66,6 +66,7 @@ struct srv_user {
 	bool has_fp;
 	unsigned char alive_key[32];
 	bool has_alive_key;
+	char device[UTIL_FP_HEX + 1]; /* of its last session (devices.c) */
 	/* Its part of the queue on disk, counted rather than kept: frames
 	 * and bytes waiting for it (its quota), and frames and bytes from
 	 * it waiting for anyone (its share as a sender). */
@@ -378,6 +379,9 @@ void server_directory_remove(struct server_directory *, struct srv_user *);
 
 /* pins.c */
 void server_pins_request(struct srv_sess *, const struct proto_frame *);
+void server_devices_login(struct srv_sess *);
+void server_devices_logout(struct srv_sess *);
+void server_devices_active(struct srv_sess *);
 bool server_pins_allow(struct srv_sess *, const struct srv_user *);
 
 #endif

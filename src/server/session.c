@@ -221,6 +221,7 @@ server_session_welcome(
 	u->last_seen = util_wall_ms();
 	server_directory_make_token(u->token);
 	server_store_set_last_seen(r->store, u->key, u->last_seen);
+	server_devices_login(s);
 
 	proto_writer_init(&w, r->out, sizeof r->out);
 	proto_writer_begin(&w, PROTO_V_WELCOME);
@@ -466,6 +467,7 @@ session_user_left(struct srv_sess *s, const char *bye, const char *why)
 	struct srv_user *u = s->user;
 
 	u->sess = NULL;
+	server_devices_logout(s);
 	server_router_flush(&r->rt, u);
 	if (u->light) {
 		server_log(SERVER_LOG_DEBUG,

@@ -327,6 +327,51 @@ relay__logs_in__with_take_and_a_device(void **state)
 	raw_close(&b);
 }
 
+/*
+ * Each device that logs in holds a cursor on its user's inbox, listed by
+ * DEVICES|active (ACTIVE lines, oldest first, then DEVCOUNT): one
+ * online, the other offline with what waits for it; a login without a
+ * device is the version-1 device "-".
+ */
+static void
+relay__lists__the_devices_that_logged_in(void **state)
+{
+	struct relay *r = *state;
+
+	h_tls_identity(1); /* over TLS the device is the key */
+	assert_int_equal(raw_open(&a, r->port), 0);
+	h_tls_identity(0);
+	raw_send(&a, "LOGIN|1|gina|%s|0|take|laptop\n", h_b64("s3cret"));
+	assert_int_equal(raw_expect(&a, "SYNCED", 10000), 0);
+	raw_close(&a);
+	assert_int_equal(raw_login(&c, r->port, "hank", ""), 0);
+	raw_send(&c, "MSG|hank|gina|1|h1|aGk=\n");
+	assert_int_equal(raw_expect(&c, "ACK|h1|stored", 10000), 0);
+	h_tls_identity(2);
+	assert_int_equal(raw_open(&b, r->port), 0);
+	h_tls_identity(0);
+	raw_send(&b, "LOGIN|1|gina|%s|0|keep|desk\n", h_b64("s3cret"));
+	assert_int_equal(raw_expect(&b, "SYNCED", 10000), 0);
+	assert_int_equal(raw_expect(&b, "MSG|hank|gina|1|h1|aGk=", 10000), 0);
+	raw_send(&b, "DEVICES|active\n");
+	assert_int_equal(raw_line(&b, 5000), 0);
+	printf("%s\n", b.line);
+	assert_true(h_tls ? strlen(b.line) > 71 && b.line[71] == '|'
+	                  : strncmp(b.line, "ACTIVE|@laptop|", 15) == 0);
+	assert_non_null(strstr(b.line, "|offline|1"));
+	assert_int_equal(raw_line(&b, 5000), 0);
+	printf("%s\n", b.line);
+	assert_true(h_tls ? strlen(b.line) > 71 && b.line[71] == '|'
+	                  : strncmp(b.line, "ACTIVE|@desk|", 13) == 0);
+	assert_non_null(strstr(b.line, "|online|1"));
+	assert_int_equal(raw_expect(&b, "DEVCOUNT|2", 5000), 0);
+	raw_send(&c, "DEVICES|active\n");
+	assert_int_equal(raw_expect(&c, "ACTIVE|-|", 5000), 0);
+	assert_int_equal(raw_expect(&c, "DEVCOUNT|1", 5000), 0);
+	raw_close(&b);
+	raw_close(&c);
+}
+
 static void
 relay__refuses__spoofed_sender_and_unknown_user(void **state)
 {
@@ -647,6 +692,9 @@ main(void)
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__logs_in__with_take_and_a_device, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        relay__lists__the_devices_that_logged_in, setup_default,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__refuses__spoofed_sender_and_unknown_user, setup_default,
