@@ -233,6 +233,25 @@ on_devices(struct client_session *s, const struct proto_frame *fr)
 		s->ev->on_devices(s->arg, NULL, proto_slice_u64(fr->arg[0]));
 }
 
+/* ACTIVE|device|added|seen|online|behind, or DEVCOUNT|n at the end. */
+static void
+on_active(struct client_session *s, const struct proto_frame *fr)
+{
+	char dev[PROTO_MAX_ID + 2];
+
+	if (s->ev->on_active == NULL)
+		return;
+	if (fr->verb == PROTO_V_DEVCOUNT) {
+		s->ev->on_active(
+		    s->arg, NULL, proto_slice_u64(fr->arg[0]), 0, false, 0);
+		return;
+	}
+	snprintf(dev, sizeof dev, "%.*s", (int)fr->arg[0].len, fr->arg[0].p);
+	s->ev->on_active(s->arg, dev, proto_slice_u64(fr->arg[1]),
+	    proto_slice_u64(fr->arg[2]), proto_slice_eq(fr->arg[3], "online"),
+	    proto_slice_u64(fr->arg[4]));
+}
+
 /* The relay's own frames: the connection, its heartbeat, its word. */
 static bool
 handle_relay(struct client_session *s, const struct proto_frame *fr)
@@ -262,6 +281,10 @@ handle_relay(struct client_session *s, const struct proto_frame *fr)
 	case PROTO_V_DEVICE:
 	case PROTO_V_DEVICES:
 		on_devices(s, fr);
+		return true;
+	case PROTO_V_ACTIVE:
+	case PROTO_V_DEVCOUNT:
+		on_active(s, fr);
 		return true;
 	case PROTO_V_STATS:
 		if (s->light != NULL && fr->nargs == 1)

@@ -89,6 +89,11 @@ struct client_events {
 	/* The answer to client_session_devices: a DEVICE line per pinned
 	 * key (fp, when pinned), then its end (fp NULL, the count). */
 	void (*on_devices)(void *, const unsigned char *, uint64_t);
+	/* The answer to client_session_devices(s, "active", NULL): an ACTIVE
+	 * line per device holding a cursor (device, added, last seen, online,
+	 * entries behind), then DEVCOUNT (device NULL, the count in added). */
+	void (*on_active)(
+	    void *, const char *, uint64_t, uint64_t, bool, uint64_t);
 };
 
 void client_config_defaults(struct client_config *);

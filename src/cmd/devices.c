@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * termgram devices pin|unpin|list|add FP|remove FP: the device keys the
- * relay accepts for an owned name (docs/relay.md, device pins).
+ * relay accepts for an owned name (docs/relay.md, device pins); and
+ * termgram devices active: the devices that hold a cursor on the
+ * user's inbox (docs/protocol.md "Several devices per account").
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/args.h"
 #include "cmd/run.h"
@@ -59,6 +62,40 @@ cmd_devices_on_devices(void *arg, const unsigned char *fp, uint64_t n)
 	cmd_run_finish(r, 0);
 }
 
+/* A time in ms since the epoch as UTC to the minute, into buf. */
+static const char *
+cmd_devices_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%MZ", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* One active device (printed), or the count that ends the answer. */
+static void
+cmd_devices_on_active(void *arg, const char *dev, uint64_t added, uint64_t seen,
+    bool online, uint64_t behind)
+{
+	struct cmd_run *r = arg;
+	char a[32], b[32];
+
+	if (dev != NULL) {
+		printf("%s\t%s\t%s\t%s\t%llu\n", dev,
+		    cmd_devices_time(added, a, sizeof a),
+		    cmd_devices_time(seen, b, sizeof b),
+		    online ? "online" : "offline", (unsigned long long)behind);
+		return;
+	}
+	printf("%llu device%s\n", (unsigned long long)added,
+	    added == 1 ? "" : "s");
+	fflush(stdout);
+	cmd_run_finish(r, 0);
+}
+
 /* A refusal ends the command. */
 static void
 cmd_devices_on_error(
@@ -73,13 +110,15 @@ static const struct client_events cmd_devices_events = {
     .on_synced = cmd_devices_on_synced,
     .on_error = cmd_devices_on_error,
     .on_devices = cmd_devices_on_devices,
+    .on_active = cmd_devices_on_active,
 };
 
 /* The request of the command line into d; 0, or -1 said on stderr. */
 static int
 cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
 {
-	static const char *const one[] = {"pin", "unpin", "list", NULL};
+	static const char *const one[] = {
+	    "pin", "unpin", "list", "active", NULL};
 	char err[256];
 	size_t i;
 
@@ -97,7 +136,7 @@ cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
 	for (i = 0; a->argc == 1 && one[i] != NULL; i++)
 		if (strcmp(d->op, one[i]) == 0)
 			return 0;
-	cmd_run_warn("devices: pin, unpin, list, add FINGERPRINT "
+	cmd_run_warn("devices: pin, unpin, list, active, add FINGERPRINT "
 	             "or remove FINGERPRINT");
 	return -1;
 }

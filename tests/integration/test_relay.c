@@ -372,6 +372,32 @@ relay__lists__the_devices_that_logged_in(void **state)
 	raw_close(&c);
 }
 
+/*
+ * termgram devices active prints the devices that logged in as the user:
+ * here the raw version-1 session (device "-", online) and the command
+ * itself (a version-1 client too: the same device).
+ */
+static void
+cmd_devices__active__lists_the_devices(void **state)
+{
+	struct relay *r = *state;
+	static char out[4096], err[4096];
+	char port[16], dir[256];
+
+	assert_int_equal(raw_login(&a, r->port, "ivy", ""), 0);
+	raw_close(&a);
+	h_tmpdir(dir, sizeof dir);
+	snprintf(port, sizeof port, "%d", r->port);
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "devices",
+	        "--port", port, "--user", "ivy", "--data", dir, "active", NULL),
+	    0);
+	printf("%s", out);
+	assert_non_null(strstr(out, "-\t20"));
+	assert_non_null(strstr(out, "\tonline\t0\n1 device\n"));
+	h_rmdir(dir);
+}
+
 static void
 relay__refuses__spoofed_sender_and_unknown_user(void **state)
 {
@@ -695,6 +721,9 @@ main(void)
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__lists__the_devices_that_logged_in, setup_default,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        cmd_devices__active__lists_the_devices, setup_default,
 	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__refuses__spoofed_sender_and_unknown_user, setup_default,
