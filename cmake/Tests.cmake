@@ -191,3 +191,10 @@ target_link_libraries(test_admin PRIVATE PkgConfig::SQLITE3)
 tg_unit_test(test_server_seqlog tests/server/test_seqlog.c tg_server)
 target_compile_definitions(test_server_seqlog PRIVATE
   FIXTURES="${CMAKE_SOURCE_DIR}/tests/server/fixtures")
+
+# Several devices per account at the relay: the upgrade of a schema-1
+# data folder (the fixture of tests/server/fixtures).
+tg_integration_test(test_devices tests/integration/test_devices.c)
+target_link_libraries(test_devices PRIVATE PkgConfig::SQLITE3)
+target_compile_definitions(test_devices PRIVATE
+  FIXTURES="${CMAKE_SOURCE_DIR}/tests/server/fixtures")
