@@ -188,13 +188,15 @@ target_link_libraries(test_admin PRIVATE PkgConfig::SQLITE3)
 
 # Logs and cursors of the relay's store, and the upgrade of a schema-1
 # data folder (tests/server/fixtures/make-schema1.sh wrote the fixture).
-tg_unit_test(test_server_seqlog tests/server/test_seqlog.c tg_server)
-target_compile_definitions(test_server_seqlog PRIVATE
+add_library(tg_fixture_schema1 STATIC tests/server/fixtures/schema1.c)
+target_link_libraries(tg_fixture_schema1 PUBLIC PkgConfig::SQLITE3)
+target_include_directories(tg_fixture_schema1 PUBLIC tests/server)
+target_compile_definitions(tg_fixture_schema1 PRIVATE
   FIXTURES="${CMAKE_SOURCE_DIR}/tests/server/fixtures")
+tg_unit_test(test_server_seqlog tests/server/test_seqlog.c tg_server
+  tg_fixture_schema1)
 
 # Several devices per account at the relay: the upgrade of a schema-1
 # data folder (the fixture of tests/server/fixtures).
 tg_integration_test(test_devices tests/integration/test_devices.c)
-target_link_libraries(test_devices PRIVATE PkgConfig::SQLITE3)
-target_compile_definitions(test_devices PRIVATE
-  FIXTURES="${CMAKE_SOURCE_DIR}/tests/server/fixtures")
+target_link_libraries(test_devices PRIVATE tg_fixture_schema1)

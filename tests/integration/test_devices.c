@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
-
+#include "fixtures/schema1.h"
 #include "harness.h"
 
 static struct raw a;
@@ -28,28 +27,15 @@ static void
 store_from_fixture(const struct relay *r)
 {
 	static const char *const ext[] = {"", "-wal", "-shm"};
-	char path[400], *sql;
-	FILE *f;
-	long n;
+	char path[400];
 	size_t i;
-	sqlite3 *h;
 
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "%s/relay.db%s", r->dir, ext[i]);
 		unlink(path);
 	}
-	assert_non_null(f = fopen(FIXTURES "/relay-schema1.sql", "r"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	assert_true((n = ftell(f)) > 0);
-	rewind(f);
-	assert_non_null(sql = calloc(1, (size_t)n + 1));
-	assert_int_equal(fread(sql, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
 	snprintf(path, sizeof path, "%s/relay.db", r->dir);
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-	free(sql);
+	assert_int_equal(fixture_schema1_write(path), 0);
 }
 
 /*

@@ -26,10 +26,7 @@
 
 #include "server/seqlog.h"
 #include "server/store.h"
-
-#ifndef FIXTURES
-#define FIXTURES "tests/server/fixtures"
-#endif
+#include "fixtures/schema1.h"
 
 static char dir[128];
 
@@ -353,25 +350,12 @@ schema_of(void)
 static void
 load_fixture(void)
 {
-	char path[256], *sql;
-	FILE *f;
-	long n;
-	sqlite3 *h;
+	char path[256];
 
 	snprintf(dir, sizeof dir, "/tmp/test_seqlog.XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_non_null(f = fopen(FIXTURES "/relay-schema1.sql", "r"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	assert_true((n = ftell(f)) > 0);
-	rewind(f);
-	assert_non_null(sql = calloc(1, (size_t)n + 1));
-	assert_int_equal(fread(sql, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
 	snprintf(path, sizeof path, "%s/relay.db", dir);
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-	free(sql);
+	assert_int_equal(fixture_schema1_write(path), 0);
 }
 
 /*
