@@ -9,7 +9,7 @@ static const char *const w_onoff[] = {"on", "off", NULL};
 static const char *const w_yesno[] = {"yes", "no", NULL};
 static const char *const w_yes[] = {"yes", NULL};
 static const char *const w_ack[] = {"stored", NULL};
-static const char *const w_pinop[] = {"add", "remove", NULL};
+static const char *const w_pinop[] = {"add", "remove", "drop", NULL};
 static const char *const w_keep[] = {"keep", NULL};
 static const char *const w_keeptake[] = {"keep", "take", NULL};
 
@@ -134,7 +134,9 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
     /* A request pin, unpin or list, or the answer's count: one word. */
     [PROTO_V_DEVICES] = {"DEVICES", -1, 1,
         {{1, {F(K_WORD, "op-or-count")}},
-            {2, {FE("op", w_pinop), F(K_HEX64, "fingerprint")}}}},
+            /* add|fp and remove|fp (pins.c refuses a device that is
+             * not a key), drop|device. */
+            {2, {FE("op", w_pinop), F(K_DEVICE, "device")}}}},
     [PROTO_V_DEVICE] = {"DEVICE", -1, 1,
         {{2, {F(K_HEX64, "fingerprint"), F(K_INT, "added")}}}},
     /* One device holding a cursor, in the answer to DEVICES|active. */

@@ -93,6 +93,77 @@ devices_send_one(void *arg, const struct server_cursor *c)
 		server_session_send(s, r->out, len);
 }
 
+/* Count the cursors listed. */
+static void
+devices_count_one(void *arg, const struct server_cursor *c)
+{
+	(void)c;
+	(*(uint64_t *)arg)++;
+}
+
+/* DEVCOUNT|n to s: the devices holding a cursor on its user's inbox. */
+void
+server_devices_count(struct srv_sess *s)
+{
+	struct server_relay *r = s->r;
+	uint64_t n = 0;
+	int64_t log;
+	size_t len;
+
+	if ((log = devices_inbox(r, s->user)) < 0 ||
+	    server_seqlog_cursor_list(r->store, log, devices_count_one, &n) !=
+	        0) {
+		devices_failed(r, s->user);
+		return;
+	}
+	if (proto_build_devcount(r->out, sizeof r->out, &len, n) == 0)
+		server_session_send(s, r->out, len);
+}
+
+/* Whether u has a cursor for device dev on log. */
+static bool
+devices_has(struct server_relay *r, int64_t log, const char *dev)
+{
+	return server_seqlog_cursor_floor(r->store, log, dev) >= 0;
+}
+
+/*
+ * DEVICES|drop|device: its cursor goes, its pin too, and its session
+ * (BYE|removed) after the answer, DEVCOUNT|devices left.
+ */
+void
+server_devices_drop(struct srv_sess *s, struct proto_slice dev)
+{
+	struct server_relay *r = s->r;
+	struct srv_user *u = s->user;
+	struct srv_sess *on = u->sess;
+	char name[UTIL_FP_HEX + 1];
+	int64_t log;
+
+	snprintf(name, sizeof name, "%.*s", (int)dev.len, dev.p);
+	if ((log = devices_inbox(r, u)) < 0)
+		goto fail;
+	if (!devices_has(r, log, name)) {
+		server_session_err(
+		    s, PROTO_ERR_BAD_FIELD, server_no_ref, "no such device");
+		return;
+	}
+	if (server_seqlog_cursor_drop(r->store, log, name) != 0 ||
+	    (dev.len == 64 &&
+	        server_store_device_remove(r->store, u->key, name) != 0))
+		goto fail;
+	server_log(SERVER_LOG_INFO, "%s: device %s dropped from %s", u->name,
+	    name, s->ip);
+	server_devices_count(s);
+	if (on != NULL && strcmp(on->device, name) == 0)
+		server_session_close(on, "removed", "its device was dropped");
+	return;
+fail:
+	devices_failed(r, u);
+	server_session_err(s, PROTO_ERR_INTERNAL, server_no_ref,
+	    "the relay could not drop the device");
+}
+
 /* DEVICES|active: an ACTIVE line per device, oldest first, DEVCOUNT. */
 void
 server_devices_active(struct srv_sess *s)

@@ -87,6 +87,7 @@ pins_refused(struct srv_sess *s)
 /*
  * DEVICES|pin (this device), unpin (all), list, add|fp, remove|fp. The
  * answer ends with DEVICES|count; a list has a DEVICE line per pin first.
+ * DEVICES|active and drop|device go to devices.c.
  */
 void
 server_pins_request(struct srv_sess *s, const struct proto_frame *fr)
@@ -101,11 +102,20 @@ server_pins_request(struct srv_sess *s, const struct proto_frame *fr)
 		server_devices_active(s);
 		return;
 	}
+	if (fr->nargs == 2 && proto_slice_eq(fr->arg[0], "drop")) {
+		server_devices_drop(s, fr->arg[1]);
+		return;
+	}
+	/* The parser takes any device here: add and remove take keys. */
+	if (fr->nargs == 2 && proto_slice_hex32(fr->arg[1], raw) != 0) {
+		server_session_err(s, PROTO_ERR_BAD_FIELD, server_no_ref,
+		    "DEVICES field 2 (fingerprint): expected 64 hexadecimal "
+		    "digits");
+		return;
+	}
 	if (pins_refused(s))
 		return;
 	if (fr->nargs == 2) {
-		if (proto_slice_hex32(fr->arg[1], raw) != 0)
-			return;
 		util_fp_hex(raw, hex);
 		if (proto_slice_eq(fr->arg[0], "add"))
 			rc = server_store_device_add(

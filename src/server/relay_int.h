@@ -382,6 +382,8 @@ void server_pins_request(struct srv_sess *, const struct proto_frame *);
 void server_devices_login(struct srv_sess *);
 void server_devices_logout(struct srv_sess *);
 void server_devices_active(struct srv_sess *);
+void server_devices_drop(struct srv_sess *, struct proto_slice);
+void server_devices_count(struct srv_sess *);
 bool server_pins_allow(struct srv_sess *, const struct srv_user *);
 
 #endif

@@ -234,6 +234,8 @@ server_session_welcome(
 	server_presence_send_users(r, s);
 	if (proto_build_bare(r->out, sizeof r->out, &n, PROTO_V_SYNCED) == 0)
 		server_session_send(s, r->out, n);
+	if (s->device_aware)
+		server_devices_count(s);
 	s->cursor = 0;
 	s->backlog = true;
 	server_router_sync(&r->rt, s);

@@ -331,12 +331,14 @@ relay__logs_in__with_take_and_a_device(void **state)
  * Each device that logs in holds a cursor on its user's inbox, listed by
  * DEVICES|active (ACTIVE lines, oldest first, then DEVCOUNT): one
  * online, the other offline with what waits for it; a login without a
- * device is the version-1 device "-".
+ * device is the version-1 device "-". DEVICES|drop removes a device and
+ * ends its session.
  */
 static void
 relay__lists__the_devices_that_logged_in(void **state)
 {
 	struct relay *r = *state;
+	char laptop[80], desk[80];
 
 	h_tls_identity(1); /* over TLS the device is the key */
 	assert_int_equal(raw_open(&a, r->port), 0);
@@ -359,15 +361,31 @@ relay__lists__the_devices_that_logged_in(void **state)
 	assert_true(h_tls ? strlen(b.line) > 71 && b.line[71] == '|'
 	                  : strncmp(b.line, "ACTIVE|@laptop|", 15) == 0);
 	assert_non_null(strstr(b.line, "|offline|1"));
+	snprintf(laptop, sizeof laptop, "%.*s",
+	    (int)(strchr(b.line + 7, '|') - (b.line + 7)), b.line + 7);
 	assert_int_equal(raw_line(&b, 5000), 0);
 	printf("%s\n", b.line);
 	assert_true(h_tls ? strlen(b.line) > 71 && b.line[71] == '|'
 	                  : strncmp(b.line, "ACTIVE|@desk|", 13) == 0);
 	assert_non_null(strstr(b.line, "|online|1"));
+	snprintf(desk, sizeof desk, "%.*s",
+	    (int)(strchr(b.line + 7, '|') - (b.line + 7)), b.line + 7);
 	assert_int_equal(raw_expect(&b, "DEVCOUNT|2", 5000), 0);
 	raw_send(&c, "DEVICES|active\n");
 	assert_int_equal(raw_expect(&c, "ACTIVE|-|", 5000), 0);
 	assert_int_equal(raw_expect(&c, "DEVCOUNT|1", 5000), 0);
+	/* Dropping: an unknown device is refused; the laptop goes; the
+	 * desk drops itself and its session ends with BYE|removed. */
+	raw_send(&b, "DEVICES|drop|@nope\n");
+	assert_int_equal(raw_expect(&b, "ERR|BAD_FIELD|-|", 5000), 0);
+	raw_send(&b, "DEVICES|add|@nope\n"); /* pins take keys only */
+	assert_int_equal(raw_expect(&b, "ERR|BAD_FIELD|-|", 5000), 0);
+	raw_send(&b, "DEVICES|drop|%s\n", laptop);
+	assert_int_equal(raw_expect(&b, "DEVCOUNT|1", 5000), 0);
+	raw_send(&b, "DEVICES|drop|%s\n", desk);
+	assert_int_equal(raw_expect(&b, "DEVCOUNT|0", 5000), 0);
+	assert_int_equal(raw_expect(&b, "BYE|removed", 5000), 0);
+	assert_true(raw_is_closed(&b, 5000));
 	raw_close(&b);
 	raw_close(&c);
 }

@@ -85,6 +85,8 @@ static const struct rt_case rt[] = {
     {PROTO_V_ACTIVE, {"-", "17", "18", "offline", "4"},
         "ACTIVE|-|17|18|offline|4\n"},
     {PROTO_V_DEVCOUNT, {"3"}, "DEVCOUNT|3\n"},
+    {PROTO_V_DEVICES, {"drop", "@k3f9"}, "DEVICES|drop|@k3f9\n"},
+    {PROTO_V_DEVICES, {"drop", "-"}, "DEVICES|drop|-\n"},
     {PROTO_V_LOGIN, {"1", "alice", "", "0", "take", "k3f9"},
         "LOGIN|1|alice||0|take|k3f9\n"},
 };
