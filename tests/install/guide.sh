@@ -26,8 +26,8 @@ set -u
 src=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 tag=tgg$$
-fails=0
 pid=""
+. "$(dirname "$0")/../lib/check.sh"
 start=$(date +%s)
 
 cleanup() {
@@ -39,30 +39,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
 # in_readme LINE: the guide has this command, as written.
 in_readme() {
 	grep -qF -- "$1" "$src/README.md" || fail "README.md no longer says: $1"
-}
-
-# wait_for FILE PATTERN: poll (20 s at most) until FILE has a line with it.
-wait_for() {
-	for _ in $(seq 400); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no '$2' in $1"
-	[ -f "$1" ] && cat "$1" >&2
-	return 1
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (a service user, namespaces)"
@@ -144,7 +123,7 @@ service() {
 	    "$relayd" --config "$conf" --data "$state" \
 	    2>"$tmp/journal.$starts" &
 	pid=$!
-	wait_for "$tmp/journal.$starts" "info listening on 0.0.0.0:7733"
+	wait_for "$tmp/journal.$starts" "info listening on 0.0.0.0:7733" 20
 	cat "$tmp/journal.$starts" >>"$tmp/journal"
 }
 service
