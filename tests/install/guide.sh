@@ -203,6 +203,10 @@ wait "$pid"
 pid=""
 admin restore "$state/backup.db" >/dev/null 2>"$tmp/restore.err" ||
     fail "admin restore: $(cat "$tmp/restore.err")"
+grep -q "admin (uid 0): restored $state/relay.db from $state/backup.db" \
+    "$tmp/restore.err" || fail "the restore's log line: $(cat "$tmp/restore.err")"
+owner=$(stat -c %U "$state"/relay.db* | sort -u)
+[ "$owner" = nobody ] || fail "after the restore, the store is $owner's"
 service
 run_c "$client" send --user alice --data "$tmp/alice" --wait 1500 bob \
     "after the restore" 2>"$tmp/send2.err" ||
