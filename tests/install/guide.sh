@@ -57,7 +57,9 @@ for h in r c; do
 	ip -n "$tag$h" link set lo up
 done
 ip -n "${tag}r" addr add 10.78.0.1/24 broadcast 10.78.0.255 dev eth0
-ip -n "${tag}c" addr add 10.78.0.2/24 broadcast 10.78.0.255 dev eth0
+# The client's address is given no broadcast address (`ip addr add`
+# without `brd`, as people type it): discovery works it out.
+ip -n "${tag}c" addr add 10.78.0.2/24 dev eth0
 ip -n "${tag}r" link set eth0 up
 ip -n "${tag}c" link set eth0 up
 nft_r() {
@@ -106,11 +108,16 @@ grep -qx "StateDirectory=termgram" "$unit" || fail "no StateDirectory"
 grep -qx "data = /var/lib/termgram" "$conf" ||
     fail "the installed configuration does not name the service's store"
 grep -qx "UMask=0077" "$unit" || fail "the unit's UMask changed"
-# StateDirectory: /var/lib/termgram, 0700, the service's user's.
+# StateDirectory with DynamicUser, as systemd makes it: the store in
+# /var/lib/private/termgram (0700, the service's user's), and
+# /var/lib/termgram a link to it (the service sees /var/lib/private
+# through a mount of its own; here it is left open to traverse).
 state=$root/var/lib/termgram
-mkdir -p "$state"
-chown nobody:nogroup "$state"
-chmod 0700 "$state"
+mkdir -p "$root/var/lib/private/termgram"
+ln -s private/termgram "$state"
+chmod 0755 "$root/var/lib/private"
+chown nobody:nogroup "$root/var/lib/private/termgram"
+chmod 0700 "$root/var/lib/private/termgram"
 # service: the unit's command line under its user, in the box's namespace
 # (its log in journal, and journal.N for this start).
 starts=0

@@ -134,7 +134,7 @@ kill "$pid_b"
 wait "$pid_b" 2>/dev/null
 run_in c "$client_bin" who --user bob --data "$tmp/bob" --wait 1500 \
     >/dev/null 2>"$tmp/who.err" || fail "who: $(cat "$tmp/who.err")"
-grep -q "using the relay that answered: relay-a	10.77.0.2:7733	$fpa" \
+grep -q "using the relay that answered, relay-a at 10.77.0.2:7733, key $fpa$" \
     "$tmp/who.err" || fail "who did not say which relay: $(cat "$tmp/who.err")"
 run_in c "$client_bin" send --user alice --data "$tmp/alice" --wait 1500 \
     bob "found you" 2>"$tmp/send.err" || fail "send: $(cat "$tmp/send.err")"
