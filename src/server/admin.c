@@ -543,6 +543,7 @@ server_admin_lock(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	(void)util_give_to_dir_owner(dir, path);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		snprintf(err, errlen,
 		    "%s is in use: a termgramd runs on %s (or a termgramd "

@@ -48,11 +48,6 @@ static const char admin_usage[] =
     "0600)\n"
     "  restore FILE                a stopped relay's store from a backup\n";
 
-/* Who asked (the uid the log names), from before any change of user:
- * run by root on a stopped relay's store, termgramd becomes the store's
- * owner first (util_become_dir_owner). */
-static unsigned admin_asker;
-
 /* What the command asked for, and where its answer goes. */
 struct admin_ctx {
 	const char *dir;
@@ -254,8 +249,8 @@ off_request(struct admin_ctx *x, char **w, size_t n)
 			    strcmp(w[0], "lock") == 0, util_wall_ms());
 		if (u != NULL && rc == 0)
 			server_log(SERVER_LOG_INFO,
-			    "admin (uid %u, relay stopped): %s %s", admin_asker,
-			    w[0], u->name);
+			    "admin (uid %u, relay stopped): %s %s",
+			    (unsigned)getuid(), w[0], u->name);
 	}
 	util_map_each(m, off_free, NULL);
 	util_map_free(m);
@@ -285,8 +280,25 @@ off_backup(struct admin_ctx *x, const char *path)
 		return;
 	}
 	server_log(SERVER_LOG_INFO,
-	    "admin (uid %u, relay stopped): backup to %s", admin_asker, path);
+	    "admin (uid %u, relay stopped): backup to %s", (unsigned)getuid(),
+	    path);
 	ans_printf(x, "OK\t%s\n", path);
+}
+
+/* Run by root: the store's files go back to the folder's owner, the
+ * relay's user, should opening it have made any. */
+static void
+admin_give_store(const char *dir)
+{
+	static const char *const files[] = {
+	    "relay.db", "relay.db-wal", "relay.db-shm"};
+	char path[PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		(void)util_give_to_dir_owner(dir, path);
+	}
 }
 
 /*
@@ -307,10 +319,6 @@ admin_run(struct admin_ctx *x, char *req)
 		return e;
 	}
 	e = errno;
-	if (util_become_dir_owner(x->dir, err, sizeof err) < 0) {
-		fprintf(stderr, "termgramd admin: %s\n", err);
-		return -1;
-	}
 	if ((lock = server_admin_lock(x->dir, err, sizeof err)) == -1) {
 		fprintf(stderr,
 		    "termgramd admin: %s, and its socket %s/admin.sock cannot "
@@ -332,6 +340,7 @@ admin_run(struct admin_ctx *x, char *req)
 	else
 		(void)off_request(x, w, n);
 	server_store_close(x->store);
+	admin_give_store(x->dir);
 	close(lock);
 	return 0;
 }
@@ -574,7 +583,7 @@ admin_restore(const char *dir, const char *file)
 	char wal[PATH_MAX + 8], walaside[PATH_MAX + 80];
 	time_t now = time(NULL);
 	struct tm tm;
-	int fd, lock = -1, as;
+	int fd, lock;
 
 	if ((fd = admin_connect(dir)) != -1 || errno == EACCES) {
 		if (fd != -1)
@@ -585,14 +594,9 @@ admin_restore(const char *dir, const char *file)
 		    dir);
 		return 1;
 	}
-	if ((as = util_become_dir_owner(dir, err, sizeof err)) < 0 ||
-	    (lock = server_admin_lock(dir, err, sizeof err)) == -1 ||
+	if ((lock = server_admin_lock(dir, err, sizeof err)) == -1 ||
 	    server_store_check_file(file, err, sizeof err) != 0) {
-		fprintf(stderr, "termgramd admin: restore: %s%s\n", err,
-		    as == 1 ? " (read as the owner of the data folder, the "
-		              "relay's user: put the backup where it may "
-		              "read it, e.g. in the data folder)"
-		            : "");
+		fprintf(stderr, "termgramd admin: restore: %s\n", err);
 		if (lock != -1)
 			close(lock);
 		return 1;
@@ -621,9 +625,10 @@ admin_restore(const char *dir, const char *file)
 		close(lock);
 		return 1;
 	}
+	(void)util_give_to_dir_owner(dir, db);
 	server_log(SERVER_LOG_INFO,
 	    "admin (uid %u): restored %s from %s; the old store is %s",
-	    admin_asker, db, file, aside);
+	    (unsigned)getuid(), db, file, aside);
 	close(lock);
 	return 0;
 }
@@ -680,7 +685,6 @@ server_admin_main(const struct server_config *cfg, int argc, char **argv)
 	char hash[crypto_pwhash_STRBYTES] = "", req[PATH_MAX + 256];
 	int rc;
 
-	admin_asker = (unsigned)getuid();
 	argc--;
 	argv++;
 	if (argc > 0 && strcmp(argv[0], "users") == 0 && argc == 2 &&

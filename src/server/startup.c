@@ -90,18 +90,18 @@ server_startup_fingerprint(const struct server_config *cfg)
 	char path[PATH_MAX], err[512], txt[UTIL_FP_TEXT];
 	bool had;
 
-	if (util_become_dir_owner(cfg->data_dir, err, sizeof err) < 0) {
-		fprintf(stderr, "termgramd: %s\n", err);
-		return 1;
-	}
 	snprintf(path, sizeof path, "%s/relay.key", cfg->data_dir);
 	had = cfg->key != NULL || access(path, F_OK) == 0;
 	if ((id = server_relay_identity(cfg, err, sizeof err)) == NULL) {
 		fprintf(stderr, "termgramd: %s\n", err);
 		return 1;
 	}
-	if (!had)
+	if (!had) {
 		fprintf(stderr, "termgramd: made a new key in %s\n", path);
+		(void)util_give_to_dir_owner(cfg->data_dir, path);
+		snprintf(path, sizeof path, "%s/relay.crt", cfg->data_dir);
+		(void)util_give_to_dir_owner(cfg->data_dir, path);
+	}
 	util_fp_text(net_id_fingerprint(id), txt);
 	printf("%s\n", txt);
 	net_id_free(id);

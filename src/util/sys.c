@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,25 +62,19 @@ util_fsync(int fd)
 }
 
 /*
- * Run by root on a folder another user owns (the store of a relay that
- * runs as its own user, with sudo): become that user, so that what is
- * made there is theirs and nothing in a folder they control is done with
- * root's rights. 1 when it did, 0 when there was nothing to do, or -1
- * and err.
+ * Run as root on a folder someone else owns (an admin command, with sudo,
+ * on the store of a relay that runs as its own user): give the file path
+ * in it that owner, so the relay can still open it. Nothing otherwise; a
+ * path that is gone is not an error.
  */
 int
-util_become_dir_owner(const char *dir, char *err, size_t errlen)
+util_give_to_dir_owner(const char *dir, const char *path)
 {
 	struct stat st;
 
 	if (geteuid() != 0 || stat(dir, &st) != 0 || st.st_uid == 0)
 		return 0;
-	if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 ||
-	    setuid(st.st_uid) != 0) {
-		snprintf(err, errlen,
-		    "cannot become uid %u, the owner of %s: %s",
-		    (unsigned)st.st_uid, dir, strerror(errno));
+	if (lchown(path, st.st_uid, st.st_gid) != 0 && errno != ENOENT)
 		return -1;
-	}
-	return 1;
+	return 0;
 }

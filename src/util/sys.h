@@ -9,6 +9,6 @@
 uint64_t util_wall_ms(void);
 int util_mkdir_p(const char *, char *, size_t);
 int util_fsync(int);
-int util_become_dir_owner(const char *, char *, size_t);
+int util_give_to_dir_owner(const char *, const char *);
 
 #endif

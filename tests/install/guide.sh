@@ -109,22 +109,27 @@ grep -qx "data = /var/lib/termgram" "$conf" ||
     fail "the installed configuration does not name the service's store"
 grep -qx "UMask=0077" "$unit" || fail "the unit's UMask changed"
 # StateDirectory with DynamicUser, as systemd makes it: the store in
-# /var/lib/private/termgram (0700, the service's user's), and
-# /var/lib/termgram a link to it (the service sees /var/lib/private
-# through a mount of its own; here it is left open to traverse).
+# /var/lib/private/termgram (0700, the service's user's) under
+# /var/lib/private (0700, root's), and /var/lib/termgram a link to it.
 state=$root/var/lib/termgram
-mkdir -p "$root/var/lib/private/termgram"
+priv=$root/var/lib/private
+mkdir -p "$priv/termgram" "$tmp/bind"
 ln -s private/termgram "$state"
-chmod 0755 "$root/var/lib/private"
-chown nobody:nogroup "$root/var/lib/private/termgram"
-chmod 0700 "$root/var/lib/private/termgram"
+chmod 0700 "$priv" "$priv/termgram"
+chown nobody:nogroup "$priv/termgram"
 # service: the unit's command line under its user, in the box's namespace
 # (its log in journal, and journal.N for this start).
 starts=0
 service() {
 	starts=$((starts + 1))
-	ip netns exec "${tag}r" env -i PATH=/usr/bin:/bin \
-	    XDG_STATE_HOME="$root/var/lib" \
+	# The service sees /var/lib/private as systemd shows it to it: a
+	# tmpfs it may cross, holding its own folder alone.
+	ip netns exec "${tag}r" unshare -m --propagation private sh -c '
+	    mount --bind "$1/termgram" "$2" &&
+	    mount -t tmpfs -o mode=0755 tmpfs "$1" &&
+	    mkdir "$1/termgram" && mount --bind "$2" "$1/termgram" &&
+	    shift 2 && exec "$@"' sh "$priv" "$tmp/bind" \
+	    env -i PATH=/usr/bin:/bin XDG_STATE_HOME="$root/var/lib" \
 	    setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    sh -c 'umask 0077; exec "$@"' sh \
 	    "$relayd" --config "$conf" --data "$state" \
