@@ -221,7 +221,7 @@ peer_open(struct client_peer *p, uint64_t now)
 	}
 }
 
-/* The message with this id got its ACK or RCPT: it is safe. */
+/* The message with this id got its RCPT: it is safe. */
 static void
 settle(struct client_peer *p, struct proto_slice id)
 {
@@ -455,7 +455,12 @@ client_peer_frame(
 	}
 	switch (fr->verb) {
 	case PROTO_V_ACK:
-		settle(p, fr->arg[0]);
+		/*
+		 * Not settled yet: the session's outbox lets go of a
+		 * direct message on its RCPT, which follows the ACK but may
+		 * never come if the connection ends between the two. Held
+		 * until the RCPT, it is handed back then.
+		 */
 		break;
 	case PROTO_V_PING:
 		say(p, false, proto_build_pong(p->out, sizeof p->out, &n, fr),
