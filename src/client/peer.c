@@ -455,12 +455,8 @@ client_peer_frame(
 	}
 	switch (fr->verb) {
 	case PROTO_V_ACK:
-		/*
-		 * Not settled yet: the session's outbox lets go of a
-		 * direct message on its RCPT, which follows the ACK but may
-		 * never come if the connection ends between the two. Held
-		 * until the RCPT, it is handed back then.
-		 */
+		/* Kept until its RCPT, which the session's outbox waits
+		 * for: a connection cut between the two hands it back. */
 		break;
 	case PROTO_V_PING:
 		say(p, false, proto_build_pong(p->out, sizeof p->out, &n, fr),
