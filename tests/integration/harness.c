@@ -402,20 +402,27 @@ relay_rss_kb(const struct relay *r)
 	return kb;
 }
 
+/* How many lines of the relay's log contain text. */
+int
+relay_log_count(const struct relay *r, const char *text)
+{
+	char buf[4096];
+	FILE *f;
+	int n = 0;
+
+	if ((f = fopen(r->log, "r")) == NULL)
+		return 0;
+	while (fgets(buf, sizeof buf, f) != NULL)
+		n += strstr(buf, text) != NULL;
+	fclose(f);
+	return n;
+}
+
 /* Whether the relay's log contains text. */
 bool
 relay_log_has(const struct relay *r, const char *text)
 {
-	char buf[4096];
-	FILE *f;
-	bool found = false;
-
-	if ((f = fopen(r->log, "r")) == NULL)
-		return false;
-	while (!found && fgets(buf, sizeof buf, f) != NULL)
-		found = strstr(buf, text) != NULL;
-	fclose(f);
-	return found;
+	return relay_log_count(r, text) > 0;
 }
 
 /* Connect to the relay on loopback. */
