@@ -629,7 +629,9 @@ raw_login(struct raw *c, int port, const char *name, const char *password)
 		if (raw_open(c, port) != 0)
 			return -1;
 		raw_send(c, "LOGIN|1|%s|%s|0\n", name, h_b64(password));
-		if (raw_line(c, 5000) != 0)
+		/* A new or owned name waits for its password hash, which a
+		 * loaded machine may take seconds to make. */
+		if (raw_line(c, 30000) != 0)
 			return -1;
 		if (strncmp(c->line, "WELCOME|", 8) == 0)
 			return raw_expect(c, "SYNCED", 5000);
