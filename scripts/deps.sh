@@ -7,7 +7,7 @@ set -eu
 pkgs="build-essential cmake ninja-build pkg-config clang clang-format
 libclang-rt-14-dev libncurses-dev libb64-dev libcmocka-dev libsqlite3-dev
 libsodium-dev libssl-dev tmux procps socat python3 mandoc man-db systemd
-dpkg-dev nftables $*"
+dpkg-dev file nftables $*"
 
 missing=""
 for p in $pkgs; do

@@ -2,6 +2,7 @@
 /* Finding relays on the LAN with DISCOVER (client/discover.h). */
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,15 +95,46 @@ client_discover_add(struct client_discover *d, const struct client_relay_ad *ad)
 	return true;
 }
 
+/* Where one DISCOVER goes: a broadcast address, or 255.255.255.255 out
+ * of one interface (ifindex not 0) that was given no broadcast address. */
+struct discover_target {
+	struct in_addr to;
+	unsigned ifindex;
+};
+
 /*
- * The broadcast address of every IPv4 interface that is up and has one
- * (the loopback has none), each once. Returns how many.
+ * The target for an IPv4 interface: its broadcast address; or, when it
+ * was given none (`ip addr add A/24` without `brd`, which leaves the
+ * kernel taking A's .255 for a host), the limited broadcast out of it.
+ */
+static void
+discover_target(const struct ifaddrs *i, struct discover_target *t)
+{
+	const struct sockaddr_in *b =
+	    (const struct sockaddr_in *)(const void *)i->ifa_broadaddr;
+	const struct sockaddr_in *a =
+	    (const struct sockaddr_in *)(const void *)i->ifa_addr;
+
+	/* Without one, getifaddrs gives the address itself (or nothing). */
+	memset(t, 0, sizeof *t);
+	if (b != NULL && b->sin_addr.s_addr != htonl(INADDR_ANY) &&
+	    b->sin_addr.s_addr != a->sin_addr.s_addr) {
+		t->to = b->sin_addr;
+		return;
+	}
+	t->to.s_addr = htonl(INADDR_BROADCAST);
+	t->ifindex = if_nametoindex(i->ifa_name);
+}
+
+/*
+ * The target of every IPv4 interface that is up and broadcasts (the
+ * loopback does not), each once. Returns how many.
  */
 static size_t
-discover_targets(struct in_addr *out, size_t max)
+discover_targets(struct discover_target *out, size_t max)
 {
 	struct ifaddrs *ifs, *i;
-	struct in_addr b;
+	struct discover_target t;
 	size_t n = 0, k;
 
 	if (getifaddrs(&ifs) != 0)
@@ -111,16 +143,54 @@ discover_targets(struct in_addr *out, size_t max)
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
 		    !(i->ifa_flags & IFF_UP) ||
 		    !(i->ifa_flags & IFF_BROADCAST) ||
-		    (i->ifa_flags & IFF_LOOPBACK) || i->ifa_broadaddr == NULL)
+		    (i->ifa_flags & IFF_LOOPBACK))
 			continue;
-		b = ((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr;
-		for (k = 0; k < n && out[k].s_addr != b.s_addr; k++)
+		discover_target(i, &t);
+		for (k = 0; k < n &&
+		     (out[k].to.s_addr != t.to.s_addr ||
+		         out[k].ifindex != t.ifindex);
+		     k++)
 			;
 		if (k == n)
-			out[n++] = b;
+			out[n++] = t;
 	}
 	freeifaddrs(ifs);
 	return n;
+}
+
+/* Send buf to the target: through the interface it names, if any. */
+static bool
+discover_sendto(int fd, const struct discover_target *t, unsigned port,
+    const char *buf, size_t len)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+	struct msghdr m = {.msg_name = &sa,
+	    .msg_namelen = sizeof sa,
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1};
+	struct in_pktinfo pi;
+	struct cmsghdr *c;
+
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr = t->to;
+	if (t->ifindex != 0) {
+		memset(&ctl, 0, sizeof ctl);
+		memset(&pi, 0, sizeof pi);
+		pi.ipi_ifindex = (int)t->ifindex;
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof ctl.buf;
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(c), &pi, sizeof pi);
+	}
+	return sendmsg(fd, &m, 0) == (ssize_t)len;
 }
 
 /*
@@ -129,10 +199,9 @@ discover_targets(struct in_addr *out, size_t max)
  * which a relay with --tls off answers. How many targets took them.
  */
 static size_t
-discover_send(int fd, const struct in_addr *to, size_t n, unsigned port)
+discover_send(int fd, const struct discover_target *to, size_t n, unsigned port)
 {
 	struct proto_writer w;
-	struct sockaddr_in sa;
 	char pad[PROTO_DISCOVER_SIZE], bare[32];
 	size_t plen, blen, i, ok = 0;
 
@@ -143,17 +212,10 @@ discover_send(int fd, const struct in_addr *to, size_t n, unsigned port)
 	proto_writer_u64(&w, PROTO_VERSION);
 	if (proto_writer_end(&w, &blen) != 0)
 		return 0;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	for (i = 0; i < n; i++) {
-		sa.sin_addr = to[i];
-		if (sendto(fd, pad, plen, 0, (struct sockaddr *)&sa,
-		        sizeof sa) == (ssize_t)plen &&
-		    sendto(fd, bare, blen, 0, (struct sockaddr *)&sa,
-		        sizeof sa) == (ssize_t)blen)
+	for (i = 0; i < n; i++)
+		if (discover_sendto(fd, &to[i], port, pad, plen) &&
+		    discover_sendto(fd, &to[i], port, bare, blen))
 			ok++;
-	}
 	return ok;
 }
 
@@ -223,14 +285,14 @@ int
 client_discover_run(struct client_discover *d, unsigned port, unsigned wait_ms,
     char *err, size_t errlen)
 {
-	struct in_addr to[DISCOVER_IFS];
+	struct discover_target to[DISCOVER_IFS];
 	size_t n;
 	int fd, on = 1;
 
 	memset(d, 0, sizeof *d);
 	if ((n = discover_targets(to, DISCOVER_IFS)) == 0) {
-		snprintf(err, errlen,
-		    "no IPv4 interface with a broadcast address is up");
+		snprintf(
+		    err, errlen, "no IPv4 interface that broadcasts is up");
 		return -1;
 	}
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||

@@ -221,7 +221,7 @@ peer_open(struct client_peer *p, uint64_t now)
 	}
 }
 
-/* The message with this id got its ACK or RCPT: it is safe. */
+/* The message with this id got its RCPT: it is safe. */
 static void
 settle(struct client_peer *p, struct proto_slice id)
 {
@@ -455,7 +455,8 @@ client_peer_frame(
 	}
 	switch (fr->verb) {
 	case PROTO_V_ACK:
-		settle(p, fr->arg[0]);
+		/* Kept until its RCPT, which the session's outbox waits
+		 * for: a connection cut between the two hands it back. */
 		break;
 	case PROTO_V_PING:
 		say(p, false, proto_build_pong(p->out, sizeof p->out, &n, fr),

@@ -6,9 +6,10 @@
  * says PHELLO and waits for PWELCOME; the answering side waits for PHELLO,
  * asks the relay to VERIFY the ticket and answers PWELCOME. Messages given
  * to it wait until the connection is open, then go out and are tracked
- * until their ACK or RCPT comes back; a frame that wants no ACK (a file
+ * until their RCPT comes back (the ACK before it settles nothing, as the
+ * session's outbox waits for the RCPT); a frame that wants no ACK (a file
  * offer) may wait for the opening the same way. When the connection cannot
- * be made, breaks, or an ACK is overdue, every message not settled (and
+ * be made, breaks, or a RCPT is overdue, every message not settled (and
  * every frame still waiting) is handed back by id for the relay to carry.
  * The owner feeds it events, and the time.
  *
@@ -30,7 +31,7 @@ struct client_peer;
 #define CLIENT_PEER_RELAY_MS 5000 /* the relay's answer to LOOKUP, VERIFY */
 #define CLIENT_PEER_CONNECT_MS 2000 /* TCP connect */
 #define CLIENT_PEER_HELLO_MS 5000 /* PHELLO, then PWELCOME */
-#define CLIENT_PEER_ACK_MS 10000 /* a message's ACK or RCPT */
+#define CLIENT_PEER_ACK_MS 10000 /* a message's ACK and RCPT */
 #define CLIENT_PEER_IDLE_MS 60000 /* unused: closed */
 
 enum client_peer_state {

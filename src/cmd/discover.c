@@ -69,6 +69,23 @@ discover_print(FILE *f, const char *indent, const struct client_relay_ad *ad,
 	fputc('\n', f);
 }
 
+/* The relay a command took, in a sentence on stderr. */
+static void
+discover_say_used(const struct client_relay_ad *ad)
+{
+	char fp[UTIL_FP_TEXT];
+
+	fputs("termgram: no --host; using the relay that answered, ", stderr);
+	util_esc_write(
+	    stderr, ad->name, strlen(ad->name), UTIL_ESC_TERM | UTIL_ESC_LINE);
+	fprintf(stderr, " at %s:%u", ad->addr, ad->port);
+	if (ad->tls) {
+		util_fp_text(ad->fp, fp);
+		fprintf(stderr, ", key %s\n", fp);
+	} else
+		fputs(", without TLS\n", stderr);
+}
+
 /* What to check when no relay answered. */
 static void
 discover_none(const struct cmd_args *a, const struct client_discover *d)
@@ -154,7 +171,6 @@ cmd_discover_pick(struct cmd_args *a)
 	    client_default_data_dir(
 	        a->cfg.user, a->host, a->data, sizeof a->data) != 0)
 		return 1;
-	fputs("termgram: no --host; using the relay that answered: ", stderr);
-	discover_print(stderr, "", one, NULL);
+	discover_say_used(one);
 	return 0;
 }

@@ -94,15 +94,18 @@ db_setup(struct db *db, const struct db_spec *spec)
 
 /*
  * Give path the mode want if it has another (a missing file is fine),
- * and tell cb. A link is refused. 0, or -1 and err.
+ * and tell cb. A link is refused, unless follow: the data folder may be
+ * one (systemd's StateDirectory with DynamicUser makes /var/lib/NAME a
+ * link to private/NAME), and what it points to is given the mode. 0, or
+ * -1 and err.
  */
 static int
-db_chmod(const char *path, const char *what, unsigned want, db_tightened_cb cb,
-    void *arg, char *err, size_t errlen)
+db_chmod(const char *path, const char *what, unsigned want, bool follow,
+    db_tightened_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (lstat(path, &st) == -1) {
+	if ((follow ? stat(path, &st) : lstat(path, &st)) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -137,7 +140,7 @@ db_private(const char *dir, const char *file, db_tightened_cb cb, void *arg,
 	int fd;
 
 	if (util_mkdir_p(dir, err, errlen) != 0 ||
-	    db_chmod(dir, "data folder", 0700, cb, arg, err, errlen) != 0)
+	    db_chmod(dir, "data folder", 0700, true, cb, arg, err, errlen) != 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/%s", dir, file);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -148,7 +151,8 @@ db_private(const char *dir, const char *file, db_tightened_cb cb, void *arg,
 	close(fd);
 	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s%s", dir, file, ext[i]);
-		if (db_chmod(path, "file", 0600, cb, arg, err, errlen) != 0)
+		if (db_chmod(path, "file", 0600, false, cb, arg, err, errlen) !=
+		    0)
 			return -1;
 	}
 	return 0;

@@ -750,7 +750,9 @@ ui_tui_main(const struct ui_options *o)
 
 	memset(&t, 0, sizeof t);
 	t.lockfd = -1;
-	setlocale(LC_ALL, "");
+	/* Text is UTF-8: with no multibyte locale (LANG unset), C.UTF-8. */
+	if (setlocale(LC_ALL, "") == NULL || MB_CUR_MAX == 1)
+		setlocale(LC_CTYPE, "C.UTF-8");
 	cfg_bad = configure(&t, o, err, sizeof err);
 	if (pw != NULL)
 		snprintf(password, sizeof password, "%s", pw);

@@ -15,6 +15,7 @@
 
 #include "fake_log.h"
 
+#include "client/outbox.h"
 #include "client/peer.h"
 #include "proto/frame.h"
 
@@ -173,11 +174,11 @@ static const char *const T = "0123456789abcdef0123456789abcdef";
 #define MSG1 "MSG|alice|bob|1|m1|aGk=\n"
 #define MSG2 "MSG|alice|bob|2|m2|aGk=\n"
 
-/* alice dials bob through to an open connection. */
+/* alice dials bob through to an open connection, for the owner of t. */
 static struct client_peer *
-dial_open(uint64_t now)
+dial_open_for(const struct client_peer_io *t, uint64_t now)
 {
-	struct client_peer *p = client_peer_dial(&io, "alice", "bob", now);
+	struct client_peer *p = client_peer_dial(t, "alice", "bob", now);
 	char line[128];
 
 	snprintf(line, sizeof line, "PEER|bob|192.168.1.20|40213|%s", T);
@@ -186,6 +187,13 @@ dial_open(uint64_t now)
 	peer_says(p, "PWELCOME|bob|alice", now);
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
 	return p;
+}
+
+/* alice dials bob through to an open connection. */
+static struct client_peer *
+dial_open(uint64_t now)
+{
+	return dial_open_for(&io, now);
 }
 
 static void
@@ -215,8 +223,11 @@ client_peer__dials__lookup_connect_hello_welcome(void **state)
 	peer_says(p, "PWELCOME|BOB|alice", 1005);
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
 	expect_log("peer " MSG1);
-	/* The peer's ACK settles it: closing now hands nothing back. */
+	/* Its receipt (after the ACK) settles it: closing now hands
+	 * nothing back. */
 	peer_says(p, "ACK|m1|stored", 1006);
+	assert_int_equal(client_peer_pending(p), 1);
+	peer_says(p, "RCPT|bob|alice|m1|delivered", 1006);
 	assert_int_equal(client_peer_pending(p), 0);
 	client_peer_closed(p, "gone");
 	assert_string_equal(fk.fallback, "");
@@ -291,13 +302,14 @@ client_peer__falls_back__only_what_is_not_settled(void **state)
 	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 10);
 	client_peer_send_msg(p, "m2", MSG2, strlen(MSG2), 11);
 	client_peer_send_msg(p, "m3", MSG2, strlen(MSG2), 12);
-	/* m1 by ACK, m3 by its receipt (which also goes to the session). */
+	/* m3 by its receipt (which also goes to the session); m1 has its
+	 * ACK only, the receipt after it cut off: not settled. */
 	peer_says(p, "ACK|m1|stored", 20);
 	peer_says(p, "RCPT|bob|alice|m3|delivered", 21);
 	assert_string_equal(fk.frames, "RCPT ");
-	assert_int_equal(client_peer_pending(p), 1);
+	assert_int_equal(client_peer_pending(p), 2);
 	client_peer_closed(p, "connection reset");
-	assert_string_equal(fk.fallback, "m2 ");
+	assert_string_equal(fk.fallback, "m1 m2 ");
 	assert_string_equal(client_peer_reason(p), "connection reset");
 	client_peer_free(p);
 }
@@ -526,6 +538,115 @@ client_peer__refuses__frames_not_from_the_verified_peer(void **state)
 	client_peer_free(p);
 }
 
+/*
+ * The session's outbox wired to one direct connection as links.c and
+ * p2p.c do: what the connection hands back goes by the relay, and the
+ * peer's receipt is what settles a message that went direct.
+ */
+struct wired {
+	struct client_outbox *ob;
+	struct client_peer *p;
+	char relay[1024]; /* frames the outbox sent by the relay */
+	char settled[256]; /* ids it let go, space-separated */
+};
+
+static struct wired wd;
+
+static int
+wd_relay(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	fake_log(wd.relay, sizeof wd.relay, "%.*s", (int)n, p);
+	return 0;
+}
+
+static bool
+wd_may_direct(void *arg, const char *to)
+{
+	(void)arg;
+	(void)to;
+	return true;
+}
+
+static int
+wd_direct(void *arg, const char *to, const char *id, const char *p, size_t n)
+{
+	(void)arg;
+	(void)to;
+	return client_peer_send_msg(wd.p, id, p, n, 30);
+}
+
+static void
+wd_settled(void *arg, const char *to, const char *id, enum client_msg_state st,
+    bool direct)
+{
+	(void)arg;
+	(void)to;
+	(void)st;
+	(void)direct;
+	fake_log(wd.settled, sizeof wd.settled, "%s ", id);
+}
+
+static void
+wd_fallback(void *arg, const char *id)
+{
+	fk_fallback(arg, id);
+	client_outbox_fallback(wd.ob, id);
+}
+
+static void
+wd_frame(void *arg, const struct proto_frame *fr)
+{
+	char id[PROTO_MAX_ID + 1], from[PROTO_MAX_NAME + 1];
+
+	fk_frame(arg, fr);
+	if (fr->verb != PROTO_V_RCPT)
+		return;
+	snprintf(id, sizeof id, "%.*s", (int)fr->arg[2].len, fr->arg[2].p);
+	snprintf(from, sizeof from, "%.*s", (int)fr->arg[0].len, fr->arg[0].p);
+	client_outbox_settle(
+	    wd.ob, id, from, CLIENT_MSG_DELIVERED, CLIENT_ROUTE_DIRECT);
+}
+
+static void
+client_peer__hands_back__a_message_whose_receipt_never_came(void **state)
+{
+	const struct client_outbox_io oio = {
+	    .send_relay = wd_relay,
+	    .may_direct = wd_may_direct,
+	    .send_direct = wd_direct,
+	    .settled = wd_settled,
+	};
+	struct client_peer_io pio = io;
+
+	(void)state;
+	memset(&wd, 0, sizeof wd);
+	pio.fallback = wd_fallback;
+	pio.frame = wd_frame;
+	wd.ob = client_outbox_new(&oio, 8);
+	wd.p = dial_open_for(&pio, 0);
+	client_outbox_add(wd.ob, "m1", "bob", 1, "hi", 2);
+	client_outbox_add(wd.ob, "m2", "bob", 2, "hi", 2);
+	client_outbox_pump(wd.ob, "alice", 4096);
+	expect_log("peer MSG|alice|bob|1|m1|aGk=\npeer MSG|alice|bob|2|m2|");
+	/* bob stores both and answers ACK and RCPT for each in one write,
+	 * which reaches us cut after m2's ACK: he was killed in between. */
+	peer_says(wd.p, "ACK|m1|stored", 40);
+	peer_says(wd.p, "RCPT|bob|alice|m1|delivered", 40);
+	peer_says(wd.p, "ACK|m2|stored", 40);
+	client_peer_closed(wd.p, "connection reset");
+	assert_string_equal(wd.settled, "m1 ");
+	assert_string_equal(fk.fallback, "m2 ");
+	/* m2 is not left waiting for a receipt no one will send. */
+	client_outbox_pump(wd.ob, "alice", 4096);
+	assert_string_equal(wd.relay, "MSG|alice|bob|2|m2|aGk=\n");
+	client_outbox_settle(
+	    wd.ob, "m2", NULL, CLIENT_MSG_STORED, CLIENT_ROUTE_RELAY);
+	assert_int_equal(client_outbox_len(wd.ob), 0);
+	client_peer_free(wd.p);
+	client_outbox_free(wd.ob);
+}
+
 static void
 client_peer__closes__when_idle_with_nothing_pending(void **state)
 {
@@ -535,6 +656,7 @@ client_peer__closes__when_idle_with_nothing_pending(void **state)
 	p = dial_open(0);
 	client_peer_send_msg(p, "m1", MSG1, strlen(MSG1), 10);
 	peer_says(p, "ACK|m1|stored", 20);
+	peer_says(p, "RCPT|bob|alice|m1|delivered", 20);
 	client_peer_tick(p, 20 + CLIENT_PEER_IDLE_MS - 1);
 	assert_int_equal(client_peer_state(p), CLIENT_PEER_OPEN);
 	client_peer_tick(p, 20 + CLIENT_PEER_IDLE_MS);
@@ -712,6 +834,9 @@ main(void)
 	        reset),
 	    cmocka_unit_test_setup(
 	        client_peer__refuses__frames_not_from_the_verified_peer, reset),
+	    cmocka_unit_test_setup(
+	        client_peer__hands_back__a_message_whose_receipt_never_came,
+	        reset),
 	    cmocka_unit_test_setup(
 	        client_peer__closes__when_idle_with_nothing_pending, reset),
 	    cmocka_unit_test_setup(

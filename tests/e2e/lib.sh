@@ -28,9 +28,9 @@ cleanup() {
 	local pid path
 
 	if [ -n "$sock" ]; then
-		path=$(tm display-message -p '#{socket_path}' 2>/dev/null)
+		path=${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock
 		tm kill-server 2>/dev/null
-		[ -n "$path" ] && rm -f "$path"
+		rm -f "$path"
 	fi
 	for pid in $relays; do
 		kill "$pid" 2>/dev/null
@@ -177,6 +177,10 @@ start() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-$e2e_name.XXXXXX")
 	: >"$tmp/generated"
 	sock="tg-$e2e_name-$$"
+	# The server outlives its last session, so a client started right
+	# after another quit does not meet a server on its way out.
+	tm start-server \; set-option -g exit-empty off ||
+	    fail "tmux did not start"
 	relay
 }
 

@@ -68,28 +68,41 @@ fuzz_input_frame(struct fuzz_input *in, struct proto_frame *fr)
 	return st == PROTO_FRAME ? 1 : 0;
 }
 
-/* Remove the folder dir and everything in it (links not followed). */
+/*
+ * Remove what the folder dir holds but the entries whose names start with
+ * keep (NULL: everything); links are not followed.
+ */
 static inline void
-fuzz_rm_tree(const char *dir)
+fuzz_clear_dir(const char *dir, const char *keep)
 {
 	char path[4096];
 	struct dirent *e;
 	struct stat st;
 	DIR *d;
 
-	if ((d = opendir(dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-				fuzz_rm_tree(path);
-			else
-				unlink(path);
-		}
-		closedir(d);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0 ||
+		    (keep != NULL &&
+		        strncmp(e->d_name, keep, strlen(keep)) == 0))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fuzz_clear_dir(path, NULL);
+			rmdir(path);
+		} else
+			unlink(path);
 	}
+	closedir(d);
+}
+
+/* Remove the folder dir and everything in it (links not followed). */
+static inline void
+fuzz_rm_tree(const char *dir)
+{
+	fuzz_clear_dir(dir, NULL);
 	rmdir(dir);
 }
 

@@ -240,30 +240,6 @@ snap_take(const char *dir)
 	closedir(d);
 }
 
-/* Remove what an input left in dir but the kept store's files. */
-static void
-clear_dir(const char *dir)
-{
-	char path[600];
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, "client.db", 9) == 0 ||
-		    strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			fuzz_rm_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-}
-
 static void
 snap_put(const char *dir)
 {
@@ -346,7 +322,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		client_session_free(s);
 		snap_take(dir);
-		clear_dir(dir);
+		fuzz_clear_dir(dir, "client.db");
 	}
 	mkdir(dir, 0700);
 	snap_put(dir);
@@ -371,7 +347,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (peer_fd >= 0)
 		close(peer_fd);
 	peer_fd = -1;
-	clear_dir(dir);
+	fuzz_clear_dir(dir, "client.db");
 	fuzz_rm_tree(dl);
 	return 0;
 }

@@ -26,8 +26,8 @@ set -u
 src=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 tag=tgg$$
-fails=0
 pid=""
+. "$(dirname "$0")/../lib/check.sh"
 start=$(date +%s)
 
 cleanup() {
@@ -39,30 +39,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
 # in_readme LINE: the guide has this command, as written.
 in_readme() {
 	grep -qF -- "$1" "$src/README.md" || fail "README.md no longer says: $1"
-}
-
-# wait_for FILE PATTERN: poll (20 s at most) until FILE has a line with it.
-wait_for() {
-	for _ in $(seq 400); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no '$2' in $1"
-	[ -f "$1" ] && cat "$1" >&2
-	return 1
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (a service user, namespaces)"
@@ -78,7 +57,9 @@ for h in r c; do
 	ip -n "$tag$h" link set lo up
 done
 ip -n "${tag}r" addr add 10.78.0.1/24 broadcast 10.78.0.255 dev eth0
-ip -n "${tag}c" addr add 10.78.0.2/24 broadcast 10.78.0.255 dev eth0
+# The client's address is given no broadcast address (`ip addr add`
+# without `brd`, as people type it): discovery works it out.
+ip -n "${tag}c" addr add 10.78.0.2/24 dev eth0
 ip -n "${tag}r" link set eth0 up
 ip -n "${tag}c" link set eth0 up
 nft_r() {
@@ -127,24 +108,34 @@ grep -qx "StateDirectory=termgram" "$unit" || fail "no StateDirectory"
 grep -qx "data = /var/lib/termgram" "$conf" ||
     fail "the installed configuration does not name the service's store"
 grep -qx "UMask=0077" "$unit" || fail "the unit's UMask changed"
-# StateDirectory: /var/lib/termgram, 0700, the service's user's.
+# StateDirectory with DynamicUser, as systemd makes it: the store in
+# /var/lib/private/termgram (0700, the service's user's) under
+# /var/lib/private (0700, root's), and /var/lib/termgram a link to it.
 state=$root/var/lib/termgram
-mkdir -p "$state"
-chown nobody:nogroup "$state"
-chmod 0700 "$state"
+priv=$root/var/lib/private
+mkdir -p "$priv/termgram" "$tmp/bind"
+ln -s private/termgram "$state"
+chmod 0700 "$priv" "$priv/termgram"
+chown nobody:nogroup "$priv/termgram"
 # service: the unit's command line under its user, in the box's namespace
 # (its log in journal, and journal.N for this start).
 starts=0
 service() {
 	starts=$((starts + 1))
-	ip netns exec "${tag}r" env -i PATH=/usr/bin:/bin \
-	    XDG_STATE_HOME="$root/var/lib" \
+	# The service sees /var/lib/private as systemd shows it to it: a
+	# tmpfs it may cross, holding its own folder alone.
+	ip netns exec "${tag}r" unshare -m --propagation private sh -c '
+	    mount --bind "$1/termgram" "$2" &&
+	    mount -t tmpfs -o mode=0755 tmpfs "$1" &&
+	    mkdir "$1/termgram" && mount --bind "$2" "$1/termgram" &&
+	    shift 2 && exec "$@"' sh "$priv" "$tmp/bind" \
+	    env -i PATH=/usr/bin:/bin XDG_STATE_HOME="$root/var/lib" \
 	    setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    sh -c 'umask 0077; exec "$@"' sh \
 	    "$relayd" --config "$conf" --data "$state" \
 	    2>"$tmp/journal.$starts" &
 	pid=$!
-	wait_for "$tmp/journal.$starts" "info listening on 0.0.0.0:7733"
+	wait_for "$tmp/journal.$starts" "info listening on 0.0.0.0:7733" 20
 	cat "$tmp/journal.$starts" >>"$tmp/journal"
 }
 service
@@ -224,6 +215,10 @@ wait "$pid"
 pid=""
 admin restore "$state/backup.db" >/dev/null 2>"$tmp/restore.err" ||
     fail "admin restore: $(cat "$tmp/restore.err")"
+grep -q "admin (uid 0): restored $state/relay.db from $state/backup.db" \
+    "$tmp/restore.err" || fail "the restore's log line: $(cat "$tmp/restore.err")"
+owner=$(stat -c %U "$state"/relay.db* | sort -u)
+[ "$owner" = nobody ] || fail "after the restore, the store is $owner's"
 service
 run_c "$client" send --user alice --data "$tmp/alice" --wait 1500 bob \
     "after the restore" 2>"$tmp/send2.err" ||

@@ -9,14 +9,9 @@ set -u
 src=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 pid=""
-fails=0
 start=$(date +%s)
+. "$(dirname "$0")/../lib/check.sh"
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 # The files the package installs, in `find | sort` order.
 expected="/etc/termgram/termgramd.conf
@@ -96,15 +91,9 @@ conf=$root/etc/termgram/termgramd.conf
 "$root/usr/bin/termgramd" --config "$conf" --bind 127.0.0.1 --port 0 \
     --tls off --data "$tmp/data" 2>"$tmp/relay.log" &
 pid=$!
-for _ in $(seq 200); do
-	grep -q ' info listening on 127.0.0.1:' "$tmp/relay.log" 2>/dev/null &&
-	    break
-	sleep 0.05
-done
-grep -q "info configuration: $conf" "$tmp/relay.log" ||
+wait_for "$tmp/relay.log" ' info listening on 127.0.0.1:' &&
+    grep -q "info configuration: $conf" "$tmp/relay.log" ||
     fail "the relay did not say it read $conf: $(cat "$tmp/relay.log")"
-grep -q ' info listening on 127.0.0.1:' "$tmp/relay.log" ||
-    fail "the installed relay does not listen: $(cat "$tmp/relay.log")"
 kill "$pid"
 wait "$pid"
 pid=""

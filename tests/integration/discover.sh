@@ -18,8 +18,8 @@ client_bin=${TERMGRAM:-$bin/termgram}
 tmp=$(mktemp -d)
 tag=tgd$$
 br=${tag}br
-fails=0
 pids=""
+. "$(dirname "$0")/../lib/check.sh"
 tmux_on=""
 
 cleanup() {
@@ -34,16 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to make network namespaces"
 command -v ip >/dev/null 2>&1 || skip "no ip command (iproute2)"
@@ -72,17 +62,6 @@ run_in() {
 	HOME="$tmp/home" ip netns exec "$tag$h" "$@"
 }
 
-# wait_for FILE PATTERN: poll (20 s at most) until FILE has a line with it.
-wait_for() {
-	for _ in $(seq 400); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no '$2' in $1"
-	[ -f "$1" ] && cat "$1" >&2
-	return 1
-}
-
 # Each relay: its key, then the relay on 7733 under its name.
 for h in a b; do
 	run_in $h "$relay_bin" --fingerprint --data "$tmp/$h" \
@@ -97,8 +76,8 @@ for h in a b; do
 done
 fpa=$(tr -d '\n' <"$tmp/a.fp")
 fpb=$(tr -d '\n' <"$tmp/b.fp")
-wait_for "$tmp/a.log" listening
-wait_for "$tmp/b.log" listening
+wait_for "$tmp/a.log" listening 20
+wait_for "$tmp/b.log" listening 20
 
 # 1. discover lists both, each once, with name, address and fingerprint.
 start=$(date +%s%N)
@@ -155,7 +134,7 @@ kill "$pid_b"
 wait "$pid_b" 2>/dev/null
 run_in c "$client_bin" who --user bob --data "$tmp/bob" --wait 1500 \
     >/dev/null 2>"$tmp/who.err" || fail "who: $(cat "$tmp/who.err")"
-grep -q "using the relay that answered: relay-a	10.77.0.2:7733	$fpa" \
+grep -q "using the relay that answered, relay-a at 10.77.0.2:7733, key $fpa$" \
     "$tmp/who.err" || fail "who did not say which relay: $(cat "$tmp/who.err")"
 run_in c "$client_bin" send --user alice --data "$tmp/alice" --wait 1500 \
     bob "found you" 2>"$tmp/send.err" || fail "send: $(cat "$tmp/send.err")"

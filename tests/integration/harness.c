@@ -402,20 +402,27 @@ relay_rss_kb(const struct relay *r)
 	return kb;
 }
 
+/* How many lines of the relay's log contain text. */
+int
+relay_log_count(const struct relay *r, const char *text)
+{
+	char buf[4096];
+	FILE *f;
+	int n = 0;
+
+	if ((f = fopen(r->log, "r")) == NULL)
+		return 0;
+	while (fgets(buf, sizeof buf, f) != NULL)
+		n += strstr(buf, text) != NULL;
+	fclose(f);
+	return n;
+}
+
 /* Whether the relay's log contains text. */
 bool
 relay_log_has(const struct relay *r, const char *text)
 {
-	char buf[4096];
-	FILE *f;
-	bool found = false;
-
-	if ((f = fopen(r->log, "r")) == NULL)
-		return false;
-	while (!found && fgets(buf, sizeof buf, f) != NULL)
-		found = strstr(buf, text) != NULL;
-	fclose(f);
-	return found;
+	return relay_log_count(r, text) > 0;
 }
 
 /* Connect to the relay on loopback. */
@@ -622,7 +629,9 @@ raw_login(struct raw *c, int port, const char *name, const char *password)
 		if (raw_open(c, port) != 0)
 			return -1;
 		raw_send(c, "LOGIN|1|%s|%s|0\n", name, h_b64(password));
-		if (raw_line(c, 5000) != 0)
+		/* A new or owned name waits for its password hash, which a
+		 * loaded machine may take seconds to make. */
+		if (raw_line(c, 30000) != 0)
 			return -1;
 		if (strncmp(c->line, "WELCOME|", 8) == 0)
 			return raw_expect(c, "SYNCED", 5000);

@@ -43,6 +43,7 @@ int relay_stop(struct relay *, int);
 int relay_finish(struct relay *);
 long relay_rss_kb(const struct relay *);
 bool relay_log_has(const struct relay *, const char *);
+int relay_log_count(const struct relay *, const char *);
 
 int raw_open(struct raw *, int);
 void raw_close(struct raw *);

@@ -305,8 +305,12 @@ flood(int port)
 /*
  * While 16 addresses keep two wrong-password LOGINs each in the password
  * queue (the per-address and per-name waits lifted, as if each came from
- * a new address), an honest LOGIN from another address is checked within
- * a bounded time: the queue takes turns between addresses.
+ * a new address), an honest LOGIN from another address takes its turn
+ * among the addresses: at most one hash of each other address (and the
+ * one under way) goes before it, where a queue in arrival order would
+ * hash all 32 waiting first. Counted in wrong-password
+ * lines of the log, not in time: how long a hash takes depends on the
+ * machine.
  */
 static void
 limits__honest_login_checked__flood_from_many_addresses(void **state)
@@ -314,7 +318,7 @@ limits__honest_login_checked__flood_from_many_addresses(void **state)
 	struct relay r;
 	struct raw *c = calloc(1, sizeof *c);
 	long long t0, took = -1;
-	int tries = 0;
+	int tries = 0, before, after = -1;
 	pid_t pid;
 
 	(void)state;
@@ -336,13 +340,15 @@ limits__honest_login_checked__flood_from_many_addresses(void **state)
 		usleep(10000);
 	usleep(500000);
 	t0 = ms_now();
-	while (ms_now() - t0 < 30000) {
+	before = relay_log_count(&r, "wrong password");
+	while (ms_now() - t0 < 120000) {
 		tries++;
 		assert_int_equal(open_from(c, r.port, "127.0.0.200"), 0);
 		raw_send(c, "LOGIN|1|bob|%s|0\n", h_b64("bobpw"));
-		if (raw_line(c, 30000) == 0 &&
+		if (raw_line(c, 120000) == 0 &&
 		    strncmp(c->line, "WELCOME|", 8) == 0) {
 			took = ms_now() - t0;
+			after = relay_log_count(&r, "wrong password");
 			break;
 		}
 		/* Refused as busy: retry when told (1 s), as a client does. */
@@ -352,10 +358,11 @@ limits__honest_login_checked__flood_from_many_addresses(void **state)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	print_message("hashing: honest login during a flood from %d addresses "
-	              "x %d: WELCOME after %lld ms (%d tries)\n",
-	    FLOOD_ADDRS, FLOOD_PER_ADDR, took, tries);
+	              "x %d: WELCOME after %lld ms (%d tries), %d flood hashes "
+	              "done meanwhile\n",
+	    FLOOD_ADDRS, FLOOD_PER_ADDR, took, tries, after - before);
 	assert_true(took >= 0);
-	assert_true(took < 12000);
+	assert_true(after - before <= FLOOD_ADDRS + 2); /* + one done since */
 	raw_close(c);
 	free(c);
 	assert_int_equal(relay_finish(&r), 0);

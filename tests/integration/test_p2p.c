@@ -263,7 +263,7 @@ p2p__peer_killed_midway__the_rest_waits_in_the_queue(void **state)
 	if (alice == 0) {
 		st = run_client(input, NULL, out, sizeof out, err, sizeof err,
 		    "send", "--port", w.port, "--user", "alice", "--data", w.da,
-		    "--p2p", "--stdin", "--timeout", "120", "bob", NULL);
+		    "--p2p", "--stdin", "--timeout", "60", "bob", NULL);
 		if (st != 0)
 			fprintf(stderr, "send: %s\n", err);
 		_exit(st);

@@ -11,24 +11,8 @@ bin=$1/termgramd
 src=$2
 tmp=$(mktemp -d)
 pid=""
-fails=0
+. "$(dirname "$0")/../lib/check.sh"
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-# wait_for FILE PATTERN: poll (10 s at most) until FILE has a line with it.
-wait_for() {
-	for _ in $(seq 200); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no '$2' in $1"
-	[ -f "$1" ] && cat "$1" >&2
-	return 1
-}
 
 # 1. A bad line: exit status 2, and the file, line and key said.
 printf '# ok\nport = 0\nrate = lots\n' >"$tmp/bad.conf"
