@@ -127,9 +127,10 @@ admin_end_sessions(struct server_relay *r, struct srv_user *u, const char *bye,
 	}
 	u->token[0] = '\0';
 	u->has_alive_key = false;
-	if (u->sess != NULL)
-		server_session_close(u->sess, bye, why);
-	else if (light) {
+	if (server_user_online(u)) {
+		while (server_user_first(u) != NULL)
+			server_session_close(server_user_first(u), bye, why);
+	} else if (light) {
 		u->last_seen = util_wall_ms();
 		server_store_set_last_seen(r->store, u->key, u->last_seen);
 		server_presence_change(r, u);
@@ -149,7 +150,7 @@ admin_users(struct admin_conn *c)
 		admin_printf(c,
 		    "user\t%s\t%d\t%llu\t%d\t%llu\t%llu\t%lld\t%d\n", u->name,
 		    u->pwhash != NULL, (unsigned long long)u->last_seen,
-		    u->sess != NULL || u->light,
+		    server_user_online(u) || u->light,
 		    (unsigned long long)u->q_frames,
 		    (unsigned long long)u->q_bytes,
 		    (long long)server_store_device_count(r->store, u->key),

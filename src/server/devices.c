@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A user's devices (docs/protocol.md "Several devices per account"):
- * each device that logs in holds a cursor on its user's inbox log, made
- * at its first WELCOME and marked seen at each login and logout;
- * DEVICES|active lists them. The router still reads each inbox through
- * one reader (queue.c); the cursors are where per-device delivery goes.
+ * A user's devices and sessions (docs/protocol.md "Several devices per
+ * account"): the sessions of a name online at once, oldest first, and
+ * who may join them; each device that logs in holds a cursor on its
+ * user's inbox log, made at its first WELCOME and marked seen at each
+ * login and logout, which the router reads and moves (router.c);
+ * DEVICES|active lists them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,69 @@
 #include "server/seqlog.h"
 #include "server/store.h"
 #include "util/sys.h"
+
+/* s is one of u's sessions online now, the newest. */
+void
+server_user_attach(struct srv_user *u, struct srv_sess *s)
+{
+	TAILQ_INSERT_TAIL(&u->sessions, s, user_entry);
+	u->nsess++;
+	s->attached = true;
+}
+
+/* s, one of u's sessions, is not online any more. */
+void
+server_user_detach(struct srv_user *u, struct srv_sess *s)
+{
+	if (!s->attached)
+		return;
+	TAILQ_REMOVE(&u->sessions, s, user_entry);
+	u->nsess--;
+	s->attached = false;
+}
+
+/* Whether s is the oldest session of its device (the one fed its
+ * backlog). */
+bool
+server_sess_is_head(const struct srv_sess *s)
+{
+	const struct srv_sess *o;
+
+	if (!s->attached)
+		return true;
+	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
+	{
+		if (o == s)
+			return true;
+		if (strcmp(o->device, s->device) == 0)
+			return false;
+	}
+	return true;
+}
+
+/* How many of u's devices have a session online. */
+unsigned
+server_user_devices_online(const struct srv_user *u)
+{
+	const struct srv_sess *o;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(o, &u->sessions, user_entry)
+	n += server_sess_is_head(o);
+	return n;
+}
+
+/* How many sessions of u's device dev are online. */
+unsigned
+server_user_device_sessions(const struct srv_user *u, const char *dev)
+{
+	const struct srv_sess *o;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(o, &u->sessions, user_entry)
+	n += strcmp(o->device, dev) == 0;
+	return n;
+}
 
 /* The inbox log of u, made if absent; -1 on error. */
 static int64_t
@@ -50,6 +114,7 @@ server_devices_login(struct srv_sess *s)
 		snprintf(s->device, sizeof s->device, "%s",
 		    u->device[0] != '\0' ? u->device : "-");
 	memcpy(u->device, s->device, sizeof u->device);
+	u->ndev = -1; /* perhaps one more */
 	if ((log = devices_inbox(r, u)) < 0 ||
 	    server_seqlog_cursor_add(r->store, log, s->device, now) != 0 ||
 	    server_seqlog_cursor_touch(r->store, log, s->device, now) != 0)
@@ -82,8 +147,7 @@ devices_send_one(void *arg, const struct server_cursor *c)
 	struct devices_list *l = arg;
 	struct srv_sess *s = l->s;
 	struct server_relay *r = s->r;
-	const struct srv_sess *on = s->user->sess;
-	bool online = on != NULL && strcmp(on->device, c->reader) == 0;
+	bool online = server_user_device_sessions(s->user, c->reader) > 0;
 	size_t len;
 
 	l->n++;
@@ -136,7 +200,7 @@ server_devices_drop(struct srv_sess *s, struct proto_slice dev)
 {
 	struct server_relay *r = s->r;
 	struct srv_user *u = s->user;
-	struct srv_sess *on = u->sess;
+	struct srv_sess *on, *next;
 	char name[UTIL_FP_HEX + 1];
 	int64_t log;
 
@@ -154,9 +218,14 @@ server_devices_drop(struct srv_sess *s, struct proto_slice dev)
 		goto fail;
 	server_log(SERVER_LOG_INFO, "%s: device %s dropped from %s", u->name,
 	    name, s->ip);
+	u->ndev = -1;
 	server_devices_count(s);
-	if (on != NULL && strcmp(on->device, name) == 0)
-		server_session_close(on, "removed", "its device was dropped");
+	for (on = TAILQ_FIRST(&u->sessions); on != NULL; on = next) {
+		next = TAILQ_NEXT(on, user_entry);
+		if (strcmp(on->device, name) == 0)
+			server_session_close(
+			    on, "removed", "its device was dropped");
+	}
 	return;
 fail:
 	devices_failed(r, u);
@@ -183,4 +252,66 @@ server_devices_active(struct srv_sess *s)
 	}
 	if (proto_build_devcount(r->out, sizeof r->out, &len, l.n) == 0)
 		server_session_send(s, r->out, len);
+}
+
+/* How many devices hold a cursor on u's inbox (counted once, kept). */
+unsigned
+server_devices_number(struct server_store *st, struct srv_user *u)
+{
+	char name[PROTO_MAX_NAME + 3];
+	int64_t log, n;
+
+	if (u->ndev >= 0)
+		return (unsigned)u->ndev;
+	snprintf(name, sizeof name, "u:%s", u->key);
+	if ((log = server_seqlog_lookup(st, name)) <= 0)
+		n = 0;
+	else if ((n = server_seqlog_cursor_count(st, log)) < 0)
+		return 1;
+	u->ndev = (int)n;
+	return (unsigned)n;
+}
+
+/*
+ * Whether s, with the right password for the owned name u, may join its
+ * sessions (docs/protocol.md "Who may be online at once"): a device new
+ * to u past --max-devices, or u's sessions at --max-name-sessions, are
+ * refused and s closed; otherwise, without keep, the sessions of s's
+ * device are replaced.
+ */
+bool
+server_devices_admit(struct srv_sess *s, struct srv_user *u)
+{
+	struct server_relay *r = s->r;
+	unsigned same = server_user_device_sessions(u, s->device);
+	bool replace = !s->login_keep && same > 0;
+	unsigned others = u->nsess - (replace ? same : 0);
+	int64_t log;
+
+	if (same == 0 && r->cfg.max_devices > 0 &&
+	    server_devices_number(r->store, u) >= r->cfg.max_devices &&
+	    ((log = devices_inbox(r, u)) < 0 ||
+	        !devices_has(r, log, s->device))) {
+		server_log(SERVER_LOG_INFO,
+		    "%s: login from %s refused: %u devices", u->name, s->ip,
+		    server_devices_number(r->store, u));
+		server_session_errf(s, PROTO_ERR_QUOTA, server_no_ref,
+		    "%s has %u devices; drop one with termgram devices drop",
+		    u->name, server_devices_number(r->store, u));
+		server_session_close(s, NULL, NULL);
+		return false;
+	}
+	if (r->cfg.max_name_sessions > 0 &&
+	    others >= r->cfg.max_name_sessions) {
+		server_log(SERVER_LOG_INFO,
+		    "%s: login from %s refused: %u sessions open", u->name,
+		    s->ip, u->nsess);
+		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
+		    "%s has %u sessions open", u->name, u->nsess);
+		server_session_close(s, NULL, NULL);
+		return false;
+	}
+	if (replace)
+		server_session_replace(u, s);
+	return true;
 }

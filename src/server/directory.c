@@ -111,6 +111,8 @@ server_directory_add(struct server_directory *d, const char *name,
 	u->pwhash = pwhash != NULL ? xstrdup(pwhash) : NULL;
 	u->last_seen = last_seen;
 	u->order = d->nusers;
+	TAILQ_INIT(&u->sessions);
+	u->ndev = -1;
 	XGROW(d->list, d->capusers, d->nusers + 1, 64);
 	d->list[d->nusers++] = u;
 	util_map_set(d->users, u->key, len, u);
@@ -226,7 +228,7 @@ server_directory_lookup(struct srv_sess *s, const struct proto_frame *fr)
 		    fr->arg[0].p);
 		return;
 	}
-	if (u->sess == NULL && !u->light) {
+	if (!server_user_online(u) && !u->light) {
 		server_session_errf(
 		    s, PROTO_ERR_OFFLINE, fr->arg[0], "%s is offline", u->name);
 		return;
@@ -241,8 +243,11 @@ server_directory_lookup(struct srv_sess *s, const struct proto_frame *fr)
 		memcpy(t->asker_fp, s->fp, sizeof t->asker_fp);
 		t->has_asker_fp = true;
 	}
+	/* A direct connection reaches one device: a name with more takes
+	 * none (docs/protocol.md "Delivery to every device"). */
 	if (proto_build_peer(r->out, sizeof r->out, &n, u->name,
-	        u->sess != NULL ? u->sess->ip : u->light_ip, u->p2p_port, t->id,
+	        server_user_online(u) ? server_user_first(u)->ip : u->light_ip,
+	        server_devices_number(r->store, u) > 1 ? 0 : u->p2p_port, t->id,
 	        r->cfg.tls && u->has_fp ? u->fp : NULL) == 0)
 		server_session_send(s, r->out, n);
 }
@@ -369,7 +374,7 @@ udp_alive_user(struct server_relay *r, const struct proto_frame *fr,
 	struct srv_user *u = server_directory_find(&r->dir, fr->arg[0]);
 	size_t n;
 
-	if (u != NULL && u->sess == NULL && !u->light)
+	if (u != NULL && !server_user_online(u) && !u->light)
 		u = NULL; /* gone: its key and token are stale */
 	if (r->cfg.tls)
 		return server_directory_alive_ok(u, fr, util_wall_ms() / 1000)
@@ -523,7 +528,7 @@ light_sweep(struct server_relay *r)
 			continue;
 		u->light = false;
 		d->nlight--;
-		if (u->sess != NULL)
+		if (server_user_online(u))
 			continue;
 		u->token[0] = '\0';
 		u->has_alive_key = false;

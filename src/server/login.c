@@ -142,7 +142,7 @@ static void
 login_resume(struct srv_sess *s, const struct proto_frame *fr,
     struct srv_user *u, unsigned port)
 {
-	if (u == NULL || (u->sess == NULL && !u->light) ||
+	if (u == NULL || (!server_user_online(u) && !u->light) ||
 	    u->token[0] == '\0' ||
 	    !server_directory_token_eq(fr->arg[2], u->token)) {
 		login_refuse(s, PROTO_ERR_AUTH_FAILED,
@@ -159,6 +159,9 @@ login_resume(struct srv_sess *s, const struct proto_frame *fr,
 		    "unknown or expired session token");
 		return;
 	}
+	/* The token is that of u's last login: s is of its device. */
+	snprintf(s->device, sizeof s->device, "%s",
+	    u->device[0] != '\0' ? u->device : "-");
 	server_session_replace(u, s);
 	server_session_welcome(s, u, port);
 }
@@ -265,12 +268,20 @@ login_register(struct srv_sess *s, const char *hash)
 
 /*
  * A LOGIN that asked to keep (docs/protocol.md) for a name online in
- * another session: refused, and true.
+ * another session: refused, and true. Only for the version-1 device or
+ * an open name: a device of an owned name is admitted beside its other
+ * sessions (server_devices_admit).
  */
 static bool
 login_kept(struct srv_sess *s, const struct srv_user *u)
 {
-	if (!s->login_keep || u == NULL || (u->sess == NULL && !u->light))
+	if (!s->login_keep || u == NULL)
+		return false;
+	if (u->pwhash != NULL && strcmp(s->device, "-") != 0)
+		return false;
+	if (u->pwhash != NULL
+	        ? server_user_device_sessions(u, "-") == 0 && !u->light
+	        : !server_user_online(u) && !u->light)
 		return false;
 	server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
 	    "%s is signed in elsewhere; this login asked not to take the "
@@ -337,7 +348,7 @@ server_login_frame(struct srv_sess *s, const struct proto_frame *fr)
 		pwlen = 0;
 	if (u != NULL && u->pwhash != NULL)
 		login_owned(s, u, pw, pwlen);
-	else if (u != NULL && u->sess != NULL) {
+	else if (u != NULL && server_user_online(u)) {
 		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
 		    "%s is online already (an open name cannot be taken over;"
 		    " register a name with a password to own it)",
@@ -384,7 +395,7 @@ login_wrong(struct srv_sess *s, struct srv_user *u)
 	    "%s: wrong password from %s (%u for the name, %u from the "
 	    "address)",
 	    u->name, s->ip, u->fails.n, s->addr->fails.n);
-	if (u->sess != NULL)
+	if (server_user_online(u))
 		server_session_errf(s, PROTO_ERR_NAME_IN_USE, server_no_ref,
 		    "%s is online already", u->name);
 	else
@@ -416,7 +427,8 @@ login_checked(struct srv_sess *s, struct srv_user *u, bool ok)
 	login_good(s, u);
 	if (login_kept(s, u)) /* it came online during the check */
 		return;
-	server_session_replace(u, s);
+	if (!server_devices_admit(s, u))
+		return;
 	server_session_welcome(s, u, s->login_port);
 }
 

@@ -200,6 +200,8 @@ static const struct opt opts[] = {
     {"max-delay", OPT_UINT, CFG(max_delay_s), 1, 86400},
     {"max-per-address", OPT_UINT, CFG(max_per_addr), 0, 1000000},
     {"max-registrations", OPT_UINT, CFG(max_regs), 0, 1000000},
+    {"max-devices", OPT_UINT, CFG(max_devices), 1, 1000},
+    {"max-name-sessions", OPT_UINT, CFG(max_name_sessions), 1, 100000},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -29,7 +29,7 @@ static const char *
 presence_line(struct srv_user *u, size_t *len)
 {
 	struct proto_writer w;
-	bool online = u->sess != NULL || u->light;
+	bool online = server_user_online(u) || u->light;
 
 	if (u->linelen == 0 || u->line_online != online ||
 	    u->line_seen != u->last_seen) {

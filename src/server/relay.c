@@ -76,6 +76,8 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_delay_s = 300;
 	cfg->max_per_addr = 64;
 	cfg->max_regs = 20;
+	cfg->max_devices = 8;
+	cfg->max_name_sessions = 16;
 }
 
 /*

@@ -51,6 +51,8 @@ struct server_config {
 	unsigned max_delay_s; /* the longest wait after failures */
 	unsigned max_per_addr; /* connections per address (0: any) */
 	unsigned max_regs; /* new names per address per hour (0: any) */
+	unsigned max_devices; /* devices (cursors) per name */
+	unsigned max_name_sessions; /* sessions per name at once */
 };
 
 void server_config_defaults(struct server_config *);

@@ -42,7 +42,10 @@ struct srv_user {
 	size_t namelen;
 	char *pwhash; /* NULL: an open name */
 	uint64_t last_seen; /* wall clock ms */
-	struct srv_sess *sess; /* online session, or NULL */
+	/* Its sessions online, oldest first (session.c), and how many. */
+	TAILQ_HEAD(, srv_sess) sessions;
+	unsigned nsess;
+	int ndev; /* devices with a cursor on its inbox; -1: not counted */
 	char token[TOKEN_LEN + 1];
 	size_t order; /* registration order */
 	/* The USER line last built for this user, and what it said. */
@@ -142,6 +145,8 @@ struct srv_sess {
 	bool device_aware;
 	bool refused;
 	LIST_ENTRY(srv_sess) entry;
+	TAILQ_ENTRY(srv_sess) user_entry; /* among its user's sessions */
+	bool attached; /* in its user's list */
 	/* The relay-wide output bound (output.c): counted while it holds
 	 * much, and over its share of --max-output-total. */
 	TAILQ_ENTRY(srv_sess) heavy_entry;
@@ -157,6 +162,7 @@ struct srv_msg {
 	TAILQ_ENTRY(srv_msg) entry; /* grace list (oldest first), or pool */
 	uint64_t deadline;
 	struct srv_user *sender, *rcpt;
+	char sdev[UTIL_FP_HEX + 1]; /* the sending session's device */
 	char *frame; /* kept during the grace period */
 	char small[256]; /* where a short frame is kept, without malloc */
 	size_t len;
@@ -167,6 +173,7 @@ struct srv_msg {
 
 struct srv_ack {
 	struct srv_user *user;
+	char device[UTIL_FP_HEX + 1]; /* the sending session's */
 	char id[PROTO_MAX_ID + 1];
 };
 
@@ -291,6 +298,27 @@ struct server_relay {
 
 extern const struct proto_slice server_no_ref;
 
+/* Whether u has a session online. */
+static inline bool
+server_user_online(const struct srv_user *u)
+{
+	return !TAILQ_EMPTY(&u->sessions);
+}
+
+/* u's oldest session online, or NULL. */
+static inline struct srv_sess *
+server_user_first(const struct srv_user *u)
+{
+	return TAILQ_FIRST(&u->sessions);
+}
+
+/* devices.c: the sessions of a user and of its devices. */
+void server_user_attach(struct srv_user *, struct srv_sess *);
+void server_user_detach(struct srv_user *, struct srv_sess *);
+bool server_sess_is_head(const struct srv_sess *);
+unsigned server_user_devices_online(const struct srv_user *);
+unsigned server_user_device_sessions(const struct srv_user *, const char *);
+
 /* session.c */
 extern const struct server_router_io server_session_io;
 void server_session_new(struct server_relay *, int, const char *);
@@ -342,6 +370,18 @@ void server_router_expire(struct server_router *, uint64_t);
 void server_router_flush(struct server_router *, const struct srv_user *);
 void server_router_sync(struct server_router *, struct srv_sess *);
 void server_router_commit(struct server_router *);
+void server_router_counted(
+    struct server_router *, struct srv_user *, struct srv_user *, size_t, int);
+struct srv_user *server_router_user(struct server_router *, const char *);
+
+/* inbox.c */
+int64_t server_inbox_log(struct server_router *, const struct srv_user *);
+void server_inbox_trim(
+    struct server_router *, struct srv_user *, int64_t, int64_t);
+bool server_inbox_confirm(struct server_router *, struct srv_sess *,
+    struct srv_user *, const char *, bool, bool *);
+int64_t server_inbox_once(struct server_router *, struct srv_user *,
+    struct srv_user *, const char *, size_t);
 
 /* directory.c */
 void server_directory_init(struct server_directory *);
@@ -385,5 +425,7 @@ void server_devices_active(struct srv_sess *);
 void server_devices_drop(struct srv_sess *, struct proto_slice);
 void server_devices_count(struct srv_sess *);
 bool server_pins_allow(struct srv_sess *, const struct srv_user *);
+unsigned server_devices_number(struct server_store *, struct srv_user *);
+bool server_devices_admit(struct srv_sess *, struct srv_user *);
 
 #endif

@@ -28,7 +28,6 @@
 #include "util/xmalloc.h"
 
 #define MSG_POOL 4096
-#define SYNC_BATCH 64 /* rows per query; a full output stops one early */
 
 static void router_timer(struct net_timer *, void *);
 
@@ -83,12 +82,18 @@ server_router_fini(struct server_router *rt)
 	free(rt->acks);
 }
 
-/* Promise u an ACK for id once the turn's transaction commits. */
+/*
+ * Promise u an ACK for id once the turn's transaction commits, to the
+ * sessions of its device dev (the one that sent it).
+ */
 static void
-ack_later(struct server_router *rt, struct srv_user *u, const char *id)
+ack_later(struct server_router *rt, struct srv_user *u, const char *dev,
+    const char *id)
 {
 	XGROW(rt->acks, rt->capacks, rt->nacks + 1, 256);
 	rt->acks[rt->nacks].user = u;
+	snprintf(rt->acks[rt->nacks].device, sizeof rt->acks[rt->nacks].device,
+	    "%s", dev);
 	snprintf(
 	    rt->acks[rt->nacks].id, sizeof rt->acks[rt->nacks].id, "%s", id);
 	rt->nacks++;
@@ -186,8 +191,8 @@ over_share(const struct server_router *rt, const struct srv_user *u, size_t len)
 
 /* A frame of len bytes from sender (or NULL) for rcpt went into the
  * queue (or, -1, out of it). */
-static void
-queue_counted(struct server_router *rt, struct srv_user *sender,
+void
+server_router_counted(struct server_router *rt, struct srv_user *sender,
     struct srv_user *rcpt, size_t len, int delta)
 {
 	if (delta > 0) {
@@ -216,7 +221,7 @@ queue_counted(struct server_router *rt, struct srv_user *sender,
  * if the store failed.
  */
 static int64_t
-msg_store(struct server_router *rt, struct srv_user *sender,
+msg_store(struct server_router *rt, struct srv_user *sender, const char *dev,
     struct srv_user *rcpt, const char *id, const char *frame, size_t len)
 {
 	int64_t seq;
@@ -228,26 +233,44 @@ msg_store(struct server_router *rt, struct srv_user *sender,
 		    server_store_error(rt->store));
 		return -1;
 	}
-	queue_counted(rt, sender, rcpt, len, 1);
+	server_router_counted(rt, sender, rcpt, len, 1);
 	rt->st->msgs_stored++;
-	ack_later(rt, sender, id);
+	ack_later(rt, sender, dev, id);
 	return seq;
+}
+
+/*
+ * Message seq for u was forwarded to its sessions that keep up: those
+ * fed a backlog skip it there, the others will find it in it.
+ */
+static void
+msg_seen_live(struct srv_user *u, int64_t seq)
+{
+	struct srv_sess *o;
+
+	TAILQ_FOREACH(o, &u->sessions, user_entry)
+	{
+		if (o->gone || !server_sess_is_head(o))
+			continue;
+		if (!o->backlog && seq > o->cursor)
+			o->cursor = seq;
+	}
 }
 
 /* The grace period ran out for a forwarded message: store it now. */
 static void
 msg_grace_expire(struct server_router *rt, struct srv_msg *m)
 {
-	struct srv_sess *s = m->rcpt->sess;
 	int64_t seq;
 
 	grace_unlink(rt, m);
 	/* It was admitted under the quota when it came: stored even if the
 	 * queue has grown past it since. */
-	seq = msg_store(rt, m->sender, m->rcpt, m->id, m->frame, m->len);
+	seq =
+	    msg_store(rt, m->sender, m->sdev, m->rcpt, m->id, m->frame, m->len);
 	/* The recipient has it already; nothing older waits for it. */
-	if (seq > 0 && s != NULL && !s->backlog && seq > s->cursor)
-		s->cursor = seq;
+	if (seq > 0)
+		msg_seen_live(m->rcpt, seq);
 	msg_free(rt, m);
 }
 
@@ -297,6 +320,7 @@ void
 server_router_commit(struct server_router *rt)
 {
 	struct srv_ack *a;
+	struct srv_sess *o;
 	size_t i, n;
 
 	if (!server_store_in_txn(rt->store) && rt->nacks == 0)
@@ -309,17 +333,18 @@ server_router_commit(struct server_router *rt)
 	}
 	for (i = 0; i < rt->nacks; i++) {
 		a = &rt->acks[i];
-		if (a->user->sess == NULL || a->user->sess->gone)
+		if (proto_build_ack(rt->out, sizeof rt->out, &n, a->id) != 0)
 			continue;
-		if (proto_build_ack(rt->out, sizeof rt->out, &n, a->id) == 0)
-			rt->io->send(a->user->sess, rt->out, n);
+		TAILQ_FOREACH(o, &a->user->sessions, user_entry)
+		if (!o->gone && strcmp(o->device, a->device) == 0)
+			rt->io->send(o, rt->out, n);
 	}
 	rt->nacks = 0;
 }
 
 /* The user of a key from the store, or NULL. */
-static struct srv_user *
-router_user(struct server_router *rt, const char *key)
+struct srv_user *
+server_router_user(struct server_router *rt, const char *key)
 {
 	return key == NULL ? NULL
 	                   : server_directory_find(rt->dir,
@@ -330,7 +355,7 @@ router_user(struct server_router *rt, const char *key)
 static void
 router_load_total(void *arg, const char *key, int64_t frames, int64_t bytes)
 {
-	struct srv_user *u = router_user(arg, key);
+	struct srv_user *u = server_router_user(arg, key);
 
 	if (u != NULL) {
 		u->q_frames = (uint64_t)frames;
@@ -342,7 +367,7 @@ router_load_total(void *arg, const char *key, int64_t frames, int64_t bytes)
 static void
 router_load_sender(void *arg, const char *key, int64_t frames, int64_t bytes)
 {
-	struct srv_user *u = router_user(arg, key);
+	struct srv_user *u = server_router_user(arg, key);
 
 	if (u != NULL) {
 		u->s_frames = (uint64_t)frames;
@@ -417,6 +442,7 @@ msg_add(struct server_router *rt, struct srv_sess *s,
 	struct srv_msg *m = msg_new(rt);
 
 	m->sender = s->user;
+	snprintf(m->sdev, sizeof m->sdev, "%s", s->device);
 	m->rcpt = to;
 	memcpy(m->id, fr->arg[3].p, fr->arg[3].len);
 	m->id[fr->arg[3].len] = '\0';
@@ -502,12 +528,55 @@ quota_admits(struct server_router *rt, struct srv_sess *s,
 	return true;
 }
 
-/* MSG: forward to an online reader that keeps up, else store. */
+/* Whether s takes a live frame now: online, fed, not full. */
+static bool
+takes_live(struct server_router *rt, struct srv_sess *s)
+{
+	return !s->gone && !s->backlog && !rt->io->is_full(s);
+}
+
+/*
+ * Forward fr to every session of to that keeps up; a device's oldest
+ * session that does not gets it from its backlog. How many had it.
+ */
+static unsigned
+forward_all(
+    struct server_router *rt, struct srv_user *to, const struct proto_frame *fr)
+{
+	struct srv_sess *o, *next;
+	unsigned n = 0;
+
+	for (o = TAILQ_FIRST(&to->sessions); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, user_entry);
+		if (takes_live(rt, o)) {
+			forward(rt, o, fr);
+			n++;
+		} else if (!o->gone && server_sess_is_head(o))
+			o->backlog = true;
+	}
+	return n;
+}
+
+/*
+ * Whether a MSG to to may wait in memory for its RCPT: a grace period,
+ * and to's one device online, its oldest session keeping up (with more
+ * devices, or one offline, it is written at once).
+ */
+static bool
+grace_fits(struct server_router *rt, struct srv_user *to)
+{
+	struct srv_sess *first = server_user_first(to);
+
+	return rt->grace_ms > 0 && first != NULL && takes_live(rt, first) &&
+	    server_user_devices_online(to) == 1 &&
+	    server_devices_number(rt->store, to) <= 1;
+}
+
+/* MSG: forward to the sessions online that keep up, and store. */
 static void
 route_msg(struct server_router *rt, struct srv_sess *s,
     const struct proto_frame *fr, struct srv_user *to)
 {
-	struct srv_sess *dst = to->sess;
 	struct srv_msg *m;
 	char key[sizeof m->key], id[PROTO_MAX_ID + 1];
 	size_t klen, len;
@@ -520,40 +589,33 @@ route_msg(struct server_router *rt, struct srv_sess *s,
 		return;
 	id_str(id, fr->arg[3]);
 	if (msg_find_stored(rt, s->user, id, NULL, &len) > 0) {
-		ack_later(rt, s->user, id);
+		ack_later(rt, s->user, s->device, id);
 		return;
 	}
 	if (!quota_admits(rt, s, to, fr->rawlen, fr->arg[3]))
 		return;
-	if (dst != NULL && !dst->gone && !dst->backlog &&
-	    !rt->io->is_full(dst)) {
-		forward(rt, dst, fr);
-		if (rt->grace_ms > 0) {
-			m = msg_add(rt, s, fr, to, key, klen);
-			grace_add(rt, m, fr);
-			return;
-		}
-		if ((seq = msg_store(
-		         rt, s->user, to, id, fr->raw, fr->rawlen)) < 0)
-			goto fail;
-		if (seq > dst->cursor)
-			dst->cursor = seq;
+	if (grace_fits(rt, to)) {
+		forward_all(rt, to, fr);
+		m = msg_add(rt, s, fr, to, key, klen);
+		grace_add(rt, m, fr);
 		return;
 	}
-	/* Offline, or too far behind: the store keeps it. */
-	if (msg_store(rt, s->user, to, id, fr->raw, fr->rawlen) < 0)
-		goto fail;
-	if (dst != NULL && !dst->gone)
-		dst->backlog = true;
-	return;
-fail:
-	router_errf(rt, s, PROTO_ERR_INTERNAL, fr->arg[3],
-	    "the relay could not store the message");
+	/* Some device offline or behind, or no grace: the store keeps it,
+	 * and the sessions that keep up have it at once. */
+	if ((seq = msg_store(
+	         rt, s->user, s->device, to, id, fr->raw, fr->rawlen)) < 0) {
+		router_errf(rt, s, PROTO_ERR_INTERNAL, fr->arg[3],
+		    "the relay could not store the message");
+		return;
+	}
+	forward_all(rt, to, fr);
+	msg_seen_live(to, seq);
 }
 
 /*
- * Keep a frame for to's next login, to be sent once (a RCPT, an offer).
- * With quota, one that would pass to's quota is refused with ERR|QUOTA.
+ * Keep a frame for to's devices not online, to be sent once (a RCPT, an
+ * offer). With quota, one that would pass to's quota is refused with
+ * ERR|QUOTA.
  */
 static void
 queue_once(struct server_router *rt, struct srv_sess *s, struct srv_user *to,
@@ -561,47 +623,52 @@ queue_once(struct server_router *rt, struct srv_sess *s, struct srv_user *to,
 {
 	if (quota && !quota_admits(rt, s, to, fr->rawlen, proto_frame_ref(fr)))
 		return;
-	if (server_store_queue_add(rt->store, to->key, SERVER_QUEUE_ONCE,
-	        s->user->key, "-", fr->raw, fr->rawlen, util_wall_ms()) < 0)
-		server_log(SERVER_LOG_ERROR, "store: %s",
-		    server_store_error(rt->store));
-	else
-		queue_counted(rt, s->user, to, fr->rawlen, 1);
+	server_inbox_once(rt, s->user, to, fr->raw, fr->rawlen);
+}
+
+/* Whether a device of to has no session online. */
+static bool
+device_offline(struct server_router *rt, struct srv_user *to)
+{
+	return server_user_devices_online(to) <
+	    server_devices_number(rt->store, to);
 }
 
 /*
- * A RCPT from rcpt for the stored message id of sender: delete it.
- * Whether there was one.
+ * Forward fr to every session of to online; if the first that is full
+ * pauses s (a flood of receipts at a slow reader pauses their sender, as
+ * messages do, rather than dropping the reader).
  */
-static bool
-msg_unstore(struct server_router *rt, struct srv_user *sender,
-    struct srv_user *rcpt, struct proto_slice idsl)
+static void
+forward_every(struct server_router *rt, struct srv_sess *s, struct srv_user *to,
+    const struct proto_frame *fr)
 {
-	char id[PROTO_MAX_ID + 1];
-	size_t len = 0;
-	int64_t seq;
+	struct srv_sess *o, *next, *full = NULL;
 
-	seq = msg_find_stored(rt, sender, id_str(id, idsl), rcpt, &len);
-	if (seq <= 0)
-		return false;
-	if (server_store_queue_delete(rt->store, seq) != 0) {
-		server_log(SERVER_LOG_ERROR, "store: %s",
-		    server_store_error(rt->store));
-		return false;
+	for (o = TAILQ_FIRST(&to->sessions); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, user_entry);
+		if (o->gone)
+			continue;
+		forward(rt, o, fr);
+		if (full == NULL && !o->gone && rt->io->is_full(o))
+			full = o;
 	}
-	queue_counted(rt, sender, rcpt, len, -1);
-	return true;
+	if (full != NULL)
+		rt->io->block_on(s, full);
 }
 
-/* RCPT: settles the message it names, and goes to its sender. */
+/*
+ * RCPT: confirms the message it names for s's device, and goes to its
+ * sender, the first of each kind per message only.
+ */
 static void
 route_rcpt(struct server_router *rt, struct srv_sess *s,
     const struct proto_frame *fr, struct srv_user *to)
 {
 	struct srv_msg *m;
-	char key[sizeof m->key];
+	char key[sizeof m->key], id[PROTO_MAX_ID + 1];
 	size_t klen;
-	bool settled = false;
+	bool settled = false, first = true;
 
 	klen = msg_key(key, to, fr->arg[2]);
 	m = util_map_get(rt->msgs, key, klen);
@@ -610,18 +677,16 @@ route_rcpt(struct server_router *rt, struct srv_sess *s,
 		msg_free(rt, m);
 		settled = true;
 	} else if (m == NULL)
-		settled = msg_unstore(rt, to, s->user, fr->arg[2]);
-	if (to->sess != NULL && !to->sess->gone) {
-		/* A flood of receipts at a slow reader pauses their sender,
-		 * as messages do, rather than dropping the reader. */
-		forward(rt, to->sess, fr);
-		if (!to->sess->gone && rt->io->is_full(to->sess))
-			rt->io->block_on(s, to->sess);
-		return;
-	}
+		settled =
+		    server_inbox_confirm(rt, s, to, id_str(id, fr->arg[2]),
+		        proto_slice_eq(fr->arg[3], "read"), &first);
+	if (!first)
+		return; /* its sender knows already, from another device */
+	forward_every(rt, s, to, fr);
 	/* A receipt that settled a message is its sender's only news of it:
 	 * always kept. Any other counts against the quota. */
-	queue_once(rt, s, to, fr, !settled);
+	if (device_offline(rt, to) || !server_user_online(to))
+		queue_once(rt, s, to, fr, !settled);
 }
 
 /* TYPING and file frames: only to a peer online now. */
@@ -629,24 +694,21 @@ static void
 route_live(struct server_router *rt, struct srv_sess *s,
     const struct proto_frame *fr, struct srv_user *to, struct proto_slice ref)
 {
-	struct srv_sess *dst = to->sess;
-
-	if (dst == NULL && to->light && fr->verb == PROTO_V_FOFFER) {
+	if (!server_user_online(to) && to->light &&
+	    fr->verb == PROTO_V_FOFFER) {
 		/* Online without a connection: the offer waits in its queue,
 		 * and the next ALIVE answer calls it back. */
 		queue_once(rt, s, to, fr, true);
 		return;
 	}
-	if (dst == NULL || dst->gone) {
+	if (!server_user_online(to)) {
 		/* Typing is never stored; a transfer needs its peer online. */
 		if (fr->verb != PROTO_V_TYPING)
 			router_errf(rt, s, PROTO_ERR_OFFLINE, ref,
 			    "%s is offline", to->name);
 		return;
 	}
-	forward(rt, dst, fr);
-	if (!dst->gone && rt->io->is_full(dst))
-		rt->io->block_on(s, dst);
+	forward_every(rt, s, to, fr);
 }
 
 /*
@@ -687,83 +749,4 @@ server_router_route(
 		route_rcpt(rt, s, fr, to);
 	else
 		route_live(rt, s, fr, to, ref);
-}
-
-/* Queued frames for a session, while its output has room. */
-struct sync_ctx {
-	struct server_router *rt;
-	struct srv_sess *s;
-	struct sync_once {
-		int64_t seq;
-		size_t len;
-		struct srv_user *sender;
-	} * once; /* frames sent that are done once sent */
-	size_t nonce;
-	int64_t last;
-	bool stopped; /* the output filled up */
-};
-
-/* One queued frame to the session being synced; false once it is full. */
-static bool
-sync_row(void *arg, const struct server_queued *q)
-{
-	struct sync_ctx *c = arg;
-	struct server_router *rt = c->rt;
-
-	rt->io->send(c->s, q->frame, q->len);
-	if (c->s->gone) {
-		c->stopped = true;
-		return false;
-	}
-	c->last = q->seq;
-	rt->st->bytes_relayed += q->len;
-	if (q->kind == SERVER_QUEUE_MSG)
-		rt->st->msgs_relayed++;
-	else {
-		c->once[c->nonce].sender = router_user(rt, q->sender);
-		c->once[c->nonce].seq = q->seq;
-		c->once[c->nonce++].len = q->len;
-	}
-	c->stopped = rt->io->is_full(c->s);
-	return !c->stopped;
-}
-
-/*
- * Store-and-forward: send s what waits for it past its cursor while its
- * output has room, then stop; its output's drain calls this again. So
- * however long the queue, s holds at most its high mark plus one frame,
- * and the relay reads the queue from disk a batch at a time. A receipt
- * is done once handed over; messages wait for their own RCPT.
- */
-void
-server_router_sync(struct server_router *rt, struct srv_sess *s)
-{
-	struct sync_once once[SYNC_BATCH];
-	struct sync_ctx c;
-	size_t i;
-	int n;
-
-	while (s->backlog && !s->gone && !rt->io->is_full(s)) {
-		memset(&c, 0, sizeof c);
-		c.rt = rt;
-		c.s = s;
-		c.once = once;
-		c.last = s->cursor;
-		n = server_store_queue_fetch(rt->store, s->user->key, s->cursor,
-		    SYNC_BATCH, sync_row, &c);
-		s->cursor = c.last;
-		for (i = 0; i < c.nonce; i++) {
-			if (server_store_queue_delete(rt->store, once[i].seq) ==
-			    0)
-				queue_counted(rt, once[i].sender, s->user,
-				    once[i].len, -1);
-		}
-		if (n < 0) {
-			server_log(SERVER_LOG_ERROR, "store: %s",
-			    server_store_error(rt->store));
-			return;
-		}
-		if (!c.stopped && n < SYNC_BATCH)
-			s->backlog = false;
-	}
 }

@@ -60,6 +60,21 @@ static const char *const seqlog_sql[SL_NSTMT] = {
                     "acks a WHERE a.log = c.log AND a.reader = c.reader "
                     "AND a.seq = e.seq)) FROM cursors c WHERE c.log = ?1 "
                     "ORDER BY c.created, c.reader",
+    [SL_CUR_COUNT] = "SELECT count(*) FROM cursors WHERE log = ?1",
+    [SL_TRIMMED] = "SELECT seq, kind, sender, msg_id, flags, length(frame), "
+                   "stored_at FROM entries WHERE log = ?1 AND stored_at < ?3 "
+                   "AND seq <= (SELECT min(floor) FROM cursors WHERE "
+                   "log = ?1)",
+    [SL_GET_FLAGS] = "SELECT coalesce((SELECT flags FROM entries WHERE "
+                     "seq = ?3), 0)",
+    [SL_TRIM_ONE] =
+        "SELECT seq, kind, sender, msg_id, flags, length(frame), stored_at "
+        "FROM entries e WHERE e.seq = ?2 AND e.log = ?1 AND "
+        "e.stored_at < ?3 AND EXISTS (SELECT 1 FROM cursors WHERE "
+        "log = ?1) AND NOT EXISTS (SELECT 1 FROM cursors c WHERE "
+        "c.log = ?1 AND c.floor < e.seq AND NOT EXISTS (SELECT 1 FROM "
+        "acks a WHERE a.log = ?1 AND a.reader = c.reader AND "
+        "a.seq = e.seq))",
     [SL_Q_TOTALS] = "SELECT substr(l.name, 3), count(*), "
                     "sum(length(e.frame)) FROM entries e JOIN logs l ON "
                     "l.id = e.log WHERE l.name GLOB 'u:*' GROUP BY e.log",
@@ -78,6 +93,8 @@ static const char *const seqlog_sql[SL_NSTMT] = {
     [SL_Q_COUNT] = "SELECT count(*) FROM entries WHERE log = (SELECT id "
                    "FROM logs WHERE name = 'u:' || ?1)",
 };
+
+static void sl_trimmed_row(sqlite3_stmt *, struct server_entry *);
 
 /* The log statements of one store, prepared once. */
 struct server_seqlog {
@@ -327,6 +344,13 @@ server_seqlog_set_flags(struct server_store *s, int64_t seq, unsigned flags)
 	return db_step(db, st, "receipt flags");
 }
 
+/* The receipt flags of entry seq (0 if it is gone), or -1. */
+int
+server_seqlog_flags(struct server_store *s, int64_t seq)
+{
+	return (int)sl_number(s, SL_GET_FLAGS, 0, NULL, seq);
+}
+
 /*
  * Delete the entries of log that every cursor passed and that were
  * stored before keep_before (ms; now + 1 keeps nothing longer than
@@ -335,9 +359,88 @@ server_seqlog_set_flags(struct server_store *s, int64_t seq, unsigned flags)
 int
 server_seqlog_trim(struct server_store *s, int64_t log, uint64_t keep_before)
 {
+	return server_seqlog_trim_each(s, log, keep_before, NULL, NULL);
+}
+
+/*
+ * server_seqlog_trim, calling cb (unless NULL) first for each entry that
+ * goes, with its frame's length but not the frame (frame NULL): the
+ * caller counts what left.
+ */
+int
+server_seqlog_trim_each(struct server_store *s, int64_t log,
+    uint64_t keep_before, server_entry_cb cb, void *arg)
+{
+	struct db *db;
+	sqlite3_stmt *st = sl_stmt(s, SL_TRIMMED, &db);
+	struct server_entry e;
+	int rc;
+
+	if (cb != NULL) {
+		sqlite3_bind_int64(st, 1, log);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)keep_before);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			sl_trimmed_row(st, &e);
+			cb(arg, &e);
+		}
+		if (db_finish(db, st, rc, "trim") != 0)
+			return -1;
+	}
 	if (sl_exec(s, SL_TRIM, log, NULL, (int64_t)keep_before, "trim") != 0)
 		return -1;
 	return db_changes(server_store_db(s));
+}
+
+/* One entry as a trim statement gives it (its frame's length only). */
+static void
+sl_trimmed_row(sqlite3_stmt *st, struct server_entry *e)
+{
+	e->seq = sqlite3_column_int64(st, 0);
+	e->kind = (enum server_entry_kind)sqlite3_column_int(st, 1);
+	e->sender = (const char *)sqlite3_column_text(st, 2);
+	e->id = (const char *)sqlite3_column_text(st, 3);
+	e->flags = (unsigned)sqlite3_column_int(st, 4);
+	e->frame = NULL;
+	e->len = (size_t)sqlite3_column_int64(st, 5);
+	e->stored_at = (uint64_t)sqlite3_column_int64(st, 6);
+}
+
+/*
+ * Delete entry seq of log if every cursor has it (passed it or
+ * confirmed it out of order) and it was stored before keep_before;
+ * cb (unless NULL) is called for it first. 1 if it went, 0, or -1.
+ */
+int
+server_seqlog_trim_entry(struct server_store *s, int64_t log, int64_t seq,
+    uint64_t keep_before, server_entry_cb cb, void *arg)
+{
+	struct db *db;
+	sqlite3_stmt *st = sl_stmt(s, SL_TRIM_ONE, &db);
+	struct server_entry e;
+	int rc, found = 0;
+
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)keep_before);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sl_trimmed_row(st, &e);
+		if (cb != NULL)
+			cb(arg, &e);
+		found = 1;
+		rc = SQLITE_DONE;
+	}
+	if (db_finish(db, st, rc, "trim") != 0)
+		return -1;
+	if (found && sl_exec(s, SL_Q_DEL, seq, NULL, 0, "trim") != 0)
+		return -1;
+	return found;
+}
+
+/* How many readers have a cursor on log, or -1. */
+int64_t
+server_seqlog_cursor_count(struct server_store *s, int64_t log)
+{
+	return sl_number(s, SL_CUR_COUNT, log, NULL, 0);
 }
 
 /* Forget log: its entries, cursors and confirmations. */

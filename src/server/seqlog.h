@@ -68,7 +68,12 @@ int server_seqlog_confirm(
 int64_t server_seqlog_find(
     struct server_store *, int64_t, const char *, const char *);
 int server_seqlog_set_flags(struct server_store *, int64_t, unsigned);
+int server_seqlog_flags(struct server_store *, int64_t);
 int server_seqlog_trim(struct server_store *, int64_t, uint64_t);
+int server_seqlog_trim_each(
+    struct server_store *, int64_t, uint64_t, server_entry_cb, void *);
+int server_seqlog_trim_entry(
+    struct server_store *, int64_t, int64_t, uint64_t, server_entry_cb, void *);
 int server_seqlog_drop(struct server_store *, int64_t);
 int64_t server_seqlog_count(struct server_store *, int64_t);
 
@@ -79,6 +84,7 @@ int server_seqlog_cursor_touch(
     struct server_store *, int64_t, const char *, uint64_t);
 int64_t server_seqlog_cursor_floor(
     struct server_store *, int64_t, const char *);
+int64_t server_seqlog_cursor_count(struct server_store *, int64_t);
 int server_seqlog_cursor_list(
     struct server_store *, int64_t, server_cursor_cb, void *);
 

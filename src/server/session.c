@@ -205,7 +205,8 @@ server_session_welcome(
 	struct server_relay *r = s->r;
 	struct proto_writer w;
 	size_t n;
-	bool was_online = u->light; /* a light client, back for a moment */
+	/* Another session, or a light client back for a moment. */
+	bool was_online = u->light || server_user_online(u);
 
 	s->user = u;
 	s->dec.max_frame = r->cfg.max_frame;
@@ -217,7 +218,7 @@ server_session_welcome(
 	    net_conn_tls_export(s->conn, NET_TLS_EXPORTER, u->alive_key,
 	        sizeof u->alive_key) == 0;
 	u->p2p_port = p2p_port;
-	u->sess = s;
+	server_user_attach(u, s);
 	u->last_seen = util_wall_ms();
 	server_directory_make_token(u->token);
 	server_store_set_last_seen(r->store, u->key, u->last_seen);
@@ -263,32 +264,34 @@ session_addr(const struct srv_sess *s, char *buf, size_t len)
 }
 
 /*
- * Take the name over from its current session for s. Over TLS the old
- * one is told where the new one came from: BYE|replaced|addr.
+ * Take the name over for s from the sessions of s's device. Over TLS
+ * they are told where the new one came from: BYE|replaced|addr.
  */
 void
 server_session_replace(struct srv_user *u, const struct srv_sess *s)
 {
-	struct srv_sess *old = u->sess;
-	struct server_relay *r;
+	struct srv_sess *old, *next;
 	char addr[NET_ADDRSTRLEN + 8];
 	size_t n;
 	int rc;
 
-	if (old == NULL)
-		return;
-	r = old->r;
-	server_log(
-	    SERVER_LOG_INFO, "%s: session from %s replaced", u->name, old->ip);
 	session_addr(s, addr, sizeof addr);
-	if (r->cfg.tls && addr[0] != '\0')
-		rc = proto_build_bye_addr(
-		    r->out, sizeof r->out, &n, "replaced", addr);
-	else
-		rc = proto_build_bye(r->out, sizeof r->out, &n, "replaced");
-	if (rc == 0)
-		server_session_send(old, r->out, n);
-	server_session_close(old, NULL, NULL);
+	for (old = TAILQ_FIRST(&u->sessions); old != NULL; old = next) {
+		next = TAILQ_NEXT(old, user_entry);
+		if (old == s || strcmp(old->device, s->device) != 0)
+			continue;
+		server_log(SERVER_LOG_INFO, "%s: session from %s replaced",
+		    u->name, old->ip);
+		if (old->r->cfg.tls && addr[0] != '\0')
+			rc = proto_build_bye_addr(old->r->out,
+			    sizeof old->r->out, &n, "replaced", addr);
+		else
+			rc = proto_build_bye(
+			    old->r->out, sizeof old->r->out, &n, "replaced");
+		if (rc == 0)
+			server_session_send(old, old->r->out, n);
+		server_session_close(old, NULL, NULL);
+	}
 }
 
 /* PING|token: PONG|token. */
@@ -467,10 +470,30 @@ session_user_left(struct srv_sess *s, const char *bye, const char *why)
 {
 	struct server_relay *r = s->r;
 	struct srv_user *u = s->user;
+	struct srv_sess *o;
 
-	u->sess = NULL;
+	server_user_detach(u, s);
 	server_devices_logout(s);
 	server_router_flush(&r->rt, u);
+	/* The next session of its device, if any, takes its backlog over. */
+	TAILQ_FOREACH(o, &u->sessions, user_entry)
+	{
+		if (strcmp(o->device, s->device) == 0) {
+			o->cursor = 0;
+			o->backlog = true;
+			server_router_sync(&r->rt, o);
+			break;
+		}
+	}
+	if (server_user_online(u)) {
+		server_log(SERVER_LOG_INFO, "%s: a session left (%s), %u stay",
+		    u->name,
+		    why != NULL       ? why
+		        : bye != NULL ? bye
+		                      : "closed",
+		    u->nsess);
+		return;
+	}
 	if (u->light) {
 		server_log(SERVER_LOG_DEBUG,
 		    "%s: connection closed, light presence goes on", u->name);
@@ -515,7 +538,7 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	if (s->blocked_on != NULL)
 		s->blocked_on->waiters--;
 	s->blocked_on = NULL;
-	if (s->user != NULL && s->user->sess == s)
+	if (s->user != NULL && s->attached)
 		session_user_left(s, bye, why);
 	else if (why != NULL)
 		server_log(

@@ -21,6 +21,7 @@
 #include "net/loop.h"
 #include "proto/frame.h"
 #include "server/relay_int.h"
+#include "server/seqlog.h"
 #include "server/store.h"
 #include "util/map.h"
 
@@ -62,6 +63,8 @@ static const struct server_router_io fake_io = {
     .block_on = fk_block_on,
 };
 
+static struct server_store *w_store; /* the world's, for online() */
+
 /* A router over three users, alice, bob and carol, all offline. */
 struct world {
 	char dir[64];
@@ -85,6 +88,7 @@ setup(void **state)
 	w->loop = net_loop_new();
 	w->store = server_store_open(w->dir, false, err, sizeof err);
 	assert_non_null(w->store);
+	w_store = w->store;
 	server_directory_init(&w->users);
 	w->alice = server_directory_add(&w->users, "alice", NULL, 0);
 	w->bob = server_directory_add(&w->users, "bob", NULL, 0);
@@ -111,13 +115,32 @@ teardown(void **state)
 	return 0;
 }
 
-/* u logs in on the fake session f. */
+/* The session f ends. */
+static void
+offline(struct fake_sess *f)
+{
+	if (f->s.attached)
+		server_user_detach(f->s.user, &f->s);
+}
+
+/* u logs in on the fake session f: the version-1 device, its cursor. */
 static void
 online(struct fake_sess *f, struct srv_user *u)
 {
+	struct server_store *st = w_store;
+	char name[64];
+	int64_t log;
+
+	offline(f);
 	memset(f, 0, sizeof *f);
 	f->s.user = u;
-	u->sess = &f->s;
+	snprintf(f->s.device, sizeof f->s.device, "-");
+	server_user_attach(u, &f->s);
+	snprintf(name, sizeof name, "u:%s", u->key);
+	log = server_seqlog_open(st, name, 1);
+	assert_true(log > 0);
+	assert_int_equal(server_seqlog_cursor_add(st, log, "-", 1), 0);
+	u->ndev = -1;
 }
 
 /* The frame line, from s, into the router. */
@@ -198,13 +221,13 @@ router__stores__unconfirmed_msgs_of_leaving_reader(void **state)
 	online(&sc, w->carol);
 	feed(w, &w->sa, MSG_A_B);
 	feed(w, &w->sa, "MSG|alice|carol|1700000000000|m2|aGk=\n");
-	w->bob->sess = NULL;
+	offline(&w->sb);
 	server_router_flush(&w->rt, w->bob);
 	assert_int_equal(w->rt.ngrace, 1); /* carol's still waits */
 	assert_int_equal(server_store_queue_count(w->store, "bob"), 1);
 	server_router_commit(&w->rt);
 	assert_string_equal(w->sa.log, "ACK|m1|stored\n");
-	w->carol->sess = NULL;
+	offline(&sc);
 }
 
 static void
@@ -279,7 +302,7 @@ router__matches__recipient_in_any_case(void **state)
 	online(&sc, w->carol);
 	feed(w, &w->sa, "TYPING|alice|CAROL|on\n");
 	assert_string_equal(sc.log, "TYPING|alice|CAROL|on\n");
-	w->carol->sess = NULL;
+	offline(&sc);
 }
 
 static void
@@ -450,7 +473,7 @@ router__hands_over__queued_receipt_once(void **state)
 
 	online(&w->sb, w->bob);
 	feed(w, &w->sb, "RCPT|bob|alice|x1|read\n");
-	w->bob->sess = NULL;
+	offline(&w->sb);
 	assert_int_equal(w->alice->q_frames, 1);
 	online(&w->sa, w->alice);
 	w->sa.s.backlog = true;
@@ -523,7 +546,7 @@ router__keeps__settling_receipt_over_quota(void **state)
 	/* alice is offline with one receipt queued: her quota is full. */
 	server_router_set_quota(&w->rt, 1, 0, 0, 0);
 	store_for_bob(w, 1);
-	w->alice->sess = NULL;
+	offline(&w->sa);
 	online(&w->sb, w->bob);
 	feed(w, &w->sb, "RCPT|bob|alice|zz|read\n");
 	assert_int_equal(server_store_queue_count(w->store, "alice"), 1);
