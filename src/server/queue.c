@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The queue of frames waiting for a user, as the router reads it: the
- * user's inbox log ("u:<key>"), read by sequence number without cursors
- * and emptied entry by entry (server_store_queue_delete). It is the
- * version-1 relay's queue over the logs of seqlog.c: one reader per
- * inbox, whose confirmation deletes the entry.
+ * The queue of frames waiting for a user: the user's inbox log
+ * ("u:<key>") seen as the version-1 relay's queue over the logs of
+ * seqlog.c. The router appends through it, finds stored messages and
+ * counts quotas with it; it reads and trims the inbox per device with
+ * its cursors (inbox.c). Fetch and delete by sequence number, without
+ * cursors, remain for tools and tests.
  */
 #include <stdio.h>
 

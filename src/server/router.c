@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The router: MSG, RCPT, TYPING and file frames from one user to another
- * (PROTOCOL.md section 3). A MSG to an online user is forwarded at once
- * and waits in the grace list for its RCPT; one that gets none in time,
- * or whose recipient is offline or behind, goes to the store. Either way
- * the sender's ACK follows the commit of the turn. Sessions are reached
- * only through struct server_router_io, so the router runs without sockets.
+ * (PROTOCOL.md section 3), to every session of the recipient online
+ * (docs/protocol.md "Delivery to every device"). A MSG to a user whose
+ * one device is online is forwarded at once and waits in the grace list
+ * for its RCPT; one that gets none in time, or whose recipient has a
+ * device offline, behind, or more than one, goes to the store. Either
+ * way the sender's ACK follows the commit of the turn. Sessions are
+ * reached only through struct server_router_io, so the router runs
+ * without sockets.
  *
  * What is stored stays on disk and nowhere else: resends and receipts are
- * answered by looking the message up in the store, a session's backlog is
- * read from it with a cursor as its output drains, and each user carries
- * only counts of its part of the queue (its quota).
+ * answered by looking the message up in the store, a device's backlog is
+ * read from its cursor as its output drains (inbox.c), and each user
+ * carries only counts of its part of the queue (its quota).
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,11 +2,11 @@
 /*
  * The relay's durable store: SQLite in WAL mode under the data folder.
  * Users (with their password hashes), pinned devices, and the queue of
- * frames waiting for a user: messages until their RCPT, receipts until
- * their sender logs in. The queue (queue.c) is the user's inbox log
- * (seqlog.h) read without cursors: by recipient after the sequence
- * number last sent, and searched by (sender, id), so the relay holds no
- * record per queued frame.
+ * frames waiting for a user: messages until every device of the
+ * recipient confirmed them, receipts until handed over. The queue
+ * (queue.c) is the user's inbox log (seqlog.h), appended to and searched
+ * by (sender, id), so the relay holds no record per queued frame; the
+ * router reads it per device with cursors (inbox.c).
  * Writes happen inside one transaction per loop turn (group commit); the
  * caller says when the turn ends.
  */

@@ -4,7 +4,9 @@
  * folder of the release before (store schema 1, the fixture that
  * tests/server/fixtures/make-schema1.sh wrote) upgraded in place at
  * start, said in the log, its queued messages delivered, in order, to
- * the first device that logs in.
+ * the first device that logs in; who may be online at once; a message
+ * to every device, live or from its cursor, one receipt to its sender,
+ * and deleted only once every device has it.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -20,7 +22,7 @@
 #include "fixtures/schema1.h"
 #include "harness.h"
 
-static struct raw a;
+static struct raw a, b1, b2, b3;
 
 /* Replace the store of r (stopped) with the schema-1 fixture. */
 static void
@@ -77,11 +79,228 @@ devices__upgrade__delivers_the_old_queue(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * A device-aware LOGIN of name on c with the device key who (over TLS
+ * the device is the key; without, "@dev<who>"), mode keep or take: 0
+ * once SYNCED, else -1 with the answer in c->line.
+ */
+static int
+dev_login(struct raw *c, int port, const char *name, const char *pw, int who,
+    const char *mode)
+{
+	h_tls_identity(who);
+	if (raw_open(c, port) != 0) {
+		h_tls_identity(0);
+		return -1;
+	}
+	h_tls_identity(0);
+	raw_send(c, "LOGIN|1|%s|%s|0|%s|dev%d\n", name, h_b64(pw), mode, who);
+	if (raw_line(c, 30000) != 0 || strncmp(c->line, "WELCOME|", 8) != 0)
+		return -1;
+	return raw_expect(c, "SYNCED", 5000);
+}
+
+/*
+ * PING c and read up to its PONG: -1 if a line starting with bad came
+ * before it (bad NULL: any line does).
+ */
+static int
+quiet_until_pong(struct raw *c, const char *bad)
+{
+	raw_send(c, "PING|zz\n");
+	for (;;) {
+		if (raw_line(c, 10000) != 0)
+			return -1;
+		if (strncmp(c->line, "PONG|", 5) == 0)
+			return 0;
+		if (bad == NULL || strncmp(c->line, bad, strlen(bad)) == 0) {
+			printf("unexpected: %s\n", c->line);
+			return -1;
+		}
+	}
+}
+
+/* Whether line is ERR|code|-|text (the text in base64). */
+static bool
+is_err(const char *line, const char *code, const char *text)
+{
+	char want[512];
+
+	snprintf(want, sizeof want, "ERR|%s|-|%s", code, h_b64(text));
+	if (strcmp(line, want) != 0)
+		printf("got %s, not %s\n", line, want);
+	return strcmp(line, want) == 0;
+}
+
+/* The relay's queue_depth, asked on c. */
+static unsigned long long
+queued(struct raw *c)
+{
+	unsigned long long v = 999;
+
+	assert_int_equal(raw_stats(c, "queue_depth", &v), 0);
+	return v;
+}
+
+/*
+ * Two devices of bob online at once both get alice's message live; the
+ * entry stays until both confirmed it, and alice hears "delivered" once.
+ * PEER for bob gives port 0: a direct connection would reach one device.
+ */
+static void
+devices__delivers__live_to_every_device_one_receipt(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	assert_int_equal(quiet_until_pong(&b1, "BYE|"), 0);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|m1|aGk=\n");
+	assert_int_equal(raw_expect(&b1, "MSG|alice|bob|1|m1|aGk=", 10000), 0);
+	assert_int_equal(raw_expect(&b2, "MSG|alice|bob|1|m1|aGk=", 10000), 0);
+	assert_int_equal(raw_expect(&a, "ACK|m1|stored", 10000), 0);
+	raw_send(&a, "LOOKUP|bob\n");
+	assert_int_equal(raw_expect(&a, "PEER|bob|", 10000), 0);
+	printf("%s\n", a.line);
+	assert_non_null(strstr(a.line, "|0|"));
+	raw_send(&b1, "RCPT|bob|alice|m1|delivered\n");
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|m1|delivered", 10000), 0);
+	assert_int_equal(queued(&a), 1); /* b2 has not confirmed */
+	raw_send(&b2, "RCPT|bob|alice|m1|delivered\n");
+	assert_int_equal(quiet_until_pong(&b2, "ERR|"), 0);
+	assert_int_equal(quiet_until_pong(&a, "RCPT|"), 0);
+	assert_int_equal(queued(&a), 0);
+	printf("devices: 2 devices had m1 live, 1 receipt, deleted after 2\n");
+	raw_close(&a);
+	raw_close(&b1);
+	raw_close(&b2);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * A message stored while both devices of bob are away reaches the first
+ * at its login, which confirms it, and not again at its next login; the
+ * second device gets it from its own cursor later, and only then it
+ * goes. Alice hears one "delivered".
+ */
+static void
+devices__delivers__backlog_from_each_cursor(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	raw_close(&b1);
+	raw_close(&b2);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|m2|aGk=\n");
+	assert_int_equal(raw_expect(&a, "ACK|m2|stored", 10000), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(raw_expect(&b1, "MSG|alice|bob|1|m2|", 10000), 0);
+	raw_send(&b1, "RCPT|bob|alice|m2|delivered\n");
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|m2|delivered", 10000), 0);
+	assert_int_equal(quiet_until_pong(&b1, NULL), 0);
+	raw_close(&b1);
+	assert_int_equal(queued(&a), 1);
+	/* Device 1 again: nothing more for it. */
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(quiet_until_pong(&b1, "MSG|"), 0);
+	/* Device 2: m2 from its cursor. */
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	assert_int_equal(raw_expect(&b2, "MSG|alice|bob|1|m2|", 10000), 0);
+	raw_send(&b2, "RCPT|bob|alice|m2|delivered\n");
+	assert_int_equal(quiet_until_pong(&b2, "ERR|"), 0);
+	assert_int_equal(quiet_until_pong(&a, "RCPT|"), 0);
+	assert_int_equal(queued(&a), 0);
+	printf("devices: m2 from each device's cursor, 1 receipt\n");
+	raw_close(&a);
+	raw_close(&b1);
+	raw_close(&b2);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * Who may be online at once: the same device without keep replaces that
+ * device's session only; with keep it joins beside; two version-1
+ * logins still replace each other and a version-1 keep is refused; an
+ * open name has one session; past --max-devices ERR|QUOTA, past
+ * --max-name-sessions ERR|NAME_IN_USE, each with its text and the close.
+ */
+static void
+devices__admits__per_the_table(void **state)
+{
+	struct relay r;
+	struct raw v;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--max-devices", "3",
+	                     "--max-name-sessions", "3", NULL),
+	    0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	/* Device 1 again, take: its old session goes, device 2 stays. */
+	assert_int_equal(dev_login(&b3, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(raw_expect(&b1, "BYE|replaced", 10000), 0);
+	raw_close(&b1);
+	assert_int_equal(quiet_until_pong(&b2, "BYE|"), 0);
+	/* Device 1 with keep: beside it; both get a message. */
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "keep"), 0);
+	assert_int_equal(quiet_until_pong(&b3, "BYE|"), 0);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|m3|aGk=\n");
+	assert_int_equal(raw_expect(&b1, "MSG|alice|bob|1|m3|", 10000), 0);
+	assert_int_equal(raw_expect(&b3, "MSG|alice|bob|1|m3|", 10000), 0);
+	/* Three sessions open: a fourth is refused. */
+	assert_int_equal(dev_login(&v, r.port, "bob", "pw", 2, "keep"), -1);
+	printf("%s\n", v.line);
+	assert_true(is_err(v.line, "NAME_IN_USE", "bob has 3 sessions open"));
+	assert_true(raw_is_closed(&v, 5000));
+	raw_close(&v);
+	raw_close(&b1);
+	raw_close(&b2);
+	raw_close(&b3);
+	/* The version-1 device is the third; a fourth device is refused. */
+	assert_int_equal(raw_login(&b1, r.port, "bob", "pw"), 0);
+	assert_int_equal(raw_login(&b2, r.port, "bob", "pw"), 0);
+	assert_int_equal(raw_expect(&b1, "BYE|replaced", 10000), 0);
+	raw_close(&b1);
+	raw_open(&b1, r.port);
+	raw_send(&b1, "LOGIN|1|bob|%s|0|keep\n", h_b64("pw"));
+	assert_int_equal(raw_expect(&b1, "ERR|NAME_IN_USE|", 30000), 0);
+	raw_close(&b1);
+	assert_int_equal(dev_login(&v, r.port, "bob", "pw", 3, "take"), -1);
+	printf("%s\n", v.line);
+	assert_true(is_err(v.line, "QUOTA",
+	    "bob has 3 devices; drop one with termgram devices drop"));
+	assert_true(raw_is_closed(&v, 5000));
+	raw_close(&v);
+	/* An open name: one session, whatever the login says. */
+	assert_int_equal(dev_login(&v, r.port, "carol", "", 1, "keep"), 0);
+	assert_int_equal(dev_login(&b3, r.port, "carol", "", 2, "take"), -1);
+	assert_int_equal(strncmp(b3.line, "ERR|NAME_IN_USE|", 16), 0);
+	raw_close(&b3);
+	raw_close(&v);
+	raw_close(&b2);
+	raw_close(&a);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(devices__upgrade__delivers_the_old_queue),
+	    cmocka_unit_test(
+	        devices__delivers__live_to_every_device_one_receipt),
+	    cmocka_unit_test(devices__delivers__backlog_from_each_cursor),
+	    cmocka_unit_test(devices__admits__per_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
