@@ -153,7 +153,8 @@ devices__delivers__live_to_every_device_one_receipt(void **state)
 	struct relay r;
 
 	(void)state;
-	assert_int_equal(relay_start(&r, NULL), 0);
+	/* Without a grace period: every message is written at once. */
+	assert_int_equal(relay_start(&r, "--grace-ms", "0", NULL), 0);
 	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
 	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
 	assert_int_equal(quiet_until_pong(&b1, "BYE|"), 0);
@@ -220,6 +221,40 @@ devices__delivers__backlog_from_each_cursor(void **state)
 	assert_int_equal(quiet_until_pong(&a, "RCPT|"), 0);
 	assert_int_equal(queued(&a), 0);
 	printf("devices: m2 from each device's cursor, 1 receipt\n");
+	raw_close(&a);
+	raw_close(&b1);
+	raw_close(&b2);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * The grace period is skipped when a device of the recipient is offline:
+ * alice's message is written at once (ACK|stored), though bob's device
+ * online confirms it at once, and his other device gets it at its next
+ * login, from its cursor.
+ */
+static void
+devices__stores_at_once__when_a_device_is_offline(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--grace-ms", "1000", NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	raw_close(&b2);
+	assert_int_equal(quiet_until_pong(&b1, "MSG|"), 0);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|m4|aGk=\n");
+	assert_int_equal(raw_expect(&b1, "MSG|alice|bob|1|m4|", 10000), 0);
+	raw_send(&b1, "RCPT|bob|alice|m4|delivered\n");
+	assert_int_equal(raw_expect(&a, "ACK|m4|stored", 5000), 0);
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|m4|delivered", 10000), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	assert_int_equal(raw_expect(&b2, "MSG|alice|bob|1|m4|", 10000), 0);
+	assert_int_equal(quiet_until_pong(&b1, "MSG|"), 0);
+	printf("devices: m4 written at once for the device offline\n");
 	raw_close(&a);
 	raw_close(&b1);
 	raw_close(&b2);
@@ -300,6 +335,7 @@ main(void)
 	    cmocka_unit_test(
 	        devices__delivers__live_to_every_device_one_receipt),
 	    cmocka_unit_test(devices__delivers__backlog_from_each_cursor),
+	    cmocka_unit_test(devices__stores_at_once__when_a_device_is_offline),
 	    cmocka_unit_test(devices__admits__per_the_table),
 	};
 
