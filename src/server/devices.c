@@ -219,6 +219,7 @@ server_devices_drop(struct srv_sess *s, struct proto_slice dev)
 	server_log(SERVER_LOG_INFO, "%s: device %s dropped from %s", u->name,
 	    name, s->ip);
 	u->ndev = -1;
+	server_inbox_trim(&r->rt, u, log, 0); /* what only it lacked */
 	server_devices_count(s);
 	for (on = TAILQ_FIRST(&u->sessions); on != NULL; on = next) {
 		next = TAILQ_NEXT(on, user_entry);

@@ -199,7 +199,7 @@ void
 server_router_sync(struct server_router *rt, struct srv_sess *s)
 {
 	struct sync_ctx c;
-	int64_t log;
+	int64_t log = 0;
 	int n;
 
 	if (s->backlog && !server_sess_is_head(s))
