@@ -262,6 +262,47 @@ devices__stores_at_once__when_a_device_is_offline(void **state)
 }
 
 /*
+ * A device dropped (DEVICES|drop) takes its cursor along: what only it
+ * lacked leaves the store at once.
+ */
+static void
+devices__drop__frees_what_only_it_lacked(void **state)
+{
+	struct relay r;
+	char dev[80] = "";
+	char *bar;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, "--grace-ms", "0", NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	raw_close(&b2);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|m5|aGk=\n");
+	assert_int_equal(raw_expect(&b1, "MSG|alice|bob|1|m5|", 10000), 0);
+	raw_send(&b1, "RCPT|bob|alice|m5|delivered\n");
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|m5|delivered", 10000), 0);
+	assert_int_equal(queued(&a), 1);
+	raw_send(&b1, "DEVICES|active\n");
+	while (raw_expect(&b1, "ACTIVE|", 5000) == 0)
+		if (strstr(b1.line, "|offline|") != NULL) {
+			bar = strchr(b1.line + 7, '|');
+			snprintf(dev, sizeof dev, "%.*s",
+			    (int)(bar - (b1.line + 7)), b1.line + 7);
+			break;
+		}
+	assert_true(dev[0] != '\0');
+	raw_send(&b1, "DEVICES|drop|%s\n", dev);
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|1", 5000), 0);
+	assert_int_equal(queued(&a), 0);
+	printf("devices: dropped %s, its entry gone\n", dev);
+	raw_close(&a);
+	raw_close(&b1);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
  * Who may be online at once: the same device without keep replaces that
  * device's session only; with keep it joins beside; two version-1
  * logins still replace each other and a version-1 keep is refused; an
@@ -336,6 +377,7 @@ main(void)
 	        devices__delivers__live_to_every_device_one_receipt),
 	    cmocka_unit_test(devices__delivers__backlog_from_each_cursor),
 	    cmocka_unit_test(devices__stores_at_once__when_a_device_is_offline),
+	    cmocka_unit_test(devices__drop__frees_what_only_it_lacked),
 	    cmocka_unit_test(devices__admits__per_the_table),
 	};
 
