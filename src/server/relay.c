@@ -76,6 +76,7 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_delay_s = 300;
 	cfg->max_per_addr = 64;
 	cfg->max_regs = 20;
+	cfg->device_expire_days = 90;
 }
 
 /*
@@ -402,6 +403,7 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		goto fail;
 	net_timer_start(loop, &r->sweep, SWEEP_MS);
 	net_loop_set_turn_hook(loop, relay_turn_end, r);
+	server_retention_start(r);
 	server_log(SERVER_LOG_INFO, "data in %s: %zu users, %lld queued frames",
 	    cfg->data_dir, r->dir.nusers, (long long)r->st.queue_depth);
 	return r;
@@ -451,6 +453,7 @@ server_relay_shutdown(struct server_relay *r)
 	server_directory_udp_stop(r);
 	net_timer_stop(r->loop, &r->accept_again);
 	net_timer_stop(r->loop, &r->sweep);
+	server_retention_stop(r);
 	server_router_flush(&r->rt, NULL);
 	server_sessions_close_all(r, "shutdown", "relay shutting down");
 }
@@ -472,6 +475,7 @@ server_relay_free(struct server_relay *r)
 	server_admin_stop(r->admin);
 	net_timer_stop(r->loop, &r->sweep);
 	net_timer_stop(r->loop, &r->accept_again);
+	server_retention_stop(r);
 	net_timer_stop(r->loop, &r->ss.kick);
 	net_timer_stop(r->loop, &r->rt.timer);
 	if (r->store != NULL) {

@@ -51,6 +51,9 @@ struct server_config {
 	unsigned max_delay_s; /* the longest wait after failures */
 	unsigned max_per_addr; /* connections per address (0: any) */
 	unsigned max_regs; /* new names per address per hour (0: any) */
+	/* Logs and devices (docs/relay.md, "Retention and devices"). */
+	unsigned keep_days; /* entries kept after every device has them */
+	unsigned device_expire_days; /* unseen devices lose their cursor */
 };
 
 void server_config_defaults(struct server_config *);

@@ -275,6 +275,7 @@ struct server_relay {
 	int port;
 	char addr[NET_ADDRSTRLEN + 8];
 	struct net_timer sweep, accept_again;
+	struct net_timer keep; /* the hourly retention pass (retention.c) */
 	bool shutting_down;
 	struct srv_trim_marks sweep_mark, trim_mark;
 	bool trim_wanted;
@@ -336,6 +337,7 @@ void server_router_fini(struct server_router *);
 void server_router_set_quota(
     struct server_router *, uint64_t, uint64_t, uint64_t, uint64_t);
 int server_router_load(struct server_router *);
+int server_router_recount(struct server_router *);
 void server_router_route(
     struct server_router *, struct srv_sess *, const struct proto_frame *);
 void server_router_expire(struct server_router *, uint64_t);
@@ -384,6 +386,11 @@ void server_devices_logout(struct srv_sess *);
 void server_devices_active(struct srv_sess *);
 void server_devices_drop(struct srv_sess *, struct proto_slice);
 void server_devices_count(struct srv_sess *);
+
+/* retention.c */
+void server_retention_run(struct server_relay *);
+void server_retention_start(struct server_relay *);
+void server_retention_stop(struct server_relay *);
 bool server_pins_allow(struct srv_sess *, const struct srv_user *);
 
 #endif

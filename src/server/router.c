@@ -363,6 +363,20 @@ server_router_load(struct server_router *rt)
 	return 0;
 }
 
+/* Count each user's part of the queue again, after a trim (retention.c). */
+int
+server_router_recount(struct server_router *rt)
+{
+	struct srv_user *u;
+	size_t i;
+
+	for (i = 0; i < rt->dir->nusers; i++) {
+		u = rt->dir->list[i];
+		u->q_frames = u->q_bytes = u->s_frames = u->s_bytes = 0;
+	}
+	return server_router_load(rt);
+}
+
 /* Send an ERR about the frame ref names to s. */
 static void router_errf(struct server_router *, struct srv_sess *,
     enum proto_err, struct proto_slice, const char *, ...)
