@@ -62,7 +62,8 @@ server_inbox_trim(
     struct server_router *rt, struct srv_user *u, int64_t log, int64_t seq)
 {
 	struct inbox_trim t = {rt, u};
-	uint64_t before = util_wall_ms() + 1;
+	uint64_t now = util_wall_ms() + 1;
+	uint64_t before = now > rt->keep_ms ? now - rt->keep_ms : 0;
 
 	if ((seq > 0 &&
 	        server_seqlog_trim_entry(

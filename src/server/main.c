@@ -36,6 +36,7 @@ static const char usage[] =
     "                 [--name-failures N] [--addr-failures N]\n"
     "                 [--max-delay S] [--max-per-address N]\n"
     "                 [--max-registrations N] [--config FILE]\n"
+    "                 [--keep-days N] [--device-expire-days N]\n"
     "                 [--log-format text|json] [--log-file PATH]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "       termgramd --check-config [--config FILE] [options]\n"
@@ -106,6 +107,12 @@ static const char usage[] =
     "                      (default 64; 0: no limit)\n"
     "  --max-registrations N  new names per address per hour (default 20;\n"
     "                      0: no limit)\n"
+    "  --keep-days N       keep each message N days after every device of\n"
+    "                      its recipient has it, for devices added later\n"
+    "                      (default 0: delete it then)\n"
+    "  --device-expire-days N  a device not seen this long loses its place\n"
+    "                      in its user's inbox; a user's last device never\n"
+    "                      does (default 90; 0: never)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -202,6 +209,8 @@ static const struct opt opts[] = {
     {"max-registrations", OPT_UINT, CFG(max_regs), 0, 1000000},
     {"max-devices", OPT_UINT, CFG(max_devices), 1, 1000},
     {"max-name-sessions", OPT_UINT, CFG(max_name_sessions), 1, 100000},
+    {"keep-days", OPT_UINT, CFG(keep_days), 0, 36500},
+    {"device-expire-days", OPT_UINT, CFG(device_expire_days), 0, 36500},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -213,7 +222,7 @@ static const struct opt opts[] = {
 static const char *const live_opts[] = {"log-level", "log-format", "log-file",
     "name", "rate", "max-output", "max-stall", "ticket-seconds",
     "login-timeout", "max-sessions", "name-failures", "addr-failures",
-    "max-delay", "max-per-address", "max-registrations"};
+    "max-delay", "max-per-address", "max-registrations", "device-expire-days"};
 
 /* Everything the options set, and where each one came from. */
 struct settings {

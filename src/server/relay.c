@@ -78,6 +78,7 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_regs = 20;
 	cfg->max_devices = 8;
 	cfg->max_name_sessions = 16;
+	cfg->device_expire_days = 90;
 }
 
 /*
@@ -386,6 +387,7 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	server_router_set_quota(&r->rt, cfg->queue_max_frames,
 	    cfg->queue_max_bytes, cfg->queue_max_s_frames,
 	    cfg->queue_max_s_bytes);
+	server_router_set_keep(&r->rt, cfg->keep_days * 24ULL * 3600 * 1000);
 	if (r->store == NULL)
 		goto fail;
 	if (server_directory_load(&r->dir, r->store) != 0 ||
@@ -404,6 +406,7 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		goto fail;
 	net_timer_start(loop, &r->sweep, SWEEP_MS);
 	net_loop_set_turn_hook(loop, relay_turn_end, r);
+	server_retention_start(r);
 	server_log(SERVER_LOG_INFO, "data in %s: %zu users, %lld queued frames",
 	    cfg->data_dir, r->dir.nusers, (long long)r->st.queue_depth);
 	return r;
@@ -453,6 +456,7 @@ server_relay_shutdown(struct server_relay *r)
 	server_directory_udp_stop(r);
 	net_timer_stop(r->loop, &r->accept_again);
 	net_timer_stop(r->loop, &r->sweep);
+	server_retention_stop(r);
 	server_router_flush(&r->rt, NULL);
 	server_sessions_close_all(r, "shutdown", "relay shutting down");
 }
@@ -474,6 +478,7 @@ server_relay_free(struct server_relay *r)
 	server_admin_stop(r->admin);
 	net_timer_stop(r->loop, &r->sweep);
 	net_timer_stop(r->loop, &r->accept_again);
+	server_retention_stop(r);
 	net_timer_stop(r->loop, &r->ss.kick);
 	net_timer_stop(r->loop, &r->rt.timer);
 	if (r->store != NULL) {

@@ -53,6 +53,9 @@ struct server_config {
 	unsigned max_regs; /* new names per address per hour (0: any) */
 	unsigned max_devices; /* devices (cursors) per name */
 	unsigned max_name_sessions; /* sessions per name at once */
+	/* Logs and devices (docs/relay.md, "Retention and devices"). */
+	unsigned keep_days; /* entries kept after every device has them */
+	unsigned device_expire_days; /* unseen devices lose their cursor */
 };
 
 void server_config_defaults(struct server_config *);

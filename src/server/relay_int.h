@@ -238,6 +238,7 @@ struct server_router {
 	unsigned grace_ms; /* RCPT wait before storing */
 	uint64_t max_frames, max_bytes; /* queue quota per recipient; 0: none */
 	uint64_t max_s_frames, max_s_bytes; /* per sender; 0: none */
+	uint64_t keep_ms; /* retention: entries stay this long (--keep-days) */
 	const struct server_router_io *io;
 	struct util_map *msgs; /* sender|id -> srv_msg in the grace list */
 	TAILQ_HEAD(, srv_msg) grace; /* oldest first */
@@ -282,6 +283,7 @@ struct server_relay {
 	int port;
 	char addr[NET_ADDRSTRLEN + 8];
 	struct net_timer sweep, accept_again;
+	struct net_timer keep; /* the hourly retention pass (retention.c) */
 	bool shutting_down;
 	struct srv_trim_marks sweep_mark, trim_mark;
 	bool trim_wanted;
@@ -363,7 +365,9 @@ void server_router_init(struct server_router *, struct net_loop *,
 void server_router_fini(struct server_router *);
 void server_router_set_quota(
     struct server_router *, uint64_t, uint64_t, uint64_t, uint64_t);
+void server_router_set_keep(struct server_router *, uint64_t);
 int server_router_load(struct server_router *);
+int server_router_recount(struct server_router *);
 void server_router_route(
     struct server_router *, struct srv_sess *, const struct proto_frame *);
 void server_router_expire(struct server_router *, uint64_t);
@@ -424,6 +428,11 @@ void server_devices_logout(struct srv_sess *);
 void server_devices_active(struct srv_sess *);
 void server_devices_drop(struct srv_sess *, struct proto_slice);
 void server_devices_count(struct srv_sess *);
+
+/* retention.c */
+void server_retention_run(struct server_relay *);
+void server_retention_start(struct server_relay *);
+void server_retention_stop(struct server_relay *);
 bool server_pins_allow(struct srv_sess *, const struct srv_user *);
 unsigned server_devices_number(struct server_store *, struct srv_user *);
 bool server_devices_admit(struct srv_sess *, struct srv_user *);

@@ -176,6 +176,16 @@ server_router_set_quota(struct server_router *rt, uint64_t max_frames,
 	rt->max_s_bytes = max_s_bytes;
 }
 
+/*
+ * Retention (--keep-days): an entry every device has stays keep_ms after
+ * it was stored; with any, every MSG is written (no grace period).
+ */
+void
+server_router_set_keep(struct server_router *rt, uint64_t keep_ms)
+{
+	rt->keep_ms = keep_ms;
+}
+
 /* Whether one more frame of len bytes for u would pass its quota. */
 static bool
 over_quota(const struct server_router *rt, const struct srv_user *u, size_t len)
@@ -391,6 +401,20 @@ server_router_load(struct server_router *rt)
 	return 0;
 }
 
+/* Count each user's part of the queue again, after a trim (retention.c). */
+int
+server_router_recount(struct server_router *rt)
+{
+	struct srv_user *u;
+	size_t i;
+
+	for (i = 0; i < rt->dir->nusers; i++) {
+		u = rt->dir->list[i];
+		u->q_frames = u->q_bytes = u->s_frames = u->s_bytes = 0;
+	}
+	return server_router_load(rt);
+}
+
 /* Send an ERR about the frame ref names to s. */
 static void router_errf(struct server_router *, struct srv_sess *,
     enum proto_err, struct proto_slice, const char *, ...)
@@ -570,8 +594,8 @@ grace_fits(struct server_router *rt, struct srv_user *to)
 {
 	struct srv_sess *first = server_user_first(to);
 
-	return rt->grace_ms > 0 && first != NULL && takes_live(rt, first) &&
-	    server_user_devices_online(to) == 1 &&
+	return rt->grace_ms > 0 && rt->keep_ms == 0 && first != NULL &&
+	    takes_live(rt, first) && server_user_devices_online(to) == 1 &&
 	    server_devices_number(rt->store, to) <= 1;
 }
 

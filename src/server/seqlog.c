@@ -43,6 +43,16 @@ static const char *const seqlog_sql[SL_NSTMT] = {
     [SL_FLAGS] = "UPDATE entries SET flags = flags | ?2 WHERE seq = ?1",
     [SL_TRIM] = "DELETE FROM entries WHERE log = ?1 AND stored_at < ?3 AND "
                 "seq <= (SELECT min(floor) FROM cursors WHERE log = ?1)",
+    [SL_TRIM_ALL] = "DELETE FROM entries WHERE seq IN (SELECT e.seq FROM "
+                    "logs l JOIN entries e ON e.log = l.id AND e.seq <= "
+                    "(SELECT min(floor) FROM cursors c WHERE c.log = l.id) "
+                    "WHERE e.stored_at < ?3 AND ?1 = ?1)",
+    [SL_STALE] = "SELECT l.name, c.log, c.reader, c.floor, c.created, "
+                 "c.seen FROM cursors c JOIN logs l ON l.id = c.log WHERE "
+                 "c.seen < ?3 AND ?1 = ?1 AND EXISTS (SELECT 1 FROM "
+                 "cursors o WHERE o.log = c.log AND (o.seen > c.seen OR "
+                 "(o.seen = c.seen AND o.reader > c.reader))) "
+                 "ORDER BY c.seen LIMIT 256",
     [SL_DROP_ENTRIES] = "DELETE FROM entries WHERE log = ?1",
     [SL_DROP_CURSORS] = "DELETE FROM cursors WHERE log = ?1",
     [SL_DROP_ACKS] = "DELETE FROM acks WHERE log = ?1",
@@ -443,6 +453,47 @@ server_seqlog_cursor_count(struct server_store *s, int64_t log)
 	return sl_number(s, SL_CUR_COUNT, log, NULL, 0);
 }
 
+/*
+ * In every log, delete the entries every cursor on it passed that were
+ * stored before keep_before (the retention); how many, or -1.
+ */
+int64_t
+server_seqlog_trim_all(struct server_store *s, uint64_t keep_before)
+{
+	if (sl_exec(s, SL_TRIM_ALL, 0, NULL, (int64_t)keep_before, "trim") != 0)
+		return -1;
+	return db_changes(server_store_db(s));
+}
+
+/*
+ * Call cb for each cursor not seen since before, unless it is the one
+ * seen last on its log (a log's last reader never goes stale); at most
+ * 256 a call, longest unseen first. Returns how many, or -1.
+ */
+int
+server_seqlog_stale(
+    struct server_store *s, uint64_t before, server_stale_cb cb, void *arg)
+{
+	struct db *db;
+	sqlite3_stmt *st = sl_stmt(s, SL_STALE, &db);
+	struct server_cursor c = {0};
+	const char *log;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, 0);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		log = (const char *)sqlite3_column_text(st, 0);
+		c.reader = (const char *)sqlite3_column_text(st, 2);
+		c.floor = sqlite3_column_int64(st, 3);
+		c.created = (uint64_t)sqlite3_column_int64(st, 4);
+		c.seen = (uint64_t)sqlite3_column_int64(st, 5);
+		cb(arg, log, sqlite3_column_int64(st, 1), &c);
+		n++;
+	}
+	return db_finish(db, st, rc, "stale cursors") == 0 ? n : -1;
+}
+
 /* Forget log: its entries, cursors and confirmations. */
 int
 server_seqlog_drop(struct server_store *s, int64_t log)
@@ -534,7 +585,8 @@ server_seqlog_cursor_list(
 
 /* The schema-1 queue into inbox logs (docs/relay.md), in one statement. */
 static const char seqlog_upgrade_sql[] =
-    "INSERT OR IGNORE INTO logs(name, created) SELECT DISTINCT 'u:' || rcpt, "
+    "INSERT OR IGNORE INTO logs(name, created) SELECT DISTINCT 'u:' || "
+    "rcpt, "
     "  CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) "
     "  FROM queue;"
     "INSERT INTO entries(seq, log, kind, sender, msg_id, flags, frame, "
@@ -542,7 +594,8 @@ static const char seqlog_upgrade_sql[] =
     "  q.frame, q.stored_at FROM queue q JOIN logs l ON "
     "  l.name = 'u:' || q.rcpt ORDER BY q.seq;"
     "CREATE TEMP TABLE upgrade_seq AS SELECT max("
-    "  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'queue'), 0),"
+    "  coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+    "'queue'), 0),"
     "  coalesce((SELECT max(seq) FROM entries), 0)) AS seq;"
     "DROP TABLE queue;"
     "DELETE FROM sqlite_sequence WHERE name = 'entries';"
@@ -560,8 +613,10 @@ seqlog_view(struct db *db)
 {
 	static const char sql[] =
 	    "CREATE VIEW IF NOT EXISTS queue AS SELECT e.seq AS seq, "
-	    "substr(l.name, 3) AS rcpt, e.kind AS kind, e.sender AS sender, "
-	    "e.msg_id AS msg_id, e.frame AS frame, e.stored_at AS stored_at "
+	    "substr(l.name, 3) AS rcpt, e.kind AS kind, e.sender AS "
+	    "sender, "
+	    "e.msg_id AS msg_id, e.frame AS frame, e.stored_at AS "
+	    "stored_at "
 	    "FROM entries e JOIN logs l ON l.id = e.log "
 	    "WHERE l.name GLOB 'u:*'";
 
@@ -587,7 +642,8 @@ server_seqlog_upgrade(struct db *db, int64_t *frames, int64_t *users)
 
 	*frames = *users = 0;
 	if (sqlite3_prepare_v2(h,
-	        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	        "SELECT count(*) FROM sqlite_master WHERE type = "
+	        "'table' "
 	        "AND name = 'queue'",
 	        -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "upgrade");

@@ -52,6 +52,9 @@ struct server_cursor {
 /* An entry handed over; false: no more now. */
 typedef bool (*server_entry_cb)(void *, const struct server_entry *);
 typedef void (*server_cursor_cb)(void *, const struct server_cursor *);
+/* A stale cursor: its log's name and number, and the cursor. */
+typedef void (*server_stale_cb)(
+    void *, const char *, int64_t, const struct server_cursor *);
 
 struct server_seqlog *server_seqlog_new(struct db *);
 void server_seqlog_free(struct server_seqlog *);
@@ -74,6 +77,7 @@ int server_seqlog_trim_each(
     struct server_store *, int64_t, uint64_t, server_entry_cb, void *);
 int server_seqlog_trim_entry(
     struct server_store *, int64_t, int64_t, uint64_t, server_entry_cb, void *);
+int64_t server_seqlog_trim_all(struct server_store *, uint64_t);
 int server_seqlog_drop(struct server_store *, int64_t);
 int64_t server_seqlog_count(struct server_store *, int64_t);
 
@@ -87,5 +91,7 @@ int64_t server_seqlog_cursor_floor(
 int64_t server_seqlog_cursor_count(struct server_store *, int64_t);
 int server_seqlog_cursor_list(
     struct server_store *, int64_t, server_cursor_cb, void *);
+int server_seqlog_stale(
+    struct server_store *, uint64_t, server_stale_cb, void *);
 
 #endif

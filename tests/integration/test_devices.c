@@ -6,7 +6,9 @@
  * start, said in the log, its queued messages delivered, in order, to
  * the first device that logs in; who may be online at once; a message
  * to every device, live or from its cursor, one receipt to its sender,
- * and deleted only once every device has it.
+ * and deleted only once every device has it (or kept for --keep-days);
+ * a device unseen for --device-expire-days loses its cursor at the
+ * relay's pass, but never a user's last device.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+
 #include "fixtures/schema1.h"
 #include "harness.h"
 
@@ -368,6 +372,120 @@ devices__admits__per_the_table(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/* In r's store (stopped): run sql, which ages what the relay saw. */
+static void
+store_exec(const struct relay *r, const char *sql)
+{
+	char path[400];
+	sqlite3 *db;
+
+	snprintf(path, sizeof path, "%s/relay.db", r->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
+/*
+ * bob used a laptop, then a phone; alice wrote to him meanwhile. The
+ * laptop, unseen for 100 days, loses its cursor when the relay starts
+ * (logged); the phone keeps its own and gets alice's message. Later the
+ * phone, bob's last device, unseen for 200 days, stays.
+ */
+static void
+devices__expire__an_unseen_device_but_never_the_last(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "s3cret", 1, "take"), 0);
+	raw_close(&b1);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "s3cret", 2, "take"), 0);
+	raw_close(&b1);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(&a, "MSG|alice|bob|1|m1|aGk=\n");
+	assert_int_equal(raw_expect(&a, "ACK|m1|stored", 10000), 0);
+	raw_close(&a);
+	assert_true(relay_stop(&r, SIGTERM) >= 0);
+	store_exec(&r,
+	    "UPDATE cursors SET seen = seen - 8640000000 WHERE "
+	    "rowid = (SELECT min(c.rowid) FROM cursors c JOIN logs "
+	    "l ON l.id = c.log WHERE l.name = 'u:bob')");
+	assert_int_equal(relay_restart(&r), 0);
+	assert_int_equal(relay_log_count(&r, "expired (not seen since "), 1);
+	assert_true(relay_log_has(&r, "bob: device "));
+	assert_int_equal(dev_login(&b1, r.port, "bob", "s3cret", 2, "take"), 0);
+	assert_int_equal(raw_expect(&b1, "MSG|alice|bob|1|m1|aGk=", 10000), 0);
+	raw_send(&b1, "DEVICES|active\n");
+	assert_int_equal(raw_expect(&b1, "ACTIVE|", 5000), 0);
+	printf("%s\n", b1.line);
+	assert_non_null(strstr(b1.line, "|online|"));
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|1", 5000), 0);
+	raw_close(&b1);
+	/* The last device, however long unseen, stays. */
+	assert_true(relay_stop(&r, SIGTERM) >= 0);
+	store_exec(&r,
+	    "UPDATE cursors SET seen = seen - 17280000000 WHERE "
+	    "log = (SELECT id FROM logs WHERE name = 'u:bob')");
+	assert_int_equal(relay_restart(&r), 0);
+	assert_false(relay_log_has(&r, "expired"));
+	assert_int_equal(dev_login(&b1, r.port, "bob", "s3cret", 2, "take"), 0);
+	raw_send(&b1, "DEVICES|active\n");
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|1", 5000), 0);
+	raw_close(&b1);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
+ * bob's laptop reads alice's message; then he adds a desktop. With
+ * --keep-days 7 the message stayed in his inbox and the desktop gets it
+ * from its new cursor (last week's conversation on a new machine);
+ * without retention it went once the laptop had it, and the desktop
+ * gets nothing.
+ */
+static void
+devices__keep_days__a_new_device_sees_the_history(void **state)
+{
+	static const char *const keep[] = {"7", NULL};
+	struct relay r;
+
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(
+		    relay_start(&r, keep[i] != NULL ? "--keep-days" : NULL,
+		        keep[i], NULL),
+		    0);
+		assert_int_equal(
+		    dev_login(&b1, r.port, "bob", "s3cret", 1, "take"), 0);
+		assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+		raw_send(&a, "MSG|alice|bob|1|m1|aGk=\n");
+		assert_int_equal(
+		    raw_expect(&b1, "MSG|alice|bob|1|m1|", 10000), 0);
+		raw_send(&b1, "RCPT|bob|alice|m1|read\n");
+		assert_int_equal(
+		    raw_expect(&a, "RCPT|bob|alice|m1|read", 10000), 0);
+		printf("--keep-days %s: %llu kept once the laptop read it\n",
+		    keep[i] != NULL ? keep[i] : "0", queued(&a));
+		assert_int_equal(queued(&a), keep[i] != NULL ? 1 : 0);
+		raw_close(&b1);
+		assert_int_equal(
+		    dev_login(&b2, r.port, "bob", "s3cret", 2, "take"), 0);
+		if (keep[i] != NULL)
+			assert_int_equal(
+			    raw_expect(&b2, "MSG|alice|bob|1|m1|aGk=", 10000),
+			    0);
+		else
+			assert_int_equal(quiet_until_pong(&b2, "MSG|"), 0);
+		raw_close(&b2);
+		raw_close(&a);
+		assert_int_equal(relay_finish(&r), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -379,6 +497,9 @@ main(void)
 	    cmocka_unit_test(devices__stores_at_once__when_a_device_is_offline),
 	    cmocka_unit_test(devices__drop__frees_what_only_it_lacked),
 	    cmocka_unit_test(devices__admits__per_the_table),
+	    cmocka_unit_test(
+	        devices__expire__an_unseen_device_but_never_the_last),
+	    cmocka_unit_test(devices__keep_days__a_new_device_sees_the_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,6 +230,82 @@ seqlog__trim__keeps_for_the_retention(void **state)
 	cleanup();
 }
 
+/* The hourly pass trims every log at once, by the same two rules. */
+static void
+seqlog__trim_all__every_log_by_the_same_rules(void **state)
+{
+	struct server_store *s = store_open(true);
+	int64_t a, b, c, a1, b1;
+
+	(void)state;
+	a = server_seqlog_open(s, "u:alice", 1);
+	b = server_seqlog_open(s, "u:bob", 1);
+	c = server_seqlog_open(s, "u:carol", 1);
+	assert_int_equal(server_seqlog_cursor_add(s, a, "laptop", 1), 0);
+	assert_int_equal(server_seqlog_cursor_add(s, b, "laptop", 1), 0);
+	assert_int_equal(server_seqlog_cursor_add(s, b, "phone", 1), 0);
+	a1 = put(s, a, "bob", "a1", 100);
+	put(s, a, "bob", "a2", 100);
+	b1 = put(s, b, "alice", "b1", 100);
+	put(s, c, "alice", "c1", 100); /* no cursor: kept for its device */
+	assert_int_equal(server_seqlog_confirm(s, a, "laptop", a1), 0);
+	assert_int_equal(server_seqlog_confirm(s, b, "laptop", b1), 0);
+	/* Too recent for the retention: nothing goes. */
+	assert_int_equal(server_seqlog_trim_all(s, 100), 0);
+	/* a1 passed by alice's only device; b1 still lacks bob's phone. */
+	assert_int_equal(server_seqlog_trim_all(s, 101), 1);
+	assert_int_equal(server_seqlog_count(s, a), 1);
+	assert_int_equal(server_seqlog_count(s, b), 1);
+	assert_int_equal(server_seqlog_count(s, c), 1);
+	assert_int_equal(server_seqlog_confirm(s, b, "phone", b1), 0);
+	assert_int_equal(server_seqlog_trim_all(s, 101), 1);
+	assert_int_equal(server_seqlog_count(s, b), 0);
+	assert_int_equal(server_store_commit(s), 0);
+	server_store_close(s);
+	cleanup();
+}
+
+/* What the stale pass collects: "log reader," for each cursor. */
+static void
+stale_one(void *arg, const char *log, int64_t id, const struct server_cursor *c)
+{
+	char *out = arg;
+
+	(void)id;
+	snprintf(
+	    out + strlen(out), 256 - strlen(out), "%s %s,", log, c->reader);
+}
+
+/* Unseen cursors go stale, longest first; a log's last reader never. */
+static void
+seqlog__stale__never_the_last_reader_of_a_log(void **state)
+{
+	struct server_store *s = store_open(true);
+	char out[256] = "";
+	int64_t a, b;
+
+	(void)state;
+	a = server_seqlog_open(s, "u:alice", 1);
+	b = server_seqlog_open(s, "u:bob", 1);
+	assert_int_equal(server_seqlog_cursor_add(s, a, "old", 10), 0);
+	assert_int_equal(server_seqlog_cursor_add(s, a, "older", 5), 0);
+	assert_int_equal(server_seqlog_cursor_add(s, a, "new", 500), 0);
+	assert_int_equal(server_seqlog_cursor_add(s, b, "only", 1), 0);
+	assert_int_equal(server_seqlog_stale(s, 100, stale_one, out), 2);
+	assert_string_equal(out, "u:alice older,u:alice old,");
+	/* All of alice's unseen: the one seen last stays. */
+	out[0] = '\0';
+	assert_int_equal(server_seqlog_stale(s, 1000, stale_one, out), 2);
+	assert_string_equal(out, "u:alice older,u:alice old,");
+	assert_int_equal(server_seqlog_cursor_touch(s, a, "old", 2000), 0);
+	out[0] = '\0';
+	assert_int_equal(server_seqlog_stale(s, 1000, stale_one, out), 2);
+	assert_string_equal(out, "u:alice older,u:alice new,");
+	assert_int_equal(server_store_commit(s), 0);
+	server_store_close(s);
+	cleanup();
+}
+
 /* Cursors as listed: oldest first, how far behind, when last seen. */
 static void
 list_one(void *arg, const struct server_cursor *c)
@@ -406,6 +482,8 @@ main(void)
 	    cmocka_unit_test(seqlog__confirm__moves_the_floor),
 	    cmocka_unit_test(seqlog__trim__only_what_every_cursor_passed),
 	    cmocka_unit_test(seqlog__trim__keeps_for_the_retention),
+	    cmocka_unit_test(seqlog__trim_all__every_log_by_the_same_rules),
+	    cmocka_unit_test(seqlog__stale__never_the_last_reader_of_a_log),
 	    cmocka_unit_test(seqlog__cursor__list_touch_drop),
 	    cmocka_unit_test(seqlog__durable__across_kill_9),
 	    cmocka_unit_test(seqlog__upgrade__keeps_the_queue_of_schema_1),
