@@ -22,6 +22,7 @@
 #include "proto/frame.h"
 #include "server/log.h"
 #include "server/relay_int.h"
+#include "server/seqlog.h"
 #include "server/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -56,7 +57,7 @@ fk_send(struct srv_sess *s, const char *p, size_t n)
 	size_t used;
 
 	proto_decoder_init(&d, PROTO_MAX_FRAME);
-	if (s->user == NULL || s->user->sess != s ||
+	if (s->user == NULL || !s->attached ||
 	    proto_decoder_next(&d, p, n, &fr, &err, &used) != PROTO_FRAME ||
 	    used != n || (fr.verb == PROTO_V_ACK && !w.committing))
 		abort();
@@ -96,8 +97,11 @@ toggle(int i)
 {
 	struct fake_sess *f = &w.f[i];
 
+	char name[PROTO_MAX_NAME + 3];
+	int64_t log;
+
 	if (f->online) {
-		w.u[i]->sess = NULL;
+		server_user_detach(w.u[i], &f->s);
 		f->online = false;
 		server_router_flush(&w.rt, w.u[i]);
 		return;
@@ -105,7 +109,13 @@ toggle(int i)
 	memset(f, 0, sizeof *f);
 	f->online = true;
 	f->s.user = w.u[i];
-	w.u[i]->sess = &f->s;
+	snprintf(f->s.device, sizeof f->s.device, "-");
+	server_user_attach(w.u[i], &f->s);
+	snprintf(name, sizeof name, "u:%s", w.u[i]->key);
+	if ((log = server_seqlog_open(w.store, name, 1)) <= 0 ||
+	    server_seqlog_cursor_add(w.store, log, "-", 1) != 0)
+		abort();
+	w.u[i]->ndev = -1;
 	f->s.backlog = true;
 	server_router_sync(&w.rt, &f->s);
 }
@@ -181,14 +191,20 @@ step(int op, struct fuzz_input *in)
 	}
 }
 
-/* One queued row, at the end of an input: deleted; on to the next. */
-static bool
-clear_row(void *arg, const struct server_queued *q)
+/* At the end of an input: every inbox log goes, with its cursors. */
+static void
+clear_logs(void)
 {
-	(void)arg;
-	if (server_store_queue_delete(w.store, q->seq) != 0)
-		abort();
-	return true;
+	char name[PROTO_MAX_NAME + 3];
+	int64_t log;
+	int i;
+
+	for (i = 0; i < NUSERS; i++) {
+		snprintf(name, sizeof name, "u:%s", w.u[i]->key);
+		if ((log = server_seqlog_lookup(w.store, name)) < 0 ||
+		    (log > 0 && server_seqlog_drop(w.store, log) != 0))
+			abort();
+	}
 }
 
 /* The relay, once per process; the store starts empty at every input. */
@@ -218,8 +234,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		world_init();
 	memset(&w.st, 0, sizeof w.st);
 	memset(w.f, 0, sizeof w.f);
-	for (i = 0; i < NUSERS; i++)
-		w.u[i]->sess = NULL;
+	for (i = 0; i < NUSERS; i++) {
+		TAILQ_INIT(&w.u[i]->sessions);
+		w.u[i]->nsess = 0;
+		w.u[i]->ndev = -1;
+		w.u[i]->q_frames = w.u[i]->q_bytes = 0;
+		w.u[i]->s_frames = w.u[i]->s_bytes = 0;
+	}
 	server_router_init(
 	    &w.rt, w.loop, w.store, &w.dir, &w.st, 200, &fake_io);
 	fuzz_input_init(&in, data, size);
@@ -229,9 +250,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (w.st.queue_depth != server_store_queue_depth(w.store))
 		abort();
 	server_router_fini(&w.rt);
-	for (i = 0; i < NUSERS; i++)
-		server_store_queue_fetch(
-		    w.store, w.u[i]->key, 0, 1 << 20, clear_row, NULL);
+	clear_logs();
 	commit();
 	return 0;
 }
