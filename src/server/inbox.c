@@ -227,3 +227,60 @@ server_router_sync(struct server_router *rt, struct srv_sess *s)
 			s->backlog = false;
 	}
 }
+
+/*
+ * Whether what s does is news for its own user's other sessions and
+ * devices: carbons and read marks (docs/protocol.md "Carbons").
+ */
+bool
+server_inbox_has_others(struct server_router *rt, const struct srv_sess *s)
+{
+	return s->user->nsess > 1 ||
+	    server_devices_number(rt->store, s->user) > 1;
+}
+
+/*
+ * Frame fr that s sent, for its own user's other devices: a carbon of a
+ * MSG (kind MSG, confirmed by each device's RCPT to itself) or a read
+ * mark (kind ONCE, confirmed once handed over). It goes into the user's
+ * inbox, confirmed for s's device and the version-1 one (neither takes
+ * it), and live to the other device-aware sessions that keep up.
+ */
+void
+server_inbox_own(struct server_router *rt, struct srv_sess *s,
+    const struct proto_frame *fr, enum server_queue_kind kind, const char *id)
+{
+	struct srv_user *u = s->user;
+	struct srv_sess *o, *next;
+	int64_t seq, log;
+
+	seq = server_store_queue_add(rt->store, u->key, kind, u->key, id,
+	    fr->raw, fr->rawlen, util_wall_ms());
+	if (seq < 0 || (log = server_inbox_log(rt, u)) <= 0 ||
+	    server_seqlog_confirm(rt->store, log, s->device, seq) != 0 ||
+	    (server_seqlog_cursor_floor(rt->store, log, "-") >= 0 &&
+	        server_seqlog_confirm(rt->store, log, "-", seq) != 0)) {
+		inbox_failed(rt);
+		return;
+	}
+	server_router_counted(rt, u, u, fr->rawlen, 1);
+	for (o = TAILQ_FIRST(&u->sessions); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, user_entry);
+		if (o == s || !o->device_aware || o->gone)
+			continue;
+		if (o->backlog || rt->io->is_full(o)) {
+			o->backlog |= server_sess_is_head(o);
+			continue;
+		}
+		rt->io->send(o, fr->raw, fr->rawlen);
+		rt->st->bytes_relayed += fr->rawlen;
+		if (o->gone)
+			continue;
+		if (server_sess_is_head(o) && o->cursor < seq)
+			o->cursor = seq; /* not again from its backlog */
+		if (kind == SERVER_QUEUE_ONCE &&
+		    server_seqlog_confirm(rt->store, log, o->device, seq) != 0)
+			inbox_failed(rt);
+	}
+	server_inbox_trim(rt, u, log, seq);
+}

@@ -20,6 +20,7 @@
 #include "proto/err.h"
 #include "proto/frame.h"
 #include "server/relay.h"
+#include "server/store.h"
 #include "util/fingerprint.h"
 
 #define TOKEN_LEN 32 /* hex characters of a session token */
@@ -380,6 +381,9 @@ struct srv_user *server_router_user(struct server_router *, const char *);
 
 /* inbox.c */
 int64_t server_inbox_log(struct server_router *, const struct srv_user *);
+bool server_inbox_has_others(struct server_router *, const struct srv_sess *);
+void server_inbox_own(struct server_router *, struct srv_sess *,
+    const struct proto_frame *, enum server_queue_kind, const char *);
 void server_inbox_trim(
     struct server_router *, struct srv_user *, int64_t, int64_t);
 bool server_inbox_confirm(struct server_router *, struct srv_sess *,

@@ -621,6 +621,8 @@ route_msg(struct server_router *rt, struct srv_sess *s,
 	}
 	if (!quota_admits(rt, s, to, fr->rawlen, fr->arg[3]))
 		return;
+	if (to != s->user && server_inbox_has_others(rt, s))
+		server_inbox_own(rt, s, fr, SERVER_QUEUE_MSG, id);
 	if (grace_fits(rt, to)) {
 		forward_all(rt, to, fr);
 		m = msg_add(rt, s, fr, to, key, klen);
@@ -697,6 +699,12 @@ route_rcpt(struct server_router *rt, struct srv_sess *s,
 	size_t klen;
 	bool settled = false, first = true;
 
+	if (to == s->user) {
+		/* A carbon confirmed: the device's cursor moves, no more. */
+		server_inbox_confirm(
+		    rt, s, to, id_str(id, fr->arg[2]), false, &first);
+		return;
+	}
 	klen = msg_key(key, to, fr->arg[2]);
 	m = util_map_get(rt->msgs, key, klen);
 	if (m != NULL && m->rcpt == s->user) {
@@ -709,6 +717,9 @@ route_rcpt(struct server_router *rt, struct srv_sess *s,
 		        proto_slice_eq(fr->arg[3], "read"), &first);
 	if (!first)
 		return; /* its sender knows already, from another device */
+	if (proto_slice_eq(fr->arg[3], "read") &&
+	    server_inbox_has_others(rt, s))
+		server_inbox_own(rt, s, fr, SERVER_QUEUE_ONCE, "-");
 	forward_every(rt, s, to, fr);
 	/* A receipt that settled a message is its sender's only news of it:
 	 * always kept. Any other counts against the quota. */

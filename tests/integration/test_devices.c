@@ -486,6 +486,71 @@ devices__keep_days__a_new_device_sees_the_history(void **state)
 	}
 }
 
+/*
+ * Carbons and read marks (docs/protocol.md): what alice's laptop sends
+ * reaches her desktop unchanged, live or from its cursor, and never her
+ * version-1 session; the desktop's receipt to itself reaches nobody;
+ * the laptop's "read" goes to bob and, as a read mark, to the desktop.
+ * Once every device confirmed, alice's inbox is empty again.
+ */
+static void
+devices__carbons__and_read_marks_reach_the_other_devices(void **state)
+{
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "alice", "pw", 1, "take"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "alice", "pw", 2, "take"), 0);
+	assert_int_equal(raw_login(&b3, r.port, "bob", ""), 0);
+	raw_send(&b1, "MSG|alice|bob|1|c1|aGk=\n");
+	assert_int_equal(raw_expect(&b3, "MSG|alice|bob|1|c1|aGk=", 10000), 0);
+	assert_int_equal(raw_expect(&b2, "MSG|alice|bob|1|c1|aGk=", 10000), 0);
+	raw_send(&b3, "RCPT|bob|alice|c1|delivered\n");
+	assert_int_equal(
+	    raw_expect(&b1, "RCPT|bob|alice|c1|delivered", 10000), 0);
+	/* The desktop confirms its carbon: no one hears of it. */
+	raw_send(&b2, "RCPT|alice|alice|c1|delivered\n");
+	assert_int_equal(quiet_until_pong(&b2, "ERR|"), 0);
+	assert_int_equal(quiet_until_pong(&b3, "RCPT|alice|"), 0);
+	assert_int_equal(quiet_until_pong(&b1, "RCPT|alice|"), 0);
+	/* bob writes; the laptop reads it: bob hears, the desktop too. */
+	raw_send(&b3, "MSG|bob|alice|2|d1|aG8=\n");
+	assert_int_equal(raw_expect(&b1, "MSG|bob|alice|2|d1|aG8=", 10000), 0);
+	assert_int_equal(raw_expect(&b2, "MSG|bob|alice|2|d1|aG8=", 10000), 0);
+	raw_send(&b2, "RCPT|alice|bob|d1|delivered\n");
+	raw_send(&b1, "RCPT|alice|bob|d1|read\n");
+	assert_int_equal(raw_expect(&b3, "RCPT|alice|bob|d1|read", 10000), 0);
+	assert_int_equal(raw_expect(&b2, "RCPT|alice|bob|d1|read", 10000), 0);
+	/* The desktop away, a version-1 session of alice online: the
+	 * laptop's next message waits for the desktop, and the version-1
+	 * session never sees a carbon. */
+	raw_close(&b2);
+	assert_int_equal(raw_login(&a, r.port, "alice", "pw"), 0);
+	raw_send(&b1, "MSG|alice|bob|3|c2|aGk=\n");
+	assert_int_equal(raw_expect(&b3, "MSG|alice|bob|3|c2|aGk=", 10000), 0);
+	assert_int_equal(quiet_until_pong(&a, "MSG|alice|"), 0);
+	assert_int_equal(dev_login(&b2, r.port, "alice", "pw", 2, "take"), 0);
+	assert_int_equal(raw_expect(&b2, "MSG|alice|bob|3|c2|aGk=", 10000), 0);
+	raw_send(&b2, "RCPT|alice|alice|c2|delivered\n");
+	raw_send(&b3, "RCPT|bob|alice|c2|delivered\n");
+	assert_int_equal(
+	    raw_expect(&b1, "RCPT|bob|alice|c2|delivered", 10000), 0);
+	assert_int_equal(
+	    raw_expect(&b2, "RCPT|bob|alice|c2|delivered", 10000), 0);
+	assert_int_equal(
+	    raw_expect(&a, "RCPT|bob|alice|c2|delivered", 10000), 0);
+	assert_int_equal(quiet_until_pong(&b2, "ERR|"), 0);
+	printf("carbons: alice's inbox holds %llu once all confirmed\n",
+	    queued(&b1));
+	assert_int_equal(queued(&b1), 0);
+	raw_close(&a);
+	raw_close(&b1);
+	raw_close(&b2);
+	raw_close(&b3);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -500,6 +565,8 @@ main(void)
 	    cmocka_unit_test(
 	        devices__expire__an_unseen_device_but_never_the_last),
 	    cmocka_unit_test(devices__keep_days__a_new_device_sees_the_history),
+	    cmocka_unit_test(
+	        devices__carbons__and_read_marks_reach_the_other_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
