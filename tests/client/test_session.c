@@ -356,6 +356,8 @@ session__hello__device_over_tls_only(void **state)
 	assert_string_equal(buf, "RESUME|1|alice|tok|0\n");
 	assert_true(f->s->device_aware);
 
+	/* Even with an id at hand, as a data folder used over TLS has. */
+	snprintf(v1->s->device_id, sizeof v1->s->device_id, "%s", id);
 	hello(v1, buf, sizeof buf);
 	assert_string_equal(buf, "LOGIN|1|alice|cHc=|0\n");
 	v1->s->cfg.keep = true;
