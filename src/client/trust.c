@@ -250,13 +250,14 @@ client_session_devcount(const struct client_session *s)
 }
 
 /* Whether device (as ACTIVE names it) is this one: the key's fingerprint
- * over TLS, the version-1 device "-" without. */
+ * over TLS, the version-1 device "-" without (and for an open name, whose
+ * one device it is). */
 bool
 client_session_is_this_device(const struct client_session *s, const char *dev)
 {
 	char hex[2 * UTIL_FP_LEN + 1];
 
-	if (s->id == NULL || !s->device_aware)
+	if (s->id == NULL || !s->device_aware || s->password[0] == '\0')
 		return strcmp(dev, "-") == 0;
 	sodium_bin2hex(hex, sizeof hex, net_id_fingerprint(s->id), UTIL_FP_LEN);
 	return strcasecmp(dev, hex) == 0;

@@ -428,9 +428,7 @@ devices_title(struct tui *t, long n, char *line, size_t len, int cols)
 	char name[80];
 
 	if (l->confirm && l->sel < n) {
-		snprintf(line, len,
-		    "Drop %s%s? It is signed out and must log in again as a "
-		    "new device. y/n",
+		snprintf(line, len, "Drop %s%s? It is signed out. y/n",
 		    dev_name(&l->devs[l->sel], 20, name, sizeof name),
 		    l->devs[l->sel].mine ? " (this device)" : "");
 		if (ui_text_width(line, strlen(line)) > cols)
