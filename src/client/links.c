@@ -134,13 +134,14 @@ xio_room(void *arg, const struct client_xfer *x)
 }
 
 /* P2P: a file goes direct when a connection is open, or may be made to a
- * peer shown online (the relay is there to look it up), as messages do. */
+ * peer shown online (the relay is there to look it up), as messages do;
+ * never while we have several devices. */
 static bool
 xio_direct(void *arg, const char *peer)
 {
 	struct client_session *s = arg;
 
-	if (s->p2p == NULL)
+	if (s->p2p == NULL || s->devcount > 1)
 		return false;
 	if (client_p2p_is_open(s->p2p, peer))
 		return true;

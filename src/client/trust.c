@@ -2,9 +2,9 @@
 /*
  * TLS with the relay: the device identity (identity.key/identity.crt in
  * the data folder, and the device id kept in device-id), its client
- * context, and the check of the relay's key
- * against known_relays before anything is sent (PIN, STRICT or ASK at the
- * first connection; a changed key is refused for good).
+ * context, and the check of the relay's key against known_relays before
+ * anything is sent (PIN, STRICT or ASK at the first connection; a changed
+ * key is refused for good). The requests about the user's devices.
  */
 #include <stdio.h>
 #include <string.h>
@@ -217,7 +217,8 @@ client_session_devices(
 	    net_conn_write(s->conn, s->buf, n) != 0)
 		return -1;
 	/* Its answer ends with DEVCOUNT (pins: with DEVICES|count). */
-	s->dev_asked = strcmp(op, "active") == 0;
+	if (strcmp(op, "active") == 0)
+		s->dev_asked = true;
 	return 0;
 }
 

@@ -90,12 +90,10 @@ cmd_devices_on_active(void *arg, const char *dev, uint64_t added, uint64_t seen,
 	char a[32], b[32];
 
 	if (dev != NULL) {
-		printf("%s\t%s\t%s\t%s\t%llu%s\n", dev,
+		printf("%s\t%s\t%s\t%s\t%llu\n", dev,
 		    cmd_devices_time(added, a, sizeof a),
 		    cmd_devices_time(seen, b, sizeof b),
-		    online ? "online" : "offline", (unsigned long long)behind,
-		    client_session_is_this_device(r->s, dev) ? "\t(this device)"
-		                                             : "");
+		    online ? "online" : "offline", (unsigned long long)behind);
 		return;
 	}
 	if (d->device != NULL)

@@ -83,6 +83,7 @@ static const struct client_events events = {
 };
 
 static const struct net_conn_cb no_cb;
+static bool p2p; /* the next fx_new in P2P mode */
 
 /* A session of alice (tls on or off) that is not connected yet. */
 static struct fx *
@@ -102,6 +103,8 @@ fx_new(bool tls)
 	cfg.data_dir = f->dir;
 	cfg.reconnect = false;
 	cfg.tls = tls;
+	cfg.p2p = p2p;
+	p2p = false;
 	f->s = client_session_new(
 	    f->loop, &cfg, &events, &f->rec, err, sizeof err);
 	if (f->s == NULL)
@@ -110,11 +113,10 @@ fx_new(bool tls)
 	return f;
 }
 
-/* The session logged in as alice, on a socket pair. */
+/* The session f logged in as alice, on a socket pair. */
 static struct fx *
-fx_online(void)
+fx_attach(struct fx *f)
 {
-	struct fx *f = fx_new(false);
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -123,6 +125,21 @@ fx_online(void)
 	snprintf(f->s->me, sizeof f->s->me, "alice");
 	f->relay = sv[1];
 	return f;
+}
+
+/* The session logged in as alice, on a socket pair. */
+static struct fx *
+fx_online(void)
+{
+	return fx_attach(fx_new(false));
+}
+
+/* The same in P2P mode, listening on a free port. */
+static struct fx *
+fx_new_p2p(void)
+{
+	p2p = true;
+	return fx_attach(fx_new(false));
 }
 
 static void
@@ -332,6 +349,41 @@ hello(struct fx *f, char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
+/* alice's session in P2P mode on a socket pair, bob online, the relay
+ * saying alice has n devices; a message to bob queued. */
+static struct fx *
+p2p_with_devices(unsigned n)
+{
+	struct fx *f = fx_new_p2p();
+	char line[64], id[PROTO_MAX_ID + 1], err[256];
+
+	relay_says(f, "USER|bob|online|0");
+	snprintf(line, sizeof line, "DEVCOUNT|%u", n);
+	relay_says(f, line);
+	assert_int_equal(
+	    client_session_queue_msg(f->s, "bob", "hi", 2, id, err, sizeof err),
+	    0);
+	return f;
+}
+
+/* With one device a message to a peer online goes direct (first a
+ * LOOKUP); with several, by the relay, which carbons it to the others. */
+static void
+session__devcount__several_devices_send_by_the_relay(void **state)
+{
+	struct fx *f;
+	char out[1024];
+
+	(void)state;
+	f = p2p_with_devices(1);
+	assert_string_equal(relay_hears(f, out, sizeof out), "LOOKUP|bob\n");
+	fx_free(f);
+	f = p2p_with_devices(2);
+	assert_non_null(
+	    strstr(relay_hears(f, out, sizeof out), "MSG|alice|bob|"));
+	fx_free(f);
+}
+
 /* The first frame: over TLS the LOGIN says take or keep and the device
  * id of the data folder; with TLS off the version-1 frame to the letter. */
 static void
@@ -444,6 +496,8 @@ main(void)
 	    cmocka_unit_test(session__carbon__of_own_message_is_dropped),
 	    cmocka_unit_test(session__read_mark__unread_drops_without_receipt),
 	    cmocka_unit_test(session__devcount__kept_and_completes_the_login),
+	    cmocka_unit_test(
+	        session__devcount__several_devices_send_by_the_relay),
 	    cmocka_unit_test(session__hello__device_over_tls_only),
 	    cmocka_unit_test(device__id__made_0600_and_kept),
 	    cmocka_unit_test(device__id__refuses_a_link_and_bad_content),
