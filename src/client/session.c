@@ -141,14 +141,17 @@ client_session_hello(struct client_session *s, char *buf, size_t cap, size_t *n)
 		proto_writer_b64(&w, s->password, strlen(s->password));
 	}
 	proto_writer_u64(&w, s->p2p != NULL ? client_p2p_port(s->p2p) : 0);
-	/* keep: never take a session over; the device, over TLS only. A
-	 * resumed session stays what its LOGIN made it. */
+	/* keep: never take a session over; the device, over TLS and for an
+	 * owned name only (an open name has one device, "-"). A resumed
+	 * session stays what its LOGIN made it. */
 	if (!s->resuming)
-		s->device_aware = s->tls != NULL && s->device_id[0] != '\0';
+		s->device_aware = s->tls != NULL && s->device_id[0] != '\0' &&
+		    s->password[0] != '\0';
 	if (!s->resuming && s->device_aware) {
 		proto_writer_str(&w, s->cfg.keep ? "keep" : "take");
 		proto_writer_str(&w, s->device_id);
-	}
+	} else if (!s->resuming && s->cfg.keep && s->tls != NULL)
+		proto_writer_str(&w, "keep");
 	return proto_writer_end(&w, n);
 }
 

@@ -320,13 +320,13 @@ devices_drop(struct tui *t)
 static void
 answer(struct tui *t, int key)
 {
-	t->list->confirm = false;
-	if (key != 'y' && key != 'Y')
-		return;
-	if (t->list->kind == LIST_DEVICES)
+	bool yes = key == 'y' || key == 'Y';
+
+	if (yes && t->list->kind == LIST_DEVICES)
 		devices_drop(t);
-	else
-		xfer_action(t, 'c');
+	else if (yes)
+		xfer_action(t, 'c'); /* while confirm is still set */
+	t->list->confirm = false;
 }
 
 /* Whether a printable key is one of the open list's own (not the first

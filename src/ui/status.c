@@ -110,10 +110,9 @@ static const char *const help_lines[] = {
     "Ctrl-O, /accept          accept the file offered here",
     "Ctrl-X, /reject, /cancel reject or cancel a transfer (Ctrl-X asks)",
     "/transfers, /find TEXT   transfers (o: folder) / search everywhere",
-    "/devices                 your devices (d: drop one)",
     "Alt-R, /reply [TEXT]     reply quoting the last or found message",
     "/clear, /search TEXT     clear the view; find (again: older hits)",
-    "/reconnect               log in again now (takes the name back)",
+    "/reconnect, /devices     log in again now; your devices (d: drop)",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
     ("       \xe2\x9c\x93\xe2\x9c\x93 green (mono: underlined): read   "

@@ -402,6 +402,16 @@ session__hello__device_over_tls_only(void **state)
 	hello(f, buf, sizeof buf);
 	snprintf(want, sizeof want, "LOGIN|1|alice|cHc=|0|keep|%s\n", id);
 	assert_string_equal(buf, want);
+	/* An open name has one device: the frame of before, keep and all. */
+	f->s->password[0] = '\0';
+	hello(f, buf, sizeof buf);
+	assert_string_equal(buf, "LOGIN|1|alice||0|keep\n");
+	assert_false(f->s->device_aware);
+	f->s->cfg.keep = false;
+	hello(f, buf, sizeof buf);
+	assert_string_equal(buf, "LOGIN|1|alice||0\n");
+	f->s->password[0] = 'p';
+	hello(f, buf, sizeof buf);
 	/* RESUME names no device; the session stays device-aware. */
 	snprintf(f->s->token, sizeof f->s->token, "tok");
 	hello(f, buf, sizeof buf);
