@@ -44,6 +44,7 @@ tg_unit_test(test_client_light tests/client/test_light.c tg_client)
 tg_unit_test(test_client_outbox tests/client/test_outbox.c tg_client)
 tg_unit_test(test_client_known tests/client/test_known.c tg_client)
 tg_unit_test(test_client_discover tests/client/test_discover.c tg_client)
+tg_unit_test(test_client_session tests/client/test_session.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
@@ -108,7 +109,7 @@ target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 foreach(story bugs chat escapes files fits input layout login nav p2p reconnect
     pinned reading
     scroll search notify reply find transfers signin keys notices
-    offers xferlist)
+    offers xferlist devices)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300

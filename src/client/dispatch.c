@@ -173,6 +173,11 @@ on_synced(struct client_session *s)
 	if (s->light != NULL)
 		client_light_synced(s);
 	client_xfers_online(s->xfers, true);
+	/* A device-aware login: DEVCOUNT follows, and says how to send. */
+	if (s->device_aware && !s->resuming) {
+		s->await_devcount = true;
+		return;
+	}
 	if (s->ev->on_synced != NULL)
 		s->ev->on_synced(s->arg);
 }
@@ -199,6 +204,16 @@ on_typing(struct client_session *s, const struct proto_frame *fr)
 static void
 on_bye(struct client_session *s, const struct proto_frame *fr)
 {
+	if (proto_slice_eq(fr->arg[0], "removed")) {
+		/* Dropped from the user's devices: logging in again would
+		 * make it a new device. */
+		snprintf(s->buf, 256,
+		    "this device was removed from %s's devices (termgram "
+		    "devices drop)",
+		    s->me);
+		client_session_lost(s, s->buf, false);
+		return;
+	}
 	if (!proto_slice_eq(fr->arg[0], "replaced")) {
 		snprintf(s->buf, 256, "the relay said bye: %.*s",
 		    (int)fr->arg[0].len, fr->arg[0].p);
@@ -233,19 +248,42 @@ on_devices(struct client_session *s, const struct proto_frame *fr)
 		s->ev->on_devices(s->arg, NULL, proto_slice_u64(fr->arg[0]));
 }
 
+/*
+ * DEVCOUNT|n: how many devices the user has (more than one: send by the
+ * relay only). The first after SYNCED completes the login; one that a
+ * DEVICES request waits for ends its answer; others come unasked.
+ */
+static void
+on_devcount(struct client_session *s, uint64_t n)
+{
+	bool synced = s->await_devcount, answer = false;
+
+	s->devcount = n;
+	s->await_devcount = false;
+	if (!synced && s->dev_asked) {
+		s->dev_asked = false;
+		answer = true;
+	}
+	if (s->ev->on_devcount != NULL)
+		s->ev->on_devcount(s->arg, n);
+	if (synced && s->ev->on_synced != NULL)
+		s->ev->on_synced(s->arg);
+	if (answer && s->ev->on_active != NULL)
+		s->ev->on_active(s->arg, NULL, n, 0, false, 0);
+}
+
 /* ACTIVE|device|added|seen|online|behind, or DEVCOUNT|n at the end. */
 static void
 on_active(struct client_session *s, const struct proto_frame *fr)
 {
 	char dev[PROTO_MAX_ID + 2];
 
-	if (s->ev->on_active == NULL)
-		return;
 	if (fr->verb == PROTO_V_DEVCOUNT) {
-		s->ev->on_active(
-		    s->arg, NULL, proto_slice_u64(fr->arg[0]), 0, false, 0);
+		on_devcount(s, proto_slice_u64(fr->arg[0]));
 		return;
 	}
+	if (s->ev->on_active == NULL)
+		return;
 	snprintf(dev, sizeof dev, "%.*s", (int)fr->arg[0].len, fr->arg[0].p);
 	s->ev->on_active(s->arg, dev, proto_slice_u64(fr->arg[1]),
 	    proto_slice_u64(fr->arg[2]), proto_slice_eq(fr->arg[3], "online"),
@@ -317,6 +355,14 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 		    CLIENT_MSG_STORED, route);
 		break;
 	case PROTO_V_RCPT:
+		/* From our own name: another device of ours read a message
+		 * (a read mark), or confirmed a carbon. */
+		if (proto_name_eq(fr->arg[0],
+		        (struct proto_slice){s->me, strlen(s->me)})) {
+			if (route == CLIENT_ROUTE_RELAY)
+				client_recv_read_mark(s, fr);
+			break;
+		}
 		settle(s, fr->arg[2], fr->arg[0],
 		    proto_slice_eq(fr->arg[3], "read") ? CLIENT_MSG_READ
 		                                       : CLIENT_MSG_DELIVERED,

@@ -42,13 +42,16 @@ ob_send_relay(void *arg, const char *p, size_t n)
 	return net_conn_write(s->conn, p, n);
 }
 
-/* In P2P mode, a message to a peer shown online goes direct. */
+/*
+ * In P2P mode, a message to a peer shown online goes direct; not while
+ * we have several devices, which learn it from the relay's carbon.
+ */
 static bool
 ob_may_direct(void *arg, const char *to)
 {
 	struct client_session *s = arg;
 
-	return s->p2p != NULL && peer_online(s, to);
+	return s->p2p != NULL && s->devcount <= 1 && peer_online(s, to);
 }
 
 /* The outbox sends to the peer itself. */
@@ -131,13 +134,14 @@ xio_room(void *arg, const struct client_xfer *x)
 }
 
 /* P2P: a file goes direct when a connection is open, or may be made to a
- * peer shown online (the relay is there to look it up), as messages do. */
+ * peer shown online (the relay is there to look it up), as messages do;
+ * never while we have several devices. */
 static bool
 xio_direct(void *arg, const char *peer)
 {
 	struct client_session *s = arg;
 
-	if (s->p2p == NULL)
+	if (s->p2p == NULL || s->devcount > 1)
 		return false;
 	if (client_p2p_is_open(s->p2p, peer))
 		return true;

@@ -3,7 +3,9 @@
  * What arrives: a message is stored, shown, and confirmed with RCPT only
  * after the store has committed it (at the end of the loop turn); read
  * marks go out as RCPT|read once a connection is there. A receipt goes
- * back the way its message came.
+ * back the way its message came. From another device of ours: carbons of
+ * what it sent, and its read marks (docs/protocol.md "Several devices per
+ * account").
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,36 +62,106 @@ recv_store(struct client_session *s, const struct client_msg *m,
 		client_session_mark_read(s, m->sender);
 }
 
-/* A MSG for us, by route. */
+/*
+ * A carbon: a message another device of ours sent (m->peer its
+ * recipient). Stored as ours, shown in the conversation with its
+ * recipient unless this data folder has it already (it sent it), and
+ * always confirmed to the relay with RCPT|me|me|id|delivered.
+ */
+static void
+recv_carbon(struct client_session *s, const struct client_msg *m)
+{
+	int fresh;
+
+	fresh = client_store_add_carbon(
+	    s->store, m->sender, m->peer, m->id, m->ts, m->body, m->len);
+	if (fresh < 0) {
+		client_session_emit_error(
+		    s, "STORE", m->id, client_store_error(s->store));
+		return;
+	}
+	rcpt_due(&s->rcpts, &s->nrcpts, &s->caprcpts, s->me, m->id,
+	    CLIENT_ROUTE_RELAY);
+	if (fresh > 0)
+		client_convos_append(s->convos, m->peer, m);
+	emit_message(s, m, fresh > 0);
+}
+
+/* A MSG for us, or (from the relay) a carbon of one we sent, by route. */
 void
 client_recv_msg(struct client_session *s, const struct proto_frame *fr,
     enum client_route route)
 {
+	struct proto_slice me = {s->me, strlen(s->me)};
 	struct client_msg m;
-	char from[PROTO_MAX_NAME + 1], id[PROTO_MAX_ID + 1];
+	char from[PROTO_MAX_NAME + 1], to[PROTO_MAX_NAME + 1];
+	char id[PROTO_MAX_ID + 1];
+	bool carbon;
 	size_t len;
 
-	if (!proto_name_eq(
-	        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
+	carbon = route == CLIENT_ROUTE_RELAY && proto_name_eq(fr->arg[0], me) &&
+	    !proto_name_eq(fr->arg[1], me);
+	if (!carbon && !proto_name_eq(fr->arg[1], me))
 		return;
 	if (proto_text_decode(fr->arg[4], s->body, sizeof s->body - 1, &len) !=
 	    0)
 		return;
 	s->body[len] = '\0';
-	memcpy(from, fr->arg[0].p, fr->arg[0].len);
-	from[fr->arg[0].len] = '\0';
-	memcpy(id, fr->arg[3].p, fr->arg[3].len);
-	id[fr->arg[3].len] = '\0';
+	snprintf(from, sizeof from, "%.*s", (int)fr->arg[0].len, fr->arg[0].p);
+	snprintf(to, sizeof to, "%.*s", (int)fr->arg[1].len, fr->arg[1].p);
+	snprintf(id, sizeof id, "%.*s", (int)fr->arg[3].len, fr->arg[3].p);
 	memset(&m, 0, sizeof m);
-	m.peer = from;
+	m.peer = carbon ? to : from;
 	m.sender = from;
 	m.id = id;
 	m.ts = proto_slice_u64(fr->arg[2]);
 	m.body = s->body;
 	m.len = len;
-	m.outgoing = false;
-	m.state = CLIENT_MSG_RECEIVED;
-	recv_store(s, &m, route);
+	m.outgoing = carbon;
+	m.state = carbon ? CLIENT_MSG_STORED : CLIENT_MSG_RECEIVED;
+	if (carbon)
+		recv_carbon(s, &m);
+	else
+		recv_store(s, &m, route);
+}
+
+/*
+ * RCPT|me|to|id|read from the relay: another device of ours read the
+ * message (to, id). It is read here too, without a receipt of ours.
+ * Anything else from our own name (a carbon's confirmation) is ignored.
+ */
+void
+client_recv_read_mark(struct client_session *s, const struct proto_frame *fr)
+{
+	char peer[PROTO_MAX_NAME + 1], id[PROTO_MAX_ID + 1];
+	struct client_contact *c;
+	struct client_convo *cv;
+	size_t i;
+
+	if (proto_name_eq(
+	        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}) ||
+	    !proto_slice_eq(fr->arg[3], "read"))
+		return;
+	snprintf(peer, sizeof peer, "%.*s", (int)fr->arg[1].len, fr->arg[1].p);
+	snprintf(id, sizeof id, "%.*s", (int)fr->arg[2].len, fr->arg[2].p);
+	if (client_store_mark_seen(s->store, peer, id) <= 0)
+		return; /* unknown here, or seen already */
+	for (cv = client_convos_find(s->convos, peer),
+	    i = cv != NULL ? cv->n : 0;
+	     i > 0; i--) {
+		if (!cv->e[i - 1].outgoing &&
+		    strcmp(cv->e[i - 1].id, id) == 0 &&
+		    strcasecmp(cv->e[i - 1].sender, peer) == 0) {
+			cv->e[i - 1].state = CLIENT_MSG_SEEN;
+			break;
+		}
+	}
+	if ((c = client_roster_find(s->roster, peer)) != NULL) {
+		if (c->unread > 0)
+			c->unread--;
+		if (s->ev->on_contact != NULL)
+			s->ev->on_contact(s->arg, c);
+	}
 }
 
 /*
@@ -103,7 +175,11 @@ rcpt_send(
 	bool direct = r->route == CLIENT_ROUTE_DIRECT;
 	size_t n = 0, k;
 
-	if (s->p2p != NULL && (direct || client_p2p_is_open(s->p2p, r->to))) {
+	/* With several devices a receipt of ours goes by the relay, which
+	 * tells our other devices too (unless the peer waits for it). */
+	if (s->p2p != NULL &&
+	    (direct ||
+	        (s->devcount <= 1 && client_p2p_is_open(s->p2p, r->to)))) {
 		if (direct &&
 		    proto_build_ack(s->buf, sizeof s->buf, &n, r->id) != 0)
 			return;

@@ -114,16 +114,18 @@ session_read(struct net_conn *c, void *arg)
 		net_conn_consume(c, done);
 }
 
-/* Connected: log in, or resume with the token of the last session. */
-static void
-session_connected(struct net_conn *c, void *arg)
+/*
+ * The first frame on a connection into buf: RESUME with the token of the
+ * last session, else LOGIN. Over TLS a LOGIN says keep or take and names
+ * the device (docs/protocol.md "Several devices per account"); with TLS
+ * off it is the version-1 frame. 0, or -1 if it cannot be framed.
+ */
+int
+client_session_hello(struct client_session *s, char *buf, size_t cap, size_t *n)
 {
-	struct client_session *s = arg;
 	struct proto_writer w;
-	size_t n;
 
-	client_session_set_state(s, CLIENT_LOGGING_IN, NULL, 0);
-	proto_writer_init(&w, s->buf, sizeof s->buf);
+	proto_writer_init(&w, buf, cap);
 	/* With a token from the last session, RESUME: it takes over a
 	 * connection the relay still believes alive, without the password. */
 	s->resuming = s->token[0] != '\0';
@@ -139,9 +141,29 @@ session_connected(struct net_conn *c, void *arg)
 		proto_writer_b64(&w, s->password, strlen(s->password));
 	}
 	proto_writer_u64(&w, s->p2p != NULL ? client_p2p_port(s->p2p) : 0);
-	if (!s->resuming && s->cfg.keep && s->tls != NULL)
-		proto_writer_str(&w, "keep"); /* never take a session over */
-	if (proto_writer_end(&w, &n) == 0)
+	/* keep: never take a session over; the device, over TLS and for an
+	 * owned name only (an open name has one device, "-"). A resumed
+	 * session stays what its LOGIN made it. */
+	if (!s->resuming)
+		s->device_aware = s->tls != NULL && s->device_id[0] != '\0' &&
+		    s->password[0] != '\0';
+	if (!s->resuming && s->device_aware) {
+		proto_writer_str(&w, s->cfg.keep ? "keep" : "take");
+		proto_writer_str(&w, s->device_id);
+	} else if (!s->resuming && s->cfg.keep && s->tls != NULL)
+		proto_writer_str(&w, "keep");
+	return proto_writer_end(&w, n);
+}
+
+/* Connected: log in, or resume with the token of the last session. */
+static void
+session_connected(struct net_conn *c, void *arg)
+{
+	struct client_session *s = arg;
+	size_t n;
+
+	client_session_set_state(s, CLIENT_LOGGING_IN, NULL, 0);
+	if (client_session_hello(s, s->buf, sizeof s->buf, &n) == 0)
 		net_conn_write(c, s->buf, n);
 	s->last_in = net_loop_now(s->loop);
 }
@@ -174,6 +196,8 @@ client_session_down(struct client_session *s)
 	}
 	s->me[0] = '\0';
 	s->nrcpts = 0;
+	s->dev_asked = false;
+	s->await_devcount = false;
 	client_xfers_online(s->xfers, false);
 	client_outbox_lost(s->outbox);
 	net_timer_stop(s->loop, &s->heartbeat);

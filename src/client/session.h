@@ -94,6 +94,8 @@ struct client_events {
 	 * entries behind), then DEVCOUNT (device NULL, the count in added). */
 	void (*on_active)(
 	    void *, const char *, uint64_t, uint64_t, bool, uint64_t);
+	/* DEVCOUNT: how many devices the user has, asked or not. */
+	void (*on_devcount)(void *, uint64_t);
 };
 
 void client_config_defaults(struct client_config *);
@@ -129,5 +131,8 @@ int client_session_trust_relay(struct client_session *, char *, size_t);
 int client_session_devices(
     struct client_session *, const char *, const unsigned char *);
 bool client_session_device_fp(const struct client_session *, unsigned char *);
+int client_session_devices_drop(struct client_session *, const char *);
+uint64_t client_session_devcount(const struct client_session *);
+bool client_session_is_this_device(const struct client_session *, const char *);
 
 #endif

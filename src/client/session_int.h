@@ -75,6 +75,16 @@ struct client_session {
 	unsigned char alive_key[32];
 	bool has_alive_key;
 
+	/* Several devices (docs/protocol.md): the id kept in device-id
+	 * ("" with tls off: the version-1 device), whether the LOGIN named
+	 * it, the relay's count of the user's devices, a DEVICES request
+	 * waiting for its DEVCOUNT, SYNCED waiting for the first one. */
+	char device_id[33];
+	bool device_aware;
+	uint64_t devcount;
+	bool dev_asked;
+	bool await_devcount;
+
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
 };
@@ -89,6 +99,7 @@ void client_session_set_state(
 bool client_session_is_up(const struct client_session *);
 void client_session_emit_error(
     struct client_session *, const char *, const char *, const char *);
+int client_session_hello(struct client_session *, char *, size_t, size_t *);
 
 /* dispatch.c */
 void client_dispatch_frame(
@@ -98,6 +109,7 @@ void client_dispatch_frame(
 void client_recv_msg(
     struct client_session *, const struct proto_frame *, enum client_route);
 void client_recv_flush(struct client_session *);
+void client_recv_read_mark(struct client_session *, const struct proto_frame *);
 
 /* links.c */
 void client_links_init(struct client_session *);

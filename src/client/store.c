@@ -64,7 +64,7 @@ static const char *const cs_sql[CS_COUNT] = {
     [CS_DIRECT] = "UPDATE messages SET direct = 1 WHERE outgoing = 1 AND "
                   "msg_id = ?1",
     [CS_SEEN] = ("UPDATE messages SET state = 6 WHERE outgoing = 0 "
-                 "AND sender_key = lower(?1) AND msg_id = ?2"),
+                 "AND state = 5 AND sender_key = lower(?1) AND msg_id = ?2"),
     [CS_XFER_PUT] =
         "INSERT OR REPLACE INTO xfers(peer_key, peer, xfer_id, outgoing, "
         "name, path, size, sha, ts) VALUES (lower(?1), ?1, ?2, ?3, ?4, ?5, "
@@ -249,6 +249,18 @@ client_store_add_outgoing(struct client_store *s, const char *me,
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * A message of ours that another device sent (a carbon), to to: into
+ * history as handed to the relay, never into the outbox. 1 if new, 0 if
+ * here already (this data folder sent it), -1 on error.
+ */
+int
+client_store_add_carbon(struct client_store *s, const char *me, const char *to,
+    const char *id, uint64_t ts, const char *body, size_t len)
+{
+	return cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_STORED);
+}
+
 /* Take back a message of ours never sent: gone from history and outbox. */
 int
 client_store_withdraw(struct client_store *s, const char *id)
@@ -404,7 +416,7 @@ client_store_unread(struct client_store *s, client_store_msg_cb cb, void *arg)
 	return cs_each(s, db_stmt(s->db, CS_UNREAD), cb, arg);
 }
 
-/* Mark a received message as seen. */
+/* Mark a received message as seen: 1, 0 if it was not unseen, -1. */
 int
 client_store_mark_seen(
     struct client_store *s, const char *sender, const char *id)
@@ -415,7 +427,9 @@ client_store_mark_seen(
 		return -1;
 	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return db_step(s->db, st, "mark seen");
+	if (db_step(s->db, st, "mark seen") != 0)
+		return -1;
+	return db_changes(s->db) > 0 ? 1 : 0;
 }
 
 /* Call cb(arg, peer, count) for every peer with unseen messages. */

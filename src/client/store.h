@@ -62,6 +62,8 @@ const char *client_store_error(const struct client_store *);
 
 int client_store_add_outgoing(struct client_store *, const char *, const char *,
     const char *, uint64_t, const char *, size_t);
+int client_store_add_carbon(struct client_store *, const char *, const char *,
+    const char *, uint64_t, const char *, size_t);
 int client_store_add_incoming(struct client_store *, const char *, const char *,
     uint64_t, const char *, size_t);
 int client_store_add_note(

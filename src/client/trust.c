@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TLS with the relay: the device identity (identity.key/identity.crt in
- * the data folder), its client context, and the check of the relay's key
- * against known_relays before anything is sent (PIN, STRICT or ASK at the
- * first connection; a changed key is refused for good).
+ * the data folder, and the device id kept in device-id), its client
+ * context, and the check of the relay's key against known_relays before
+ * anything is sent (PIN, STRICT or ASK at the first connection; a changed
+ * key is refused for good). The requests about the user's devices.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
+#include "client/device.h"
 #include "client/known.h"
 #include "client/session_int.h"
 #include "net/conn.h"
@@ -26,7 +29,8 @@ client_trust_init(struct client_session *s, char *err, size_t errlen)
 		return 0;
 	s->id = net_id_open(s->data_dir, "identity.key", "identity.crt",
 	    "termgram device", err, errlen);
-	if (s->id == NULL)
+	if (s->id == NULL ||
+	    client_device_id(s->data_dir, s->device_id, err, errlen) != 0)
 		return -1;
 	s->tls = net_tls_new(NET_TLS_CLIENT, s->id, err, errlen);
 	return s->tls != NULL ? 0 : -1;
@@ -209,9 +213,55 @@ client_session_devices(
 	size_t n;
 
 	if (!client_session_is_up(s) ||
-	    proto_build_devices(s->buf, sizeof s->buf, &n, op, fp) != 0)
+	    proto_build_devices(s->buf, sizeof s->buf, &n, op, fp) != 0 ||
+	    net_conn_write(s->conn, s->buf, n) != 0)
 		return -1;
-	return net_conn_write(s->conn, s->buf, n) == 0 ? 0 : -1;
+	/* Its answer ends with DEVCOUNT (pins: with DEVICES|count). */
+	if (strcmp(op, "active") == 0)
+		s->dev_asked = true;
+	return 0;
+}
+
+/* DEVICES|drop|device: remove one of the user's devices; the answer is
+ * DEVCOUNT (on_active, device NULL). 0, or -1 if it cannot be asked. */
+int
+client_session_devices_drop(struct client_session *s, const char *device)
+{
+	struct proto_writer w;
+	size_t n;
+
+	if (!client_session_is_up(s))
+		return -1;
+	proto_writer_init(&w, s->buf, sizeof s->buf);
+	proto_writer_begin(&w, PROTO_V_DEVICES);
+	proto_writer_str(&w, "drop");
+	proto_writer_str(&w, device);
+	if (proto_writer_end(&w, &n) != 0 ||
+	    net_conn_write(s->conn, s->buf, n) != 0)
+		return -1;
+	s->dev_asked = true;
+	return 0;
+}
+
+/* How many devices the user has, as the relay last said (0: not said). */
+uint64_t
+client_session_devcount(const struct client_session *s)
+{
+	return s->devcount;
+}
+
+/* Whether device (as ACTIVE names it) is this one: the key's fingerprint
+ * over TLS, the version-1 device "-" without (and for an open name, whose
+ * one device it is). */
+bool
+client_session_is_this_device(const struct client_session *s, const char *dev)
+{
+	char hex[2 * UTIL_FP_LEN + 1];
+
+	if (s->id == NULL || !s->device_aware || s->password[0] == '\0')
+		return strcmp(dev, "-") == 0;
+	sodium_bin2hex(hex, sizeof hex, net_id_fingerprint(s->id), UTIL_FP_LEN);
+	return strcasecmp(dev, hex) == 0;
 }
 
 /* This device's fingerprint into fp; false with TLS off. */

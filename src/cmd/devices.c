@@ -3,7 +3,8 @@
  * termgram devices pin|unpin|list|add FP|remove FP: the device keys the
  * relay accepts for an owned name (docs/relay.md, device pins); and
  * termgram devices active: the devices that hold a cursor on the
- * user's inbox (docs/protocol.md "Several devices per account").
+ * user's inbox, and termgram devices drop DEVICE: one of them removed
+ * (docs/protocol.md "Several devices per account").
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,13 @@
 
 #include "cmd/args.h"
 #include "cmd/run.h"
+#include "proto/frame.h"
 #include "util/fingerprint.h"
 
 /* What was asked. */
 struct cmd_devices {
 	const char *op;
+	const char *device; /* drop DEVICE */
 	unsigned char fp[UTIL_FP_LEN];
 	bool has_fp;
 	unsigned char mine[UTIL_FP_LEN]; /* this device's key */
@@ -30,8 +33,10 @@ cmd_devices_on_synced(void *arg)
 	struct cmd_devices *d = r->self;
 
 	d->has_mine = client_session_device_fp(r->s, d->mine);
-	if (client_session_devices(r->s, d->op, d->has_fp ? d->fp : NULL) !=
-	    0) {
+	if (d->device != NULL
+	        ? client_session_devices_drop(r->s, d->device) != 0
+	        : client_session_devices(
+	              r->s, d->op, d->has_fp ? d->fp : NULL) != 0) {
 		cmd_run_warn("devices: could not ask the relay");
 		cmd_run_finish(r, 1);
 	}
@@ -81,6 +86,7 @@ cmd_devices_on_active(void *arg, const char *dev, uint64_t added, uint64_t seen,
     bool online, uint64_t behind)
 {
 	struct cmd_run *r = arg;
+	struct cmd_devices *d = r->self;
 	char a[32], b[32];
 
 	if (dev != NULL) {
@@ -90,6 +96,8 @@ cmd_devices_on_active(void *arg, const char *dev, uint64_t added, uint64_t seen,
 		    online ? "online" : "offline", (unsigned long long)behind);
 		return;
 	}
+	if (d->device != NULL)
+		printf("%s dropped; ", d->device);
 	printf("%llu device%s\n", (unsigned long long)added,
 	    added == 1 ? "" : "s");
 	fflush(stdout);
@@ -113,6 +121,19 @@ static const struct client_events cmd_devices_events = {
     .on_active = cmd_devices_on_active,
 };
 
+/* Whether s names a device as ACTIVE does: -, 64 hex digits, @id. */
+static bool
+cmd_devices_is_device(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcmp(s, "-") == 0)
+		return true;
+	if (s[0] == '@')
+		return proto_is_id(s + 1, n - 1);
+	return n == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
+}
+
 /* The request of the command line into d; 0, or -1 said on stderr. */
 static int
 cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
@@ -124,6 +145,17 @@ cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
 
 	memset(d, 0, sizeof *d);
 	d->op = a->argv[0];
+	if (a->argc == 2 && strcmp(d->op, "drop") == 0) {
+		if (!cmd_devices_is_device(a->argv[1])) {
+			cmd_run_warn("devices: '%s' is not a device: -, 64 "
+			             "hexadecimal digits or @ and an id, as "
+			             "termgram devices active lists them",
+			    a->argv[1]);
+			return -1;
+		}
+		d->device = a->argv[1];
+		return 0;
+	}
 	if (a->argc == 2 &&
 	    (strcmp(d->op, "add") == 0 || strcmp(d->op, "remove") == 0)) {
 		if (util_fp_parse(a->argv[1], d->fp, err, sizeof err) != 0) {
@@ -136,8 +168,8 @@ cmd_devices_parse(const struct cmd_args *a, struct cmd_devices *d)
 	for (i = 0; a->argc == 1 && one[i] != NULL; i++)
 		if (strcmp(d->op, one[i]) == 0)
 			return 0;
-	cmd_run_warn("devices: pin, unpin, list, active, add FINGERPRINT "
-	             "or remove FINGERPRINT");
+	cmd_run_warn("devices: pin, unpin, list, active, add FINGERPRINT, "
+	             "remove FINGERPRINT or drop DEVICE");
 	return -1;
 }
 

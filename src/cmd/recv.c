@@ -61,12 +61,33 @@ cmd_recv_on_unread(void *arg, const struct client_msg *m)
 	cmd_recv_show(arg, m);
 }
 
-/* A message from someone else: print it if it is new. */
+/*
+ * A carbon: a message we sent from another device, printed once as
+ * SENT<TAB>TS<TAB>TO<TAB>TEXT; --count does not count it.
+ */
+static void
+cmd_recv_show_sent(struct cmd_run *r, const struct client_msg *m)
+{
+	if (r->done)
+		return;
+	printf("SENT\t%llu\t", (unsigned long long)m->ts);
+	util_esc_write(
+	    stdout, m->peer, strlen(m->peer), UTIL_ESC_LINE | UTIL_ESC_TERM);
+	putchar('\t');
+	cmd_recv_field(r->self, m->body, m->len);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* A new message from someone else, or one of ours from another device
+ * (a message this command queued itself never comes here as new). */
 static void
 cmd_recv_on_message(void *arg, const struct client_msg *m, bool fresh)
 {
 	if (fresh && !m->outgoing)
 		cmd_recv_show(arg, m);
+	else if (fresh)
+		cmd_recv_show_sent(arg, m);
 }
 
 /* A file offered to us: take it if asked; say when it is saved. */

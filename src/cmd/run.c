@@ -118,8 +118,8 @@ cmd_run_on_error(void *arg, const char *code, const char *ref, const char *text)
 	if (strcmp(ref, "-") == 0 && !r->online &&
 	    strcmp(code, "BAD_FRAME") == 0) {
 		cmd_run_warn("the relay refused the login (%s); a relay older "
-		             "than LOGIN's keep field does that: add --replace "
-		             "to log in without it",
+		             "than LOGIN's keep and device fields does that "
+		             "(docs/protocol.md): update the relay",
 		    text);
 		r->refused = true;
 		cmd_run_finish(r, 1);

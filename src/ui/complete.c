@@ -14,6 +14,7 @@ static const char *const commands[] = {
     "/accept",
     "/cancel",
     "/clear",
+    "/devices",
     "/exit",
     "/find",
     "/help",

@@ -563,7 +563,11 @@ ui_format_status(const struct ui_status_info *s, char *out, size_t len)
 		}
 		break;
 	default:
-		snprintf(st, sizeof st, "%s", client_state_name(s->state));
+		n = snprintf(st, sizeof st, "%s", client_state_name(s->state));
+		if (s->state == CLIENT_ONLINE && s->devices > 1)
+			snprintf(st + n, sizeof st - (size_t)n,
+			    " \xc2\xb7 %llu devices",
+			    (unsigned long long)s->devices);
 	}
 	n = snprintf(out, len, " %s @ %s \xc2\xb7 %s", s->me, s->relay, st);
 	if (s->pending > 0 && n > 0 && (size_t)n < len)

@@ -51,6 +51,7 @@ struct ui_status_info {
 	const char *detail; /* why it failed */
 	uint64_t retry_at, now; /* monotonic ms */
 	size_t pending; /* messages in the outbox */
+	uint64_t devices; /* the user's devices, as the relay said */
 	int width; /* columns it has; 0: any */
 };
 

@@ -297,8 +297,6 @@ trust_key(struct tui *t, int key)
 static int
 past_list(struct tui *t, int key)
 {
-	static const char own[] = "qacoyYnN";
-
 	if (t->list == NULL)
 		return key;
 	if (key > UI_KEY_ALT(0x1f) && key < UI_KEY_ALT(UI_KEY_BASE)) {
@@ -306,7 +304,7 @@ past_list(struct tui *t, int key)
 		return ui_nav_is_alt(key) ? key : key - UI_KEY_ALT(0);
 	}
 	if (key >= 0x20 && key != 0x7f && key < UI_KEY_BASE &&
-	    (key >= 0x80 || strchr(own, key) == NULL))
+	    (key >= 0x80 || !ui_lists_owns(t, key)))
 		ui_lists_close(t);
 	return key;
 }

@@ -5,8 +5,9 @@
  * and file; a accepts an offer, c cancels after a y/n, o puts the file's
  * folder in the input line) and /find TEXT
  * (the messages of every conversation that contain TEXT, newest first;
- * Enter opens one at that message). Up/Down pick a row, Esc closes. While
- * a list is open it takes every key.
+ * Enter opens one at that message) and /devices (the devices of the
+ * user, as the relay lists them; d drops one after a y/n). Up/Down pick a
+ * row, Esc closes. While a list is open it takes every key.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,14 @@
 #define FIND_MAX 500 /* hits a /find lists */
 #define XFER_ROWS 3 /* screen rows of a transfer */
 
-enum list_kind { LIST_XFERS, LIST_FIND };
+enum list_kind { LIST_XFERS, LIST_FIND, LIST_DEVICES };
+
+/* A device of the user, a row of /devices (the relay's ACTIVE line). */
+struct dev_row {
+	char dev[80];
+	uint64_t added, seen, behind;
+	bool online, mine;
+};
 
 struct find_hit {
 	char peer[33];
@@ -36,6 +44,10 @@ struct ui_list {
 	char text[128]; /* what /find looks for */
 	struct find_hit *hits;
 	size_t nhits, caphits;
+	struct dev_row *devs;
+	size_t ndevs, capdevs;
+	bool fresh; /* /devices: its next row starts the list anew */
+	bool dropped; /* a drop's answer comes; then the list again */
 };
 
 /* Close the open list. */
@@ -50,6 +62,7 @@ ui_lists_close(struct tui *t)
 	for (i = 0; i < l->nhits; i++)
 		free(l->hits[i].text);
 	free(l->hits);
+	free(l->devs);
 	free(l);
 	t->list = NULL;
 	t->dirty = true;
@@ -72,6 +85,8 @@ list_len(struct tui *t)
 {
 	if (t->list->kind == LIST_FIND)
 		return (long)t->list->nhits;
+	if (t->list->kind == LIST_DEVICES)
+		return (long)t->list->ndevs;
 	return (long)client_xfers_count(client_session_xfers(t->s));
 }
 
@@ -237,6 +252,95 @@ xfer_action(struct tui *t, int key)
 		client_xfers_cancel(xs, x->id, "cancelled by the user");
 }
 
+/* /devices: ask the relay for the user's devices. */
+static void
+devices(struct tui *t)
+{
+	struct ui_list *l;
+
+	if (client_session_state(t->s) != CLIENT_ONLINE ||
+	    client_session_devices(t->s, "active", NULL) != 0) {
+		ui_tui_notice(t, true, "/devices needs the relay: not online");
+		return;
+	}
+	l = open_list(t, LIST_DEVICES);
+	l->fresh = true;
+}
+
+/* An ACTIVE line (dev), or the DEVCOUNT that ends the answer: into the
+ * open /devices; after a drop, the list is asked for again. */
+void
+ui_lists_active(void *arg, const char *dev, uint64_t added, uint64_t seen,
+    bool online, uint64_t behind)
+{
+	struct tui *t = arg;
+	struct ui_list *l = t->list;
+	struct dev_row *r;
+
+	if (l == NULL || l->kind != LIST_DEVICES)
+		return;
+	t->dirty = true;
+	if (dev == NULL) {
+		if (l->dropped &&
+		    client_session_devices(t->s, "active", NULL) == 0)
+			l->fresh = true;
+		l->dropped = false;
+		return;
+	}
+	if (l->fresh)
+		l->ndevs = 0;
+	l->fresh = false;
+	XGROW(l->devs, l->capdevs, l->ndevs + 1, 8);
+	r = &l->devs[l->ndevs++];
+	snprintf(r->dev, sizeof r->dev, "%s", dev);
+	r->added = added;
+	r->seen = seen;
+	r->online = online;
+	r->behind = behind;
+	r->mine = client_session_is_this_device(t->s, dev);
+}
+
+/* y after d: drop the selected device; its sessions end. */
+static void
+devices_drop(struct tui *t)
+{
+	struct ui_list *l = t->list;
+
+	if (l->sel < 0 || (size_t)l->sel >= l->ndevs)
+		return;
+	if (client_session_devices_drop(t->s, l->devs[l->sel].dev) != 0) {
+		ui_tui_notice(t, true, "Not dropped: not online");
+		return;
+	}
+	ui_tui_log(t, "device %s dropped", l->devs[l->sel].dev);
+	l->dropped = true;
+}
+
+/* y or n to the open list's question. */
+static void
+answer(struct tui *t, int key)
+{
+	bool yes = key == 'y' || key == 'Y';
+
+	if (yes && t->list->kind == LIST_DEVICES)
+		devices_drop(t);
+	else if (yes)
+		xfer_action(t, 'c'); /* while confirm is still set */
+	t->list->confirm = false;
+}
+
+/* Whether a printable key is one of the open list's own (not the first
+ * key of the input line). */
+bool
+ui_lists_owns(struct tui *t, int key)
+{
+	if (t->list == NULL)
+		return false;
+	if (t->list->kind == LIST_DEVICES && key == 'd')
+		return true;
+	return strchr("qacoyYnN", key) != NULL;
+}
+
 /* A key while a list is open: every key is the list's. */
 bool
 ui_lists_key(struct tui *t, int key)
@@ -247,9 +351,7 @@ ui_lists_key(struct tui *t, int key)
 	if (l == NULL)
 		return false;
 	if (l->confirm) {
-		if (key == 'y' || key == 'Y')
-			xfer_action(t, 'c');
-		l->confirm = false;
+		answer(t, key);
 		return true;
 	}
 	n = list_len(t);
@@ -276,6 +378,12 @@ ui_lists_key(struct tui *t, int key)
 	case UI_KEY_CTRL('X'):
 		if (l->kind == LIST_XFERS)
 			xfer_action(t, key == UI_KEY_CTRL('X') ? 'c' : key);
+		else if (l->kind == LIST_DEVICES && key == UI_KEY_CTRL('X'))
+			l->confirm = l->sel < n;
+		break;
+	case 'd':
+		if (l->kind == LIST_DEVICES)
+			l->confirm = l->sel < n;
 		break;
 	default:
 		break;
@@ -283,7 +391,8 @@ ui_lists_key(struct tui *t, int key)
 	return true;
 }
 
-/* /transfers, /find TEXT (also /search -a TEXT); false for others. */
+/* /transfers, /find TEXT (also /search -a TEXT), /devices; false for
+ * others. */
 bool
 ui_lists_command(struct tui *t, const char *cmd, const char *arg)
 {
@@ -291,11 +400,70 @@ ui_lists_command(struct tui *t, const char *cmd, const char *arg)
 		open_list(t, LIST_XFERS);
 	else if (strcmp(cmd, "/find") == 0)
 		find(t, arg);
+	else if (strcmp(cmd, "/devices") == 0)
+		devices(t);
 	else if (strcmp(cmd, "/search") == 0 && strncmp(arg, "-a ", 3) == 0)
 		find(t, arg + 3);
 	else
 		return false;
 	return true;
+}
+
+/* A device's name for a row or a question: a key's fingerprint cut to
+ * its first 16 digits when cols is narrow. */
+static const char *
+dev_name(const struct dev_row *r, int cols, char *buf, size_t len)
+{
+	if ((int)strlen(r->dev) <= cols)
+		return r->dev;
+	snprintf(buf, len, "%.16s\xe2\x80\xa6", r->dev);
+	return buf;
+}
+
+/* /devices' title: its keys, or the question about the selected one. */
+static void
+devices_title(struct tui *t, long n, char *line, size_t len, int cols)
+{
+	struct ui_list *l = t->list;
+	char name[80];
+
+	if (l->confirm && l->sel < n) {
+		snprintf(line, len, "Drop %s%s? It is signed out. y/n",
+		    dev_name(&l->devs[l->sel], 20, name, sizeof name),
+		    l->devs[l->sel].mine ? " (this device)" : "");
+		if (ui_text_width(line, strlen(line)) > cols)
+			snprintf(line, len, "Drop %s%s? y/n",
+			    dev_name(&l->devs[l->sel], 20, name, sizeof name),
+			    l->devs[l->sel].mine ? " (this one)" : "");
+		return;
+	}
+	snprintf(line, len, "Devices of %s (%ld): d drop, Esc close",
+	    client_session_me(t->s), n);
+	if (ui_text_width(line, strlen(line)) > cols)
+		snprintf(line, len, "%ld devices: d drop, Esc", n);
+}
+
+/* Device i of /devices at screen row y: who, presence, what it lacks. */
+static void
+draw_dev(struct tui *t, WINDOW *w, long i, int y)
+{
+	const struct dev_row *r = &t->list->devs[i];
+	char line[400], name[80], seen[80];
+	int width = getmaxx(w) - 2;
+
+	ui_format_presence(r->online, r->seen, seen, sizeof seen);
+	snprintf(line, sizeof line, "%s%s%s",
+	    dev_name(r, width - 40, name, sizeof name),
+	    r->mine ? "  this device" : "", seen);
+	if (r->behind > 0)
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    ", %llu to fetch", (unsigned long long)r->behind);
+	wmove(w, y, 1);
+	if (r->mine)
+		wattron(w, A_BOLD);
+	ui_tui_put(w, line, strlen(line), width);
+	if (r->mine)
+		wattroff(w, A_BOLD);
 }
 
 /* The list's title row: what it is and its keys, or the question. */
@@ -316,7 +484,9 @@ draw_title(struct tui *t, WINDOW *w, long n)
 			snprintf(line, sizeof line,
 			    "%ld transfers: a accept, c cancel, o folder, Esc",
 			    n);
-	} else
+	} else if (t->list->kind == LIST_DEVICES)
+		devices_title(t, n, line, sizeof line, getmaxx(w) - 2);
+	else
 		snprintf(line, sizeof line,
 		    "Found \"%s\" %ld %s: Enter opens, Esc closes",
 		    t->list->text, n, n == 1 ? "time" : "times");
@@ -398,6 +568,8 @@ draw_row(struct tui *t, WINDOW *w, long i, int y, bool sel)
 		mvwhline(w, y + n, 0, ' ', getmaxx(w));
 	if (t->list->kind == LIST_FIND)
 		draw_hit(t, w, i, y);
+	else if (t->list->kind == LIST_DEVICES)
+		draw_dev(t, w, i, y);
 	else
 		draw_xfer(t, w, i, y);
 	if (sel)
@@ -428,7 +600,9 @@ ui_lists_draw(struct tui *t)
 		wattron(w, A_DIM);
 		mvwaddstr(w, 2, 2,
 		    t->list->kind == LIST_XFERS ? "No transfers yet."
-		                                : "No message has it.");
+		        : t->list->kind == LIST_DEVICES
+		        ? "Asking the relay\xe2\x80\xa6"
+		        : "No message has it.");
 		wattroff(w, A_DIM);
 	}
 	wnoutrefresh(w);

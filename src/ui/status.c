@@ -61,6 +61,7 @@ ui_status_draw(struct tui *t)
 	    .retry_at = t->retry_at,
 	    .now = client_rt_now_ms(),
 	    .pending = client_session_outbox_len(t->s),
+	    .devices = client_session_devcount(t->s),
 	    .width = t->cols - 14,
 	};
 	bool notice = si.now < t->notice_until;
@@ -111,7 +112,7 @@ static const char *const help_lines[] = {
     "/transfers, /find TEXT   transfers (o: folder) / search everywhere",
     "Alt-R, /reply [TEXT]     reply quoting the last or found message",
     "/clear, /search TEXT     clear the view; find (again: older hits)",
-    "/reconnect               log in again now (takes the name back)",
+    "/reconnect, /devices     log in again now; your devices (d: drop)",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
     ("       \xe2\x9c\x93\xe2\x9c\x93 green (mono: underlined): read   "
@@ -218,4 +219,12 @@ ui_status_reconnect(struct tui *t)
 	ui_tui_notice(
 	    t, false, "Logging in again as %s on %s", t->cfg.user, t->relay);
 	client_session_reconnect(t->s);
+}
+
+/* DEVCOUNT: the user's devices, on the status line when more than one. */
+void
+ui_status_devcount(void *arg, uint64_t n)
+{
+	(void)n;
+	((struct tui *)arg)->dirty = true;
 }

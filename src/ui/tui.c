@@ -443,6 +443,8 @@ static const struct client_events tui_events = {
     .on_typing = ev_typing,
     .on_xfer = ev_xfer,
     .on_log = ev_log,
+    .on_active = ui_lists_active,
+    .on_devcount = ui_status_devcount,
 };
 
 /* --- signals and timers ---------------------------------------------- */

@@ -164,6 +164,7 @@ void ui_status_draw_help(struct tui *);
 void ui_status_draw_trust(struct tui *);
 void ui_status_replaced(struct tui *, const char *);
 void ui_status_reconnect(struct tui *);
+void ui_status_devcount(void *, uint64_t);
 
 /* input.c: keys, the input line, commands. */
 int ui_input_key_of(int, wint_t);
@@ -214,6 +215,8 @@ bool ui_lists_command(struct tui *, const char *, const char *);
 bool ui_lists_key(struct tui *, int);
 bool ui_lists_draw(struct tui *);
 void ui_lists_close(struct tui *);
+bool ui_lists_owns(struct tui *, int);
+void ui_lists_active(void *, const char *, uint64_t, uint64_t, bool, uint64_t);
 
 /* login.c: the login form. */
 int ui_login_form(struct ui_config *, char *, size_t, const char *);

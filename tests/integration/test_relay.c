@@ -416,6 +416,67 @@ cmd_devices__active__lists_the_devices(void **state)
 	h_rmdir(dir);
 }
 
+/* termgram devices --user jill ARGS with jill's password, its stdout in
+ * out; the exit status. */
+static int
+jill_devices(const struct relay *r, const char *dir, char *out, size_t len,
+    const char *op, const char *dev)
+{
+	static char err[4096];
+	char port[16];
+	int st;
+
+	snprintf(port, sizeof port, "%d", r->port);
+	setenv("TERMGRAM_PASSWORD", "s3cret", 1);
+	st = run_client(NULL, NULL, out, len, err, sizeof err, "devices",
+	    "--port", port, "--user", "jill", "--data", dir, op, dev, NULL);
+	unsetenv("TERMGRAM_PASSWORD");
+	printf("devices %s%s%s: %s%s", op, dev != NULL ? " " : "",
+	    dev != NULL ? dev : "", out, err);
+	return st;
+}
+
+/*
+ * termgram devices drop DEVICE removes one of the user's devices: the
+ * laptop (a raw device-aware login) goes, the command's own stays.
+ */
+static void
+cmd_devices__drop__removes_a_device(void **state)
+{
+	struct relay *r = *state;
+	static char out[4096];
+	char dir[256], laptop[80];
+	const char *p, *line;
+
+	h_tls_identity(1);
+	assert_int_equal(raw_open(&a, r->port), 0);
+	h_tls_identity(0);
+	raw_send(&a, "LOGIN|1|jill|%s|0|take|laptop\n", h_b64("s3cret"));
+	assert_int_equal(raw_expect(&a, "SYNCED", 10000), 0);
+	raw_close(&a);
+	h_tmpdir(dir, sizeof dir);
+	assert_int_equal(
+	    jill_devices(r, dir, out, sizeof out, "active", NULL), 0);
+	assert_non_null(strstr(out, "\n2 devices\n"));
+	/* The laptop is the one offline. */
+	assert_non_null(p = strstr(out, "\toffline\t"));
+	for (line = p; line > out && line[-1] != '\n'; line--)
+		;
+	snprintf(laptop, sizeof laptop, "%.*s", (int)strcspn(line, "\t"), line);
+	assert_int_equal(
+	    jill_devices(r, dir, out, sizeof out, "drop", laptop), 0);
+	assert_non_null(strstr(out, " dropped; 1 device\n"));
+	assert_int_equal(
+	    jill_devices(r, dir, out, sizeof out, "active", NULL), 0);
+	assert_null(strstr(out, laptop));
+	assert_non_null(strstr(out, "\tonline\t0\n1 device\n"));
+	/* A device not in the list: the relay's clear refusal, exit 1. */
+	assert_int_equal(
+	    jill_devices(r, dir, out, sizeof out, "drop", "@nope"), 1);
+	assert_int_equal(jill_devices(r, dir, out, sizeof out, "drop", "x"), 2);
+	h_rmdir(dir);
+}
+
 static void
 relay__refuses__spoofed_sender_and_unknown_user(void **state)
 {
@@ -743,6 +804,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        cmd_devices__active__lists_the_devices, setup_default,
 	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        cmd_devices__drop__removes_a_device, setup_default, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        relay__refuses__spoofed_sender_and_unknown_user, setup_default,
 	        teardown),
