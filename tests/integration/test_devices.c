@@ -10,6 +10,8 @@
  * a device unseen for --device-expire-days loses its cursor at the
  * relay's pass, but never a user's last device.
  */
+#include <sys/wait.h>
+
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -551,6 +553,73 @@ devices__carbons__and_read_marks_reach_the_other_devices(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * The real client, two devices of alice (two data folders, two keys):
+ * what the laptop's `termgram send` sends to bob, the desktop's
+ * `termgram recv` prints as alice's own (SENT), then bob's answer.
+ */
+static void
+devices__carbon__printed_by_recv_on_the_other_device(void **state)
+{
+	struct relay r;
+	struct raw x;
+	char port[16], da[300], dd[300], db[300], log[300], out[4096],
+	    err[4096], text[8192];
+	size_t len;
+	FILE *f;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (!h_tls) {
+		print_message(
+		    "skipped: termgram names its device over TLS only\n");
+		return;
+	}
+	assert_int_equal(relay_start(&r, NULL), 0);
+	snprintf(port, sizeof port, "%d", r.port);
+	snprintf(da, sizeof da, "%s/laptop", r.dir);
+	snprintf(dd, sizeof dd, "%s/desktop", r.dir);
+	snprintf(db, sizeof db, "%s/bob", r.dir);
+	snprintf(log, sizeof log, "%s/desktop.out", r.dir);
+	setenv("TERMGRAM_PASSWORD", "pw", 1);
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
+	        "--port", port, "--user", "alice", "--data", da, NULL),
+	    0);
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "who",
+	        "--port", port, "--user", "bob", "--data", db, NULL),
+	    0);
+	pid = spawn_client(log, "recv", "--port", port, "--user", "alice",
+	    "--data", dd, "--count", "1", "--timeout", "60", NULL);
+	assert_int_equal(raw_login(&x, r.port, "dave", ""), 0);
+	assert_int_equal(h_stats_until(&x, "sessions", 2, 30000), 0);
+	raw_close(&x);
+	assert_int_equal(
+	    run_client(NULL, NULL, out, sizeof out, err, sizeof err, "send",
+	        "--port", port, "--user", "alice", "--data", da, "bob",
+	        "from the laptop", NULL),
+	    0);
+	assert_int_equal(run_client(NULL, NULL, out, sizeof out, err,
+	                     sizeof err, "send", "--port", port, "--user",
+	                     "bob", "--data", db, "alice", "seen it", NULL),
+	    0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(f = fopen(log, "r"));
+	len = fread(text, 1, sizeof text - 1, f);
+	text[len] = '\0';
+	fclose(f);
+	printf("%s", text);
+	assert_non_null(strstr(text, "SENT\t"));
+	assert_non_null(strstr(text, "\tbob\tfrom the laptop\n"));
+	assert_non_null(strstr(text, "seen it"));
+	assert_true(strstr(text, "SENT\t") < strstr(text, "seen it"));
+	unsetenv("TERMGRAM_PASSWORD");
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -567,6 +636,8 @@ main(void)
 	    cmocka_unit_test(devices__keep_days__a_new_device_sees_the_history),
 	    cmocka_unit_test(
 	        devices__carbons__and_read_marks_reach_the_other_devices),
+	    cmocka_unit_test(
+	        devices__carbon__printed_by_recv_on_the_other_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
