@@ -543,12 +543,7 @@ proto_build_devices(
 int
 proto_build_devices_count(char *buf, size_t cap, size_t *len, uint64_t n)
 {
-	struct proto_writer w;
-
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_DEVICES);
-	proto_writer_u64(&w, n);
-	return proto_writer_end(&w, len);
+	return proto_build_number(buf, cap, len, PROTO_V_DEVICES, n);
 }
 
 /* DEVICE|fp|added: one pinned device in the answer to DEVICES|list. */
@@ -586,10 +581,5 @@ proto_build_active(char *buf, size_t cap, size_t *len, const char *device,
 int
 proto_build_devcount(char *buf, size_t cap, size_t *len, uint64_t n)
 {
-	struct proto_writer w;
-
-	proto_writer_init(&w, buf, cap);
-	proto_writer_begin(&w, PROTO_V_DEVCOUNT);
-	proto_writer_u64(&w, n);
-	return proto_writer_end(&w, len);
+	return proto_build_number(buf, cap, len, PROTO_V_DEVCOUNT, n);
 }
