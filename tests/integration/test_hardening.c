@@ -158,9 +158,9 @@ relay__bye_replaced__gives_the_address_only_over_tls(void **state)
 }
 
 /*
- * The headless client, replaced by another login as alice: it says so,
- * with the address when the relay gave it, and exits rather than log in
- * again.
+ * The headless client, replaced by another login as alice of the same
+ * device: it says so, with the address when the relay gave it, and
+ * exits rather than log in again.
  */
 static void
 client_replaced(struct relay *r, bool addr)
@@ -180,8 +180,16 @@ client_replaced(struct relay *r, bool addr)
 	    0);
 	pid = fork();
 	if (pid == 0) {
-		/* The other session: a second after the client is in. */
+		/* The other session: a second after the client is in. Over
+		 * TLS a device is its key, and only a login of the same
+		 * device takes over (another one joins beside): termgram
+		 * with the same folder, told to. */
 		sleep(1);
+		if (addr)
+			_exit(
+			    run_client(NULL, NULL, out, sizeof out, err,
+			        sizeof err, "who", "--replace", "--port", port,
+			        "--user", "alice", "--data", da, NULL) != 0);
 		if (raw_login(&a2, r->port, "alice", "pw") != 0)
 			_exit(1);
 		printf("%u\n", local_port(&a2));
