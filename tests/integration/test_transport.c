@@ -564,6 +564,8 @@ p2p_send(const struct relay *r, const struct secrets *s, const char *to)
 	    "--timeout", "30", to, s->marker, NULL);
 	if (st != 0)
 		fail_msg("send --p2p to %s exited %d: %s", to, st, err);
+	if (err[0] != '\0')
+		print_message("send --p2p to %s said: %s", to, err);
 }
 
 /* Whether the file at path holds what. */
@@ -581,12 +583,15 @@ file_has(const char *path, const char *what)
 /*
  * P2P chat and light mode: alice rests as a light client (ALIVE every
  * second), bob is a --p2p receiver; carol sends each a message with the
- * marker directly (the relay carries none). port[1], port[2]: their
- * listen ports.
+ * marker directly. port[1], port[2]: their listen ports. Returns how
+ * many messages the relay carried meanwhile: 0 when both went direct (a
+ * direct attempt falls back to the relay when a step misses its
+ * deadline of seconds, as it may on a loaded machine).
  */
-static void
+static unsigned long long
 capture_p2p_session(const struct relay *r, struct secrets *s, const int *pp)
 {
+	unsigned long long before = 0, after = 0;
 	char port[16], ap[16], bp[16], da[300], db[300], ao[300], bo[300];
 	struct raw x;
 	pid_t alice, bob;
@@ -614,6 +619,7 @@ capture_p2p_session(const struct relay *r, struct secrets *s, const int *pp)
 		assert_int_equal(h_stats_until(&x, "light", 1, 10000), 0);
 		usleep(100000);
 	}
+	assert_int_equal(raw_stats(&x, "msgs_relayed", &before), 0);
 	raw_close(&x);
 	p2p_send(r, s, "bob");
 	p2p_send(r, s, "alice");
@@ -623,11 +629,11 @@ capture_p2p_session(const struct relay *r, struct secrets *s, const int *pp)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_true(file_has(bo, s->marker));
 	assert_true(file_has(ao, s->marker));
-	/* Both went direct: the relay carried no message. */
 	assert_int_equal(raw_login(&x, r->port, "dave", ""), 0);
-	assert_int_equal(h_stats_until(&x, "msgs_relayed", 0, 10000), 0);
+	assert_int_equal(raw_stats(&x, "msgs_relayed", &after), 0);
 	raw_close(&x);
 	unsetenv("TERMGRAM_PASSWORD");
+	return after - before;
 }
 
 /*
@@ -645,7 +651,8 @@ capture__p2p_and_light__show_no_password_token_or_message(void **state)
 	char *bytes;
 	size_t len = 0;
 	pid_t cpid;
-	int bad = 0, alive = 0, ports[3];
+	int bad = 0, alive = 0, ports[3], tries;
+	unsigned long long relayed;
 
 	(void)state;
 	assert_int_equal(relay_start(&r, "--heartbeat", "1", NULL), 0);
@@ -653,7 +660,15 @@ capture__p2p_and_light__show_no_password_token_or_message(void **state)
 	ports[1] = h_free_port();
 	ports[2] = h_free_port();
 	cpid = capture_begin(&r, ports, cap, sizeof cap, &s);
-	capture_p2p_session(&r, &s, ports);
+	/* Until both went direct (the relay carried neither), at most 3
+	 * times: a capture of messages the relay carried shows nothing of
+	 * P2P. */
+	for (tries = 1; (relayed = capture_p2p_session(&r, &s, ports)) > 0;
+	     tries++) {
+		print_message("try %d: the relay carried %llu of the 2\n",
+		    tries, relayed);
+		assert_true(tries < 3);
+	}
 	bytes = capture_stop(cpid, cap, &len);
 	bad += captured_secrets(bytes, len, &s, "the marker (sent direct)");
 	bad += captured(bytes, len, "alice's WELCOME (her token)",
