@@ -88,7 +88,13 @@ device_id_make(const char *path, char *out, char *err, size_t errlen)
 		return -1;
 	}
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
-	    util_fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+	    util_fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		(void)unlink(tmp);
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		(void)unlink(tmp);
 		return -1;
