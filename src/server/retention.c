@@ -74,6 +74,17 @@ retention_touch_online(struct server_relay *r, uint64_t now)
 	return 0;
 }
 
+/* The user whose key is key counts its devices again at the next ask. */
+static void
+retention_recount_devices(struct server_relay *r, const char *key)
+{
+	struct srv_user *u = server_directory_find(
+	    &r->dir, (struct proto_slice){key, strlen(key)});
+
+	if (u != NULL)
+		u->ndev = -1;
+}
+
 /* Drop the cursors of devices unseen for --device-expire-days. */
 static int
 retention_expire(struct server_relay *r, uint64_t now)
@@ -102,6 +113,7 @@ retention_expire(struct server_relay *r, uint64_t now)
 		server_log(SERVER_LOG_INFO,
 		    "%s: device %s expired (not seen since %s)",
 		    l.v[i].name + 2, l.v[i].reader, when);
+		retention_recount_devices(r, l.v[i].name + 2);
 	}
 	free(l.v);
 	return rc;
