@@ -109,16 +109,25 @@ server_devices_login(struct srv_sess *s)
 	struct srv_user *u = s->user;
 	uint64_t now = util_wall_ms();
 	int64_t log;
+	bool fresh;
 
 	if (s->device[0] == '\0')
 		snprintf(s->device, sizeof s->device, "%s",
 		    u->device[0] != '\0' ? u->device : "-");
 	memcpy(u->device, s->device, sizeof u->device);
 	u->ndev = -1; /* perhaps one more */
-	if ((log = devices_inbox(r, u)) < 0 ||
-	    server_seqlog_cursor_add(r->store, log, s->device, now) != 0 ||
-	    server_seqlog_cursor_touch(r->store, log, s->device, now) != 0)
+	if ((log = devices_inbox(r, u)) < 0) {
 		devices_failed(r, u);
+		return;
+	}
+	fresh = server_seqlog_cursor_floor(r->store, log, s->device) < 0;
+	if (server_seqlog_cursor_add(r->store, log, s->device, now) != 0 ||
+	    server_seqlog_cursor_touch(r->store, log, s->device, now) != 0) {
+		devices_failed(r, u);
+		return;
+	}
+	if (fresh)
+		server_devices_changed(u, s);
 }
 
 /* s, logged in, ends: its device was last seen now. */
@@ -184,6 +193,22 @@ server_devices_count(struct srv_sess *s)
 		server_session_send(s, r->out, len);
 }
 
+/*
+ * u's device count changed: DEVCOUNT to each of its device-aware sessions
+ * but skip (which has its own answer coming, or none).
+ */
+void
+server_devices_changed(struct srv_user *u, const struct srv_sess *skip)
+{
+	struct srv_sess *on;
+
+	TAILQ_FOREACH(on, &u->sessions, user_entry)
+	{
+		if (on != skip && on->device_aware && !on->gone)
+			server_devices_count(on);
+	}
+}
+
 /* Whether u has a cursor for device dev on log. */
 static bool
 devices_has(struct server_relay *r, int64_t log, const char *dev)
@@ -221,6 +246,12 @@ server_devices_drop(struct srv_sess *s, struct proto_slice dev)
 	u->ndev = -1;
 	server_inbox_trim(&r->rt, u, log, 0); /* what only it lacked */
 	server_devices_count(s);
+	for (on = TAILQ_FIRST(&u->sessions); on != NULL; on = next) {
+		next = TAILQ_NEXT(on, user_entry);
+		if (on != s && on->device_aware && !on->gone &&
+		    strcmp(on->device, name) != 0)
+			server_devices_count(on);
+	}
 	for (on = TAILQ_FIRST(&u->sessions); on != NULL; on = next) {
 		next = TAILQ_NEXT(on, user_entry);
 		if (strcmp(on->device, name) == 0)

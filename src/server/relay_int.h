@@ -432,6 +432,7 @@ void server_devices_logout(struct srv_sess *);
 void server_devices_active(struct srv_sess *);
 void server_devices_drop(struct srv_sess *, struct proto_slice);
 void server_devices_count(struct srv_sess *);
+void server_devices_changed(struct srv_user *, const struct srv_sess *);
 
 /* retention.c */
 void server_retention_run(struct server_relay *);

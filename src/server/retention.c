@@ -81,8 +81,10 @@ retention_recount_devices(struct server_relay *r, const char *key)
 	struct srv_user *u = server_directory_find(
 	    &r->dir, (struct proto_slice){key, strlen(key)});
 
-	if (u != NULL)
+	if (u != NULL) {
 		u->ndev = -1;
+		server_devices_changed(u, NULL);
+	}
 }
 
 /* Drop the cursors of devices unseen for --device-expire-days. */

@@ -620,6 +620,54 @@ devices__carbon__printed_by_recv_on_the_other_device(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * DEVCOUNT comes unasked when the count changes: bob's laptop hears "2"
+ * when a desktop signs in for the first time and "3" for a phone; the
+ * desktop signing in again changes nothing; the laptop drops the phone,
+ * gets its answer, and the desktop hears "2" unasked (so both go back to
+ * P2P only once the count is 1).
+ */
+static void
+devices__count__sent_to_the_others_when_it_changes(void **state)
+{
+	struct relay r;
+	char dev[80] = "";
+	char *bar;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, "bob", "pw", 1, "take"), 0);
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|1", 5000), 0);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	assert_int_equal(raw_expect(&b2, "DEVCOUNT|2", 5000), 0);
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|2", 5000), 0);
+	raw_close(&b2);
+	assert_int_equal(dev_login(&b2, r.port, "bob", "pw", 2, "take"), 0);
+	assert_int_equal(raw_expect(&b2, "DEVCOUNT|2", 5000), 0);
+	assert_int_equal(quiet_until_pong(&b1, "DEVCOUNT|"), 0);
+	assert_int_equal(dev_login(&b3, r.port, "bob", "pw", 3, "take"), 0);
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|3", 5000), 0);
+	assert_int_equal(raw_expect(&b2, "DEVCOUNT|3", 5000), 0);
+	raw_send(&b3, "DEVICES|active\n");
+	while (raw_expect(&b3, "ACTIVE|", 5000) == 0)
+		if (strstr(b3.line, "|online|") != NULL)
+			snprintf(dev, sizeof dev, "%s", b3.line + 7);
+	assert_true(dev[0] != '\0');
+	/* The newest online device is the phone (listed oldest first). */
+	bar = strchr(dev, '|');
+	assert_non_null(bar);
+	*bar = '\0';
+	raw_send(&b1, "DEVICES|drop|%s\n", dev);
+	assert_int_equal(raw_expect(&b1, "DEVCOUNT|2", 5000), 0);
+	assert_int_equal(raw_expect(&b2, "DEVCOUNT|2", 5000), 0);
+	assert_int_equal(raw_expect(&b3, "BYE|removed", 5000), 0);
+	assert_int_equal(quiet_until_pong(&b1, "DEVCOUNT|"), 0);
+	raw_close(&b1);
+	raw_close(&b2);
+	raw_close(&b3);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
@@ -631,6 +679,8 @@ main(void)
 	    cmocka_unit_test(devices__stores_at_once__when_a_device_is_offline),
 	    cmocka_unit_test(devices__drop__frees_what_only_it_lacked),
 	    cmocka_unit_test(devices__admits__per_the_table),
+	    cmocka_unit_test(
+	        devices__count__sent_to_the_others_when_it_changes),
 	    cmocka_unit_test(
 	        devices__expire__an_unseen_device_but_never_the_last),
 	    cmocka_unit_test(devices__keep_days__a_new_device_sees_the_history),

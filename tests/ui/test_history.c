@@ -38,7 +38,7 @@ static void
 history__add__keeps_the_newest_up_to_the_limit(void **state)
 {
 	struct ui_history *h = ui_history_new();
-	char line[16];
+	char line[32];
 	const char *s = NULL;
 	int i;
 
