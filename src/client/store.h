@@ -35,6 +35,8 @@ struct client_msg {
 	bool outgoing;
 	enum client_msg_state state;
 	bool direct; /* ours, delivered over a direct connection (P2P) */
+	uint64_t seq; /* a room message: its number in the room's log (0:
+	               * not known yet, or not a room message) */
 };
 
 /* A transfer kept across restarts: accepted by the user (incoming) or
