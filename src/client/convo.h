@@ -49,6 +49,8 @@ void client_convos_set_direct(
     struct client_convos *, const char *, const char *);
 void client_convos_set_state(
     struct client_convos *, const char *, const char *, enum client_msg_state);
+void client_convos_set_seq(
+    struct client_convos *, const char *, const char *, uint64_t);
 void client_convo_clear(struct client_convo *);
 long client_convo_search(
     struct client_convos *, struct client_convo *, const char *, long, int);

@@ -324,6 +324,15 @@ handle_relay(struct client_session *s, const struct proto_frame *fr)
 	case PROTO_V_DEVCOUNT:
 		on_active(s, fr);
 		return true;
+	case PROTO_V_RINFO:
+	case PROTO_V_REVENT:
+	case PROTO_V_RPOS:
+	case PROTO_V_RMEMBER:
+	case PROTO_V_RMEMBERS:
+	case PROTO_V_RWHO:
+	case PROTO_V_RSTATE:
+	case PROTO_V_RLIST:
+		return client_rooms_frame(s, fr);
 	case PROTO_V_STATS:
 		if (s->light != NULL && fr->nargs == 1)
 			client_light_learn(s, fr->arg[0]);
@@ -348,6 +357,12 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 	}
 	switch (fr->verb) {
 	case PROTO_V_MSG:
+		/* A room's message comes from the relay only. */
+		if (fr->arg[1].len > 0 && fr->arg[1].p[0] == '#') {
+			if (route == CLIENT_ROUTE_RELAY)
+				client_rooms_msg(s, fr);
+			break;
+		}
 		client_recv_msg(s, fr, route);
 		break;
 	case PROTO_V_ACK:

@@ -212,7 +212,6 @@ int client_session_room(struct client_session *, const char *, const char *,
  * Whether body mentions me: "@me" at a word boundary, case-insensitive,
  * or any of words (NULL-terminated, may be NULL) as a whole word.
  */
-bool client_mentions(
-    const char *, size_t, const char *, const char *const *);
+bool client_mentions(const char *, size_t, const char *, const char *const *);
 
 #endif

@@ -71,6 +71,11 @@ int client_store_add_incoming(struct client_store *, const char *, const char *,
 int client_store_add_note(
     struct client_store *, const char *, const char *, uint64_t, const char *);
 int client_store_withdraw(struct client_store *, const char *);
+int client_store_add_room(struct client_store *, const char *, const char *,
+    const char *, uint64_t, const char *, size_t, bool, uint64_t);
+int client_store_room_seen(struct client_store *, const char *, uint64_t);
+int client_store_room_pos(
+    struct client_store *, const char *, uint64_t *, uint64_t *);
 int client_store_meta_put(struct client_store *, const char *, const char *);
 int client_store_meta_get(struct client_store *, const char *, char *, size_t);
 int client_store_set_direct(struct client_store *, const char *);
