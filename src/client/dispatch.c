@@ -186,8 +186,22 @@ on_synced(struct client_session *s)
 static void
 on_typing(struct client_session *s, const struct proto_frame *fr)
 {
-	char from[PROTO_MAX_NAME + 1];
+	char from[PROTO_MAX_NAME + 1], room[PROTO_MAX_ROOM + 1];
 
+	if (fr->arg[1].len > 0 && fr->arg[1].p[0] == '#') {
+		/* In a room: another member's, never our own echo. */
+		if (s->ev->on_room_typing == NULL ||
+		    proto_name_eq(
+		        fr->arg[0], (struct proto_slice){s->me, strlen(s->me)}))
+			return;
+		snprintf(from, sizeof from, "%.*s", (int)fr->arg[0].len,
+		    fr->arg[0].p);
+		snprintf(room, sizeof room, "%.*s", (int)fr->arg[1].len,
+		    fr->arg[1].p);
+		s->ev->on_room_typing(
+		    s->arg, room, from, proto_slice_eq(fr->arg[2], "on"));
+		return;
+	}
 	if (s->ev->on_typing == NULL ||
 	    !proto_name_eq(
 	        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))

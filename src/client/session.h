@@ -145,6 +145,8 @@ struct client_events {
 	/* The end of an RLIST answer (its RINFOs came through on_room):
 	 * the count. */
 	void (*on_room_list)(void *, uint64_t);
+	/* TYPING to a room from a member: room, who, on. */
+	void (*on_room_typing)(void *, const char *, const char *, bool);
 };
 
 void client_config_defaults(struct client_config *);

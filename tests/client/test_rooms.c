@@ -45,6 +45,8 @@ struct rec {
 	uint64_t count; /* the last end of members */
 	uint64_t st[4]; /* the last RSTATE: seq members delivered read */
 	char err_ref[65];
+	int typing;
+	char typing_room[34];
 };
 
 /* One session on a socket pair, in a data folder of its own. */
@@ -138,6 +140,16 @@ ev_room_state(void *arg, const char *room, uint64_t seq, uint64_t members,
 }
 
 static void
+ev_room_typing(void *arg, const char *room, const char *from, bool on)
+{
+	struct rec *r = arg;
+
+	(void)from;
+	r->typing += on ? 1 : -1;
+	snprintf(r->typing_room, sizeof r->typing_room, "%s", room);
+}
+
+static void
 ev_error(void *arg, const char *code, const char *ref, const char *text)
 {
 	struct rec *r = arg;
@@ -173,6 +185,7 @@ static const struct client_events events = {
     .on_room_who = ev_room_who,
     .on_room_state = ev_room_state,
     .on_error = ev_error,
+    .on_room_typing = ev_room_typing,
 };
 
 static const struct net_conn_cb no_cb;
@@ -468,6 +481,7 @@ rooms__own__acked_then_numbered_by_its_echo(void **state)
 	assert_int_equal(h.n, 1);
 	assert_int_equal(h.state[0], CLIENT_MSG_STORED);
 	assert_int_equal(h.seq[0], 0);
+	assert_int_equal(client_session_outbox_len(f->s), 0);
 	f->rec.msgs = 0;
 	room_msg(f, "alice", "#team", id, "hello all", 5);
 	assert_false(f->rec.fresh);
@@ -652,6 +666,10 @@ rooms__answers__members_receipts_errors(void **state)
 	assert_int_equal(f->rec.st[1], 2);
 	assert_int_equal(f->rec.st[2], 1);
 	assert_int_equal(f->rec.st[3], 0);
+	relay_says(f, "TYPING|bob|#team|on");
+	relay_says(f, "TYPING|alice|#team|on");
+	assert_int_equal(f->rec.typing, 1);
+	assert_string_equal(f->rec.typing_room, "#team");
 	relay_says(f, "ERR|FORBIDDEN|#secret|I3NlY3JldCBpcyBpbnZpdGUtb25seQ==");
 	assert_int_equal(f->rec.errors, 1);
 	assert_string_equal(f->rec.err_ref, "#secret");
