@@ -200,6 +200,8 @@ event_apply(struct client_session *s, struct client_room *r, const char *actor,
 		r->role = CLIENT_ROOM_MEMBER;
 }
 
+static void room_seen(struct client_session *, struct client_room *, uint64_t);
+
 /* REVENT: an entry of the room's log, kept in its history as a note. */
 static void
 on_revent(struct client_session *s, const struct proto_frame *fr)
@@ -310,7 +312,10 @@ client_rooms_msg(struct client_session *s, const struct proto_frame *fr)
 	room_due(s, r);
 	if (fresh > 0) {
 		client_convos_append(s->convos, r->name, &m);
-		if (!ours)
+		/* Read already on another device of ours: not unread here. */
+		if (!ours && seq <= r->read)
+			room_seen(s, r, r->read);
+		else if (!ours)
 			r->unread++;
 	} else if (ours)
 		client_convos_set_seq(s->convos, r->name, id, seq);

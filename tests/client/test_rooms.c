@@ -546,6 +546,12 @@ rooms__read__rpos_sent_and_taken(void **state)
 	assert_string_equal(
 	    relay_hears(f, out, sizeof out), "RPOS|#team|3|3\n");
 	assert_int_equal(unread_in_store(f, "#team"), 0);
+	/* Read on another device before it came here: not unread. */
+	relay_says(f, "RPOS|#team|3|4");
+	room_msg(f, "bob", "#team", "m4", "four", 4);
+	assert_int_equal(unread_in_store(f, "#team"), 0);
+	assert_string_equal(
+	    relay_hears(f, out, sizeof out), "RPOS|#team|4|4\n");
 	assert_int_equal(room_of(f, "#team")->unread, 0);
 	fx_free(f);
 }
