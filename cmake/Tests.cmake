@@ -202,6 +202,7 @@ tg_unit_test(test_server_seqlog tests/server/test_seqlog.c tg_server
 # data folder (the fixture of tests/server/fixtures).
 tg_integration_test(test_devices tests/integration/test_devices.c)
 target_link_libraries(test_devices PRIVATE tg_fixture_schema1)
+tg_integration_test(test_rooms tests/integration/test_rooms.c)
 
 # Rooms through the headless commands (termgram room, send, recv).
 tg_integration_test(test_room_cmds tests/integration/test_room_cmds.c)

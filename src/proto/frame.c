@@ -530,8 +530,7 @@ proto_header_parse(const char *line, size_t len, struct proto_frame *fr,
 		    "%s takes %zu fields after the verb, not %zu", sc->name,
 		    sc->shape[0].nargs, n - 1);
 		if (sc->ref >= 0 && (size_t)sc->ref + 1 < n &&
-		    n <= PROTO_MAX_ARGS + 1 &&
-		    proto_ref_ok(f[sc->ref + 1]))
+		    n <= PROTO_MAX_ARGS + 1 && proto_ref_ok(f[sc->ref + 1]))
 			err->ref = f[sc->ref + 1];
 		return PROTO_ERROR;
 	}
