@@ -1152,7 +1152,7 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 		moved = true;
 	}
 	if (r->rt.keep_ms == 0 &&
-	    server_seqlog_trim(r->store, room->log, util_wall_ms() + 1) != 0)
+	    server_seqlog_trim(r->store, room->log, util_wall_ms() + 1) < 0)
 		rooms_failed(r);
 	if (!moved)
 		return;
