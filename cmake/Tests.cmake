@@ -110,7 +110,7 @@ target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 foreach(story bugs chat escapes files fits input layout login nav p2p reconnect
     pinned reading
     scroll search notify reply find transfers signin keys notices
-    offers xferlist devices)
+    offers xferlist devices rooms)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300

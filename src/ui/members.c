@@ -5,6 +5,7 @@
  * conversation (F7, /members), muting and receipts. The text and rules
  * without curses are ui/room.c's.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +47,7 @@ ui_members_start(struct tui *t)
 		t->wordp[i] = t->words[i];
 	t->wordp[n] = NULL;
 	t->muted = util_map_new();
+	t->roles = util_map_new();
 }
 
 /* Everything rooms hold on the screen's side. */
@@ -54,7 +56,9 @@ ui_members_free(struct tui *t)
 {
 	if (t->muted != NULL)
 		util_map_free(t->muted);
-	t->muted = NULL;
+	if (t->roles != NULL)
+		util_map_free(t->roles);
+	t->muted = t->roles = NULL;
 	free(t->mem);
 	free(t->rstate);
 	free(t->mentions);
@@ -261,21 +265,45 @@ ui_members_command(struct tui *t, const char *cmd, const char *arg)
 		t->listing = true;
 		t->listed[0] = '\0';
 		request(t, "list", NULL, NULL);
-	} else
+	} else {
+		/* Our own leave is no news. */
+		t->leaving = strcmp(rc.op, "leave") == 0;
 		request(t, rc.op, rc.room, rc.arg[0] != '\0' ? rc.arg : NULL);
+	}
 	t->dirty = true;
 	return true;
 }
 
 /* --- the core's events --------------------------------------------------- */
 
-/* RINFO: a room's state. Asked by /rooms: a row of its answer. Joined
- * or created just now: it opens. Invited: the user is told. */
+/*
+ * RINFO: a room's state. Asked by /rooms: a row of its answer. Otherwise
+ * a change of our role is told: invited (the invite's event goes to the
+ * members only), or out of it (kicked or banned: we get no event either).
+ */
 static void
 ev_room(void *arg, const struct client_room *r)
 {
 	struct tui *t = arg;
-	size_t used = strlen(t->listed);
+	size_t used = strlen(t->listed), n;
+	char key[34];
+	uintptr_t was;
+
+	n = room_key(r->name, key);
+	was = (uintptr_t)util_map_get(t->roles, key, n);
+	if (!t->listing || was != 0)
+		util_map_set(t->roles, key, n, (void *)(uintptr_t)(r->role + 1));
+	if (!t->listing && was != (uintptr_t)r->role + 1) {
+		if (r->role == CLIENT_ROOM_INVITED)
+			ui_tui_notice(t, false,
+			    "You are invited to %s: /join %s", r->name,
+			    r->name);
+		else if (r->role == CLIENT_ROOM_NONE && !t->leaving &&
+		    was > CLIENT_ROOM_INVITED + 1)
+			ui_tui_notice(
+			    t, true, "You are no longer in %s", r->name);
+		t->leaving = false;
+	}
 
 	if (t->listing) {
 		if (used + strlen(r->name) + 24 < sizeof t->listed)
@@ -314,16 +342,10 @@ ev_room_event(void *arg, const char *room, uint64_t seq, uint64_t ts,
 	(void)seq;
 	(void)ts;
 	(void)text;
+	(void)target;
 	if ((strcmp(kind, "join") == 0 || strcmp(kind, "create") == 0) &&
 	    strcasecmp(actor, me) == 0 && strcasecmp(room, t->sel) != 0)
 		ui_sidebar_select(t, room);
-	else if (strcmp(kind, "invite") == 0 && strcasecmp(target, me) == 0)
-		ui_tui_notice(t, false, "%s invited you to %s: /join %s", actor,
-		    room, room);
-	else if ((strcmp(kind, "kick") == 0 || strcmp(kind, "ban") == 0) &&
-	    strcasecmp(target, me) == 0)
-		ui_tui_notice(t, true, "%s %s you from %s", actor,
-		    kind[0] == 'k' ? "kicked" : "banned", room);
 	if (t->members && strcasecmp(room, t->sel) == 0 &&
 	    strcmp(kind, "topic") != 0)
 		ui_members_fetch(t);

@@ -131,6 +131,8 @@ struct tui {
 	bool mem_fresh; /* the next RMEMBER starts a new list */
 	bool filter; /* joins and leaves hidden */
 	struct util_map *muted; /* lower-case room -> itself, muted */
+	struct util_map *roles; /* lower-case room -> its role + 1, last told */
+	bool leaving; /* /leave asked: the RINFO saying "none" is no news */
 	char words[UI_ROOM_WORDS][33]; /* highlight words, from the config */
 	const char *wordp[UI_ROOM_WORDS + 1]; /* NULL-terminated */
 	bool listing; /* /rooms asked: the RINFOs that come are its rows */
