@@ -197,10 +197,14 @@ rooms__invite_only__needs_an_invite(void **state)
 	    as(&x, 0, "room", "invite", "#secret", "bob", NULL));
 	ok(&x, 1, "room join", as(&x, 1, "room", "join", "#Secret", NULL));
 	HAS("#secret\tinvite\t2\tmember\t", NULL);
-	/* carol, not invited, does not see it; bob does. */
+	/* carol, not invited, does not see it, only the open room; bob
+	 * sees both. */
+	ok(&x, 0, "room create", as(&x, 0, "room", "create", "#lobby", NULL));
 	ok(&x, 2, "room list", as(&x, 2, "room", "list", NULL));
+	HAS("#lobby\topen\t1\tnone\t", NULL);
 	assert_false(has_line("#secret", NULL));
 	ok(&x, 1, "room list", as(&x, 1, "room", "list", NULL));
+	HAS("#lobby\topen\t1\tnone\t", NULL);
 	HAS("#secret\tinvite\t2\tmember", NULL);
 	/* A bad name never reaches the relay. */
 	assert_int_equal(as(&x, 1, "room", "join", "#no/slash", NULL), 2);
