@@ -263,6 +263,10 @@ client_session_mark_read_upto(
 	struct client_entry *e;
 	size_t i, last;
 
+	if (peer[0] == '#') {
+		client_rooms_mark_read_upto(s, peer, id);
+		return;
+	}
 	if (cv == NULL)
 		return;
 	for (last = cv->n; last > 0 && strcmp(cv->e[last - 1].id, id) != 0;)

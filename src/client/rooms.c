@@ -112,11 +112,20 @@ room_get(struct client_session *s, struct proto_slice name)
 	return r;
 }
 
+/* RINFO told: on_room. */
 static void
 room_emit(struct client_session *s, const struct client_room *r)
 {
 	if (s->ev->on_room != NULL)
 		s->ev->on_room(s->arg, r);
+}
+
+/* What we know of the room changed otherwise: on_room_changed. */
+static void
+room_changed(struct client_session *s, const struct client_room *r)
+{
+	if (s->ev->on_room_changed != NULL)
+		s->ev->on_room_changed(s->arg, r);
 }
 
 /* The room's positions are due to the relay at the end of the turn. */
@@ -208,7 +217,7 @@ on_revent(struct client_session *s, const struct proto_frame *fr)
 {
 	struct client_room *r = room_get(s, fr->arg[0]);
 	char actor[PROTO_MAX_NAME + 1], kind[16], target[PROTO_MAX_NAME + 1];
-	char text[PROTO_MAX_TEXT + 1], id[PROTO_MAX_ROOM + 24];
+	char text[PROTO_MAX_TEXT + 1], id[PROTO_MAX_ROOM + 48];
 	char line[PROTO_MAX_TEXT + 160];
 	uint64_t seq = proto_slice_u64(fr->arg[1]);
 	uint64_t ts = proto_slice_u64(fr->arg[2]);
@@ -225,7 +234,8 @@ on_revent(struct client_session *s, const struct proto_frame *fr)
 		len = 0;
 	text[len] = '\0';
 	/* One id per entry of the room's log: kept once. */
-	snprintf(id, sizeof id, "%s:%llu", r->name, (unsigned long long)seq);
+	snprintf(id, sizeof id, "%s:%llu:%llu", r->name,
+	    (unsigned long long)seq, (unsigned long long)ts);
 	for (i = 0; id[i] != '\0'; i++)
 		id[i] = (char)tolower((unsigned char)id[i]);
 	event_text(line, sizeof line, actor, kind, target, text);
@@ -238,12 +248,14 @@ on_revent(struct client_session *s, const struct proto_frame *fr)
 	}
 	if (seq > r->delivered)
 		r->delivered = seq;
-	if (seq > r->last)
-		r->last = seq;
 	room_due(s, r);
+	/* What came before the last RINFO is in it already. */
+	if (seq > r->last) {
+		r->last = seq;
+		event_apply(s, r, actor, kind, target, text);
+	}
 	if (fresh == 0)
 		return;
-	event_apply(s, r, actor, kind, target, text);
 	memset(&m, 0, sizeof m);
 	m.peer = r->name;
 	m.sender = "*";
@@ -257,7 +269,7 @@ on_revent(struct client_session *s, const struct proto_frame *fr)
 	if (s->ev->on_room_event != NULL)
 		s->ev->on_room_event(
 		    s->arg, r->name, seq, ts, actor, kind, target, text);
-	room_emit(s, r);
+	room_changed(s, r);
 }
 
 /*
@@ -324,7 +336,7 @@ client_rooms_msg(struct client_session *s, const struct proto_frame *fr)
 	if (fresh > 0 && !ours && strcasecmp(s->active, r->name) == 0)
 		client_session_mark_read(s, r->name);
 	else if (fresh > 0 && !ours)
-		room_emit(s, r);
+		room_changed(s, r);
 }
 
 /* The room's messages up to seq are read (here, or on another device). */
@@ -363,7 +375,30 @@ client_rooms_mark_read(struct client_session *s, const char *room)
 		return;
 	room_seen(s, r, r->delivered);
 	room_due(s, r);
-	room_emit(s, r);
+	room_changed(s, r);
+}
+
+/* The room's messages up to the entry id (as its conversation has it
+ * loaded) are read, not the ones after. */
+void
+client_rooms_mark_read_upto(
+    struct client_session *s, const char *room, const char *id)
+{
+	struct client_room *r = room_find(s, room, strlen(room));
+	struct client_convo *cv;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	cv = client_convos_get(s->convos, room);
+	for (i = cv->n; i > 0; i--) {
+		if (strcmp(cv->e[i - 1].id, id) == 0 && cv->e[i - 1].seq > 0) {
+			room_seen(s, r, cv->e[i - 1].seq);
+			room_due(s, r);
+			room_changed(s, r);
+			return;
+		}
+	}
 }
 
 /* RPOS unasked: our positions as another device of ours moved them. */
@@ -376,7 +411,7 @@ on_rpos(struct client_session *s, const struct proto_frame *fr)
 	if (read <= r->read && r->unread == 0)
 		return;
 	room_seen(s, r, read);
-	room_emit(s, r);
+	room_changed(s, r);
 }
 
 /* RMEMBER lines, then RMEMBERS|room|count. */

@@ -145,6 +145,10 @@ struct client_events {
 	/* The end of an RLIST answer (its RINFOs came through on_room):
 	 * the count. */
 	void (*on_room_list)(void *, uint64_t);
+	/* What we know of a room changed without an RINFO: an event
+	 * (members, topic, our role), its unread count or read position
+	 * (a message came, it was read here or on another device). */
+	void (*on_room_changed)(void *, const struct client_room *);
 	/* TYPING to a room from a member: room, who, on. */
 	void (*on_room_typing)(void *, const char *, const char *, bool);
 };

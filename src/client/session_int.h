@@ -121,6 +121,8 @@ void client_recv_read_mark(struct client_session *, const struct proto_frame *);
 bool client_rooms_frame(struct client_session *, const struct proto_frame *);
 void client_rooms_msg(struct client_session *, const struct proto_frame *);
 void client_rooms_mark_read(struct client_session *, const char *);
+void client_rooms_mark_read_upto(
+    struct client_session *, const char *, const char *);
 void client_rooms_flush(struct client_session *);
 void client_rooms_free(struct client_session *);
 

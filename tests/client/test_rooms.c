@@ -37,6 +37,7 @@ struct rec {
 	int synced;
 	int devcounts;
 	uint64_t devcount;
+	int changed;
 	int rooms, events, members, whos, states, errors;
 	struct client_room room; /* the last on_room */
 	char ev_kind[16], ev_target[33], ev_text[64];
@@ -78,6 +79,13 @@ ev_room(void *arg, const struct client_room *rm)
 
 	r->rooms++;
 	r->room = *rm;
+}
+
+static void
+ev_room_changed(void *arg, const struct client_room *rm)
+{
+	(void)rm;
+	((struct rec *)arg)->changed++;
 }
 
 static void
@@ -180,6 +188,7 @@ static const struct client_events events = {
     .on_synced = ev_synced,
     .on_devcount = ev_devcount,
     .on_room = ev_room,
+    .on_room_changed = ev_room_changed,
     .on_room_event = ev_room_event,
     .on_room_member = ev_room_member,
     .on_room_who = ev_room_who,
@@ -533,11 +542,13 @@ rooms__read__rpos_sent_and_taken(void **state)
 	(void)relay_hears(f, out, sizeof out);
 	/* The other device read up to 2. */
 	f->rec.rooms = 0;
+	f->rec.changed = 0;
 	relay_says(f, "RPOS|#team|3|2");
 	assert_int_equal(unread_in_store(f, "#team"), 1);
 	assert_int_equal(room_of(f, "#team")->unread, 1);
 	assert_int_equal(room_of(f, "#team")->read, 2);
-	assert_true(f->rec.rooms > 0);
+	assert_int_equal(f->rec.rooms, 0); /* on_room: RINFO only */
+	assert_true(f->rec.changed > 0);
 	/* Not told back to the relay as a move of ours... */
 	(void)relay_hears(f, out, sizeof out);
 	assert_null(strstr(out, "RPOS|#team|3|3"));
@@ -648,6 +659,46 @@ rooms__event__told_once_and_kept(void **state)
 	assert_non_null(strstr(cv->e[0].body, "kicked carol"));
 	/* Events are not unread messages. */
 	assert_int_equal(unread_in_store(f, "#team"), 0);
+	fx_free(f);
+}
+
+/* Entries older than the RINFO (the backlog at login) are history: the
+ * RINFO's counts stand; newer ones change them. */
+static void
+rooms__event__backlog_does_not_count_twice(void **state)
+{
+	struct fx *f = fx_online();
+
+	(void)state;
+	relay_says(f, "RINFO|#team|open|3|owner|3|cGxhbnM=");
+	relay_says(f, "REVENT|#team|2|2000|bob|join|-|");
+	relay_says(f, "REVENT|#team|3|2001|carol|topic|-|b2xk");
+	assert_int_equal(f->rec.events, 2); /* shown in history */
+	assert_int_equal(room_of(f, "#team")->members, 3);
+	assert_string_equal(room_of(f, "#team")->topic, "plans");
+	relay_says(f, "REVENT|#team|4|2002|dave|join|-|");
+	assert_int_equal(room_of(f, "#team")->members, 4);
+	fx_free(f);
+}
+
+/* Read up to a message: the read position is its seq. */
+static void
+rooms__read__upto_an_entry(void **state)
+{
+	struct fx *f = fx_online();
+	char out[1024];
+
+	(void)state;
+	member_of_team(f, 0);
+	room_msg(f, "bob", "#team", "m1", "one", 1);
+	room_msg(f, "bob", "#team", "m2", "two", 2);
+	room_msg(f, "bob", "#team", "m3", "three", 3);
+	(void)relay_hears(f, out, sizeof out);
+	client_session_mark_read_upto(f->s, "#team", "m2");
+	assert_string_equal(
+	    relay_hears(f, out, sizeof out), "RPOS|#team|3|2\n");
+	assert_int_equal(unread_in_store(f, "#team"), 1);
+	assert_int_equal(room_of(f, "#team")->unread, 1);
 	fx_free(f);
 }
 
@@ -828,6 +879,8 @@ main(void)
 	    cmocka_unit_test(rooms__rinfo__none_sends_no_position),
 	    cmocka_unit_test(rooms__event__told_once_and_kept),
 	    cmocka_unit_test(rooms__answers__members_receipts_errors),
+	    cmocka_unit_test(rooms__event__backlog_does_not_count_twice),
+	    cmocka_unit_test(rooms__read__upto_an_entry),
 	    cmocka_unit_test(rooms__request__frames_and_refusals),
 	    cmocka_unit_test(rooms__request__offline_refused),
 	    cmocka_unit_test(rooms__mentions),
