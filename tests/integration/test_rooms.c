@@ -119,7 +119,7 @@ rooms__first_path__create_join_msg_pos_backlog(void **state)
 	raw_send(&a, "MSG|alice|#Team|1|m1|%s\n", h_b64("hello room"));
 	assert_int_equal(raw_expect(&a, "ACK|m1|stored", 5000), 0);
 	raw_send(&a, "MSG|alice|#Team|2|m2|%s\n", h_b64("second"));
-	assert_int_equal(raw_expect(&b, "MSG|alice|#Team|2|m2|", 5000), 0);
+	next_is(&b, "MSG|alice|#Team|2|m2|");
 	seq2 = last_field(&b);
 	assert_true(seq2 > seq);
 
