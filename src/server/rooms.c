@@ -332,11 +332,18 @@ entry_frame(const struct srv_room *room, int64_t seq, bool event,
 	return proto_writer_end(&w, &n) == 0 ? n : 0;
 }
 
+/* Whether s's output is over its high mark (or its share of the bound). */
+static bool
+out_full(struct srv_sess *s)
+{
+	return server_session_io.is_full(s);
+}
+
 /* Whether s takes a live room frame now. */
 static bool
 takes_live(struct srv_sess *s, struct srv_rpos *p)
 {
-	return !s->gone && !p->backlog && !server_output_full(s);
+	return !s->gone && !p->backlog && !out_full(s);
 }
 
 /*
@@ -1372,7 +1379,7 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 			    room->m[i].u == s->user)
 				continue;
 			TAILQ_FOREACH(o, &room->m[i].u->sessions, user_entry)
-			if (!o->gone && !server_output_full(o) &&
+			if (!o->gone && !out_full(o) &&
 			    rpos_find(o, room) != NULL)
 				server_session_send(o, fr->raw, fr->rawlen);
 		}
@@ -1490,7 +1497,7 @@ sync_entry(void *arg, const struct server_entry *e)
 	}
 	c->p->sent = e->seq;
 	c->s->r->st.bytes_relayed += n;
-	c->stopped = server_output_full(c->s);
+	c->stopped = out_full(c->s);
 	return !c->stopped;
 }
 
@@ -1513,7 +1520,7 @@ server_rooms_sync(struct srv_sess *s)
 	reader_of(rd, s->user, s->device);
 	for (i = 0; i < s->nrpos && !s->gone; i++) {
 		while (
-		    s->rpos[i].backlog && !s->gone && !server_output_full(s)) {
+		    s->rpos[i].backlog && !s->gone && !out_full(s)) {
 			c.s = s;
 			c.p = &s->rpos[i];
 			c.buf = r->rt.out;
@@ -1530,7 +1537,7 @@ server_rooms_sync(struct srv_sess *s)
 			if (!c.stopped && n < ROOM_BATCH)
 				c.p->backlog = false;
 		}
-		if (s->gone || server_output_full(s))
+		if (s->gone || out_full(s))
 			return;
 	}
 }
