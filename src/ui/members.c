@@ -292,7 +292,8 @@ ev_room(void *arg, const struct client_room *r)
 	n = room_key(r->name, key);
 	was = (uintptr_t)util_map_get(t->roles, key, n);
 	if (!t->listing || was != 0)
-		util_map_set(t->roles, key, n, (void *)(uintptr_t)(r->role + 1));
+		util_map_set(
+		    t->roles, key, n, (void *)(uintptr_t)(r->role + 1));
 	if (!t->listing && was != (uintptr_t)r->role + 1) {
 		if (r->role == CLIENT_ROOM_INVITED)
 			ui_tui_notice(t, false,
@@ -314,6 +315,16 @@ ev_room(void *arg, const struct client_room *r)
 			        : r->invite_only          ? ", invite-only"
 			                                  : "");
 	}
+	t->dirty = true;
+}
+
+/* A room changed without an RINFO (members, unread): drawn again. */
+static void
+ev_room_changed(void *arg, const struct client_room *r)
+{
+	struct tui *t = arg;
+
+	(void)r;
 	t->dirty = true;
 }
 
@@ -448,6 +459,7 @@ void
 ui_members_events(struct client_events *ev)
 {
 	ev->on_room = ev_room;
+	ev->on_room_changed = ev_room_changed;
 	ev->on_room_event = ev_room_event;
 	ev->on_room_member = ev_room_member;
 	ev->on_room_state = ev_room_state;

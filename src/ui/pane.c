@@ -224,7 +224,7 @@ room_header(struct tui *t, WINDOW *w)
 	else
 		snprintf(line, sizeof line, "  %llu member%s%s%s%s%s",
 		    (unsigned long long)r->members, r->members == 1 ? "" : "s",
-		    r->role >= CLIENT_ROOM_ADMIN ? ", you are " : "",
+		    r->role >= CLIENT_ROOM_ADMIN ? ", " : "",
 		    r->role >= CLIENT_ROOM_ADMIN
 		        ? client_room_role_name(r->role)
 		        : "",
@@ -233,7 +233,7 @@ room_header(struct tui *t, WINDOW *w)
 	wattroff(w, A_DIM);
 	if (st != NULL && r->role >= CLIENT_ROOM_MEMBER) {
 		snprintf(line, sizeof line,
-		    "  your last: delivered to %llu of %llu, read by %llu",
+		    "  last: delivered to %llu of %llu, read by %llu",
 		    (unsigned long long)st->delivered,
 		    (unsigned long long)st->members,
 		    (unsigned long long)st->read);
