@@ -461,7 +461,7 @@ rooms__receipts__counts_from_positions(void **state)
 #define BACKLOG 3000
 
 /*
- * A room backlog is streamed at the pace the reader drains it: 3000
+ * A room backlog is streamed at the pace the reader  drains it: 3000
  * messages of 1500 bytes (about 6 MB on the wire) reach a member that
  * was offline, in order, though the relay closes a session holding more
  * than 2 MB of output (--max-output). TYPING reaches the other members
@@ -492,17 +492,17 @@ rooms__backlog__paced_by_the_reader(void **state)
 	memset(body, 'x', sizeof body - 1);
 	body[sizeof body - 1] = '\0';
 	for (k = 0; k < BACKLOG; k++) {
-		raw_send(&a, "MSG|alice|#t|%d|q%04d|%s\n", k, k, h_b64(body));
+		raw_send(&a, "MSG|alice|#t|%d|q%05d|%s\n", k, k, h_b64(body));
 		if (k % 100 == 99)
 			for (; got <= k; got++) {
-				snprintf(want, sizeof want, "ACK|q%04d|", got);
+				snprintf(want, sizeof want, "ACK|q%05d|", got);
 				assert_int_equal(
 				    raw_expect(&a, want, 20000), 0);
 			}
 	}
 	login_dev(&b, r.port, "bob", "b1");
 	for (k = 0; k < BACKLOG; k++) {
-		snprintf(want, sizeof want, "MSG|alice|#t|%d|q%04d|", k, k);
+		snprintf(want, sizeof want, "MSG|alice|#t|%d|q%05d|", k, k);
 		if (raw_expect(&b, "MSG|", 20000) != 0 ||
 		    strncmp(b.line, want, strlen(want)) != 0) {
 			printf("message %d: %.60s\n", k, b.line);
