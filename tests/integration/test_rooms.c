@@ -461,7 +461,7 @@ rooms__receipts__counts_from_positions(void **state)
 #define BACKLOG 3000
 
 /*
- * A room backlog is streamed at the pace the reader  drains it: 3000
+ * A room backlog is streamed at the pace the reader drains it: 3000
  * messages of 1500 bytes (about 6 MB on the wire) reach a member that
  * was offline, in order, though the relay closes a session holding more
  * than 2 MB of output (--max-output). TYPING reaches the other members
