@@ -280,6 +280,14 @@ rooms__rules__every_error_row(void **state)
 	ask(&b, "RINFO|#Club|invite|3|admin|", "RINVITE|#club|dave\n");
 	raw_send(&d, "RJOIN|#club\n");
 	err_is(&d, "QUOTA", "#club", "--max-room-members 3");
+	/* An invitee's login: its RINFO before SYNCED. */
+	raw_close(&d);
+	assert_int_equal(raw_open(&d, r.port), 0);
+	raw_send(&d, "LOGIN|1|dave|%s|0|keep|d1\n", h_b64("pw-dave"));
+	assert_int_equal(raw_expect(&d, "WELCOME|", 30000), 0);
+	assert_int_equal(
+	    raw_expect(&d, "RINFO|#Club|invite|3|invited|", 5000), 0);
+	next_is(&d, "SYNCED");
 	/* An admin may not kick or ban the owner, nor another admin. */
 	raw_send(&b, "RKICK|#club|alice|\n");
 	err_is(&b, "FORBIDDEN", "#club", NULL);
