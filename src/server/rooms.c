@@ -276,15 +276,30 @@ send_rinfo(struct srv_sess *s, struct srv_room *room)
 		server_session_send(s, r->out, n);
 }
 
+/* A frame to every session of u but except (a send may close one). */
+static void
+send_all(struct srv_user *u, const struct srv_sess *except, const char *buf,
+    size_t n)
+{
+	struct srv_sess *o, *next;
+
+	for (o = TAILQ_FIRST(&u->sessions); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, user_entry);
+		if (o != except && !o->gone)
+			server_session_send(o, buf, n);
+	}
+}
+
 /* RINFO unasked to every session of u. */
 static void
 send_rinfo_all(struct srv_room *room, struct srv_user *u)
 {
-	struct srv_sess *o;
+	struct srv_sess *o = TAILQ_FIRST(&u->sessions);
+	size_t n;
 
-	TAILQ_FOREACH(o, &u->sessions, user_entry)
-	if (!o->gone)
-		send_rinfo(o, room);
+	if (o != NULL &&
+	    build_rinfo(room, u, NULL, o->r->out, sizeof o->r->out, &n) == 0)
+		send_all(u, NULL, o->r->out, n);
 }
 
 /* The '|'-separated fields of p (len bytes) into w, one by one. */
@@ -332,11 +347,18 @@ entry_frame(const struct srv_room *room, int64_t seq, bool event,
 	return proto_writer_end(&w, &n) == 0 ? n : 0;
 }
 
+/* Whether s's output is over its high mark (or its share of the bound). */
+static bool
+out_full(struct srv_sess *s)
+{
+	return server_session_io.is_full(s);
+}
+
 /* Whether s takes a live room frame now. */
 static bool
 takes_live(struct srv_sess *s, struct srv_rpos *p)
 {
-	return !s->gone && !p->backlog && !server_output_full(s);
+	return !s->gone && !p->backlog && !out_full(s);
 }
 
 /*
@@ -719,49 +741,88 @@ successor(struct srv_room *room, const struct srv_member *owner)
 	return best;
 }
 
-/* RLEAVE|room */
+/*
+ * Member m (of user u) leaves room; s, its session that asked (or NULL:
+ * the user is being deleted), has the RINFO saying so. An owner hands
+ * the room over first; the last member out deletes it.
+ */
 static void
-req_leave(struct srv_sess *s, const struct proto_frame *fr)
+leave(struct server_relay *r, struct srv_room *room, struct srv_user *u,
+    struct srv_sess *s)
 {
-	struct server_relay *r = s->r;
-	struct srv_room *room;
-	struct srv_member *m, *next;
-	struct srv_user *u = s->user;
+	struct srv_member *m = member_find(room, u), *next;
 	struct srv_sess *o;
 	int64_t seq;
 
-	if ((room = room_of(s, fr, fr->arg[0])) == NULL ||
-	    (m = must_be_member(s, room, fr->arg[0])) == NULL)
-		return;
 	if (room->nmembers == 1) {
 		m->role = SRV_ROLE_NONE;
 		room->nmembers = 0;
 		TAILQ_FOREACH(o, &u->sessions, user_entry)
 		rpos_remove(o, room);
-		send_rinfo(s, room);
+		if (s != NULL)
+			send_rinfo(s, room);
 		room_delete(r, room);
 		return;
 	}
 	if (m->role == SRV_ROLE_OWNER && (next = successor(room, m)) != NULL) {
 		next->role = SRV_ROLE_OWNER;
 		seq = event(r, room, u, "admin", next->u->name, NULL);
-		next->since = (uint64_t)seq;
+		next->since = seq > 0 ? (uint64_t)seq : 0;
 		member_save(r, room, next);
-		m = member_find(room, u);
 	}
 	/* The leave goes to the others and to the leaver's sessions, after
 	 * the RINFO that says it is out. */
 	m->role = SRV_ROLE_NONE;
 	room->nmembers--;
 	drop_cursors(r, room, u);
-	send_rinfo(s, room);
-	m->role = SRV_ROLE_MEMBER; /* one more entry for its sessions */
+	if (s != NULL)
+		send_rinfo(s, room);
+	m->role = SRV_ROLE_MEMBER; /* its sessions have the leave too */
 	event(r, room, u, "leave", NULL, NULL);
 	m->role = SRV_ROLE_NONE;
 	TAILQ_FOREACH(o, &u->sessions, user_entry)
 	rpos_remove(o, room);
-	member_save(r, room, m);
 	room_save(r, room);
+	member_save(r, room, m);
+}
+
+/* RLEAVE|room */
+static void
+req_leave(struct srv_sess *s, const struct proto_frame *fr)
+{
+	struct srv_room *room;
+
+	if ((room = room_of(s, fr, fr->arg[0])) == NULL ||
+	    must_be_member(s, room, fr->arg[0]) == NULL)
+		return;
+	leave(s->r, room, s->user, s);
+}
+
+/* u is being deleted: out of every room, its rows gone. */
+void
+server_rooms_forget_user(struct server_relay *r, struct srv_user *u)
+{
+	struct srv_member *m;
+	struct srv_room *room;
+
+	while (u->nrooms > 0) {
+		room = u->rooms[u->nrooms - 1];
+		m = member_find(room, u);
+		if (m->role < SRV_ROLE_NONE) {
+			if (room->nmembers == 1) {
+				leave(r, room, u, NULL); /* the room goes */
+				continue;
+			}
+			leave(r, room, u, NULL);
+			if ((m = member_find(room, u)) == NULL)
+				continue; /* its row went */
+		}
+		m->invited = m->banned = false;
+		member_save(r, room, m);
+	}
+	free(u->rooms);
+	u->rooms = NULL;
+	u->caprooms = 0;
 }
 
 /* Whether s's role in room is owner or admin; else FORBIDDEN. */
@@ -786,7 +847,6 @@ req_invite(struct srv_sess *s, const struct proto_frame *fr)
 	struct srv_room *room;
 	struct srv_member *t;
 	struct srv_user *u;
-	struct srv_sess *o;
 	size_t n;
 
 	if ((room = room_of(s, fr, fr->arg[0])) == NULL ||
@@ -821,9 +881,7 @@ req_invite(struct srv_sess *s, const struct proto_frame *fr)
 	else if (build_rinfo(room, u, "invited", r->out, sizeof r->out, &n) ==
 	    0) {
 		/* An open room: the invitee is told, nothing is kept. */
-		TAILQ_FOREACH(o, &u->sessions, user_entry)
-		if (!o->gone)
-			server_session_send(o, r->out, n);
+		send_all(u, NULL, r->out, n);
 	}
 }
 
@@ -1122,7 +1180,6 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 	struct srv_room *room;
 	struct srv_member *m;
 	struct srv_rpos *p;
-	struct srv_sess *o;
 	char rd[READER_LEN];
 	int64_t d = (int64_t)proto_slice_u64(fr->arg[1]);
 	int64_t rr = (int64_t)proto_slice_u64(fr->arg[2]);
@@ -1133,8 +1190,7 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 	if ((room = room_of(s, fr, fr->arg[0])) == NULL ||
 	    (m = must_be_member(s, room, fr->arg[0])) == NULL)
 		return;
-	if ((p = rpos_find(s, room)) == NULL ||
-	    (d > p->sent && d > room->last) || d > room->last ||
+	if ((p = rpos_find(s, room)) == NULL || d > p->sent ||
 	    rr > room->last) {
 		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "position past the end of %s", room->name);
@@ -1152,7 +1208,7 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 		moved = true;
 	}
 	if (r->rt.keep_ms == 0 &&
-	    server_seqlog_trim(r->store, room->log, util_wall_ms() + 1) != 0)
+	    server_seqlog_trim(r->store, room->log, util_wall_ms() + 1) < 0)
 		rooms_failed(r);
 	if (!moved)
 		return;
@@ -1165,9 +1221,7 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 	proto_writer_u64(&w, (uint64_t)m->read);
 	if (proto_writer_end(&w, &n) != 0)
 		return;
-	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
-	if (o != s && !o->gone)
-		server_session_send(o, r->out, n);
+	send_all(s->user, s, r->out, n);
 }
 
 /* The counts of message seq from sender: members, delivered, read. */
@@ -1312,7 +1366,7 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 	char id[PROTO_MAX_ID + 1], buf[PROTO_MAX_FRAME + 64];
 	struct server_entry e;
 	struct srv_room *room;
-	struct srv_sess *o;
+	struct srv_sess *o, *next;
 	size_t i, len, n;
 	int64_t seq;
 
@@ -1333,10 +1387,14 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 			if (room->m[i].role == SRV_ROLE_NONE ||
 			    room->m[i].u == s->user)
 				continue;
-			TAILQ_FOREACH(o, &room->m[i].u->sessions, user_entry)
-			if (!o->gone && !server_output_full(o) &&
-			    rpos_find(o, room) != NULL)
-				server_session_send(o, fr->raw, fr->rawlen);
+			for (o = TAILQ_FIRST(&room->m[i].u->sessions);
+			     o != NULL; o = next) {
+				next = TAILQ_NEXT(o, user_entry);
+				if (!o->gone && !out_full(o) &&
+				    rpos_find(o, room) != NULL)
+					server_session_send(
+					    o, fr->raw, fr->rawlen);
+			}
 		}
 		return;
 	}
@@ -1452,7 +1510,7 @@ sync_entry(void *arg, const struct server_entry *e)
 	}
 	c->p->sent = e->seq;
 	c->s->r->st.bytes_relayed += n;
-	c->stopped = server_output_full(c->s);
+	c->stopped = out_full(c->s);
 	return !c->stopped;
 }
 
@@ -1474,8 +1532,7 @@ server_rooms_sync(struct srv_sess *s)
 		return;
 	reader_of(rd, s->user, s->device);
 	for (i = 0; i < s->nrpos && !s->gone; i++) {
-		while (
-		    s->rpos[i].backlog && !s->gone && !server_output_full(s)) {
+		while (s->rpos[i].backlog && !s->gone && !out_full(s)) {
 			c.s = s;
 			c.p = &s->rpos[i];
 			c.buf = r->rt.out;
@@ -1492,7 +1549,7 @@ server_rooms_sync(struct srv_sess *s)
 			if (!c.stopped && n < ROOM_BATCH)
 				c.p->backlog = false;
 		}
-		if (s->gone || server_output_full(s))
+		if (s->gone || out_full(s))
 			return;
 	}
 }
@@ -1528,7 +1585,6 @@ void
 server_rooms_turn(struct server_relay *r)
 {
 	struct srv_room *room;
-	struct srv_sess *o;
 	size_t i, n;
 
 	for (i = 0; i < r->rooms.nmoved; i++) {
@@ -1541,9 +1597,7 @@ server_rooms_turn(struct server_relay *r)
 		if ((n = build_rstate(
 		         r, room, room->last_sender, room->last_msg)) == 0)
 			continue;
-		TAILQ_FOREACH(o, &room->last_sender->sessions, user_entry)
-		if (!o->gone)
-			server_session_send(o, r->out, n);
+		send_all(room->last_sender, NULL, r->out, n);
 	}
 	r->rooms.nmoved = 0;
 }
