@@ -280,6 +280,14 @@ rooms__rules__every_error_row(void **state)
 	ask(&b, "RINFO|#Club|invite|3|admin|", "RINVITE|#club|dave\n");
 	raw_send(&d, "RJOIN|#club\n");
 	err_is(&d, "QUOTA", "#club", "--max-room-members 3");
+	/* An invitee's login: its RINFO before SYNCED. */
+	raw_close(&d);
+	assert_int_equal(raw_open(&d, r.port), 0);
+	raw_send(&d, "LOGIN|1|dave|%s|0|keep|d1\n", h_b64("pw-dave"));
+	assert_int_equal(raw_expect(&d, "WELCOME|", 30000), 0);
+	assert_int_equal(
+	    raw_expect(&d, "RINFO|#Club|invite|3|invited|", 5000), 0);
+	next_is(&d, "SYNCED");
 	/* An admin may not kick or ban the owner, nor another admin. */
 	raw_send(&b, "RKICK|#club|alice|\n");
 	err_is(&b, "FORBIDDEN", "#club", NULL);
@@ -492,17 +500,17 @@ rooms__backlog__paced_by_the_reader(void **state)
 	memset(body, 'x', sizeof body - 1);
 	body[sizeof body - 1] = '\0';
 	for (k = 0; k < BACKLOG; k++) {
-		raw_send(&a, "MSG|alice|#t|%d|q%04d|%s\n", k, k, h_b64(body));
+		raw_send(&a, "MSG|alice|#t|%d|q%05d|%s\n", k, k, h_b64(body));
 		if (k % 100 == 99)
 			for (; got <= k; got++) {
-				snprintf(want, sizeof want, "ACK|q%04d|", got);
+				snprintf(want, sizeof want, "ACK|q%05d|", got);
 				assert_int_equal(
 				    raw_expect(&a, want, 20000), 0);
 			}
 	}
 	login_dev(&b, r.port, "bob", "b1");
 	for (k = 0; k < BACKLOG; k++) {
-		snprintf(want, sizeof want, "MSG|alice|#t|%d|q%04d|", k, k);
+		snprintf(want, sizeof want, "MSG|alice|#t|%d|q%05d|", k, k);
 		if (raw_expect(&b, "MSG|", 20000) != 0 ||
 		    strncmp(b.line, want, strlen(want)) != 0) {
 			printf("message %d: %.60s\n", k, b.line);
