@@ -14,8 +14,12 @@ start "$1"
 register alice bob carol
 # bob's config: "deploy" highlights like "@bob".
 mkdir -p "$tmp/bob-home/.config/termgram"
-echo "highlight = deploy, urgent" >"$tmp/bob-home/.config/termgram/config"
+printf 'highlight = deploy, urgent\nnotify = osc777\n' \
+    >"$tmp/bob-home/.config/termgram/config"
 pair alice bob
+# What bob's client writes to its terminal, for the notifications.
+tm pipe-pane -O -t bob "cat >>$tmp/bob.out"
+sent_osc() { grep -qaF "$1" "$tmp/bob.out"; }
 
 # alice creates an invite-only room: it opens, under its own heading.
 say alice "/create #team --invite-only"
@@ -86,6 +90,29 @@ keys bob Tab
 wait_row bob 30 "^\\[#team\\] @alice$"
 keys bob C-u
 pass "Tab completes @alice in the room"
+
+# Muted, the room rings only for a mention.
+say bob "/mute"
+wait_for bob "#team muted: only mentions of you ring"
+open_convo bob alice
+say alice "quiet line"
+say alice "urgent: @bob come"
+poll 10 sent_osc $'\e]777;notify;termgram: alice;urgent: @bob come\a' ||
+    fail "a mention in a muted room did not notify bob"
+sent_osc "quiet line" && fail "a muted room notified bob of a plain message"
+pass "a muted room notifies only of a mention"
+
+# /rooms lists the rooms; a refused request says why.
+say bob "/rooms"
+wait_for bob "Rooms: #team \(2, in\)"
+pass "/rooms lists the room"
+say bob "/kick alice"
+wait_for bob "/kick works in a room: open one first"
+keys bob M-a
+wait_row bob 1 "│  #team  "
+say bob "/kick alice"
+wait_for bob "only the owner"
+pass "a kick outside a room, or by a member, is refused in words"
 
 say bob "/leave"
 wait_for alice "│ [0-9]{2}:[0-9]{2} · bob left"
