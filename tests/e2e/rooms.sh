@@ -5,8 +5,9 @@
 # and the others see "· bob joined"; a message naming @bob or a highlight
 # word is highlighted, counted as a mention ("@2") and goes first in the
 # hotlist; F7 shows the members (the owner marked @); the room's read
-# position reaches the author as "read by 1"; /leave is a dim line that
-# /filter hides; a refused command says why on the status line.
+# position reaches the author as "read by 1"; a muted room notifies only
+# of mentions; /topic is in the header; /leave is a dim line that /filter
+# hides; a refused command says why on the status line.
 #   usage: tests/e2e/rooms.sh BUILD_DIR
 . "$(dirname "$0")/lib.sh"
 start "$1"
@@ -113,6 +114,12 @@ wait_row bob 1 "│  #team  "
 say bob "/kick alice"
 wait_for bob "only the owner"
 pass "a kick outside a room, or by a member, is refused in words"
+
+say alice "/topic ship it friday"
+wait_row alice 1 "│  #team  2 members, owner · ship it friday"
+wait_for bob "│ [0-9]{2}:[0-9]{2} · alice set the topic: ship it friday"
+wait_row bob 1 "│  #team  [0-9]+ members · ship it friday"
+pass "/topic shows in the header and as a compact line"
 
 say bob "/leave"
 wait_for alice "│ [0-9]{2}:[0-9]{2} · bob left"
