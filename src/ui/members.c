@@ -111,9 +111,13 @@ ui_members_shown(struct tui *t)
 void
 ui_members_fetch(struct tui *t)
 {
+	const struct client_room *r;
 	char err[256];
 
-	if (!ui_members_shown(t))
+	/* Out of the room (left, kicked): the relay would refuse. */
+	if (!ui_members_shown(t) ||
+	    (r = client_session_room_find(t->s, t->sel)) == NULL ||
+	    r->role < CLIENT_ROOM_MEMBER)
 		return;
 	if (client_session_room(
 	        t->s, "members", t->sel, NULL, err, sizeof err) != 0)
@@ -164,10 +168,10 @@ ui_members_draw(struct tui *t)
 		wattroff(w, a);
 		ui_room_member_row(
 		    m->name, m->role, m->online, row, sizeof row);
-		wmove(w, y, 3);
+		wmove(w, y, 4);
 		if (!m->online)
 			wattron(w, A_DIM);
-		ui_tui_put(w, row, strlen(row), MEM_COLS - 4);
+		ui_tui_put(w, row, strlen(row), MEM_COLS - 5);
 		if (!m->online)
 			wattroff(w, A_DIM);
 	}
@@ -286,9 +290,11 @@ ev_room(void *arg, const struct client_room *r)
 {
 	struct tui *t = arg;
 	size_t used = strlen(t->listed), n;
-	char key[34];
+	char key[34], invite[100];
 	uintptr_t was;
 
+	snprintf(invite, sizeof invite, "You are invited to %s: /join %s",
+	    r->name, r->name);
 	n = room_key(r->name, key);
 	was = (uintptr_t)util_map_get(t->roles, key, n);
 	if (!t->listing || was != 0)
@@ -296,9 +302,10 @@ ev_room(void *arg, const struct client_room *r)
 		    t->roles, key, n, (void *)(uintptr_t)(r->role + 1));
 	if (!t->listing && was != (uintptr_t)r->role + 1) {
 		if (r->role == CLIENT_ROOM_INVITED)
-			ui_tui_notice(t, false,
-			    "You are invited to %s: /join %s", r->name,
-			    r->name);
+			ui_tui_notice(t, false, "%s", invite);
+		else if (r->role >= CLIENT_ROOM_MEMBER &&
+		    strcmp(t->notice, invite) == 0)
+			t->notice_until = 0; /* joined: no longer news */
 		else if (r->role == CLIENT_ROOM_NONE && !t->leaving &&
 		    was > CLIENT_ROOM_INVITED + 1)
 			ui_tui_notice(

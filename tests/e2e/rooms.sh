@@ -41,6 +41,7 @@ pass "the invitee sees the room as invited"
 
 say bob "/join #team"
 wait_row bob 1 "│  #team  [0-9]+ members"
+wait_gone bob "You are invited to #team"
 wait_for alice "│ [0-9]{2}:[0-9]{2} · bob joined"
 wait_row alice 1 "│  #team  2 members, owner"
 pass "/join opens the room; the others see a compact join line"
@@ -79,8 +80,8 @@ pass "reading the room reaches its author as a receipt"
 # F7: the member list, the owner marked.
 keys bob F7
 wait_for bob "│ Members \(2\)"
-wait_for bob "│ ●@alice"
-wait_for bob "│ ● bob"
+wait_for bob "│ ● @alice"
+wait_for bob "│ ●  bob"
 pass "F7 shows the members beside the room, the owner marked @"
 keys bob F7
 wait_gone bob "Members \("
