@@ -77,6 +77,17 @@ wait_for alice "last: delivered to 1 of 1, read by 1"
 wait_gone bob "^ #team +@"
 pass "reading the room reaches its author as a receipt"
 
+# bob answers: in alice's pane his name has a colour of its own, never
+# the colour of alice's own messages (cyan).
+say bob "on it"
+wait_for alice "│ [0-9]{2}:[0-9]{2} bob: on it"
+screen_e alice | grep -F "on it" | grep -q $'\e\\[3[1-57]mbob' ||
+    fail "bob's name has no colour of its own: $(screen_e alice |
+        grep -F 'on it' | cat -v)"
+screen_e alice | grep -F "hello all" | grep -q $'\e\\[36malice' ||
+    fail "alice's own name is not in her own colour"
+pass "a member's name has its own colour, not that of our messages"
+
 # F7: the member list, the owner marked.
 keys bob F7
 wait_for bob "│ Members \(2\)"
