@@ -214,7 +214,32 @@ receipts(struct tui *t, const char *room)
 	}
 	snprintf(seq, sizeof seq, "%llu", (unsigned long long)c->e[i - 1].seq);
 	t->who[0][0] = t->who[1][0] = t->who[2][0] = '\0';
+	snprintf(t->rcpt_room, sizeof t->rcpt_room, "%s", room);
 	request(t, "receipts", room, seq);
+}
+
+/*
+ * The relay refused something about ref: if it is the /receipts asked,
+ * say the counts of our newest message as the last RSTATE gave them
+ * (the relay names members only while it keeps the message). True if
+ * said here.
+ */
+bool
+ui_members_error(struct tui *t, const char *ref, const char *text)
+{
+	const struct ui_rstate *st;
+
+	if (t->rcpt_room[0] == '\0' || strcasecmp(ref, t->rcpt_room) != 0)
+		return false;
+	t->rcpt_room[0] = '\0';
+	if ((st = ui_members_rstate(t, ref)) == NULL)
+		return false;
+	ui_tui_log(t, "receipts of %s: %s", ref, text);
+	ui_tui_notice(t, false,
+	    "Your last message in %s: delivered to %llu of %llu, read by %llu",
+	    ref, (unsigned long long)st->delivered,
+	    (unsigned long long)st->members, (unsigned long long)st->read);
+	return true;
 }
 
 /* /mute: the room rings no more but for mentions; again: it rings. */
@@ -419,6 +444,8 @@ ev_room_state(void *arg, const char *room, uint64_t seq, uint64_t members,
 		r->delivered = delivered;
 		r->read = read;
 	}
+	if (strcasecmp(room, t->rcpt_room) == 0)
+		t->rcpt_room[0] = '\0';
 	if (t->who[0][0] != '\0' || t->who[1][0] != '\0' ||
 	    t->who[2][0] != '\0') {
 		ui_tui_notice(t, false,

@@ -346,6 +346,8 @@ ev_error(void *arg, const char *code, const char *ref, const char *text)
 	struct tui *t = arg;
 
 	ui_tui_log(t, "relay error %s (%s): %s", code, ref, text);
+	if (ui_members_error(t, ref, text))
+		return; /* /receipts: what is known said instead */
 	if (strcmp(code, "NAME_IN_USE") == 0)
 		t->name_in_use = true; /* said by the state that follows */
 	else if (strcmp(code, "AUTH_FAILED") == 0)

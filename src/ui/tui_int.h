@@ -140,6 +140,7 @@ struct tui {
 	struct ui_rstate *rstate; /* the last RSTATE per room */
 	size_t nrstate;
 	char who[3][200]; /* /receipts: read, delivered, neither */
+	char rcpt_room[40]; /* /receipts asked there, no answer yet */
 };
 
 /* A member in the member list, as RMEMBER said. */
@@ -271,6 +272,7 @@ bool ui_members_mentions(struct tui *, const struct client_msg *);
 const struct ui_rstate *ui_members_rstate(struct tui *, const char *);
 int ui_members_header(struct tui *);
 void ui_members_events(struct client_events *);
+bool ui_members_error(struct tui *, const char *, const char *);
 
 /* login.c: the login form. */
 int ui_login_form(struct ui_config *, char *, size_t, const char *);

@@ -76,6 +76,9 @@ pass "a mention is highlighted, a plain message is not"
 wait_for alice "last: delivered to 1 of 1, read by 1"
 wait_gone bob "^ #team +@"
 pass "reading the room reaches its author as a receipt"
+say alice "/receipts"
+wait_for alice "Read by: bob; delivered to: nobody; not yet: nobody|Your last message in #team: delivered to 1 of 1, read by 1"
+pass "/receipts says who read alice's last message (or how many)"
 
 # bob answers: in alice's pane his name has a colour of its own, never
 # the colour of alice's own messages (cyan).
