@@ -45,6 +45,7 @@ tg_unit_test(test_client_outbox tests/client/test_outbox.c tg_client)
 tg_unit_test(test_client_known tests/client/test_known.c tg_client)
 tg_unit_test(test_client_discover tests/client/test_discover.c tg_client)
 tg_unit_test(test_client_session tests/client/test_session.c tg_client)
+tg_unit_test(test_client_rooms tests/client/test_rooms.c tg_client)
 tg_unit_test(test_ui_text tests/ui/test_text.c tg_ui)
 tg_unit_test(test_ui_editor tests/ui/test_editor.c tg_ui)
 tg_unit_test(test_ui_paths tests/ui/test_paths.c tg_ui)
@@ -55,6 +56,7 @@ tg_unit_test(test_ui_format tests/ui/test_format.c tg_ui)
 tg_unit_test(test_ui_history tests/ui/test_history.c tg_ui)
 tg_unit_test(test_ui_complete tests/ui/test_complete.c tg_ui)
 tg_unit_test(test_ui_hotlist tests/ui/test_hotlist.c tg_ui)
+tg_unit_test(test_ui_room tests/ui/test_room.c tg_ui)
 tg_unit_test(test_server_router tests/server/test_router.c tg_server)
 tg_unit_test(test_server_directory tests/server/test_directory.c tg_server)
 tg_unit_test(test_server_store tests/server/test_store.c tg_server)
@@ -109,7 +111,7 @@ target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
 foreach(story bugs chat escapes files fits input layout login nav p2p reconnect
     pinned reading
     scroll search notify reply find transfers signin keys notices
-    offers xferlist devices)
+    offers xferlist devices rooms)
   add_test(NAME tui_${story}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${story}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(tui_${story} PROPERTIES TIMEOUT 300
@@ -201,3 +203,7 @@ tg_unit_test(test_server_seqlog tests/server/test_seqlog.c tg_server
 # data folder (the fixture of tests/server/fixtures).
 tg_integration_test(test_devices tests/integration/test_devices.c)
 target_link_libraries(test_devices PRIVATE tg_fixture_schema1)
+tg_integration_test(test_rooms tests/integration/test_rooms.c)
+
+# Rooms through the headless commands (termgram room, send, recv).
+tg_integration_test(test_room_cmds tests/integration/test_room_cmds.c)

@@ -20,7 +20,7 @@ lower_key(char *key, const char *name)
 {
 	size_t i;
 
-	for (i = 0; name[i] != '\0' && i < 32; i++)
+	for (i = 0; name[i] != '\0' && i < 33; i++)
 		key[i] = (char)tolower((unsigned char)name[i]);
 	key[i] = '\0';
 	return i;
@@ -79,13 +79,14 @@ entry_fill(struct client_entry *e, const struct client_msg *m)
 	e->outgoing = m->outgoing;
 	e->state = m->state;
 	e->direct = m->direct;
+	e->seq = m->seq;
 }
 
 /* The conversation with peer if it was loaded, else NULL. */
 struct client_convo *
 client_convos_find(struct client_convos *cs, const char *peer)
 {
-	char key[33];
+	char key[34];
 	size_t n = lower_key(key, peer);
 
 	return util_map_get(cs->by_peer, key, n);
@@ -96,7 +97,7 @@ struct client_convo *
 client_convos_get(struct client_convos *cs, const char *peer)
 {
 	struct client_convo *c;
-	char key[33];
+	char key[34];
 	size_t n = lower_key(key, peer);
 
 	if ((c = util_map_get(cs->by_peer, key, n)) != NULL)
@@ -267,6 +268,22 @@ client_convos_set_direct(
 	for (i = c != NULL ? c->n : 0; i > 0; i--) {
 		if (c->e[i - 1].outgoing && strcmp(c->e[i - 1].id, id) == 0) {
 			c->e[i - 1].direct = true;
+			return;
+		}
+	}
+}
+
+/* Our message id to room got its number in the room's log. */
+void
+client_convos_set_seq(
+    struct client_convos *cs, const char *room, const char *id, uint64_t seq)
+{
+	struct client_convo *c = client_convos_find(cs, room);
+	size_t i;
+
+	for (i = c != NULL ? c->n : 0; i > 0; i--) {
+		if (c->e[i - 1].outgoing && strcmp(c->e[i - 1].id, id) == 0) {
+			c->e[i - 1].seq = seq;
 			return;
 		}
 	}

@@ -24,10 +24,11 @@ struct client_entry {
 	bool outgoing;
 	enum client_msg_state state;
 	bool direct; /* ours, delivered over a direct connection */
+	uint64_t seq; /* a room entry: its number in the room's log, or 0 */
 };
 
 struct client_convo {
-	char peer[33];
+	char peer[34]; /* a name, or a room ("#team") */
 	struct client_entry *e; /* oldest first */
 	size_t n, cap;
 	bool complete; /* nothing older in the store */
@@ -48,6 +49,8 @@ void client_convos_set_direct(
     struct client_convos *, const char *, const char *);
 void client_convos_set_state(
     struct client_convos *, const char *, const char *, enum client_msg_state);
+void client_convos_set_seq(
+    struct client_convos *, const char *, const char *, uint64_t);
 void client_convo_clear(struct client_convo *);
 long client_convo_search(
     struct client_convos *, struct client_convo *, const char *, long, int);

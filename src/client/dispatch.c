@@ -186,8 +186,22 @@ on_synced(struct client_session *s)
 static void
 on_typing(struct client_session *s, const struct proto_frame *fr)
 {
-	char from[PROTO_MAX_NAME + 1];
+	char from[PROTO_MAX_NAME + 1], room[PROTO_MAX_ROOM + 1];
 
+	if (fr->arg[1].len > 0 && fr->arg[1].p[0] == '#') {
+		/* In a room: another member's, never our own echo. */
+		if (s->ev->on_room_typing == NULL ||
+		    proto_name_eq(
+		        fr->arg[0], (struct proto_slice){s->me, strlen(s->me)}))
+			return;
+		snprintf(from, sizeof from, "%.*s", (int)fr->arg[0].len,
+		    fr->arg[0].p);
+		snprintf(room, sizeof room, "%.*s", (int)fr->arg[1].len,
+		    fr->arg[1].p);
+		s->ev->on_room_typing(
+		    s->arg, room, from, proto_slice_eq(fr->arg[2], "on"));
+		return;
+	}
 	if (s->ev->on_typing == NULL ||
 	    !proto_name_eq(
 	        fr->arg[1], (struct proto_slice){s->me, strlen(s->me)}))
@@ -324,6 +338,15 @@ handle_relay(struct client_session *s, const struct proto_frame *fr)
 	case PROTO_V_DEVCOUNT:
 		on_active(s, fr);
 		return true;
+	case PROTO_V_RINFO:
+	case PROTO_V_REVENT:
+	case PROTO_V_RPOS:
+	case PROTO_V_RMEMBER:
+	case PROTO_V_RMEMBERS:
+	case PROTO_V_RWHO:
+	case PROTO_V_RSTATE:
+	case PROTO_V_RLIST:
+		return client_rooms_frame(s, fr);
 	case PROTO_V_STATS:
 		if (s->light != NULL && fr->nargs == 1)
 			client_light_learn(s, fr->arg[0]);
@@ -348,6 +371,12 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 	}
 	switch (fr->verb) {
 	case PROTO_V_MSG:
+		/* A room's message comes from the relay only. */
+		if (fr->arg[1].len > 0 && fr->arg[1].p[0] == '#') {
+			if (route == CLIENT_ROUTE_RELAY)
+				client_rooms_msg(s, fr);
+			break;
+		}
 		client_recv_msg(s, fr, route);
 		break;
 	case PROTO_V_ACK:

@@ -51,7 +51,9 @@ ob_may_direct(void *arg, const char *to)
 {
 	struct client_session *s = arg;
 
-	return s->p2p != NULL && s->devcount <= 1 && peer_online(s, to);
+	/* A room's message goes by the relay only, to its log. */
+	return s->p2p != NULL && s->devcount <= 1 && to[0] != '#' &&
+	    peer_online(s, to);
 }
 
 /* The outbox sends to the peer itself. */

@@ -15,7 +15,7 @@
 struct out_msg {
 	TAILQ_ENTRY(out_msg) entry;
 	char id[PROTO_MAX_ID + 1];
-	char to[PROTO_MAX_NAME + 1];
+	char to[PROTO_MAX_ROOM + 1];
 	uint64_t ts;
 	char *body;
 	size_t len;
@@ -122,7 +122,7 @@ static void
 out_settle(struct client_outbox *ob, struct out_msg *m,
     enum client_msg_state st, bool direct)
 {
-	char id[PROTO_MAX_ID + 1], to[PROTO_MAX_NAME + 1];
+	char id[PROTO_MAX_ID + 1], to[PROTO_MAX_ROOM + 1];
 
 	memcpy(id, m->id, sizeof id);
 	memcpy(to, m->to, sizeof to);

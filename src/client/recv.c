@@ -230,6 +230,10 @@ client_session_mark_read(struct client_session *s, const char *peer)
 	struct client_convo *cv;
 	size_t i, from = s->nreads;
 
+	if (peer[0] == '#') {
+		client_rooms_mark_read(s, peer);
+		return;
+	}
 	if (client_store_unread_of(s->store, peer, mark_one, s) < 0)
 		return;
 	for (i = from; i < s->nreads; i++)
@@ -259,6 +263,10 @@ client_session_mark_read_upto(
 	struct client_entry *e;
 	size_t i, last;
 
+	if (peer[0] == '#') {
+		client_rooms_mark_read_upto(s, peer, id);
+		return;
+	}
 	if (cv == NULL)
 		return;
 	for (last = cv->n; last > 0 && strcmp(cv->e[last - 1].id, id) != 0;)

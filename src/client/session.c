@@ -66,6 +66,7 @@ session_turn_end(struct net_loop *loop, void *arg)
 		return;
 	}
 	client_recv_flush(s);
+	client_rooms_flush(s);
 	if (client_session_is_up(s))
 		client_outbox_pump(s->outbox, s->me, s->max_frame);
 	client_xfers_pump(s->xfers, net_loop_now(s->loop));
@@ -447,6 +448,7 @@ client_session_free(struct client_session *s)
 	free(s->user);
 	free(s->password);
 	free(s->data_dir);
+	client_rooms_free(s);
 	free(s->rcpts);
 	free(s->reads);
 	free(s);
@@ -495,7 +497,13 @@ static int
 msg_check(
     const char *to, const char *body, size_t len, char *err, size_t errlen)
 {
-	if (!proto_is_name(to, strlen(to))) {
+	if (to[0] == '#' && !proto_is_room(to, strlen(to))) {
+		snprintf(err, errlen,
+		    "'%s' is not a valid room: # and 1-32 of A-Z a-z 0-9 _ . -",
+		    to);
+		return -1;
+	}
+	if (to[0] != '#' && !proto_is_name(to, strlen(to))) {
 		snprintf(err, errlen, "'%s' is not a valid name", to);
 		return -1;
 	}

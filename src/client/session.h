@@ -68,6 +68,27 @@ struct client_config {
 	enum client_trust trust;
 };
 
+enum client_room_role {
+	CLIENT_ROOM_NONE = 0,
+	CLIENT_ROOM_INVITED,
+	CLIENT_ROOM_MEMBER,
+	CLIENT_ROOM_ADMIN,
+	CLIENT_ROOM_OWNER
+};
+
+/* A room as the relay last told (RINFO), plus our own positions. */
+struct client_room {
+	char name[34]; /* "#team", as created */
+	bool invite_only;
+	uint64_t members;
+	enum client_room_role role;
+	uint64_t last; /* seq of the newest entry of its log (RINFO) */
+	uint64_t delivered; /* the highest seq this device has stored */
+	uint64_t read; /* the highest seq read (here or on another device) */
+	unsigned unread; /* messages stored past read */
+	char topic[1025]; /* "" for none */
+};
+
 /* Core to UI: what happened. Any may be NULL. */
 struct client_events {
 	void (*on_state)(
@@ -96,6 +117,40 @@ struct client_events {
 	    void *, const char *, uint64_t, uint64_t, bool, uint64_t);
 	/* DEVCOUNT: how many devices the user has, asked or not. */
 	void (*on_devcount)(void *, uint64_t);
+
+	/* Rooms (docs/protocol.md "Rooms"). A room's messages are a
+	 * conversation keyed by the room as written ("#team"): in struct
+	 * client_msg, peer is the room, sender the author, seq its number
+	 * in the room's log. They come through on_message like any. */
+	/* Every RINFO, asked or not: the room's state now (role NONE: we
+	 * left, were kicked or banned). */
+	void (*on_room)(void *, const struct client_room *);
+	/* A fresh REVENT (also stored in the room's conversation as a note
+	 * from "*"): room, seq, ts, actor, kind ("join", "kick", ...),
+	 * target ("-" for none), text (kick reason or topic, "" for none). */
+	void (*on_room_event)(void *, const char *, uint64_t, uint64_t,
+	    const char *, const char *, const char *, const char *);
+	/* The answer to client_session_room(s, "members", room): one call
+	 * per RMEMBER (room, name, role, online, delivered, read), then
+	 * the end: name NULL, the count in delivered. */
+	void (*on_room_member)(void *, const char *, const char *,
+	    enum client_room_role, bool, uint64_t, uint64_t);
+	/* RSTATE: receipts of message seq of room: members (its sender
+	 * excluded), how many have it delivered, how many read it. */
+	void (*on_room_state)(
+	    void *, const char *, uint64_t, uint64_t, uint64_t, uint64_t);
+	/* RWHO: room, seq, member, its state ("none", "delivered", "read"). */
+	void (*on_room_who)(
+	    void *, const char *, uint64_t, const char *, const char *);
+	/* The end of an RLIST answer (its RINFOs came through on_room):
+	 * the count. */
+	void (*on_room_list)(void *, uint64_t);
+	/* What we know of a room changed without an RINFO: an event
+	 * (members, topic, our role), its unread count or read position
+	 * (a message came, it was read here or on another device). */
+	void (*on_room_changed)(void *, const struct client_room *);
+	/* TYPING to a room from a member: room, who, on. */
+	void (*on_room_typing)(void *, const char *, const char *, bool);
 };
 
 void client_config_defaults(struct client_config *);
@@ -134,5 +189,35 @@ bool client_session_device_fp(const struct client_session *, unsigned char *);
 int client_session_devices_drop(struct client_session *, const char *);
 uint64_t client_session_devcount(const struct client_session *);
 bool client_session_is_this_device(const struct client_session *, const char *);
+
+/*
+ * Rooms. A room message is queued with client_session_queue_msg(s,
+ * "#team", ...) and goes by the relay only. client_session_mark_read(s,
+ * "#team") sends the room's read position (RPOS).
+ */
+/* Whether s (len bytes) is a room name: '#' and 1-32 of the name alphabet. */
+bool client_is_room(const char *, size_t);
+const char *client_room_role_name(enum client_room_role);
+/* The rooms known this session (from RINFO), in the order first told. */
+const struct client_room *client_session_rooms(
+    const struct client_session *, size_t *);
+const struct client_room *client_session_room_find(
+    const struct client_session *, const char *);
+/*
+ * A room request: op is one of create (arg "open" or "invite"), join,
+ * leave, invite (arg the name), kick (arg "name" or "name reason"), ban,
+ * unban, admin, unadmin (arg the name), topic (arg the text), members,
+ * list (room NULL), receipts (arg the seq). The answer comes through the
+ * events (on_room, on_room_member, on_room_who/on_room_state,
+ * on_room_list, or on_error with the room as ref). -1 with the reason in
+ * err when offline or the input is bad.
+ */
+int client_session_room(struct client_session *, const char *, const char *,
+    const char *, char *, size_t);
+/*
+ * Whether body mentions me: "@me" at a word boundary, case-insensitive,
+ * or any of words (NULL-terminated, may be NULL) as a whole word.
+ */
+bool client_mentions(const char *, size_t, const char *, const char *const *);
 
 #endif

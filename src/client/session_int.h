@@ -58,7 +58,7 @@ struct client_session {
 
 	struct client_roster *roster;
 	struct client_convos *convos;
-	char active[PROTO_MAX_NAME + 1];
+	char active[PROTO_MAX_ROOM + 1];
 	struct client_xfers *xfers;
 	struct client_p2p *p2p; /* NULL unless in P2P mode */
 	struct client_light *light; /* NULL unless in P2P light mode */
@@ -85,6 +85,12 @@ struct client_session {
 	bool dev_asked;
 	bool await_devcount;
 
+	/* Rooms (rooms.c): as the relay last told, and which of them owe
+	 * the relay their positions at the end of the turn. */
+	struct client_room *rooms;
+	bool *room_due;
+	size_t nrooms, caprooms;
+
 	char buf[PROTO_MAX_FRAME + 64];
 	char body[PROTO_MAX_BODY + 1];
 };
@@ -110,6 +116,15 @@ void client_recv_msg(
     struct client_session *, const struct proto_frame *, enum client_route);
 void client_recv_flush(struct client_session *);
 void client_recv_read_mark(struct client_session *, const struct proto_frame *);
+
+/* rooms.c */
+bool client_rooms_frame(struct client_session *, const struct proto_frame *);
+void client_rooms_msg(struct client_session *, const struct proto_frame *);
+void client_rooms_mark_read(struct client_session *, const char *);
+void client_rooms_mark_read_upto(
+    struct client_session *, const char *, const char *);
+void client_rooms_flush(struct client_session *);
+void client_rooms_free(struct client_session *);
 
 /* links.c */
 void client_links_init(struct client_session *);

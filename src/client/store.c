@@ -31,36 +31,47 @@ enum {
 	CS_WITHDRAW,
 	CS_META_GET,
 	CS_META_PUT,
+	CS_SET_SEQ,
+	CS_ROOM_SEEN,
+	CS_ROOM_POS,
 	CS_COUNT
 };
 
 static const char *const cs_sql[CS_COUNT] = {
     [CS_ADD] = "INSERT OR IGNORE INTO messages(peer_key, peer, sender_key, "
-               "sender, msg_id, ts, body, outgoing, state) VALUES "
-               "(lower(?1), ?1, lower(?2), ?2, ?3, ?4, ?5, ?6, ?7)",
+               "sender, msg_id, ts, body, outgoing, state, room_seq) VALUES "
+               "(lower(?1), ?1, lower(?2), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    /* A room entry's number, once known (our own message's echo). */
+    [CS_SET_SEQ] = "UPDATE messages SET room_seq = ?3 WHERE sender_key = "
+                   "lower(?1) AND msg_id = ?2 AND room_seq = 0",
+    [CS_ROOM_SEEN] = "UPDATE messages SET state = 6 WHERE outgoing = 0 AND "
+                     "state = 5 AND peer_key = lower(?1) AND room_seq <= ?2",
+    [CS_ROOM_POS] = "SELECT coalesce(max(room_seq), 0), coalesce(max(CASE "
+                    "WHEN state != 5 THEN room_seq END), 0) FROM messages "
+                    "WHERE peer_key = lower(?1)",
     /* Own ids are unique; a state only moves forward. */
     [CS_STATE] = "UPDATE messages SET state = ?2 WHERE outgoing = 1 AND "
                  "msg_id = ?1 AND ((?2 = 4 AND state = 0) OR "
                  "(?2 != 4 AND state < ?2 AND state != 4)) AND "
                  "(?3 IS NULL OR peer_key = lower(?3))",
-    [CS_OUTBOX] =
-        "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
-        "state, direct FROM messages WHERE outgoing = 1 AND state = 0 "
-        "ORDER BY rowid",
-    [CS_HISTORY] =
-        "SELECT rowid, peer, sender, msg_id, ts, body, "
-        "outgoing, state, direct FROM messages WHERE peer_key = lower(?1) "
-        "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3",
-    [CS_UNREAD] =
-        "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
-        "state, direct FROM messages WHERE outgoing = 0 AND state = 5 "
-        "ORDER BY rowid",
+    [CS_OUTBOX] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
+                  "state, direct, room_seq FROM messages WHERE outgoing = 1 "
+                  "AND state = 0 "
+                  "ORDER BY rowid",
+    [CS_HISTORY] = "SELECT rowid, peer, sender, msg_id, ts, body, "
+                   "outgoing, state, direct, room_seq FROM messages WHERE "
+                   "peer_key = lower(?1) "
+                   "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3",
+    [CS_UNREAD] = "SELECT rowid, peer, sender, msg_id, ts, body, outgoing, "
+                  "state, direct, room_seq FROM messages WHERE outgoing = 0 "
+                  "AND state = 5 "
+                  "ORDER BY rowid",
     [CS_UNREAD_COUNTS] = "SELECT peer, count(*) FROM messages WHERE "
                          "outgoing = 0 AND state = 5 GROUP BY peer_key",
-    [CS_UNREAD_OF] =
-        "SELECT rowid, peer, sender, msg_id, ts, body, "
-        "outgoing, state, direct FROM messages WHERE outgoing = 0 AND "
-        "state = 5 AND peer_key = lower(?1) ORDER BY rowid",
+    [CS_UNREAD_OF] = "SELECT rowid, peer, sender, msg_id, ts, body, "
+                     "outgoing, state, direct, room_seq FROM messages WHERE "
+                     "outgoing = 0 AND "
+                     "state = 5 AND peer_key = lower(?1) ORDER BY rowid",
     [CS_DIRECT] = "UPDATE messages SET direct = 1 WHERE outgoing = 1 AND "
                   "msg_id = ?1",
     [CS_SEEN] = ("UPDATE messages SET state = 6 WHERE outgoing = 0 "
@@ -94,6 +105,7 @@ static const char cs_schema[] =
     "  outgoing INTEGER NOT NULL,"
     "  state INTEGER NOT NULL,"
     "  direct INTEGER NOT NULL DEFAULT 0,"
+    "  room_seq INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE(sender_key, msg_id));"
     "CREATE INDEX IF NOT EXISTS messages_by_peer ON messages(peer_key);"
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages(state) "
@@ -119,6 +131,7 @@ static const char cs_schema[] =
 /* A store from before P2P mode gains the column (an error here only says
  * it has it already). */
 static const char cs_upgrade[] =
+    "ALTER TABLE messages ADD COLUMN room_seq INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN direct INTEGER NOT NULL DEFAULT 0";
 
 struct client_store {
@@ -221,7 +234,7 @@ client_store_in_txn(const struct client_store *s)
 static int
 cs_add(struct client_store *s, const char *peer, const char *sender,
     const char *id, uint64_t ts, const char *body, size_t len, bool out,
-    enum client_msg_state state)
+    enum client_msg_state state, uint64_t seq)
 {
 	sqlite3_stmt *st = db_stmt(s->db, CS_ADD);
 
@@ -234,6 +247,7 @@ cs_add(struct client_store *s, const char *peer, const char *sender,
 	sqlite3_bind_blob(st, 5, len > 0 ? body : "", (int)len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, out);
 	sqlite3_bind_int(st, 7, (int)state);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)seq);
 	if (db_step(s->db, st, "add message") != 0)
 		return -1;
 	return db_changes(s->db);
@@ -244,7 +258,8 @@ int
 client_store_add_outgoing(struct client_store *s, const char *me,
     const char *to, const char *id, uint64_t ts, const char *body, size_t len)
 {
-	int rc = cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_PENDING);
+	int rc =
+	    cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_PENDING, 0);
 
 	return rc < 0 ? -1 : 0;
 }
@@ -258,7 +273,7 @@ int
 client_store_add_carbon(struct client_store *s, const char *me, const char *to,
     const char *id, uint64_t ts, const char *body, size_t len)
 {
-	return cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_STORED);
+	return cs_add(s, to, me, id, ts, body, len, true, CLIENT_MSG_STORED, 0);
 }
 
 /* Take back a message of ours never sent: gone from history and outbox. */
@@ -313,7 +328,7 @@ client_store_add_incoming(struct client_store *s, const char *from,
     const char *id, uint64_t ts, const char *body, size_t len)
 {
 	return cs_add(
-	    s, from, from, id, ts, body, len, false, CLIENT_MSG_RECEIVED);
+	    s, from, from, id, ts, body, len, false, CLIENT_MSG_RECEIVED, 0);
 }
 
 /*
@@ -325,8 +340,8 @@ int
 client_store_add_note(struct client_store *s, const char *peer, const char *id,
     uint64_t ts, const char *body)
 {
-	return cs_add(
-	    s, peer, "*", id, ts, body, strlen(body), false, CLIENT_MSG_SEEN);
+	return cs_add(s, peer, "*", id, ts, body, strlen(body), false,
+	    CLIENT_MSG_SEEN, 0);
 }
 
 /* One of our messages reached its recipient over a direct connection. */
@@ -372,6 +387,7 @@ cs_row(sqlite3_stmt *st, struct client_msg *m)
 	m->outgoing = sqlite3_column_int(st, 6) != 0;
 	m->state = (enum client_msg_state)sqlite3_column_int(st, 7);
 	m->direct = sqlite3_column_int(st, 8) != 0;
+	m->seq = (uint64_t)sqlite3_column_int64(st, 9);
 }
 
 static int
@@ -513,4 +529,64 @@ client_store_xfers(struct client_store *s,
 		n++;
 	}
 	return db_finish(s->db, st, rc, "read transfers") == 0 ? n : -1;
+}
+
+/*
+ * An entry of a room's log (seq): a message from sender (ours when
+ * outgoing: sent by another device, or the echo of one sent here), or
+ * an event (sender "*", seen). 1 if new, 0 if here already (its seq is
+ * then recorded if it had none), -1 on error.
+ */
+int
+client_store_add_room(struct client_store *s, const char *room,
+    const char *sender, const char *id, uint64_t ts, const char *body,
+    size_t len, bool outgoing, uint64_t seq)
+{
+	enum client_msg_state st = outgoing ? CLIENT_MSG_STORED
+	    : strcmp(sender, "*") == 0      ? CLIENT_MSG_SEEN
+	                                    : CLIENT_MSG_RECEIVED;
+	sqlite3_stmt *up;
+	int rc;
+
+	rc = cs_add(s, room, sender, id, ts, body, len, outgoing, st, seq);
+	if (rc != 0)
+		return rc;
+	up = db_stmt(s->db, CS_SET_SEQ);
+	sqlite3_bind_text(up, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 3, (sqlite3_int64)seq);
+	return db_step(s->db, up, "number a room message") != 0 ? -1 : 0;
+}
+
+/* The messages of room up to seq are seen: how many were not, or -1. */
+int
+client_store_room_seen(struct client_store *s, const char *room, uint64_t seq)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_ROOM_SEEN);
+
+	if (client_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, room, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	if (db_step(s->db, st, "mark a room read") != 0)
+		return -1;
+	return db_changes(s->db);
+}
+
+/* The highest seq stored of room, and the highest not unread: 0 or -1. */
+int
+client_store_room_pos(struct client_store *s, const char *room,
+    uint64_t *delivered, uint64_t *read)
+{
+	sqlite3_stmt *st = db_stmt(s->db, CS_ROOM_POS);
+	int rc;
+
+	*delivered = *read = 0;
+	sqlite3_bind_text(st, 1, room, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*delivered = (uint64_t)sqlite3_column_int64(st, 0);
+		*read = (uint64_t)sqlite3_column_int64(st, 1);
+		rc = sqlite3_step(st);
+	}
+	return db_finish(s->db, st, rc, "read a room's positions");
 }

@@ -35,6 +35,8 @@ struct client_msg {
 	bool outgoing;
 	enum client_msg_state state;
 	bool direct; /* ours, delivered over a direct connection (P2P) */
+	uint64_t seq; /* a room message: its number in the room's log (0:
+	               * not known yet, or not a room message) */
 };
 
 /* A transfer kept across restarts: accepted by the user (incoming) or
@@ -69,6 +71,11 @@ int client_store_add_incoming(struct client_store *, const char *, const char *,
 int client_store_add_note(
     struct client_store *, const char *, const char *, uint64_t, const char *);
 int client_store_withdraw(struct client_store *, const char *);
+int client_store_add_room(struct client_store *, const char *, const char *,
+    const char *, uint64_t, const char *, size_t, bool, uint64_t);
+int client_store_room_seen(struct client_store *, const char *, uint64_t);
+int client_store_room_pos(
+    struct client_store *, const char *, uint64_t *, uint64_t *);
 int client_store_meta_put(struct client_store *, const char *, const char *);
 int client_store_meta_get(struct client_store *, const char *, char *, size_t);
 int client_store_set_direct(struct client_store *, const char *);

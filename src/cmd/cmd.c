@@ -21,6 +21,7 @@ static const struct cmd_entry cmd_table[] = {
     {"trust", cmd_trust_main, 0, 2, 2, 0},
     {"devices", cmd_devices_main, CMD_OPT_TIMEOUT, 1, 2, 30},
     {"discover", cmd_discover_main, CMD_OPT_NOUSER, 0, 0, 0},
+    {"room", cmd_room_main, CMD_OPT_TIMEOUT, 1, -1, 30},
 };
 
 /*
@@ -39,6 +40,11 @@ static const char cmd_usage[] =
     "       termgram devices [OPTIONS] pin|unpin|list|active|add FP|\n"
     "                remove FP|drop DEVICE\n"
     "       termgram discover [--port P] [--wait MS] [--user NAME]\n"
+    "       termgram room [OPTIONS] create #ROOM [--invite-only]|join #ROOM|\n"
+    "                leave #ROOM|invite #ROOM NAME|kick #ROOM NAME [REASON]|\n"
+    "                ban #ROOM NAME|unban #ROOM NAME|admin #ROOM NAME|\n"
+    "                unadmin #ROOM NAME|topic #ROOM TEXT|members #ROOM|\n"
+    "                list|receipts #ROOM SEQ\n"
     "\n"
     "OPTIONS (any order, before or after the command's name, before its\n"
     "own arguments):\n"
@@ -83,7 +89,12 @@ static const char cmd_usage[] =
     "       every command's messages; --raw passes it through in TEXT,\n"
     "       keeping only the line escapes. A message you sent from\n"
     "       another device of yours comes as SENT<TAB>TS<TAB>TO<TAB>TEXT\n"
-    "       (not counted by --count).\n"
+    "       (not counted by --count). A message to a room comes as\n"
+    "       ROOM<TAB>TS<TAB>#ROOM<TAB>FROM<TAB>TEXT (counted), an event of\n"
+    "       a room (create, join, leave, invite, kick, ban, unban, admin,\n"
+    "       unadmin, topic) as EVENT<TAB>TS<TAB>#ROOM<TAB>ACTOR<TAB>KIND<TAB>\n"
+    "       TARGET<TAB>TEXT (TARGET - for none; TEXT a kick's reason or the\n"
+    "       topic; not counted).\n"
     "who    prints the contact list: NAME<TAB>online|offline<TAB>LAST-SEEN\n"
     "       (milliseconds since the epoch).\n"
     "sendfile  offers PATH to TO and sends it once accepted, with progress\n"
@@ -110,6 +121,17 @@ static const char cmd_usage[] =
     "       logged in as you (any mode): DEVICE ADDED LAST-SEEN\n"
     "       online|offline BEHIND, one a line; drop DEVICE removes one\n"
     "       (its sessions end, it must log in again as a new device).\n"
+    "room   one request about rooms (#ROOM: # and 1-32 of A-Z a-z 0-9\n"
+    "       _ . -), exit 0 when the relay did it, 1 with its reason if\n"
+    "       not. create (open, or --invite-only), join, leave, invite,\n"
+    "       kick, ban, unban, admin, unadmin and topic print the room's\n"
+    "       state after it, as list prints every room you may join or are\n"
+    "       in: #ROOM<TAB>open|invite<TAB>MEMBERS<TAB>ROLE<TAB>TOPIC.\n"
+    "       members prints NAME<TAB>ROLE<TAB>online|offline; receipts\n"
+    "       prints NAME<TAB>none|delivered|read per member for message SEQ\n"
+    "       (its number in the room), then\n"
+    "       RECEIPTS<TAB>SEQ<TAB>MEMBERS<TAB>DELIVERED<TAB>READ. To write\n"
+    "       to a room: termgram send '#ROOM' TEXT.\n"
     "discover  broadcasts DISCOVER on UDP port P (default 7733) on each\n"
     "       IPv4 interface, waits MS ms and prints each relay that\n"
     "       answered: NAME<TAB>ADDR:PORT<TAB>FINGERPRINT<TAB>TRUST, the\n"

@@ -44,7 +44,13 @@ cmd_recv_show(struct cmd_run *r, const struct client_msg *m)
 	if (r->done)
 		return;
 	client_store_mark_seen(client_session_store(r->s), m->sender, m->id);
-	printf("%llu\t", (unsigned long long)m->ts);
+	if (m->peer[0] == '#') {
+		printf("ROOM\t%llu\t", (unsigned long long)m->ts);
+		util_esc_write(stdout, m->peer, strlen(m->peer),
+		    UTIL_ESC_LINE | UTIL_ESC_TERM);
+		putchar('\t');
+	} else
+		printf("%llu\t", (unsigned long long)m->ts);
 	util_esc_write(stdout, m->sender, strlen(m->sender),
 	    UTIL_ESC_LINE | UTIL_ESC_TERM);
 	putchar('\t');
@@ -119,7 +125,28 @@ cmd_recv_on_xfer(void *arg, const struct client_xfer *x)
 		    "file %s from %s: %s", x->name, x->peer, x->reason);
 }
 
+/* An event of a room, printed once as
+ * EVENT<TAB>TS<TAB>#ROOM<TAB>ACTOR<TAB>KIND<TAB>TARGET<TAB>TEXT. */
+static void
+cmd_recv_on_room_event(void *arg, const char *room, uint64_t seq, uint64_t ts,
+    const char *actor, const char *kind, const char *target, const char *text)
+{
+	struct cmd_run *r = arg;
+
+	(void)seq;
+	if (r->done)
+		return;
+	printf("EVENT\t%llu\t", (unsigned long long)ts);
+	util_esc_write(
+	    stdout, room, strlen(room), UTIL_ESC_LINE | UTIL_ESC_TERM);
+	printf("\t%s\t%s\t%s\t", actor, kind, target);
+	cmd_recv_field(r->self, text, strlen(text));
+	putchar('\n');
+	fflush(stdout);
+}
+
 static const struct client_events cmd_recv_events = {
+    .on_room_event = cmd_recv_on_room_event,
     .on_xfer = cmd_recv_on_xfer,
     .on_state = cmd_run_on_state,
     .on_message = cmd_recv_on_message,

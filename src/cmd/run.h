@@ -53,6 +53,8 @@ int cmd_sendfile_main(const struct cmd_args *);
 int cmd_echo_main(const struct cmd_args *);
 int cmd_trust_main(const struct cmd_args *);
 int cmd_devices_main(const struct cmd_args *);
+int cmd_room_main(const struct cmd_args *);
+int cmd_room_check(int, char **);
 int cmd_discover_main(const struct cmd_args *);
 int cmd_discover_pick(struct cmd_args *);
 

@@ -21,6 +21,7 @@ static const char *const proto_err_names[PROTO_ERR_COUNT] = {
     [PROTO_ERR_RATE_LIMIT] = "RATE_LIMIT",
     [PROTO_ERR_QUOTA] = "QUOTA",
     [PROTO_ERR_INTERNAL] = "INTERNAL",
+    [PROTO_ERR_NO_SUCH_ROOM] = "NO_SUCH_ROOM",
     [PROTO_ERR_UNKNOWN] = "UNKNOWN",
 };
 

@@ -127,6 +127,13 @@ proto_is_id(const char *s, size_t len)
 	return true;
 }
 
+/* Whether s is a room: '#' and a name. */
+bool
+proto_is_room(const char *s, size_t len)
+{
+	return len >= 2 && s[0] == '#' && proto_is_name(s + 1, len - 1);
+}
+
 /* Parse an unsigned decimal: no sign, no leading zeros, at most 64 bits. */
 int
 proto_parse_u64(const char *s, size_t len, uint64_t *out)
@@ -308,7 +315,15 @@ proto_field_ok(const struct proto_field *f, struct proto_slice s)
 		return s.len >= 1 && s.len <= 32 && i == s.len;
 	case K_REF:
 		return (s.len == 1 && s.p[0] == '-') ||
-		    proto_is_name(s.p, s.len) || proto_is_id(s.p, s.len);
+		    proto_is_name(s.p, s.len) || proto_is_id(s.p, s.len) ||
+		    proto_is_room(s.p, s.len);
+	case K_ROOM:
+		return proto_is_room(s.p, s.len);
+	case K_DEST:
+		return proto_is_name(s.p, s.len) || proto_is_room(s.p, s.len);
+	case K_TARGET:
+		return (s.len == 1 && s.p[0] == '-') ||
+		    proto_is_name(s.p, s.len);
 	case K_ENUM:
 		for (i = 0; f->words[i] != NULL; i++) {
 			if (proto_slice_eq(s, f->words[i]))
@@ -350,12 +365,15 @@ proto_field_refuse(const struct proto_schema *sc, const struct proto_field *f,
 	    [K_HEX64] = "expected 64 hexadecimal digits",
 	    [K_WORD] = "expected 1-128 printable characters",
 	    [K_CODE] = "expected an error code",
-	    [K_REF] = "expected an id, a name or -",
+	    [K_REF] = "expected an id, a name, a room or -",
 	    [K_IP] = "expected an IPv4 or [IPv6] address",
 	    [K_ADDR] = "expected an IPv4 or [IPv6] address, ':' and a port",
 	    [K_PAD] = "expected one or more '-'",
 	    [K_DEVICE] = "a device is -, 64 hexadecimal digits, or @ and an "
 	                 "id",
+	    [K_ROOM] = "a room is # and 1-32 of A-Z a-z 0-9 _ . -",
+	    [K_DEST] = "expected a name or a room (# and a name)",
+	    [K_TARGET] = "expected a name or -",
 	};
 
 	if (f->kind == K_ENUM)
@@ -459,6 +477,13 @@ proto_verb_refuse(struct proto_slice verb, struct proto_error *err)
 	}
 }
 
+/* Whether a field may stand as the ref of an ERR: an id or a room. */
+static bool
+proto_ref_ok(struct proto_slice s)
+{
+	return proto_is_id(s.p, s.len) || proto_is_room(s.p, s.len);
+}
+
 /* The shape of sc with nargs fields, or NULL. */
 static const struct proto_shape *
 proto_shape_find(const struct proto_schema *sc, size_t nargs)
@@ -505,15 +530,14 @@ proto_header_parse(const char *line, size_t len, struct proto_frame *fr,
 		    "%s takes %zu fields after the verb, not %zu", sc->name,
 		    sc->shape[0].nargs, n - 1);
 		if (sc->ref >= 0 && (size_t)sc->ref + 1 < n &&
-		    n <= PROTO_MAX_ARGS + 1 &&
-		    proto_is_id(f[sc->ref + 1].p, f[sc->ref + 1].len))
+		    n <= PROTO_MAX_ARGS + 1 && proto_ref_ok(f[sc->ref + 1]))
 			err->ref = f[sc->ref + 1];
 		return PROTO_ERROR;
 	}
 	for (i = 0; i < sh->nargs; i++) {
 		if (proto_field_check(sc, &sh->f[i], i, f[i + 1], err) != 0) {
 			if (sc->ref >= 0 && (size_t)sc->ref != i &&
-			    proto_is_id(f[sc->ref + 1].p, f[sc->ref + 1].len))
+			    proto_ref_ok(f[sc->ref + 1]))
 				err->ref = f[sc->ref + 1];
 			return PROTO_ERROR;
 		}

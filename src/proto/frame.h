@@ -24,6 +24,7 @@
 #define PROTO_MAX_BODY 32768 /* MSG body, decoded */
 #define PROTO_MAX_TEXT 1024 /* reasons, file names, passwords */
 #define PROTO_MAX_NAME 32
+#define PROTO_MAX_ROOM 33 /* '#' and a name */
 #define PROTO_MAX_ID 64
 #define PROTO_MAX_ARGS 7 /* fields after the verb */
 #define PROTO_MAX_DIGITS 20
@@ -67,6 +68,23 @@ enum proto_verb {
 	PROTO_V_DEVICE,
 	PROTO_V_ACTIVE,
 	PROTO_V_DEVCOUNT,
+	PROTO_V_RCREATE,
+	PROTO_V_RJOIN,
+	PROTO_V_RLEAVE,
+	PROTO_V_RINVITE,
+	PROTO_V_RKICK,
+	PROTO_V_RBAN,
+	PROTO_V_RADMIN,
+	PROTO_V_RTOPIC,
+	PROTO_V_RINFO,
+	PROTO_V_RMEMBERS,
+	PROTO_V_RMEMBER,
+	PROTO_V_RLIST,
+	PROTO_V_REVENT,
+	PROTO_V_RPOS,
+	PROTO_V_RRCPT,
+	PROTO_V_RWHO,
+	PROTO_V_RSTATE,
 	PROTO_V_COUNT
 };
 
@@ -139,6 +157,8 @@ enum proto_err proto_frame_err_code(const struct proto_frame *);
 
 bool proto_is_name(const char *, size_t);
 bool proto_is_id(const char *, size_t);
+bool proto_is_room(const char *, size_t);
+bool proto_verb_is_room(enum proto_verb);
 int proto_parse_u64(const char *, size_t, uint64_t *);
 bool proto_slice_eq(struct proto_slice, const char *);
 bool proto_name_eq(struct proto_slice, struct proto_slice);

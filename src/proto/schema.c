@@ -12,6 +12,13 @@ static const char *const w_ack[] = {"stored", NULL};
 static const char *const w_pinop[] = {"add", "remove", "drop", NULL};
 static const char *const w_keep[] = {"keep", NULL};
 static const char *const w_keeptake[] = {"keep", "take", NULL};
+static const char *const w_rmode[] = {"open", "invite", NULL};
+static const char *const w_rrole[] = {
+    "owner", "admin", "member", "invited", "none", NULL};
+static const char *const w_rmrole[] = {"owner", "admin", "member", NULL};
+static const char *const w_rwho[] = {"none", "delivered", "read", NULL};
+static const char *const w_revent[] = {"create", "join", "leave", "invite",
+    "kick", "ban", "unban", "admin", "unadmin", "topic", NULL};
 
 #define F(k, w)                                                                \
 	{                                                                      \
@@ -26,6 +33,8 @@ static const char *const w_keeptake[] = {"keep", "take", NULL};
 		.kind = K_ENUM, .what = (w), .words = (l)                      \
 	}
 #define FROM_TO F(K_NAME, "from"), F(K_NAME, "to")
+#define FROM_DEST F(K_NAME, "from"), F(K_DEST, "to")
+#define ROOM F(K_ROOM, "room")
 
 /* Every verb of PROTOCOL.md with the shapes its fields may take. */
 const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
@@ -71,12 +80,16 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
                 F(K_PORT, "p2p-port")}}}},
     [PROTO_V_MSG] = {"MSG", 3, 1,
         {{5,
-            {FROM_TO, F(K_INT, "ts"), F(K_ID, "id"),
-                FT(K_TEXT, "body", PROTO_MAX_BODY)}}}},
+             {FROM_DEST, F(K_INT, "ts"), F(K_ID, "id"),
+                 FT(K_TEXT, "body", PROTO_MAX_BODY)}},
+            /* From the relay only: a room message and its seq. */
+            {6,
+                {FROM_DEST, F(K_INT, "ts"), F(K_ID, "id"),
+                    FT(K_TEXT, "body", PROTO_MAX_BODY), F(K_INT, "seq")}}}},
     [PROTO_V_RCPT] = {"RCPT", 2, 1,
         {{4, {FROM_TO, F(K_ID, "id"), FE("state", w_rcpt)}}}},
     [PROTO_V_TYPING] = {"TYPING", -1, 1,
-        {{3, {FROM_TO, FE("state", w_onoff)}}}},
+        {{3, {FROM_DEST, FE("state", w_onoff)}}}},
     [PROTO_V_ACK] = {"ACK", 0, 1, {{2, {F(K_ID, "id"), FE("state", w_ack)}}}},
     [PROTO_V_FOFFER] = {"FOFFER", 2, 1,
         {{6,
@@ -146,6 +159,46 @@ const struct proto_schema proto_schemas[PROTO_V_COUNT] = {
                 FE("presence", w_presence), F(K_INT, "behind")}}}},
     /* How many devices hold a cursor on the user's inbox. */
     [PROTO_V_DEVCOUNT] = {"DEVCOUNT", -1, 1, {{1, {F(K_INT, "count")}}}},
+    /* Rooms (docs/protocol.md "Rooms"): the room is the ERR's ref. */
+    [PROTO_V_RCREATE] = {"RCREATE", 0, 1, {{2, {ROOM, FE("mode", w_rmode)}}}},
+    [PROTO_V_RJOIN] = {"RJOIN", 0, 1, {{1, {ROOM}}}},
+    [PROTO_V_RLEAVE] = {"RLEAVE", 0, 1, {{1, {ROOM}}}},
+    [PROTO_V_RINVITE] = {"RINVITE", 0, 1, {{2, {ROOM, F(K_NAME, "name")}}}},
+    [PROTO_V_RKICK] = {"RKICK", 0, 1,
+        {{3, {ROOM, F(K_NAME, "name"), FT(K_TEXT, "reason", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_RBAN] = {"RBAN", 0, 1,
+        {{3, {ROOM, F(K_NAME, "name"), FE("state", w_onoff)}}}},
+    [PROTO_V_RADMIN] = {"RADMIN", 0, 1,
+        {{3, {ROOM, F(K_NAME, "name"), FE("state", w_onoff)}}}},
+    [PROTO_V_RTOPIC] = {"RTOPIC", 0, 1,
+        {{2, {ROOM, FT(K_TEXT, "topic", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_RINFO] = {"RINFO", 0, 1,
+        {{6,
+            {ROOM, FE("mode", w_rmode), F(K_INT, "members"),
+                FE("role", w_rrole), F(K_INT, "last"),
+                FT(K_TEXT, "topic", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_RMEMBERS] = {"RMEMBERS", 0, 10,
+        {{1, {ROOM}}, {2, {ROOM, F(K_INT, "count")}}}},
+    [PROTO_V_RMEMBER] = {"RMEMBER", 0, 1,
+        {{6,
+            {ROOM, F(K_NAME, "name"), FE("role", w_rmrole),
+                FE("presence", w_presence), F(K_INT, "delivered"),
+                F(K_INT, "read")}}}},
+    [PROTO_V_RLIST] = {"RLIST", -1, 10, {{0, {{0}}}, {1, {F(K_INT, "count")}}}},
+    [PROTO_V_REVENT] = {"REVENT", 0, 1,
+        {{7,
+            {ROOM, F(K_INT, "seq"), F(K_INT, "ts"), F(K_NAME, "actor"),
+                FE("kind", w_revent), F(K_TARGET, "target"),
+                FT(K_TEXT, "text", PROTO_MAX_TEXT)}}}},
+    [PROTO_V_RPOS] = {"RPOS", 0, 1,
+        {{3, {ROOM, F(K_INT, "delivered"), F(K_INT, "read")}}}},
+    [PROTO_V_RRCPT] = {"RRCPT", 0, 1, {{2, {ROOM, F(K_INT, "seq")}}}},
+    [PROTO_V_RWHO] = {"RWHO", 0, 1,
+        {{4, {ROOM, F(K_INT, "seq"), F(K_NAME, "name"), FE("state", w_rwho)}}}},
+    [PROTO_V_RSTATE] = {"RSTATE", 0, 1,
+        {{5,
+            {ROOM, F(K_INT, "seq"), F(K_INT, "members"), F(K_INT, "delivered"),
+                F(K_INT, "read")}}}},
 };
 
 /* The name of a verb as it stands on the wire. */
@@ -185,6 +238,13 @@ bool
 proto_verb_is_file(enum proto_verb v)
 {
 	return v >= PROTO_V_FOFFER && v <= PROTO_V_FCANCEL;
+}
+
+/* Whether a verb is one of the room requests and answers. */
+bool
+proto_verb_is_room(enum proto_verb v)
+{
+	return v >= PROTO_V_RCREATE && v <= PROTO_V_RSTATE;
 }
 
 /* Whether a verb is a routed frame: VERB|from|to|... (section 3 and 4). */

@@ -28,7 +28,10 @@ enum proto_kind {
 	K_IP, /* dotted IPv4 or bracketed IPv6 */
 	K_ADDR, /* K_IP:K_PORT */
 	K_PAD, /* 1 or more '-' */
-	K_DEVICE /* "-", 64 hexadecimal digits, or '@' and a K_ID */
+	K_DEVICE, /* "-", 64 hexadecimal digits, or '@' and a K_ID */
+	K_ROOM, /* '#' and a K_NAME */
+	K_DEST, /* K_NAME or K_ROOM (MSG and TYPING to) */
+	K_TARGET /* K_NAME or "-" (REVENT target) */
 };
 
 struct proto_field {

@@ -207,6 +207,7 @@ admin_delete(struct admin_conn *c, const char *name)
 	if (t->asker == u || t->target == u)
 		t->used = true;
 	r->st.queue_depth = server_store_queue_depth(r->store);
+	server_rooms_forget_user(r, u);
 	server_directory_remove(&r->dir, u);
 	server_log(SERVER_LOG_INFO,
 	    "admin (uid %u): deleted %s and its %llu queued frames", c->uid,

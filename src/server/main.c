@@ -37,6 +37,8 @@ static const char usage[] =
     "                 [--max-delay S] [--max-per-address N]\n"
     "                 [--max-registrations N] [--config FILE]\n"
     "                 [--keep-days N] [--device-expire-days N]\n"
+    "                 [--max-rooms N] [--max-user-rooms N]\n"
+    "                 [--max-room-members N]\n"
     "                 [--log-format text|json] [--log-file PATH]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "       termgramd --check-config [--config FILE] [options]\n"
@@ -113,6 +115,11 @@ static const char usage[] =
     "  --device-expire-days N  a device not seen this long loses its place\n"
     "                      in its user's inbox; a user's last device never\n"
     "                      does (default 90; 0: never)\n"
+    "  --max-rooms N       rooms on the relay (default 10000; 0: no limit)\n"
+    "  --max-user-rooms N  rooms one name may be in (default 100; 0: no\n"
+    "                      limit)\n"
+    "  --max-room-members N  members of one room (default 1000; 0: no\n"
+    "                      limit)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -211,6 +218,9 @@ static const struct opt opts[] = {
     {"max-name-sessions", OPT_UINT, CFG(max_name_sessions), 1, 100000},
     {"keep-days", OPT_UINT, CFG(keep_days), 0, 36500},
     {"device-expire-days", OPT_UINT, CFG(device_expire_days), 0, 36500},
+    {"max-rooms", OPT_UINT, CFG(max_rooms), 0, 100000000},
+    {"max-user-rooms", OPT_UINT, CFG(max_user_rooms), 0, 1000000},
+    {"max-room-members", OPT_UINT, CFG(max_room_members), 0, 1000000},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -68,6 +68,9 @@ server_config_defaults(struct server_config *cfg)
 	cfg->queue_max_bytes = 256ULL * 1024 * 1024;
 	cfg->queue_max_s_frames = 50000;
 	cfg->queue_max_s_bytes = 128ULL * 1024 * 1024;
+	cfg->max_rooms = 10000;
+	cfg->max_user_rooms = 100;
+	cfg->max_room_members = 1000;
 	cfg->tls = true;
 	cfg->hash_threads = 0; /* one fewer than the CPUs, 1 to 2 */
 	cfg->hash_queue = 16;
@@ -157,6 +160,7 @@ relay_turn_end(struct net_loop *loop, void *arg)
 	server_output_turn(r);
 	server_presence_due(r);
 	server_router_commit(&r->rt);
+	server_rooms_turn(r);
 }
 
 /* The relay's counters as key=value lines in buf; their length. */
@@ -388,10 +392,12 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 	    cfg->queue_max_bytes, cfg->queue_max_s_frames,
 	    cfg->queue_max_s_bytes);
 	server_router_set_keep(&r->rt, cfg->keep_days * 24ULL * 3600 * 1000);
+	r->rt.rooms_route = server_rooms_route;
+	server_rooms_init(r);
 	if (r->store == NULL)
 		goto fail;
 	if (server_directory_load(&r->dir, r->store) != 0 ||
-	    server_router_load(&r->rt) != 0) {
+	    server_router_load(&r->rt) != 0 || server_rooms_load(r) != 0) {
 		snprintf(err, errlen, "%s", server_store_error(r->store));
 		goto fail;
 	}
@@ -489,6 +495,7 @@ server_relay_free(struct server_relay *r)
 	server_directory_udp_stop(r);
 	server_logins_fini(r);
 	server_router_fini(&r->rt);
+	server_rooms_fini(r);
 	server_store_close(r->store);
 	server_directory_fini(&r->dir);
 	net_tls_free(r->tls);

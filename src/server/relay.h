@@ -56,6 +56,9 @@ struct server_config {
 	/* Logs and devices (docs/relay.md, "Retention and devices"). */
 	unsigned keep_days; /* entries kept after every device has them */
 	unsigned device_expire_days; /* unseen devices lose their cursor */
+	unsigned max_rooms; /* rooms on the relay */
+	unsigned max_user_rooms; /* rooms one name is in */
+	unsigned max_room_members; /* members of one room */
 };
 
 void server_config_defaults(struct server_config *);

@@ -81,6 +81,52 @@ struct srv_user {
 	struct srv_fails fails;
 	char good_ip[NET_ADDRSTRLEN];
 	bool locked; /* by the administrator: no login (admin.c) */
+	/* The rooms it has a row in: member, invited or banned (rooms.c). */
+	struct srv_room **rooms;
+	size_t nrooms, caprooms;
+};
+
+/* One room member, invitee or banned name (rooms.c). */
+struct srv_member {
+	struct srv_user *u;
+	int role; /* SRV_ROLE_* */
+	bool invited, banned;
+	int64_t joined; /* seq of its join event */
+	int64_t delivered, read; /* its positions */
+	uint64_t since; /* admin since (seq of the admin event) */
+};
+
+enum { SRV_ROLE_OWNER = 0, SRV_ROLE_ADMIN, SRV_ROLE_MEMBER, SRV_ROLE_NONE };
+
+struct srv_room {
+	char key[PROTO_MAX_ROOM + 1]; /* lower case, with its '#' */
+	char name[PROTO_MAX_ROOM + 1]; /* as created */
+	int mode; /* 0 open, 1 invite */
+	char *topic; /* base64 as sent */
+	uint64_t created;
+	int64_t log;
+	int64_t last; /* the newest entry's seq, 0: none */
+	int64_t last_msg; /* the newest message's seq, and its sender */
+	struct srv_user *last_sender;
+	struct srv_member *m;
+	size_t nm, capm;
+	unsigned nmembers; /* of m, those with a role under SRV_ROLE_NONE */
+	bool moved; /* a position moved this turn: RSTATE due */
+};
+
+/* A session's place in one room's log (rooms.c). */
+struct srv_rpos {
+	struct srv_room *room;
+	int64_t sent; /* entries handed to the session up to */
+	bool backlog; /* entries past sent wait in the log */
+};
+
+/* The rooms of the relay (rooms.c). */
+struct server_rooms {
+	struct util_map *map; /* key -> srv_room */
+	size_t n;
+	struct srv_room **moved; /* RSTATE due at the end of the turn */
+	size_t nmoved, capmoved;
 };
 
 /* What the relay counts per client address (login.c). */
@@ -153,6 +199,9 @@ struct srv_sess {
 	TAILQ_ENTRY(srv_sess) heavy_entry;
 	size_t out_held;
 	bool heavy, over_share;
+	/* Its rooms, where it stands in each (rooms.c). */
+	struct srv_rpos *rpos;
+	size_t nrpos, caprpos;
 };
 
 /*
@@ -248,6 +297,8 @@ struct server_router {
 	struct srv_ack *acks; /* sent after the commit */
 	size_t nacks, capacks;
 	struct net_timer timer;
+	/* MSG and TYPING to a room (rooms.c; NULL: no rooms). */
+	void (*rooms_route)(struct srv_sess *, const struct proto_frame *);
 	char out[PROTO_MAX_FRAME + 256];
 };
 
@@ -295,6 +346,7 @@ struct server_relay {
 	struct server_sessions ss;
 	struct server_logins lg;
 	struct srv_stats st;
+	struct server_rooms rooms;
 	struct server_admin *admin; /* the local socket (admin.c) */
 	char out[PROTO_MAX_FRAME + 256];
 };
@@ -433,6 +485,21 @@ void server_devices_active(struct srv_sess *);
 void server_devices_drop(struct srv_sess *, struct proto_slice);
 void server_devices_count(struct srv_sess *);
 void server_devices_changed(struct srv_user *, const struct srv_sess *);
+
+/* rooms.c */
+void server_rooms_init(struct server_relay *);
+void server_rooms_fini(struct server_relay *);
+int server_rooms_load(struct server_relay *);
+void server_rooms_request(struct srv_sess *, const struct proto_frame *);
+void server_rooms_route(struct srv_sess *, const struct proto_frame *);
+void server_rooms_login(struct srv_sess *);
+void server_rooms_sync(struct srv_sess *);
+void server_rooms_logout(struct srv_sess *);
+void server_rooms_turn(struct server_relay *);
+void server_rooms_touch(struct srv_sess *, uint64_t);
+void server_rooms_forget_user(struct server_relay *, struct srv_user *);
+void server_router_ack(
+    struct server_router *, struct srv_user *, const char *, const char *);
 
 /* retention.c */
 void server_retention_run(struct server_relay *);

@@ -26,7 +26,7 @@
 struct stale {
 	int64_t log;
 	char name[PROTO_MAX_NAME + 3];
-	char reader[UTIL_FP_HEX + 2];
+	char reader[PROTO_MAX_NAME + UTIL_FP_HEX + 4];
 	uint64_t seen;
 };
 
@@ -65,6 +65,7 @@ retention_touch_online(struct server_relay *r, uint64_t now)
 		if (s->user == NULL || s->gone || s->device[0] == '\0')
 			continue;
 		snprintf(name, sizeof name, "u:%s", s->user->key);
+		server_rooms_touch(s, now);
 		if ((log = server_seqlog_lookup(r->store, name)) < 0 ||
 		    (log > 0 &&
 		        server_seqlog_cursor_touch(

@@ -102,6 +102,14 @@ ack_later(struct server_router *rt, struct srv_user *u, const char *dev,
 	rt->nacks++;
 }
 
+/* Promise u an ACK for id after the commit (a room message, rooms.c). */
+void
+server_router_ack(struct server_router *rt, struct srv_user *u, const char *dev,
+    const char *id)
+{
+	ack_later(rt, u, dev, id);
+}
+
 /* Take m out of the grace list. */
 static void
 grace_unlink(struct server_router *rt, struct srv_msg *m)
@@ -766,6 +774,17 @@ server_router_route(
 		router_errf(rt, s, PROTO_ERR_FORBIDDEN, ref,
 		    "you are %s and cannot send as %.*s", s->user->name,
 		    (int)from.len, from.p);
+		return;
+	}
+	/* The seventh field of a room MSG is the relay's to add. */
+	if (fr->verb == PROTO_V_MSG && fr->nargs != 5) {
+		router_errf(rt, s, PROTO_ERR_BAD_FRAME, ref,
+		    "MSG takes 5 fields after the verb, not %zu", fr->nargs);
+		return;
+	}
+	if (to_name.len > 0 && to_name.p[0] == '#') {
+		if (rt->rooms_route != NULL)
+			rt->rooms_route(s, fr);
 		return;
 	}
 	/* A conversation sends to the same user frame after frame: one

@@ -88,20 +88,29 @@ static const char *const seqlog_sql[SL_NSTMT] = {
     [SL_Q_TOTALS] = "SELECT substr(l.name, 3), count(*), "
                     "sum(length(e.frame)) FROM entries e JOIN logs l ON "
                     "l.id = e.log WHERE l.name GLOB 'u:*' GROUP BY e.log",
-    [SL_Q_SENDERS] = "SELECT sender, count(*), sum(length(frame)) FROM "
-                     "entries GROUP BY sender",
+    [SL_Q_SENDERS] = "SELECT e.sender, count(*), sum(length(e.frame)) FROM "
+                     "entries e JOIN logs l ON l.id = e.log WHERE l.name "
+                     "GLOB 'u:*' GROUP BY e.sender",
     [SL_Q_FIND] = "SELECT seq, length(frame) FROM entries WHERE sender = ?1 "
-                  "AND msg_id = ?2 AND kind = 0 AND (?3 IS NULL OR log = "
-                  "(SELECT id FROM logs WHERE name = 'u:' || ?3)) "
+                  "AND msg_id = ?2 AND kind = 0 AND (SELECT name FROM "
+                  "logs WHERE id = entries.log) GLOB 'u:' || "
+                  "coalesce(?3, '*') "
                   "ORDER BY seq LIMIT 1",
     [SL_Q_DEL] = "DELETE FROM entries WHERE seq = ?1",
     [SL_Q_FETCH] = "SELECT e.seq, e.kind, substr(l.name, 3), e.sender, "
                    "e.msg_id, e.frame FROM logs l JOIN entries e ON "
                    "e.log = l.id WHERE l.name = 'u:' || ?1 AND e.seq > ?2 "
                    "ORDER BY e.seq LIMIT ?3",
-    [SL_Q_DEPTH] = "SELECT count(*) FROM entries",
+    [SL_Q_DEPTH] = "SELECT count(*) FROM entries e JOIN logs l ON "
+                   "l.id = e.log WHERE l.name GLOB 'u:*'",
     [SL_Q_COUNT] = "SELECT count(*) FROM entries WHERE log = (SELECT id "
                    "FROM logs WHERE name = 'u:' || ?1)",
+    [SL_LAST] = "SELECT seq, sender FROM entries WHERE log = ?1 "
+                "ORDER BY seq DESC LIMIT 1",
+    [SL_LAST_MSG] = "SELECT seq, sender FROM entries WHERE log = ?1 AND "
+                    "kind = 0 ORDER BY seq DESC LIMIT 1",
+    [SL_SENDER] = "SELECT seq, sender FROM entries WHERE log = ?1 AND "
+                  "seq = ?2 AND kind = 0",
 };
 
 static void sl_trimmed_row(sqlite3_stmt *, struct server_entry *);
@@ -674,4 +683,67 @@ server_seqlog_upgrade(struct db *db, int64_t *frames, int64_t *users)
 	if (db_commit(db) != 0 || seqlog_view(db) != 0)
 		return -1;
 	return 1;
+}
+
+/*
+ * Reader has every entry of log up to floor (a room position): its
+ * floor moves there if it is lower, and what it confirmed under it goes.
+ * A reader without a cursor: nothing. 0, or -1.
+ */
+int
+server_seqlog_cursor_raise(
+    struct server_store *s, int64_t log, const char *reader, int64_t floor)
+{
+	int64_t now;
+
+	if ((now = server_seqlog_cursor_floor(s, log, reader)) < 0)
+		return now == -2 ? 0 : -1;
+	if (floor <= now)
+		return 0;
+	if (sl_exec(s, SL_ACK_UPTO, log, reader, floor, "raise cursor") != 0)
+		return -1;
+	return sl_exec(s, SL_SET_FLOOR, log, reader, floor, "raise cursor");
+}
+
+/* Run a (seq, sender) query: the seq (0: none, -1: error), its sender. */
+static int64_t
+sl_seq_sender(struct server_store *s, size_t which, int64_t log, int64_t seq,
+    char *sender, size_t cap)
+{
+	struct db *db;
+	sqlite3_stmt *st = sl_stmt(s, which, &db);
+	int64_t found = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, log);
+	if (which == SL_SENDER)
+		sqlite3_bind_int64(st, 2, seq);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = sqlite3_column_int64(st, 0);
+		if (sender != NULL)
+			snprintf(sender, cap, "%s",
+			    (const char *)sqlite3_column_text(st, 1));
+		rc = SQLITE_DONE;
+	}
+	return db_finish(db, st, rc, "entry") == 0 ? found : -1;
+}
+
+/*
+ * The newest entry of log (msg: the newest MSG entry): its seq, 0 if
+ * none, -1 on error; its sender's key into sender (cap bytes) if asked.
+ */
+int64_t
+server_seqlog_last(
+    struct server_store *s, int64_t log, bool msg, char *sender, size_t cap)
+{
+	return sl_seq_sender(
+	    s, msg ? SL_LAST_MSG : SL_LAST, log, 0, sender, cap);
+}
+
+/* The sender of MSG entry seq of log: seq, 0 if none, -1 on error. */
+int64_t
+server_seqlog_sender(
+    struct server_store *s, int64_t log, int64_t seq, char *sender, size_t cap)
+{
+	return sl_seq_sender(s, SL_SENDER, log, seq, sender, cap);
 }

@@ -89,6 +89,12 @@ int server_seqlog_cursor_touch(
 int64_t server_seqlog_cursor_floor(
     struct server_store *, int64_t, const char *);
 int64_t server_seqlog_cursor_count(struct server_store *, int64_t);
+int64_t server_seqlog_last(
+    struct server_store *, int64_t, bool, char *, size_t);
+int64_t server_seqlog_sender(
+    struct server_store *, int64_t, int64_t, char *, size_t);
+int server_seqlog_cursor_raise(
+    struct server_store *, int64_t, const char *, int64_t);
 int server_seqlog_cursor_list(
     struct server_store *, int64_t, server_cursor_cb, void *);
 int server_seqlog_stale(

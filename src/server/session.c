@@ -183,6 +183,7 @@ void
 server_session_resume(struct srv_sess *s)
 {
 	server_router_sync(&s->r->rt, s);
+	server_rooms_sync(s);
 	unblock_waiters(s);
 }
 
@@ -233,6 +234,7 @@ server_session_welcome(
 	if (proto_writer_end(&w, &n) == 0)
 		server_session_send(s, r->out, n);
 	server_presence_send_users(r, s);
+	server_rooms_login(s);
 	if (proto_build_bare(r->out, sizeof r->out, &n, PROTO_V_SYNCED) == 0)
 		server_session_send(s, r->out, n);
 	if (s->device_aware)
@@ -240,6 +242,7 @@ server_session_welcome(
 	s->cursor = 0;
 	s->backlog = true;
 	server_router_sync(&r->rt, s);
+	server_rooms_sync(s);
 	if (!was_online)
 		server_presence_change(r, u);
 	server_log(SERVER_LOG_INFO, "%s logged in from %s", u->name, s->ip);
@@ -374,6 +377,8 @@ session_frame(struct srv_sess *s, const struct proto_frame *fr)
 	}
 	if (proto_verb_is_routed(fr->verb))
 		server_router_route(&s->r->rt, s, fr);
+	else if (proto_verb_is_room(fr->verb))
+		server_rooms_request(s, fr);
 	else
 		session_request(s, fr);
 }
@@ -474,6 +479,7 @@ session_user_left(struct srv_sess *s, const char *bye, const char *why)
 
 	server_user_detach(u, s);
 	server_devices_logout(s);
+	server_rooms_logout(s);
 	server_router_flush(&r->rt, u);
 	/* The next session of its device, if any, takes its backlog over. */
 	TAILQ_FOREACH(o, &u->sessions, user_entry)

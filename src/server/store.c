@@ -36,6 +36,13 @@ enum {
 	ST_SET_PW,
 	ST_DEL_USER,
 	ST_DEL_GOOD,
+	ST_ROOM_PUT,
+	ST_ROOM_DEL,
+	ST_ROOM_DEL_MEMBERS,
+	ST_ROOM_LIST,
+	ST_MEMBER_PUT,
+	ST_MEMBER_DEL,
+	ST_MEMBER_LIST,
 	ST_COUNT
 };
 
@@ -60,6 +67,20 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_SET_PW] = "UPDATE users SET pwhash = ?2 WHERE key = ?1",
     [ST_DEL_USER] = "DELETE FROM users WHERE key = ?1",
     [ST_DEL_GOOD] = "DELETE FROM good_ips WHERE key = ?1",
+    [ST_ROOM_PUT] = "INSERT OR REPLACE INTO rooms(key, name, mode, topic, "
+                    "owner, created, log) VALUES (lower(?1), ?1, ?2, ?3, ?4, "
+                    "?5, ?6)",
+    [ST_ROOM_DEL] = "DELETE FROM rooms WHERE key = ?1",
+    [ST_ROOM_DEL_MEMBERS] = "DELETE FROM room_members WHERE room = ?1",
+    [ST_ROOM_LIST] = "SELECT name, mode, topic, owner, created, log FROM "
+                     "rooms ORDER BY key",
+    [ST_MEMBER_PUT] = "INSERT OR REPLACE INTO room_members(room, key, role, "
+                      "joined, delivered, read, invited, banned, since) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_MEMBER_DEL] = "DELETE FROM room_members WHERE room = ?1 AND key = ?2",
+    [ST_MEMBER_LIST] = "SELECT room, key, role, joined, delivered, read, "
+                       "invited, banned, since FROM room_members "
+                       "ORDER BY room, since, key",
 };
 
 /*
@@ -71,8 +92,9 @@ static const char *const store_sql[ST_COUNT] = {
  * resends and receipts from the disk instead of a record per message in
  * memory, came later, and so did good_ips (the address of each name's
  * last good password login, which the name's wait after wrong passwords
- * never holds), and locked (the names an administrator locked): IF NOT
- * EXISTS adds them to an older data folder.
+ * never holds), locked (the names an administrator locked), and rooms
+ * and room_members (docs/relay.md "Rooms in the store"): IF NOT EXISTS
+ * adds them to an older data folder.
  */
 /*
  * The schema version in meta: a relay refuses a store with a higher one.
@@ -102,7 +124,26 @@ static const char store_schema[] =
     "  ip TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS locked("
     "  key TEXT PRIMARY KEY,"
-    "  at INTEGER NOT NULL);";
+    "  at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS rooms("
+    "  key TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  mode INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  log INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS room_members("
+    "  room TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  role INTEGER NOT NULL,"
+    "  joined INTEGER NOT NULL,"
+    "  delivered INTEGER NOT NULL,"
+    "  read INTEGER NOT NULL,"
+    "  invited INTEGER NOT NULL,"
+    "  banned INTEGER NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  PRIMARY KEY(room, key));";
 
 struct server_store {
 	struct db *db;
@@ -594,4 +635,110 @@ server_store_check_file(const char *path, char *err, size_t errlen)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return rc;
+}
+
+/* Write a room's row (in the turn's transaction); 0 or -1. */
+int
+server_store_room_put(struct server_store *s, const struct server_room_row *r)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_ROOM_PUT);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->mode);
+	sqlite3_bind_text(st, 3, r->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->created);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->log);
+	return db_step(s->db, st, "write room");
+}
+
+/* Delete a room and its members' rows. */
+int
+server_store_room_delete(struct server_store *s, const char *key)
+{
+	sqlite3_stmt *st;
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	st = db_stmt(s->db, ST_ROOM_DEL_MEMBERS);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (db_step(s->db, st, "delete room members") != 0)
+		return -1;
+	st = db_stmt(s->db, ST_ROOM_DEL);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "delete room");
+}
+
+/* Write one member's row of a room. */
+int
+server_store_member_put(
+    struct server_store *s, const struct server_member_row *m)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_MEMBER_PUT);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, m->room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, m->role);
+	sqlite3_bind_int64(st, 4, m->joined);
+	sqlite3_bind_int64(st, 5, m->delivered);
+	sqlite3_bind_int64(st, 6, m->read);
+	sqlite3_bind_int(st, 7, m->invited);
+	sqlite3_bind_int(st, 8, m->banned);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)m->since);
+	return db_step(s->db, st, "write member");
+}
+
+/* Delete one member's row of a room. */
+int
+server_store_member_delete(
+    struct server_store *s, const char *room, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(s->db, ST_MEMBER_DEL);
+
+	if (server_store_begin(s) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	return db_step(s->db, st, "delete member");
+}
+
+/* At start: every room, then every member row (by room, by since). */
+int
+server_store_rooms_load(struct server_store *s, server_store_room_cb rcb,
+    server_store_member_cb mcb, void *arg)
+{
+	struct server_room_row r;
+	struct server_member_row m;
+	sqlite3_stmt *st = db_stmt(s->db, ST_ROOM_LIST);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.name = (const char *)sqlite3_column_text(st, 0);
+		r.mode = sqlite3_column_int(st, 1);
+		r.topic = (const char *)sqlite3_column_text(st, 2);
+		r.owner = (const char *)sqlite3_column_text(st, 3);
+		r.created = (uint64_t)sqlite3_column_int64(st, 4);
+		r.log = sqlite3_column_int64(st, 5);
+		rcb(arg, &r);
+	}
+	if (db_finish(s->db, st, rc, "load rooms") != 0)
+		return -1;
+	st = db_stmt(s->db, ST_MEMBER_LIST);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		m.room = (const char *)sqlite3_column_text(st, 0);
+		m.key = (const char *)sqlite3_column_text(st, 1);
+		m.role = sqlite3_column_int(st, 2);
+		m.joined = sqlite3_column_int64(st, 3);
+		m.delivered = sqlite3_column_int64(st, 4);
+		m.read = sqlite3_column_int64(st, 5);
+		m.invited = sqlite3_column_int(st, 6);
+		m.banned = sqlite3_column_int(st, 7);
+		m.since = (uint64_t)sqlite3_column_int64(st, 8);
+		mcb(arg, &m);
+	}
+	return db_finish(s->db, st, rc, "load members");
 }

@@ -99,4 +99,36 @@ sqlite3_backup *server_store_backup_start(
 int server_store_backup_step(sqlite3_backup *, sqlite3 *, int, char *, size_t);
 int server_store_check_file(const char *, char *, size_t);
 
+/* Rooms (rooms.c, docs/relay.md "Rooms in the store"). */
+struct server_room_row {
+	const char *name; /* as created, with its '#' */
+	int mode; /* 0 open, 1 invite */
+	const char *topic; /* base64 as sent, "" for none */
+	const char *owner; /* key */
+	uint64_t created;
+	int64_t log;
+};
+
+struct server_member_row {
+	const char *room; /* key, with its '#' */
+	const char *key;
+	int role; /* 0 owner, 1 admin, 2 member, 3 not a member */
+	int64_t joined, delivered, read;
+	int invited, banned;
+	uint64_t since;
+};
+
+typedef void (*server_store_room_cb)(void *, const struct server_room_row *);
+typedef void (*server_store_member_cb)(
+    void *, const struct server_member_row *);
+int server_store_room_put(
+    struct server_store *, const struct server_room_row *);
+int server_store_room_delete(struct server_store *, const char *);
+int server_store_member_put(
+    struct server_store *, const struct server_member_row *);
+int server_store_member_delete(
+    struct server_store *, const char *, const char *);
+int server_store_rooms_load(struct server_store *, server_store_room_cb,
+    server_store_member_cb, void *);
+
 #endif

@@ -47,6 +47,9 @@ enum {
 	SL_Q_FETCH,
 	SL_Q_DEPTH,
 	SL_Q_COUNT,
+	SL_LAST,
+	SL_LAST_MSG,
+	SL_SENDER,
 	SL_NSTMT
 };
 

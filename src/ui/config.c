@@ -280,6 +280,17 @@ set_notify(struct ui_config *c, const char *v, const char **why)
 	return 0;
 }
 
+/* Words that highlight a room message like "@me": "deploy, urgent". */
+static int
+set_highlight(struct ui_config *c, const char *v, const char **why)
+{
+	*why = "highlight is a list of words, at most 8 of 32 bytes";
+	if (strlen(v) >= sizeof c->highlight)
+		return -1;
+	snprintf(c->highlight, sizeof c->highlight, "%s", v);
+	return 0;
+}
+
 /* A strftime format whose time fits 11 columns, in printable ASCII. */
 static int
 set_time_format(struct ui_config *c, const char *v, const char **why)
@@ -323,6 +334,7 @@ static const struct {
     {"title", set_title},
     {"notify", set_notify},
     {"log", set_log},
+    {"highlight", set_highlight},
 };
 
 /* One line of the file; -1 with what is wrong in why (or in unknown). */

@@ -34,6 +34,7 @@ struct ui_config {
 	bool title; /* unread count in the terminal's title (default on) */
 	enum ui_notify notify; /* desktop notifications (default off) */
 	bool log; /* a plain-text log per conversation (default off) */
+	char highlight[300]; /* words that highlight a room message */
 };
 
 void ui_config_defaults(struct ui_config *);

@@ -10,6 +10,7 @@
 
 #include "ui/format.h"
 #include "ui/paths.h"
+#include "ui/room.h"
 
 static char clock_format[32] = "%H:%M"; /* ui_format_set_clock */
 /* A byte count for people: "512 B", "1.5 MiB". */
@@ -773,10 +774,22 @@ ui_format_entry(const struct client_convo *c, size_t i, int width,
 	size_t n, at, qlen, rest;
 
 	out->date = new_day(c, i);
+	out->quote_off = out->quote_len = 0;
+	if (ui_room_is_event(e)) {
+		/* A room's event, compact: "· bob joined". */
+		out->namelen = 2;
+		memcpy(out->text, "\xc2\xb7 ", 3);
+		n = e->len < UI_ENTRY_BODY ? e->len : UI_ENTRY_BODY;
+		memcpy(out->text + 3, e->body, n);
+		out->nline =
+		    ui_wrap(out->text, n + 3, width, out->line, UI_ENTRY_LINES);
+		if (out->nline > UI_ENTRY_LINES)
+			out->nline = UI_ENTRY_LINES;
+		return (int)out->nline + out->date;
+	}
 	out->namelen = strlen(e->sender);
 	memcpy(out->text, e->sender, out->namelen);
 	memcpy(out->text + out->namelen, ": ", 2);
-	out->quote_off = out->quote_len = 0;
 	at = out->namelen + 2;
 	n = e->len < UI_ENTRY_BODY ? e->len : UI_ENTRY_BODY;
 	if (ui_format_quoted(e->body, n, &qlen, &rest)) {

@@ -28,7 +28,9 @@ enum ui_color {
 	UI_COLOR_DIM,
 	UI_COLOR_MARK,
 	UI_COLOR_READ, /* ✓✓ read: a colour of its own */
-	UI_COLOR_NEW /* the read marker line */
+	UI_COLOR_NEW, /* the read marker line */
+	UI_COLOR_HIGHLIGHT, /* a room message that mentions the user */
+	UI_COLOR_NICK /* a member's name: this and the next 4 (ui/room.h) */
 };
 
 #define UI_ENTRY_BODY 32768 /* bytes of a body shown */

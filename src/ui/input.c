@@ -37,6 +37,7 @@ ui_input_key_of(int kind, wint_t ch)
 	    {KEY_NPAGE, UI_KEY_PGDN},
 	    {KEY_BTAB, UI_KEY_BTAB},
 	    {KEY_F(1), UI_KEY_F1},
+	    {KEY_F(7), UI_KEY_F7},
 	    {KEY_MOUSE, UI_KEY_MOUSE},
 	    {KEY_RESIZE, UI_KEY_RESIZE},
 	    {UI_KEY_PASTE_BEGIN_CURSES, UI_KEY_PASTE_BEGIN},
@@ -115,6 +116,8 @@ run_command(struct tui *t, char *cmd)
 	t->dirty = true;
 	if (ui_lists_command(t, cmd, arg))
 		return; /* /transfers, /find */
+	if (ui_members_command(t, cmd, arg))
+		return; /* /join, /leave, /members, ... */
 	if (strcmp(cmd, "/help") == 0)
 		t->help = true;
 	else if (strcmp(cmd, "/quit") == 0 || strcmp(cmd, "/exit") == 0)
@@ -230,9 +233,17 @@ own_key(struct tui *t, int key)
 		ui_editor_insert(&t->ed, "    ", 4);
 		return true;
 	}
+	/* Alt-=: joins and leaves hidden or shown (WeeChat's key). */
+	if (key == UI_KEY_ALT('=')) {
+		ui_members_command(t, "/filter", "");
+		return true;
+	}
 	if (ui_nav_key(t, key))
 		return true;
 	switch (key) {
+	case UI_KEY_F7:
+		ui_members_toggle(t);
+		break;
 	case UI_KEY_UP:
 	case UI_KEY_CTRL('P'):
 		ui_sidebar_move(t, -1);

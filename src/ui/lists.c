@@ -30,7 +30,7 @@ struct dev_row {
 };
 
 struct find_hit {
-	char peer[33];
+	char peer[34];
 	char id[65];
 	uint64_t ts;
 	char *text; /* "sender: body", for the row */
@@ -169,7 +169,7 @@ jump(struct tui *t)
 	struct find_hit *h;
 	struct client_convo *c;
 	struct ui_view *v;
-	char peer[33], id[65];
+	char peer[34], id[65];
 	size_t i;
 
 	if (l->sel < 0 || (size_t)l->sel >= l->nhits)

@@ -71,7 +71,7 @@ ui_nav_next_unread(struct tui *t)
 
 	ui_sidebar_refresh(t);
 	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
-	n = ui_hotlist_order(t->roster, t->nroster, idx);
+	n = ui_hotlist_order_prio(t->roster, t->mentions, t->nroster, idx);
 	for (i = 0; i < n; i++) {
 		if (strcasecmp(t->roster[idx[i]].name, t->sel) != 0)
 			break;
@@ -117,22 +117,84 @@ ui_nav_query(struct tui *t, const char *arg)
 		    (int)len, arg);
 }
 
-/* Tab: complete a contact's name or a command; several are listed. */
+/* Add name to the n names (room for max), unless there already. */
+static void
+name_add(char (*names)[36], size_t *n, size_t max, const char *prefix,
+    const char *name)
+{
+	char s[36];
+	size_t i;
+
+	snprintf(s, sizeof s, "%s%s", prefix, name);
+	for (i = 0; i < *n; i++) {
+		if (strcasecmp(names[i], s) == 0)
+			return;
+	}
+	if (*n < max)
+		memcpy(names[(*n)++], s, sizeof s);
+}
+
+/*
+ * The names Tab completes the word before the cursor from: after "@" in
+ * a room its members (as the member list last said) and the authors of
+ * its messages, as "@name"; after "/join " the rooms known; else the
+ * contacts and rooms of the sidebar. Returns how many (room for max).
+ */
+static size_t
+candidates(struct tui *t, char (*names)[36], size_t max)
+{
+	const struct client_room *r;
+	struct client_convo *c;
+	size_t ws = t->ed.cur, n = 0, i, nr;
+
+	while (ws > 0 && t->ed.buf[ws - 1] != ' ' && t->ed.buf[ws - 1] != '\n')
+		ws--;
+	if (ws < t->ed.len && t->ed.buf[ws] == '@' &&
+	    ui_members_is_room(t->sel)) {
+		for (i = 0; strcasecmp(t->mem_room, t->sel) == 0 && i < t->nmem;
+		     i++)
+			name_add(names, &n, max, "@", t->mem[i].name);
+		c = client_convos_get(client_session_convos(t->s), t->sel);
+		for (i = c->n; i > 0; i--) {
+			if (strcmp(c->e[i - 1].sender, "*") != 0)
+				name_add(
+				    names, &n, max, "@", c->e[i - 1].sender);
+		}
+		return n;
+	}
+	if (ws == 6 && strncmp(t->ed.buf, "/join ", 6) == 0) {
+		r = client_session_rooms(t->s, &nr);
+		for (i = 0; i < nr; i++)
+			name_add(names, &n, max, "", r[i].name);
+		return n;
+	}
+	for (i = 0; i < t->nroster; i++)
+		name_add(names, &n, max, "", t->roster[i].name);
+	return n;
+}
+
+/* Tab: complete a name, "@member" in a room, a room after /join, or a
+ * command; several are listed. */
 void
 ui_nav_complete(struct tui *t)
 {
-	const char **names;
+	char(*names)[36];
+	const char **p;
 	char list[256];
-	size_t i;
+	size_t i, n, max;
 
 	ui_sidebar_refresh(t);
-	names = xreallocarray(NULL, t->nroster + 1, sizeof *names);
-	for (i = 0; i < t->nroster; i++)
-		names[i] = t->roster[i].name;
-	if (ui_complete(&t->ed, names, t->nroster, list, sizeof list) > 1) {
+	max = t->nroster + t->nmem + 256;
+	names = xreallocarray(NULL, max, sizeof *names);
+	n = candidates(t, names, max);
+	p = xreallocarray(NULL, n + 1, sizeof *p);
+	for (i = 0; i < n; i++)
+		p[i] = names[i];
+	if (ui_complete(&t->ed, p, n, list, sizeof list) > 1) {
 		ui_tui_notice(t, false, "%s", list);
 		t->notice_tab = true;
 	}
+	free(p);
 	free(names);
 }
 
@@ -255,7 +317,7 @@ ui_nav_hotlist(struct tui *t, int cols, char *out, size_t len)
 
 	ui_sidebar_refresh(t);
 	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
-	n = ui_hotlist_order(t->roster, t->nroster, idx);
-	ui_hotlist_format(t->roster, idx, n, cols, out, len);
+	n = ui_hotlist_order_prio(t->roster, t->mentions, t->nroster, idx);
+	ui_hotlist_format_prio(t->roster, t->mentions, idx, n, cols, out, len);
 	free(idx);
 }

@@ -128,24 +128,33 @@ void
 ui_notify_message(struct tui *t, const struct client_msg *m)
 {
 	uint64_t now = client_rt_now_ms();
+	bool room = m->peer != NULL && ui_members_is_room(m->peer);
+	const char *conv = room ? m->peer : m->sender;
+	bool mention = ui_members_mentions(t, m);
 
 	ui_notify_log(t, m->peer != NULL ? m->peer : m->sender, m->sender,
 	    m->body != NULL ? m->body : "", m->body != NULL ? m->len : 0);
-	if (m->outgoing || (!t->away && strcasecmp(m->sender, t->sel) == 0))
+	/* A room's event (someone joined) rings nothing. */
+	if (m->outgoing || strcmp(m->sender, "*") == 0 ||
+	    (!t->away && strcasecmp(conv, t->sel) == 0))
 		return;
-	if (t->away && strcasecmp(m->sender, t->sel) == 0)
-		ui_marker_note(t, m->sender, m->id);
+	if (t->away && strcasecmp(conv, t->sel) == 0)
+		ui_marker_note(t, conv, m->id);
 	if (t->away) {
 		t->away_unread++;
 		set_title(t);
 	}
-	/* A backlog arriving at once rings once a sender, not once a
-	 * message. */
-	if (t->rang_at != 0 && now < t->rang_at + RING_GAP &&
-	    strcasecmp(t->rang_for, m->sender) == 0)
+	/* A muted room rings only for a mention of the user (or of a
+	 * highlight word). */
+	if (room && !mention && ui_members_muted(t, m->peer))
+		return;
+	/* A backlog arriving at once rings once a conversation, not once a
+	 * message; a mention always rings. */
+	if (!mention && t->rang_at != 0 && now < t->rang_at + RING_GAP &&
+	    strcasecmp(t->rang_for, conv) == 0)
 		return;
 	t->rang_at = now;
-	snprintf(t->rang_for, sizeof t->rang_for, "%s", m->sender);
+	snprintf(t->rang_for, sizeof t->rang_for, "%s", conv);
 	if (t->cfg.bell)
 		beep();
 	if (t->cfg.notify != UI_NOTIFY_OFF)

@@ -95,11 +95,20 @@ struct pane_src {
 	struct ui_view_src src;
 };
 
+/* Whether entry i of c is hidden: a join or leave, with /filter on. */
+static bool
+hidden(struct tui *t, const struct client_convo *c, size_t i)
+{
+	return t->filter && ui_room_is_joinleave(&c->e[i]);
+}
+
 static int
 src_lines(void *arg, size_t i)
 {
 	struct pane_src *p = arg;
 
+	if (hidden(p->t, p->c, i))
+		return 0;
 	return entry_text(p->t, p->c, i, p->t->lines) +
 	    ui_marker_at(p->t, p->c, i);
 }
@@ -193,6 +202,47 @@ ui_pane_search(struct tui *t, const char *text)
 		    t->search);
 }
 
+/*
+ * A room's header after its name: how many members, what we are if not
+ * a plain member, the topic, and the receipts of our newest message
+ * (RSTATE): "delivered to 2 of 3, read by 1".
+ */
+static void
+room_header(struct tui *t, WINDOW *w)
+{
+	const struct client_room *r = client_session_room_find(t->s, t->sel);
+	const struct ui_rstate *st = ui_members_rstate(t, t->sel);
+	char line[1200];
+
+	if (r == NULL)
+		return;
+	wattron(w, A_DIM);
+	if (r->role == CLIENT_ROOM_INVITED)
+		snprintf(line, sizeof line, "  invited: /join %s", r->name);
+	else if (r->role == CLIENT_ROOM_NONE)
+		snprintf(line, sizeof line, "  not a member");
+	else
+		snprintf(line, sizeof line, "  %llu member%s%s%s%s%s",
+		    (unsigned long long)r->members, r->members == 1 ? "" : "s",
+		    r->role >= CLIENT_ROOM_ADMIN ? ", " : "",
+		    r->role >= CLIENT_ROOM_ADMIN
+		        ? client_room_role_name(r->role)
+		        : "",
+		    r->topic[0] != '\0' ? " \xc2\xb7 " : "", r->topic);
+	ui_tui_put(w, line, strlen(line), getmaxx(w) - getcurx(w) - 1);
+	wattroff(w, A_DIM);
+	if (st != NULL && r->role >= CLIENT_ROOM_MEMBER) {
+		snprintf(line, sizeof line,
+		    "  last: delivered to %llu of %llu, read by %llu",
+		    (unsigned long long)st->delivered,
+		    (unsigned long long)st->members,
+		    (unsigned long long)st->read);
+		wattron(w, ui_tui_pair(t, UI_COLOR_MARK));
+		ui_tui_put(w, line, strlen(line), getmaxx(w) - getcurx(w) - 1);
+		wattroff(w, ui_tui_pair(t, UI_COLOR_MARK));
+	}
+}
+
 /* The header: name, presence, typing, and whether it is scrolled. */
 void
 ui_pane_draw_header(struct tui *t)
@@ -212,7 +262,9 @@ ui_pane_draw_header(struct tui *t)
 	wattron(w, A_BOLD);
 	mvwaddstr(w, 0, 1, t->sel);
 	wattroff(w, A_BOLD);
-	if (t->state != CLIENT_ONLINE) {
+	if (ui_members_is_room(t->sel))
+		room_header(t, w);
+	else if (t->state != CLIENT_ONLINE) {
 		wattron(w, A_DIM);
 		waddstr(w, "  presence unknown: not connected");
 		wattroff(w, A_DIM);
@@ -306,6 +358,23 @@ draw_text(struct tui *t, int row, const struct client_entry *e,
 	char buf[64];
 	size_t skip = 0;
 
+	if (ui_members_is_room(t->sel) && !e->outgoing) {
+		if (ui_room_is_event(e)) /* an event: one dim line */
+			name = own = A_DIM | ui_tui_pair(t, UI_COLOR_DIM);
+		else if (client_mentions(e->body, e->len,
+		             client_session_me(t->s), t->wordp)) {
+			/* A mention: the name on a highlight, the text bold. */
+			name = A_BOLD |
+			    (t->cfg.color ? ui_tui_pair(t, UI_COLOR_HIGHLIGHT)
+			                  : A_REVERSE);
+			own = A_BOLD;
+		} else /* each member a colour of its own */
+			name = A_BOLD |
+			    ui_tui_pair(t,
+			        (enum ui_color)(UI_COLOR_NICK +
+			            ui_room_nick_color(e->sender)));
+	}
+
 	if (j == 0) {
 		wattron(w, A_DIM);
 		waddstr(w, ui_format_clock(e->ts, buf, sizeof buf));
@@ -346,6 +415,10 @@ draw_entry(struct tui *t, struct client_convo *c, size_t i,
 	int skip = i == v->top ? v->top_line : 0;
 	int n, j, mk, width = getmaxx(t->conv);
 
+	if (hidden(t, c, i)) {
+		*whole = true;
+		return row;
+	}
 	n = entry_text(t, c, i, m);
 	mk = ui_marker_at(t, c, i);
 	n += mk;
@@ -436,9 +509,15 @@ draw_messages(struct tui *t)
 	}
 	if (p.c->n == 0) {
 		wattron(w, A_DIM);
-		mvwprintw(w, 1, 2,
-		    "No messages with %s yet. Type below and press Enter.",
-		    t->sel);
+		if (ui_members_is_room(t->sel))
+			mvwprintw(w, 1, 2,
+			    "Nothing in %s yet. Type below and press Enter.",
+			    t->sel);
+		else
+			mvwprintw(w, 1, 2,
+			    "No messages with %s yet. Type below and press "
+			    "Enter.",
+			    t->sel);
 		wattroff(w, A_DIM);
 		return;
 	}

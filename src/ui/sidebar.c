@@ -13,6 +13,48 @@
 #include "ui/tui_int.h"
 #include "util/xmalloc.h"
 
+/*
+ * The rooms after the contacts, in the order the relay first told them:
+ * the ones joined ("online") and the ones we are invited to; each with
+ * its unread count and, in t->mentions, its unread mentions.
+ */
+static void
+add_rooms(struct tui *t)
+{
+	size_t nr, i, k = t->nroster;
+	const struct client_room *r = client_session_rooms(t->s, &nr);
+	t->roster = xreallocarray(t->roster, k + nr + 1, sizeof *t->roster);
+	t->mentions =
+	    xreallocarray(t->mentions, k + nr + 1, sizeof *t->mentions);
+	memset(t->mentions, 0, (k + nr + 1) * sizeof *t->mentions);
+	t->nroom_at = k;
+	for (i = 0; i < nr; i++) {
+		struct client_contact *c = &t->roster[k];
+
+		if (r[i].role == CLIENT_ROOM_NONE)
+			continue;
+		memset(c, 0, sizeof *c);
+		/* "#" and 32 characters would not fit a name: cut. */
+		memcpy(c->name, r[i].name, sizeof c->name - 1);
+		c->online = r[i].role >= CLIENT_ROOM_MEMBER;
+		c->unread = r[i].unread;
+		if (r[i].unread > 0)
+			t->mentions[k] = ui_room_mentions(
+			    client_convos_get(
+			        client_session_convos(t->s), r[i].name),
+			    client_session_me(t->s), t->wordp);
+		k++;
+	}
+	t->nroster = k;
+}
+
+/* Whether roster entry i is a room we are invited to, not in yet. */
+static bool
+invited(struct tui *t, size_t i)
+{
+	return i >= t->nroom_at && !t->roster[i].online;
+}
+
 /* Copy the core's contacts but the user, and sort them. */
 void
 ui_sidebar_refresh(struct tui *t)
@@ -35,6 +77,7 @@ ui_sidebar_refresh(struct tui *t)
 	for (i = 0; t->state != CLIENT_ONLINE && i < n; i++)
 		t->roster[i].online = false;
 	client_roster_sort(t->roster, n);
+	add_rooms(t);
 }
 
 /* Where name is in the sorted copy, or -1. */
@@ -85,6 +128,7 @@ ui_sidebar_select(struct tui *t, const char *name)
 		if (t->reading)
 			client_session_set_active(t->s, NULL);
 		t->reading = false;
+		ui_members_fetch(t); /* the member list follows */
 	}
 	t->dirty = true;
 }
@@ -176,7 +220,8 @@ holds(const char *name, const char *want, size_t wlen)
 
 /*
  * The contacts shown, as indices of the sorted copy, into idx (room for
- * all): every one, or while jumping (Ctrl-G) the ones whose name holds
+ * all and one more): every one, the rooms under a heading
+ * (UI_SIDE_HEADING), or while jumping (Ctrl-G) the ones whose name holds
  * what is typed. Returns how many.
  */
 size_t
@@ -185,6 +230,9 @@ ui_sidebar_visible(struct tui *t, size_t *idx)
 	size_t i, k = 0;
 
 	for (i = 0; i < t->nroster; i++) {
+		/* The rooms' heading: a row of its own, before the first. */
+		if (!t->jumping && i == t->nroom_at)
+			idx[k++] = UI_SIDE_HEADING;
 		if (!t->jumping ||
 		    holds(t->roster[i].name, t->jump.buf, t->jump.len))
 			idx[k++] = i;
@@ -228,7 +276,8 @@ ui_sidebar_click(struct tui *t, int y)
 	idx = xreallocarray(NULL, t->nroster + 1, sizeof *idx);
 	n = ui_sidebar_visible(t, idx);
 	first = shown_first(t, idx, n);
-	if (y - 1 < list_rows(t, n) && first + y - 1 < (long)n) {
+	if (y - 1 < list_rows(t, n) && first + y - 1 < (long)n &&
+	    idx[first + y - 1] != UI_SIDE_HEADING) {
 		t->jumping = false;
 		ui_sidebar_select(t, t->roster[idx[first + y - 1]].name);
 	}
@@ -244,35 +293,58 @@ offers(struct tui *t, const struct client_contact *c)
 	return x != NULL && x->state == CLIENT_XFER_INCOMING;
 }
 
-/* One contact's row: presence dot, name, unread count or percentage. */
+/*
+ * Row row: the contact (or room) at roster index k: presence dot (a room:
+ * "#"), name, unread count or percentage; a room's unread mentions
+ * first, highlighted, "@2"; a room we are invited to, "invited".
+ */
 static void
-draw_row(struct tui *t, int row, const struct client_contact *c, bool sel)
+draw_row(struct tui *t, int row, size_t k, bool sel)
 {
+	const struct client_contact *c = &t->roster[k];
 	WINDOW *w = t->side;
-	char num[16];
+	char num[16], at[16] = "";
 	const struct client_xfer *x = ui_bars_xfer_for(t, c->name, false);
-	bool hot = c->unread > 0 || offers(t, c);
-	int nw;
+	bool room = k >= t->nroom_at;
+	bool hot = c->unread > 0 || offers(t, c) || invited(t, k);
+	int nw, aw;
 	attr_t dot = c->online ? ui_tui_pair(t, UI_COLOR_ONLINE) | A_BOLD
 	                       : ui_tui_pair(t, UI_COLOR_DIM) | A_DIM;
+	attr_t hi = t->cfg.color ? ui_tui_pair(t, UI_COLOR_HIGHLIGHT) | A_BOLD
+	                         : A_REVERSE | A_BOLD;
 
 	if (sel)
 		wattron(w, A_REVERSE);
 	mvwhline(w, row, 0, ' ', t->sw - 1);
 	wmove(w, row, 1);
-	wattron(w, dot);
-	waddstr(w, c->online ? "\xe2\x97\x8f" : "\xe2\x97\x8b"); /* ● ○ */
-	wattroff(w, dot);
-	waddch(w, ' ');
-	ui_format_badge(c->unread, x, num, sizeof num);
+	if (!room) {
+		wattron(w, dot);
+		waddstr(
+		    w, c->online ? "\xe2\x97\x8f" : "\xe2\x97\x8b"); /* ● ○ */
+		wattroff(w, dot);
+		waddch(w, ' ');
+	}
+	if (invited(t, k))
+		snprintf(num, sizeof num, "invited");
+	else
+		ui_format_badge(c->unread, x, num, sizeof num);
+	if (room && t->mentions[k] > 0)
+		snprintf(at, sizeof at, "@%u", t->mentions[k]);
 	nw = ui_text_width(num, strlen(num));
+	aw = at[0] != '\0' ? (int)strlen(at) + 1 : 0;
 	if (hot)
 		wattron(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
-	ui_tui_put(w, c->name, strlen(c->name), t->sw - 5 - nw);
+	ui_tui_put(
+	    w, c->name, strlen(c->name), t->sw - (room ? 3 : 5) - nw - aw);
 	if (num[0] != '\0')
 		mvwaddstr(w, row, t->sw - 2 - nw, num);
 	if (hot)
 		wattroff(w, A_BOLD | ui_tui_pair(t, UI_COLOR_UNREAD));
+	if (aw > 0) {
+		wattron(w, hi);
+		mvwaddstr(w, row, t->sw - 2 - nw - aw, at);
+		wattroff(w, hi);
+	}
 	if (sel)
 		wattroff(w, A_REVERSE);
 }
@@ -294,6 +366,8 @@ draw_more(struct tui *t, int row, const size_t *idx, long from, long to,
 	long i;
 
 	for (i = from; i < to; i++) {
+		if (idx[i] == UI_SIDE_HEADING)
+			continue;
 		unread += t->roster[idx[i]].unread > 0;
 		offer += offers(t, &t->roster[idx[i]]);
 	}
@@ -343,8 +417,14 @@ ui_sidebar_draw(struct tui *t)
 	sel = shown_sel(t, idx, n);
 	first = shown_first(t, idx, n);
 	rows = list_rows(t, n);
-	for (i = first, row = 1; i < (long)n && row <= rows; i++, row++)
-		draw_row(t, row, &t->roster[idx[i]], i == sel);
+	for (i = first, row = 1; i < (long)n && row <= rows; i++, row++) {
+		if (idx[i] == UI_SIDE_HEADING) {
+			wattron(w, A_BOLD);
+			mvwaddstr(w, row, 1, "Rooms");
+			wattroff(w, A_BOLD);
+		} else
+			draw_row(t, row, idx[i], i == sel);
+	}
 	if (first > 0)
 		draw_more(t, 0, idx, 0, first, "\xe2\x96\xb2"); /* ▲ */
 	if (first + rows < (long)n)

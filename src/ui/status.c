@@ -105,7 +105,6 @@ static const char *const help_lines[] = {
     "Ctrl-Up/Down, Alt-P/N    what you sent before; Tab completes",
     "Ctrl-W / Ctrl-U / Ctrl-K delete word / to start / to end",
     "F1 / Ctrl-L / Ctrl-C     this help / redraw / quit (Ctrl-Z stops)",
-    "",
     "Ctrl-F, /send [PATH]     send a file (paste or drag paths in)",
     "Ctrl-O, /accept          accept the file offered here",
     "Ctrl-X, /reject, /cancel reject or cancel a transfer (Ctrl-X asks)",
@@ -113,6 +112,7 @@ static const char *const help_lines[] = {
     "Alt-R, /reply [TEXT]     reply quoting the last or found message",
     "/clear, /search TEXT     clear the view; find (again: older hits)",
     "/reconnect, /devices     log in again now; your devices (d: drop)",
+    "/join #x, /create #x     rooms: F7 members, /leave, /rooms, /filter",
     ("Marks: \xe2\x80\xa6 pending   \xe2\x9c\x93 stored on the relay   "
      "\xe2\x9c\x93\xe2\x9c\x93 delivered"),
     ("       \xe2\x9c\x93\xe2\x9c\x93 green (mono: underlined): read   "

@@ -169,8 +169,10 @@ ui_tui_layout(struct tui *t)
 		delwin(t->input);
 		if (t->bars != NULL)
 			delwin(t->bars);
+		if (t->memw != NULL)
+			delwin(t->memw);
 		t->side = t->head = t->conv = t->status = t->input = NULL;
-		t->bars = NULL;
+		t->bars = t->memw = NULL;
 	}
 	getmaxyx(stdscr, t->rows, t->cols);
 	t->too_small = t->cols < UI_MIN_COLS || t->rows < UI_MIN_ROWS;
@@ -188,7 +190,13 @@ ui_tui_layout(struct tui *t)
 	/* The transfer lines take the sidebar's last rows, not its "▼". */
 	t->side = newwin(t->rows - 2 - t->nbars, t->sw, 0, 0);
 	t->head = newwin(1, convw, 0, t->sw + 1);
-	t->conv = newwin(t->rows - 3 - t->nbars, convw, 1, t->sw + 1);
+	/* F7 in a room: the member list takes the pane's right side. */
+	t->members_laid = ui_members_shown(t);
+	if (t->members_laid)
+		t->memw = newwin(t->rows - 3 - t->nbars, ui_members_header(t),
+		    1, t->cols - ui_members_header(t));
+	t->conv = newwin(
+	    t->rows - 3 - t->nbars, convw - ui_members_header(t), 1, t->sw + 1);
 	t->bars = t->nbars > 0
 	    ? newwin(t->nbars, t->cols, t->rows - 2 - t->nbars, 0)
 	    : NULL;
@@ -219,7 +227,8 @@ tui_draw(struct tui *t)
 		doupdate();
 		return;
 	}
-	if (ui_bars_count(t) != t->nbars)
+	if (ui_bars_count(t) != t->nbars ||
+	    ui_members_shown(t) != t->members_laid)
 		ui_tui_layout(t);
 	if (t->too_small) {
 		tui_draw(t);
@@ -233,6 +242,7 @@ tui_draw(struct tui *t)
 	ui_sidebar_draw(t);
 	ui_pane_draw_header(t);
 	ui_pane_draw(t);
+	ui_members_draw(t);
 	ui_bars_draw(t);
 	ui_status_draw(t);
 	if (t->help)
@@ -303,7 +313,9 @@ ev_message(void *arg, const struct client_msg *m, bool fresh)
 		t->dirty = true;
 		return;
 	}
-	if (strcasecmp(m->sender, t->sel) == 0) {
+	/* A room's message is the room's conversation, not its author's. */
+	if (strcasecmp(ui_members_is_room(m->peer) ? m->peer : m->sender,
+	        t->sel) == 0) {
 		v = ui_pane_view(t, t->sel);
 		if (!v->follow)
 			v->news = true;
@@ -334,6 +346,8 @@ ev_error(void *arg, const char *code, const char *ref, const char *text)
 	struct tui *t = arg;
 
 	ui_tui_log(t, "relay error %s (%s): %s", code, ref, text);
+	if (ui_members_error(t, ref, text))
+		return; /* /receipts: what is known said instead */
 	if (strcmp(code, "NAME_IN_USE") == 0)
 		t->name_in_use = true; /* said by the state that follows */
 	else if (strcmp(code, "AUTH_FAILED") == 0)
@@ -433,7 +447,7 @@ ev_synced(void *arg)
 	t->dirty = true;
 }
 
-static const struct client_events tui_events = {
+static struct client_events tui_events = {
     .on_state = ev_state,
     .on_contact = ev_contact,
     .on_synced = ev_synced,
@@ -518,6 +532,10 @@ colors(struct tui *t)
 	    {-1, COLOR_BLUE, COLOR_MAGENTA, COLOR_GREEN, COLOR_RED, COLOR_CYAN,
 	        COLOR_RED, -1, COLOR_BLUE, COLOR_GREEN, COLOR_MAGENTA},
 	};
+	static const short nicks[2][UI_ROOM_NICK_COLORS] = {
+	    {COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE, COLOR_MAGENTA, COLOR_RED},
+	    {COLOR_GREEN, COLOR_RED, COLOR_CYAN, COLOR_MAGENTA, COLOR_YELLOW},
+	};
 	int c, light = t->cfg.theme == UI_THEME_LIGHT;
 
 	if (!t->cfg.color || !has_colors()) {
@@ -528,6 +546,10 @@ colors(struct tui *t)
 	use_default_colors();
 	for (c = UI_COLOR_OWN; c <= UI_COLOR_NEW; c++)
 		init_pair((short)c, palette[light][c], -1);
+	/* Members' names: never the colour of our own messages. */
+	for (c = 0; c < UI_ROOM_NICK_COLORS; c++)
+		init_pair((short)(UI_COLOR_NICK + c), nicks[light][c], -1);
+	init_pair(UI_COLOR_HIGHLIGHT, COLOR_BLACK, COLOR_YELLOW);
 }
 
 /* The config file, then the options over it; false if the file is bad. */
@@ -605,6 +627,7 @@ start_session(struct tui *t, const char *data, const char *password, char *err,
 		cc.download_dir = t->cfg.download_dir;
 	cc.max_file_size = t->cfg.max_file_size;
 	cc.part_max_age = t->cfg.part_max_age;
+	ui_members_events(&tui_events);
 	return client_session_new(
 	    client_rt_loop(t->rt), &cc, &tui_events, t, err, len);
 }
@@ -634,6 +657,7 @@ start_screen(struct tui *t)
 	 * wait there, or the loop (signals, resizes) stops. */
 	nodelay(stdscr, TRUE);
 	ui_tui_modes_on();
+	ui_members_start(t);
 	ui_tui_layout(t);
 	client_rt_watch_input(t->rt, STDIN_FILENO, ui_input_ready, t);
 	client_rt_signal(t->rt, SIGINT, on_quit_signal, t);
@@ -669,6 +693,7 @@ finish(struct tui *t)
 	ui_pane_free_views(t);
 	ui_lists_close(t);
 	ui_marker_free(t);
+	ui_members_free(t);
 	free(t->lines);
 	free(t->roster);
 	if (t->log != NULL)

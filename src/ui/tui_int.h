@@ -21,12 +21,14 @@
 #include "ui/editor.h"
 #include "ui/format.h"
 #include "ui/history.h"
+#include "ui/room.h"
 #include "ui/view.h"
 #include "util/map.h"
 
 #define UI_MIN_COLS 60
 #define UI_MIN_ROWS 12
 #define UI_SIDE_COLS 22
+#define UI_SIDE_HEADING ((size_t)-1) /* the rooms' heading, in a list */
 #define UI_READ_MS 1000 /* shown this long at its end: read */
 #define UI_TIME_COLS 6
 #define UI_KEY_PASTE_BEGIN_CURSES (KEY_MAX + 1)
@@ -46,6 +48,7 @@
 #define UI_KEY_FOCUS_IN (UI_KEY_BASE + 0x100)
 #define UI_KEY_FOCUS_OUT (UI_KEY_BASE + 0x101)
 #define UI_KEY_ALT_R (UI_KEY_BASE + 0x102)
+#define UI_KEY_F7 (UI_KEY_BASE + 0x103) /* the member list */
 
 struct tui {
 	struct client_rt *rt;
@@ -62,7 +65,7 @@ struct tui {
 	struct ui_editor ed;
 	struct client_contact *roster; /* a sorted copy, for drawing */
 	size_t nroster;
-	char sel[33];
+	char sel[34];
 	uint64_t shown_at; /* when sel was opened (monotonic ms) */
 	bool reading; /* sel is the core's active conversation */
 	bool place; /* sel just opened: its view may go to the marker */
@@ -96,9 +99,9 @@ struct tui {
 	bool notice_error;
 	uint64_t notice_until;
 	bool notice_tab; /* the notice is Tab's list: gone at the next key */
-	char typing_peer[33];
+	char typing_peer[34];
 	uint64_t typing_until;
-	char typing_to[33];
+	char typing_to[34];
 
 	struct ui_history *hist; /* lines sent, a draft per conversation */
 	bool jumping; /* Ctrl-G: the sidebar filtered by what is typed */
@@ -108,12 +111,49 @@ struct tui {
 	bool away; /* the terminal is not focused */
 	unsigned away_unread; /* messages since, in the title */
 	uint64_t rang_at; /* monotonic ms of the last bell or notification */
-	char rang_for[33]; /* and whose message it was */
+	char rang_for[34]; /* and whose message it was */
 	char *logdir; /* plain-text logs (config log = on), or NULL */
 	struct util_map *markers; /* lower-case peer -> id of first unread */
-	char shown[33]; /* the conversation the pane showed last */
+	char shown[34]; /* the conversation the pane showed last */
 	int time_cols; /* the time before a message and its gap */
 	struct ui_list *list; /* /transfers or /find, when open */
+	/* members.c: rooms. The roster's entries from nroom_at on are the
+	 * rooms (a room is a contact named "#team", online if joined);
+	 * mentions[i] counts roster entry i's unread mentions. */
+	size_t nroom_at;
+	unsigned *mentions;
+	bool members; /* F7: the member list beside a room */
+	bool members_laid; /* the layout has the member list's window */
+	WINDOW *memw;
+	struct ui_member *mem; /* the list shown (room mem_room) */
+	size_t nmem;
+	char mem_room[34];
+	bool mem_fresh; /* the next RMEMBER starts a new list */
+	bool filter; /* joins and leaves hidden */
+	struct util_map *muted; /* lower-case room -> itself, muted */
+	struct util_map *roles; /* lower-case room -> its role + 1, last told */
+	bool leaving; /* /leave asked: the RINFO saying "none" is no news */
+	char words[UI_ROOM_WORDS][33]; /* highlight words, from the config */
+	const char *wordp[UI_ROOM_WORDS + 1]; /* NULL-terminated */
+	bool listing; /* /rooms asked: the RINFOs that come are its rows */
+	char listed[240];
+	struct ui_rstate *rstate; /* the last RSTATE per room */
+	size_t nrstate;
+	char who[3][200]; /* /receipts: read, delivered, neither */
+	char rcpt_room[40]; /* /receipts asked there, no answer yet */
+};
+
+/* A member in the member list, as RMEMBER said. */
+struct ui_member {
+	char name[33];
+	char role[8];
+	bool online;
+};
+
+/* Receipts of a room's newest message of ours (RSTATE). */
+struct ui_rstate {
+	char room[34];
+	uint64_t seq, members, delivered, read;
 };
 
 /* tui.c: log, notices, drawing helpers, layout. */
@@ -217,6 +257,22 @@ bool ui_lists_draw(struct tui *);
 void ui_lists_close(struct tui *);
 bool ui_lists_owns(struct tui *, int);
 void ui_lists_active(void *, const char *, uint64_t, uint64_t, bool, uint64_t);
+
+/* members.c: rooms: their events, commands, member list, receipts. */
+void ui_members_start(struct tui *);
+void ui_members_free(struct tui *);
+bool ui_members_is_room(const char *);
+bool ui_members_command(struct tui *, const char *, const char *);
+bool ui_members_shown(struct tui *);
+void ui_members_toggle(struct tui *);
+void ui_members_fetch(struct tui *);
+void ui_members_draw(struct tui *);
+bool ui_members_muted(struct tui *, const char *);
+bool ui_members_mentions(struct tui *, const struct client_msg *);
+const struct ui_rstate *ui_members_rstate(struct tui *, const char *);
+int ui_members_header(struct tui *);
+void ui_members_events(struct client_events *);
+bool ui_members_error(struct tui *, const char *, const char *);
 
 /* login.c: the login form. */
 int ui_login_form(struct ui_config *, char *, size_t, const char *);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "client/store.h"
 
@@ -210,6 +211,81 @@ client_store__keeps__settings_and_withdraws_pending(void **state)
 	client_store_close(s);
 }
 
+/* Numbers of the room messages in history. */
+static void
+seq_of(void *arg, const struct client_msg *m)
+{
+	uint64_t *v = arg;
+
+	v[v[0] + 1] = m->seq;
+	v[0]++;
+}
+
+/*
+ * A store from before rooms (P2P's direct column, no room_seq) opens with
+ * its history, and keeps room entries with their number from then on;
+ * our own message is numbered by its echo, once.
+ */
+static void
+client_store__upgrades__to_room_numbers(void **state)
+{
+	struct client_store *s;
+	sqlite3 *db;
+	char path[300], err[256];
+	uint64_t v[8] = {0};
+	uint64_t delivered, read;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/client.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
+	        "CREATE TABLE messages(seq INTEGER PRIMARY KEY, peer_key TEXT "
+	        "NOT NULL, peer TEXT NOT NULL, sender_key TEXT NOT NULL, "
+	        "sender TEXT NOT NULL, msg_id TEXT NOT NULL, ts INTEGER NOT "
+	        "NULL, body BLOB NOT NULL, outgoing INTEGER NOT NULL, state "
+	        "INTEGER NOT NULL, direct INTEGER NOT NULL DEFAULT 0, "
+	        "UNIQUE(sender_key, msg_id));"
+	        "INSERT INTO messages(peer_key, peer, sender_key, sender, "
+	        "msg_id, ts, body, outgoing, state) VALUES ('bob', 'bob', "
+	        "'bob', 'bob', 'old', 1, 'hi', 0, 6);",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	s = client_store_open(dir, err, sizeof err);
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(
+	    client_store_history(s, "bob", INT64_MAX, 10, seq_of, v), 1);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[1], 0);
+	assert_int_equal(client_store_add_room(
+	                     s, "#team", "carol", "m1", 2, "yo", 2, false, 7),
+	    1);
+	assert_int_equal(
+	    client_store_add_outgoing(s, "alice", "#team", "o1", 3, "me", 2),
+	    0);
+	/* The echo of ours: no new row, its number recorded. */
+	assert_int_equal(client_store_add_room(
+	                     s, "#Team", "alice", "o1", 3, "me", 2, true, 8),
+	    0);
+	memset(v, 0, sizeof v);
+	assert_int_equal(
+	    client_store_history(s, "#TEAM", INT64_MAX, 10, seq_of, v), 2);
+	assert_int_equal(v[0], 2);
+	assert_int_equal(v[1], 8);
+	assert_int_equal(v[2], 7);
+	assert_int_equal(
+	    client_store_room_pos(s, "#team", &delivered, &read), 0);
+	assert_int_equal(delivered, 8);
+	assert_int_equal(read, 8); /* ours; carol's 7 is unread */
+	assert_int_equal(client_store_room_seen(s, "#team", 7), 1);
+	assert_int_equal(client_store_room_seen(s, "#team", 7), 0);
+	assert_int_equal(client_store_commit(s), 0);
+	client_store_close(s);
+}
+
 int
 main(void)
 {
@@ -226,6 +302,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        client_store__keeps__settings_and_withdraws_pending, setup,
 	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_store__upgrades__to_room_numbers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/run.h"
 
 static char line_buf[1024];
 static char *line_argv[64];
@@ -62,7 +63,7 @@ static void
 cmd_find__finds__every_command(void **state)
 {
 	const char *names[] = {
-	    "send", "recv", "who", "sendfile", "echo-bot", "discover"};
+	    "send", "recv", "who", "sendfile", "echo-bot", "discover", "room"};
 	const struct cmd_entry *c;
 	size_t i;
 
@@ -394,6 +395,48 @@ cmd_args__global_options__before_or_after_the_command(void **state)
 	    -1);
 }
 
+/* termgram room: the options go before the request, its own words
+ * after; the request is checked before any relay is asked. */
+static void
+cmd_room__checks__its_request(void **state)
+{
+	static const char *const good[] = {"create #team",
+	    "create #team --invite-only", "join #Team.x", "leave #t", "list",
+	    "invite #t bob", "kick #t bob", "kick #t bob for spam",
+	    "ban #t bob", "unban #t bob", "admin #t bob", "unadmin #t bob",
+	    "topic #t new topic", "members #t", "receipts #t 12"};
+	static const char *const bad[] = {"", "create", "create team",
+	    "create #team --open", "join #", "join #a/b", "list #t",
+	    "invite #t", "invite #t bob carol", "members #t x", "receipts #t",
+	    "fly #t", "join #123456789012345678901234567890123"};
+	struct cmd_args a;
+	size_t i;
+	int argc;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		argc = split("", good[i]);
+		if (cmd_room_check(argc, line_argv) != 0)
+			fail_msg("refused: '%s'", good[i]);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		argc = split("", bad[i]);
+		if (cmd_room_check(argc, line_argv) == 0)
+			fail_msg("taken: '%s'", bad[i]);
+	}
+	/* --invite-only after the request is the request's, not an option;
+	 * the common options before it still are. */
+	assert_int_equal(parse(&a,
+	                     "room --user alice --port 1 create #t "
+	                     "--invite-only"),
+	    CMD_ARGS_OK);
+	assert_int_equal(a.argc, 3);
+	assert_string_equal(a.argv[2], "--invite-only");
+	assert_string_equal(a.cfg.user, "alice");
+	assert_int_equal(
+	    parse(&a, "room --user alice --port 1"), CMD_ARGS_USAGE);
+}
+
 int
 main(void)
 {
@@ -401,6 +444,7 @@ main(void)
 	    cmocka_unit_test(cmd_find__finds__every_command),
 	    cmocka_unit_test(cmd_find__rejects__other_words),
 	    cmocka_unit_test(cmd_args__discover__without_host_or_port),
+	    cmocka_unit_test_setup(cmd_room__checks__its_request, setup),
 	    cmocka_unit_test_setup(
 	        cmd_args__parse__send_with_common_options, setup),
 	    cmocka_unit_test_setup(

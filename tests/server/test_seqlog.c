@@ -350,6 +350,60 @@ seqlog__cursor__list_touch_drop(void **state)
  * committing and is killed with SIGKILL: the committed entries and the
  * moved floor are there at the next open, the uncommitted entry is not.
  */
+/*
+ * A room's log: a cursor raised to a position (RPOS) skips what is under
+ * it and forgets what it confirmed there; the newest entry, the newest
+ * message and a message's sender are found; the trim takes only what
+ * every member device passed.
+ */
+static void
+seqlog__raise__positions_on_a_room_log(void **state)
+{
+	struct server_store *s = store_open(true);
+	struct server_entry ev = {.kind = SERVER_ENTRY_ONCE,
+	    .sender = "alice",
+	    .id = "-",
+	    .frame = "1|alice|join|-|",
+	    .len = 15,
+	    .stored_at = 1};
+	char who[40];
+	int64_t log, m1, m2, m3, e;
+
+	(void)state;
+	log = server_seqlog_open(s, "r:#team", 1);
+	assert_int_equal(server_seqlog_cursor_add(s, log, "alice a1", 1), 0);
+	assert_int_equal(server_seqlog_cursor_add(s, log, "bob b1", 1), 0);
+	m1 = put(s, log, "alice", "m1", 2);
+	m2 = put(s, log, "bob", "m2", 3);
+	m3 = put(s, log, "alice", "m3", 4);
+	e = server_seqlog_append(s, log, &ev);
+	assert_true(e > m3);
+	assert_int_equal(server_seqlog_last(s, log, false, who, sizeof who), e);
+	assert_int_equal(server_seqlog_last(s, log, true, who, sizeof who), m3);
+	assert_string_equal(who, "alice");
+	assert_int_equal(server_seqlog_sender(s, log, m2, who, sizeof who), m2);
+	assert_string_equal(who, "bob");
+	assert_int_equal(server_seqlog_sender(s, log, e, who, sizeof who), 0);
+	assert_int_equal(server_seqlog_confirm(s, log, "bob b1", m3), 0);
+	assert_int_equal(server_seqlog_cursor_raise(s, log, "bob b1", m2), 0);
+	assert_int_equal(server_seqlog_cursor_floor(s, log, "bob b1"), m2);
+	/* Lower is ignored; a reader without a cursor changes nothing. */
+	assert_int_equal(server_seqlog_cursor_raise(s, log, "bob b1", m1), 0);
+	assert_int_equal(server_seqlog_cursor_floor(s, log, "bob b1"), m2);
+	assert_int_equal(server_seqlog_cursor_raise(s, log, "carol c1", m3), 0);
+	assert_int_equal(server_seqlog_cursor_floor(s, log, "carol c1"), -2);
+	assert_int_equal(server_seqlog_cursor_raise(s, log, "alice a1", m1), 0);
+	assert_int_equal(server_seqlog_trim(s, log, 100), 1);
+	assert_int_equal(server_seqlog_count(s, log), 3);
+	assert_int_equal(server_seqlog_cursor_raise(s, log, "alice a1", e), 0);
+	assert_int_equal(server_seqlog_cursor_raise(s, log, "bob b1", e), 0);
+	assert_int_equal(server_seqlog_trim(s, log, 100), 3);
+	assert_int_equal(server_seqlog_count(s, log), 0);
+	assert_int_equal(server_store_commit(s), 0);
+	server_store_close(s);
+	cleanup();
+}
+
 static void
 seqlog__durable__across_kill_9(void **state)
 {
@@ -479,6 +533,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(seqlog__append__numbers_grow_per_log),
+	    cmocka_unit_test(seqlog__raise__positions_on_a_room_log),
 	    cmocka_unit_test(seqlog__confirm__moves_the_floor),
 	    cmocka_unit_test(seqlog__trim__only_what_every_cursor_passed),
 	    cmocka_unit_test(seqlog__trim__keeps_for_the_retention),

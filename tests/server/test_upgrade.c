@@ -122,6 +122,83 @@ store__open__takes_a_store_without_a_version(void **state)
 	cleanup();
 }
 
+/* What a room load saw. */
+struct seen_rooms {
+	int rooms, members;
+	char name[40], owner[40];
+	int64_t delivered;
+};
+
+static void
+seen_room(void *arg, const struct server_room_row *r)
+{
+	struct seen_rooms *c = arg;
+
+	c->rooms++;
+	snprintf(c->name, sizeof c->name, "%s", r->name);
+	snprintf(c->owner, sizeof c->owner, "%s", r->owner);
+}
+
+static void
+seen_member(void *arg, const struct server_member_row *m)
+{
+	struct seen_rooms *c = arg;
+
+	c->members++;
+	c->delivered = m->delivered;
+}
+
+/*
+ * A data folder of the release before rooms (schema 2 without the room
+ * tables, as main wrote it) opens: its queued message stays, the room
+ * tables are made in place, and rooms written to them load again.
+ */
+static void
+store__open__adds_the_room_tables_and_keeps_the_queue(void **state)
+{
+	struct server_store *s;
+	struct server_room_row room = {"#Team", 1, "", "alice", 5, 0};
+	struct server_member_row mem = {
+	    "#team", "alice", 0, 9, 11, 10, 0, 0, 0};
+	struct seen_rooms c = {0};
+	char err[512], v[32];
+
+	(void)state;
+	store_then("DROP TABLE rooms; DROP TABLE room_members");
+	assert_non_null(s = server_store_open(dir, false, err, sizeof err));
+	assert_true(server_store_queue_add(s, "bob", SERVER_QUEUE_MSG, "alice",
+	                "m1", "MSG|alice|bob|1|m1|aGk=\n", 23, 1) > 0);
+	assert_int_equal(server_store_commit(s), 0);
+	server_store_close(s);
+
+	assert_non_null(s = server_store_open(dir, false, err, sizeof err));
+	assert_int_equal(server_store_queue_count(s, "bob"), 1);
+	assert_int_equal(
+	    server_store_rooms_load(s, seen_room, seen_member, &c), 0);
+	assert_int_equal(c.rooms, 0);
+	room.log = 3;
+	assert_int_equal(server_store_room_put(s, &room), 0);
+	assert_int_equal(server_store_member_put(s, &mem), 0);
+	assert_int_equal(server_store_commit(s), 0);
+	server_store_close(s);
+
+	assert_non_null(s = server_store_open(dir, false, err, sizeof err));
+	assert_int_equal(server_store_queue_count(s, "bob"), 1);
+	assert_int_equal(
+	    server_store_rooms_load(s, seen_room, seen_member, &c), 0);
+	assert_int_equal(c.rooms, 1);
+	assert_int_equal(c.members, 1);
+	assert_string_equal(c.name, "#Team");
+	assert_string_equal(c.owner, "alice");
+	assert_int_equal(c.delivered, 11);
+	assert_int_equal(server_store_room_delete(s, "#team"), 0);
+	assert_int_equal(server_store_commit(s), 0);
+	server_store_close(s);
+	schema_of(v, sizeof v);
+	assert_string_equal(v, "2");
+	cleanup();
+}
+
 int
 main(void)
 {
@@ -129,6 +206,8 @@ main(void)
 	    cmocka_unit_test(store__open__records_its_schema),
 	    cmocka_unit_test(store__open__refuses_a_newer_schema),
 	    cmocka_unit_test(store__open__takes_a_store_without_a_version),
+	    cmocka_unit_test(
+	        store__open__adds_the_room_tables_and_keeps_the_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,14 @@ complete__command__first_word_only(void **state)
 	/* Every command of docs/ui.md, the short ones too. */
 	assert_int_equal(tab("/xf", "/xfer ", list, sizeof list), 1);
 	assert_int_equal(tab("/tr", "/transfers ", list, sizeof list), 1);
-	assert_int_equal(tab("/fi", "/find ", list, sizeof list), 1);
+	assert_int_equal(tab("/fin", "/find ", list, sizeof list), 1);
+	assert_int_equal(tab("/fi", "/fi", list, sizeof list), 2);
+	assert_string_equal(list, "/filter /find");
+	/* The room commands. */
+	assert_int_equal(tab("/jo", "/join ", list, sizeof list), 1);
+	assert_int_equal(tab("/mem", "/members ", list, sizeof list), 1);
+	assert_int_equal(tab("/rec", "/rec", list, sizeof list), 2);
+	assert_string_equal(list, "/receipts /reconnect");
 }
 
 static void

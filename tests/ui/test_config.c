@@ -34,10 +34,11 @@ summary(const struct ui_config *c, char *out, size_t len)
 	snprintf(out, len,
 	    "host=%s port=%u user=%s color=%d bell=%d dl=%s max=%llu p2p=%d "
 	    "p2p_port=%u light=%d theme=%d tf=%s mouse=%d title=%d notify=%d "
-	    "log=%d",
+	    "log=%d hl=%s",
 	    c->host, c->port, c->user, c->color, c->bell, c->download_dir,
 	    c->max_file_size, c->p2p, c->p2p_port, c->light, (int)c->theme,
-	    c->time_format, c->mouse, c->title, (int)c->notify, c->log);
+	    c->time_format, c->mouse, c->title, (int)c->notify, c->log,
+	    c->highlight);
 }
 
 /* Load text over the defaults: rc, the summary, the error. */
@@ -72,6 +73,7 @@ static const struct config_case {
     {"host = relay.lan\n", 0, "host=relay.lan ", NULL},
     {"  host\t=\tspaced  \r\n", 0, "host=spaced ", NULL},
     {"port = 9000\n", 0, "port=9000 ", NULL},
+    {"highlight = deploy, urgent\n", 0, "hl=deploy, urgent", NULL},
     {"port = 0\n", -1, "port=7733 ", "line 1: port must be 1-65535"},
     {"port = 65536\n", -1, "port=7733 ", "port must be 1-65535"},
     {"port = 80x\n", -1, "port=7733 ", "port must be 1-65535"},
@@ -144,7 +146,7 @@ static const struct config_case {
 static void
 ui_config__load__does_what_its_table_line_says(void **state)
 {
-	char sum[1600], err[256];
+	char sum[2000], err[256];
 	size_t i;
 	int rc;
 
