@@ -276,15 +276,30 @@ send_rinfo(struct srv_sess *s, struct srv_room *room)
 		server_session_send(s, r->out, n);
 }
 
+/* A frame to every session of u but except (a send may close one). */
+static void
+send_all(struct srv_user *u, const struct srv_sess *except, const char *buf,
+    size_t n)
+{
+	struct srv_sess *o, *next;
+
+	for (o = TAILQ_FIRST(&u->sessions); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, user_entry);
+		if (o != except && !o->gone)
+			server_session_send(o, buf, n);
+	}
+}
+
 /* RINFO unasked to every session of u. */
 static void
 send_rinfo_all(struct srv_room *room, struct srv_user *u)
 {
-	struct srv_sess *o;
+	struct srv_sess *o = TAILQ_FIRST(&u->sessions);
+	size_t n;
 
-	TAILQ_FOREACH(o, &u->sessions, user_entry)
-	if (!o->gone)
-		send_rinfo(o, room);
+	if (o != NULL &&
+	    build_rinfo(room, u, NULL, o->r->out, sizeof o->r->out, &n) == 0)
+		send_all(u, NULL, o->r->out, n);
 }
 
 /* The '|'-separated fields of p (len bytes) into w, one by one. */
@@ -332,11 +347,18 @@ entry_frame(const struct srv_room *room, int64_t seq, bool event,
 	return proto_writer_end(&w, &n) == 0 ? n : 0;
 }
 
+/* Whether s's output is over its high mark (or its share of the bound). */
+static bool
+out_full(struct srv_sess *s)
+{
+	return server_session_io.is_full(s);
+}
+
 /* Whether s takes a live room frame now. */
 static bool
 takes_live(struct srv_sess *s, struct srv_rpos *p)
 {
-	return !s->gone && !p->backlog && !server_output_full(s);
+	return !s->gone && !p->backlog && !out_full(s);
 }
 
 /*
@@ -825,7 +847,6 @@ req_invite(struct srv_sess *s, const struct proto_frame *fr)
 	struct srv_room *room;
 	struct srv_member *t;
 	struct srv_user *u;
-	struct srv_sess *o;
 	size_t n;
 
 	if ((room = room_of(s, fr, fr->arg[0])) == NULL ||
@@ -860,9 +881,7 @@ req_invite(struct srv_sess *s, const struct proto_frame *fr)
 	else if (build_rinfo(room, u, "invited", r->out, sizeof r->out, &n) ==
 	    0) {
 		/* An open room: the invitee is told, nothing is kept. */
-		TAILQ_FOREACH(o, &u->sessions, user_entry)
-		if (!o->gone)
-			server_session_send(o, r->out, n);
+		send_all(u, NULL, r->out, n);
 	}
 }
 
@@ -1161,7 +1180,6 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 	struct srv_room *room;
 	struct srv_member *m;
 	struct srv_rpos *p;
-	struct srv_sess *o;
 	char rd[READER_LEN];
 	int64_t d = (int64_t)proto_slice_u64(fr->arg[1]);
 	int64_t rr = (int64_t)proto_slice_u64(fr->arg[2]);
@@ -1203,9 +1221,7 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 	proto_writer_u64(&w, (uint64_t)m->read);
 	if (proto_writer_end(&w, &n) != 0)
 		return;
-	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
-	if (o != s && !o->gone)
-		server_session_send(o, r->out, n);
+	send_all(s->user, s, r->out, n);
 }
 
 /* The counts of message seq from sender: members, delivered, read. */
@@ -1350,7 +1366,7 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 	char id[PROTO_MAX_ID + 1], buf[PROTO_MAX_FRAME + 64];
 	struct server_entry e;
 	struct srv_room *room;
-	struct srv_sess *o;
+	struct srv_sess *o, *next;
 	size_t i, len, n;
 	int64_t seq;
 
@@ -1371,10 +1387,14 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 			if (room->m[i].role == SRV_ROLE_NONE ||
 			    room->m[i].u == s->user)
 				continue;
-			TAILQ_FOREACH(o, &room->m[i].u->sessions, user_entry)
-			if (!o->gone && !server_output_full(o) &&
-			    rpos_find(o, room) != NULL)
-				server_session_send(o, fr->raw, fr->rawlen);
+			for (o = TAILQ_FIRST(&room->m[i].u->sessions);
+			     o != NULL; o = next) {
+				next = TAILQ_NEXT(o, user_entry);
+				if (!o->gone && !out_full(o) &&
+				    rpos_find(o, room) != NULL)
+					server_session_send(
+					    o, fr->raw, fr->rawlen);
+			}
 		}
 		return;
 	}
@@ -1490,7 +1510,7 @@ sync_entry(void *arg, const struct server_entry *e)
 	}
 	c->p->sent = e->seq;
 	c->s->r->st.bytes_relayed += n;
-	c->stopped = server_output_full(c->s);
+	c->stopped = out_full(c->s);
 	return !c->stopped;
 }
 
@@ -1512,8 +1532,7 @@ server_rooms_sync(struct srv_sess *s)
 		return;
 	reader_of(rd, s->user, s->device);
 	for (i = 0; i < s->nrpos && !s->gone; i++) {
-		while (
-		    s->rpos[i].backlog && !s->gone && !server_output_full(s)) {
+		while (s->rpos[i].backlog && !s->gone && !out_full(s)) {
 			c.s = s;
 			c.p = &s->rpos[i];
 			c.buf = r->rt.out;
@@ -1530,7 +1549,7 @@ server_rooms_sync(struct srv_sess *s)
 			if (!c.stopped && n < ROOM_BATCH)
 				c.p->backlog = false;
 		}
-		if (s->gone || server_output_full(s))
+		if (s->gone || out_full(s))
 			return;
 	}
 }
@@ -1566,7 +1585,6 @@ void
 server_rooms_turn(struct server_relay *r)
 {
 	struct srv_room *room;
-	struct srv_sess *o;
 	size_t i, n;
 
 	for (i = 0; i < r->rooms.nmoved; i++) {
@@ -1579,9 +1597,7 @@ server_rooms_turn(struct server_relay *r)
 		if ((n = build_rstate(
 		         r, room, room->last_sender, room->last_msg)) == 0)
 			continue;
-		TAILQ_FOREACH(o, &room->last_sender->sessions, user_entry)
-		if (!o->gone)
-			server_session_send(o, r->out, n);
+		send_all(room->last_sender, NULL, r->out, n);
 	}
 	r->rooms.nmoved = 0;
 }

@@ -100,7 +100,8 @@ static const char *const seqlog_sql[SL_NSTMT] = {
                    "e.msg_id, e.frame FROM logs l JOIN entries e ON "
                    "e.log = l.id WHERE l.name = 'u:' || ?1 AND e.seq > ?2 "
                    "ORDER BY e.seq LIMIT ?3",
-    [SL_Q_DEPTH] = "SELECT count(*) FROM entries",
+    [SL_Q_DEPTH] = "SELECT count(*) FROM entries e JOIN logs l ON "
+                   "l.id = e.log WHERE l.name GLOB 'u:*'",
     [SL_Q_COUNT] = "SELECT count(*) FROM entries WHERE log = (SELECT id "
                    "FROM logs WHERE name = 'u:' || ?1)",
     [SL_LAST] = "SELECT seq, sender FROM entries WHERE log = ?1 "
