@@ -184,6 +184,7 @@ table fanout && for n in $members_list; do
 			out=fan.$s.$n.$r
 			extra=""
 			[ "$s" = termgramd ] && extra="--data $work/state"
+			# shellcheck disable=SC2046,SC2086
 			run "$out" $(proto_args "$s") --members "$n" --msgs "$m" \
 			    --inflight "$inflight" $extra
 			echo "$s $n $m $(field "$out" deliveries_per_s)" \
@@ -235,6 +236,7 @@ table backlog && {
 		echo "backlog $s start $(load)" >>"$loads"
 		start_server "$s" || continue
 		out=backlog.$s
+		# shellcheck disable=SC2046
 		run "$out" $(proto_args "$s") --members "$bl_members" \
 		    --offline "$bl_offline" --msgs "$bl_msgs" --inflight "$inflight"
 		stop_server
@@ -267,7 +269,7 @@ table disk && has termgramd && {
 	for n in $first $last; do
 		for m in 1 "$disk_msgs"; do
 			start_server termgramd --keep-days 1 || continue
-			run disk.$n.$m --proto termgram --members "$n" --msgs "$m" \
+			run "disk.$n.$m" --proto termgram --members "$n" --msgs "$m" \
 			    --inflight "$inflight" --data "$work/state"
 			stop_server
 			bytes "$work/state" >"$work/disk.$n.$m.bytes"
@@ -276,7 +278,7 @@ table disk && has termgramd && {
 		bm=$(cat "$work/disk.$n.$disk_msgs.bytes")
 		printf '| %s | %s | %s | %s | %s |\n' "$n" "$b1" "$bm" \
 		    "$(awk -v a="$b1" -v b="$bm" -v m="$disk_msgs" 'BEGIN {printf "%.1f", (b - a) / (m - 1)}')" \
-		    "$(field disk.$n.$disk_msgs data_bytes_per_msg)"
+		    "$(field "disk.$n.$disk_msgs" data_bytes_per_msg)"
 	done
 }
 
@@ -284,14 +286,14 @@ table devices && has termgramd && {
 	echo
 	echo "## Rooms: the sender on 1 device and on $devices devices, $dev_members members, $dev_msgs messages, median of $reps"
 	echo
-	echo "| sender's devices | deliveries/s | p99 | relay CPU µs / message | CPU vs 1 device |"
-	echo "| ---: | ---: | ---: | ---: | ---: |"
+	echo "| sender's devices | deliveries/s | p99 | relay CPU µs / message | CPU vs 1 device | CPU µs / message, each run |"
+	echo "| ---: | ---: | ---: | ---: | ---: | --- |"
 	echo "devices start $(load)" >>"$loads"
 	start_server termgramd || exit 1
 	# Alternate 1 and N devices, so that drift hits both alike.
 	for r in $(seq "$reps"); do
 		for d in 1 "$devices"; do
-			run dev.$d.$r --proto termgram --members "$dev_members" \
+			run "dev.$d.$r" --proto termgram --members "$dev_members" \
 			    --devices "$d" --msgs "$dev_msgs" --inflight "$inflight"
 		done
 	done
@@ -299,13 +301,14 @@ table devices && has termgramd && {
 	echo "devices end $(load)" >>"$loads"
 	base=""
 	for d in 1 "$devices"; do
-		cpu=$(for r in $(seq "$reps"); do field dev.$d.$r cpu_us_per_msg; done | median)
+		cpu=$(for r in $(seq "$reps"); do field "dev.$d.$r" cpu_us_per_msg; done | median)
 		[ -n "$base" ] || base=$cpu
-		printf '| %s | %s | %s µs | %s | %s |\n' "$d" \
-		    "$(for r in $(seq "$reps"); do field dev.$d.$r deliveries_per_s; done | median)" \
-		    "$(for r in $(seq "$reps"); do field dev.$d.$r p99; done | median)" \
+		printf '| %s | %s | %s µs | %s | %s | %s |\n' "$d" \
+		    "$(for r in $(seq "$reps"); do field "dev.$d.$r" deliveries_per_s; done | median)" \
+		    "$(for r in $(seq "$reps"); do field "dev.$d.$r" p99; done | median)" \
 		    "$cpu" \
-		    "$(awk -v a="$base" -v b="$cpu" 'BEGIN {if (a > 0) printf "%+.1f %%", (b / a - 1) * 100; else print "-"}')"
+		    "$(awk -v a="$base" -v b="$cpu" 'BEGIN {if (a > 0) printf "%+.1f %%", (b / a - 1) * 100; else print "-"}')" \
+		    "$(for r in $(seq "$reps"); do field "dev.$d.$r" cpu_us_per_msg; done | tr '\n' ' ')"
 	done
 	grep '^devices' "$loads" | sed 's/^/    /'
 }
