@@ -537,11 +537,22 @@ rooms_come_back(struct bench *b)
 	}
 }
 
+/* rooms: the server acknowledged a message (ACK|stored, PUBACK). */
+void
+bench_acked(struct peer *p)
+{
+	p->b->acks++;
+	check_finished(p->b);
+}
+
 static void
 rooms_check(struct bench *b)
 {
+	/* The sending ends when every member online has every message
+	 * and, where the server acknowledges, every acknowledgement is in. */
 	if (rphase == R_SEND && b->senders_done == 1 &&
-	    b->recv_done == b->online) {
+	    b->recv_done == b->online &&
+	    (!b->wire->acks || b->acks >= b->msgs)) {
 		b->t1 = bench_now_us();
 		proc_usage(b->pid, &u_sent);
 		data_end = data_bytes();

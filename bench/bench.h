@@ -122,6 +122,7 @@ void bench_settled(struct peer *, unsigned long);
 void bench_fail(struct peer *, const char *, size_t);
 void bench_file_frame(struct peer *, const struct proto_frame *);
 void bench_joined(struct peer *);
+void bench_acked(struct peer *);
 
 int bench_write(struct peer *, const void *, size_t);
 int bench_write2(struct peer *, const void *, size_t, const void *, size_t);

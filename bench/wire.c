@@ -158,7 +158,7 @@ tg_frame(struct peer *p, const struct proto_frame *fr)
 		break;
 	case PROTO_V_ACK:
 		if (p->b->room != NULL)
-			p->b->acks++;
+			bench_acked(p);
 		else
 			bench_settled(p, id_seq(fr->arg[0]));
 		break;
@@ -553,7 +553,7 @@ mqtt_packet(struct peer *p, unsigned type, const unsigned char *v, size_t n)
 		break;
 	case 4: /* PUBACK */
 		if (p->b->room != NULL)
-			p->b->acks++;
+			bench_acked(p);
 		else
 			bench_settled(p, BENCH_NO_SEQ);
 		break;
