@@ -92,8 +92,9 @@ static const char *const seqlog_sql[SL_NSTMT] = {
                      "entries e JOIN logs l ON l.id = e.log WHERE l.name "
                      "GLOB 'u:*' GROUP BY e.sender",
     [SL_Q_FIND] = "SELECT seq, length(frame) FROM entries WHERE sender = ?1 "
-                  "AND msg_id = ?2 AND kind = 0 AND (?3 IS NULL OR log = "
-                  "(SELECT id FROM logs WHERE name = 'u:' || ?3)) "
+                  "AND msg_id = ?2 AND kind = 0 AND (SELECT name FROM "
+                  "logs WHERE id = entries.log) GLOB 'u:' || "
+                  "coalesce(?3, '*') "
                   "ORDER BY seq LIMIT 1",
     [SL_Q_DEL] = "DELETE FROM entries WHERE seq = ?1",
     [SL_Q_FETCH] = "SELECT e.seq, e.kind, substr(l.name, 3), e.sender, "

@@ -467,11 +467,68 @@ admin__running_but_unreachable__refuses(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * A deleted user leaves its rooms: an owner hands the room over as if it
+ * had left, and the last member's deletion deletes the room, also after
+ * a restart.
+ */
+static void
+admin__delete__leaves_its_rooms(void **state)
+{
+	static struct raw a, b, c;
+	static char out[8192];
+	struct relay r;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	assert_int_equal(raw_login(&b, r.port, "bob", ""), 0);
+	assert_int_equal(raw_login(&c, r.port, "carol", ""), 0);
+	raw_send(&a, "RCREATE|#r|open\n");
+	assert_int_equal(raw_expect(&a, "RINFO|#r|open|1|owner|", 5000), 0);
+	raw_send(&b, "RJOIN|#r\n");
+	assert_int_equal(raw_expect(&b, "RINFO|#r|open|2|member|", 5000), 0);
+	raw_send(&c, "RJOIN|#r\n");
+	assert_int_equal(raw_expect(&c, "RINFO|#r|open|3|member|", 5000), 0);
+	raw_send(&a, "RADMIN|#r|carol|on\n");
+	assert_int_equal(raw_expect(&a, "RINFO|#r|open|3|owner|", 5000), 0);
+	do
+		assert_int_equal(raw_expect(&b, "REVENT|#r|", 5000), 0);
+	while (strstr(b.line, "|alice|admin|carol|") == NULL);
+	assert_int_equal(
+	    admin(&r, NULL, out, sizeof out, "user", "delete", "alice", NULL),
+	    0);
+	assert_int_equal(raw_expect(&b, "REVENT|#r|", 5000), 0);
+	assert_non_null(strstr(b.line, "|alice|admin|carol|"));
+	assert_int_equal(raw_expect(&b, "REVENT|#r|", 5000), 0);
+	assert_non_null(strstr(b.line, "|alice|leave|-|"));
+	raw_send(&b, "RMEMBERS|#r\n");
+	assert_int_equal(raw_expect(&b, "RMEMBER|#r|carol|owner|", 5000), 0);
+	assert_int_equal(raw_expect(&b, "RMEMBER|#r|bob|member|", 5000), 0);
+	assert_int_equal(raw_expect(&b, "RMEMBERS|#r|2", 5000), 0);
+	raw_close(&a);
+	raw_close(&b);
+	raw_close(&c);
+	assert_int_equal(
+	    admin(&r, NULL, out, sizeof out, "user", "delete", "bob", NULL), 0);
+	assert_int_equal(
+	    admin(&r, NULL, out, sizeof out, "user", "delete", "carol", NULL),
+	    0);
+	assert_int_equal(relay_stop(&r, SIGTERM), 0);
+	assert_int_equal(relay_restart(&r), 0);
+	assert_int_equal(raw_login(&a, r.port, "dave", ""), 0);
+	raw_send(&a, "RJOIN|#r\n");
+	assert_int_equal(raw_expect(&a, "ERR|NO_SUCH_ROOM|#r|", 5000), 0);
+	raw_close(&a);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(admin__delete__drops_queue_and_frees_name),
+	    cmocka_unit_test(admin__delete__leaves_its_rooms),
 	    cmocka_unit_test(admin__reset_password__refuses_the_old_one),
 	    cmocka_unit_test(admin__lock__refuses_login_until_unlocked),
 	    cmocka_unit_test(admin__backup__holds_every_acked_message),
