@@ -18,6 +18,16 @@
  *   login  R new sessions a second for T seconds: the time from connect
  *          to the server's welcome (WELCOME, 001, CONNACK), TLS
  *          handshake included.
+ *   rooms  one sender and N members of one room (termgram), channel
+ *          (IRC) or topic (MQTT QoS 1): M messages, at most K of them
+ *          not yet at every member; deliveries/s, latency, server CPU
+ *          per delivery. termgram members confirm with one RPOS per read
+ *          batch. --offline F: F members leave before the messages and
+ *          log in again, all at once, after them (MQTT: persistent
+ *          sessions); the time until they all hold everything.
+ *          --devices D: the sender is an owned name online from D
+ *          devices (termgram). --data DIR: the relay's data folder's
+ *          bytes before and after the messages.
  *
  * With --tls every connection is TLS (bench/tls.c); the time from
  * connect to the end of each handshake is reported too.
@@ -26,8 +36,11 @@
  * receiver. With --pid, the server's peak RSS and CPU time come from /proc.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,11 +57,30 @@
 #define FILE_CHUNK (64 * 1024)
 #define FILE_ACK_EVERY (256 * 1024)
 
-enum mode { MODE_MSGS, MODE_LOAD, MODE_IDLE, MODE_FILES, MODE_LOGIN };
+enum mode {
+	MODE_MSGS,
+	MODE_LOAD,
+	MODE_IDLE,
+	MODE_FILES,
+	MODE_LOGIN,
+	MODE_ROOMS
+};
+
+static const char *const modes[] = {
+    "msgs", "load", "idle", "files", "login", "rooms"};
+#define NMODES 6
+
+/* rooms: log in, join, (the offline members leave), send, come back. */
+enum { R_LOGIN, R_JOIN, R_AWAY, R_SEND, R_BACK };
+static int rphase;
+static struct net_timer away;
+static uint64_t back_t0, back_t1;
+static const char *data_dir;
+static long long data_start = -1, data_end = -1;
 
 static enum mode mode;
 static struct net_timer tick, deadline, settle;
-static unsigned long next_connect;
+static unsigned long next_connect, device_pending;
 static uint64_t begin_us, login_us, send_end_us;
 static bool sent_measured;
 static uint64_t sent_at_us; /* when u_sent was read */
@@ -61,6 +93,8 @@ struct usage {
 
 /* The server before the logins, when sending starts, when it ends. */
 static struct usage u_begin, u_start, u_sent;
+/* rooms: when the offline members log in again, when they have it all. */
+static struct usage u_back0, u_back1;
 
 uint64_t
 bench_now_us(void)
@@ -117,6 +151,8 @@ quota(const struct bench *b)
 	return mode == MODE_LOAD ? b->rate * b->seconds : b->msgs;
 }
 
+static void rooms_check(struct bench *);
+
 static void
 check_finished(struct bench *b)
 {
@@ -134,6 +170,10 @@ check_finished(struct bench *b)
 			b->t1 = bench_now_us();
 			net_loop_stop(b->loop);
 		}
+		return;
+	}
+	if (mode == MODE_ROOMS) {
+		rooms_check(b);
 		return;
 	}
 	senders = mode == MODE_LOAD ? b->npeers : b->pairs;
@@ -214,6 +254,29 @@ bench_settled(struct peer *p, unsigned long seq)
 		send_some(p);
 }
 
+/* rooms: a copy at a member; settled once every member online has it. */
+static void
+room_received(struct peer *p, uint64_t sent, unsigned long seq)
+{
+	struct bench *b = p->b;
+
+	if (!p->member || seq >= b->msgs)
+		return; /* the sender's own copy, or its other devices' */
+	if (rphase != R_BACK) /* a backlog's age is not a latency */
+		b->lat[b->nlat++ % b->caplat] = bench_now_us() - sent;
+	if (p->seen[seq]) {
+		p->dups++;
+		return;
+	}
+	p->seen[seq] = 1;
+	if (++b->fan[seq] == b->online)
+		bench_settled(&b->peers[0], seq);
+	if (++p->got == b->msgs) {
+		b->recv_done++;
+		check_finished(b);
+	}
+}
+
 void
 bench_received(struct peer *p, const char *body, size_t len)
 {
@@ -227,6 +290,10 @@ bench_received(struct peer *p, const char *body, size_t len)
 	num[n] = '\0';
 	if (sscanf(num, "%llu %lu", &sent, &seq) != 2)
 		return;
+	if (mode == MODE_ROOMS) {
+		room_received(p, sent, seq);
+		return;
+	}
 	b->lat[b->nlat++ % b->caplat] = bench_now_us() - sent;
 	if (seq >= quota(b) || p->seen == NULL)
 		return;
@@ -341,6 +408,165 @@ bench_file_frame(struct peer *p, const struct proto_frame *fr)
 	}
 }
 
+/* --- rooms ------------------------------------------------------------- */
+
+/* Bytes of the regular files under a folder (the relay's data folder). */
+static long long
+dir_bytes(int at, const char *path)
+{
+	struct dirent *e;
+	struct stat st;
+	long long n = 0;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(at, path, O_RDONLY | O_DIRECTORY)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			n += dir_bytes(dirfd(d), e->d_name);
+		else if (S_ISREG(st.st_mode))
+			n += (long long)st.st_size;
+	}
+	closedir(d);
+	return n;
+}
+
+static long long
+data_bytes(void)
+{
+	return data_dir != NULL ? dir_bytes(AT_FDCWD, data_dir) : -1;
+}
+
+static void send_some(struct peer *);
+
+static void
+rooms_send(struct bench *b)
+{
+	rphase = R_SEND;
+	data_start = data_bytes();
+	proc_usage(b->pid, &u_start);
+	b->t0 = bench_now_us();
+	send_some(&b->peers[0]);
+}
+
+static void
+on_away(struct net_timer *t, void *arg)
+{
+	(void)t;
+	rooms_send(arg);
+}
+
+/* Everyone is in the room: the offline members leave, then the sending. */
+static void
+rooms_joined(struct bench *b)
+{
+	unsigned long i;
+
+	if (b->offline == 0) {
+		rooms_send(b);
+		return;
+	}
+	rphase = R_AWAY;
+	for (i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+		if (!p->offline)
+			continue;
+		if (b->wire->leave != NULL)
+			b->wire->leave(p);
+		net_conn_close(p->conn, true);
+		p->conn = NULL;
+	}
+	/* Time for the server to see them go before the first message. */
+	net_timer_start(b->loop, &away, 500);
+}
+
+void
+bench_joined(struct peer *p)
+{
+	struct bench *b = p->b;
+	unsigned long i;
+
+	if (p->joined)
+		return;
+	p->joined = true;
+	b->joined++;
+	if (p == &b->peers[0]) {
+		for (i = 1; i < b->npeers; i++) {
+			struct peer *q = &b->peers[i];
+			if (!q->member) {
+				/* Another device of the sender: in the room
+				 * since the sender created it. */
+				q->joined = true;
+				b->joined++;
+				continue;
+			}
+			b->wire->join(q, false);
+		}
+	}
+	if (b->joined == b->npeers)
+		rooms_joined(b);
+}
+
+static void connect_peer(struct bench *, struct peer *);
+
+/* The offline members log in again, all at once. */
+static void
+rooms_come_back(struct bench *b)
+{
+	unsigned long i;
+
+	rphase = R_BACK;
+	proc_usage(b->pid, &u_back0);
+	back_t0 = bench_now_us();
+	for (i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+		if (!p->offline)
+			continue;
+		p->state = 0;
+		p->registered = p->ready = p->logged_in = false;
+		connect_peer(b, p);
+	}
+}
+
+/* rooms: the server acknowledged a message (ACK|stored, PUBACK). */
+void
+bench_acked(struct peer *p)
+{
+	p->b->acks++;
+	check_finished(p->b);
+}
+
+static void
+rooms_check(struct bench *b)
+{
+	/* The sending ends when every member online has every message
+	 * and, where the server acknowledges, every acknowledgement is in. */
+	if (rphase == R_SEND && b->senders_done == 1 &&
+	    b->recv_done == b->online &&
+	    (!b->wire->acks || b->acks >= b->msgs)) {
+		b->t1 = bench_now_us();
+		proc_usage(b->pid, &u_sent);
+		data_end = data_bytes();
+		if (b->offline > 0)
+			rooms_come_back(b);
+		else
+			net_loop_stop(b->loop);
+	} else if (rphase == R_BACK && b->recv_done == b->members) {
+		back_t1 = bench_now_us();
+		proc_usage(b->pid, &u_back1);
+		net_loop_stop(b->loop);
+	}
+}
+
 /* --- sessions ---------------------------------------------------------- */
 
 static void
@@ -380,27 +606,41 @@ login_due(const struct bench *b)
 static void
 connect_more(struct bench *b)
 {
-	char err[256];
 	struct peer *p;
 
 	while (next_connect < b->npeers &&
 	    (mode == MODE_LOGIN ? login_due(b)
 	                        : b->connecting < b->max_connecting)) {
-		p = &b->peers[next_connect++];
-		proto_decoder_init(&p->dec, PROTO_MAX_FRAME);
-		p->connect_us = bench_now_us();
-		if (b->tls)
-			p->tls = bench_tls_connect(p, err, sizeof err);
-		else
-			p->conn = net_conn_connect(b->loop, b->host, b->port,
-			    &peer_cb, p, err, sizeof err);
-		if (p->conn == NULL && p->tls == NULL) {
-			fprintf(stderr, "connect: %s\n", err);
-			exit(1);
-		}
-		b->connecting++;
-		b->wire->login(p);
+		p = &b->peers[next_connect];
+		/* An owned name's logins: a password check each, and the
+		 * relay checks at most two from one address at once. */
+		if (p->device != NULL && device_pending > 0)
+			break;
+		next_connect++;
+		connect_peer(b, p);
 	}
+}
+
+static void
+connect_peer(struct bench *b, struct peer *p)
+{
+	char err[256];
+
+	if (p->device != NULL)
+		device_pending++;
+	proto_decoder_init(&p->dec, PROTO_MAX_FRAME);
+	p->connect_us = bench_now_us();
+	if (b->tls)
+		p->tls = bench_tls_connect(p, err, sizeof err);
+	else
+		p->conn = net_conn_connect(
+		    b->loop, b->host, b->port, &peer_cb, p, err, sizeof err);
+	if (p->conn == NULL && p->tls == NULL) {
+		fprintf(stderr, "connect: %s\n", err);
+		exit(1);
+	}
+	b->connecting++;
+	b->wire->login(p);
 }
 
 static void
@@ -436,6 +676,12 @@ start(struct bench *b)
 		break;
 	case MODE_LOGIN:
 		break;
+	case MODE_ROOMS:
+		/* The sender makes the room; the others join it then. */
+		b->sending = true;
+		rphase = R_JOIN;
+		b->wire->join(&b->peers[0], true);
+		break;
 	}
 }
 
@@ -463,6 +709,8 @@ bench_registered(struct peer *p)
 	if (p->registered)
 		return;
 	p->registered = true;
+	if (p->device != NULL)
+		device_pending--;
 	b->connecting--;
 	connect_more(b);
 }
@@ -478,6 +726,8 @@ bench_ready(struct peer *p)
 	p->ready = true;
 	if (mode == MODE_IDLE)
 		p->drain = true;
+	if (mode == MODE_ROOMS && rphase != R_LOGIN)
+		return; /* back from offline */
 	if (++b->ready == b->npeers)
 		start(b);
 }
@@ -580,15 +830,69 @@ print_latency(struct bench *b)
 }
 
 static int
+report_rooms(struct bench *b, const struct usage *u1)
+{
+	unsigned long i, lost = 0, dups = 0, expect;
+	double secs = (double)(b->t1 - b->t0) / 1e6;
+	double cpu = u_sent.cpu_s - u_start.cpu_s;
+	double deliveries = (double)b->msgs * (double)b->online;
+
+	if (b->t1 == 0)
+		secs = (double)(bench_now_us() - b->t0) / 1e6;
+	if (u_sent.cpu_s < 0 || b->t1 == 0)
+		cpu = u1->cpu_s - u_start.cpu_s;
+	for (i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+		if (!p->member || (p->offline && rphase != R_BACK))
+			continue;
+		lost += b->msgs - p->got;
+		dups += p->dups;
+	}
+	printf("members=%lu online=%lu offline=%lu devices=%lu msgs=%lu "
+	       "size=%lu inflight=%lu\n",
+	    b->members, b->online, b->offline, b->devices, b->msgs, b->size,
+	    b->inflight);
+	printf("deliveries=%.0f deliveries_per_s=%.0f msgs_per_s=%.0f\n",
+	    deliveries, deliveries / secs, (double)b->msgs / secs);
+	print_latency(b);
+	expect = b->wire->acks ? b->msgs : 0;
+	printf("lost=%lu duplicated=%lu errors=%lu acks=%lu\n", lost, dups,
+	    b->errors, b->acks);
+	if (b->pid > 0)
+		printf("server_peak_rss_kb=%ld server_cpu_s=%.3f "
+		       "cpu_us_per_msg=%.2f cpu_us_per_delivery=%.3f\n",
+		    u1->hwm_kb, cpu, cpu * 1e6 / (double)b->msgs,
+		    cpu * 1e6 / deliveries);
+	if (data_dir != NULL)
+		printf("data_bytes_start=%lld data_bytes_end=%lld "
+		       "data_bytes_per_msg=%.1f\n",
+		    data_start, data_end,
+		    (double)(data_end - data_start) / (double)b->msgs);
+	if (b->offline > 0) {
+		printf("backlog_members=%lu backlog_msgs=%lu backlog_s=%.3f\n",
+		    b->offline, b->msgs,
+		    back_t1 > 0 ? (double)(back_t1 - back_t0) / 1e6 : -1.0);
+		if (b->pid > 0 && back_t1 > 0)
+			printf("backlog_cpu_s=%.3f\n",
+			    u_back1.cpu_s - u_back0.cpu_s);
+	}
+	return lost == 0 && dups == 0 && b->errors == 0 && b->acks >= expect &&
+	        (b->offline == 0 || back_t1 > 0)
+	    ? 0
+	    : 1;
+}
+
+static int
 report(struct bench *b, const struct usage *u1)
 {
 	unsigned long i, lost = 0, dups = 0, total = 0;
 	double secs = (double)(b->t1 - b->t0) / 1e6;
 	double cpu = u1->cpu_s - u_start.cpu_s;
 
-	printf("proto=%s mode=%s tls=%s\n", b->wire->name,
-	    (const char *[]){"msgs", "load", "idle", "files", "login"}[mode],
+	printf("proto=%s mode=%s tls=%s\n", b->wire->name, modes[mode],
 	    b->tls ? "on" : "off");
+	if (mode == MODE_ROOMS)
+		return report_rooms(b, u1);
 	if (b->tls)
 		print_quantiles("handshake_us", "hs_", b->hs, b->nhs);
 	if (mode == MODE_LOGIN) {
@@ -661,6 +965,10 @@ static const char usage_text[] =
     "       termgram-bench files [options] [--files N] [--file-mib MIB] "
     "[--no-chat]\n"
     "       termgram-bench login [options] [--rate R] [--seconds T]\n"
+    "       termgram-bench rooms [options] [--members N] [--msgs M] "
+    "[--size S] [--inflight K]\n"
+    "                            [--offline F] [--devices D] "
+    "[--data DIR]\n"
     "options: [--proto termgram|irc|mqtt] [--tls] [--host H] [--port P] "
     "[--pid PID]\n"
     "         [--oper NAME:PASSWORD] [--connecting N] [--timeout S]\n";
@@ -704,9 +1012,12 @@ main(int argc, char **argv)
 	    {"connecting", required_argument, NULL, 'C'},
 	    {"pid", required_argument, NULL, 'P'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"members", required_argument, NULL, 'M'},
+	    {"offline", required_argument, NULL, 'O'},
+	    {"devices", required_argument, NULL, 'D'},
+	    {"data", required_argument, NULL, 'd'},
 	    {"tls", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'H'},
 	    {NULL, 0, NULL, 0}};
-	static const char *modes[] = {"msgs", "load", "idle", "files", "login"};
 	struct bench b;
 	struct rlimit rl;
 	struct usage u1;
@@ -729,6 +1040,7 @@ main(int argc, char **argv)
 	b.files = 1;
 	b.file_size = 256;
 	b.max_connecting = 256;
+	b.members = 10;
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return 2;
@@ -737,9 +1049,9 @@ main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	for (i = 0; i < 5 && strcmp(argv[1], modes[i]) != 0; i++)
+	for (i = 0; i < NMODES && strcmp(argv[1], modes[i]) != 0; i++)
 		;
-	if (i == 5) {
+	if (i == NMODES) {
 		fprintf(stderr, "termgram-bench: unknown mode %s\n", argv[1]);
 		fputs(usage_text, stderr);
 		return 2;
@@ -819,6 +1131,18 @@ main(int argc, char **argv)
 		case 'L':
 			b.tls = true;
 			break;
+		case 'M':
+			b.members = number(optarg, "--members");
+			break;
+		case 'O':
+			b.offline = number(optarg, "--offline");
+			break;
+		case 'D':
+			b.devices = number(optarg, "--devices");
+			break;
+		case 'd':
+			data_dir = optarg;
+			break;
 		case 'H':
 			fputs(usage_text, stdout);
 			return 0;
@@ -849,6 +1173,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "termgram-bench: files is termgram only\n");
 		return 2;
 	}
+	if (mode == MODE_ROOMS &&
+	    (b.members == 0 || b.offline >= b.members || b.tls ||
+	        (b.devices > 0 && b.wire != &bench_wire_termgram) ||
+	        b.devices > 64)) {
+		fprintf(stderr,
+		    "termgram-bench: rooms: --members > 0, --offline below "
+		    "it, no --tls, --devices (at most 64) termgram only\n");
+		return 2;
+	}
 	b.file_size *= 1024 * 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -872,6 +1205,11 @@ main(int argc, char **argv)
 		b.npeers = b.rate * b.seconds;
 		b.oper = NULL;
 		break;
+	case MODE_ROOMS:
+		b.npeers = 1 + b.members + (b.devices > 1 ? b.devices - 1 : 0);
+		b.online = b.members - b.offline;
+		b.persist = b.offline > 0;
+		break;
 	}
 	if (b.npeers + 16 > rl.rlim_cur) {
 		fprintf(stderr,
@@ -888,6 +1226,8 @@ main(int argc, char **argv)
 	    : (mode == MODE_FILES ? b.msgs : b.pairs * b.msgs);
 	if (mode == MODE_LOGIN)
 		b.caplat = b.npeers;
+	if (mode == MODE_ROOMS)
+		b.caplat = b.msgs * b.online;
 	if (b.tls) {
 		bench_tls_init(b.wire == &bench_wire_termgram);
 		b.hs = xcalloc(b.npeers, sizeof *b.hs);
@@ -899,7 +1239,40 @@ main(int argc, char **argv)
 	memset(payload, 'f', sizeof payload);
 	srand((unsigned)getpid() ^ (unsigned)bench_now_us());
 	b.run = (unsigned)rand() % 100000;
-	for (i = 0; i < b.npeers; i++) {
+	if (mode == MODE_ROOMS) {
+		static char room[16];
+		static char devs[64][8];
+		snprintf(room, sizeof room, "#b%u", b.run);
+		b.room = room;
+		b.fan = xcalloc(b.msgs, sizeof *b.fan);
+		for (i = 0; i < b.npeers; i++) {
+			struct peer *p = &b.peers[i];
+			p->b = &b;
+			p->partner = &b.peers[0];
+			if (i == 0 || i > b.members) {
+				/* The sender, and its other devices. */
+				snprintf(
+				    p->name, sizeof p->name, "b%us0", b.run);
+				if (b.devices > 0) {
+					unsigned long d =
+					    i == 0 ? 0 : i - b.members;
+					snprintf(
+					    devs[d], sizeof devs[d], "d%lu", d);
+					p->device = devs[d];
+				}
+				p->sends = i == 0;
+				if (i == 0)
+					p->settled = xcalloc(b.msgs, 1);
+				continue;
+			}
+			snprintf(
+			    p->name, sizeof p->name, "b%um%lu", b.run, i - 1);
+			p->member = true;
+			p->offline = i > b.online;
+			p->seen = xcalloc(b.msgs, 1);
+		}
+	}
+	for (i = 0; mode != MODE_ROOMS && i < b.npeers; i++) {
 		struct peer *p = &b.peers[i];
 		p->b = &b;
 		p->partner = &b.peers[i ^ 1];
@@ -921,6 +1294,7 @@ main(int argc, char **argv)
 	net_timer_init(&tick, on_tick, &b);
 	net_timer_init(&settle, on_settled, &b);
 	net_timer_init(&deadline, on_timeout, &b);
+	net_timer_init(&away, on_away, &b);
 	net_timer_start(b.loop, &deadline, timeout * 1000);
 	begin_us = bench_now_us();
 	if (mode == MODE_LOGIN) {
@@ -952,7 +1326,9 @@ main(int argc, char **argv)
 	net_timer_stop(b.loop, &tick);
 	net_timer_stop(b.loop, &settle);
 	net_timer_stop(b.loop, &deadline);
+	net_timer_stop(b.loop, &away);
 	net_loop_free(b.loop);
+	free(b.fan);
 	if (b.tls)
 		bench_tls_done();
 	free(b.peers);

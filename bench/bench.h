@@ -32,6 +32,11 @@ struct bench_wire {
 	size_t (*input)(struct peer *, const char *, size_t);
 	/* Keep an idle session alive. */
 	void (*ping)(struct peer *);
+	/* rooms: join (create, for the first member) the room; the wire
+	 * calls bench_joined() when the server confirmed it. */
+	void (*join)(struct peer *, bool create);
+	/* rooms: say goodbye before the connection closes (MQTT). */
+	void (*leave)(struct peer *);
 	/* true: the server acknowledges to the sender (ACK, RCPT,
 	 * PUBACK); false (IRC): the receiver's copy settles the send. */
 	bool acks;
@@ -60,6 +65,12 @@ struct peer {
 	int state; /* the wire's login steps */
 	bool registered, ready, sends, drain, logged_in;
 	unsigned pid; /* MQTT packet ids */
+	/* rooms: a member counted in the fan-out; offline: leaves before
+	 * the messages and logs in again after them (backlog); device: a
+	 * device id (termgram, "@id" without TLS), its name owned. */
+	bool member, offline, joined;
+	const char *device;
+	unsigned long rpos, rpos_sent; /* termgram: room log positions */
 	/* sending */
 	unsigned long next, done, inflight;
 	uint64_t due_us;
@@ -94,6 +105,11 @@ struct bench {
 	char buf[PROTO_MAX_FRAME + 16];
 	char *body;
 	unsigned run;
+	/* rooms mode */
+	const char *room; /* "#b123" (MQTT topic "r/b123") */
+	unsigned long members, offline, devices, online, joined, acks;
+	unsigned *fan; /* per message: members it reached */
+	bool persist; /* MQTT: clean_session=false */
 };
 
 uint64_t bench_now_us(void);
@@ -105,6 +121,8 @@ void bench_received(struct peer *, const char *, size_t);
 void bench_settled(struct peer *, unsigned long);
 void bench_fail(struct peer *, const char *, size_t);
 void bench_file_frame(struct peer *, const struct proto_frame *);
+void bench_joined(struct peer *);
+void bench_acked(struct peer *);
 
 int bench_write(struct peer *, const void *, size_t);
 int bench_write2(struct peer *, const void *, size_t, const void *, size_t);

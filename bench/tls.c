@@ -310,6 +310,8 @@ tls_append(struct bench_tls *t, const void *a, size_t n)
 int
 bench_write(struct peer *p, const void *a, size_t n)
 {
+	if (p->tls == NULL && p->conn == NULL)
+		return -1; /* rooms: a member gone offline */
 	if (p->tls == NULL)
 		return net_conn_write(p->conn, a, n);
 	return tls_append(p->tls, a, n);

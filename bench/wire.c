@@ -21,8 +21,53 @@ tg_login(struct peer *p)
 {
 	size_t n;
 
-	n = (size_t)snprintf(
-	    p->b->buf, sizeof p->b->buf, "LOGIN|1|%s||0\n", p->name);
+	if (p->device != NULL) /* an owned name (password "pw") */
+		n = (size_t)snprintf(p->b->buf, sizeof p->b->buf,
+		    "LOGIN|1|%s|cHc=|0|take|%s\n", p->name, p->device);
+	else
+		n = (size_t)snprintf(
+		    p->b->buf, sizeof p->b->buf, "LOGIN|1|%s||0\n", p->name);
+	bench_write(p, p->b->buf, n);
+}
+
+/* Where a message goes: the room (rooms mode) or the partner. */
+static const char *
+dest(const struct peer *p)
+{
+	return p->b->room != NULL ? p->b->room : p->partner->name;
+}
+
+static void
+tg_join(struct peer *p, bool create)
+{
+	size_t n;
+
+	n = (size_t)snprintf(p->b->buf, sizeof p->b->buf,
+	    create ? "RCREATE|%s|open\n" : "RJOIN|%s\n", p->b->room);
+	bench_write(p, p->b->buf, n);
+}
+
+/* A room log position handed to this session. */
+static void
+tg_pos(struct peer *p, struct proto_slice seq)
+{
+	unsigned long v = (unsigned long)proto_slice_u64(seq);
+
+	if (v > p->rpos)
+		p->rpos = v;
+}
+
+/* One RPOS per read batch, as a client that stored the batch does. */
+static void
+tg_flush(struct peer *p)
+{
+	size_t n;
+
+	if (p->rpos <= p->rpos_sent)
+		return;
+	p->rpos_sent = p->rpos;
+	n = (size_t)snprintf(p->b->buf, sizeof p->b->buf, "RPOS|%s|%lu|%lu\n",
+	    p->b->room, p->rpos, p->rpos);
 	bench_write(p, p->b->buf, n);
 }
 
@@ -44,8 +89,8 @@ tg_send(struct peer *p, unsigned long seq, const char *body, size_t len)
 	if (tail64_len == 0)
 		tail64_len = proto_b64_encode(
 		    body + BENCH_HEAD, len - BENCH_HEAD, tail64);
-	n = snprintf(buf, sizeof p->b->buf, "MSG|%s|%s|1|m%lu|", p->name,
-	    p->partner->name, seq);
+	n = snprintf(
+	    buf, sizeof p->b->buf, "MSG|%s|%s|1|m%lu|", p->name, dest(p), seq);
 	n += (int)proto_b64_encode(body, BENCH_HEAD, buf + n);
 	memcpy(buf + n, tail64, tail64_len);
 	n += (int)tail64_len;
@@ -94,6 +139,13 @@ tg_frame(struct peer *p, const struct proto_frame *fr)
 		    proto_b64_decode(
 		        fr->arg[4].p, b64, head, sizeof head, &len) != 0)
 			break;
+		if (p->b->room != NULL) {
+			/* A room message: confirmed by position (RPOS). */
+			if (fr->nargs >= 6)
+				tg_pos(p, fr->arg[5]);
+			bench_received(p, head, len);
+			break;
+		}
 		bench_received(p, head, len);
 		o = put(p->b->buf, "RCPT|", 5);
 		o = put(o, p->name, strlen(p->name));
@@ -105,7 +157,18 @@ tg_frame(struct peer *p, const struct proto_frame *fr)
 		bench_write(p, p->b->buf, (size_t)(o - p->b->buf));
 		break;
 	case PROTO_V_ACK:
-		bench_settled(p, id_seq(fr->arg[0]));
+		if (p->b->room != NULL)
+			bench_acked(p);
+		else
+			bench_settled(p, id_seq(fr->arg[0]));
+		break;
+	case PROTO_V_RINFO:
+		if (p->b->room != NULL && !p->joined)
+			bench_joined(p);
+		break;
+	case PROTO_V_REVENT:
+		if (p->b->room != NULL && fr->nargs >= 2)
+			tg_pos(p, fr->arg[1]);
 		break;
 	case PROTO_V_RCPT:
 		if (p->sends)
@@ -153,6 +216,8 @@ tg_input(struct peer *p, const char *in, size_t len)
 		}
 		done += used;
 	}
+	if (p->b->room != NULL)
+		tg_flush(p);
 	return p->drain ? len : done;
 }
 
@@ -168,6 +233,7 @@ const struct bench_wire bench_wire_termgram = {
     .send = tg_send,
     .input = tg_input,
     .ping = tg_ping,
+    .join = tg_join,
     .acks = true,
 };
 
@@ -192,7 +258,7 @@ irc_send(struct peer *p, unsigned long seq, const char *body, size_t len)
 
 	(void)seq;
 	n = (size_t)snprintf(p->b->buf, sizeof p->b->buf,
-	    "PRIVMSG %s :%.*s\r\n", p->partner->name, (int)len, body);
+	    "PRIVMSG %s :%.*s\r\n", dest(p), (int)len, body);
 	return bench_write(p, p->b->buf, n);
 }
 
@@ -237,6 +303,10 @@ irc_line(struct peer *p, const char *l, size_t n)
 		return;
 	}
 	num = irc_numeric(l, n);
+	if (num == 366 && p->b->room != NULL && !p->joined) {
+		bench_joined(p); /* the end of the channel's NAMES */
+		return;
+	}
 	if (p->state == IRC_REGISTERING && num == 1) {
 		/* ngIRCd makes OPER wait: let the next client connect. */
 		bench_logged_in(p);
@@ -286,6 +356,17 @@ irc_input(struct peer *p, const char *in, size_t len)
 }
 
 static void
+irc_join(struct peer *p, bool create)
+{
+	size_t n;
+
+	(void)create; /* the first JOIN makes the channel */
+	n = (size_t)snprintf(
+	    p->b->buf, sizeof p->b->buf, "JOIN %s\r\n", p->b->room);
+	bench_write(p, p->b->buf, n);
+}
+
+static void
 irc_ping(struct peer *p)
 {
 	bench_write(p, "PING :b\r\n", 9);
@@ -297,12 +378,13 @@ const struct bench_wire bench_wire_irc = {
     .send = irc_send,
     .input = irc_input,
     .ping = irc_ping,
+    .join = irc_join,
     .acks = false,
 };
 
 /* --- MQTT 3.1.1 -------------------------------------------------------- */
 
-enum { MQTT_CONNECTING, MQTT_SUBSCRIBING, MQTT_READY };
+enum { MQTT_CONNECTING, MQTT_SUBSCRIBING, MQTT_READY, MQTT_JOINING };
 
 /* Fixed header: type and flags, then the remaining length (varint). */
 static size_t
@@ -333,7 +415,11 @@ mqtt_str(unsigned char *out, const char *s, size_t len)
 static void
 mqtt_topic(const char *name, char *out, size_t cap)
 {
-	snprintf(out, cap, "t/%s", name);
+	/* A room "#b1" is the topic "r/b1". */
+	if (name[0] == '#')
+		snprintf(out, cap, "r/%s", name + 1);
+	else
+		snprintf(out, cap, "t/%s", name);
 }
 
 static void
@@ -344,7 +430,9 @@ mqtt_login(struct peer *p)
 
 	n += mqtt_str(vh, "MQTT", 4);
 	vh[n++] = 4; /* 3.1.1 */
-	vh[n++] = 0x02; /* clean session */
+	/* Clean session, but for a member of a room with a backlog
+	 * (persistent session: QoS 1 messages queue while it is away). */
+	vh[n++] = p->b->persist && p->member ? 0x00 : 0x02;
 	vh[n++] = 0;
 	vh[n++] = 120; /* keep alive, seconds */
 	n += mqtt_str(vh + n, p->name, strlen(p->name));
@@ -353,13 +441,13 @@ mqtt_login(struct peer *p)
 }
 
 static void
-mqtt_subscribe(struct peer *p)
+mqtt_subscribe_to(struct peer *p, const char *to)
 {
 	unsigned char pkt[64 + PROTO_MAX_NAME];
 	char topic[PROTO_MAX_NAME + 3];
 	size_t n, h;
 
-	mqtt_topic(p->name, topic, sizeof topic);
+	mqtt_topic(to, topic, sizeof topic);
 	n = 2 + 2 + strlen(topic) + 1;
 	h = mqtt_header(pkt, 0x82, n);
 	pkt[h++] = 0;
@@ -367,6 +455,33 @@ mqtt_subscribe(struct peer *p)
 	h += mqtt_str(pkt + h, topic, strlen(topic));
 	pkt[h++] = 1; /* QoS 1 */
 	bench_write(p, pkt, h);
+}
+
+static void
+mqtt_subscribe(struct peer *p)
+{
+	mqtt_subscribe_to(p, p->name);
+}
+
+static void
+mqtt_join(struct peer *p, bool create)
+{
+	if (create) {
+		/* The sender only publishes (MQTT 3.1.1 has no "no local":
+		 * subscribed, it would get its own messages back). */
+		bench_joined(p);
+		return;
+	}
+	p->state = MQTT_JOINING;
+	mqtt_subscribe_to(p, p->b->room);
+}
+
+static void
+mqtt_leave(struct peer *p)
+{
+	static const unsigned char bye[2] = {0xe0, 0}; /* DISCONNECT */
+
+	bench_write(p, bye, 2);
 }
 
 static int
@@ -377,7 +492,7 @@ mqtt_send(struct peer *p, unsigned long seq, const char *body, size_t len)
 	size_t tl, h;
 
 	(void)seq;
-	mqtt_topic(p->partner->name, topic, sizeof topic);
+	mqtt_topic(dest(p), topic, sizeof topic);
 	tl = strlen(topic);
 	if (++p->pid > 0xffff)
 		p->pid = 1;
@@ -411,6 +526,11 @@ mqtt_packet(struct peer *p, unsigned type, const unsigned char *v, size_t n)
 			bench_fail(p, "SUBACK refused", 14);
 			return;
 		}
+		if (p->state == MQTT_JOINING) {
+			p->state = MQTT_READY;
+			bench_joined(p);
+			break;
+		}
 		p->state = MQTT_READY;
 		bench_ready(p);
 		break;
@@ -432,7 +552,10 @@ mqtt_packet(struct peer *p, unsigned type, const unsigned char *v, size_t n)
 		}
 		break;
 	case 4: /* PUBACK */
-		bench_settled(p, BENCH_NO_SEQ);
+		if (p->b->room != NULL)
+			bench_acked(p);
+		else
+			bench_settled(p, BENCH_NO_SEQ);
 		break;
 	default:
 		break;
@@ -480,5 +603,7 @@ const struct bench_wire bench_wire_mqtt = {
     .send = mqtt_send,
     .input = mqtt_input,
     .ping = mqtt_ping,
+    .join = mqtt_join,
+    .leave = mqtt_leave,
     .acks = true,
 };

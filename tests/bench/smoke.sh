@@ -64,6 +64,24 @@ run login login --rate 100 --seconds 1
 expect login "logins=100 of=100 rate=100"
 expect login "login_us login_p50="
 
+# rooms: every member gets every message once, each ACKed (stored); the
+# offline members get the whole backlog when they log in again; an owned
+# sender on 3 devices; the data folder's bytes.
+run rooms rooms --members 12 --msgs 400 --inflight 16 --data "$tmp/data"
+expect rooms "members=12 online=12 offline=0 devices=0 msgs=400"
+expect rooms "deliveries=4800 deliveries_per_s=[1-9]"
+expect rooms "lost=0 duplicated=0 errors=0 acks=400"
+expect rooms "latency_us p50="
+expect rooms "cpu_us_per_delivery="
+expect rooms "data_bytes_per_msg="
+run rooms_backlog rooms --members 12 --offline 5 --msgs 300 --inflight 16
+expect rooms_backlog "members=12 online=7 offline=5"
+expect rooms_backlog "lost=0 duplicated=0 errors=0 acks=300"
+expect rooms_backlog "backlog_members=5 backlog_msgs=300 backlog_s=[0-9]"
+run rooms_devices rooms --members 4 --devices 3 --msgs 300 --inflight 16
+expect rooms_devices "devices=3 msgs=300"
+expect rooms_devices "lost=0 duplicated=0 errors=0 acks=300"
+
 # --tls against a relay that speaks plaintext: a handshake error, no hang.
 timeout 20 "$bin/termgram-bench" msgs --tls --port "$port" --pairs 1 \
     --msgs 10 >"$tmp/plain.out" 2>&1
@@ -142,6 +160,23 @@ if [ -x /usr/sbin/mosquitto ] && command -v openssl >/dev/null; then
 	run mqtt_tls_login login --proto mqtt --tls --rate 100 --seconds 1
 	expect mqtt_tls_login "logins=100 of=100"
 	expect mqtt_tls_login "handshake_us hs_p50="
+	# A topic with persistent sessions (plaintext: rooms takes no --tls).
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $((mport + 1)) \
+	    >"$tmp/mosquitto-plain.conf"
+	[ "$(id -u)" -eq 0 ] && echo "user root" >>"$tmp/mosquitto-plain.conf"
+	/usr/sbin/mosquitto -c "$tmp/mosquitto-plain.conf" \
+	    >"$tmp/mosquitto-plain.log" 2>&1 &
+	plain_pid=$!
+	broker_pid="$broker_pid $plain_pid"
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$((mport + 1))") 2>/dev/null && break
+		sleep 0.05
+	done
+	port=$((mport + 1)) relay_pid=$plain_pid
+	run mqtt_rooms rooms --proto mqtt --members 12 --offline 5 --msgs 300
+	expect mqtt_rooms "members=12 online=7 offline=5"
+	expect mqtt_rooms "lost=0 duplicated=0 errors=0 acks=300"
+	expect mqtt_rooms "backlog_s=[0-9]"
 	port=$saved_port relay_pid=$saved_pid
 else
 	echo "bench smoke: no mosquitto, --tls against a TLS peer skipped"
@@ -149,7 +184,8 @@ fi
 
 # Bad input: a clear message and status 2, nothing run.
 for args in "msgs --pairs x" "msgs --size 10" "fly" "files --proto irc" \
-    "msgs --proto smtp"; do
+    "msgs --proto smtp" "rooms --members 0" "rooms --members 3 --offline 3" \
+    "rooms --proto irc --devices 2"; do
 	# shellcheck disable=SC2086
 	"$bin/termgram-bench" $args --port "$port" >"$tmp/bad.out" 2>&1
 	st=$?
