@@ -351,6 +351,10 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 		client_recv_msg(s, fr, route);
 		break;
 	case PROTO_V_ACK:
+		/* ACK|<xfer>|stored: the relay keeps our file for its
+		 * recipient (docs/protocol.md "Files stored on the relay"). */
+		if (route == CLIENT_ROUTE_RELAY)
+			client_xfers_stored(s->xfers, fr->arg[0]);
 		settle(s, fr->arg[0], (struct proto_slice){"", 0},
 		    CLIENT_MSG_STORED, route);
 		break;

@@ -608,6 +608,33 @@ client_xfers_frame(
 	}
 }
 
+/*
+ * ACK|<xfer>|stored: the relay verified our upload and keeps it for the
+ * peer, who is away. The transfer waits for the peer's FDONE, which the
+ * relay passes on when the peer has it; whether it was ours.
+ */
+bool
+client_xfers_stored(struct client_xfers *xs, struct proto_slice id)
+{
+	struct xfer *x = client_xfer_find(xs, id.p, id.len);
+
+	if (x == NULL || !x->pub.outgoing || x->pub.direct ||
+	    (x->pub.state != CLIENT_XFER_OFFERED &&
+	        x->pub.state != CLIENT_XFER_ACTIVE &&
+	        x->pub.state != CLIENT_XFER_PAUSED &&
+	        x->pub.state != CLIENT_XFER_VERIFYING))
+		return false;
+	x->pub.sent = x->pub.done = x->pub.size;
+	x->fdone_sent = true;
+	x->pub.stored = true;
+	x->pub.stalled = false;
+	x->pub.rate = 0;
+	x->pub.reason[0] = '\0';
+	x->pub.state = CLIENT_XFER_VERIFYING;
+	client_xfer_changed(xs, x);
+	return true;
+}
+
 /* Hash the next slice; once all is hashed, the offer goes. */
 static void
 hash_some(struct client_xfers *xs, struct xfer *x)
@@ -726,8 +753,9 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 		else if (x->pub.state == CLIENT_XFER_ACTIVE &&
 		    x->pub.outgoing && route_up(xs, x))
 			send_some(xs, x);
-		if (x->pub.state == CLIENT_XFER_ACTIVE ||
-		    x->pub.state == CLIENT_XFER_VERIFYING)
+		if ((x->pub.state == CLIENT_XFER_ACTIVE ||
+		        x->pub.state == CLIENT_XFER_VERIFYING) &&
+		    !x->pub.stored)
 			rate_sample(xs, x, now);
 	}
 }

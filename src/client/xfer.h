@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "proto/err.h"
+#include "proto/frame.h"
 
 struct proto_frame;
 struct client_store;
@@ -63,6 +64,7 @@ struct client_xfer {
 	bool stalled; /* under way, but nothing moved for a while */
 	uint64_t started; /* monotonic ms */
 	bool direct; /* route: the direct connection, not the relay */
+	bool stored; /* sender: the relay keeps it until the peer takes it */
 };
 
 /* What the transfers need from the session. */
@@ -95,6 +97,7 @@ int client_xfers_accept(struct client_xfers *, const char *, char *, size_t);
 int client_xfers_reject(struct client_xfers *, const char *, const char *);
 void client_xfers_frame(
     struct client_xfers *, const struct proto_frame *, bool);
+bool client_xfers_stored(struct client_xfers *, struct proto_slice);
 void client_xfers_error(
     struct client_xfers *, const char *, enum proto_err, const char *);
 void client_xfers_pump(struct client_xfers *, uint64_t);

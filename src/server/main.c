@@ -37,6 +37,8 @@ static const char usage[] =
     "                 [--max-delay S] [--max-per-address N]\n"
     "                 [--max-registrations N] [--config FILE]\n"
     "                 [--keep-days N] [--device-expire-days N]\n"
+    "                 [--file-max-size N] [--file-quota N]\n"
+    "                 [--file-store-max N] [--file-keep-days N]\n"
     "                 [--log-format text|json] [--log-file PATH]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "       termgramd --check-config [--config FILE] [options]\n"
@@ -113,6 +115,15 @@ static const char usage[] =
     "  --device-expire-days N  a device not seen this long loses its place\n"
     "                      in its user's inbox; a user's last device never\n"
     "                      does (default 90; 0: never)\n"
+    "  --file-max-size N   the largest file kept for a user who is offline,\n"
+    "                      in bytes (default 1073741824; 0: no file store,\n"
+    "                      such offers get OFFLINE)\n"
+    "  --file-quota N      bytes of files kept for one user (default\n"
+    "                      2147483648; 0: no limit)\n"
+    "  --file-store-max N  bytes of files kept in all (default 10737418240;\n"
+    "                      0: no limit); 1 GiB of the disk stays free\n"
+    "  --file-keep-days N  a stored file not taken is dropped after N days\n"
+    "                      (default 7)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -211,6 +222,10 @@ static const struct opt opts[] = {
     {"max-name-sessions", OPT_UINT, CFG(max_name_sessions), 1, 100000},
     {"keep-days", OPT_UINT, CFG(keep_days), 0, 36500},
     {"device-expire-days", OPT_UINT, CFG(device_expire_days), 0, 36500},
+    {"file-max-size", OPT_SIZE, CFG(file_max_size), 0, 1ULL << 50},
+    {"file-quota", OPT_SIZE, CFG(file_quota), 0, 1ULL << 50},
+    {"file-store-max", OPT_SIZE, CFG(file_store_max), 0, 1ULL << 50},
+    {"file-keep-days", OPT_UINT, CFG(file_keep_days), 1, 36500},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -56,6 +56,12 @@ struct server_config {
 	/* Logs and devices (docs/relay.md, "Retention and devices"). */
 	unsigned keep_days; /* entries kept after every device has them */
 	unsigned device_expire_days; /* unseen devices lose their cursor */
+	/* Files stored on the relay (docs/relay.md, "Files stored on the
+	 * relay"). */
+	size_t file_max_size; /* one file; 0: no store */
+	size_t file_quota; /* stored for one recipient; 0: any */
+	size_t file_store_max; /* stored in all; 0: any */
+	unsigned file_keep_days; /* a file not taken goes after this */
 };
 
 void server_config_defaults(struct server_config *);
