@@ -42,10 +42,14 @@
 
 enum fs_state { FS_UP, FS_STORED, FS_ENDED };
 
-/* A reader of a stored file: one session of its recipient. */
+/*
+ * A reader of a stored file: one session of its recipient. A session
+ * that closes (even from inside a send to it) only clears s; the record
+ * is freed later, never under a loop that uses it.
+ */
 struct fs_dl {
 	struct fs_dl *next;
-	struct srv_sess *s;
+	struct srv_sess *s; /* NULL: its session is gone */
 	int fd;
 	uint64_t off, acked;
 	bool fdone;
@@ -698,12 +702,19 @@ fs_upload_done(
 	server_router_ack(fs->rt, s->user, s->device, f->xfer);
 }
 
-/* The reader of f that is s, made if asked. */
+/* The reader of f that is s, made if asked; readers gone are freed. */
 static struct fs_dl *
 fs_dl_get(struct fs_file *f, struct srv_sess *s, bool make)
 {
-	struct fs_dl *d;
+	struct fs_dl *d, **pp;
 
+	for (pp = &f->dls; (d = *pp) != NULL;) {
+		if (d->s == NULL) {
+			*pp = d->next;
+			fs_dl_free(d);
+		} else
+			pp = &d->next;
+	}
 	for (d = f->dls; d != NULL; d = d->next)
 		if (d->s == s)
 			return d;
@@ -717,17 +728,18 @@ fs_dl_get(struct fs_file *f, struct srv_sess *s, bool make)
 	return d;
 }
 
-/* Stop sending f to s. */
+/* Stop sending f to s (freed at the next look-up). */
 static void
 fs_dl_remove(struct fs_file *f, struct srv_sess *s)
 {
-	struct fs_dl **pp, *d;
+	struct fs_dl *d;
 
-	for (pp = &f->dls; (d = *pp) != NULL; pp = &d->next)
+	for (d = f->dls; d != NULL; d = d->next)
 		if (d->s == s) {
-			*pp = d->next;
-			fs_dl_free(d);
-			return;
+			d->s = NULL;
+			if (d->fd != -1)
+				close(d->fd);
+			d->fd = -1;
 		}
 }
 
@@ -741,6 +753,8 @@ fs_dl_pump(struct server_filestore *fs, struct fs_file *f, struct fs_dl *d)
 	size_t want, n;
 	ssize_t got;
 
+	if (s == NULL)
+		return;
 	while (d->off < f->size &&
 	    d->off - d->acked < SERVER_FILESTORE_WINDOW && !s->gone &&
 	    !fs->rt->io->is_full(s)) {
@@ -768,6 +782,8 @@ fs_dl_pump(struct server_filestore *fs, struct fs_file *f, struct fs_dl *d)
 			return;
 		}
 		fs->rt->io->send(s, fs->buf, n + want);
+		if (d->s == NULL)
+			return; /* the send closed it */
 		d->off += want;
 	}
 	if (d->off == f->size && !d->fdone && !s->gone) {

@@ -205,9 +205,9 @@ filestore__offline_recipient__gets_file_after_kill_9(void **state)
 }
 
 /*
- * The sender's connection drops in the middle of the upload: offered
- * again, the relay answers FACCEPT with what it has, and the file is
- * stored whole. Then bob's download drops in the middle: he asks from
+ * The sender's connection drops in the middle of the upload, then the
+ * relay is killed: offered again, the relay answers FACCEPT with what it
+ * has each time, and the file is stored whole. Then bob's download drops in the middle: he asks from
  * his offset and the relay sends the rest; his FDONE reaches alice.
  */
 static void
@@ -239,7 +239,22 @@ filestore__resume__upload_and_download(void **state)
 	assert_int_equal(raw_line(&a, 10000), 0);
 	print_message("offered again after a drop: %s\n", a.line);
 	assert_string_equal(a.line, "FACCEPT|bob|alice|up1|1048576");
-	send_data(&a, "up1", 1 << 20, size);
+	send_data(&a, "up1", 1 << 20, 2 << 20);
+	assert_int_equal(
+	    raw_expect(&a, "FACK|bob|alice|up1|2097152", 10000), 0);
+	/* The relay dies with the upload under way: its .part stays, and
+	 * the file still verifies after the rest comes. */
+	raw_close(&a);
+	assert_int_equal(relay_stop(&r, SIGKILL), -SIGKILL);
+	assert_int_equal(relay_restart(&r), 0);
+	assert_int_equal(files_checked(&r), 1);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	raw_send(
+	    &a, "FOFFER|alice|bob|up1|%zu|%s|%s\n", size, hex, h_b64("up.bin"));
+	assert_int_equal(raw_line(&a, 10000), 0);
+	print_message("offered again after a restart: %s\n", a.line);
+	assert_string_equal(a.line, "FACCEPT|bob|alice|up1|2097152");
+	send_data(&a, "up1", 2 << 20, size);
 	raw_send(&a, "FDONE|alice|bob|up1\n");
 	assert_int_equal(raw_expect(&a, "ACK|up1|stored", 10000), 0);
 	/* Offered again once stored: the same answer. */
