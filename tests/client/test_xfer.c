@@ -926,6 +926,69 @@ client_xfer__neutralises__names_from_the_wire(void **state)
 	}
 }
 
+/* One frame, as the relay would send it, to xs. */
+static void
+feed(struct client_xfers *xs, const char *line)
+{
+	struct proto_decoder d;
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t used;
+
+	proto_decoder_init(&d, PROTO_MAX_FRAME);
+	assert_int_equal(
+	    proto_decoder_next(&d, line, strlen(line), &fr, &err, &used),
+	    PROTO_FRAME);
+	client_xfers_frame(xs, &fr, false);
+}
+
+/*
+ * bob is offline and the relay takes the file (docs/protocol.md "Files
+ * stored on the relay"): its ACK|<xfer>|stored leaves the upload "stored
+ * on the relay", never stalled; bob's FDONE, passed on later, makes it
+ * done.
+ */
+static void
+client_xfer__stored_on_the_relay__then_delivered(void **state)
+{
+	char path[300], id[65], line[200];
+	const struct client_xfer *x;
+	int i;
+
+	(void)state;
+	write_file("kept.bin", 300000, path, sizeof path);
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, line, sizeof line),
+	    0);
+	for (i = 0; i < 10; i++) {
+		client_xfers_pump(alice.xs, 0);
+		drop(&alice, RELAY);
+	}
+	x = client_xfers_find(alice.xs, id);
+	assert_int_equal(x->state, CLIENT_XFER_OFFERED);
+	/* An ACK for a transfer we do not have is not ours. */
+	assert_false(
+	    client_xfers_stored(alice.xs, (struct proto_slice){"nope", 4}));
+	snprintf(line, sizeof line, "FACCEPT|bob|alice|%s|0\n", id);
+	feed(alice.xs, line);
+	for (i = 0; i < 10; i++) {
+		client_xfers_pump(alice.xs, 0);
+		drop(&alice, RELAY);
+	}
+	assert_int_equal(x->state, CLIENT_XFER_VERIFYING);
+	assert_false(x->stored);
+	assert_true(client_xfers_stored(
+	    alice.xs, (struct proto_slice){id, strlen(id)}));
+	assert_int_equal(x->state, CLIENT_XFER_VERIFYING);
+	assert_true(x->stored);
+	assert_int_equal(x->done, 300000);
+	client_xfers_pump(alice.xs, 60000);
+	assert_false(x->stalled);
+	snprintf(line, sizeof line, "FDONE|bob|alice|%s\n", id);
+	feed(alice.xs, line);
+	assert_int_equal(x->state, CLIENT_XFER_DONE);
+}
+
 int
 main(void)
 {
@@ -952,6 +1015,9 @@ main(void)
 	        client_xfer__offers_by_the_relay__when_no_direct_connection_is_made,
 	        setup, teardown),
 	    cmocka_unit_test(client_xfer__neutralises__names_from_the_wire),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__stored_on_the_relay__then_delivered, setup,
+	        teardown),
 	    cmocka_unit_test_setup_teardown(
 	        client_xfer__refuses__a_reoffer_of_a_kept_part_under_a_new_name,
 	        setup, teardown),
