@@ -1048,29 +1048,12 @@ fs_timer(struct net_timer *t, void *arg)
 	net_timer_start(fs->rt->loop, t, FS_SWEEP_MS);
 }
 
-/* Split an offer line into its fields; the count. */
-static size_t
-fs_fields(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		f[n++] = p;
-		if ((p = strchr(p, '|')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
 /* Load one file's meta at start; drop it if it does not hold. */
 static void
 fs_load_one(struct server_filestore *fs, const char *h)
 {
 	char path[4096], *text = NULL, *line, *nl, copy[PROTO_MAX_FRAME];
-	char fields[PROTO_MAX_FRAME];
-	char *fld[8];
+	struct proto_error perr;
 	struct proto_frame fr;
 	struct srv_user *from, *to;
 	struct fs_file *f;
@@ -1094,27 +1077,16 @@ fs_load_one(struct server_filestore *fs, const char *h)
 		if (strncmp(line, "created ", 8) == 0)
 			created = strtoull(line + 8, NULL, 10);
 		else if (strncmp(line, "offer ", 6) == 0 && f == NULL) {
-			snprintf(fields, sizeof fields, "%s", line + 6);
-			if (fs_fields(fields, fld, 8) != 7 ||
-			    strcmp(fld[0], "FOFFER") != 0)
+			/* The offer as it came: parsed again, as any frame. */
+			snprintf(copy, sizeof copy, "%s\n", line + 6);
+			if (proto_frame_parse(copy, strlen(copy), &fr, &perr) !=
+			        PROTO_FRAME ||
+			    fr.verb != PROTO_V_FOFFER)
 				break;
-			from = server_directory_find(fs->rt->dir,
-			    (struct proto_slice){fld[1], strlen(fld[1])});
-			to = server_directory_find(fs->rt->dir,
-			    (struct proto_slice){fld[2], strlen(fld[2])});
+			from = server_directory_find(fs->rt->dir, fr.arg[0]);
+			to = server_directory_find(fs->rt->dir, fr.arg[1]);
 			if (from == NULL || to == NULL)
 				break;
-			snprintf(copy, sizeof copy, "%s\n", line + 6);
-			memset(&fr, 0, sizeof fr);
-			fr.raw = copy;
-			fr.hdrlen = fr.rawlen = strlen(copy);
-			fr.nargs = 6;
-			fr.arg[2] =
-			    (struct proto_slice){fld[3], strlen(fld[3])};
-			fr.arg[3] =
-			    (struct proto_slice){fld[4], strlen(fld[4])};
-			fr.arg[4] =
-			    (struct proto_slice){fld[5], strlen(fld[5])};
 			f = fs_file_new(fs, &fr, from->key, to->key);
 			if (strcmp(f->h, h) != 0) {
 				fs_forget(fs, f);
