@@ -270,7 +270,15 @@ client_xfer_offer_now(
 	    xs->io.direct(xs->io.arg, x->pub.peer);
 	if (x->pub.direct && send_offer(xs, x) != 0)
 		x->pub.direct = false;
-	if (!x->pub.direct && (!xs->online || send_offer(xs, x) != 0))
+	if (!x->pub.direct && x->taken && !x->pub.stored &&
+	    xs->io.peer_away != NULL &&
+	    xs->io.peer_away(xs->io.arg, x->pub.peer)) {
+		/* The receiver has part of it: wait for them, rather than
+		 * have the relay store it all again from the start. */
+		x->pub.state = CLIENT_XFER_PAUSED;
+		snprintf(x->pub.reason, sizeof x->pub.reason,
+		    "waiting for %s to come back", x->pub.peer);
+	} else if (!x->pub.direct && (!xs->online || send_offer(xs, x) != 0))
 		x->pub.state = CLIENT_XFER_PAUSED;
 	client_xfer_changed(xs, x);
 }
@@ -532,6 +540,7 @@ on_accept(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 	x->pub.sent = x->pub.done = v;
 	x->pub.reason[0] = '\0';
 	x->fdone_sent = false;
+	x->taken = true;
 	x->pub.state = CLIENT_XFER_ACTIVE;
 	rate_start(x, net_clock_ms());
 	client_xfer_changed(xs, x);

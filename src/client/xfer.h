@@ -83,6 +83,8 @@ struct client_xfer_io {
 	/* Whether an offer to this peer should go direct (may be NULL). */
 	bool (*direct)(void *, const char *);
 	const char *(*me)(void *);
+	/* Whether peer is known to be offline (may be NULL: not known). */
+	bool (*peer_away)(void *, const char *);
 	void (*changed)(void *, const struct client_xfer *);
 };
 
