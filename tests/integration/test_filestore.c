@@ -99,17 +99,58 @@ files_checked(const struct relay *r)
 	return n;
 }
 
-/* Send data[from, to) of transfer xfer from alice to bob. */
+/* Send data[from, end) of transfer xfer from alice to who. */
 static void
-send_data(struct raw *a, const char *xfer, size_t from, size_t to)
+send_data_to(
+    struct raw *a, const char *who, const char *xfer, size_t from, size_t end)
 {
 	size_t at, n;
 
-	for (at = from; at < to; at += n) {
-		n = to - at < 65536 ? to - at : 65536;
-		raw_send(a, "FDATA|alice|bob|%s|%zu|%zu\n", xfer, at, n);
+	for (at = from; at < end; at += n) {
+		n = end - at < 65536 ? end - at : 65536;
+		raw_send(a, "FDATA|alice|%s|%s|%zu|%zu\n", who, xfer, at, n);
 		assert_int_equal(raw_write(a, data + at, n), 0);
 	}
+}
+
+/* Send data[from, end) of transfer xfer from alice to bob. */
+static void
+send_data(struct raw *a, const char *xfer, size_t from, size_t end)
+{
+	send_data_to(a, "bob", xfer, from, end);
+}
+
+/* alice stores size bytes of data for who, as transfer xfer. */
+static void
+store_one(struct raw *a, const char *who, const char *xfer, size_t size)
+{
+	char hex[65], want[128];
+
+	sha_hex(data, size, hex);
+	raw_send(a, "FOFFER|alice|%s|%s|%zu|%s|%s\n", who, xfer, size, hex,
+	    h_b64("f.bin"));
+	snprintf(want, sizeof want, "FACCEPT|%s|alice|%s|0", who, xfer);
+	assert_int_equal(raw_expect(a, want, 10000), 0);
+	send_data_to(a, who, xfer, 0, size);
+	raw_send(a, "FDONE|alice|%s|%s\n", who, xfer);
+	snprintf(want, sizeof want, "ACK|%s|stored", xfer);
+	assert_int_equal(raw_expect(a, want, 10000), 0);
+}
+
+/* An offer of size bytes to who refused: the ERR's text, in text. */
+static void
+refused(struct raw *a, const char *who, const char *xfer, size_t size,
+    char *text, size_t cap)
+{
+	char hex[65], want[128];
+
+	sha_hex(data, size, hex);
+	raw_send(a, "FOFFER|alice|%s|%s|%zu|%s|%s\n", who, xfer, size, hex,
+	    h_b64("f.bin"));
+	snprintf(want, sizeof want, "ERR|QUOTA|%s|", xfer);
+	assert_int_equal(raw_expect(a, want, 10000), 0);
+	reason(a->line, text, cap);
+	print_message("%zu bytes for %s: %s\n", size, who, text);
 }
 
 /*
@@ -290,33 +331,30 @@ filestore__limits__refuse_with_their_names(void **state)
 {
 	struct relay r;
 	struct raw a;
-	char hex[65], text[600];
+	char text[600];
 
 	(void)state;
-	memset(data, 'x', 1000);
-	sha_hex(data, 1000, hex);
-	assert_int_equal(relay_start(&r, "--file-max-size", "4000",
-	                     "--file-quota", "1500", NULL),
+	memset(data, 'x', 5000);
+	assert_int_equal(
+	    relay_start(&r, "--file-max-size", "4000", "--file-quota", "1500",
+	        "--file-store-max", "2500", NULL),
 	    0);
 	register_user(r.port, "bob");
+	register_user(r.port, "carol");
+	register_user(r.port, "dave");
 	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
-	raw_send(&a, "FOFFER|alice|bob|q1|5000|%s|%s\n", hex, h_b64("a.bin"));
-	assert_int_equal(raw_expect(&a, "ERR|QUOTA|q1|", 10000), 0);
-	print_message("5000 bytes: %s\n", reason(a.line, text, sizeof text));
-	assert_non_null(strstr(text, "--file-max-size"));
-	assert_non_null(strstr(text, "4000"));
-
-	raw_send(&a, "FOFFER|alice|bob|q2|1000|%s|%s\n", hex, h_b64("b.bin"));
-	assert_int_equal(raw_expect(&a, "FACCEPT|bob|alice|q2|0", 10000), 0);
-	send_data(&a, "q2", 0, 1000);
-	raw_send(&a, "FDONE|alice|bob|q2\n");
-	assert_int_equal(raw_expect(&a, "ACK|q2|stored", 10000), 0);
-	raw_send(&a, "FOFFER|alice|bob|q3|1000|%s|%s\n", hex, h_b64("c.bin"));
-	assert_int_equal(raw_expect(&a, "ERR|QUOTA|q3|", 10000), 0);
-	print_message(
-	    "over the quota: %s\n", reason(a.line, text, sizeof text));
-	assert_non_null(strstr(text, "--file-quota"));
-	assert_int_equal(files_checked(&r), 1);
+	refused(&a, "bob", "q1", 5000, text, sizeof text);
+	assert_non_null(strstr(text, "(--file-max-size)"));
+	assert_non_null(strstr(text, "4000 bytes"));
+	store_one(&a, "bob", "q2", 1000);
+	refused(&a, "bob", "q3", 1000, text, sizeof text);
+	assert_non_null(strstr(text, "(--file-quota)"));
+	assert_non_null(strstr(text, "1500 bytes"));
+	store_one(&a, "carol", "c1", 1400);
+	refused(&a, "dave", "d1", 200, text, sizeof text);
+	assert_non_null(strstr(text, "(--file-store-max)"));
+	assert_non_null(strstr(text, "2500 bytes"));
+	assert_int_equal(files_checked(&r), 2);
 	raw_close(&a);
 	assert_int_equal(relay_finish(&r), 0);
 }
