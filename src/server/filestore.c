@@ -1038,6 +1038,24 @@ server_filestore_expire(struct server_filestore *fs, uint64_t now)
 	}
 }
 
+/*
+ * The recipient key is deleted: the files kept for it go with its queue,
+ * so that whoever registers the name next finds none of them.
+ */
+void
+server_filestore_forget(struct server_filestore *fs, const char *key)
+{
+	struct fs_file *f, *next;
+
+	if (fs == NULL)
+		return;
+	for (f = fs->files; f != NULL; f = next) {
+		next = f->next;
+		if (strcmp(f->to, key) == 0)
+			fs_forget(fs, f);
+	}
+}
+
 /* Every minute: the expiry pass. */
 static void
 fs_timer(struct net_timer *t, void *arg)

@@ -44,5 +44,6 @@ bool server_filestore_route(struct server_filestore *, struct srv_sess *,
 void server_filestore_pump(struct server_filestore *, struct srv_sess *);
 void server_filestore_gone(struct server_filestore *, struct srv_sess *);
 void server_filestore_expire(struct server_filestore *, uint64_t);
+void server_filestore_forget(struct server_filestore *, const char *);
 
 #endif
