@@ -325,6 +325,79 @@ filestore__resume__upload_and_download(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/* bob logs in as device who (its TLS key, or "@dev<who>"): 0 once synced. */
+static int
+dev_login(struct raw *c, int port, int who)
+{
+	h_tls_identity(who);
+	if (raw_open(c, port) != 0) {
+		h_tls_identity(0);
+		return -1;
+	}
+	h_tls_identity(0);
+	raw_send(c, "LOGIN|1|bob|%s|0|take|dev%d\n", h_b64("pw"), who);
+	if (raw_line(c, 30000) != 0 || strncmp(c->line, "WELCOME|", 8) != 0)
+		return -1;
+	return raw_expect(c, "SYNCED", 5000);
+}
+
+/* One device of bob takes the stored file sf, verified. */
+static void
+device_takes(struct raw *b, size_t size)
+{
+	assert_int_equal(raw_expect(b, "FOFFER|alice|bob|sf|", 10000), 0);
+	raw_send(b, "FACCEPT|bob|alice|sf|0\n");
+	memset(got, 0, size);
+	assert_true(read_data(b, "sf", 0, SIZE_MAX));
+	assert_memory_equal(got, data, size);
+	raw_send(b, "FDONE|bob|alice|sf\n");
+}
+
+/*
+ * bob has two devices, both away: each gets the stored file at its own
+ * login; alice hears "delivered" once, at the first, and the relay keeps
+ * the file until the second has it too.
+ */
+static void
+filestore__every_device__gets_it_then_it_goes(void **state)
+{
+	struct relay r;
+	struct raw a, b1, b2;
+	size_t size = 300000;
+
+	(void)state;
+	randombytes_buf(data, size);
+	assert_int_equal(relay_start(&r, NULL), 0);
+	assert_int_equal(dev_login(&b1, r.port, 1), 0);
+	assert_int_equal(dev_login(&b2, r.port, 2), 0);
+	raw_close(&b1);
+	raw_close(&b2);
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	store_one(&a, "bob", "sf", size);
+
+	assert_int_equal(dev_login(&b1, r.port, 1), 0);
+	device_takes(&b1, size);
+	assert_int_equal(raw_expect(&a, "FDONE|bob|alice|sf", 10000), 0);
+	raw_close(&b1);
+	assert_int_equal(files_checked(&r), 1); /* device 2 lacks it */
+
+	assert_int_equal(dev_login(&b2, r.port, 2), 0);
+	device_takes(&b2, size);
+	/* The store lets it go once the second device has it. */
+	for (int i = 0; i < 500 && files_checked(&r) != 0; i++)
+		usleep(10000);
+	assert_int_equal(files_checked(&r), 0);
+	/* alice heard it once: nothing more for her. */
+	raw_send(&a, "PING|x\n");
+	do {
+		assert_int_equal(raw_line(&a, 10000), 0);
+		assert_null(strstr(a.line, "FDONE|"));
+	} while (strcmp(a.line, "PONG|x") != 0);
+	raw_close(&a);
+	raw_close(&b2);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 /* The limits refuse with ERR|QUOTA naming them, before any data. */
 static void
 filestore__limits__refuse_with_their_names(void **state)
@@ -420,6 +493,7 @@ main(void)
 	    cmocka_unit_test(
 	        filestore__offline_recipient__gets_file_after_kill_9),
 	    cmocka_unit_test(filestore__resume__upload_and_download),
+	    cmocka_unit_test(filestore__every_device__gets_it_then_it_goes),
 	    cmocka_unit_test(filestore__limits__refuse_with_their_names),
 	    cmocka_unit_test(filestore__sha_mismatch__removes_the_partial),
 	    cmocka_unit_test(filestore__off__offline_as_before),
