@@ -134,6 +134,21 @@ client_xfers_has_work(const struct client_xfers *xs)
 	return false;
 }
 
+/* When a paused transfer is due to be offered again (0: none is). */
+uint64_t
+client_xfers_wake_at(const struct client_xfers *xs)
+{
+	uint64_t at = 0;
+	size_t i;
+
+	for (i = 0; i < xs->n; i++)
+		if (xs->x[i]->relay_at != 0 &&
+		    xs->x[i]->pub.state == CLIENT_XFER_PAUSED &&
+		    (at == 0 || xs->x[i]->relay_at < at))
+			at = xs->x[i]->relay_at;
+	return at;
+}
+
 /* Whether any transfer is not finished (offers waiting included). */
 bool
 client_xfers_open(const struct client_xfers *xs)
@@ -265,6 +280,7 @@ client_xfer_offer_now(
 	x->pub.reason[0] = '\0';
 	x->fdone_sent = false;
 	x->resuming = again;
+	x->relay_at = 0;
 	x->pub.state = CLIENT_XFER_OFFERED;
 	x->pub.direct = may_direct && xs->io.direct != NULL &&
 	    xs->io.direct(xs->io.arg, x->pub.peer);
@@ -757,6 +773,12 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 	}
 	for (i = 0; i < xs->n; i++) {
 		x = xs->x[i];
+		if (x->relay_at != 0 && net_clock_ms() >= x->relay_at) {
+			/* Offline meanwhile: coming back offers it. */
+			x->relay_at = 0;
+			if (x->pub.state == CLIENT_XFER_PAUSED && xs->online)
+				client_xfer_offer_now(xs, x, true, true);
+		}
 		if (x->pub.state == CLIENT_XFER_HASHING)
 			hash_some(xs, x);
 		else if (x->pub.state == CLIENT_XFER_ACTIVE &&

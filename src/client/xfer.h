@@ -36,6 +36,9 @@ struct client_xfers;
 /* The rate is the average of the last 4 s; nothing for 5 s is stalled. */
 #define CLIENT_XFER_RATE_SAMPLES 16
 #define CLIENT_XFER_STALL_MS 5000
+/* After a direct connection ends, the relay's word on the peer's
+ * presence is awaited this long before offering by the relay. */
+#define CLIENT_XFER_PRESENCE_MS 1000
 
 enum client_xfer_state {
 	CLIENT_XFER_HASHING, /* sender: computing the SHA-256 */
@@ -115,6 +118,7 @@ const struct client_xfer *client_xfers_find(
 bool client_xfers_busy(const struct client_xfers *);
 bool client_xfers_open(const struct client_xfers *);
 bool client_xfers_has_work(const struct client_xfers *);
+uint64_t client_xfers_wake_at(const struct client_xfers *);
 void client_xfer_safe_name(const char *, size_t, char *, size_t);
 int client_xfer_check_path(const char *, uint64_t *, char *, size_t);
 
