@@ -86,9 +86,9 @@ struct client_xfer_io {
 	/* Whether an offer to this peer should go direct (may be NULL). */
 	bool (*direct)(void *, const char *);
 	const char *(*me)(void *);
+	void (*changed)(void *, const struct client_xfer *);
 	/* Whether peer is known to be offline (may be NULL: not known). */
 	bool (*peer_away)(void *, const char *);
-	void (*changed)(void *, const struct client_xfer *);
 };
 
 struct client_xfers *client_xfers_new(
