@@ -104,6 +104,9 @@ target_link_libraries(test_backlog PRIVATE tg_server)
 
 tg_integration_test(test_xfer_abuse tests/integration/test_xfer_abuse.c)
 target_link_libraries(test_xfer_abuse PRIVATE PkgConfig::SODIUM)
+# Files stored on the relay for users who are offline.
+tg_integration_test(test_filestore tests/integration/test_filestore.c)
+target_link_libraries(test_filestore PRIVATE PkgConfig::SODIUM)
 
 # The full-screen client end to end, through tmux: one story script per
 # feature (tests/e2e/*.sh, sharing tests/e2e/lib.sh), each with a relay,

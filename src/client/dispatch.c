@@ -39,6 +39,30 @@ on_user(struct client_session *s, const struct proto_frame *fr)
 }
 
 /*
+ * ERR|OFFLINE|<name> (a LOOKUP's answer): the relay knows the contact is
+ * gone before its USER line may come, and a transfer that waits for the
+ * contact must not be offered meanwhile (the relay would store it).
+ */
+static void
+offline_contact(struct client_session *s, const struct proto_frame *fr)
+{
+	char name[PROTO_MAX_NAME + 1];
+	struct client_contact *c;
+	bool back;
+
+	if (fr->nargs < 2 || proto_frame_err_code(fr) != PROTO_ERR_OFFLINE ||
+	    fr->arg[1].len > PROTO_MAX_NAME)
+		return;
+	snprintf(name, sizeof name, "%.*s", (int)fr->arg[1].len, fr->arg[1].p);
+	if ((c = client_roster_find(s->roster, name)) == NULL || !c->online)
+		return;
+	c = client_roster_set(
+	    s->roster, name, strlen(name), false, c->last_seen, &back);
+	if (s->ev->on_contact != NULL)
+		s->ev->on_contact(s->arg, c);
+}
+
+/*
  * An ACK (from the relay: fromslice empty) or RCPT (from its sender) for
  * a message of ours, by route. A receipt from anyone but the message's
  * recipient is ignored, and logged.
@@ -364,6 +388,8 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 	if (fr->verb != PROTO_V_PONG && fr->verb != PROTO_V_PING)
 		s->last_work = net_loop_now(s->loop);
 	if (route == CLIENT_ROUTE_RELAY) {
+		if (fr->verb == PROTO_V_ERR)
+			offline_contact(s, fr);
 		if (s->p2p != NULL && client_p2p_relay_frame(s->p2p, fr))
 			return;
 		if (handle_relay(s, fr))
@@ -380,6 +406,10 @@ client_dispatch_frame(struct client_session *s, const struct proto_frame *fr,
 		client_recv_msg(s, fr, route);
 		break;
 	case PROTO_V_ACK:
+		/* ACK|<xfer>|stored: the relay keeps our file for its
+		 * recipient (docs/protocol.md "Files stored on the relay"). */
+		if (route == CLIENT_ROUTE_RELAY)
+			client_xfers_stored(s->xfers, fr->arg[0]);
 		settle(s, fr->arg[0], (struct proto_slice){"", 0},
 		    CLIENT_MSG_STORED, route);
 		break;

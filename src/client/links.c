@@ -158,6 +158,16 @@ xio_me(void *arg)
 	return client_session_me(arg);
 }
 
+/* Whether the relay said peer is offline (its last USER line). */
+static bool
+xio_peer_away(void *arg, const char *peer)
+{
+	struct client_session *s = arg;
+	struct client_contact *c = client_roster_find(s->roster, peer);
+
+	return c != NULL && !c->online;
+}
+
 /* A transfer moved: tell the UI. */
 static void
 xio_changed(void *arg, const struct client_xfer *x)
@@ -186,6 +196,7 @@ client_links_init(struct client_session *s)
 	    .room = xio_room,
 	    .direct = xio_direct,
 	    .me = xio_me,
+	    .peer_away = xio_peer_away,
 	    .changed = xio_changed,
 	};
 	char dl[4096];

@@ -56,6 +56,7 @@ static void
 session_turn_end(struct net_loop *loop, void *arg)
 {
 	struct client_session *s = arg;
+	uint64_t at;
 
 	(void)loop;
 	if (client_store_in_txn(s->store) &&
@@ -73,6 +74,11 @@ session_turn_end(struct net_loop *loop, void *arg)
 	/* Hashing goes on in slices: come back at once for the next. */
 	if (client_xfers_has_work(s->xfers) && !net_timer_is_active(&s->kick))
 		net_timer_start(s->loop, &s->kick, 0);
+	/* A transfer waiting for the relay's word on its peer: a turn then. */
+	if ((at = client_xfers_wake_at(s->xfers)) != 0 &&
+	    !net_timer_is_active(&s->kick))
+		net_timer_start(s->loop, &s->kick,
+		    at > net_clock_ms() ? at - net_clock_ms() : 0);
 }
 
 /* --- the relay connection ------------------------------------------------ */

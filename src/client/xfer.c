@@ -134,6 +134,21 @@ client_xfers_has_work(const struct client_xfers *xs)
 	return false;
 }
 
+/* When a paused transfer is due to be offered again (0: none is). */
+uint64_t
+client_xfers_wake_at(const struct client_xfers *xs)
+{
+	uint64_t at = 0;
+	size_t i;
+
+	for (i = 0; i < xs->n; i++)
+		if (xs->x[i]->relay_at != 0 &&
+		    xs->x[i]->pub.state == CLIENT_XFER_PAUSED &&
+		    (at == 0 || xs->x[i]->relay_at < at))
+			at = xs->x[i]->relay_at;
+	return at;
+}
+
 /* Whether any transfer is not finished (offers waiting included). */
 bool
 client_xfers_open(const struct client_xfers *xs)
@@ -265,12 +280,21 @@ client_xfer_offer_now(
 	x->pub.reason[0] = '\0';
 	x->fdone_sent = false;
 	x->resuming = again;
+	x->relay_at = 0;
 	x->pub.state = CLIENT_XFER_OFFERED;
 	x->pub.direct = may_direct && xs->io.direct != NULL &&
 	    xs->io.direct(xs->io.arg, x->pub.peer);
 	if (x->pub.direct && send_offer(xs, x) != 0)
 		x->pub.direct = false;
-	if (!x->pub.direct && (!xs->online || send_offer(xs, x) != 0))
+	if (!x->pub.direct && x->taken && !x->pub.stored &&
+	    xs->io.peer_away != NULL &&
+	    xs->io.peer_away(xs->io.arg, x->pub.peer)) {
+		/* The receiver has part of it: wait for them, rather than
+		 * have the relay store it all again from the start. */
+		x->pub.state = CLIENT_XFER_PAUSED;
+		snprintf(x->pub.reason, sizeof x->pub.reason,
+		    "waiting for %s to come back", x->pub.peer);
+	} else if (!x->pub.direct && (!xs->online || send_offer(xs, x) != 0))
 		x->pub.state = CLIENT_XFER_PAUSED;
 	client_xfer_changed(xs, x);
 }
@@ -532,6 +556,7 @@ on_accept(struct client_xfers *xs, struct xfer *x, const struct proto_frame *fr)
 	x->pub.sent = x->pub.done = v;
 	x->pub.reason[0] = '\0';
 	x->fdone_sent = false;
+	x->taken = true;
 	x->pub.state = CLIENT_XFER_ACTIVE;
 	rate_start(x, net_clock_ms());
 	client_xfer_changed(xs, x);
@@ -606,6 +631,33 @@ client_xfers_frame(
 	default:
 		break;
 	}
+}
+
+/*
+ * ACK|<xfer>|stored: the relay verified our upload and keeps it for the
+ * peer, who is away. The transfer waits for the peer's FDONE, which the
+ * relay passes on when the peer has it; whether it was ours.
+ */
+bool
+client_xfers_stored(struct client_xfers *xs, struct proto_slice id)
+{
+	struct xfer *x = client_xfer_find(xs, id.p, id.len);
+
+	if (x == NULL || !x->pub.outgoing || x->pub.direct ||
+	    (x->pub.state != CLIENT_XFER_OFFERED &&
+	        x->pub.state != CLIENT_XFER_ACTIVE &&
+	        x->pub.state != CLIENT_XFER_PAUSED &&
+	        x->pub.state != CLIENT_XFER_VERIFYING))
+		return false;
+	x->pub.sent = x->pub.done = x->pub.size;
+	x->fdone_sent = true;
+	x->pub.stored = true;
+	x->pub.stalled = false;
+	x->pub.rate = 0;
+	x->pub.reason[0] = '\0';
+	x->pub.state = CLIENT_XFER_VERIFYING;
+	client_xfer_changed(xs, x);
+	return true;
 }
 
 /* Hash the next slice; once all is hashed, the offer goes. */
@@ -721,13 +773,20 @@ client_xfers_pump(struct client_xfers *xs, uint64_t now)
 	}
 	for (i = 0; i < xs->n; i++) {
 		x = xs->x[i];
+		if (x->relay_at != 0 && net_clock_ms() >= x->relay_at) {
+			/* Offline meanwhile: coming back offers it. */
+			x->relay_at = 0;
+			if (x->pub.state == CLIENT_XFER_PAUSED && xs->online)
+				client_xfer_offer_now(xs, x, true, true);
+		}
 		if (x->pub.state == CLIENT_XFER_HASHING)
 			hash_some(xs, x);
 		else if (x->pub.state == CLIENT_XFER_ACTIVE &&
 		    x->pub.outgoing && route_up(xs, x))
 			send_some(xs, x);
-		if (x->pub.state == CLIENT_XFER_ACTIVE ||
-		    x->pub.state == CLIENT_XFER_VERIFYING)
+		if ((x->pub.state == CLIENT_XFER_ACTIVE ||
+		        x->pub.state == CLIENT_XFER_VERIFYING) &&
+		    !x->pub.stored)
 			rate_sample(xs, x, now);
 	}
 }

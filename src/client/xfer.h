@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "proto/err.h"
+#include "proto/frame.h"
 
 struct proto_frame;
 struct client_store;
@@ -35,6 +36,9 @@ struct client_xfers;
 /* The rate is the average of the last 4 s; nothing for 5 s is stalled. */
 #define CLIENT_XFER_RATE_SAMPLES 16
 #define CLIENT_XFER_STALL_MS 5000
+/* After a direct connection ends, the relay's word on the peer's
+ * presence is awaited this long before offering by the relay. */
+#define CLIENT_XFER_PRESENCE_MS 1000
 
 enum client_xfer_state {
 	CLIENT_XFER_HASHING, /* sender: computing the SHA-256 */
@@ -63,6 +67,7 @@ struct client_xfer {
 	bool stalled; /* under way, but nothing moved for a while */
 	uint64_t started; /* monotonic ms */
 	bool direct; /* route: the direct connection, not the relay */
+	bool stored; /* sender: the relay keeps it until the peer takes it */
 };
 
 /* What the transfers need from the session. */
@@ -82,6 +87,8 @@ struct client_xfer_io {
 	bool (*direct)(void *, const char *);
 	const char *(*me)(void *);
 	void (*changed)(void *, const struct client_xfer *);
+	/* Whether peer is known to be offline (may be NULL: not known). */
+	bool (*peer_away)(void *, const char *);
 };
 
 struct client_xfers *client_xfers_new(
@@ -95,6 +102,7 @@ int client_xfers_accept(struct client_xfers *, const char *, char *, size_t);
 int client_xfers_reject(struct client_xfers *, const char *, const char *);
 void client_xfers_frame(
     struct client_xfers *, const struct proto_frame *, bool);
+bool client_xfers_stored(struct client_xfers *, struct proto_slice);
 void client_xfers_error(
     struct client_xfers *, const char *, enum proto_err, const char *);
 void client_xfers_pump(struct client_xfers *, uint64_t);
@@ -110,6 +118,7 @@ const struct client_xfer *client_xfers_find(
 bool client_xfers_busy(const struct client_xfers *);
 bool client_xfers_open(const struct client_xfers *);
 bool client_xfers_has_work(const struct client_xfers *);
+uint64_t client_xfers_wake_at(const struct client_xfers *);
 void client_xfer_safe_name(const char *, size_t, char *, size_t);
 int client_xfer_check_path(const char *, uint64_t *, char *, size_t);
 

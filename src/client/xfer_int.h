@@ -30,6 +30,8 @@ struct xfer {
 	bool restored; /* sender: from the store; the hash must match */
 	bool recorded; /* ended, and noted in the conversation's history */
 	bool offered; /* offered to us, or under way: worth a note */
+	bool taken; /* sender: the receiver answered it (it has a .part) */
+	uint64_t relay_at; /* sender: offer by the relay then (0: no wait) */
 	/* The rate's window: a sample (ms, bytes) every quarter second, the
 	 * last CLIENT_XFER_RATE_SAMPLES; and when bytes last moved. */
 	uint64_t rate_t[CLIENT_XFER_RATE_SAMPLES],

@@ -482,7 +482,17 @@ client_xfers_direct_lost(struct client_xfers *xs, const char *peer)
 			continue;
 		x->pub.direct = false;
 		x->asked = false;
-		if (x->pub.outgoing)
+		if (x->pub.outgoing && x->taken && xs->io.peer_away != NULL) {
+			/* The peer may have died with the connection: hear
+			 * from the relay first, so that the relay does not
+			 * store what the peer has most of. */
+			x->pub.state = CLIENT_XFER_PAUSED;
+			snprintf(x->pub.reason, sizeof x->pub.reason,
+			    "the direct connection ended; waiting for %s",
+			    x->pub.peer);
+			x->relay_at = net_clock_ms() + CLIENT_XFER_PRESENCE_MS;
+			client_xfer_changed(xs, x);
+		} else if (x->pub.outgoing)
 			client_xfer_offer_now(xs, x, true, true);
 		else if (x->pub.state == CLIENT_XFER_ACTIVE) {
 			x->pub.state = CLIENT_XFER_PAUSED;

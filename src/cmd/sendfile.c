@@ -55,7 +55,13 @@ cmd_sendfile_on_xfer(void *arg, const struct client_xfer *x)
 
 	if (strcmp(x->id, c->xfer) != 0)
 		return;
-	if (x->state == CLIENT_XFER_DONE) {
+	if (x->state == CLIENT_XFER_VERIFYING && x->stored) {
+		cmd_sendfile_print(x, true);
+		cmd_run_warn("%s stored on the relay for %s; it is delivered "
+		             "when %s comes online",
+		    x->name, x->peer, x->peer);
+		cmd_run_finish(r, 0);
+	} else if (x->state == CLIENT_XFER_DONE) {
 		cmd_sendfile_print(x, true);
 		cmd_run_warn("%s verified and saved by %s%s", x->name, x->peer,
 		    x->direct ? " (direct)" : " (through the relay)");

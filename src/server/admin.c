@@ -26,6 +26,7 @@
 
 #include "net/loop.h"
 #include "server/admin.h"
+#include "server/filestore.h"
 #include "server/log.h"
 #include "server/relay_int.h"
 #include "server/store.h"
@@ -198,6 +199,7 @@ admin_delete(struct admin_conn *c, const char *name)
 		return;
 	admin_end_sessions(r, u, "deleted", "deleted by the administrator");
 	server_router_flush(&r->rt, u);
+	server_filestore_forget(r->rt.fs, u->key);
 	if (server_store_delete_user(r->store, u->key) != 0) {
 		admin_printf(
 		    c, "ERR\tstore: %s\n", server_store_error(r->store));

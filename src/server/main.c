@@ -39,6 +39,8 @@ static const char usage[] =
     "                 [--keep-days N] [--device-expire-days N]\n"
     "                 [--max-rooms N] [--max-user-rooms N]\n"
     "                 [--max-room-members N]\n"
+    "                 [--file-max-size N] [--file-quota N]\n"
+    "                 [--file-store-max N] [--file-keep-days N]\n"
     "                 [--log-format text|json] [--log-file PATH]\n"
     "       termgramd --fingerprint [--data DIR] [--cert FILE --key FILE]\n"
     "       termgramd --check-config [--config FILE] [options]\n"
@@ -120,6 +122,15 @@ static const char usage[] =
     "                      limit)\n"
     "  --max-room-members N  members of one room (default 1000; 0: no\n"
     "                      limit)\n"
+    "  --file-max-size N   the largest file kept for a user who is offline,\n"
+    "                      in bytes (default 1073741824; 0: no file store,\n"
+    "                      such offers get OFFLINE)\n"
+    "  --file-quota N      bytes of files kept for one user (default\n"
+    "                      2147483648; 0: no limit)\n"
+    "  --file-store-max N  bytes of files kept in all (default 10737418240;\n"
+    "                      0: no limit); 1 GiB of the disk stays free\n"
+    "  --file-keep-days N  a stored file not taken is dropped after N days\n"
+    "                      (default 7)\n"
     "  --name NAME         the relay's name in answers to DISCOVER (default:\n"
     "                      the host name)\n"
     "  --tls on|off        TLS 1.3 on every connection (default on); off\n"
@@ -221,6 +232,10 @@ static const struct opt opts[] = {
     {"max-rooms", OPT_UINT, CFG(max_rooms), 0, 100000000},
     {"max-user-rooms", OPT_UINT, CFG(max_user_rooms), 0, 1000000},
     {"max-room-members", OPT_UINT, CFG(max_room_members), 0, 1000000},
+    {"file-max-size", OPT_SIZE, CFG(file_max_size), 0, 1ULL << 50},
+    {"file-quota", OPT_SIZE, CFG(file_quota), 0, 1ULL << 50},
+    {"file-store-max", OPT_SIZE, CFG(file_store_max), 0, 1ULL << 50},
+    {"file-keep-days", OPT_UINT, CFG(file_keep_days), 1, 36500},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

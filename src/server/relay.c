@@ -23,6 +23,7 @@
 #include "net/sock.h"
 #include "proto/build.h"
 #include "proto/frame.h"
+#include "server/filestore.h"
 #include "server/log.h"
 #include "server/relay.h"
 #include "server/relay_int.h"
@@ -82,6 +83,10 @@ server_config_defaults(struct server_config *cfg)
 	cfg->max_devices = 8;
 	cfg->max_name_sessions = 16;
 	cfg->device_expire_days = 90;
+	cfg->file_max_size = 1ULL << 30;
+	cfg->file_quota = 2ULL << 30;
+	cfg->file_store_max = 10ULL << 30;
+	cfg->file_keep_days = 7;
 }
 
 /*
@@ -369,6 +374,7 @@ struct server_relay *
 server_relay_new(struct net_loop *loop, const struct server_config *cfg,
     char *err, size_t errlen)
 {
+	struct server_filestore_limits lim;
 	struct server_relay *r;
 
 	if (sodium_init() < 0) {
@@ -402,6 +408,13 @@ server_relay_new(struct net_loop *loop, const struct server_config *cfg,
 		goto fail;
 	}
 	r->st.queue_depth = server_store_queue_depth(r->store);
+	lim.max_size = cfg->file_max_size;
+	lim.quota = cfg->file_quota;
+	lim.store_max = cfg->file_store_max;
+	lim.keep_ms = cfg->file_keep_days * 24ULL * 3600 * 1000;
+	if ((r->rt.fs = server_filestore_open(
+	         &r->rt, cfg->data_dir, &lim, err, errlen)) == NULL)
+		goto fail;
 	if (server_logins_init(r, err, errlen) != 0)
 		goto fail;
 	if (relay_tls_start(r, err, errlen) != 0)
@@ -494,6 +507,8 @@ server_relay_free(struct server_relay *r)
 	relay_unlisten(r);
 	server_directory_udp_stop(r);
 	server_logins_fini(r);
+	server_filestore_free(r->rt.fs);
+	r->rt.fs = NULL;
 	server_router_fini(&r->rt);
 	server_rooms_fini(r);
 	server_store_close(r->store);

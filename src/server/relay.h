@@ -59,6 +59,12 @@ struct server_config {
 	unsigned max_rooms; /* rooms on the relay */
 	unsigned max_user_rooms; /* rooms one name is in */
 	unsigned max_room_members; /* members of one room */
+	/* Files stored on the relay (docs/relay.md, "Files stored on the
+	 * relay"). */
+	size_t file_max_size; /* one file; 0: no store */
+	size_t file_quota; /* stored for one recipient; 0: any */
+	size_t file_store_max; /* stored in all; 0: any */
+	unsigned file_keep_days; /* a file not taken goes after this */
 };
 
 void server_config_defaults(struct server_config *);

@@ -300,6 +300,7 @@ struct server_router {
 	/* MSG and TYPING to a room (rooms.c; NULL: no rooms). */
 	void (*rooms_route)(struct srv_sess *, const struct proto_frame *);
 	char out[PROTO_MAX_FRAME + 256];
+	struct server_filestore *fs; /* files stored on the relay, or NULL */
 };
 
 /* The sessions of the relay (session.c). */
@@ -430,6 +431,8 @@ void server_router_commit(struct server_router *);
 void server_router_counted(
     struct server_router *, struct srv_user *, struct srv_user *, size_t, int);
 struct srv_user *server_router_user(struct server_router *, const char *);
+void server_router_ack(
+    struct server_router *, struct srv_user *, const char *, const char *);
 
 /* inbox.c */
 int64_t server_inbox_log(struct server_router *, const struct srv_user *);

@@ -23,6 +23,7 @@
 #include "net/loop.h"
 #include "proto/build.h"
 #include "proto/frame.h"
+#include "server/filestore.h"
 #include "server/log.h"
 #include "server/relay_int.h"
 #include "server/store.h"
@@ -361,6 +362,14 @@ server_router_commit(struct server_router *rt)
 			rt->io->send(o, rt->out, n);
 	}
 	rt->nacks = 0;
+}
+
+/* ACK|<id>|stored to u's device dev once the turn's batch commits. */
+void
+server_router_ack(struct server_router *rt, struct srv_user *u, const char *dev,
+    const char *id)
+{
+	ack_later(rt, u, dev, id);
 }
 
 /* The user of a key from the store, or NULL. */
@@ -804,6 +813,8 @@ server_router_route(
 		route_msg(rt, s, fr, to);
 	else if (fr->verb == PROTO_V_RCPT)
 		route_rcpt(rt, s, fr, to);
+	else if (server_filestore_route(rt->fs, s, fr, to))
+		return; /* a file the relay keeps, or takes now */
 	else
 		route_live(rt, s, fr, to, ref);
 }

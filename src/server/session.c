@@ -22,6 +22,7 @@
 #include "net/sock.h"
 #include "proto/build.h"
 #include "proto/frame.h"
+#include "server/filestore.h"
 #include "server/log.h"
 #include "server/relay_int.h"
 #include "server/store.h"
@@ -184,6 +185,7 @@ server_session_resume(struct srv_sess *s)
 {
 	server_router_sync(&s->r->rt, s);
 	server_rooms_sync(s);
+	server_filestore_pump(s->r->rt.fs, s);
 	unblock_waiters(s);
 }
 
@@ -540,6 +542,7 @@ server_session_close(struct srv_sess *s, const char *bye, const char *why)
 	r->ss.n--;
 	server_output_forget(s);
 	server_login_gone(s);
+	server_filestore_gone(r->rt.fs, s);
 	unblock_waiters(s);
 	if (s->blocked_on != NULL)
 		s->blocked_on->waiters--;

@@ -291,7 +291,10 @@ xfer_numbers(const struct client_xfer *x, int level, char *out, size_t len)
 	else
 		bytes[0] = '\0';
 	snprintf(out, len, " %3d%%%s%s%s%s", ui_format_percent(x), bytes, rate,
-	    eta, x->state == CLIENT_XFER_VERIFYING ? ", verifying" : "");
+	    eta,
+	    x->state != CLIENT_XFER_VERIFYING ? ""
+	        : x->stored                   ? ", stored on the relay"
+	                                      : ", verifying");
 }
 
 /*
@@ -351,6 +354,8 @@ xfer_state(const struct client_xfer *x)
 	    [CLIENT_XFER_FAILED] = "failed",
 	};
 
+	if (x->state == CLIENT_XFER_VERIFYING && x->stored)
+		return "stored on the relay";
 	return (size_t)x->state < sizeof names / sizeof names[0]
 	    ? names[x->state]
 	    : "?";

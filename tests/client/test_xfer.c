@@ -926,6 +926,134 @@ client_xfer__neutralises__names_from_the_wire(void **state)
 	}
 }
 
+/* One frame, as the relay would send it, to xs. */
+static void
+feed(struct client_xfers *xs, const char *line)
+{
+	struct proto_decoder d;
+	struct proto_frame fr;
+	struct proto_error err;
+	size_t used;
+
+	proto_decoder_init(&d, PROTO_MAX_FRAME);
+	assert_int_equal(
+	    proto_decoder_next(&d, line, strlen(line), &fr, &err, &used),
+	    PROTO_FRAME);
+	client_xfers_frame(xs, &fr, false);
+}
+
+static bool bob_away;
+
+/* Whether w carries text. */
+static bool
+carries(const struct wire *w, const char *text)
+{
+	size_t n = strlen(text), i;
+
+	for (i = 0; i + n <= w->len; i++)
+		if (memcmp(w->buf + i, text, n) == 0)
+			return true;
+	return false;
+}
+
+static bool
+io_peer_away(void *arg, const char *peer)
+{
+	(void)arg;
+	(void)peer;
+	return bob_away;
+}
+
+/*
+ * bob has part of a file and goes offline: alice's offer after her
+ * reconnect waits for him (the relay would store the file from 0 for
+ * him) and goes out when he is back; a new offer goes out at once.
+ */
+static void
+client_xfer__waits_for_a_receiver_with_a_part__not_the_relay(void **state)
+{
+	char path[300], id[65], id2[65], err[256];
+	const struct client_xfer *x;
+
+	(void)state;
+	client_xfers_free(alice.xs);
+	alice_io.peer_away = io_peer_away;
+	alice.xs = client_xfers_new(&alice_io, dir, 0);
+	client_xfers_online(alice.xs, true);
+	bob_away = false;
+	write_file("part.bin", 3 << 20, path, sizeof path);
+	offer_and_accept(path, id);
+	run(4, true, 1 << 20);
+	drop(&alice, RELAY);
+	client_xfers_online(alice.xs, false);
+	bob_away = true;
+	client_xfers_online(alice.xs, true);
+	x = client_xfers_find(alice.xs, id);
+	assert_int_equal(x->state, CLIENT_XFER_PAUSED);
+	assert_string_equal(x->reason, "waiting for bob to come back");
+	assert_int_equal(alice.w[RELAY].len, 0); /* no offer went */
+	/* A new file for bob, away, is offered: the relay may keep it. */
+	write_file("new.bin", 1000, path, sizeof path);
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id2, err, sizeof err), 0);
+	client_xfers_pump(alice.xs, 0);
+	client_xfers_pump(alice.xs, 0);
+	assert_true(carries(&alice.w[RELAY], "FOFFER|alice|bob|"));
+	drop(&alice, RELAY);
+	bob_away = false;
+	client_xfers_peer_online(alice.xs, "bob");
+	assert_int_equal(x->state, CLIENT_XFER_OFFERED);
+	assert_true(carries(&alice.w[RELAY], id));
+	alice_io.peer_away = NULL;
+}
+
+/*
+ * bob is offline and the relay takes the file (docs/protocol.md "Files
+ * stored on the relay"): its ACK|<xfer>|stored leaves the upload "stored
+ * on the relay", never stalled; bob's FDONE, passed on later, makes it
+ * done.
+ */
+static void
+client_xfer__stored_on_the_relay__then_delivered(void **state)
+{
+	char path[300], id[65], line[200];
+	const struct client_xfer *x;
+	int i;
+
+	(void)state;
+	write_file("kept.bin", 300000, path, sizeof path);
+	assert_int_equal(
+	    client_xfers_offer(alice.xs, "bob", path, id, line, sizeof line),
+	    0);
+	for (i = 0; i < 10; i++) {
+		client_xfers_pump(alice.xs, 0);
+		drop(&alice, RELAY);
+	}
+	x = client_xfers_find(alice.xs, id);
+	assert_int_equal(x->state, CLIENT_XFER_OFFERED);
+	/* An ACK for a transfer we do not have is not ours. */
+	assert_false(
+	    client_xfers_stored(alice.xs, (struct proto_slice){"nope", 4}));
+	snprintf(line, sizeof line, "FACCEPT|bob|alice|%s|0\n", id);
+	feed(alice.xs, line);
+	for (i = 0; i < 10; i++) {
+		client_xfers_pump(alice.xs, 0);
+		drop(&alice, RELAY);
+	}
+	assert_int_equal(x->state, CLIENT_XFER_VERIFYING);
+	assert_false(x->stored);
+	assert_true(client_xfers_stored(
+	    alice.xs, (struct proto_slice){id, strlen(id)}));
+	assert_int_equal(x->state, CLIENT_XFER_VERIFYING);
+	assert_true(x->stored);
+	assert_int_equal(x->done, 300000);
+	client_xfers_pump(alice.xs, 60000);
+	assert_false(x->stalled);
+	snprintf(line, sizeof line, "FDONE|bob|alice|%s\n", id);
+	feed(alice.xs, line);
+	assert_int_equal(x->state, CLIENT_XFER_DONE);
+}
+
 int
 main(void)
 {
@@ -952,6 +1080,12 @@ main(void)
 	        client_xfer__offers_by_the_relay__when_no_direct_connection_is_made,
 	        setup, teardown),
 	    cmocka_unit_test(client_xfer__neutralises__names_from_the_wire),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__stored_on_the_relay__then_delivered, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        client_xfer__waits_for_a_receiver_with_a_part__not_the_relay,
+	        setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        client_xfer__refuses__a_reoffer_of_a_kept_part_under_a_new_name,
 	        setup, teardown),

@@ -141,14 +141,16 @@ paste_text() {
 	tm paste-buffer -p -t "$1"
 }
 
-# relay [NAME]: one more relay on 127.0.0.1 and a free port, its data and
-# log in the temp folder. Sets port (and relay_pid). Every user of a story
-# comes from 127.0.0.1: the per-address limits are lifted.
+# relay [NAME [OPTIONS...]]: one more relay on 127.0.0.1 and a free port,
+# its data and log in the temp folder, with more termgramd options. Sets
+# port (and relay_pid). Every user of a story comes from 127.0.0.1: the
+# per-address limits are lifted.
 relay() {
 	local name=${1:-relay}
 
+	[ $# -gt 0 ] && shift
 	relay_start "$bin" "$tmp/$name" "$tmp/$name.log" \
-	    --max-per-address 0 --max-registrations 0 ||
+	    --max-per-address 0 --max-registrations 0 "$@" ||
 	    fail "the relay $name did not start"
 	relays="$relays $relay_pid"
 	port=$relay_port
@@ -170,10 +172,12 @@ trust() {
 	wait_gone "$name" "A relay not met before"
 }
 
-# start BUILD_DIR: a temp folder, a relay of its own and a private tmux
-# server, so scripts run side by side share nothing.
+# start BUILD_DIR [OPTIONS...]: a temp folder, a relay of its own (with
+# these termgramd options) and a private tmux server, so scripts run side
+# by side share nothing.
 start() {
 	bin=$(cd "$1" && pwd)
+	shift
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/termgram-$e2e_name.XXXXXX")
 	: >"$tmp/generated"
 	sock="tg-$e2e_name-$$"
@@ -181,7 +185,7 @@ start() {
 	# after another quit does not meet a server on its way out.
 	tm start-server \; set-option -g exit-empty off ||
 	    fail "tmux did not start"
-	relay
+	relay relay "$@"
 }
 
 # client NAME [--size WxH] [--port P] [termgram options...]: NAME's

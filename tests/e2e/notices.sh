@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Notices at 80 columns: the connection state stays at the right of the
 # status line while a notice is up; the relay's refusals are said in
-# words, without their code.
+# words, without their code; a file the relay keeps for someone offline
+# says so.
 #   usage: tests/e2e/notices.sh BUILD_DIR
 . "$(dirname "$0")/lib.sh"
-start "$1"
+start "$1" --file-max-size 500
 
 register alice bob carol
 client alice --size 80x24
@@ -22,6 +23,13 @@ say alice "/send ~/out/report.bin"
 wait_for alice "report\\.bin — 1000 B"
 keys alice Enter
 wait_row alice 23 "carol is offline"
-hides alice "OFFLINE" || fail "the notice shows the relay's code"
-pass "a file to an offline contact is refused in words"
+hides alice "QUOTA" || fail "the notice shows the relay's code"
+pass "a file over the relay's limit for an offline contact is refused in words"
+
+head -c 300 /dev/urandom >"$tmp/alice-home/out/small.bin"
+say alice "/send ~/out/small.bin"
+wait_for alice "small\\.bin — 300 B"
+keys alice Enter
+wait_for alice "stored on the relay"
+pass "a file to an offline contact is stored on the relay, and says so"
 finish

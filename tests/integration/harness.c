@@ -551,6 +551,39 @@ raw_expect(struct raw *c, const char *prefix, int ms)
 	return -1;
 }
 
+/* The next n raw bytes (an FDATA payload) into p, within ms; 0 or -1. */
+int
+raw_bytes(struct raw *c, void *p, size_t n, int ms)
+{
+	long long deadline = now_ms() + ms;
+	struct pollfd pfd;
+	size_t k;
+	ssize_t got;
+
+	while (n > 0) {
+		if (c->len > 0) {
+			k = c->len < n ? c->len : n;
+			memcpy(p, c->buf, k);
+			memmove(c->buf, c->buf + k, c->len - k);
+			c->len -= k;
+			p = (char *)p + k;
+			n -= k;
+			continue;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (!raw_pending(c) &&
+		    poll(&pfd, 1,
+		        (int)(deadline - now_ms() > 0 ? deadline - now_ms()
+		                                      : 0)) <= 0)
+			return -1;
+		if ((got = raw_recv(c, c->buf, sizeof c->buf)) <= 0)
+			return -1;
+		c->len = (size_t)got;
+	}
+	return 0;
+}
+
 /* Whether the relay closed the connection (within ms). */
 bool
 raw_is_closed(struct raw *c, int ms)

@@ -52,6 +52,7 @@ int raw_send(struct raw *, const char *, ...)
 int raw_write(struct raw *, const void *, size_t);
 int raw_line(struct raw *, int);
 int raw_expect(struct raw *, const char *, int);
+int raw_bytes(struct raw *, void *, size_t, int);
 bool raw_is_closed(struct raw *, int);
 int raw_login(struct raw *, int, const char *, const char *);
 int raw_stats(struct raw *, const char *, unsigned long long *);

@@ -651,7 +651,8 @@ devices__count__sent_to_the_others_when_it_changes(void **state)
 	raw_send(&b3, "DEVICES|active\n");
 	while (raw_expect(&b3, "ACTIVE|", 5000) == 0)
 		if (strstr(b3.line, "|online|") != NULL)
-			snprintf(dev, sizeof dev, "%s", b3.line + 7);
+			snprintf(dev, sizeof dev, "%.*s", (int)sizeof dev - 1,
+			    b3.line + 7);
 	assert_true(dev[0] != '\0');
 	/* The newest online device is the phone (listed oldest first). */
 	bar = strchr(dev, '|');

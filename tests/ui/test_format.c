@@ -204,6 +204,27 @@ ui_format__xfer__offer_keys_first_when_short(void **state)
 	    "Ctrl-O accept, Ctrl-X reject: \xe2\x86\x93 big.bin (4.0 MiB)");
 }
 
+/* Kept by the relay for a peer who is away: said so, in both places. */
+static void
+ui_format__xfer__says_stored_on_the_relay(void **state)
+{
+	struct client_xfer x;
+	char line[5200], row[512];
+
+	(void)state;
+	xfer_init(&x, CLIENT_XFER_VERIFYING, true);
+	x.stored = true;
+	x.done = x.size;
+	x.rate = 0;
+	ui_format_xfer(&x, 120, line, sizeof line);
+	assert_non_null(
+	    strstr(line, " 100% 4.0 MiB of 4.0 MiB, stored on the relay"));
+	assert_null(strstr(line, "verifying"));
+	ui_format_xfer_row(&x, 1, 200, row, sizeof row);
+	assert_string_equal(
+	    row, "100% of 4.0 MiB \xc2\xb7 stored on the relay");
+}
+
 /* Nothing moved for a while: "stalled", no rate, no time left. */
 static void
 ui_format__xfer__says_stalled(void **state)
@@ -612,6 +633,7 @@ main(void)
 	        ui_format__xfer__bar_is_a_fifth_of_the_width_from_6_to_30),
 	    cmocka_unit_test(ui_format__xfer__keeps_what_matters_when_narrow),
 	    cmocka_unit_test(ui_format__xfer__offer_keys_first_when_short),
+	    cmocka_unit_test(ui_format__xfer__says_stored_on_the_relay),
 	    cmocka_unit_test(ui_format__xfer__says_stalled),
 	    cmocka_unit_test(ui_format__xfer_is_moving__while_under_way),
 	    cmocka_unit_test(ui_format__badge__unread_before_progress),
