@@ -501,8 +501,6 @@ void server_rooms_logout(struct srv_sess *);
 void server_rooms_turn(struct server_relay *);
 void server_rooms_touch(struct srv_sess *, uint64_t);
 void server_rooms_forget_user(struct server_relay *, struct srv_user *);
-void server_router_ack(
-    struct server_router *, struct srv_user *, const char *, const char *);
 
 /* retention.c */
 void server_retention_run(struct server_relay *);

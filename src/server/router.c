@@ -103,7 +103,8 @@ ack_later(struct server_router *rt, struct srv_user *u, const char *dev,
 	rt->nacks++;
 }
 
-/* Promise u an ACK for id after the commit (a room message, rooms.c). */
+/* ACK|<id>|stored to u's device dev once the turn's batch commits (a
+ * room message, rooms.c; a stored file, filestore.c). */
 void
 server_router_ack(struct server_router *rt, struct srv_user *u, const char *dev,
     const char *id)
@@ -362,14 +363,6 @@ server_router_commit(struct server_router *rt)
 			rt->io->send(o, rt->out, n);
 	}
 	rt->nacks = 0;
-}
-
-/* ACK|<id>|stored to u's device dev once the turn's batch commits. */
-void
-server_router_ack(struct server_router *rt, struct srv_user *u, const char *dev,
-    const char *id)
-{
-	ack_later(rt, u, dev, id);
 }
 
 /* The user of a key from the store, or NULL. */
