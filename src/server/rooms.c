@@ -643,8 +643,8 @@ req_create(struct srv_sess *s, const struct proto_frame *fr)
 	m->role = SRV_ROLE_OWNER;
 	room->nmembers = 1;
 	make_cursors(r, room, s->user, 1);
-	send_rinfo(s, room);
 	m->joined = event(r, room, s->user, "create", NULL, NULL);
+	send_rinfo(s, room);
 	member_save(r, room, m);
 }
 
@@ -708,8 +708,8 @@ req_join(struct srv_sess *s, const struct proto_frame *fr)
 	m->invited = false;
 	room->nmembers++;
 	make_cursors(r, room, s->user, room->last + 1);
-	send_rinfo(s, room);
 	m->joined = event(r, room, s->user, "join", NULL, NULL);
+	send_rinfo(s, room);
 	m->delivered = m->read = m->joined - 1;
 	/* Cursors made before the event's number was known: at it now. */
 	member_save(r, room, m);
@@ -874,8 +874,8 @@ req_invite(struct srv_sess *s, const struct proto_frame *fr)
 		t->invited = true;
 		member_save(r, room, t);
 	}
-	send_rinfo(s, room);
 	event(r, room, s->user, "invite", u->name, NULL);
+	send_rinfo(s, room);
 	if (room->mode == 1)
 		send_rinfo_all(room, u);
 	else if (build_rinfo(room, u, "invited", r->out, sizeof r->out, &n) ==
@@ -944,8 +944,8 @@ req_kick(struct srv_sess *s, const struct proto_frame *fr)
 	snprintf(
 	    reason, sizeof reason, "%.*s", (int)fr->arg[2].len, fr->arg[2].p);
 	put_out(r, room, t);
-	send_rinfo(s, room);
 	event(r, room, s->user, "kick", u->name, reason);
+	send_rinfo(s, room);
 	send_rinfo_all(room, u);
 	member_save(r, room, t);
 }
@@ -971,8 +971,8 @@ req_ban(struct srv_sess *s, const struct proto_frame *fr)
 			return;
 		}
 		t->banned = false;
-		send_rinfo(s, room);
 		event(r, room, s->user, "unban", u->name, NULL);
+		send_rinfo(s, room);
 		member_save(r, room, t);
 		return;
 	}
@@ -986,8 +986,8 @@ req_ban(struct srv_sess *s, const struct proto_frame *fr)
 		t = member_add(room, u);
 	put_out(r, room, t);
 	t->banned = true;
-	send_rinfo(s, room);
 	event(r, room, s->user, "ban", u->name, NULL);
+	send_rinfo(s, room);
 	send_rinfo_all(room, u);
 	member_save(r, room, t);
 }
@@ -1030,8 +1030,8 @@ req_admin(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	}
 	t->role = on ? SRV_ROLE_ADMIN : SRV_ROLE_MEMBER;
-	send_rinfo(s, room);
 	seq = event(r, room, s->user, on ? "admin" : "unadmin", u->name, NULL);
+	send_rinfo(s, room);
 	t->since = seq > 0 ? (uint64_t)seq : 0;
 	member_save(r, room, t);
 }
@@ -1051,8 +1051,8 @@ req_topic(struct srv_sess *s, const struct proto_frame *fr)
 	memcpy(room->topic, fr->arg[1].p, fr->arg[1].len);
 	room->topic[fr->arg[1].len] = '\0';
 	room_save(r, room);
-	send_rinfo(s, room);
 	event(r, room, s->user, "topic", NULL, room->topic);
+	send_rinfo(s, room);
 }
 
 /* Members in RMEMBERS order: owner, admins, members, each by name. */
@@ -1148,7 +1148,8 @@ req_list(struct srv_sess *s)
 	size_t i, n;
 
 	util_map_each(r->rooms.map, list_one, &c);
-	qsort(c.v, c.n, sizeof *c.v, room_cmp);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof *c.v, room_cmp);
 	if (c.n > RLIST_MAX)
 		c.n = RLIST_MAX;
 	for (i = 0; i < c.n; i++)
@@ -1276,13 +1277,17 @@ req_rcpt(struct srv_sess *s, const struct proto_frame *fr)
 	if ((room = room_of(s, fr, fr->arg[0])) == NULL ||
 	    must_be_member(s, room, fr->arg[0]) == NULL)
 		return;
-	if (server_seqlog_sender(r->store, room->log, seq, key, sizeof key) <=
-	        0 ||
-	    (sender = server_router_user(&r->rt, key)) == NULL) {
+	if (seq <= 0 || seq > room->last) {
 		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "no message %lld in %s", (long long)seq, room->name);
 		return;
 	}
+	/* An entry every member has may be gone from the log already: the
+	 * positions still answer, for the asker's own message. */
+	if (server_seqlog_sender(r->store, room->log, seq, key, sizeof key) <=
+	        0 ||
+	    (sender = server_router_user(&r->rt, key)) == NULL)
+		sender = s->user;
 	for (i = 0; i < room->nm; i++) {
 		m = &room->m[i];
 		if (m->role == SRV_ROLE_NONE || m->u == sender)
