@@ -164,6 +164,7 @@ relay_turn_end(struct net_loop *loop, void *arg)
 	(void)loop;
 	server_output_turn(r);
 	server_presence_due(r);
+	server_rooms_trim(r);
 	server_router_commit(&r->rt);
 	server_rooms_turn(r);
 }

@@ -111,7 +111,9 @@ struct srv_room {
 	struct srv_member *m;
 	size_t nm, capm;
 	unsigned nmembers; /* of m, those with a role under SRV_ROLE_NONE */
+	bool listed; /* in the relay's rooms.moved this turn */
 	bool moved; /* a position moved this turn: RSTATE due */
+	bool trim_due; /* a cursor rose this turn: trim before the commit */
 };
 
 /* A session's place in one room's log (rooms.c). */
@@ -125,7 +127,7 @@ struct srv_rpos {
 struct server_rooms {
 	struct util_map *map; /* key -> srv_room */
 	size_t n;
-	struct srv_room **moved; /* RSTATE due at the end of the turn */
+	struct srv_room **moved; /* touched this turn: trim, RSTATE due */
 	size_t nmoved, capmoved;
 };
 
@@ -498,6 +500,7 @@ void server_rooms_route(struct srv_sess *, const struct proto_frame *);
 void server_rooms_login(struct srv_sess *);
 void server_rooms_sync(struct srv_sess *);
 void server_rooms_logout(struct srv_sess *);
+void server_rooms_trim(struct server_relay *);
 void server_rooms_turn(struct server_relay *);
 void server_rooms_touch(struct srv_sess *, uint64_t);
 void server_rooms_forget_user(struct server_relay *, struct srv_user *);

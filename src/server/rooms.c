@@ -1162,15 +1162,23 @@ req_list(struct srv_sess *s)
 		server_session_send(s, r->out, n);
 }
 
+/* room needs the end of this turn: its trim, or its RSTATE. */
+static void
+room_list(struct server_relay *r, struct srv_room *room)
+{
+	if (room->listed)
+		return;
+	room->listed = true;
+	XGROW(r->rooms.moved, r->rooms.capmoved, r->rooms.nmoved + 1, 16);
+	r->rooms.moved[r->rooms.nmoved++] = room;
+}
+
 /* A member's positions moved: RSTATE due for the room this turn. */
 static void
 room_moved(struct server_relay *r, struct srv_room *room)
 {
-	if (room->moved)
-		return;
 	room->moved = true;
-	XGROW(r->rooms.moved, r->rooms.capmoved, r->rooms.nmoved + 1, 16);
-	r->rooms.moved[r->rooms.nmoved++] = room;
+	room_list(r, room);
 }
 
 /* RPOS|room|delivered|read */
@@ -1208,9 +1216,12 @@ req_pos(struct srv_sess *s, const struct proto_frame *fr)
 		m->read = rr;
 		moved = true;
 	}
-	if (r->rt.keep_ms == 0 &&
-	    server_seqlog_trim(r->store, room->log, util_wall_ms() + 1) < 0)
-		rooms_failed(r);
+	/* What every cursor passed goes once per turn, before the commit,
+	 * however many members reported (server_rooms_trim). */
+	if (r->rt.keep_ms == 0 && !room->trim_due) {
+		room->trim_due = true;
+		room_list(r, room);
+	}
 	if (!moved)
 		return;
 	member_save(r, room, m);
@@ -1595,6 +1606,9 @@ server_rooms_turn(struct server_relay *r)
 	for (i = 0; i < r->rooms.nmoved; i++) {
 		if ((room = r->rooms.moved[i]) == NULL)
 			continue;
+		room->listed = false;
+		if (!room->moved)
+			continue;
 		room->moved = false;
 		if (room->last_msg <= 0 || room->last_sender == NULL ||
 		    !server_user_online(room->last_sender))
@@ -1605,6 +1619,26 @@ server_rooms_turn(struct server_relay *r)
 		send_all(room->last_sender, NULL, r->out, n);
 	}
 	r->rooms.nmoved = 0;
+}
+
+/*
+ * Before the turn's commit: each room whose cursors rose this turn drops
+ * what every cursor passed, once (no retention).
+ */
+void
+server_rooms_trim(struct server_relay *r)
+{
+	struct srv_room *room;
+	uint64_t now = util_wall_ms() + 1;
+	size_t i;
+
+	for (i = 0; i < r->rooms.nmoved; i++) {
+		if ((room = r->rooms.moved[i]) == NULL || !room->trim_due)
+			continue;
+		room->trim_due = false;
+		if (server_seqlog_trim(r->store, room->log, now) < 0)
+			rooms_failed(r);
+	}
 }
 
 void
