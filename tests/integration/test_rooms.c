@@ -111,7 +111,7 @@ rooms__first_path__create_join_msg_pos_backlog(void **state)
 	raw_send(&b, "RJOIN|#team\n");
 	next_is(&b, "REVENT|#Team|");
 	assert_non_null(strstr(b.line, "|bob|join|-|"));
-	snprintf(want, sizeof want, "RINFO|#Team|open|2|member|%s",
+	snprintf(want, sizeof want, "RINFO|#Team|open|2|member|%.20s",
 	    b.line + strlen("REVENT|#Team|"));
 	*strchr(want + strlen("RINFO|#Team|open|2|member|"), '|') = '\0';
 	next_is(&b, want);
