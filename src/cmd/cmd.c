@@ -44,7 +44,7 @@ static const char cmd_usage[] =
     "                leave #ROOM|invite #ROOM NAME|kick #ROOM NAME [REASON]|\n"
     "                ban #ROOM NAME|unban #ROOM NAME|admin #ROOM NAME|\n"
     "                unadmin #ROOM NAME|topic #ROOM TEXT|members #ROOM|\n"
-    "                list|receipts #ROOM SEQ\n"
+    "                list|receipts #ROOM [SEQ]\n"
     "\n"
     "OPTIONS (any order, before or after the command's name, before its\n"
     "own arguments):\n"

@@ -5,7 +5,8 @@
  * admin, unadmin and topic print the room's state after it as list does
  * (#ROOM<TAB>open|invite<TAB>MEMBERS<TAB>ROLE<TAB>TOPIC); members prints
  * NAME<TAB>ROLE<TAB>online|offline; receipts prints NAME<TAB>STATE per
- * member, then RECEIPTS<TAB>SEQ<TAB>MEMBERS<TAB>DELIVERED<TAB>READ.
+ * member, then RECEIPTS<TAB>SEQ<TAB>MEMBERS<TAB>DELIVERED<TAB>READ, of
+ * the message SEQ or, without it, of our newest one in the room.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,32 @@ cmd_room_print(const struct client_room *rm)
 	fflush(stdout);
 }
 
+/*
+ * receipts without a number: our newest message in the room, from the
+ * history in the data folder. -1 (said, finished) when there is none.
+ */
+static int
+cmd_room_last_own(struct cmd_run *r, struct cmd_room *c)
+{
+	struct client_convo *cv =
+	    client_convos_get(client_session_convos(r->s), c->room);
+	size_t i;
+
+	for (i = cv != NULL ? cv->n : 0; i > 0; i--) {
+		if (cv->e[i - 1].outgoing && cv->e[i - 1].seq > 0) {
+			snprintf(c->arg, sizeof c->arg, "%llu",
+			    (unsigned long long)cv->e[i - 1].seq);
+			c->has_arg = true;
+			return 0;
+		}
+	}
+	cmd_run_warn("room receipts: no message of yours in %s in this data "
+	             "folder; give its number (termgram room receipts %s SEQ)",
+	    c->room, c->room);
+	cmd_run_finish(r, 1);
+	return -1;
+}
+
 /* Logged in and synced: ask. */
 static void
 cmd_room_on_synced(void *arg)
@@ -52,6 +79,9 @@ cmd_room_on_synced(void *arg)
 	char err[256];
 
 	if (c->asked)
+		return;
+	if (strcmp(c->op, "receipts") == 0 && !c->has_arg &&
+	    cmd_room_last_own(r, c) != 0)
 		return;
 	if (client_session_room(r->s, c->op, c->room,
 	        c->has_arg ? c->arg : NULL, err, sizeof err) != 0) {
@@ -192,7 +222,7 @@ static const char cmd_room_usage[] =
     "room: create #ROOM [--invite-only] | join #ROOM | leave #ROOM | "
     "invite #ROOM NAME | kick #ROOM NAME [REASON] | ban #ROOM NAME | "
     "unban #ROOM NAME | admin #ROOM NAME | unadmin #ROOM NAME | "
-    "topic #ROOM TEXT | members #ROOM | list | receipts #ROOM SEQ";
+    "topic #ROOM TEXT | members #ROOM | list | receipts #ROOM [SEQ]";
 
 /*
  * The request of the command line into c: 0, or -1 said on stderr. The
@@ -249,6 +279,8 @@ cmd_room_parse(int argc, char **argv, struct cmd_room *c)
 		cmd_room_join(c, argc, argv, 2);
 		return 0;
 	}
+	if (strcmp(c->op, "receipts") == 0 && argc == 2)
+		return 0; /* our newest message, once synced */
 usage:
 	cmd_run_warn("%s", cmd_room_usage);
 	return -1;

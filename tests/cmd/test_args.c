@@ -404,11 +404,13 @@ cmd_room__checks__its_request(void **state)
 	    "create #team --invite-only", "join #Team.x", "leave #t", "list",
 	    "invite #t bob", "kick #t bob", "kick #t bob for spam",
 	    "ban #t bob", "unban #t bob", "admin #t bob", "unadmin #t bob",
-	    "topic #t new topic", "members #t", "receipts #t 12"};
+	    "topic #t new topic", "members #t", "receipts #t 12",
+	    "receipts #t"};
 	static const char *const bad[] = {"", "create", "create team",
 	    "create #team --open", "join #", "join #a/b", "list #t",
-	    "invite #t", "invite #t bob carol", "members #t x", "receipts #t",
-	    "fly #t", "join #123456789012345678901234567890123"};
+	    "invite #t", "invite #t bob carol", "members #t x",
+	    "receipts #t 1 2", "fly #t",
+	    "join #123456789012345678901234567890123"};
 	struct cmd_args a;
 	size_t i;
 	int argc;

@@ -152,6 +152,14 @@ rooms__message__reaches_every_member_once(void **state)
 	    as(&x, 0, "room", "receipts", "#team", "5", NULL));
 	HAS("carol\tdelivered", NULL);
 	HAS("RECEIPTS\t5\t2\t2\t0", NULL);
+	/* Without a number: alice's newest message there, the same. */
+	ok(&x, 0, "room receipts",
+	    as(&x, 0, "room", "receipts", "#team", NULL));
+	HAS("RECEIPTS\t5\t2\t2\t0", NULL);
+	/* bob has sent nothing there: told so, and how to ask. */
+	if (as(&x, 1, "room", "receipts", "#team", NULL) != 1 ||
+	    strstr(err, "no message of yours in #team") == NULL)
+		fail_msg("bob's receipts without a message: %s", err);
 	/* Once: a second recv has nothing more. */
 	ok(&x, 2, "recv", as(&x, 2, "recv", "--timeout", "2", NULL));
 	if (has_line("ROOM\t", NULL))
