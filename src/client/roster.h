@@ -14,7 +14,7 @@
 struct client_roster;
 
 struct client_contact {
-	char name[33];
+	char name[34]; /* a name, or a room in the client's sidebar */
 	bool online;
 	uint64_t last_seen;
 	unsigned unread; /* received, not yet seen */

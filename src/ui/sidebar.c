@@ -4,6 +4,7 @@
  * contacts are the core's; the UI keeps a sorted copy to draw and the
  * selected name (so a re-sort keeps the selection).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,8 +35,7 @@ add_rooms(struct tui *t)
 		if (r[i].role == CLIENT_ROOM_NONE)
 			continue;
 		memset(c, 0, sizeof *c);
-		/* "#" and 32 characters would not fit a name: cut. */
-		memcpy(c->name, r[i].name, sizeof c->name - 1);
+		snprintf(c->name, sizeof c->name, "%s", r[i].name);
 		c->online = r[i].role >= CLIENT_ROOM_MEMBER;
 		c->unread = r[i].unread;
 		if (r[i].unread > 0)

@@ -40,7 +40,7 @@ wait_for bob "^ #team +invited +│"
 pass "the invitee sees the room as invited"
 
 say bob "/join #team"
-wait_row bob 1 "│  #team  [0-9]+ members"
+wait_row bob 1 "│  #team  2 members"
 wait_gone bob "You are invited to #team"
 wait_for alice "│ [0-9]{2}:[0-9]{2} · bob joined"
 wait_row alice 1 "│  #team  2 members, owner"
@@ -145,5 +145,17 @@ wait_gone alice "· bob joined"
 say alice "/filter"
 wait_for alice "· bob left"
 pass "/filter hides and shows joins and leaves"
+
+# The longest room name (# and 32 characters) stays whole: opened again
+# from the sidebar's list, a message reaches it.
+long="#r$(printf '%031d' 0)"
+say alice "/create $long"
+wait_row alice 1 "│  $long  1 member, owner"
+open_convo alice bob
+say alice "/query $long"
+wait_row alice 1 "│  $long  1 member, owner"
+say alice "to the long room"
+wait_for alice "alice: to the long room +✓"
+pass "a room of 32 characters after # is whole in the sidebar and takes messages"
 
 finish
