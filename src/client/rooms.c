@@ -667,6 +667,7 @@ int
 client_session_room(struct client_session *s, const char *op, const char *room,
     const char *arg, char *err, size_t errlen)
 {
+	struct client_room *r;
 	struct proto_writer w;
 	size_t n;
 
@@ -686,6 +687,11 @@ client_session_room(struct client_session *s, const char *op, const char *room,
 		snprintf(err, errlen, "%s: the connection failed", op);
 		return -1;
 	}
+	/* Leaving: no more positions for the room, even for what arrives
+	 * before the relay's RINFO says we are out (it would refuse them). */
+	if (strcmp(op, "leave") == 0 &&
+	    (r = room_find(s, room, strlen(room))) != NULL)
+		r->role = CLIENT_ROOM_NONE;
 	return 0;
 }
 

@@ -492,6 +492,28 @@ rooms__rinfo__none_sends_no_position(void **state)
 	fx_free(f);
 }
 
+/*
+ * Leaving: what still arrives before the relay's RINFO says we are out
+ * is stored, but no position goes for it (the relay would refuse it
+ * with FORBIDDEN, a false error after a leave that worked).
+ */
+static void
+rooms__leave__no_position_after_it(void **state)
+{
+	struct fx *f = fx_online();
+	char err[256], out[1024];
+
+	(void)state;
+	member_of_team(f, 0);
+	assert_int_equal(
+	    client_session_room(f->s, "leave", "#team", NULL, err, sizeof err),
+	    0);
+	assert_string_equal(relay_hears(f, out, sizeof out), "RLEAVE|#team\n");
+	room_msg(f, "bob", "#team", "m1", "one", 1);
+	assert_string_equal(relay_hears(f, out, sizeof out), "");
+	fx_free(f);
+}
+
 /* REVENT: told once, kept in the room's history as a note, its seq
  * confirmed like a message's; what it changes is known. */
 static void
@@ -740,6 +762,7 @@ main(void)
 	    cmocka_unit_test(rooms__read__active_room_reads_at_once),
 	    cmocka_unit_test(rooms__rinfo__kept_and_told),
 	    cmocka_unit_test(rooms__rinfo__none_sends_no_position),
+	    cmocka_unit_test(rooms__leave__no_position_after_it),
 	    cmocka_unit_test(rooms__event__told_once_and_kept),
 	    cmocka_unit_test(rooms__answers__members_receipts_errors),
 	    cmocka_unit_test(rooms__event__backlog_does_not_count_twice),
