@@ -224,6 +224,21 @@ static const char cmd_room_usage[] =
     "unban #ROOM NAME | admin #ROOM NAME | unadmin #ROOM NAME | "
     "topic #ROOM TEXT | members #ROOM | list | receipts #ROOM [SEQ]";
 
+/* Whether op is one of the requests of cmd_room_usage. */
+static bool
+cmd_room_known(const char *op)
+{
+	static const char *const ops[] = {"create", "join", "leave", "invite",
+	    "kick", "ban", "unban", "admin", "unadmin", "topic", "members",
+	    "list", "receipts", NULL};
+	size_t i;
+
+	for (i = 0; ops[i] != NULL; i++)
+		if (strcmp(op, ops[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The request of the command line into c: 0, or -1 said on stderr. The
  * arguments are checked here as the session would, so that a mistake
@@ -282,6 +297,8 @@ cmd_room_parse(int argc, char **argv, struct cmd_room *c)
 	if (strcmp(c->op, "receipts") == 0 && argc == 2)
 		return 0; /* our newest message, once synced */
 usage:
+	if (c->op != NULL && !cmd_room_known(c->op))
+		cmd_run_warn("room: no request '%s'", c->op);
 	cmd_run_warn("%s", cmd_room_usage);
 	return -1;
 }
