@@ -39,6 +39,11 @@
 #include "util/xmalloc.h"
 
 #define FS_SWEEP_MS (60 * 1000)
+/* Uploads under way (each holds an open .part): per sender, in all. */
+#define FS_MAX_UP_SENDER 4
+#define FS_MAX_UP 256
+/* Files kept (under way or stored) from one sender. */
+#define FS_MAX_FROM_SENDER 64
 
 enum fs_state { FS_UP, FS_STORED, FS_ENDED };
 
@@ -181,6 +186,20 @@ fs_used(const struct server_filestore *fs, const char *to)
 		if (f->state != FS_ENDED &&
 		    (to == NULL || strcmp(f->to, to) == 0))
 			n += f->size;
+	return n;
+}
+
+/* Files not ended from `from` (NULL: anyone); up: uploads only. */
+static unsigned
+fs_count(const struct server_filestore *fs, const char *from, bool up)
+{
+	const struct fs_file *f;
+	unsigned n = 0;
+
+	for (f = fs->files; f != NULL; f = f->next)
+		if (f->state != FS_ENDED && (!up || f->state == FS_UP) &&
+		    (from == NULL || strcmp(f->from, from) == 0))
+			n++;
 	return n;
 }
 
@@ -494,6 +513,17 @@ fs_offer_new(struct server_filestore *fs, struct srv_sess *s,
 		    "(--file-max-size)",
 		    to->name, (unsigned long long)size,
 		    (unsigned long long)fs->lim.max_size);
+		return;
+	}
+	if (fs_count(fs, s->user->key, true) >= FS_MAX_UP_SENDER ||
+	    fs_count(fs, NULL, true) >= FS_MAX_UP ||
+	    fs_count(fs, s->user->key, false) >= FS_MAX_FROM_SENDER) {
+		fs_quota(fs, s, ref,
+		    "%s is offline, and the relay already takes %u uploads "
+		    "from you (at most %d at once, %d in all) or %d from "
+		    "everyone; wait until one is stored or taken",
+		    to->name, fs_count(fs, s->user->key, true),
+		    FS_MAX_UP_SENDER, FS_MAX_FROM_SENDER, FS_MAX_UP);
 		return;
 	}
 	used = fs_used(fs, to->key);

@@ -1611,8 +1611,9 @@ server_rooms_turn(struct server_relay *r)
 			continue;
 		room->moved = false;
 		if (room->last_msg <= 0 || room->last_sender == NULL ||
-		    !server_user_online(room->last_sender))
-			continue;
+		    !server_user_online(room->last_sender) ||
+		    member_of(room, room->last_sender) == NULL)
+			continue; /* gone from the room: told nothing more */
 		if ((n = build_rstate(
 		         r, room, room->last_sender, room->last_msg)) == 0)
 			continue;

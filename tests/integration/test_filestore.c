@@ -432,6 +432,38 @@ filestore__limits__refuse_with_their_names(void **state)
 	assert_int_equal(relay_finish(&r), 0);
 }
 
+/*
+ * Offers that never send data cannot pile up: a sender has at most 4
+ * uploads under way at once (each holds an open file on the relay); the
+ * fifth is refused in words.
+ */
+static void
+filestore__limits__uploads_under_way_per_sender(void **state)
+{
+	struct relay r;
+	struct raw a;
+	char text[600], sha[65];
+	int i;
+
+	(void)state;
+	memset(sha, 'a', 64);
+	sha[64] = '\0';
+	memset(data, 'x', 5000);
+	assert_int_equal(relay_start(&r, NULL), 0);
+	register_user(r.port, "bob");
+	assert_int_equal(raw_login(&a, r.port, "alice", ""), 0);
+	for (i = 0; i < 4; i++) {
+		raw_send(&a, "FOFFER|alice|bob|e%d|10|%s|%s\n", i, sha,
+		    h_b64("e.bin"));
+		assert_int_equal(
+		    raw_expect(&a, "FACCEPT|bob|alice|e", 10000), 0);
+	}
+	refused(&a, "bob", "e4", 10, text, sizeof text);
+	assert_non_null(strstr(text, "already takes 4 uploads"));
+	raw_close(&a);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
 /* A wrong SHA-256: FCANCEL saying so, and nothing left in the store. */
 static void
 filestore__sha_mismatch__removes_the_partial(void **state)
@@ -495,6 +527,7 @@ main(void)
 	    cmocka_unit_test(filestore__resume__upload_and_download),
 	    cmocka_unit_test(filestore__every_device__gets_it_then_it_goes),
 	    cmocka_unit_test(filestore__limits__refuse_with_their_names),
+	    cmocka_unit_test(filestore__limits__uploads_under_way_per_sender),
 	    cmocka_unit_test(filestore__sha_mismatch__removes_the_partial),
 	    cmocka_unit_test(filestore__off__offline_as_before),
 	};

@@ -418,6 +418,43 @@ rooms__kick__the_kicked_get_nothing_more(void **state)
 }
 
 /*
+ * A member kicked after writing the room's newest message hears no more
+ * RSTATE about it when the others report their positions.
+ */
+static void
+rooms__kick__no_receipts_after_it(void **state)
+{
+	struct relay r;
+	struct raw a, b, c;
+	const char *seq;
+
+	(void)state;
+	assert_int_equal(relay_start(&r, NULL), 0);
+	login_dev(&a, r.port, "alice", "a1");
+	login_dev(&b, r.port, "bob", "b1");
+	login_dev(&c, r.port, "carol", "c1");
+	ask(&a, "RINFO|#t|open|1|owner|", "RCREATE|#t|open\n");
+	ask(&b, "RINFO|#t|open|2|member|", "RJOIN|#t\n");
+	ask(&c, "RINFO|#t|open|3|member|", "RJOIN|#t\n");
+	raw_send(&b, "MSG|bob|#t|1|w1|%s\n", h_b64("mine"));
+	assert_int_equal(raw_expect(&b, "ACK|w1|stored", 5000), 0);
+	assert_int_equal(raw_expect(&c, "MSG|bob|#t|1|w1|", 5000), 0);
+	seq = strrchr(c.line, '|') + 1;
+	ask(&a, "RINFO|#t|open|2|owner|", "RKICK|#t|bob|%s\n", h_b64("bye"));
+	assert_int_equal(raw_expect(&b, "RINFO|#t|open|2|none|", 5000), 0);
+	raw_send(&c, "RPOS|#t|%s|%s\nPING|c\n", seq, seq);
+	assert_int_equal(raw_expect(&c, "PONG|c", 5000), 0);
+	raw_send(&b, "PING|b\n");
+	while (raw_line(&b, 5000) == 0 && strcmp(b.line, "PONG|b") != 0)
+		assert_null(strstr(b.line, "#t"));
+	assert_string_equal(b.line, "PONG|b");
+	raw_close(&a);
+	raw_close(&b);
+	raw_close(&c);
+	assert_int_equal(relay_finish(&r), 0);
+}
+
+/*
  * Positions and receipts: delivered to N of M, read by K, without a row
  * per message: RRCPT lists every member but the sender, RSTATE counts;
  * unasked, one RSTATE per room per turn to the newest message's sender.
@@ -659,6 +696,7 @@ main(void)
 	    cmocka_unit_test(rooms__first_path__create_join_msg_pos_backlog),
 	    cmocka_unit_test(rooms__rules__every_error_row),
 	    cmocka_unit_test(rooms__kick__the_kicked_get_nothing_more),
+	    cmocka_unit_test(rooms__kick__no_receipts_after_it),
 	    cmocka_unit_test(rooms__receipts__counts_from_positions),
 	    cmocka_unit_test(rooms__backlog__paced_by_the_reader),
 	    cmocka_unit_test(rooms__kill9__every_member_every_message_once),
