@@ -35,19 +35,6 @@ rooms_failed(struct server_relay *r)
 	    SERVER_LOG_ERROR, "store: rooms: %s", server_store_error(r->store));
 }
 
-/* An ERR about a room request to s. */
-void __attribute__((format(printf, 4, 5))) room_err(struct srv_sess *s,
-    enum proto_err code, struct proto_slice ref, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	server_session_err(s, code, ref, text);
-}
-
 /* A slice as a lower-case key in buf (PROTO_MAX_ROOM + 1 bytes). */
 static void
 room_key(char *buf, struct proto_slice room)

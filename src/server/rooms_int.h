@@ -51,8 +51,6 @@ void rooms_reader_of(char *buf, const struct srv_user *u, const char *dev);
 void rooms_req_pos(struct srv_sess *s, const struct proto_frame *fr);
 void rooms_req_rcpt(struct srv_sess *s, const struct proto_frame *fr);
 void room_delete(struct server_relay *r, struct srv_room *room);
-void __attribute__((format(printf, 4, 5))) room_err(struct srv_sess *s,
-    enum proto_err code, struct proto_slice ref, const char *fmt, ...);
 struct srv_room *room_find(struct server_relay *r, struct proto_slice name);
 void room_free(struct srv_room *room);
 struct srv_room *room_new(struct server_relay *r, struct proto_slice name);

@@ -60,7 +60,7 @@ rooms_req_pos(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	if ((p = rpos_find(s, room)) == NULL || d > p->sent ||
 	    rr > room->last) {
-		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "position past the end of %s", room->name);
 		return;
 	}
@@ -148,7 +148,7 @@ rooms_req_rcpt(struct srv_sess *s, const struct proto_frame *fr)
 	    rooms_must_be_member(s, room, fr->arg[0]) == NULL)
 		return;
 	if (seq <= 0 || seq > room->last) {
-		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "no message %lld in %s", (long long)seq, room->name);
 		return;
 	}
@@ -194,12 +194,12 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 	if (fr->verb == PROTO_V_TYPING)
 		ref = fr->arg[1];
 	if ((room = room_find(r, fr->arg[1])) == NULL) {
-		room_err(s, PROTO_ERR_NO_SUCH_ROOM, ref, "no room %.*s",
-		    (int)fr->arg[1].len, fr->arg[1].p);
+		server_session_errf(s, PROTO_ERR_NO_SUCH_ROOM, ref,
+		    "no room %.*s", (int)fr->arg[1].len, fr->arg[1].p);
 		return;
 	}
 	if (member_of(room, s->user) == NULL) {
-		room_err(s, PROTO_ERR_FORBIDDEN, ref,
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, ref,
 		    "you are not a member of %s", room->name);
 		return;
 	}
@@ -243,7 +243,7 @@ server_rooms_route(struct srv_sess *s, const struct proto_frame *fr)
 	e.stored_at = util_wall_ms();
 	if ((seq = server_seqlog_append(r->store, room->log, &e)) < 0) {
 		rooms_failed(r);
-		room_err(s, PROTO_ERR_INTERNAL, ref,
+		server_session_errf(s, PROTO_ERR_INTERNAL, ref,
 		    "the relay could not store the message");
 		return;
 	}

@@ -29,8 +29,8 @@ target_user(struct srv_sess *s, const struct proto_frame *fr)
 	struct srv_user *t = server_directory_find(&s->r->dir, fr->arg[1]);
 
 	if (t == NULL)
-		room_err(s, PROTO_ERR_NO_SUCH_USER, fr->arg[0], "no user %.*s",
-		    (int)fr->arg[1].len, fr->arg[1].p);
+		server_session_errf(s, PROTO_ERR_NO_SUCH_USER, fr->arg[0],
+		    "no user %.*s", (int)fr->arg[1].len, fr->arg[1].p);
 	return t;
 }
 
@@ -43,14 +43,14 @@ quota_ok(struct srv_sess *s, struct srv_room *room, struct srv_user *u,
 
 	if (r->cfg.max_user_rooms > 0 &&
 	    user_room_count(u) >= r->cfg.max_user_rooms) {
-		room_err(s, PROTO_ERR_QUOTA, ref,
+		server_session_errf(s, PROTO_ERR_QUOTA, ref,
 		    "%s is in %zu rooms, the limit (--max-user-rooms %u)",
 		    u->name, user_room_count(u), r->cfg.max_user_rooms);
 		return false;
 	}
 	if (room != NULL && r->cfg.max_room_members > 0 &&
 	    room->nmembers >= r->cfg.max_room_members) {
-		room_err(s, PROTO_ERR_QUOTA, ref,
+		server_session_errf(s, PROTO_ERR_QUOTA, ref,
 		    "%s has %u members, the limit (--max-room-members %u)",
 		    room->name, room->nmembers, r->cfg.max_room_members);
 		return false;
@@ -68,12 +68,12 @@ req_create(struct srv_sess *s, const struct proto_frame *fr)
 	char name[PROTO_MAX_ROOM + 3];
 
 	if (room_find(r, fr->arg[0]) != NULL) {
-		room_err(s, PROTO_ERR_NAME_IN_USE, fr->arg[0], "%.*s exists",
-		    (int)fr->arg[0].len, fr->arg[0].p);
+		server_session_errf(s, PROTO_ERR_NAME_IN_USE, fr->arg[0],
+		    "%.*s exists", (int)fr->arg[0].len, fr->arg[0].p);
 		return;
 	}
 	if (r->cfg.max_rooms > 0 && r->rooms.n >= r->cfg.max_rooms) {
-		room_err(s, PROTO_ERR_QUOTA, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_QUOTA, fr->arg[0],
 		    "the relay holds %zu rooms, the limit (--max-rooms %u)",
 		    r->rooms.n, r->cfg.max_rooms);
 		return;
@@ -90,7 +90,7 @@ req_create(struct srv_sess *s, const struct proto_frame *fr)
 		util_map_remove(r->rooms.map, room->key, strlen(room->key));
 		r->rooms.n--;
 		room_free(room);
-		room_err(s, PROTO_ERR_INTERNAL, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_INTERNAL, fr->arg[0],
 		    "the relay could not store the room");
 		return;
 	}
@@ -115,8 +115,8 @@ room_of(
 	struct srv_room *room = room_find(s->r, fr->arg[0]);
 
 	if (room == NULL)
-		room_err(s, PROTO_ERR_NO_SUCH_ROOM, ref, "no room %.*s",
-		    (int)fr->arg[0].len, fr->arg[0].p);
+		server_session_errf(s, PROTO_ERR_NO_SUCH_ROOM, ref,
+		    "no room %.*s", (int)fr->arg[0].len, fr->arg[0].p);
 	return room;
 }
 
@@ -128,7 +128,7 @@ rooms_must_be_member(
 	struct srv_member *m = member_of(room, s->user);
 
 	if (m == NULL)
-		room_err(s, PROTO_ERR_FORBIDDEN, ref,
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, ref,
 		    "you are not a member of %s", room->name);
 	return m;
 }
@@ -145,17 +145,17 @@ req_join(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	m = member_find(room, s->user);
 	if (m != NULL && m->role < SRV_ROLE_NONE) {
-		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "you are a member of %s already", room->name);
 		return;
 	}
 	if (m != NULL && m->banned) {
-		room_err(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
 		    "%s is banned from %s", s->user->name, room->name);
 		return;
 	}
 	if (room->mode == 1 && (m == NULL || !m->invited)) {
-		room_err(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
 		    "%s is invite-only", room->name);
 		return;
 	}
@@ -293,7 +293,7 @@ must_rule(struct srv_sess *s, struct srv_room *room, const char *what,
 
 	if (m != NULL && m->role <= SRV_ROLE_ADMIN)
 		return true;
-	room_err(s, PROTO_ERR_FORBIDDEN, ref,
+	server_session_errf(s, PROTO_ERR_FORBIDDEN, ref,
 	    "only the owner or an admin may %s", what);
 	return false;
 }
@@ -318,12 +318,12 @@ req_invite(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	t = member_find(room, u);
 	if (t != NULL && t->banned) {
-		room_err(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
 		    "%s is banned from %s", u->name, room->name);
 		return;
 	}
 	if (t != NULL && t->role < SRV_ROLE_NONE) {
-		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "%s is a member of %s already", u->name, room->name);
 		return;
 	}
@@ -366,12 +366,12 @@ may_act_on(struct srv_sess *s, struct srv_room *room, struct srv_member *t,
 	struct srv_member *me = member_of(room, s->user);
 
 	if (t->role == SRV_ROLE_OWNER) {
-		room_err(s, PROTO_ERR_FORBIDDEN, ref,
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, ref,
 		    "nobody may %s the owner of %s", what, room->name);
 		return false;
 	}
 	if (t->role == SRV_ROLE_ADMIN && me->role != SRV_ROLE_OWNER) {
-		room_err(s, PROTO_ERR_FORBIDDEN, ref,
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, ref,
 		    "only the owner may %s an admin", what);
 		return false;
 	}
@@ -394,8 +394,8 @@ req_kick(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	t = member_find(room, u);
 	if (t == NULL || (t->role == SRV_ROLE_NONE && !t->invited)) {
-		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0], "%s is not in %s",
-		    u->name, room->name);
+		server_session_errf(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
+		    "%s is not in %s", u->name, room->name);
 		return;
 	}
 	if (!may_act_on(s, room, t, "kick", fr->arg[0]))
@@ -466,7 +466,7 @@ req_admin(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	me = member_of(room, s->user);
 	if (me == NULL || me->role != SRV_ROLE_OWNER) {
-		room_err(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
 		    "only the owner may make or unmake admins");
 		return;
 	}
@@ -474,12 +474,12 @@ req_admin(struct srv_sess *s, const struct proto_frame *fr)
 		return;
 	t = member_of(room, u);
 	if (t == NULL) {
-		room_err(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_BAD_FIELD, fr->arg[0],
 		    "%s is not a member of %s", u->name, room->name);
 		return;
 	}
 	if (t->role == SRV_ROLE_OWNER) {
-		room_err(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
+		server_session_errf(s, PROTO_ERR_FORBIDDEN, fr->arg[0],
 		    "the owner of %s is not made or unmade an admin",
 		    room->name);
 		return;
